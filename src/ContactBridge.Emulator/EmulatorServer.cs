@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json;
+using ContactBridge.Emulator.Admin;
+using ContactBridge.Emulator.OAuth;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Emulator.Rest;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ContactBridge.Emulator;
+
+/// <summary>
+/// A running emulator: real HTTP on a loopback port, so third-party Salesforce clients can talk
+/// to it. Start one per test (port 0) or run the executable for a long-lived local org.
+/// </summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly DataFile? _dataFile;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _saver;
+
+    private EmulatorServer(WebApplication app, EmulatorState state, DataFile? dataFile)
+    {
+        _app = app;
+        State = state;
+        _dataFile = dataFile;
+    }
+
+    public EmulatorState State { get; }
+
+    /// <summary>The origin, e.g. http://127.0.0.1:8844 — also the default org's instance URL.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    public string InstanceUrl => BaseUri.ToString().TrimEnd('/');
+    public string ProductionLoginUrl => InstanceUrl + "/login";
+    public string SandboxLoginUrl => InstanceUrl + "/test";
+
+    public string InstanceUrlOf(string orgKey) => orgKey == WellKnown.DefaultOrgKey ? InstanceUrl : $"{InstanceUrl}/orgs/{orgKey}";
+
+    public static async Task<EmulatorServer> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        options.Validate();
+        var seed = options.Seed;
+        if (seed is null && options.SeedFile is not null)
+        {
+            seed = JsonSerializer.Deserialize<SeedFile>(await File.ReadAllTextAsync(options.SeedFile, cancellationToken), SeedJson)
+                   ?? throw new ArgumentException($"Seed file '{options.SeedFile}' is empty.");
+        }
+        var state = new EmulatorState(seed, options.TimeProvider);
+        DataFile? dataFile = null;
+        if (options.DataFile is not null)
+        {
+            dataFile = new DataFile(state, options.DataFile);
+            dataFile.Load();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(EmulatorServer).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(options.Host), options.Port);
+            // Bulk uploads may be up to 150 MB.
+            k.Limits.MaxRequestBodySize = 200 * 1024 * 1024;
+        });
+        builder.Services.AddSingleton(state);
+        builder.Services.AddOpenApi("emulator");
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        var app = builder.Build();
+        app.UseMiddleware<EmulatorMiddleware>();
+        app.UseRouting();
+        app.MapOpenApi("/_emulator/openapi/{documentName}.json");
+        app.MapOAuth();
+        app.MapRest();
+        app.MapEmulatorAdmin();
+        app.MapGet("/", (HttpContext c) => Results.Redirect("/_emulator")).ExcludeFromDescription();
+
+        var server = new EmulatorServer(app, state, dataFile);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        if (dataFile is not null) server._saver = server.SaveLoopAsync(options.SaveInterval);
+        return server;
+    }
+
+    public static readonly JsonSerializerOptions SeedJson = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private async Task SaveLoopAsync(TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token)) _dataFile!.Save();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the final save happens in DisposeAsync.
+        }
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_saver is not null) await _saver;
+        _dataFile?.Save(force: true);
+        State.Faults.Clear();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+namespace ContactBridge.Emulator.Org;
+
+public enum FaultKind
+{
+    /// <summary>Adds latency (with jitter) before the request is answered.</summary>
+    Latency,
+    /// <summary>Answers with an HTTP error status (500 or 503) in Salesforce's error shape.</summary>
+    Status,
+    /// <summary>Holds the request without answering until the client gives up or the faults are cleared.</summary>
+    Hang,
+    /// <summary>Answers 403 REQUEST_LIMIT_EXCEEDED.</summary>
+    RequestLimitExceeded,
+}
+
+/// <summary>A scripted fault; applies to requests whose path contains <see cref="PathContains"/>, <see cref="Remaining"/> times (null: until cleared).</summary>
+public sealed class FaultRule
+{
+    public FaultKind Kind { get; init; }
+    public int Status { get; init; } = 503;
+    public TimeSpan Latency { get; init; }
+    public TimeSpan Jitter { get; init; }
+    public string? PathContains { get; init; }
+    public int? Remaining { get; set; }
+    public double Probability { get; init; } = 1.0;
+}
+
+/// <summary>The scripted faults in force. Thread-safe; rules are consumed in the order they were added.</summary>
+public sealed class FaultInjector
+{
+    private readonly object _sync = new();
+    private readonly List<FaultRule> _rules = [];
+    private CancellationTokenSource _release = new();
+
+    public void Add(FaultRule rule)
+    {
+        lock (_sync) _rules.Add(rule);
+    }
+
+    /// <summary>Removes every rule and lets go of requests held by a hang.</summary>
+    public void Clear()
+    {
+        CancellationTokenSource old;
+        lock (_sync)
+        {
+            _rules.Clear();
+            old = _release;
+            _release = new CancellationTokenSource();
+        }
+        old.Cancel();
+        old.Dispose();
+    }
+
+    public CancellationToken ReleaseToken
+    {
+        get
+        {
+            lock (_sync) return _release.Token;
+        }
+    }
+
+    public IReadOnlyList<FaultRule> Rules
+    {
+        get
+        {
+            lock (_sync) return _rules.ToList();
+        }
+    }
+
+    /// <summary>The rules that fire for this request (consuming one use of each counted rule).</summary>
+    public IReadOnlyList<FaultRule> Fire(string path)
+    {
+        lock (_sync)
+        {
+            if (_rules.Count == 0) return [];
+            var fired = new List<FaultRule>();
+            foreach (var rule in _rules.ToList())
+            {
+                if (rule.PathContains is not null && !path.Contains(rule.PathContains, StringComparison.OrdinalIgnoreCase)) continue;
+                if (rule.Probability < 1.0 && Random.Shared.NextDouble() >= rule.Probability) continue;
+                fired.Add(rule);
+                if (rule.Remaining is not null && --rule.Remaining <= 0) _rules.Remove(rule);
+            }
+            return fired;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace ContactBridge.Emulator.Org;
+
+/// <summary>
+/// The seed file: orgs with their users, connected apps, custom objects and fields, platform
+/// events and records. Every part is optional; what is left out keeps the well-known defaults.
+/// </summary>
+public sealed class SeedFile
+{
+    public List<SeedOrg> Orgs { get; set; } = [];
+}
+
+public sealed class SeedOrg
+{
+    public string Key { get; set; } = "default";
+    public string? Name { get; set; }
+    public string? Id { get; set; }
+    public bool Sandbox { get; set; }
+    public string? Edition { get; set; }
+    public long? ApiDailyLimit { get; set; }
+    /// <summary>When false, the default admin, integration user and connected app are not added.</summary>
+    public bool IncludeDefaults { get; set; } = true;
+    public List<SeedUser> Users { get; set; } = [];
+    public List<SeedConnectedApp> ConnectedApps { get; set; } = [];
+    public List<SeedObject> CustomObjects { get; set; } = [];
+    public Dictionary<string, List<SeedField>> CustomFields { get; set; } = [];
+    public List<SeedObject> PlatformEvents { get; set; } = [];
+    /// <summary>Records by object. A record may name itself with "@ref"; another record's field may then say "@name" to point at it.</summary>
+    public Dictionary<string, List<JsonObject>> Records { get; set; } = [];
+}
+
+public sealed class SeedUser
+{
+    public required string Username { get; set; }
+    public string? Password { get; set; }
+    public string? SecurityToken { get; set; }
+    public string? FirstName { get; set; }
+    public required string LastName { get; set; }
+    public string? Email { get; set; }
+    public string? Alias { get; set; }
+    public string? FederationId { get; set; }
+    public bool Active { get; set; } = true;
+    /// <summary>"System Administrator", "Standard User" or "API Only Integrations".</summary>
+    public string Profile { get; set; } = "Standard User";
+    public string? Ref { get; set; }
+}
+
+public sealed class SeedConnectedApp
+{
+    public required string Name { get; set; }
+    public required string ClientId { get; set; }
+    public required string ClientSecret { get; set; }
+    public List<string> CallbackUrls { get; set; } = [];
+    public bool RequireSecret { get; set; } = true;
+    public bool RequireSecretForRefresh { get; set; } = true;
+    public bool RequirePkce { get; set; }
+    public List<string>? Scopes { get; set; }
+    public string? ClientCredentialsUser { get; set; }
+    public double? RefreshTokenIdleTimeoutSeconds { get; set; }
+    public string? JwtPublicKeyPem { get; set; }
+}
+
+public sealed class SeedObject
+{
+    public required string Name { get; set; }
+    public string? Label { get; set; }
+    public string? LabelPlural { get; set; }
+    public List<SeedField> Fields { get; set; } = [];
+}
+
+public sealed class SeedField
+{
+    public required string Name { get; set; }
+    public string Type { get; set; } = "string";
+    public string? Label { get; set; }
+    public int? Length { get; set; }
+    public bool Required { get; set; }
+    public bool ExternalId { get; set; }
+    public bool Unique { get; set; }
+    public List<string>? ReferenceTo { get; set; }
+    public string? RelationshipName { get; set; }
+    public string? ChildRelationshipName { get; set; }
+    public List<string>? PicklistValues { get; set; }
+    public bool RestrictedPicklist { get; set; }
+    [JsonPropertyName("default")]
+    public JsonNode? DefaultValue { get; set; }
+}

@@ -1,0 +1,27 @@
+using ContactBridge.Emulator.Schema;
+
+namespace ContactBridge.Emulator.Records;
+
+/// <summary>One stored record. Values are typed: string, bool, decimal, DateTimeOffset (datetime) or DateOnly (date).</summary>
+public sealed class SRecord
+{
+    public SRecord(ObjectDef type, string id)
+    {
+        Type = type;
+        Id = id;
+        Values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["Id"] = id };
+    }
+
+    public ObjectDef Type { get; }
+    public string Id { get; }
+    public Dictionary<string, object?> Values { get; }
+    public bool IsDeleted { get; set; }
+
+    public object? this[string field]
+    {
+        get => Values.GetValueOrDefault(field);
+        set => Values[field] = value;
+    }
+
+    public string? GetString(string field) => Values.GetValueOrDefault(field) as string;
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Emulator.Records;
+
+namespace ContactBridge.Emulator.Rest;
+
+/// <summary>What one REST call (or one composite subrequest) answers.</summary>
+public sealed record RestResult(int Status, JsonNode? Body, IReadOnlyDictionary<string, string>? Headers = null, byte[]? Binary = null, string? ContentType = null)
+{
+    public static RestResult Error(SalesforceException e) => new(e.Status, e.ToBody());
+    public bool IsSuccess => Status is >= 200 and < 300;
+}
+
+/// <summary>Who is calling which org at which API version; shared by a request and its subrequests.</summary>
+public sealed class RestContext(EmulatorState state, SalesforceOrg org, string userId, string? clientId, string version)
+{
+    public EmulatorState State { get; } = state;
+    public SalesforceOrg Org { get; } = org;
+    public string UserId { get; } = userId;
+    public string? ClientId { get; } = clientId;
+    public string Version { get; } = version;
+    public string DataPath => $"/services/data/v{Version}";
+    public RecordWriter Writer { get; } = new(org, state.Clock);
+    /// <summary>Request headers that shape answers (Sforce-Query-Options …).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public RestContext ForVersion(string version) => new(State, Org, UserId, ClientId, version) { Headers = Headers };
+}

@@ -1,0 +1,289 @@
+namespace ContactBridge.Emulator.Schema;
+
+/// <summary>
+/// The standard objects a contact-center connector touches, with their real required fields,
+/// types, lengths and picklists (Salesforce Object Reference, "Standard Objects").
+/// </summary>
+public static class StandardObjects
+{
+    public static IEnumerable<ObjectDef> All()
+    {
+        yield return Organization();
+        yield return Profile();
+        yield return User();
+        yield return Account();
+        yield return Contact();
+        yield return Lead();
+        yield return Case();
+        yield return Task();
+        yield return CallCenter();
+        yield return CallCenterRoutingMap();
+        yield return ContentDocument();
+        yield return ContentVersion();
+        yield return ContentDocumentLink();
+    }
+
+    private static FieldDef Str(string name, int length, bool nillable = true, string? label = null) =>
+        new() { Name = name, Type = FieldType.String, Length = length, Nillable = nillable, Label = label };
+
+    private static FieldDef Text(string name, int length = 32000, string? label = null) =>
+        new() { Name = name, Type = FieldType.TextArea, Length = length, Label = label };
+
+    private static FieldDef Phone(string name, string? label = null) =>
+        new() { Name = name, Type = FieldType.Phone, Length = 40, Label = label };
+
+    private static FieldDef Email(string name, bool nillable = true) =>
+        new() { Name = name, Type = FieldType.Email, Length = 80, Nillable = nillable };
+
+    private static FieldDef Picklist(string name, string[] values, object? defaultValue = null, bool nillable = true, bool restricted = false, bool updateable = true) =>
+        new()
+        {
+            Name = name, Type = FieldType.Picklist, Length = 255, PicklistValues = values, DefaultValue = defaultValue,
+            DefaultedOnCreate = defaultValue is not null, Nillable = nillable, RestrictedPicklist = restricted, Updateable = updateable,
+        };
+
+    private static FieldDef Ref(string name, string relationship, string? childRelationship, params string[] to) =>
+        new() { Name = name, Type = FieldType.Reference, Length = 18, ReferenceTo = to, RelationshipName = relationship, ChildRelationshipName = childRelationship };
+
+    private static FieldDef Owner(string childRelationship) => new()
+    {
+        Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner",
+        ChildRelationshipName = childRelationship, Nillable = false, DefaultedOnCreate = true,
+    };
+
+    private static FieldDef Bool(string name, bool defaultValue = false, bool createable = true, bool updateable = true) =>
+        new() { Name = name, Type = FieldType.Boolean, Nillable = false, DefaultedOnCreate = true, DefaultValue = defaultValue, Createable = createable, Updateable = updateable };
+
+    private static FieldDef ReadOnly(FieldDef f) => new()
+    {
+        Name = f.Name, Label = f.Label, Type = f.Type, Length = f.Length, Nillable = f.Nillable, Createable = false, Updateable = false,
+        DefaultedOnCreate = f.DefaultedOnCreate, ReferenceTo = f.ReferenceTo, RelationshipName = f.RelationshipName,
+        ChildRelationshipName = f.ChildRelationshipName, Calculated = true, NameField = f.NameField, PicklistValues = f.PicklistValues,
+        IdLookup = f.IdLookup,
+    };
+
+    /// <summary>Id, IsDeleted and the audit fields every object carries.</summary>
+    public static ObjectDef WithSystemFields(ObjectDef o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        o.Add(new FieldDef { Name = "Id", Type = FieldType.Id, Length = 18, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true, IdLookup = true, Label = $"{o.Label ?? o.Name} ID" });
+        if (o.IsPlatformEvent)
+        {
+            o.Add(new FieldDef { Name = "ReplayId", Type = FieldType.String, Length = 255, Createable = false, Updateable = false });
+            o.Add(new FieldDef { Name = "CreatedDate", Type = FieldType.DateTime, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+            o.Add(new FieldDef { Name = "CreatedById", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "CreatedBy", Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+            return o;
+        }
+        o.Add(new FieldDef { Name = "IsDeleted", Type = FieldType.Boolean, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        o.Add(new FieldDef { Name = "CreatedDate", Type = FieldType.DateTime, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        o.Add(new FieldDef { Name = "CreatedById", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "CreatedBy", Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        o.Add(new FieldDef { Name = "LastModifiedDate", Type = FieldType.DateTime, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        o.Add(new FieldDef { Name = "LastModifiedById", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "LastModifiedBy", Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        o.Add(new FieldDef { Name = "SystemModstamp", Type = FieldType.DateTime, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true });
+        return o;
+    }
+
+    private static ObjectDef Organization() => WithSystemFields(new ObjectDef
+    {
+        Name = "Organization", Label = "Organization", LabelPlural = "Organizations", KeyPrefix = "00D",
+        Createable = false, Updateable = false, Deletable = false, Searchable = false,
+    })
+        .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, Nillable = false, NameField = true }))
+        .Add(ReadOnly(Str("OrganizationType", 40)))
+        .Add(ReadOnly(Bool("IsSandbox")))
+        .Add(ReadOnly(Str("InstanceName", 5)))
+        .Add(ReadOnly(Str("NamespacePrefix", 15)))
+        .Add(ReadOnly(new FieldDef { Name = "TrialExpirationDate", Type = FieldType.DateTime }))
+        .Add(ReadOnly(Str("DefaultLocaleSidKey", 40)))
+        .Add(ReadOnly(Str("LanguageLocaleKey", 40)))
+        .Add(ReadOnly(Str("TimeZoneSidKey", 40)))
+        .Add(ReadOnly(Str("Country", 80)))
+        .Add(ReadOnly(Str("PrimaryContact", 80)));
+
+    private static ObjectDef Profile() => WithSystemFields(new ObjectDef
+    {
+        Name = "Profile", Label = "Profile", LabelPlural = "Profile", KeyPrefix = "00e", Createable = false, Deletable = false, Searchable = false,
+    })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 255, Nillable = false, NameField = true, Updateable = false, Createable = false })
+        .Add(Text("Description", 255))
+        .Add(ReadOnly(Bool("PermissionsApiUserOnly")))
+        .Add(ReadOnly(Bool("PermissionsApiEnabled")))
+        .Add(ReadOnly(Bool("PermissionsModifyAllData")));
+
+    private static ObjectDef User() => WithSystemFields(new ObjectDef
+    {
+        Name = "User", Label = "User", LabelPlural = "Users", KeyPrefix = "005", Deletable = false,
+    })
+        .Add(new FieldDef { Name = "Username", Type = FieldType.String, Length = 80, Nillable = false, Unique = true, IdLookup = true })
+        .Add(Str("FirstName", 40))
+        .Add(Str("LastName", 80, nillable: false))
+        .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, IdLookup = true }))
+        .Add(Email("Email", nillable: false))
+        .Add(Str("Alias", 8, nillable: false))
+        .Add(Str("CommunityNickname", 40))
+        .Add(Bool("IsActive", true))
+        .Add(Picklist("UserType", ["Standard", "PowerPartner", "CsnOnly", "Guest"], "Standard", updateable: false))
+        .Add(new FieldDef { Name = "ProfileId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Profile"], RelationshipName = "Profile", ChildRelationshipName = "Users", Nillable = false })
+        .Add(new FieldDef { Name = "FederationIdentifier", Type = FieldType.String, Length = 512, IdLookup = true })
+        .Add(Phone("Phone"))
+        .Add(Phone("MobilePhone"))
+        .Add(Str("Title", 80))
+        .Add(Str("Department", 80))
+        .Add(Ref("CallCenterId", "CallCenter", "Users", "CallCenter"))
+        .Add(Picklist("TimeZoneSidKey", ["America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "GMT"], "America/Los_Angeles", nillable: false))
+        .Add(Picklist("LocaleSidKey", ["en_US", "en_GB", "fr_FR", "de_DE"], "en_US", nillable: false))
+        .Add(Picklist("EmailEncodingKey", ["UTF-8", "ISO-8859-1"], "UTF-8", nillable: false))
+        .Add(Picklist("LanguageLocaleKey", ["en_US", "fr", "de"], "en_US", nillable: false));
+
+    private static ObjectDef Account() => WithSystemFields(new ObjectDef { Name = "Account", Label = "Account", LabelPlural = "Accounts", KeyPrefix = "001" })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 255, Nillable = false, NameField = true, IdLookup = true, Label = "Account Name" })
+        .Add(Str("AccountNumber", 40))
+        .Add(Phone("Phone", "Account Phone"))
+        .Add(Phone("Fax", "Account Fax"))
+        .Add(new FieldDef { Name = "Website", Type = FieldType.Url, Length = 255 })
+        .Add(Picklist("Type", ["Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"]))
+        .Add(Picklist("Industry", ["Agriculture", "Banking", "Communications", "Education", "Healthcare", "Insurance", "Retail", "Technology", "Other"]))
+        .Add(Text("Description"))
+        .Add(Str("BillingStreet", 255)).Add(Str("BillingCity", 40)).Add(Str("BillingState", 80)).Add(Str("BillingPostalCode", 20)).Add(Str("BillingCountry", 80))
+        .Add(new FieldDef { Name = "NumberOfEmployees", Type = FieldType.Int, Precision = 8 })
+        .Add(new FieldDef { Name = "AnnualRevenue", Type = FieldType.Currency, Precision = 18 })
+        .Add(Ref("ParentId", "Parent", "ChildAccounts", "Account"))
+        .Add(Owner("Accounts"));
+
+    private static ObjectDef Contact() => WithSystemFields(new ObjectDef { Name = "Contact", Label = "Contact", LabelPlural = "Contacts", KeyPrefix = "003" })
+        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."]))
+        .Add(Str("FirstName", 40))
+        .Add(Str("LastName", 80, nillable: false))
+        .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, Label = "Full Name" }))
+        .Add(Ref("AccountId", "Account", "Contacts", "Account"))
+        .Add(Email("Email"))
+        .Add(Phone("Phone", "Business Phone"))
+        .Add(Phone("MobilePhone", "Mobile Phone"))
+        .Add(Phone("HomePhone", "Home Phone"))
+        .Add(Phone("OtherPhone", "Other Phone"))
+        .Add(Phone("AssistantPhone", "Asst. Phone"))
+        .Add(Phone("Fax", "Business Fax"))
+        .Add(Str("Title", 128))
+        .Add(Str("Department", 80))
+        .Add(new FieldDef { Name = "Birthdate", Type = FieldType.Date })
+        .Add(Picklist("LeadSource", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]))
+        .Add(Str("MailingStreet", 255)).Add(Str("MailingCity", 40)).Add(Str("MailingState", 80)).Add(Str("MailingPostalCode", 20)).Add(Str("MailingCountry", 80))
+        .Add(Text("Description"))
+        .Add(Owner("Contacts"));
+
+    private static ObjectDef Lead() => WithSystemFields(new ObjectDef { Name = "Lead", Label = "Lead", LabelPlural = "Leads", KeyPrefix = "00Q" })
+        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."]))
+        .Add(Str("FirstName", 40))
+        .Add(Str("LastName", 80, nillable: false))
+        .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, Label = "Full Name" }))
+        .Add(Str("Company", 255, nillable: false))
+        .Add(Str("Title", 128))
+        .Add(Email("Email"))
+        .Add(Phone("Phone"))
+        .Add(Phone("MobilePhone", "Mobile Phone"))
+        .Add(Phone("Fax"))
+        .Add(new FieldDef { Name = "Website", Type = FieldType.Url, Length = 255 })
+        .Add(Picklist("LeadSource", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]))
+        .Add(Picklist("Status", ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"], "Open - Not Contacted", nillable: false))
+        .Add(Picklist("Industry", ["Agriculture", "Banking", "Communications", "Education", "Healthcare", "Insurance", "Retail", "Technology", "Other"]))
+        .Add(Str("Street", 255)).Add(Str("City", 40)).Add(Str("State", 80)).Add(Str("PostalCode", 20)).Add(Str("Country", 80))
+        .Add(Text("Description"))
+        .Add(ReadOnly(Bool("IsConverted")))
+        .Add(Owner("Leads"));
+
+    private static ObjectDef Case() => WithSystemFields(new ObjectDef { Name = "Case", Label = "Case", LabelPlural = "Cases", KeyPrefix = "500" })
+        .Add(ReadOnly(new FieldDef { Name = "CaseNumber", Type = FieldType.String, Length = 30, NameField = true, IdLookup = true, Nillable = false, DefaultedOnCreate = true }))
+        .Add(Ref("ContactId", "Contact", "Cases", "Contact"))
+        .Add(Ref("AccountId", "Account", "Cases", "Account"))
+        .Add(Ref("ParentId", "Parent", "Cases", "Case"))
+        .Add(Str("Subject", 255))
+        .Add(Text("Description"))
+        .Add(Picklist("Status", ["New", "Working", "Escalated", "Closed"], "New", nillable: false))
+        .Add(Picklist("Origin", ["Phone", "Email", "Web", "Chat"]))
+        .Add(Picklist("Priority", ["High", "Medium", "Low"], "Medium"))
+        .Add(Picklist("Type", ["Question", "Problem", "Feature Request"]))
+        .Add(Picklist("Reason", ["Installation", "Equipment Complexity", "Performance", "Breakdown", "Equipment Design", "Feedback", "Other"]))
+        .Add(Str("SuppliedName", 80, label: "Web Name"))
+        .Add(new FieldDef { Name = "SuppliedEmail", Type = FieldType.Email, Length = 80, Label = "Web Email" })
+        .Add(Phone("SuppliedPhone", "Web Phone"))
+        .Add(Str("SuppliedCompany", 80, label: "Web Company"))
+        .Add(ReadOnly(Bool("IsClosed")))
+        .Add(ReadOnly(new FieldDef { Name = "ClosedDate", Type = FieldType.DateTime }))
+        .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Cases", Nillable = false, DefaultedOnCreate = true });
+
+    private static ObjectDef Task() => WithSystemFields(new ObjectDef { Name = "Task", Label = "Task", LabelPlural = "Tasks", KeyPrefix = "00T" })
+        .Add(new FieldDef { Name = "Subject", Type = FieldType.Combobox, Length = 255, NameField = true, PicklistValues = ["Call", "Send Letter", "Send Quote", "Other"] })
+        .Add(Ref("WhoId", "Who", "Tasks", "Contact", "Lead"))
+        .Add(Ref("WhatId", "What", "Tasks", "Account", "Case"))
+        .Add(new FieldDef { Name = "ActivityDate", Type = FieldType.Date, Label = "Due Date Only" })
+        .Add(Picklist("Status", ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"], "Not Started", nillable: false))
+        .Add(Picklist("Priority", ["High", "Normal", "Low"], "Normal", nillable: false))
+        .Add(Text("Description", 32000))
+        .Add(Picklist("TaskSubtype", ["Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"], "Task", updateable: false))
+        .Add(Picklist("Type", ["Call", "Email", "Meeting", "Other"]))
+        .Add(Picklist("CallType", ["Internal", "Inbound", "Outbound"], restricted: true))
+        .Add(new FieldDef { Name = "CallDurationInSeconds", Type = FieldType.Int, Precision = 9 })
+        .Add(Str("CallObject", 255, label: "Call Object Identifier"))
+        .Add(Str("CallDisposition", 255, label: "Call Result"))
+        .Add(ReadOnly(Bool("IsClosed")))
+        .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Tasks", Nillable = false, DefaultedOnCreate = true });
+
+    private static ObjectDef CallCenter() => WithSystemFields(new ObjectDef
+    {
+        Name = "CallCenter", Label = "Call Center", LabelPlural = "Call Centers", KeyPrefix = "04v", Createable = false, Deletable = false, Searchable = false,
+    })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, Nillable = false, NameField = true, Createable = false })
+        .Add(new FieldDef { Name = "InternalName", Type = FieldType.String, Length = 80, Nillable = false, Createable = false, IdLookup = true })
+        .Add(new FieldDef { Name = "Version", Type = FieldType.Double, Createable = false })
+        .Add(new FieldDef { Name = "AdapterUrl", Type = FieldType.Url, Length = 255, Createable = false });
+
+    // Key prefix: Salesforce does not document it; the emulator's choice is recorded in the README.
+    private static ObjectDef CallCenterRoutingMap() => WithSystemFields(new ObjectDef
+    {
+        Name = "CallCenterRoutingMap", Label = "Call Center Routing Map", LabelPlural = "Call Center Routing Maps", KeyPrefix = "0hn", Searchable = false,
+    })
+        .Add(Str("ExternalId", 255, nillable: false))
+        .Add(new FieldDef { Name = "ReferenceRecordId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "ReferenceRecord", Nillable = false })
+        .Add(new FieldDef { Name = "CallCenterId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["CallCenter"], RelationshipName = "CallCenter", ChildRelationshipName = "CallCenterRoutingMaps", Nillable = false })
+        .Add(new FieldDef { Name = "DeveloperName", Type = FieldType.String, Length = 80, Nillable = false, Unique = true, IdLookup = true })
+        .Add(new FieldDef { Name = "MasterLabel", Type = FieldType.String, Length = 80, Nillable = false, NameField = true })
+        .Add(Str("QuickConnect", 255))
+        .Add(Picklist("Language", ["en_US", "fr", "de", "es", "ja"], "en_US", restricted: true));
+
+    private static ObjectDef ContentDocument() => WithSystemFields(new ObjectDef
+    {
+        Name = "ContentDocument", Label = "Content Document", LabelPlural = "Content Documents", KeyPrefix = "069", Createable = false,
+    })
+        .Add(new FieldDef { Name = "Title", Type = FieldType.String, Length = 255, Nillable = false, NameField = true, Createable = false })
+        .Add(ReadOnly(new FieldDef { Name = "LatestPublishedVersionId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["ContentVersion"], RelationshipName = "LatestPublishedVersion" }))
+        .Add(ReadOnly(Str("FileType", 20)))
+        .Add(ReadOnly(Str("FileExtension", 40)))
+        .Add(ReadOnly(new FieldDef { Name = "ContentSize", Type = FieldType.Int }))
+        .Add(Owner("ContentDocuments"));
+
+    private static ObjectDef ContentVersion() => WithSystemFields(new ObjectDef
+    {
+        Name = "ContentVersion", Label = "Content Version", LabelPlural = "Content Versions", KeyPrefix = "068", Deletable = false,
+    })
+        .Add(new FieldDef { Name = "Title", Type = FieldType.String, Length = 255, Nillable = false, NameField = true })
+        .Add(new FieldDef { Name = "PathOnClient", Type = FieldType.String, Length = 500, Nillable = false, Updateable = false })
+        .Add(new FieldDef { Name = "VersionData", Type = FieldType.Base64, Nillable = false, Updateable = false })
+        .Add(Text("Description", 1000))
+        .Add(new FieldDef { Name = "FirstPublishLocationId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Account", "Contact", "Lead", "Case", "Task", "User"], RelationshipName = "FirstPublishLocation", Updateable = false })
+        .Add(new FieldDef { Name = "ContentDocumentId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["ContentDocument"], RelationshipName = "ContentDocument", ChildRelationshipName = "ContentVersions", Updateable = false, DefaultedOnCreate = true })
+        .Add(ReadOnly(Bool("IsLatest")))
+        .Add(ReadOnly(new FieldDef { Name = "ContentSize", Type = FieldType.Int }))
+        .Add(ReadOnly(Str("FileType", 20)))
+        .Add(ReadOnly(Str("FileExtension", 40)))
+        .Add(ReadOnly(Str("VersionNumber", 20)))
+        .Add(Owner("ContentVersions"));
+
+    private static ObjectDef ContentDocumentLink() => WithSystemFields(new ObjectDef
+    {
+        Name = "ContentDocumentLink", Label = "Content Document Link", LabelPlural = "Content Document Links", KeyPrefix = "06A", Updateable = true, Searchable = false,
+    })
+        .Add(new FieldDef { Name = "ContentDocumentId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["ContentDocument"], RelationshipName = "ContentDocument", ChildRelationshipName = "ContentDocumentLinks", Nillable = false, Updateable = false })
+        .Add(new FieldDef { Name = "LinkedEntityId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Account", "Contact", "Lead", "Case", "Task", "User"], RelationshipName = "LinkedEntity", ChildRelationshipName = "ContentDocumentLinks", Nillable = false, Updateable = false })
+        .Add(Picklist("ShareType", ["V", "C", "I"], "V", restricted: true))
+        .Add(Picklist("Visibility", ["AllUsers", "InternalUsers", "SharedUsers"], "AllUsers", restricted: true));
+}
