@@ -24,6 +24,9 @@ public static class RestEndpoints
     private static async Task<IResult> Handle(HttpContext context, EmulatorState state, string version, string? rest)
     {
         if (!RestDispatcher.TryParseVersion(version, out var v)) return Json(404, SalesforceException.NotFound().ToBody());
+        var path = "/" + (rest ?? "");
+        var method = context.Request.Method == "HEAD" ? "GET" : context.Request.Method;
+        context.Items[EmulatorMiddleware.LogKindKey] = RestDispatcher.Classify(method, path);
         var grant = OAuthEndpoints.Authenticate(context, state);
         var host = EmulatorHost.Of(context);
         if (grant is null || (host.Kind == HostKind.MyDomain && host.Org!.Key != grant.OrgKey))
@@ -32,9 +35,6 @@ public static class RestEndpoints
             return Json(401, new SalesforceException(401, "INVALID_SESSION_ID", "Session expired or invalid").ToBody());
         }
         var org = state.FindOrg(grant.OrgKey)!;
-        var path = "/" + (rest ?? "");
-        var method = context.Request.Method == "HEAD" ? "GET" : context.Request.Method;
-        context.Items[EmulatorMiddleware.LogKindKey] = RestDispatcher.Classify(method, path);
         var now = state.Clock.GetUtcNow();
         if (!org.Api.TryCount(now))
         {

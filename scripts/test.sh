@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every ContactBridge test. Installs what the tests need when it is missing (the npm
+# packages of the third-party Salesforce clients), so it is safe to run on a fresh clone and
+# safe to run twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "error: '$1' is not installed. $2" >&2
+    exit 1
+  fi
+}
+need dotnet "Install the .NET 10 SDK: https://learn.microsoft.com/dotnet/core/install/linux-debian"
+need node "Install Node.js 20 (the client tests run jsforce and the Salesforce CLI on it)."
+need npm "Install npm (it comes with Node.js)."
+
+# npm packages: reinstall only when package-lock.json changed since the last install.
+stamp=node_modules/.contactbridge-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> Installing the npm packages the client tests use (jsforce, Salesforce CLI)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+else
+  echo "==> npm packages are up to date."
+fi
+
+echo "==> Building..."
+dotnet build ContactBridge.slnx -c Release -nologo -v quiet -m:2
+
+echo "==> Running the tests..."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test ContactBridge.slnx -c Release --no-build -nologo -m:2 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for every test assembly together, e.g. "tests: 120 passed, 0 failed".
+awk '
+  /(Passed|Failed)! *- *Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      gsub(",", "", $(i+1))
+      if ($i == "Failed:") f += $(i+1)
+      if ($i == "Passed:") p += $(i+1)
+      if ($i == "Skipped:") s += $(i+1)
+    }
+    seen = 1
+  }
+  END {
+    if (!seen) { print "tests: 0 passed, 1 failed"; exit }
+    line = "tests: " p " passed, " f " failed"
+    if (s > 0) line = line ", " s " skipped"
+    print line
+  }' "$log"
+exit "$status"

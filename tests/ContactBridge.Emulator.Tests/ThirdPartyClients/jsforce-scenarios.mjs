@@ -1,0 +1,181 @@
+// Runs jsforce, a third-party Salesforce client, against a live ContactBridge emulator.
+// usage: node jsforce-scenarios.mjs <scenario>   (EMULATOR_URL, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
+//        USERNAME, PASSWORD in the environment). Prints one JSON object of observations; exits 1 on error.
+import jsforce from 'jsforce';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const base = env('EMULATOR_URL');
+const oauthConfig = () => ({
+  loginUrl: `${base}/login`,
+  clientId: env('CLIENT_ID'),
+  clientSecret: env('CLIENT_SECRET'),
+  redirectUri: env('REDIRECT_URI'),
+});
+
+// A browser stand-in: keeps cookies, does not follow redirects, so each step can be checked.
+const cookies = new Map();
+async function http(url, init = {}) {
+  const headers = new Headers(init.headers || {});
+  if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+  for (const c of res.headers.getSetCookie?.() ?? []) {
+    const [pair] = c.split(';');
+    const i = pair.indexOf('=');
+    cookies.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+  }
+  return res;
+}
+const field = (html, name) => {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  if (!m) throw new Error(`no ${name} field on page: ${html.slice(0, 300)}`);
+  return m[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+};
+const formAction = (html, id) => {
+  const m = html.match(new RegExp(`<form method="post" action="([^"]+)" id="${id}"`));
+  if (!m) throw new Error(`no form ${id} on page: ${html.slice(0, 300)}`);
+  return m[1].replace(/&amp;/g, '&');
+};
+
+async function webServerFlowWithPkce() {
+  const oauth2 = new jsforce.OAuth2({ ...oauthConfig(), useVerifier: true });
+  const state = 'st-' + Math.random().toString(36).slice(2);
+  const authUrl = oauth2.getAuthorizationUrl({ scope: 'api refresh_token id', state });
+  const seen = { pkceInUrl: authUrl.includes('code_challenge=') };
+
+  let res = await http(authUrl);
+  let html = await res.text();
+  seen.loginPageStatus = res.status;
+  seen.loginPageTitle = (html.match(/<h1>([^<]*)<\/h1>/) || [])[1];
+  res = await http(formAction(html, 'login_form'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ oauth_query: field(html, 'oauth_query'), username: env('USERNAME'), pw: env('PASSWORD') }),
+  });
+  seen.loginRedirectStatus = res.status;
+  res = await http(new URL(res.headers.get('location'), base).toString());
+  html = await res.text();
+  seen.consentPageTitle = (html.match(/<h1>([^<]*)<\/h1>/) || [])[1];
+  res = await http(formAction(html, 'oauth_consent'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ oauth_query: field(html, 'oauth_query'), sid: field(html, 'sid'), decision: 'allow' }),
+  });
+  const callback = new URL(res.headers.get('location'));
+  seen.callbackOrigin = `${callback.origin}${callback.pathname}`;
+  seen.stateEchoed = callback.searchParams.get('state') === state;
+
+  const conn = new jsforce.Connection({ oauth2 });
+  const userInfo = await conn.authorize(callback.searchParams.get('code'));
+  seen.userId = userInfo.id;
+  seen.orgId = userInfo.organizationId;
+  seen.instanceUrl = conn.instanceUrl;
+  seen.hasRefreshToken = !!conn.refreshToken;
+  const firstToken = conn.accessToken;
+
+  let refreshed = 0;
+  conn.on('refresh', () => { refreshed++; });
+  // The emulator is told to expire every access token; jsforce must refresh on the 401 and carry on.
+  const expire = await fetch(`${base}/_emulator/tokens/expire-access`, { method: 'POST' });
+  seen.expiredTokens = (await expire.json()).expired;
+  const users = await conn.query('SELECT Id, Username FROM User ORDER BY Username');
+  seen.refreshEvents = refreshed;
+  seen.tokenChanged = conn.accessToken !== firstToken;
+  seen.usernames = users.records.map((r) => r.Username);
+  const identity = await conn.identity();
+  seen.identityUsername = identity.username;
+  return seen;
+}
+
+async function passwordConnection() {
+  const conn = new jsforce.Connection({ oauth2: oauthConfig(), version: '62.0' });
+  await conn.login(env('USERNAME'), env('PASSWORD'));
+  return conn;
+}
+
+async function data() {
+  const conn = await passwordConnection();
+  const seen = {};
+  const total = Number(process.env.RECORDS || 5000);
+  const records = Array.from({ length: total }, (_, i) => ({
+    FirstName: `Bulk${i}`, LastName: `Loaded${String(i).padStart(5, '0')}`, Email: `bulk${i}@example.com`,
+  }));
+  const created = await conn.sobject('Contact').create(records, { allowRecursive: true });
+  seen.created = created.filter((r) => r.success).length;
+
+  // query + queryMore: autoFetch follows nextRecordsUrl until done.
+  const fetched = [];
+  let pages = 0;
+  let result = await conn.query("SELECT Id, LastName FROM Contact WHERE FirstName LIKE 'Bulk%' ORDER BY LastName");
+  seen.firstPageSize = result.records.length;
+  seen.totalSize = result.totalSize;
+  while (true) {
+    pages++;
+    fetched.push(...result.records);
+    if (result.done) break;
+    result = await conn.queryMore(result.nextRecordsUrl);
+  }
+  seen.pages = pages;
+  seen.fetched = fetched.length;
+  seen.distinctIds = new Set(fetched.map((r) => r.Id)).size;
+  seen.sortedFirst = fetched[0].LastName;
+  seen.sortedLast = fetched[fetched.length - 1].LastName;
+
+  // CRUD on one record.
+  const one = await conn.sobject('Contact').create({ LastName: 'Turing', FirstName: 'Alan', Phone: '+44 20 7946 0000' });
+  const got = await conn.sobject('Contact').retrieve(one.id);
+  seen.retrievedName = got.Name;
+  await conn.sobject('Contact').update({ Id: one.id, Title: 'Mathematician' });
+  seen.updatedTitle = (await conn.sobject('Contact').retrieve(one.id)).Title;
+  await conn.sobject('Contact').destroy(one.id);
+  try {
+    await conn.sobject('Contact').retrieve(one.id);
+    seen.deletedRetrieve = 'no error';
+  } catch (e) {
+    seen.deletedRetrieve = e.errorCode || e.name;
+  }
+  try {
+    await conn.sobject('Contact').create({ FirstName: 'NoLastName' });
+    seen.invalidCreate = 'no error';
+  } catch (e) {
+    seen.invalidCreate = e.errorCode || e.name;
+  }
+
+  // Upsert by external id: created, then updated.
+  const up1 = await conn.sobject('Contact').upsert({ LastName: 'Hamilton', External_Key__c: 'ext-1' }, 'External_Key__c');
+  const up2 = await conn.sobject('Contact').upsert({ LastName: 'Hamilton', Title: 'Director', External_Key__c: 'ext-1' }, 'External_Key__c');
+  seen.upsertCreated = up1.created;
+  seen.upsertSecondCreated = up2.created;
+  seen.upsertSameId = up1.id === up2.id;
+
+  // sObject collections: update and delete several records in one call each.
+  const firstTen = fetched.slice(0, 10).map((r) => r.Id);
+  const upd = await conn.sobject('Contact').update(firstTen.map((Id) => ({ Id, Department: 'Collections' })));
+  seen.collectionUpdated = upd.filter((r) => r.success).length;
+  const del = await conn.sobject('Contact').destroy(firstTen.slice(0, 5));
+  seen.collectionDeleted = del.filter((r) => r.success).length;
+  const after = await conn.query("SELECT COUNT() FROM Contact WHERE Department = 'Collections'");
+  seen.remainingInDepartment = after.totalSize;
+
+  // SOSL: find a caller by phone digits, whatever the punctuation in the stored number.
+  await conn.sobject('Contact').create({ LastName: 'Caller', Phone: '+1 (415) 555-0199' });
+  const found = await conn.search('FIND {4155550199} IN PHONE FIELDS RETURNING Contact(Id, Name, Phone)');
+  seen.searchNames = found.searchRecords.map((r) => r.Name);
+  return seen;
+}
+
+const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data };
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario '${name}'; use one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+try {
+  console.log(JSON.stringify(await scenarios[name]()));
+} catch (e) {
+  console.error(`${name} failed: ${e.errorCode ?? ''} ${e.message}\n${e.stack}`);
+  process.exit(1);
+}
