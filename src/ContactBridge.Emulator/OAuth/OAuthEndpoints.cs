@@ -242,8 +242,11 @@ public static class OAuthEndpoints
                 UserCredential? credential;
                 lock (org.Sync) credential = org.Credentials.GetValueOrDefault(user.Id);
                 var password = Get("password") ?? "";
-                if (credential is null || !EmulatorState.CheckPassword(credential, password.EndsWith(credential.SecurityToken, StringComparison.Ordinal)
-                        ? password[..^credential.SecurityToken.Length] : password))
+                // The password must carry the user's security token at its end, unless the user has none
+                // (Salesforce waives it for trusted IP ranges; the emulator's default users have none).
+                var token = credential?.SecurityToken ?? "";
+                if (credential is null || !password.EndsWith(token, StringComparison.Ordinal)
+                    || !EmulatorState.CheckPassword(credential, password[..^token.Length]))
                     return OAuthError("invalid_grant", "authentication failure");
                 if (!SalesforceOrg.IsActive(user)) return OAuthError("inactive_user", "user is inactive");
                 var access = state.OAuth.IssueAccess(org.Id, org.Key, user.Id, app.ClientId, host.BaseUrl, null, state.SessionTimeout);
