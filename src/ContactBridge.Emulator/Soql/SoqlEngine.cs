@@ -139,8 +139,10 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
             current = rel.ReferenceTo.Select(org.Schema.Find).Where(o => o is not null).Cast<ObjectDef>().ToList();
         }
         var last = path.Parts[^1];
-        var field = current.Select(o => o.Field(last)).FirstOrDefault(f => f is not null);
+        // On a polymorphic relationship (Who, What) "Type" names the related record's object, even
+        // where that object has a Type field of its own.
         var polymorphicType = hops.Count > 0 && hops[^1].IsPolymorphic && string.Equals(last, "Type", StringComparison.OrdinalIgnoreCase);
+        var field = polymorphicType ? null : current.Select(o => o.Field(last)).FirstOrDefault(f => f is not null);
         if (field is null && !polymorphicType)
         {
             var entity = hops.Count == 0 ? type.Name : current.FirstOrDefault()?.Name ?? type.Name;
@@ -451,7 +453,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
             target = nested;
             current = next;
         }
-        var field = current.Type.Field(path.FinalName) ?? path.Field;
+        var field = path.Field is null ? null : current.Type.Field(path.FinalName) ?? path.Field;
         var value = path.Field is null ? current.Type.Name : current[path.FinalName];
         target[field?.Name ?? path.FinalName] = FieldValues.ToJson(field, value);
     }

@@ -141,6 +141,12 @@ public sealed partial class SoslSearcher(SalesforceOrg org, TimeProvider clock, 
     /// <summary>Groups of terms: a record matches when every term of any one group matches (OR of ANDs); NOT terms exclude.</summary>
     private static (List<List<Term>> Groups, List<Term> Excluded) ParseTerm(string raw)
     {
+        // A phone number, however punctuated, is one term: its digits ("+1 (415) 555-0100" → 14155550100).
+        var unescaped = raw.Replace("\\", "", StringComparison.Ordinal);
+        var digits = new string(unescaped.Where(char.IsAsciiDigit).ToArray());
+        if (digits.Length >= 7 && unescaped.All(c => char.IsAsciiDigit(c) || "+()-. ".Contains(c, StringComparison.Ordinal)))
+            return ([[new Term(digits, new Regex(Regex.Escape(digits)), digits)]], []);
+
         var words = new List<(string Text, bool Quoted)>();
         var sb = new StringBuilder();
         var quoted = false;
@@ -216,7 +222,7 @@ public sealed partial class SoslSearcher(SalesforceOrg org, TimeProvider clock, 
 
     private static bool Matches(Term term, FieldDef field, string value)
     {
-        if (field.Type == FieldType.Phone && term.Digits.Length >= 3 && term.Digits.Length == term.Text.Count(ch => !"()-+. ".Contains(ch, StringComparison.Ordinal)))
+        if (field.Type == FieldType.Phone && term.Digits.Length >= 3 && term.Digits == term.Text)
         {
             var digits = new string(value.Where(char.IsAsciiDigit).ToArray());
             return digits.Contains(term.Digits, StringComparison.Ordinal)
