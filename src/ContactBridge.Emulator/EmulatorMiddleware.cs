@@ -115,6 +115,7 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
         {
             context.Items[LogKindKey] = "fault.hang";
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Faults.ReleaseToken);
+            state.Faults.OnHeld();
             try
             {
                 await Task.Delay(Timeout.Infinite, linked.Token);
@@ -128,6 +129,10 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
             {
                 context.Response.StatusCode = 499;
                 return true;
+            }
+            finally
+            {
+                state.Faults.OnReleased();
             }
         }
         if (fired.FirstOrDefault(r => r.Kind == FaultKind.Status) is { } status)

@@ -30,6 +30,21 @@ public sealed class FaultInjector
     private readonly object _sync = new();
     private readonly List<FaultRule> _rules = [];
     private CancellationTokenSource _release = new();
+    private int _held;
+
+    /// <summary>How many requests a hang fault is holding right now.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>Raised when a hang fault starts holding a request, so a test can wait for it instead of sleeping.</summary>
+    public event Action? RequestHeld;
+
+    internal void OnHeld()
+    {
+        Interlocked.Increment(ref _held);
+        RequestHeld?.Invoke();
+    }
+
+    internal void OnReleased() => Interlocked.Decrement(ref _held);
 
     public void Add(FaultRule rule)
     {
