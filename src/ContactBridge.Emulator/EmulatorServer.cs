@@ -64,6 +64,8 @@ public sealed class EmulatorServer : IAsyncDisposable
             k.Listen(IPAddress.Parse(options.Host), options.Port);
             // Bulk uploads may be up to 150 MB.
             k.Limits.MaxRequestBodySize = 200 * 1024 * 1024;
+            // Salesforce accepts request URIs up to 16,384 bytes (REST API Developer Guide, "Limits").
+            k.Limits.MaxRequestLineSize = 16_384 + 64;
         });
         builder.Services.AddSingleton(state);
         builder.Services.AddOpenApi("emulator");

@@ -97,8 +97,24 @@ public static class RestDispatcher
                 return CompositeGraph.Run(ctx, ParseObject(body));
             case "composite" when s.Length >= 2 && s[1] == "sobjects":
                 return Collections.Run(ctx, method, s[2..], query, body);
+            case "tooling" when s.Length == 2 && s[1] == "query" && method == "GET":
+                return ToolingQuery(ctx, Required(query, "q"));
         }
         throw SalesforceException.NotFound();
+    }
+
+    /// <summary>
+    /// The Tooling API is not emulated, except that sandbox bookkeeping objects answer with no rows
+    /// (the Salesforce CLI asks for SandboxProcess after logging in to a production org).
+    /// </summary>
+    private static RestResult ToolingQuery(RestContext ctx, string soql)
+    {
+        var q = SoqlParser.Parse(soql);
+        if (q.From is not ("SandboxProcess" or "SandboxInfo")) throw SalesforceException.InvalidType(q.From);
+        return new RestResult(200, new JsonObject
+        {
+            ["size"] = 0, ["totalSize"] = 0, ["done"] = true, ["queryLocator"] = null, ["entityTypeName"] = q.From, ["records"] = new JsonArray(),
+        });
     }
 
     private static string Required(IReadOnlyDictionary<string, string> query, string name) =>

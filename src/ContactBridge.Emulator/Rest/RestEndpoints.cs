@@ -58,7 +58,16 @@ public static class RestEndpoints
         }
         var ctx = new RestContext(state, org, grant.UserId, grant.ClientId, v) { Headers = headers };
         RestResult result;
-        lock (org.Sync) result = RestDispatcher.Dispatch(ctx, method, path, query, body);
+        try
+        {
+            lock (org.Sync) result = RestDispatcher.Dispatch(ctx, method, path, query, body);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException)
+        {
+            // A bug in the emulator, not the caller's fault: answer as Salesforce does for its own errors, and say so in the log.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ContactBridge.Emulator").LogError(e, "Unexpected error answering {Method} {Path}", method, path);
+            result = new RestResult(500, new SalesforceException(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred in the emulator: " + e.Message).ToBody());
+        }
 
         var (used, max) = org.Api.Snapshot(now);
         var responseHeaders = new Dictionary<string, string>(result.Headers ?? new Dictionary<string, string>()) { ["Sforce-Limit-Info"] = $"api-usage={used}/{max}" };

@@ -10,9 +10,16 @@ public sealed class SoqlParser
         "OFFSET", "ASC", "DESC", "NULLS", "FIRST", "LAST", "NULL", "TRUE", "FALSE", "WITH", "FOR", "USING",
     };
 
+    /// <summary>Salesforce refuses SOQL longer than 100,000 characters.</summary>
+    public const int MaxLength = 100_000;
+
+    /// <summary>How deep parentheses and NOT may nest: deep enough for any real query, shallow enough that hostile input cannot exhaust the stack.</summary>
+    public const int MaxNesting = 64;
+
     private readonly SoqlLexer _lexer;
     private readonly List<Token> _tokens;
     private int _i;
+    private int _depth;
 
     private SoqlParser(string text)
     {
@@ -22,6 +29,8 @@ public sealed class SoqlParser
 
     public static SoqlQuery Parse(string text)
     {
+        if (text.Length > MaxLength)
+            throw new Records.SalesforceException(400, "MALFORMED_QUERY", $"Query is too long: {text.Length} characters; SOQL statements cannot exceed {MaxLength}.");
         var parser = new SoqlParser(text);
         var query = parser.ParseQuery(nested: false);
         if (parser.Peek.Kind != TokenKind.End) throw parser.Unexpected();
@@ -169,8 +178,11 @@ public sealed class SoqlParser
         var t = Peek;
         if (t.IsSymbol("("))
         {
+            if (_depth > 0) throw Unexpected(t);
+            _depth++;
             Advance();
             var sub = ParseQuery(nested: true);
+            _depth--;
             ExpectSymbol(")");
             return new SubqueryItem(sub);
         }
@@ -235,6 +247,19 @@ public sealed class SoqlParser
     }
 
     private Condition ParseUnary()
+    {
+        if (++_depth > MaxNesting) throw SoqlError.At(_lexer.Text, Peek.Row, Peek.Column, $"The condition nests more than {MaxNesting} levels deep.");
+        try
+        {
+            return ParseUnaryCore();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Condition ParseUnaryCore()
     {
         if (Peek.Is("NOT"))
         {

@@ -225,4 +225,23 @@ public sealed class SoqlTests : IAsyncLifetime
         columns[1]!["columnName"]!.GetValue<string>().ShouldBe("Account");
         columns[1]!["joinColumns"]![0]!["columnName"]!.GetValue<string>().ShouldBe("Name");
     }
+
+    [Fact]
+    public async Task Hostile_queries_get_a_clear_error_and_the_emulator_keeps_serving()
+    {
+        var deep = "SELECT Id FROM Contact WHERE " + string.Concat(Enumerable.Repeat("NOT (", 1000)) + "LastName = 'x'" + new string(')', 1000);
+        var r = await _client.QueryAsync(deep);
+        r.Code.ShouldBe(400);
+        r.ErrorCode.ShouldBe("MALFORMED_QUERY");
+        var huge = "SELECT Id FROM Contact WHERE LastName = '" + new string('a', 100_001) + "'";
+        var viaComposite = await _client.PostAsync("/composite", new JsonObject
+        {
+            ["compositeRequest"] = new JsonArray(new JsonObject { ["method"] = "GET", ["url"] = "/services/data/v62.0/query?q=" + Uri.EscapeDataString(huge), ["referenceId"] = "q" }),
+        });
+        viaComposite.Object["compositeResponse"]![0]!["body"]![0]!["message"]!.GetValue<string>().ShouldContain("too long");
+        (await _client.QueryAsync(@"SELECT Id FROM Contact WHERE LastName = 'x\q'")).ErrorCode.ShouldBe("MALFORMED_QUERY");
+        (await _client.QueryAsync(@"SELECT Id FROM Contact WHERE LastName = 'x\\q'")).Code.ShouldBe(200);
+        (await _client.QueryAsync(@"SELECT Id FROM Contact WHERE LastName = 'unterminated\'")).ErrorCode.ShouldBe("MALFORMED_QUERY");
+        (await _client.QueryAsync("SELECT Id FROM Contact")).Code.ShouldBe(200);
+    }
 }

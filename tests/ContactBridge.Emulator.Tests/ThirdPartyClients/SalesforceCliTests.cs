@@ -55,6 +55,8 @@ public sealed class SalesforceCliTests
             var log = emulator.State.Log.Entries();
             log.ShouldContain(e => e.Kind == "oauth.userinfo" && e.Status == 200);
             log.ShouldContain(e => e.Kind == "sobject.create" && e.Status == 201);
+            // Everything the CLI asks for is emulated: nothing it sent was unknown or broke the emulator.
+            log.ShouldNotContain(e => e.Status == 404 || e.Status >= 500, string.Join("\n", log.Select(e => $"{e.Status} {e.Method} {e.Path}")));
         }
         finally
         {
