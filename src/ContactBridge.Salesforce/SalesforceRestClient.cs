@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ContactBridge.Salesforce;
+
+/// <summary>
+/// The REST API for one session: refreshes once on 401, tracks Sforce-Limit-Info, and retries
+/// with backoff only requests that are safe to repeat (reads) after transient failures.
+/// </summary>
+public sealed class SalesforceRestClient(HttpClient http, SalesforceSession session, TimeProvider clock)
+{
+    public const int MaxAttempts = 3;
+
+    public SalesforceSession Session => session;
+
+    public string DataPath => $"/services/data/v{session.ApiVersion}";
+
+    public static async Task<IReadOnlyList<ApiVersionInfo>> VersionsAsync(HttpClient http, Uri instanceUrl, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(instanceUrl, "/services/data"), ct);
+        response.EnsureSuccessStatusCode();
+        var list = await JsonNode.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct) as JsonArray ?? [];
+        return list.Select(v => new ApiVersionInfo(v!["version"]!.GetValue<string>(), v["label"]?.GetValue<string>() ?? "", v["url"]!.GetValue<string>())).ToList();
+    }
+
+    public Task<JsonNode?> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, ct);
+
+    public async Task<JsonObject> QueryAsync(string soql, CancellationToken ct) =>
+        (JsonObject)(await GetAsync($"{DataPath}/query?q={Uri.EscapeDataString(soql)}", ct))!;
+
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    {
+        var safeToRepeat = method == HttpMethod.Get || method == HttpMethod.Head;
+        var refreshed = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            var token = session.AccessToken;
+            using var request = new HttpRequestMessage(method, new Uri(session.InstanceUrl, path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, ct);
+            }
+            catch (Exception e) when (safeToRepeat && attempt < MaxAttempts && e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                await Backoff(attempt, ct);
+                continue;
+            }
+            using (response)
+            {
+                if (response.Headers.TryGetValues("Sforce-Limit-Info", out var limit))
+                    session.LastApiUsage = ApiUsage.Parse(string.Join(",", limit), clock.GetUtcNow()) ?? session.LastApiUsage;
+                var text = await response.Content.ReadAsStringAsync(ct);
+                if (response.IsSuccessStatusCode) return text.Length == 0 ? null : JsonNode.Parse(text);
+                var error = Error(response.StatusCode, text);
+                if (error.IsSessionExpired && !refreshed)
+                {
+                    refreshed = true;
+                    await session.RefreshAsync(token, ct);
+                    continue;
+                }
+                if (safeToRepeat && (int)response.StatusCode >= 500 && attempt < MaxAttempts)
+                {
+                    await Backoff(attempt, ct);
+                    continue;
+                }
+                throw error;
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff with jitter: about 200 ms, then 400 ms.</summary>
+    private Task Backoff(int attempt, CancellationToken ct) =>
+        Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(2, attempt) * (0.5 + Random.Shared.NextDouble())), clock, ct);
+
+    public static SalesforceApiException Error(HttpStatusCode status, string text)
+    {
+        try
+        {
+            if (JsonNode.Parse(text) is JsonArray { Count: > 0 } errors && errors[0] is JsonObject first)
+            {
+                return new SalesforceApiException(status, first["errorCode"]?.GetValue<string>() ?? "UNKNOWN", first["message"]?.GetValue<string>() ?? "",
+                    first["fields"] is JsonArray f ? f.Select(x => x!.GetValue<string>()).ToList() : null);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not Salesforce's error array (a proxy's HTML page, say): reported below as it is.
+        }
+        return new SalesforceApiException(status, "HTTP_" + (int)status, text.Length > 300 ? text[..300] : text);
+    }
+}

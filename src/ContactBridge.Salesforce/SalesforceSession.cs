@@ -1,0 +1,36 @@
+namespace ContactBridge.Salesforce;
+
+/// <summary>
+/// The access token for one org connection, refreshed on demand. When several requests hit a 401
+/// at once, one refresh runs and the others wait for its token (refreshes are coalesced).
+/// </summary>
+public sealed class SalesforceSession(Uri instanceUrl, string apiVersion, string accessToken, Func<CancellationToken, Task<string>> refresh)
+{
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private string _accessToken = accessToken;
+    private int _refreshCount;
+
+    public Uri InstanceUrl { get; private set; } = instanceUrl;
+    public string ApiVersion { get; } = apiVersion;
+    public string AccessToken => Volatile.Read(ref _accessToken);
+    public int RefreshCount => Volatile.Read(ref _refreshCount);
+    public ApiUsage? LastApiUsage { get; set; }
+
+    /// <summary>Gets a new token unless another caller already replaced the one that failed.</summary>
+    public async Task<string> RefreshAsync(string failedToken, CancellationToken ct)
+    {
+        await _refreshing.WaitAsync(ct);
+        try
+        {
+            if (!string.Equals(AccessToken, failedToken, StringComparison.Ordinal)) return AccessToken;
+            var fresh = await refresh(ct);
+            Volatile.Write(ref _accessToken, fresh);
+            Interlocked.Increment(ref _refreshCount);
+            return fresh;
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace ContactBridge;
+
+/// <summary>Where the hub keeps its data and how it is reached. Bound from the "Hub" section (or CONTACTBRIDGE_Hub__… variables).</summary>
+public sealed class HubOptions
+{
+    public const string Section = "Hub";
+
+    /// <summary>The URL browsers reach the hub at; the Salesforce callback URL is built from it.</summary>
+    public Uri PublicUrl { get; set; } = new("http://127.0.0.1:5180");
+
+    /// <summary>Holds the SQLite file and the secret key file unless those are placed elsewhere.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A SQLite ("Data Source=…") or PostgreSQL ("Host=…;Database=…") connection string. Default: SQLite in the data directory.</summary>
+    public string? Database { get; set; }
+
+    /// <summary>The key that encrypts tokens and secrets at rest; never stored in the database. Created (mode 600) on first start.</summary>
+    public string? KeyFile { get; set; }
+
+    public TimeSpan LinkHealthCheckInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    public int SignInAttemptsBeforeLockout { get; set; } = 5;
+
+    public TimeSpan SignInLockout { get; set; } = TimeSpan.FromMinutes(15);
+
+    public Uri CallbackUrl => new(PublicUrl, "/linking/callback");
+
+    public string DatabaseConnectionString => Database ?? $"Data Source={Path.Combine(DataDirectory, "contactbridge.db")}";
+
+    public string KeyFilePath => KeyFile ?? Path.Combine(DataDirectory, "secrets.key");
+
+    public IEnumerable<string> Problems()
+    {
+        if (!PublicUrl.IsAbsoluteUri || PublicUrl.Scheme is not ("http" or "https")) yield return "Hub:PublicUrl must be an absolute http(s) URL.";
+        if (LinkHealthCheckInterval < TimeSpan.FromSeconds(1)) yield return "Hub:LinkHealthCheckInterval must be at least one second.";
+        if (SignInAttemptsBeforeLockout < 1) yield return "Hub:SignInAttemptsBeforeLockout must be at least 1.";
+    }
+}
+
+/// <summary>Salesforce endpoints and defaults. Bound from the "Salesforce" section.</summary>
+public sealed class SalesforceOptions
+{
+    public const string Section = "Salesforce";
+
+    public Uri ProductionLoginUrl { get; set; } = new("https://login.salesforce.com");
+
+    public Uri SandboxLoginUrl { get; set; } = new("https://test.salesforce.com");
+
+    /// <summary>The token URL a client-credentials link uses unless the tenant gives its own.</summary>
+    public Uri DefaultTokenUrl => new(ProductionLoginUrl, "/services/oauth2/token");
+
+    public string DefaultApiVersion { get; set; } = "62.0";
+
+    public IEnumerable<string> Problems()
+    {
+        if (!ProductionLoginUrl.IsAbsoluteUri) yield return "Salesforce:ProductionLoginUrl must be an absolute URL.";
+        if (!SandboxLoginUrl.IsAbsoluteUri) yield return "Salesforce:SandboxLoginUrl must be an absolute URL.";
+        if (Linking.ApiVersion.Normalize(DefaultApiVersion) is null) yield return "Salesforce:DefaultApiVersion must look like 62.0.";
+    }
+}

@@ -1,0 +1,137 @@
+using ContactBridge.Linking;
+using ContactBridge.Security;
+using ContactBridge.Storage;
+using ContactBridge.Tenants;
+using ContactBridge.Web;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge;
+
+public sealed class HubServerOptions
+{
+    /// <summary>Where Kestrel listens; loopback unless configured otherwise.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5180";
+    public string[] Args { get; init; } = [];
+    /// <summary>Settings that win over appsettings.json and CONTACTBRIDGE_ environment variables (command-line options, tests).</summary>
+    public Dictionary<string, string?> Settings { get; init; } = [];
+    public TimeProvider? Clock { get; init; }
+    public bool RunBackgroundWorkers { get; init; } = true;
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}
+
+/// <summary>The hub host: HTTP API, admin portal and background workers, on Kestrel.</summary>
+public sealed class HubServer : IAsyncDisposable
+{
+    private HubServer(WebApplication app) => App = app;
+
+    public WebApplication App { get; }
+    public IServiceProvider Services => App.Services;
+    public Uri BaseUri { get; private set; } = null!;
+
+    public static WebApplication Build(HubServerOptions options)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.Args, ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddEnvironmentVariables("CONTACTBRIDGE_");
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? options.Urls);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+
+        var services = builder.Services;
+        services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
+        services.AddOptions<SalesforceOptions>().BindConfiguration(SalesforceOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SalesforceOptions>, HubOptionsValidator>();
+        services.AddSingleton(options.Clock ?? TimeProvider.System);
+        services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString));
+        services.AddSingleton(sp => SecretProtector.FromKeyFile(sp.GetRequiredService<IOptions<HubOptions>>().Value.KeyFilePath));
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<LinkStore>();
+        services.AddSingleton<SalesforceConnections>();
+        services.AddSingleton<SalesforceLinkService>();
+        services.AddHttpClient(SalesforceConnections.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        if (options.RunBackgroundWorkers) services.AddHostedService<LinkHealthCheckWorker>();
+        services.AddPortalAuth();
+        // Sign-in and antiforgery cookies are protected by a key ring kept in the data directory, so they survive a restart.
+        services.AddDataProtection().SetApplicationName("ContactBridge")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration[$"{HubOptions.Section}:DataDirectory"] ?? "data", "keys")));
+        services.AddProblemDetails();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "ContactBridge hub API";
+            doc.Info.Description = "Tenants and their Salesforce links. Sign in through the portal; unsafe calls need the X-CSRF-TOKEN header.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            var h = context.Response.Headers;
+            h.XContentTypeOptions = "nosniff";
+            h.XFrameOptions = "DENY";
+            h["Referrer-Policy"] = "no-referrer";
+            h.ContentSecurityPolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self' https: http:";
+            await next();
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapAccounts();
+        app.MapTenants();
+        app.MapLinking();
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<HubServer> StartAsync(HubServerOptions options, CancellationToken ct = default)
+    {
+        var app = Build(options);
+        await PrepareAsync(app.Services, ct);
+        var server = new HubServer(app);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        return server;
+    }
+
+    /// <summary>Applies database migrations and opens the key file, before anything is served.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        services.GetRequiredService<IOptions<HubOptions>>().Value.ToString();
+        services.GetRequiredService<IOptions<SalesforceOptions>>().Value.ToString();
+        await services.GetRequiredService<HubDatabase>().MigrateAsync(services.GetRequiredService<TimeProvider>(), ct);
+        services.GetRequiredService<SecretProtector>();
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => App.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
+public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HubOptions options) => Result(options.Problems());
+
+    public ValidateOptionsResult Validate(string? name, SalesforceOptions options) => Result(options.Problems());
+
+    private static ValidateOptionsResult Result(IEnumerable<string> problems)
+    {
+        var list = problems.ToList();
+        return list.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(list);
+    }
+}

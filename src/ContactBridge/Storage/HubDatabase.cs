@@ -1,0 +1,98 @@
+using System.Data.Common;
+using System.Reflection;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ContactBridge.Storage;
+
+public enum DatabaseProvider { Sqlite, PostgreSql }
+
+/// <summary>
+/// The hub's database: SQLite (one file, the default) or PostgreSQL, chosen by the connection
+/// string. One schema, written once per dialect as numbered SQL files, applied in order at start
+/// and recorded in schema_migrations.
+/// </summary>
+public sealed class HubDatabase
+{
+    static HubDatabase()
+    {
+        SQLitePCL.Batteries_V2.Init();
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    public HubDatabase(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ConnectionString = connectionString;
+        Provider = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
+            ? DatabaseProvider.PostgreSql
+            : DatabaseProvider.Sqlite;
+    }
+
+    public string ConnectionString { get; }
+    public DatabaseProvider Provider { get; }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            var pg = new NpgsqlConnection(ConnectionString);
+            await pg.OpenAsync(ct);
+            return pg;
+        }
+        var sqlite = new SqliteConnection(ConnectionString);
+        await sqlite.OpenAsync(ct);
+        // WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.
+        await sqlite.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;");
+        return sqlite;
+    }
+
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public IReadOnlyList<Migration> Migrations()
+    {
+        var folder = Provider == DatabaseProvider.PostgreSql ? "PostgreSql" : "Sqlite";
+        var assembly = Assembly.GetExecutingAssembly();
+        var prefix = $"migrations/{folder}/";
+        var migrations = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var file = n[prefix.Length..^4];
+                using var stream = assembly.GetManifestResourceStream(n)!;
+                using var reader = new StreamReader(stream);
+                var version = int.Parse(file.Split('_')[0], System.Globalization.CultureInfo.InvariantCulture);
+                return new Migration(version, file, reader.ReadToEnd());
+            })
+            .OrderBy(m => m.Version)
+            .ToList();
+        if (migrations.Count == 0) throw new InvalidOperationException($"No {folder} migrations are embedded in {assembly.GetName().Name}; the build is broken.");
+        return migrations;
+    }
+
+    /// <summary>Applies every migration not yet recorded, each in its own transaction; returns the ones applied.</summary>
+    public async Task<IReadOnlyList<Migration>> MigrateAsync(TimeProvider clock, CancellationToken ct = default)
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            var builder = new SqliteConnectionStringBuilder(ConnectionString);
+            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (directory is not null) Directory.CreateDirectory(directory);
+        }
+        await using var connection = await OpenAsync(ct);
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        var done = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations")).ToHashSet();
+        var applied = new List<Migration>();
+        foreach (var migration in Migrations().Where(m => !done.Contains(m.Version)))
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await connection.ExecuteAsync(migration.Sql, transaction: tx);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
+                new { migration.Version, migration.Name, At = clock.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+            await tx.CommitAsync(ct);
+            applied.Add(migration);
+        }
+        return applied;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using ContactBridge.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using static ContactBridge.Web.Html;
+
+namespace ContactBridge.Tenants;
+
+public static class AccountEndpoints
+{
+    public static void MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").ExcludeFromDescription();
+        group.MapGet("/login", (HttpContext c) => LoginPage(c, null, null));
+        group.MapPost("/login", SignIn);
+        group.MapPost("/logout", async (HttpContext c) =>
+        {
+            await c.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.Redirect("/login");
+        });
+    }
+
+    private static IResult LoginPage(HttpContext c, string? error, string? email, int status = 200) => Page(c, "Sign in", $"""
+        <section>
+          <h1>Sign in to ContactBridge</h1>
+          {Notice("error", error)}
+          <form method="post" action="/login" id="login-form">
+            {Antiforgery(c)}
+            <label for="email">E-mail</label><input type="email" id="email" name="email" value="{E(email)}" autocomplete="username" required>
+            <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+            <button type="submit" id="sign-in">Sign in</button>
+          </form>
+        </section>
+        """, status);
+
+    private static async Task<IResult> SignIn(HttpContext c, IFormCollection form, UserStore users, IConfiguration configuration)
+    {
+        var email = form["email"].ToString();
+        var (outcome, user) = await users.SignInAsync(email, form["password"].ToString(), c.RequestAborted);
+        switch (outcome)
+        {
+            case SignInOutcome.LockedOut:
+                var minutes = (int)Math.Ceiling(configuration.GetValue($"{HubOptions.Section}:SignInLockout", TimeSpan.FromMinutes(15)).TotalMinutes);
+                return LoginPage(c, $"Too many failed sign-ins. This account is locked for {minutes} minutes.", email, 429);
+            case SignInOutcome.Failed:
+                return LoginPage(c, "Wrong e-mail or password.", email, 401);
+        }
+        var sessionId = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user!, sessionId));
+        var returnUrl = c.Request.Query["ReturnUrl"].ToString();
+        return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/");
+    }
+}

@@ -1,0 +1,86 @@
+using ContactBridge.Linking;
+using ContactBridge.Web;
+using static ContactBridge.Web.Html;
+
+namespace ContactBridge.Tenants;
+
+public sealed record TenantSummary(string Id, string Name, string Slug, string LinkStatus);
+
+public static class TenantEndpoints
+{
+    public static void MapTenants(this IEndpointRouteBuilder app)
+    {
+        var portal = app.MapGroup("").RequireAuthorization().ExcludeFromDescription();
+        portal.MapGet("/", (HttpContext c) =>
+        {
+            var user = CurrentUser.From(c.User)!;
+            return Results.Redirect(user.IsSystemAdmin ? "/tenants" : $"/tenants/{user.TenantId}/salesforce");
+        });
+        portal.MapGet("/tenants", TenantsPage);
+        portal.MapPost("/tenants", CreateTenant);
+        portal.MapPost("/tenants/{tenantId}/admins", CreateTenantAdmin);
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Tenants");
+        api.MapGet("/tenants", ListTenants).WithSummary("The tenants the signed-in user may see, with their Salesforce link status.");
+    }
+
+    private static async Task<IReadOnlyList<TenantSummary>> Summaries(TenantStore tenants, LinkStore links, CurrentUser user, CancellationToken ct)
+    {
+        var all = await tenants.ListAsync(ct);
+        var result = new List<TenantSummary>();
+        foreach (var t in all.Where(t => user.CanAccess(t.Id)))
+            result.Add(new TenantSummary(t.Id, t.Name, t.Slug, (await links.GetAsync(t.Id, ct))?.Status ?? LinkStatus.Unlinked));
+        return result;
+    }
+
+    private static async Task<IResult> ListTenants(HttpContext c, TenantStore tenants, LinkStore links) =>
+        Results.Ok(await Summaries(tenants, links, CurrentUser.From(c.User)!, c.RequestAborted));
+
+    private static async Task<IResult> TenantsPage(HttpContext c, TenantStore tenants, LinkStore links, string? error = null)
+    {
+        var user = CurrentUser.From(c.User)!;
+        if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}/salesforce");
+        var rows = string.Concat((await Summaries(tenants, links, user, c.RequestAborted)).Select(t =>
+            $"<tr><td><a href=\"/tenants/{E(t.Id)}/salesforce\">{E(t.Name)}</a></td><td>{E(t.Slug)}</td><td><span class=\"status status-{E(t.LinkStatus)}\">{E(LinkStatus.Label(t.LinkStatus))}</span></td></tr>"));
+        return Page(c, "Tenants", $"""
+            <h1>Tenants</h1>
+            {Notice("error", error)}
+            <section><table id="tenants"><tr><th>Name</th><th>Slug</th><th>Salesforce</th></tr>{rows}</table></section>
+            <section><h2>New tenant</h2>
+              <form method="post" action="/tenants" id="new-tenant">{Antiforgery(c)}
+                <label for="name">Name</label><input type="text" id="name" name="name" required maxlength="120">
+                <button type="submit">Create tenant</button>
+              </form>
+            </section>
+            """);
+    }
+
+    private static async Task<IResult> CreateTenant(HttpContext c, IFormCollection form, TenantStore tenants, LinkStore links)
+    {
+        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        try
+        {
+            var tenant = await tenants.CreateAsync(form["name"].ToString(), c.RequestAborted);
+            return Results.Redirect($"/tenants/{tenant.Id}/salesforce");
+        }
+        catch (ArgumentException e)
+        {
+            return await TenantsPage(c, tenants, links, e.Message);
+        }
+    }
+
+    private static async Task<IResult> CreateTenantAdmin(HttpContext c, string tenantId, IFormCollection form, TenantStore tenants, UserStore users)
+    {
+        var user = CurrentUser.From(c.User)!;
+        if (!user.CanAccess(tenantId) || await tenants.GetAsync(tenantId, c.RequestAborted) is null) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        try
+        {
+            await users.CreateAsync(form["email"].ToString(), form["password"].ToString(), Roles.TenantAdmin, tenantId, c.RequestAborted);
+            return Results.Redirect($"/tenants/{tenantId}/salesforce?done=admin_created");
+        }
+        catch (ArgumentException e)
+        {
+            return await LinkingEndpoints.SalesforcePageAsync(c, tenantId, null, e.Message, 400);
+        }
+    }
+}
