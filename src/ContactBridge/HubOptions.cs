@@ -47,7 +47,7 @@ public sealed class SalesforceOptions
     public Uri SandboxLoginUrl { get; set; } = new("https://test.salesforce.com");
 
     /// <summary>The token URL a client-credentials link uses unless the tenant gives its own.</summary>
-    public Uri DefaultTokenUrl => new(ProductionLoginUrl, "/services/oauth2/token");
+    public Uri DefaultTokenUrl => new(ProductionLoginUrl.ToString().TrimEnd('/') + "/services/oauth2/token");
 
     public string DefaultApiVersion { get; set; } = "62.0";
 

@@ -132,7 +132,15 @@ public static class OAuthEndpoints
         {
             HttpOnly = true, SameSite = SameSiteMode.Lax, Path = string.IsNullOrEmpty(context.Request.PathBase) ? "/" : context.Request.PathBase.Value,
         });
-        return Results.Redirect(host.BaseUrl + "/services/oauth2/authorize?" + query);
+        // prompt=login forces one fresh sign-in, which just happened: carry on without asking again.
+        var next = QueryHelpers.ParseQuery(query).ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
+        if (next.TryGetValue("prompt", out var prompt) && prompt is not null)
+        {
+            var rest = string.Join(' ', prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "login"));
+            if (rest.Length == 0) next.Remove("prompt");
+            else next["prompt"] = rest;
+        }
+        return Results.Redirect(QueryHelpers.AddQueryString(host.BaseUrl + "/services/oauth2/authorize", next));
     }
 
     private static async Task<IResult> Consent(HttpContext context, EmulatorState state)

@@ -76,6 +76,24 @@ public sealed class LinkStore(HubDatabase db, TimeProvider clock)
             """, new { orgId, userId, exceptTenantId, flow = LinkFlow.WebServer, unlinked = LinkStatus.Unlinked });
     }
 
+    /// <summary>Other tenants' live web-server links made by this Salesforce user, oldest approval first.</summary>
+    public async Task<IReadOnlyList<SalesforceLink>> LinksByUserAsync(string orgId, string userId, string exceptTenantId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<SalesforceLink>("""
+            SELECT * FROM salesforce_links
+            WHERE org_id = @orgId AND user_id = @userId AND tenant_id <> @exceptTenantId AND flow = @flow AND status <> @unlinked
+            ORDER BY linked_at
+            """, new { orgId, userId, exceptTenantId, flow = LinkFlow.WebServer, unlinked = LinkStatus.Unlinked })).ToList();
+    }
+
+    public async Task ReplaceRefreshTokenAsync(string tenantId, string refreshTokenEnc, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync("UPDATE salesforce_links SET refresh_token_enc = @refreshTokenEnc, access_token_enc = NULL WHERE tenant_id = @tenantId",
+            new { refreshTokenEnc, tenantId });
+    }
+
     public async Task<IReadOnlyList<string>> TenantsWithUsableLinksAsync(CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -192,7 +192,7 @@ public sealed class SalesforceLinkService(
         }
         if (flow == LinkFlow.WebServer && await store.CountOtherTenantsLinkedByAsync(identity.OrganizationId, identity.UserId, tenantId, ct) >= MaxTenantsPerApiUser)
         {
-            await RevokeQuietlyAsync(loginUrl, token.RefreshToken ?? token.AccessToken, tenantId, ct);
+            await HandOverOrRevokeAsync(identity, clientId, loginUrl, token, tenantId, ct);
             await store.AddEventAsync(tenantId, "link_refused", $"{identity.Username} already serves {MaxTenantsPerApiUser} tenants", ct);
             throw new LinkingException("api_user_limit",
                 $"The Salesforce user {identity.Username} is already linked to {MaxTenantsPerApiUser} tenants, the most one API user can serve. Create another API Only user in Salesforce and link with it.");
@@ -221,6 +221,38 @@ public sealed class SalesforceLinkService(
         await store.AddEventAsync(tenantId, what, $"{identity.Username} in org {identity.OrganizationId} ({environment}, {flow.Replace('_', ' ')})", ct);
         logger.LogInformation("Tenant {TenantId} {What} to org {OrgId} as {Username}", tenantId, what, identity.OrganizationId, identity.Username);
         return what;
+    }
+
+    /// <summary>
+    /// Salesforce revoked the oldest of this user's approvals the moment it issued the refused sixth
+    /// one, so one of the five tenants may have just lost its refresh token. The new token carries the
+    /// same user's access to the same app: give it to that tenant instead of letting it break. Only if
+    /// no tenant lost its token is the new one revoked.
+    /// </summary>
+    private async Task HandOverOrRevokeAsync(SalesforceIdentity identity, string clientId, Uri loginUrl, TokenResponse token, string refusedTenantId, CancellationToken ct)
+    {
+        if (token.RefreshToken is not null)
+        {
+            var oauth = OAuth;
+            foreach (var other in await store.LinksByUserAsync(identity.OrganizationId, identity.UserId, refusedTenantId, ct))
+            {
+                if (other.ClientId != clientId || other.RefreshTokenEnc is null) continue;
+                try
+                {
+                    var (otherId, otherSecret) = await AppForAsync(other.TenantId, other.AppConfig, ct);
+                    await oauth.RefreshAsync(new Uri(other.LoginUrl), otherId, otherSecret, secrets.Unprotect(other.RefreshTokenEnc, Purpose("refresh_token", other.TenantId)), ct);
+                }
+                catch (SalesforceOAuthException e) when (e.Error == "invalid_grant")
+                {
+                    await store.ReplaceRefreshTokenAsync(other.TenantId, secrets.Protect(token.RefreshToken, Purpose("refresh_token", other.TenantId)), ct);
+                    connections.Forget(other.TenantId);
+                    await store.AddEventAsync(other.TenantId, "grant_replaced",
+                        "Salesforce revoked this link's oldest approval when the same API user was used for a sixth tenant; the link now uses the newer approval.", ct);
+                    return;
+                }
+            }
+        }
+        await RevokeQuietlyAsync(loginUrl, token.RefreshToken ?? token.AccessToken, refusedTenantId, ct);
     }
 
     private async Task RevokeQuietlyAsync(Uri loginUrl, string token, string tenantId, CancellationToken ct)

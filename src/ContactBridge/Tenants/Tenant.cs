@@ -12,7 +12,7 @@ public static class Roles
     public const string TenantAdmin = "tenant_admin";
 }
 
-public sealed record HubUser(string Id, string Email, string PasswordHash, string Role, string? TenantId, int FailedSignIns, long? LockedUntil, long CreatedAt)
+public sealed record HubUser(string Id, string Email, string PasswordHash, string Role, string? TenantId, long FailedSignIns, long? LockedUntil, long CreatedAt)
 {
     public bool IsSystemAdmin => Role == Roles.SystemAdmin;
 

@@ -348,4 +348,18 @@ public sealed class OAuthFlowTests
         });
         refresh.Object["error"]!.GetValue<string>().ShouldBe("inactive_user");
     }
+
+    [Fact]
+    public async Task Prompt_login_consent_forces_one_fresh_sign_in_and_the_consent_page()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var browser = new BrowserLogin(emulator.BaseUri);
+        (await browser.AuthorizeAsync(AuthorizeUrl(), WellKnown.AdminUsername, WellKnown.AdminPassword)).ShouldContainKey("code");
+        var again = await browser.GetAsync(AuthorizeUrl() + "&prompt=" + Uri.EscapeDataString("login consent"));
+        again.Html.ShouldContain("id=\"login_form\"");
+        var afterLogin = await browser.SubmitAsync(again, "login_form", new Dictionary<string, string> { ["username"] = WellKnown.AdminUsername, ["pw"] = WellKnown.AdminPassword });
+        afterLogin.Location!.Query.ShouldContain("prompt=consent");
+        var consent = await browser.GetAsync(afterLogin.Location!.ToString());
+        consent.Html.ShouldContain("Allow Access?");
+    }
 }

@@ -11,7 +11,7 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
     tenant_id TEXT NULL REFERENCES tenants(id),
-    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    failed_sign_ins BIGINT NOT NULL DEFAULT 0,
     locked_until BIGINT NULL,
     created_at BIGINT NOT NULL
 );

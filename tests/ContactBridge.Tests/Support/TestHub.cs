@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using ContactBridge.Emulator;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Linking;
+using ContactBridge.Tenants;
+
+namespace ContactBridge.Tests.Support;
+
+/// <summary>
+/// A real hub on a loopback port, on its own SQLite file (or a given database), next to a real
+/// emulator with a production org ("default") and a sandbox org ("uat"). Background workers are
+/// off: tests run the health check themselves.
+/// </summary>
+public sealed class TestHub : IAsyncDisposable
+{
+    public const string AdminEmail = "root@hub.example";
+    public const string Password = "correct horse battery";
+
+    private TestHub(EmulatorServer emulator, HubServer hub, string directory, ManualClock clock, CapturedLogs logs)
+    {
+        Emulator = emulator;
+        Hub = hub;
+        Directory = directory;
+        Clock = clock;
+        Logs = logs;
+    }
+
+    public EmulatorServer Emulator { get; }
+    public HubServer Hub { get; }
+    public string Directory { get; }
+    public ManualClock Clock { get; }
+    public CapturedLogs Logs { get; }
+    public IServiceProvider Services => Hub.Services;
+    public Uri BaseUri => Hub.BaseUri;
+    public string DatabaseFile => Path.Combine(Directory, "contactbridge.db");
+
+    public static SeedFile Seed() => new()
+    {
+        Orgs =
+        [
+            new SeedOrg { Key = WellKnown.DefaultOrgKey },
+            new SeedOrg { Key = "uat", Sandbox = true, Name = "Acme UAT" },
+        ],
+    };
+
+    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
+        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = Seed() }, ct);
+        var port = FreePort();
+        var clock = new ManualClock();
+        var logs = new CapturedLogs();
+        var settings = new Dictionary<string, string?>
+        {
+            [$"{HubOptions.Section}:DataDirectory"] = directory,
+            [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
+            [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
+            [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
+        };
+        if (database is not null) settings[$"{HubOptions.Section}:Database"] = database;
+        var hub = await HubServer.StartAsync(new HubServerOptions
+        {
+            Urls = $"http://127.0.0.1:{port}", Settings = settings, Clock = clock, RunBackgroundWorkers = false,
+            ConfigureLogging = l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace),
+        }, ct);
+        // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
+        emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}/linking/callback");
+        var test = new TestHub(emulator, hub, directory, clock, logs);
+        if (systemApp) await hub.Services.GetRequiredService<SalesforceLinkService>().SetSystemAppAsync(WellKnown.ClientId, WellKnown.ClientSecret, ct);
+        await hub.Services.GetRequiredService<UserStore>().CreateAsync(AdminEmail, Password, Roles.SystemAdmin, null, ct);
+        return test;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public Task<Tenant> CreateTenantAsync(string name) => Services.GetRequiredService<TenantStore>().CreateAsync(name, TestContext.Current.CancellationToken);
+
+    public Task<HubUser> CreateTenantAdminAsync(string email, Tenant tenant) =>
+        Services.GetRequiredService<UserStore>().CreateAsync(email, Password, Roles.TenantAdmin, tenant.Id, TestContext.Current.CancellationToken);
+
+    public Task<SalesforceLink?> LinkAsync(Tenant tenant) => Services.GetRequiredService<LinkStore>().GetAsync(tenant.Id, TestContext.Current.CancellationToken);
+
+    public async Task<PortalClient> SignInAsync(string email = AdminEmail, string password = Password)
+    {
+        var portal = new PortalClient(BaseUri, Emulator.BaseUri);
+        (await portal.SignInAsync(email, password)).ShouldBe(HttpStatusCode.Redirect, Logs.All);
+        return portal;
+    }
+
+    /// <summary>Links a tenant through the portal and the emulator's pages, as an admin would.</summary>
+    public async Task LinkThroughPortalAsync(PortalClient portal, Tenant tenant, string environment = "production", string username = WellKnown.IntegrationUsername,
+        string password = WellKnown.IntegrationPassword, string apiVersion = "62.0")
+    {
+        var landed = await portal.AuthorizeAsync(tenant.Id, environment, username, password, "allow", apiVersion);
+        landed.Status.ShouldBe(HttpStatusCode.Redirect, landed.Html);
+        landed.Location!.ToString().ShouldContain($"/tenants/{tenant.Id}/salesforce?done=");
+    }
+
+    /// <summary>The user's live refresh tokens at the emulator for the hub's connected app.</summary>
+    public IReadOnlyList<ContactBridge.Emulator.OAuth.RefreshGrant> Approvals(string username = WellKnown.IntegrationUsername)
+    {
+        var user = Emulator.State.FindUser(username)!.Value.User;
+        return Emulator.State.OAuth.Approvals(user.Id, WellKnown.ClientId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Hub.DisposeAsync();
+        await Emulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open on a slow shutdown: the temp directory is cleaned by the OS.
+        }
+    }
+}
