@@ -190,7 +190,8 @@ public sealed class OAuthStore(TimeProvider clock)
         lock (_sync) return _sessions.GetValueOrDefault(id);
     }
 
-    internal IEnumerable<AccessGrant> AllAccess
+    /// <summary>Every access token issued, for tests and the data file.</summary>
+    public IEnumerable<AccessGrant> AllAccess
     {
         get
         {
@@ -198,7 +199,7 @@ public sealed class OAuthStore(TimeProvider clock)
         }
     }
 
-    internal IEnumerable<RefreshGrant> AllRefresh
+    public IEnumerable<RefreshGrant> AllRefresh
     {
         get
         {

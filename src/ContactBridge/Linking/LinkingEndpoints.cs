@@ -36,7 +36,7 @@ public static class LinkingEndpoints
 
     public static void MapLinking(this IEndpointRouteBuilder app)
     {
-        var portal = app.MapGroup("").RequireAuthorization().ExcludeFromDescription();
+        var portal = app.MapGroup("").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapGet("/tenants/{tenantId}/salesforce", (HttpContext c, string tenantId, string? done) =>
             SalesforcePageAsync(c, tenantId, done is not null && Done.TryGetValue(done, out var text) ? text : null, null));
         portal.MapPost("/tenants/{tenantId}/salesforce/link", StartLink);
@@ -54,7 +54,7 @@ public static class LinkingEndpoints
         portal.MapGet("/system/salesforce-app", (HttpContext c, IOptions<HubOptions> o, LinkStore store) => SystemAppPageAsync(c, o, store, null, null));
         portal.MapPost("/system/salesforce-app", SaveSystemApp);
 
-        var api = app.MapGroup("/api/v1/tenants/{tenantId}/salesforce-link").RequireAuthorization().WithTags("Salesforce link");
+        var api = app.MapGroup("/api/v1/tenants/{tenantId}/salesforce-link").RequireAuthorization().WithTags("Salesforce link").RequireAntiforgery();
         api.MapGet("", GetLink).WithSummary("The tenant's Salesforce link: status, why, and the linked user and org. Never tokens or secrets.");
         api.MapPost("/check", CheckLink).WithSummary("Checks the link now (one API call), moving it to needs_relink if Salesforce refuses it.");
         api.MapDelete("", UnlinkApi).WithSummary("Unlinks: revokes the tokens at Salesforce and forgets them. Send the X-CSRF-TOKEN header.");
@@ -275,17 +275,15 @@ public static class LinkingEndpoints
     private static async Task<IResult> GetLink(HttpContext c, string tenantId, TenantStore tenants, LinkStore store) =>
         await AllowedAsync(c, tenantId, tenants) ? Results.Ok(LinkView.Of(tenantId, await store.GetAsync(tenantId, c.RequestAborted))) : NotFoundProblem(tenantId);
 
-    private static async Task<IResult> CheckLink(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s, Microsoft.AspNetCore.Antiforgery.IAntiforgery af)
+    private static async Task<IResult> CheckLink(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s)
     {
         if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundProblem(tenantId);
-        if (!await af.IsRequestValidAsync(c)) return Results.Problem(statusCode: 400, title: "Missing CSRF token", detail: "Send the X-CSRF-TOKEN header from the portal.");
         return Results.Ok(LinkView.Of(tenantId, await s.CheckAsync(tenantId, c.RequestAborted)));
     }
 
-    private static async Task<IResult> UnlinkApi(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s, LinkStore store, Microsoft.AspNetCore.Antiforgery.IAntiforgery af)
+    private static async Task<IResult> UnlinkApi(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s, LinkStore store)
     {
         if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundProblem(tenantId);
-        if (!await af.IsRequestValidAsync(c)) return Results.Problem(statusCode: 400, title: "Missing CSRF token", detail: "Send the X-CSRF-TOKEN header from the portal.");
         try
         {
             await s.UnlinkAsync(tenantId, CurrentUser.From(c.User)!.Email, c.RequestAborted);

@@ -10,7 +10,7 @@ public static class AccountEndpoints
 {
     public static void MapAccounts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").ExcludeFromDescription();
+        var group = app.MapGroup("").ExcludeFromDescription().RequireAntiforgery();
         group.MapGet("/login", (HttpContext c) => LoginPage(c, null, null));
         group.MapPost("/login", SignIn);
         group.MapPost("/logout", async (HttpContext c) =>

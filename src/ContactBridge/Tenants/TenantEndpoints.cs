@@ -10,7 +10,7 @@ public static class TenantEndpoints
 {
     public static void MapTenants(this IEndpointRouteBuilder app)
     {
-        var portal = app.MapGroup("").RequireAuthorization().ExcludeFromDescription();
+        var portal = app.MapGroup("").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapGet("/", (HttpContext c) =>
         {
             var user = CurrentUser.From(c.User)!;
@@ -20,7 +20,7 @@ public static class TenantEndpoints
         portal.MapPost("/tenants", CreateTenant);
         portal.MapPost("/tenants/{tenantId}/admins", CreateTenantAdmin);
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Tenants");
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Tenants").RequireAntiforgery();
         api.MapGet("/tenants", ListTenants).WithSummary("The tenants the signed-in user may see, with their Salesforce link status.");
     }
 
