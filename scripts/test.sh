@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every ContactBridge test. Installs what the tests need when it is missing (the npm
-# packages of the third-party Salesforce clients), so it is safe to run on a fresh clone and
+# packages of the third-party Salesforce clients, PostgreSQL and Chromium from apt) and starts a
+# throwaway PostgreSQL server for the storage tests, so it is safe to run on a fresh clone and
 # safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,12 +28,15 @@ else
   echo "==> npm packages are up to date."
 fi
 
+# shellcheck source=scripts/test-services.sh
+source scripts/test-services.sh
+
 echo "==> Building..."
 dotnet build ContactBridge.slnx -c Release -nologo -v quiet -m:2
 
 echo "==> Running the tests..."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; stop_test_services' EXIT
 set +e
 dotnet test ContactBridge.slnx -c Release --no-build -nologo -m:2 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts what the hub's tests need besides .NET and Node:
+# a throwaway PostgreSQL server and Debian's Chromium. Meant to be sourced by scripts/test.sh:
+# it exports CONTACTBRIDGE_TEST_POSTGRES and CONTACTBRIDGE_TEST_CHROMIUM and defines
+# stop_test_services. Safe to run again: nothing is installed twice.
+
+apt_updated=no
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: $* is not installed. Install it (sudo apt-get install -y $*) and run the tests again." >&2
+    return 1
+  fi
+  if [ "$apt_updated" = no ]; then
+    apt-get update -qq
+    apt_updated=yes
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  echo "==> Installing PostgreSQL (for the PostgreSQL storage tests)..."
+  apt_install postgresql
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> Installing Chromium (for the portal's browser tests)..."
+  apt_install chromium
+fi
+export CONTACTBRIDGE_TEST_CHROMIUM
+CONTACTBRIDGE_TEST_CHROMIUM=$(command -v chromium)
+
+# A throwaway cluster on a free loopback port, owned by the postgres user when running as root
+# (initdb refuses root), removed when the tests end.
+pg_dir=$(mktemp -d /tmp/contactbridge-pg-XXXXXX)
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_dir"
+pg_port=54329
+while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done
+echo "==> Starting a throwaway PostgreSQL on 127.0.0.1:$pg_port..."
+as_pg "$(pg_bin)/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories=$pg_dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
+  start >/dev/null
+export CONTACTBRIDGE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+
+stop_test_services() {
+  as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}

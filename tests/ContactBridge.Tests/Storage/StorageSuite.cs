@@ -1,0 +1,176 @@
+using ContactBridge.Linking;
+using ContactBridge.Security;
+using ContactBridge.Storage;
+using ContactBridge.Tenants;
+using ContactBridge.Tests.Support;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge.Tests.Storage;
+
+/// <summary>
+/// The hub's storage behaviour, written once and run against each database: SQLite and
+/// PostgreSQL (see the derived classes).
+/// </summary>
+public abstract class StorageSuite : IAsyncLifetime
+{
+    protected HubDatabase Db { get; private set; } = null!;
+    protected ManualClock Clock { get; } = new();
+
+    protected abstract Task<string> CreateDatabaseAsync();
+    protected abstract Task DropDatabaseAsync();
+    protected abstract DatabaseProvider Expected { get; }
+
+    public async ValueTask InitializeAsync()
+    {
+        Db = new HubDatabase(await CreateDatabaseAsync());
+        await Db.MigrateAsync(Clock, TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await DropDatabaseAsync();
+
+    private TenantStore Tenants => new(Db, Clock);
+    private LinkStore Links => new(Db, Clock);
+    private UserStore Users => new(Db, Clock, Options.Create(new HubOptions()));
+
+    [Fact]
+    public async Task Migrations_are_applied_in_order_recorded_and_not_applied_twice()
+    {
+        Db.Provider.ShouldBe(Expected);
+        await using var c = await Db.OpenAsync(TestContext.Current.CancellationToken);
+        var recorded = (await c.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).ToList();
+        recorded.ShouldBe(Db.Migrations().Select(m => m.Version).ToList());
+        recorded.ShouldBe(recorded.Order().ToList());
+        (await Db.MigrateAsync(Clock, TestContext.Current.CancellationToken)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Tenants_get_unique_slugs()
+    {
+        var a = await Tenants.CreateAsync("Acme Support", TestContext.Current.CancellationToken);
+        var b = await Tenants.CreateAsync("ACME support!", TestContext.Current.CancellationToken);
+        a.Slug.ShouldBe("acme-support");
+        b.Slug.ShouldBe("acme-support-2");
+        (await Tenants.GetAsync("acme-support-2", TestContext.Current.CancellationToken))!.Id.ShouldBe(b.Id);
+        (await Tenants.ListAsync(TestContext.Current.CancellationToken)).Count.ShouldBe(2);
+        await Should.ThrowAsync<ArgumentException>(() => Tenants.CreateAsync("   ", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Users_are_stored_hashed_and_locked_out_after_repeated_failures()
+    {
+        var tenant = await Tenants.CreateAsync("Acme", TestContext.Current.CancellationToken);
+        await Users.CreateAsync("Admin@Acme.example", "a long enough password", Roles.TenantAdmin, tenant.Id, TestContext.Current.CancellationToken);
+        await Should.ThrowAsync<ArgumentException>(() => Users.CreateAsync("admin@acme.example", "another long password", Roles.SystemAdmin, null, TestContext.Current.CancellationToken));
+        await Should.ThrowAsync<ArgumentException>(() => Users.CreateAsync("short@acme.example", "short", Roles.SystemAdmin, null, TestContext.Current.CancellationToken));
+        var stored = (await Users.FindAsync("admin@acme.example", TestContext.Current.CancellationToken))!;
+        stored.PasswordHash.ShouldNotContain("a long enough password");
+        stored.TenantId.ShouldBe(tenant.Id);
+
+        for (var i = 0; i < 4; i++) (await Users.SignInAsync("admin@acme.example", "nope", TestContext.Current.CancellationToken)).Outcome.ShouldBe(SignInOutcome.Failed);
+        (await Users.SignInAsync("admin@acme.example", "nope", TestContext.Current.CancellationToken)).Outcome.ShouldBe(SignInOutcome.LockedOut);
+        (await Users.SignInAsync("admin@acme.example", "a long enough password", TestContext.Current.CancellationToken)).Outcome.ShouldBe(SignInOutcome.LockedOut);
+        Clock.Advance(TimeSpan.FromMinutes(16));
+        (await Users.SignInAsync("ADMIN@acme.example", "a long enough password", TestContext.Current.CancellationToken)).Outcome.ShouldBe(SignInOutcome.Succeeded);
+    }
+
+    [Fact]
+    public async Task Links_round_trip_and_status_changes_only_from_the_expected_states()
+    {
+        var tenant = await Tenants.CreateAsync("Acme", TestContext.Current.CancellationToken);
+        var protector = new SecretProtector(new byte[32]);
+        var link = new SalesforceLink
+        {
+            TenantId = tenant.Id, Status = LinkStatus.Linked, StatusChangedAt = 1, LoginUrl = "https://login.salesforce.com", ApiVersion = "62.0",
+            OrgId = "00D000000000001AAA", UserId = "005000000000001AAA", Username = "api@acme.example", Flow = LinkFlow.WebServer,
+            RefreshTokenEnc = protector.Protect("refresh", "refresh_token:" + tenant.Id), LinkedAt = 5,
+        };
+        await Links.SaveAsync(link, TestContext.Current.CancellationToken);
+        (await Links.GetAsync(tenant.Id, TestContext.Current.CancellationToken)).ShouldBe(link);
+        (await Links.SetStatusAsync(tenant.Id, LinkStatus.NeedsRelink, "revoked", [LinkStatus.Linked], TestContext.Current.CancellationToken)).ShouldBeTrue();
+        (await Links.SetStatusAsync(tenant.Id, LinkStatus.NeedsRelink, "again", [LinkStatus.Linked], TestContext.Current.CancellationToken)).ShouldBeFalse();
+        var changed = (await Links.GetAsync(tenant.Id, TestContext.Current.CancellationToken))!;
+        changed.Status.ShouldBe(LinkStatus.NeedsRelink);
+        changed.StatusReason.ShouldBe("revoked");
+        await Links.SaveAsync(changed with { Status = LinkStatus.Linked, ApiVersion = "61.0" }, TestContext.Current.CancellationToken);
+        (await Links.GetAsync(tenant.Id, TestContext.Current.CancellationToken))!.ApiVersion.ShouldBe("61.0");
+        (await Links.TenantsWithUsableLinksAsync(TestContext.Current.CancellationToken)).ShouldBe([tenant.Id]);
+        (await Links.CountOtherTenantsLinkedByAsync(link.OrgId!, link.UserId!, "other", TestContext.Current.CancellationToken)).ShouldBe(1);
+        (await Links.CountOtherTenantsLinkedByAsync(link.OrgId!, link.UserId!, tenant.Id, TestContext.Current.CancellationToken)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_oauth_attempt_can_be_taken_once()
+    {
+        var tenant = await Tenants.CreateAsync("Acme", TestContext.Current.CancellationToken);
+        var attempt = new OAuthAttempt("HASH", tenant.Id, "session", "v1:x", "production", "https://login.salesforce.com", "system", "62.0", 10);
+        await Links.AddAttemptAsync(attempt, TestContext.Current.CancellationToken);
+        var takers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Links.TakeAttemptAsync("HASH", TestContext.Current.CancellationToken)));
+        takers.Count(t => t is not null).ShouldBe(1);
+        takers.Single(t => t is not null).ShouldBe(attempt);
+    }
+
+    [Fact]
+    public async Task Events_come_back_newest_first_per_tenant_and_settings_upsert()
+    {
+        var a = await Tenants.CreateAsync("A", TestContext.Current.CancellationToken);
+        var b = await Tenants.CreateAsync("B", TestContext.Current.CancellationToken);
+        await Links.AddEventAsync(a.Id, "linked", "first", TestContext.Current.CancellationToken);
+        await Links.AddEventAsync(b.Id, "linked", "other tenant", TestContext.Current.CancellationToken);
+        await Links.AddEventAsync(a.Id, "unlinked", "second", TestContext.Current.CancellationToken);
+        (await Links.EventsAsync(a.Id, 10, TestContext.Current.CancellationToken)).Select(e => e.Detail).ShouldBe(["second", "first"]);
+
+        await Links.SetSystemAppAsync("id-1", "v1:secret-1", TestContext.Current.CancellationToken);
+        await Links.SetSystemAppAsync("id-2", "v1:secret-2", TestContext.Current.CancellationToken);
+        (await Links.GetSystemAppAsync(TestContext.Current.CancellationToken)).ShouldBe(("id-2", "v1:secret-2"));
+        await Links.SetTenantAppAsync(a.Id, "tenant-app", "v1:s", TestContext.Current.CancellationToken);
+        (await Links.GetTenantAppAsync(a.Id, TestContext.Current.CancellationToken))!.Value.ClientId.ShouldBe("tenant-app");
+        (await Links.GetTenantAppAsync(b.Id, TestContext.Current.CancellationToken)).ShouldBeNull();
+    }
+}
+
+public sealed class SqliteStorageTests : StorageSuite
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("cb-sqlite-").FullName;
+
+    protected override DatabaseProvider Expected => DatabaseProvider.Sqlite;
+
+    protected override Task<string> CreateDatabaseAsync() => Task.FromResult($"Data Source={Path.Combine(_directory, "hub.db")}");
+
+    protected override Task DropDatabaseAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgreSqlStorageTests : StorageSuite
+{
+    private string? _name;
+
+    protected override DatabaseProvider Expected => DatabaseProvider.PostgreSql;
+
+    /// <summary>The server ./scripts/test.sh starts; each test gets a database of its own.</summary>
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("CONTACTBRIDGE_TEST_POSTGRES is not set: run the tests with ./scripts/test.sh, which starts a throwaway PostgreSQL server.");
+
+    protected override async Task<string> CreateDatabaseAsync()
+    {
+        _name = "cb_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using var admin = new Npgsql.NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync(TestContext.Current.CancellationToken);
+        await admin.ExecuteAsync($"CREATE DATABASE {_name}");
+        return new Npgsql.NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _name }.ConnectionString;
+    }
+
+    protected override async Task DropDatabaseAsync()
+    {
+        if (_name is null) return;
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await using var admin = new Npgsql.NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+    }
+}
