@@ -65,7 +65,24 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
         var started = Stopwatch.GetTimestamp();
         try
         {
-            if (!await ApplyFaultsAsync(context, path)) await next(context);
+            var fired = state.Faults.Fire(path);
+            if (!await ApplyFaultsAsync(context, fired))
+            {
+                if (fired.Any(r => r.Kind == FaultKind.DropResponse))
+                {
+                    // The work is done, the answer is lost: the connection closes before a byte is sent.
+                    context.Items[LogKindKey + ".dropped"] = true;
+                    var original = context.Response.Body;
+                    context.Response.Body = new MemoryStream();
+                    await next(context);
+                    context.Response.Body = original;
+                    context.Abort();
+                }
+                else
+                {
+                    await next(context);
+                }
+            }
         }
         finally
         {
@@ -101,9 +118,8 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
     }
 
     /// <summary>Returns true when a fault answered the request.</summary>
-    private async Task<bool> ApplyFaultsAsync(HttpContext context, string path)
+    private async Task<bool> ApplyFaultsAsync(HttpContext context, IReadOnlyList<FaultRule> fired)
     {
-        var fired = state.Faults.Fire(path);
         if (fired.Count == 0) return false;
         foreach (var rule in fired.Where(r => r.Kind == FaultKind.Latency))
         {

@@ -57,7 +57,21 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<SalesforceConnections>();
         services.AddSingleton<SalesforceLinkService>();
         services.AddHttpClient(SalesforceConnections.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
-        if (options.RunBackgroundWorkers) services.AddHostedService<LinkHealthCheckWorker>();
+        services.AddOptions<ContactBridge.Outbox.LoggingOptions>().BindConfiguration(ContactBridge.Outbox.LoggingOptions.Section);
+        services.AddSingleton<ContactBridge.Intake.IntakeSecrets>();
+        services.AddSingleton<ContactBridge.Intake.InboxStore>();
+        services.AddSingleton<ContactBridge.Interactions.InteractionStore>();
+        services.AddSingleton<ContactBridge.Logging.LoggingSettingsStore>();
+        services.AddSingleton<ContactBridge.Identification.CallerIdentifier>();
+        services.AddSingleton<ContactBridge.Outbox.OutboxStore>();
+        services.AddSingleton<ContactBridge.Outbox.OutboxSender>();
+        services.AddSingleton<ContactBridge.Outbox.SalesforceMetadata>();
+        services.AddSingleton<ContactBridge.Outbox.InteractionPipeline>();
+        if (options.RunBackgroundWorkers)
+        {
+            services.AddHostedService<LinkHealthCheckWorker>();
+            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>());
+        }
         services.AddPortalAuth();
         // Sign-in and antiforgery cookies are protected by a key ring kept in the data directory, so they survive a restart.
         services.AddDataProtection().SetApplicationName("ContactBridge")
@@ -89,6 +103,8 @@ public sealed class HubServer : IAsyncDisposable
         app.MapAccounts();
         app.MapTenants();
         app.MapLinking();
+        ContactBridge.Intake.IntakeEndpoints.MapIntake(app);
+        ContactBridge.Logging.LoggingEndpoints.MapLogging(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         return app;
     }

@@ -28,7 +28,7 @@ public static class AdminEndpoints
         admin.MapGet("/orgs/{org}/api-usage", ApiUsage).WithSummary("Daily API calls used and allowed.");
         admin.MapPut("/orgs/{org}/api-usage", SetApiUsage).WithSummary("Sets the calls used and/or the daily limit.");
         admin.MapGet("/faults", (EmulatorState s) => Results.Ok(s.Faults.Rules)).WithSummary("The faults in force.");
-        admin.MapPost("/faults", AddFault).WithSummary("Adds a fault: latency, status (500/503), hang, or request_limit_exceeded.");
+        admin.MapPost("/faults", AddFault).WithSummary("Adds a fault: latency, status (500/503), hang, request_limit_exceeded, or drop_response (processed, answer lost).");
         admin.MapDelete("/faults", (EmulatorState s) =>
         {
             s.Faults.Clear();
@@ -102,7 +102,8 @@ public static class AdminEndpoints
             case "status": kind = FaultKind.Status; break;
             case "hang": kind = FaultKind.Hang; break;
             case "request_limit_exceeded": kind = FaultKind.RequestLimitExceeded; break;
-            default: return Problem($"Unknown fault kind '{request.Kind}'. Use latency, status, hang or request_limit_exceeded.");
+            case "drop_response": kind = FaultKind.DropResponse; break;
+            default: return Problem($"Unknown fault kind '{request.Kind}'. Use latency, status, hang, request_limit_exceeded or drop_response.");
         }
         if (kind == FaultKind.Status && request.Status is not (500 or 502 or 503 or 504))
             return Problem("A status fault needs status 500, 502, 503 or 504.");

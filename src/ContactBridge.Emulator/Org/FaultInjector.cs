@@ -10,6 +10,8 @@ public enum FaultKind
     Hang,
     /// <summary>Answers 403 REQUEST_LIMIT_EXCEEDED.</summary>
     RequestLimitExceeded,
+    /// <summary>Processes the request fully, then drops the connection before answering: the client cannot know it succeeded.</summary>
+    DropResponse,
 }
 
 /// <summary>A scripted fault; applies to requests whose path contains <see cref="PathContains"/>, <see cref="Remaining"/> times (null: until cleared).</summary>

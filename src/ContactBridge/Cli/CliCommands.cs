@@ -26,6 +26,7 @@ public static class CliCommands
         root.Subcommands.Add(Tenant());
         root.Subcommands.Add(SystemApp());
         root.Subcommands.Add(Link());
+        root.Subcommands.Add(Events());
         return root;
     }
 
@@ -141,6 +142,21 @@ public static class CliCommands
             return 0;
         }, ct));
         return new Command("system-app", "The platform-wide Salesforce connected app.") { set };
+    }
+
+    private static Command Events()
+    {
+        var secret = new Command("secret", "Creates a new event-signing secret for a tenant; the previous one stays valid until the next rotation.") { TenantOption };
+        secret.SetAction((p, ct) => WithServicesAsync(p, async (sp, ct2) =>
+        {
+            var t = await TenantAsync(sp, p, ct2);
+            var value = await sp.GetRequiredService<ContactBridge.Intake.IntakeSecrets>().RotateAsync(t.Id, ct2);
+            Console.WriteLine($"New signing secret for {t.Name} (shown once; store it in the contact-center platform):");
+            Console.WriteLine(value);
+            Console.WriteLine($"Events go to POST /api/v1/tenants/{t.Id}/events, signed with {ContactBridge.Intake.EventSignature.Header}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>.");
+            return 0;
+        }, ct));
+        return new Command("events", "The signed event API through which the contact center reports interactions.") { secret };
     }
 
     private static void PrintStatus(Tenant t, SalesforceLink? link)

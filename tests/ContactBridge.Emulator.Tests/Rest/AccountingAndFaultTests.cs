@@ -128,7 +128,7 @@ public sealed class AccountingAndFaultTests
         var bad = await admin.PostAsJsonAsync("/_emulator/faults", new { kind = "explode" }, TestContext.Current.CancellationToken);
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         bad.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await bad.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["detail"]!.GetValue<string>().ShouldContain("latency, status, hang or request_limit_exceeded");
+        (await bad.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["detail"]!.GetValue<string>().ShouldContain("request_limit_exceeded or drop_response");
         (await admin.PostAsJsonAsync("/_emulator/faults", new { kind = "status", status = 404 }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.PostAsJsonAsync("/_emulator/clock/advance", new { seconds = -5 }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.GetAsync("/_emulator/orgs/nope/api-usage", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -145,5 +145,15 @@ public sealed class AccountingAndFaultTests
         ids.Distinct().Count().ShouldBe(400);
         (await clients[0].QueryAsync("SELECT COUNT() FROM Lead")).Object["totalSize"]!.GetValue<int>().ShouldBe(400);
         foreach (var c in clients) c.Dispose();
+    }
+
+    [Fact]
+    public async Task A_dropped_response_means_the_write_happened_but_the_client_never_heard()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.DropResponse, Remaining = 1, PathContains = "/sobjects/Lead" });
+        await Should.ThrowAsync<HttpRequestException>(() => client.PostAsync("/sobjects/Lead", new { LastName = "Ghost", Company = "Co" }));
+        (await client.QueryAsync("SELECT COUNT() FROM Lead WHERE LastName = 'Ghost'")).Object["totalSize"]!.GetValue<int>().ShouldBe(1);
     }
 }

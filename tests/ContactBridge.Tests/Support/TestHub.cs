@@ -35,20 +35,32 @@ public sealed class TestHub : IAsyncDisposable
     public Uri BaseUri => Hub.BaseUri;
     public string DatabaseFile => Path.Combine(Directory, "contactbridge.db");
 
-    public static SeedFile Seed() => new()
-    {
-        Orgs =
-        [
-            new SeedOrg { Key = WellKnown.DefaultOrgKey },
-            new SeedOrg { Key = "uat", Sandbox = true, Name = "Acme UAT" },
-        ],
-    };
+    public const string AgentEmail = "agent@acme.example";
 
-    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true)
+    /// <summary>A production org set up as the README recommends (ContactBridge_Key__c external ids, an agent user), and a sandbox org.</summary>
+    public static SeedFile Seed(bool keyFields = true)
+    {
+        SeedField Key() => new() { Name = "ContactBridge_Key__c", Type = "string", Length = 255, ExternalId = true, Unique = true };
+        var fields = keyFields ? new Dictionary<string, List<SeedField>> { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()] } : [];
+        return new SeedFile
+        {
+            Orgs =
+            [
+                new SeedOrg
+                {
+                    Key = WellKnown.DefaultOrgKey, CustomFields = fields,
+                    Users = [new SeedUser { Username = AgentEmail, Email = AgentEmail, FirstName = "Ada", LastName = "Agent", Password = "Agent-Password-1" }],
+                },
+                new SeedOrg { Key = "uat", Sandbox = true, Name = "Acme UAT" },
+            ],
+        };
+    }
+
+    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
-        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = Seed() }, ct);
+        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed() }, ct);
         var port = FreePort();
         var clock = new ManualClock();
         var logs = new CapturedLogs();
@@ -101,6 +113,24 @@ public sealed class TestHub : IAsyncDisposable
         var landed = await portal.AuthorizeAsync(tenant.Id, environment, username, password, "allow", apiVersion);
         landed.Status.ShouldBe(HttpStatusCode.Redirect, landed.Html);
         landed.Location!.ToString().ShouldContain($"/tenants/{tenant.Id}/salesforce?done=");
+    }
+
+    /// <summary>A tenant linked through the portal, ready to log interactions.</summary>
+    public async Task<ContactBridge.Tenants.Tenant> LinkedTenantAsync(string name = "Acme Support")
+    {
+        var tenant = await CreateTenantAsync(name);
+        using var portal = await SignInAsync();
+        await LinkThroughPortalAsync(portal, tenant);
+        return tenant;
+    }
+
+    public Task RunPipelineAsync() => Services.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>().RunUntilIdleAsync(TestContext.Current.CancellationToken);
+
+    /// <summary>Live records of one object in the emulator's default org.</summary>
+    public IReadOnlyList<ContactBridge.Emulator.Records.SRecord> Records(string sobject)
+    {
+        var org = Emulator.State.DefaultOrg;
+        lock (org.Sync) return org.Records.OfType(sobject).Where(r => !r.IsDeleted).ToList();
     }
 
     /// <summary>The user's live refresh tokens at the emulator for the hub's connected app.</summary>

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using ContactBridge.Interactions;
+using ContactBridge.Salesforce;
+
+namespace ContactBridge.Identification;
+
+/// <summary>
+/// Identifies many callers of one tenant at once: one SOSL phone search for all their numbers, one
+/// SOQL query per object for all e-mails and IVR keys, then candidates are matched locally on
+/// normalised numbers. Values from outside are escaped before they reach SOQL or SOSL.
+/// </summary>
+public sealed class CallerIdentifier(TimeProvider clock)
+{
+    /// <summary>SOSL allows 10,000 characters in a search; 40 numbers stay far below it.</summary>
+    public const int NumbersPerSearch = 40;
+
+    private static readonly string[] BaseFields = ["Id", "Name", "LastModifiedDate"];
+
+    public static string SoqlString(string value) =>
+        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "'";
+
+    public async Task<IReadOnlyDictionary<string, IdentificationResult>> IdentifyAsync(SalesforceRestClient client, IdentificationRules rules,
+        IReadOnlyList<InteractionState> interactions, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var instance = client.Session.InstanceUrl.ToString();
+        var phones = interactions.Select(i => PhoneNumbers.Normalize(i.Caller.Phone, rules.DefaultCountry)).Where(p => p is not null).Distinct().Cast<string>().ToList();
+        var emails = interactions.Select(i => i.Caller.Email?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e) && e.Contains('@', StringComparison.Ordinal))
+            .Distinct().Cast<string>().ToList();
+
+        // Candidates per object: (record, normalised phones, lower-cased e-mails, last modified).
+        var candidates = new List<(string Object, JsonObject Record, HashSet<string> Phones, HashSet<string> Emails, string Modified)>();
+        foreach (var chunk in phones.Chunk(NumbersPerSearch))
+        {
+            var term = string.Join(" OR ", chunk.Select(p => PhoneNumbers.SearchDigits(p, rules.DefaultCountry)).Distinct());
+            var returning = string.Join(", ", rules.Objects.Where(o => o.PhoneFields.Count > 0)
+                .Select(o => $"{o.Object}(Id, Name, LastModifiedDate, {string.Join(", ", o.PhoneFields.Concat(o.EmailFields).Distinct())})"));
+            var result = await client.GetAsync($"{client.DataPath}/search?q={Uri.EscapeDataString($"FIND {{{term}}} IN PHONE FIELDS RETURNING {returning}")}", ct);
+            foreach (var r in result?["searchRecords"]?.AsArray() ?? [])
+                Add(r!.AsObject());
+        }
+        foreach (var rule in rules.Objects.Where(o => o.EmailFields.Count > 0 && emails.Count > 0))
+        {
+            var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", emails.Select(SoqlString))})"));
+            var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct());
+            var result = await client.QueryAsync($"SELECT {fields} FROM {rule.Object} WHERE {where} LIMIT 2000", ct);
+            foreach (var r in result["records"]?.AsArray() ?? []) Add(r!.AsObject());
+        }
+        var ivrMatches = new Dictionary<(string Key, string Value), List<CallerMatch>>();
+        foreach (var rule in rules.IvrRules)
+        {
+            var values = interactions.Select(i => i.Ivr.GetValueOrDefault(rule.IvrKey)).Where(v => !string.IsNullOrWhiteSpace(v)).Distinct().Cast<string>().ToList();
+            if (values.Count == 0) continue;
+            var result = await client.QueryAsync($"SELECT Id, Name, {rule.Field} FROM {rule.Object} WHERE {rule.Field} IN ({string.Join(", ", values.Select(SoqlString))}) LIMIT 2000", ct);
+            foreach (var r in result["records"]?.AsArray() ?? [])
+            {
+                var key = (rule.IvrKey, r![rule.Field]?.ToString() ?? "");
+                if (!ivrMatches.TryGetValue(key, out var list)) ivrMatches[key] = list = [];
+                list.Add(new CallerMatch(rule.Object, r["Id"]!.GetValue<string>(), r["Name"]?.GetValue<string>()));
+            }
+        }
+
+        void Add(JsonObject r)
+        {
+            var obj = r["attributes"]?["type"]?.GetValue<string>() ?? "";
+            var rule = rules.Objects.FirstOrDefault(o => o.Object.Equals(obj, StringComparison.OrdinalIgnoreCase));
+            if (rule is null || candidates.Any(c => c.Record["Id"]?.GetValue<string>() == r["Id"]?.GetValue<string>())) return;
+            var recordPhones = rule.PhoneFields.Select(f => PhoneNumbers.Normalize(r[f]?.ToString(), rules.DefaultCountry)).Where(p => p is not null).Cast<string>().ToHashSet();
+            var recordEmails = rule.EmailFields.Select(f => r[f]?.ToString()?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e)).Cast<string>().ToHashSet();
+            candidates.Add((rule.Object, r, recordPhones, recordEmails, r["LastModifiedDate"]?.ToString() ?? ""));
+        }
+
+        var results = new Dictionary<string, IdentificationResult>(StringComparer.Ordinal);
+        foreach (var interaction in interactions)
+        {
+            foreach (var rule in rules.IvrRules)
+            {
+                if (interaction.Ivr.GetValueOrDefault(rule.IvrKey) is { } value && ivrMatches.TryGetValue((rule.IvrKey, value), out var byIvr))
+                {
+                    results[interaction.InteractionId] = Result(byIvr, $"ivr:{rule.IvrKey}", value);
+                    break;
+                }
+            }
+            if (results.ContainsKey(interaction.InteractionId)) continue;
+            var phone = PhoneNumbers.Normalize(interaction.Caller.Phone, rules.DefaultCountry);
+            var email = interaction.Caller.Email?.Trim().ToLowerInvariant();
+            var found = false;
+            foreach (var rule in rules.Objects)
+            {
+                var hits = candidates.Where(c => c.Object == rule.Object && (phone is not null && c.Phones.Contains(phone) || !string.IsNullOrEmpty(email) && c.Emails.Contains(email)))
+                    .OrderByDescending(c => c.Modified, StringComparer.Ordinal).ToList();
+                if (hits.Count == 0) continue;
+                var matches = hits.Select(h => new CallerMatch(h.Object, h.Record["Id"]!.GetValue<string>(), h.Record["Name"]?.GetValue<string>())).ToList();
+                if (matches.Count > 1 && rules.WhenSeveral == "most_recent") matches = [matches[0]];
+                results[interaction.InteractionId] = Result(matches, phone is not null && hits.Any(h => h.Phones.Contains(phone)) ? "phone" : "email", interaction.Caller.Phone ?? email ?? "");
+                found = true;
+                break;
+            }
+            if (!found) results[interaction.InteractionId] = new IdentificationResult(IdentificationResult.None, [], null, null, now);
+        }
+        return results;
+
+        IdentificationResult Result(List<CallerMatch> matches, string by, string term) =>
+            new(matches.Count == 1 ? IdentificationResult.One : IdentificationResult.Several, matches, IdentificationResult.ScreenPopFor(instance, matches, term), by, now);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.Outbox;
+using ContactBridge.Tenants;
+
+namespace ContactBridge.Intake;
+
+public sealed record EventsAccepted(int Accepted, int Duplicates);
+
+/// <summary>
+/// POST /api/v1/tenants/{tenantId}/events: CloudEvents 1.0 JSON, one event
+/// (application/cloudevents+json) or a batch (application/cloudevents-batch+json), signed with
+/// the tenant's secret. 202 means every event is stored; a batch with any invalid event is refused
+/// whole, so a sender never has to work out which part was kept.
+/// </summary>
+public static class IntakeEndpoints
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+    public const int MaxBatch = 500;
+
+    public static void MapIntake(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/tenants/{tenantId}/events", Receive)
+            .WithTags("Events")
+            .WithName("PostEvents")
+            .WithSummary("Reports what happened in the contact center (signed CloudEvents; 202 once stored).")
+            .WithDescription($"Sign with header {EventSignature.Header}: t={{unix seconds}},v1={{hex HMAC-SHA256(secret, \"{{t}}.{{raw body}}\")}}. " +
+                             "Types: " + string.Join("; ", InteractionEvent.Types.Select(t => $"{t.Key}: {t.Value}")))
+            .Accepts<JsonObject>("application/cloudevents+json", "application/cloudevents-batch+json", "application/json")
+            .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .AllowAnonymous();
+    }
+
+    private static IResult Problem(int status, string title, string detail, IEnumerable<string>? errors = null) =>
+        Results.Problem(statusCode: status, title: title, detail: detail,
+            extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
+
+    private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline, TimeProvider clock)
+    {
+        var ct = c.RequestAborted;
+        if (c.Request.ContentLength > MaxBodyBytes)
+            return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
+        var mediaType = c.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType is not ("application/cloudevents+json" or "application/cloudevents-batch+json" or "application/json"))
+            return Problem(415, "Unsupported media type", "Send application/cloudevents+json (one event) or application/cloudevents-batch+json (a JSON array of events).");
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await c.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes) return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
+        }
+        var body = buffer.ToArray();
+
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is null || tenant.Id != tenantId) return Problem(404, "Unknown tenant", $"There is no tenant {tenantId}.");
+        var active = await secrets.ActiveAsync(tenantId, ct);
+        var signatureProblem = EventSignature.Problem(c.Request.Headers[EventSignature.Header], body, active, clock.GetUtcNow());
+        if (signatureProblem is not null) return Problem(401, "Bad signature", signatureProblem);
+
+        JsonNode? json;
+        try
+        {
+            json = JsonNode.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return Problem(400, "Malformed JSON", $"The body is not JSON: {e.Message}");
+        }
+        var batch = mediaType == "application/cloudevents-batch+json" || json is JsonArray;
+        if (mediaType == "application/cloudevents-batch+json" && json is not JsonArray) return Problem(400, "Not a batch", "A batch must be a JSON array of events.");
+        var nodes = batch ? ((JsonArray)json!).ToList() : [json];
+        if (nodes.Count == 0) return Problem(400, "Empty batch", "The batch holds no events.");
+        if (nodes.Count > MaxBatch) return Problem(413, "Batch too large", $"A batch may hold at most {MaxBatch} events; this one holds {nodes.Count}.");
+
+        var problems = new List<string>();
+        var now = clock.GetUtcNow();
+        var events = nodes.Select((n, i) => InteractionEvent.Parse(n, batch ? $"[{i}]" : "event", problems, now)).ToList();
+        var repeated = events.Where(e => e is not null).GroupBy(e => e!.Id, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        problems.AddRange(repeated.Select(id => $"Event id \"{id}\" appears more than once in the batch."));
+        if (problems.Count > 0) return Problem(400, "Invalid events", $"{problems.Count} problem(s); nothing in this request was stored.", problems);
+
+        var added = await inbox.AppendAsync(tenantId, events!, ct);
+        pipeline.Wake();
+        return Results.Json(new EventsAccepted(added, events.Count - added), statusCode: StatusCodes.Status202Accepted);
+    }
+}

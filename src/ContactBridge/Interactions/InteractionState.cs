@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ContactBridge.Intake;
+
+namespace ContactBridge.Interactions;
+
+public sealed record Caller(string? Phone, string? Email, string? Name, string? Company);
+public sealed record Agent(string? Id, string? Email, string? Name);
+public sealed record Message(string From, string Text, DateTimeOffset At);
+public sealed record WrapUp(string? Code, string? Notes);
+public sealed record Attachment(string FileName, string? ContentType, string ContentBase64);
+
+/// <summary>
+/// What is known about one interaction, folded from all its events. Folding sorts the events by
+/// time (then id) first, so the same events in any order, or with repeats, give the same state.
+/// </summary>
+public sealed record InteractionState
+{
+    public required string InteractionId { get; init; }
+    public string Channel { get; init; } = "voice";
+    public string Direction { get; init; } = "inbound";
+    public Caller Caller { get; init; } = new(null, null, null, null);
+    public string? DialledNumber { get; init; }
+    public string? Queue { get; init; }
+    public Dictionary<string, string> Ivr { get; init; } = [];
+    public Dictionary<string, string> CustomFields { get; init; } = [];
+    public Agent? Agent { get; init; }
+    public List<Message> Messages { get; init; } = [];
+    public List<string> Notes { get; init; } = [];
+    public List<Attachment> Attachments { get; init; } = [];
+    public WrapUp? WrapUp { get; init; }
+    public bool Started { get; init; }
+    public bool Ended { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public int? DurationSeconds { get; init; }
+    public string? Disposition { get; init; }
+    public string? Outcome { get; init; }
+
+    [JsonIgnore]
+    public bool IsCall => Channel == "voice";
+
+    [JsonIgnore]
+    public bool HasCallerIdentity => !string.IsNullOrWhiteSpace(Caller.Phone) || !string.IsNullOrWhiteSpace(Caller.Email);
+
+    public static InteractionState Fold(string interactionId, IEnumerable<InboxEvent> events)
+    {
+        var state = new InteractionState { InteractionId = interactionId };
+        foreach (var e in events.OrderBy(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal))
+            state = state.Apply(e.Type, JsonNode.Parse(e.Data) as JsonObject ?? [], DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredAt));
+        return state with { Messages = state.Messages.OrderBy(m => m.At).ToList() };
+    }
+
+    private static string? S(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s.Trim() : n is JsonValue nv && nv.GetValueKind() == System.Text.Json.JsonValueKind.Number ? nv.ToJsonString() : null;
+
+    private static Dictionary<string, string> Map(JsonNode? n, Dictionary<string, string> into)
+    {
+        var copy = new Dictionary<string, string>(into, StringComparer.Ordinal);
+        if (n is JsonObject o)
+        {
+            foreach (var (k, v) in o)
+                if (S(v) is { } s) copy[k] = s;
+        }
+        return copy;
+    }
+
+    private static DateTimeOffset? Time(JsonNode? n) =>
+        S(n) is { } s && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var t) ? t.ToUniversalTime() : null;
+
+    private InteractionState Apply(string type, JsonObject d, DateTimeOffset at)
+    {
+        switch (type)
+        {
+            case "started":
+                var caller = d["caller"] as JsonObject;
+                return this with
+                {
+                    Started = true,
+                    StartedAt = StartedAt ?? at,
+                    Channel = S(d["channel"])?.ToLowerInvariant() ?? Channel,
+                    Direction = S(d["direction"])?.ToLowerInvariant() ?? Direction,
+                    Caller = new Caller(S(caller?["phone"]) ?? Caller.Phone, S(caller?["email"]) ?? Caller.Email, S(caller?["name"]) ?? Caller.Name, S(caller?["company"]) ?? Caller.Company),
+                    DialledNumber = S(d["dialledNumber"]) ?? DialledNumber,
+                    Queue = S(d["queue"]) ?? Queue,
+                    Ivr = Map(d["ivr"], Ivr),
+                    CustomFields = Map(d["customFields"], CustomFields),
+                };
+            case "agent_assigned":
+                var agent = d["agent"] as JsonObject;
+                return this with { Agent = new Agent(S(agent?["id"]), S(agent?["email"]), S(agent?["name"])) };
+            case "message_appended":
+                var m = d["message"] as JsonObject;
+                return S(m?["text"]) is { } text
+                    ? this with { Messages = [.. Messages, new Message(S(m!["from"]) ?? "customer", text, Time(m["at"]) ?? at)] }
+                    : this;
+            case "note_added":
+                return S(d["note"]?["text"]) is { } note ? this with { Notes = [.. Notes, note] } : this;
+            case "attachment_added":
+                var a = d["attachment"] as JsonObject;
+                return S(a?["fileName"]) is { } name && S(a!["contentBase64"]) is { } content
+                    ? this with { Attachments = [.. Attachments, new Attachment(name, S(a["contentType"]), content)] }
+                    : this;
+            case "wrapped_up":
+                var w = d["wrapUp"] as JsonObject;
+                return this with { WrapUp = new WrapUp(S(w?["code"]), S(w?["notes"])) };
+            case "custom_fields":
+                return this with { CustomFields = Map(d["customFields"], CustomFields) };
+            case "ended":
+                var started = Time(d["startedAt"]);
+                var ended = Time(d["endedAt"]) ?? at;
+                var duration = d["durationSeconds"] is JsonValue dv && dv.TryGetValue<int>(out var secs) ? secs
+                    : started is { } s0 ? (int)Math.Max(0, (ended - s0).TotalSeconds)
+                    : StartedAt is { } s1 ? (int)Math.Max(0, (ended - s1).TotalSeconds) : DurationSeconds;
+                return this with
+                {
+                    Ended = true, EndedAt = ended, StartedAt = started ?? StartedAt, DurationSeconds = duration,
+                    Disposition = S(d["disposition"]) ?? Disposition, Outcome = S(d["outcome"])?.ToLowerInvariant() ?? Outcome,
+                    Caller = d["caller"] is JsonObject late ? new Caller(Caller.Phone ?? S(late["phone"]), Caller.Email ?? S(late["email"]), Caller.Name ?? S(late["name"]), Caller.Company ?? S(late["company"])) : Caller,
+                };
+            default:
+                return this;
+        }
+    }
+}

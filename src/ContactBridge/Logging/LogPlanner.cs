@@ -1,0 +1,168 @@
+using System.Text.Json.Nodes;
+using ContactBridge.Identification;
+using ContactBridge.Interactions;
+
+namespace ContactBridge.Logging;
+
+/// <summary>Field lengths and what is writable, from the org's describe (cached by the caller).</summary>
+public sealed record ObjectShape(string Object, IReadOnlyDictionary<string, (int Length, bool Createable, bool Updateable, string Type, bool ExternalId)> Fields)
+{
+    public int Length(string field) => Fields.TryGetValue(field, out var f) ? f.Length : 0;
+    public bool Has(string field) => Fields.ContainsKey(field);
+}
+
+/// <summary>
+/// Turns a finished interaction into the records it should leave in Salesforce, following the
+/// tenant's mode, update policy and field mapping. Pure: same inputs, same plan.
+/// </summary>
+public static class LogPlanner
+{
+    public sealed record Inputs(
+        string TenantId, string TenantName, string ApiVersion, LoggingSettings Settings, InteractionState State, IdentificationResult? Identification,
+        string? OwnerId, IReadOnlyDictionary<string, ObjectShape> Shapes, JsonObject? MatchedRecord);
+
+    /// <summary>A plan, or why it cannot be made (a setup problem the admin must fix).</summary>
+    public static (LogPlan? Plan, string? Problem) Plan(Inputs i)
+    {
+        var s = i.State;
+        var settings = i.Settings;
+        var nodes = new List<PlanNode>();
+        var match = i.Identification?.Matches.Count > 0 ? i.Identification.Matches[0] : null;
+        var interactionRecord = s.IsCall ? "Task" : settings.Mode switch
+        {
+            LoggingSettings.Support => "Case",
+            LoggingSettings.Sales => "Task",
+            _ => null,
+        };
+        var needed = new List<string>();
+        if (interactionRecord is not null) needed.Add(interactionRecord);
+        var createPerson = match is null && settings.Mode is LoggingSettings.Sales or LoggingSettings.Support;
+        var personObject = settings.Mode == LoggingSettings.Support ? "Contact" : "Lead";
+        if (createPerson) needed.Add(personObject);
+        if (match is not null && settings.UpdatePolicy != "none" && match.Object is "Lead" or "Contact") needed.Add(match.Object);
+        foreach (var obj in needed.Distinct())
+        {
+            if (!i.Shapes.TryGetValue(obj, out var shape) || !shape.Fields.TryGetValue(settings.KeyField, out var key) || !key.ExternalId)
+                return (null, $"{obj} has no external-id field {settings.KeyField}. Add it in Salesforce (Setup → Object Manager → {obj} → Fields: Text(255), Unique, External ID) so every write can be an idempotent upsert.");
+        }
+
+        string? personRef = null;
+        var who = match?.Object is "Lead" or "Contact" ? match.Id : null;
+        var what = match?.Object == "Account" ? match.Id : null;
+        if (createPerson)
+        {
+            var shape = i.Shapes[personObject];
+            var (first, last) = SplitName(s.Caller.Name);
+            var person = new JsonObject
+            {
+                ["LastName"] = Fit(last ?? (s.Caller.Phone is not null ? $"Caller {s.Caller.Phone}" : "Unknown visitor"), shape, "LastName"),
+            };
+            if (first is not null) person["FirstName"] = Fit(first, shape, "FirstName");
+            if (s.Caller.Phone is not null) person["Phone"] = Fit(s.Caller.Phone, shape, "Phone");
+            if (ValidEmail(s.Caller.Email)) person["Email"] = s.Caller.Email;
+            if (personObject == "Lead")
+            {
+                person["Company"] = Fit(s.Caller.Company ?? "[not provided]", shape, "Company");
+                person["LeadSource"] = s.IsCall ? "Phone Inquiry" : "Web";
+            }
+            if (i.OwnerId is not null) person["OwnerId"] = i.OwnerId;
+            Map(person, settings, personObject, s, i.TenantName, shape);
+            var naturalKey = PhoneNumbers.Normalize(s.Caller.Phone, settings.Identification.DefaultCountry) ?? s.Caller.Email?.ToLowerInvariant() ?? s.InteractionId;
+            personRef = "person";
+            nodes.Add(new PlanNode(personRef, personObject, LogPlan.Key(i.TenantId, personObject.ToLowerInvariant(), naturalKey), person, []));
+            who = "@{person.id}";
+        }
+        else if (match is not null && settings.UpdatePolicy != "none" && match.Object is "Lead" or "Contact")
+        {
+            var update = UpdateFor(match.Object, s, settings.UpdatePolicy, i.MatchedRecord, i.Shapes[match.Object]);
+            if (update.Count > 0)
+                nodes.Add(new PlanNode("update", match.Object, "", update, []) { RecordId = match.Id });
+        }
+
+        if (interactionRecord == "Case")
+        {
+            var shape = i.Shapes["Case"];
+            var kase = new JsonObject
+            {
+                ["Origin"] = s.Channel switch { "email" => "Email", "web_chat" => "Chat", "sms" => "Phone", _ => "Web" },
+                ["SuppliedName"] = s.Caller.Name is null ? null : Fit(s.Caller.Name, shape, "SuppliedName"),
+                ["SuppliedPhone"] = s.Caller.Phone is null ? null : Fit(s.Caller.Phone, shape, "SuppliedPhone"),
+                ["SuppliedCompany"] = s.Caller.Company is null ? null : Fit(s.Caller.Company, shape, "SuppliedCompany"),
+            };
+            if (ValidEmail(s.Caller.Email)) kase["SuppliedEmail"] = s.Caller.Email;
+            if (who is not null && (match?.Object == "Contact" || personRef is not null)) kase["ContactId"] = who;
+            if (what is not null) kase["AccountId"] = what;
+            if (i.OwnerId is not null) kase["OwnerId"] = i.OwnerId;
+            Map(kase, settings, "Case", s, i.TenantName, shape);
+            foreach (var empty in kase.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList()) kase.Remove(empty);
+            nodes.Add(new PlanNode("record", "Case", LogPlan.Key(i.TenantId, "case", s.InteractionId), kase, []));
+        }
+        else if (interactionRecord == "Task")
+        {
+            var shape = i.Shapes["Task"];
+            var task = new JsonObject
+            {
+                ["Status"] = "Completed",
+                ["Priority"] = "Normal",
+                ["TaskSubtype"] = s.IsCall ? "Call" : s.Channel == "email" ? "Email" : "Task",
+            };
+            if (s.EndedAt is { } ended) task["ActivityDate"] = ended.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            if (who is not null) task["WhoId"] = who;
+            if (what is not null) task["WhatId"] = what;
+            if (i.OwnerId is not null) task["OwnerId"] = i.OwnerId;
+            if (s.IsCall)
+            {
+                task["CallType"] = s.Direction == "outbound" ? "Outbound" : "Inbound";
+                task["CallDurationInSeconds"] = s.DurationSeconds ?? 0;
+                task["CallObject"] = Fit(s.InteractionId, shape, "CallObject");
+                var disposition = s.Disposition ?? s.Outcome;
+                if (disposition is not null) task["CallDisposition"] = Fit(disposition, shape, "CallDisposition");
+            }
+            Map(task, settings, "Task", s, i.TenantName, shape);
+            nodes.Add(new PlanNode("record", "Task", LogPlan.Key(i.TenantId, "task", s.InteractionId), task, ["TaskSubtype"]));
+        }
+        return (new LogPlan(i.TenantId, s.InteractionId, i.ApiVersion, settings.KeyField, nodes), null);
+    }
+
+    private static void Map(JsonObject into, LoggingSettings settings, string obj, InteractionState s, string tenantName, ObjectShape shape)
+    {
+        if (!settings.FieldMapping.TryGetValue(obj, out var mapping)) return;
+        foreach (var (field, template) in mapping)
+        {
+            if (!shape.Has(field)) continue;
+            into[field] = Fit(LogTemplates.Render(template, s, tenantName), shape, field);
+        }
+    }
+
+    private static string Fit(string value, ObjectShape shape, string field) => LogTemplates.Fit(value, shape.Length(field));
+
+    private static bool ValidEmail(string? email) => email is not null && System.Text.RegularExpressions.Regex.IsMatch(email, @"^[^@\s]+@[^@\s]+\.[^@\s]+$");
+
+    public static (string? First, string? Last) SplitName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return (null, null);
+        var parts = name.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 1 ? (null, parts[0]) : (string.Join(' ', parts[..^1]), parts[^1]);
+    }
+
+    /// <summary>The matched record's fields from the interaction: all of them (overwrite), or only where Salesforce has none (fill_empty).</summary>
+    private static JsonObject UpdateFor(string obj, InteractionState s, string policy, JsonObject? current, ObjectShape shape)
+    {
+        var (first, last) = SplitName(s.Caller.Name);
+        var candidate = new Dictionary<string, string?>
+        {
+            ["Phone"] = s.Caller.Phone, ["Email"] = ValidEmail(s.Caller.Email) ? s.Caller.Email : null, ["FirstName"] = first, ["LastName"] = last,
+        };
+        if (obj == "Lead") candidate["Company"] = s.Caller.Company;
+        var update = new JsonObject();
+        foreach (var (field, value) in candidate)
+        {
+            if (value is null || !shape.Fields.TryGetValue(field, out var f) || !f.Updateable) continue;
+            var existing = current?[field]?.ToString();
+            if (policy == "fill_empty" && !string.IsNullOrEmpty(existing)) continue;
+            if (string.Equals(existing, value, StringComparison.Ordinal)) continue;
+            update[field] = LogTemplates.Fit(value, f.Length);
+        }
+        return update;
+    }
+}

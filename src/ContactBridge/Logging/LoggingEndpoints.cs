@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using ContactBridge.Identification;
+using ContactBridge.Intake;
+using ContactBridge.Interactions;
+using ContactBridge.Linking;
+using ContactBridge.Outbox;
+using ContactBridge.Tenants;
+using ContactBridge.Web;
+
+namespace ContactBridge.Logging;
+
+public sealed record InteractionView(string InteractionId, string Channel, string Direction, bool Ended, object? Caller, IdentificationResult? Identification,
+    IReadOnlyDictionary<string, string>? Records, IReadOnlyList<WriteView> Writes, DateTimeOffset UpdatedAt);
+
+public sealed record WriteView(string Id, string State, long Attempts, string? ErrorCode, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SentAt);
+
+public static class LoggingEndpoints
+{
+    public static void MapLogging(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/tenants/{tenantId}").RequireAuthorization().WithTags("Logging").RequireAntiforgery();
+        api.MapGet("/logging-settings", GetSettings).WithSummary("The tenant's logging mode, update policy, identification rules and field mapping.");
+        api.MapPut("/logging-settings", PutSettings).WithSummary("Replaces the logging settings; the field mapping is checked against the org's describe.");
+        api.MapGet("/interactions", Recent).WithSummary("Recent interactions: who called, what was written, and its state.");
+        api.MapGet("/interactions/{interactionId}", One).WithSummary("One interaction: identification (screen pop), records written, write attempts.");
+        api.MapGet("/dead-letters", DeadLetters).WithSummary("Writes Salesforce refused (with its error code and message) or that could not be planned.");
+        api.MapPost("/dead-letters/{id}/replay", Replay).WithSummary("Sends a dead letter again, after the cause was fixed.");
+
+        app.MapGet("/api/v1/tenants/{tenantId}/lookup", Lookup).AllowAnonymous().WithTags("Identification")
+            .WithSummary("Who is calling: none, one or several records and the screen-pop URL. Signed like events, over \"{t}.{path and query}\".");
+    }
+
+    private static async Task<bool> Allowed(HttpContext c, string tenantId, TenantStore tenants) =>
+        CurrentUser.From(c.User)!.CanAccess(tenantId) && await tenants.GetAsync(tenantId, c.RequestAborted) is { } t && t.Id == tenantId;
+
+    private static IResult NotFound(string tenantId) => Results.Problem(statusCode: 404, title: "Not found", detail: $"No tenant {tenantId} that you may see.");
+
+    private static async Task<IResult> GetSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store) =>
+        await Allowed(c, tenantId, tenants) ? Results.Json(await store.GetAsync(tenantId, c.RequestAborted), LoggingSettings.Json) : NotFound(tenantId);
+
+    private static async Task<IResult> PutSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store, SalesforceConnections connections,
+        SalesforceMetadata metadata)
+    {
+        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        LoggingSettings? settings;
+        try
+        {
+            settings = await JsonSerializer.DeserializeAsync<LoggingSettings>(c.Request.Body, LoggingSettings.Json, c.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Results.Problem(statusCode: 400, title: "Malformed JSON", detail: e.Message);
+        }
+        if (settings is null) return Results.Problem(statusCode: 400, title: "Missing settings", detail: "Send the settings as a JSON object.");
+        var problems = settings.Problems().ToList();
+        try
+        {
+            var client = await connections.ClientAsync(tenantId, c.RequestAborted);
+            metadata.Forget(tenantId);
+            var shapes = await metadata.ShapesAsync(tenantId, client, settings.FieldMapping.Keys, c.RequestAborted);
+            foreach (var (obj, fields) in settings.FieldMapping)
+            foreach (var (field, template) in fields)
+            {
+                if (!shapes[obj].Fields.TryGetValue(field, out var f)) problems.Add($"fieldMapping.{obj}.{field}: {obj} has no field {field}.");
+                else if (!f.Createable || !f.Updateable) problems.Add($"fieldMapping.{obj}.{field}: the field is read-only for the linked user.");
+                else if (f.Type is not ("string" or "textarea" or "combobox" or "picklist" or "email" or "phone" or "url"))
+                    problems.Add($"fieldMapping.{obj}.{field}: the field is a {f.Type}; only text fields can take a template.");
+                else if (!template.Contains('{', StringComparison.Ordinal) && template.Length > f.Length)
+                    problems.Add($"fieldMapping.{obj}.{field}: the text is {template.Length} characters; the field holds {f.Length}.");
+            }
+        }
+        catch (LinkingException)
+        {
+            // Not linked: the mapping is checked against the org when the tenant links and sends.
+        }
+        catch (Salesforce.SalesforceApiException e) when (e.ErrorCode is "NOT_FOUND" or "INVALID_TYPE")
+        {
+            problems.Add($"fieldMapping: {e.SalesforceMessage}");
+        }
+        if (problems.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid logging settings", detail: $"{problems.Count} problem(s).", extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        await store.SaveAsync(tenantId, settings, c.RequestAborted);
+        return Results.Json(settings, LoggingSettings.Json);
+    }
+
+    private static async Task<InteractionView> View(InteractionRow row, OutboxStore outbox, CancellationToken ct)
+    {
+        var s = row.Parsed;
+        var writes = (await outbox.ForInteractionAsync(row.TenantId, row.InteractionId, ct)).Select(w => new WriteView(w.Id, w.State, w.Attempts, w.LastErrorCode, w.LastError,
+            DateTimeOffset.FromUnixTimeMilliseconds(w.CreatedAt), w.SentAt is { } sent ? DateTimeOffset.FromUnixTimeMilliseconds(sent) : null)).ToList();
+        var records = row.Records is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Records, InteractionStore.Json);
+        return new InteractionView(s.InteractionId, s.Channel, s.Direction, s.Ended, s.Caller, row.ParsedIdentification, records, writes, DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt));
+    }
+
+    private static async Task<IResult> Recent(HttpContext c, string tenantId, TenantStore tenants, InteractionStore store, OutboxStore outbox, int? limit)
+    {
+        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        var rows = await store.RecentAsync(tenantId, Math.Clamp(limit ?? 50, 1, 500), c.RequestAborted);
+        var views = new List<InteractionView>();
+        foreach (var r in rows) views.Add(await View(r, outbox, c.RequestAborted));
+        return Results.Ok(views);
+    }
+
+    private static async Task<IResult> One(HttpContext c, string tenantId, string interactionId, TenantStore tenants, InteractionStore store, OutboxStore outbox)
+    {
+        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        var row = await store.GetAsync(tenantId, interactionId, c.RequestAborted);
+        return row is null ? Results.Problem(statusCode: 404, title: "Not found", detail: $"No interaction {interactionId} yet.") : Results.Ok(await View(row, outbox, c.RequestAborted));
+    }
+
+    private static async Task<IResult> DeadLetters(HttpContext c, string tenantId, TenantStore tenants, OutboxStore outbox) =>
+        await Allowed(c, tenantId, tenants)
+            ? Results.Ok((await outbox.ForTenantAsync(tenantId, OutboxState.Dead, 200, c.RequestAborted)).Select(w => new
+            {
+                w.Id, w.InteractionId, w.Attempts, errorCode = w.LastErrorCode, error = w.LastError, createdAt = DateTimeOffset.FromUnixTimeMilliseconds(w.CreatedAt),
+            }))
+            : NotFound(tenantId);
+
+    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, TenantStore tenants, OutboxStore outbox, InteractionPipeline pipeline)
+    {
+        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        if (!await outbox.ReplayAsync(tenantId, id, c.RequestAborted)) return Results.Problem(statusCode: 404, title: "Not found", detail: $"No dead letter {id}.");
+        pipeline.Wake();
+        return Results.Accepted();
+    }
+
+    private static async Task<IResult> Lookup(HttpContext c, string tenantId, string? phone, string? email, TenantStore tenants, IntakeSecrets secrets,
+        SalesforceConnections connections, LoggingSettingsStore settingsStore, CallerIdentifier identifier, TimeProvider clock)
+    {
+        var tenant = await tenants.GetAsync(tenantId, c.RequestAborted);
+        if (tenant is null || tenant.Id != tenantId) return Results.Problem(statusCode: 404, title: "Unknown tenant", detail: $"There is no tenant {tenantId}.");
+        var signed = Encoding.UTF8.GetBytes(c.Request.Path + c.Request.QueryString);
+        var active = await secrets.ActiveAsync(tenantId, c.RequestAborted);
+        var problem = EventSignature.Problem(c.Request.Headers[EventSignature.Header], signed, active, clock.GetUtcNow());
+        if (problem is not null) return Results.Problem(statusCode: 401, title: "Bad signature", detail: problem);
+        if (string.IsNullOrWhiteSpace(phone) && string.IsNullOrWhiteSpace(email))
+            return Results.Problem(statusCode: 400, title: "Nothing to look up", detail: "Give phone=… or email=….");
+        try
+        {
+            var client = await connections.ClientAsync(tenantId, c.RequestAborted);
+            var settings = await settingsStore.GetAsync(tenantId, c.RequestAborted);
+            var state = new InteractionState { InteractionId = "lookup", Caller = new Caller(phone, email, null, null) };
+            var result = await identifier.IdentifyAsync(client, settings.Identification, [state], c.RequestAborted);
+            return Results.Ok(result["lookup"]);
+        }
+        catch (LinkingException e)
+        {
+            return Results.Problem(statusCode: 409, title: "Not linked", detail: e.Message);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using ContactBridge.Identification;
+using ContactBridge.Storage;
+using Dapper;
+
+namespace ContactBridge.Logging;
+
+/// <summary>How a tenant's interactions become Salesforce records.</summary>
+public sealed record LoggingSettings
+{
+    public const string Sales = "sales";
+    public const string Support = "support";
+    public const string Manual = "manual";
+
+    /// <summary>sales: unknown caller → Lead, each interaction → Task. support: unknown → Contact, chats/conversations → Case, calls → Task. manual: only calls are logged automatically.</summary>
+    public string Mode { get; init; } = Sales;
+
+    /// <summary>For a caller already in Salesforce: "none" (leave it), "overwrite" (write the interaction's data), "fill_empty" (only empty fields).</summary>
+    public string UpdatePolicy { get; init; } = "none";
+
+    public IdentificationRules Identification { get; init; } = new();
+
+    /// <summary>The external-id field (unique, on Lead, Contact, Case and Task) that makes every write an idempotent upsert.</summary>
+    public string KeyField { get; init; } = "ContactBridge_Key__c";
+
+    /// <summary>Per object, Salesforce field → template. Placeholders: see <see cref="LogTemplates.Placeholders"/>.</summary>
+    public Dictionary<string, Dictionary<string, string>> FieldMapping { get; init; } = LogTemplates.Defaults();
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    public IEnumerable<string> Problems()
+    {
+        if (Mode is not (Sales or Support or Manual)) yield return $"mode must be {Sales}, {Support} or {Manual}.";
+        if (UpdatePolicy is not ("none" or "overwrite" or "fill_empty")) yield return "updatePolicy must be none, overwrite or fill_empty.";
+        if (!PhoneNumbers.IsKnownCountry(Identification.DefaultCountry)) yield return $"identification.defaultCountry {Identification.DefaultCountry} is not a supported country code.";
+        if (Identification.WhenSeveral is not ("screen_pop_search" or "most_recent")) yield return "identification.whenSeveral must be screen_pop_search or most_recent.";
+        foreach (var (obj, fields) in FieldMapping)
+            foreach (var (field, template) in fields)
+                foreach (var unknown in LogTemplates.UnknownPlaceholders(template))
+                    yield return $"fieldMapping.{obj}.{field}: unknown placeholder {{{unknown}}}.";
+    }
+}
+
+public sealed class LoggingSettingsStore(HubDatabase db, TimeProvider clock)
+{
+    public async Task<LoggingSettings> GetAsync(string tenantId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var json = await c.QuerySingleOrDefaultAsync<string>("SELECT settings FROM logging_settings WHERE tenant_id = @tenantId", new { tenantId });
+        return json is null ? new LoggingSettings() : JsonSerializer.Deserialize<LoggingSettings>(json, LoggingSettings.Json) ?? new LoggingSettings();
+    }
+
+    public async Task SaveAsync(string tenantId, LoggingSettings settings, CancellationToken ct = default)
+    {
+        var problems = settings.Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems));
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync("""
+            INSERT INTO logging_settings (tenant_id, settings, updated_at) VALUES (@tenantId, @json, @now)
+            ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+            """, new { tenantId, json = JsonSerializer.Serialize(settings, LoggingSettings.Json), now = clock.GetUtcNow().ToUnixTimeMilliseconds() });
+    }
+}
