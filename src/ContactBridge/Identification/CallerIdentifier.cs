@@ -11,8 +11,8 @@ namespace ContactBridge.Identification;
 /// </summary>
 public sealed class CallerIdentifier(TimeProvider clock)
 {
-    /// <summary>SOSL allows 10,000 characters in a search; 40 numbers stay far below it.</summary>
-    public const int NumbersPerSearch = 40;
+    /// <summary>SOSL allows 10,000 characters in a search term and the URL 16,384; 100 numbers stay far below both.</summary>
+    public const int NumbersPerSearch = 100;
 
     private static readonly string[] BaseFields = ["Id", "Name", "LastModifiedDate"];
 

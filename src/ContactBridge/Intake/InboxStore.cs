@@ -5,45 +5,99 @@ namespace ContactBridge.Intake;
 
 public sealed record InboxEvent(long Seq, string TenantId, string EventId, string InteractionId, string Type, long OccurredAt, string Data, long ReceivedAt);
 
-/// <summary>Accepted events, stored before the API answers 202. An event id already stored for the tenant is a no-op.</summary>
-public sealed class InboxStore(HubDatabase db, TimeProvider clock)
+/// <summary>
+/// Accepted events, stored durably before the API answers 202. An event id already stored for the
+/// tenant is a no-op. Writes go through one writer that commits the events of all requests waiting
+/// at that moment in a single transaction (group commit): one fsync serves many requests.
+/// </summary>
+public sealed class InboxStore : IAsyncDisposable
 {
-    /// <summary>Stores the events in one transaction; returns how many were new.</summary>
+    private readonly HubDatabase _db;
+    private readonly TimeProvider _clock;
+    private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
+    private readonly Task _writer;
+
+    private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, TaskCompletionSource<int> Done);
+
+    public InboxStore(HubDatabase db, TimeProvider clock)
+    {
+        _db = db;
+        _clock = clock;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Stores the events (all or none); returns how many were new. Completes only once they are on disk.</summary>
     public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var added = 0;
-        foreach (var e in events)
+        var pending = new Pending(tenantId, events, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, ct);
+        return await pending.Done.Task.WaitAsync(ct);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
         {
-            added += await c.ExecuteAsync("""
-                INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at)
-                VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now)
-                ON CONFLICT (tenant_id, event_id) DO NOTHING
-                """, new { tenantId, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
+            var group = new List<Pending>();
+            while (group.Sum(p => p.Events.Count) < 2000 && reader.TryRead(out var next)) group.Add(next);
+            try
+            {
+                var counts = await WriteAsync(group);
+                for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
+            }
+            catch (Exception e)
+            {
+                // Nothing of this group was committed: every request in it gets the error (a 500), none a 202.
+                foreach (var p in group) p.Done.TrySetException(e);
+            }
         }
-        await tx.CommitAsync(ct);
-        return added;
+    }
+
+    private async Task<int[]> WriteAsync(List<Pending> group)
+    {
+        await using var c = await _db.OpenAsync(durable: true);
+        await using var tx = await c.BeginTransactionAsync();
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var counts = new int[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            foreach (var e in group[i].Events)
+            {
+                counts[i] += await c.ExecuteAsync("""
+                    INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at)
+                    VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now)
+                    ON CONFLICT (tenant_id, event_id) DO NOTHING
+                    """, new { tenantId = group[i].TenantId, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
+            }
+        }
+        await tx.CommitAsync();
+        return counts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
     }
 
     public async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(int max, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await _db.OpenAsync(ct);
         return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
             new { max })).ToList();
     }
 
     public async Task<IReadOnlyList<InboxEvent>> ForInteractionAsync(string tenantId, string interactionId, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await _db.OpenAsync(ct);
         return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY seq",
             new { tenantId, interactionId })).ToList();
     }
 
     public async Task<long> CountAsync(string tenantId, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await _db.OpenAsync(ct);
         return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox_events WHERE tenant_id = @tenantId", new { tenantId });
     }
 }

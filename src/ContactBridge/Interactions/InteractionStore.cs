@@ -22,42 +22,54 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
-    /// Folds new inbox events into their interactions. For each interaction the state is recomputed
-    /// from all its events and the events are marked folded in the same transaction, so a crash
-    /// repeats the fold but never loses an event. Returns how many interactions changed.
+    /// Folds new inbox events into their interactions. Each interaction's state is recomputed from all
+    /// its events, and the states and the events' folded marks are written in one transaction, so a
+    /// crash repeats the fold but never loses an event. Returns how many interactions changed.
     /// </summary>
     public async Task<int> FoldAsync(int maxEvents, CancellationToken ct)
     {
         var pending = await inbox.UnfoldedAsync(maxEvents, ct);
+        if (pending.Count == 0) return 0;
         var changed = 0;
-        foreach (var group in pending.GroupBy(e => (e.TenantId, e.InteractionId)))
+        await using var c = await db.OpenAsync(durable: false, ct);
+        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert)>();
+        foreach (var tenant in pending.GroupBy(e => e.TenantId))
         {
-            var all = await inbox.ForInteractionAsync(group.Key.TenantId, group.Key.InteractionId, ct);
-            var folded = InteractionState.Fold(group.Key.InteractionId, all);
-            var state = JsonSerializer.Serialize(folded, Json);
-            var ended = folded.Ended ? 1 : 0;
-            await using var c = await db.OpenAsync(ct);
-            await using var tx = await c.BeginTransactionAsync(ct);
-            var existing = await c.QuerySingleOrDefaultAsync<string>("SELECT state FROM interactions WHERE tenant_id = @t AND interaction_id = @i",
-                new { t = group.Key.TenantId, i = group.Key.InteractionId }, tx);
-            if (existing is null)
+            var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
+            var events = (await c.QueryAsync<InboxEvent>(
+                "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids",
+                new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
+            var existing = (await c.QueryAsync<(string InteractionId, string State)>("SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND interaction_id IN @ids",
+                new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
+            foreach (var id in ids)
+            {
+                var folded = InteractionState.Fold(id, events[id]);
+                var state = JsonSerializer.Serialize(folded, Json);
+                if (existing.TryGetValue(id, out var old) && old == state) continue;
+                updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null));
+            }
+        }
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var now = Now;
+        foreach (var u in updates)
+        {
+            changed++;
+            if (u.Insert)
             {
                 await c.ExecuteAsync("""
                     INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at)
-                    VALUES (@t, @i, @state, 1, @ended, @now, @now)
-                    """, new { t = group.Key.TenantId, i = group.Key.InteractionId, state, ended, now = Now }, tx);
-                changed++;
+                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now)
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now }, tx);
             }
-            else if (existing != state)
+            else
             {
-                await c.ExecuteAsync("UPDATE interactions SET state = @state, state_version = state_version + 1, ended = @ended, updated_at = @now WHERE tenant_id = @t AND interaction_id = @i",
-                    new { t = group.Key.TenantId, i = group.Key.InteractionId, state, ended, now = Now }, tx);
-                changed++;
+                await c.ExecuteAsync("UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now WHERE tenant_id = @Tenant AND interaction_id = @Interaction",
+                    new { u.Tenant, u.Interaction, u.State, u.Ended, now }, tx);
             }
-            var seqs = group.Select(e => e.Seq).ToArray();
-            foreach (var seq in seqs) await c.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq = @seq", new { seq }, tx);
-            await tx.CommitAsync(ct);
         }
+        foreach (var chunk in pending.Select(e => e.Seq).Chunk(500))
+            await c.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, tx);
+        await tx.CommitAsync(ct);
         return changed;
     }
 
@@ -67,11 +79,17 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE identification IS NULL ORDER BY updated_at LIMIT @max", new { max })).ToList();
     }
 
-    public async Task SetIdentificationAsync(string tenantId, string interactionId, IdentificationResult result, long version, CancellationToken ct)
+    public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
-            new { json = JsonSerializer.Serialize(result, Json), version, now = Now, tenantId, interactionId });
+        if (results.Count == 0) return;
+        await using var c = await db.OpenAsync(durable: false, ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        foreach (var (row, result) in results)
+        {
+            await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
+                new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
+        }
+        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(int max, CancellationToken ct)
@@ -93,15 +111,16 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE tenant_id = @tenantId ORDER BY updated_at DESC LIMIT @max", new { tenantId, max })).ToList();
     }
 
-    /// <summary>Records what Salesforce holds for the interaction (object → id), merged with what was recorded before.</summary>
-    public async Task RecordWrittenAsync(string tenantId, string interactionId, IReadOnlyDictionary<string, string> records, CancellationToken ct)
+    /// <summary>Records what Salesforce holds for each interaction (object → id), merged with what was recorded before, in the caller's transaction.</summary>
+    public async Task RecordWrittenAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string tenantId, string interactionId,
+        IReadOnlyDictionary<string, string> records)
     {
-        await using var c = await db.OpenAsync(ct);
-        var existing = await c.QuerySingleOrDefaultAsync<string>("SELECT records FROM interactions WHERE tenant_id = @tenantId AND interaction_id = @interactionId", new { tenantId, interactionId });
+        var existing = await c.QuerySingleOrDefaultAsync<string>("SELECT records FROM interactions WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
+            new { tenantId, interactionId }, tx);
         var merged = existing is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(existing, Json)!;
         foreach (var (k, v) in records) merged[k] = v;
         await c.ExecuteAsync("UPDATE interactions SET records = @json, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
-            new { json = JsonSerializer.Serialize(merged, Json), now = Now, tenantId, interactionId });
+            new { json = JsonSerializer.Serialize(merged, Json), now = Now, tenantId, interactionId }, tx);
     }
 
     internal HubDatabase Database => db;

@@ -53,16 +53,14 @@ public sealed class InteractionPipeline(
                 logger.LogError(e, "The interaction pipeline failed a round; it tries again shortly");
                 worked = false;
             }
-            if (!worked)
+            try
             {
-                try
-                {
-                    await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                if (!worked) await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken);
+                await Task.Delay(options.Value.BatchWindow, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
@@ -96,28 +94,21 @@ public sealed class InteractionPipeline(
     private async Task<int> IdentifyAsync(CancellationToken ct)
     {
         var rows = await interactions.NeedingIdentificationAsync(options.Value.BatchSize, ct);
-        var done = 0;
+        var results = new List<(InteractionRow, IdentificationResult)>();
         foreach (var tenantRows in rows.GroupBy(r => r.TenantId))
         {
             var parsed = tenantRows.Select(r => (Row: r, State: r.Parsed)).ToList();
-            // No phone or e-mail: nothing to look up, no API call.
-            foreach (var (row, _) in parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0))
-            {
-                await interactions.SetIdentificationAsync(row.TenantId, row.InteractionId, new IdentificationResult(IdentificationResult.None, [], null, null, clock.GetUtcNow()), row.StateVersion, ct);
-                done++;
-            }
+            // No phone, e-mail or IVR input: nothing to look up, no API call.
+            results.AddRange(parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0)
+                .Select(p => (p.Row, new IdentificationResult(IdentificationResult.None, [], null, null, clock.GetUtcNow()))));
             var lookup = parsed.Where(p => p.State.HasCallerIdentity || p.State.Ivr.Count > 0).ToList();
             if (lookup.Count == 0) continue;
             try
             {
                 var client = await connections.ClientAsync(tenantRows.Key, ct);
                 var settings = await settingsStore.GetAsync(tenantRows.Key, ct);
-                var results = await identifier.IdentifyAsync(client, settings.Identification, lookup.Select(p => p.State).ToList(), ct);
-                foreach (var (row, state) in lookup)
-                {
-                    await interactions.SetIdentificationAsync(row.TenantId, row.InteractionId, results[state.InteractionId], row.StateVersion, ct);
-                    done++;
-                }
+                var found = await identifier.IdentifyAsync(client, settings.Identification, lookup.Select(p => p.State).ToList(), ct);
+                results.AddRange(lookup.Select(p => (p.Row, found[p.State.InteractionId])));
             }
             catch (Exception e) when (e is LinkingException or SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
@@ -125,13 +116,14 @@ public sealed class InteractionPipeline(
                 logger.LogWarning("Could not identify callers for tenant {TenantId}: {Message}", tenantRows.Key, e.Message);
             }
         }
-        return done;
+        await interactions.SetIdentificationsAsync(results, ct);
+        return results.Count;
     }
 
     private async Task<int> PlanAsync(CancellationToken ct)
     {
         var rows = await interactions.NeedingPlanAsync(options.Value.BatchSize, ct);
-        var done = 0;
+        var added = new List<OutboxStore.NewRow>();
         foreach (var tenantRows in rows.GroupBy(r => r.TenantId))
         {
             var tenantId = tenantRows.Key;
@@ -146,6 +138,7 @@ public sealed class InteractionPipeline(
                 var states = tenantRows.Select(r => (Row: r, State: r.Parsed, Identification: r.ParsedIdentification)).ToList();
                 var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
                 var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
+                var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, states.Select(s => s.State.InteractionId).ToList(), ct);
                 foreach (var (row, state, identification) in states)
                 {
                     var owner = state.Agent?.Email is { } email ? owners.GetValueOrDefault(email.Trim().ToLowerInvariant()) : null;
@@ -155,16 +148,14 @@ public sealed class InteractionPipeline(
                     if (plan is null)
                     {
                         // A setup problem: recorded as a dead letter that says how to fix it; replaying it plans again.
-                        await outbox.AddAsync(tenantId, state.InteractionId, JsonSerializer.Serialize(new LogPlan(tenantId, state.InteractionId, link.ApiVersion, settings.KeyField, []), InteractionStore.Json),
-                            row.StateVersion, ct, OutboxState.Dead, OutboxStore.SetupProblem, problem);
-                        done++;
+                        added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId,
+                            JsonSerializer.Serialize(new LogPlan(tenantId, state.InteractionId, link.ApiVersion, settings.KeyField, []), InteractionStore.Json),
+                            row.StateVersion, OutboxState.Dead, OutboxStore.SetupProblem, problem));
                         continue;
                     }
                     // Planned before (late events, a replay): some records may exist, so the first send checks which.
-                    var plannedBefore = (await outbox.ForInteractionAsync(tenantId, state.InteractionId, ct)).Count > 0;
-                    await outbox.AddAsync(tenantId, state.InteractionId, JsonSerializer.Serialize(plan, InteractionStore.Json), row.StateVersion, ct,
-                        plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, attempts: plannedBefore ? 1 : 0);
-                    done++;
+                    added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, JsonSerializer.Serialize(plan, InteractionStore.Json), row.StateVersion,
+                        plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0));
                 }
             }
             catch (Exception e) when (e is LinkingException or SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
@@ -172,7 +163,8 @@ public sealed class InteractionPipeline(
                 logger.LogWarning("Could not plan the logging of tenant {TenantId}: {Message}", tenantId, e.Message);
             }
         }
-        return done;
+        await outbox.AddAsync(added, ct);
+        return added.Count;
     }
 
     /// <summary>For "fill empty fields only", the matched records' current values: one query per object for the whole batch.</summary>

@@ -46,7 +46,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         catch (LinkingException e)
         {
             // Not linked or needs relink: nothing was sent, nothing is lost; wait for an admin to relink.
-            foreach (var row in rows) await outbox.RetryAsync(row, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), countAttempt: false, ct);
+            await ApplyAsync(rows.Select(r => Retry(r, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList(), ct);
             return;
         }
         var plans = rows.Select(r => (Row: r, Plan: JsonSerializer.Deserialize<LogPlan>(r.Plan, InteractionStore.Json)!)).ToList();
@@ -62,11 +62,11 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             if (!MayCall(tenantId, client))
             {
-                foreach (var (row, _) in batch)
-                    await outbox.RetryAsync(row, "API_RESERVE", "The org's daily API calls are nearly spent; the hub is slowing down.", clock.GetUtcNow() + options.Value.ReserveInterval, false, ct);
+                await ApplyAsync(batch.Select(b => Retry(b.Row, "API_RESERVE", "The org's daily API calls are nearly spent; the hub is slowing down.",
+                    clock.GetUtcNow() + options.Value.ReserveInterval, false)).ToList(), ct);
                 continue;
             }
-            await SendBatchAsync(tenantId, client, batch, ct);
+            await ApplyAsync(await SendBatchAsync(client, batch, ct), ct);
         }
     }
 
@@ -84,7 +84,12 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         }
     }
 
-    private async Task SendBatchAsync(string tenantId, SalesforceRestClient client, List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
+    private Task ApplyAsync(IReadOnlyList<OutboxStore.Outcome> outcomes, CancellationToken ct) => outbox.ApplyAsync(outcomes, interactions.RecordWrittenAsync, ct);
+
+    private static OutboxStore.Outcome Retry(OutboxRow row, string code, string error, DateTimeOffset at, bool countAttempt) =>
+        new(row, OutboxState.Pending, code, error, at, countAttempt);
+
+    private async Task<IReadOnlyList<OutboxStore.Outcome>> SendBatchAsync(SalesforceRestClient client, List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
     {
         try
         {
@@ -96,22 +101,21 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             }).ToArray());
             var response = await client.SendAsync(HttpMethod.Post, $"{client.DataPath}/composite/graph", new JsonObject { ["graphs"] = graphs }, ct);
             var results = response?["graphs"]?.AsArray() ?? [];
-            for (var i = 0; i < batch.Count; i++)
-                await RecordAsync(tenantId, batch[i].Row, batch[i].Plan, results.FirstOrDefault(g => g?["graphId"]?.GetValue<string>() == $"g{i}") as JsonObject, ct);
+            return batch.Select((b, i) => Outcome(b.Row, b.Plan, results.FirstOrDefault(g => g?["graphId"]?.GetValue<string>() == $"g{i}") as JsonObject)).ToList();
         }
         catch (LinkingException e)
         {
-            foreach (var (row, _) in batch) await outbox.RetryAsync(row, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), countAttempt: false, ct);
+            return batch.Select(b => Retry(b.Row, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList();
         }
         catch (SalesforceApiException e) when (!e.IsTransient && !e.IsSessionExpired)
         {
-            foreach (var (row, _) in batch) await FailAsync(row, e.ErrorCode, e.SalesforceMessage, transient: false, ct);
+            return batch.Select(b => Fail(b.Row, e.ErrorCode, e.SalesforceMessage, transient: false)).ToList();
         }
         catch (Exception e) when (e is SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             // The answer did not arrive or was an error of the org's: Salesforce may or may not have applied it, so it counts as an attempt.
             var code = e is SalesforceApiException api ? api.ErrorCode : e is TaskCanceledException ? "TIMEOUT" : "NETWORK";
-            foreach (var (row, _) in batch) await FailAsync(row, code, e.Message, transient: true, ct);
+            return batch.Select(b => Fail(b.Row, code, e.Message, transient: true)).ToList();
         }
     }
 
@@ -130,13 +134,9 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         return existing;
     }
 
-    private async Task RecordAsync(string tenantId, OutboxRow row, LogPlan plan, JsonObject? graph, CancellationToken ct)
+    private OutboxStore.Outcome Outcome(OutboxRow row, LogPlan plan, JsonObject? graph)
     {
-        if (graph is null)
-        {
-            await FailAsync(row, "NO_ANSWER", "Salesforce's answer did not mention this interaction's graph.", transient: true, ct);
-            return;
-        }
+        if (graph is null) return Fail(row, "NO_ANSWER", "Salesforce's answer did not mention this interaction's graph.", transient: true);
         var responses = graph["graphResponse"]?["compositeResponse"]?.AsArray() ?? [];
         if (graph["isSuccessful"]?.GetValue<bool>() == true)
         {
@@ -147,31 +147,21 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
                 var id = r?["body"]?["id"]?.GetValue<string>() ?? node.RecordId;
                 if (id is not null) written[node.Object] = id;
             }
-            await interactions.RecordWrittenAsync(tenantId, row.InteractionId, written, ct);
-            await outbox.DoneAsync(row, JsonSerializer.Serialize(written), ct);
-            return;
+            return new OutboxStore.Outcome(row, OutboxState.Done, Written: written);
         }
         var errors = responses.Select(x => x?["body"] as JsonArray).Where(b => b is { Count: > 0 }).Select(b => b![0]!).ToList();
         var cause = errors.FirstOrDefault(e => e["errorCode"]?.GetValue<string>() != "PROCESSING_HALTED");
-        if (cause is null)
-        {
-            // Halted only because other graphs failed (Salesforce stops after 14): not this plan's fault.
-            await outbox.RetryAsync(row, "PROCESSING_HALTED", "Halted because other graphs in the request failed.", clock.GetUtcNow(), countAttempt: false, ct);
-            return;
-        }
+        // Halted only because other graphs failed (Salesforce stops after 14): not this plan's fault.
+        if (cause is null) return Retry(row, "PROCESSING_HALTED", "Halted because other graphs in the request failed.", clock.GetUtcNow(), false);
         var code = cause["errorCode"]?.GetValue<string>() ?? "UNKNOWN";
-        await FailAsync(row, code, cause["message"]?.GetValue<string>() ?? "", TransientCodes.Contains(code), ct);
+        return Fail(row, code, cause["message"]?.GetValue<string>() ?? "", TransientCodes.Contains(code));
     }
 
-    private async Task FailAsync(OutboxRow row, string code, string message, bool transient, CancellationToken ct)
+    private OutboxStore.Outcome Fail(OutboxRow row, string code, string message, bool transient)
     {
         var attempts = row.Attempts + 1;
-        if (transient && attempts < options.Value.MaxAttempts)
-        {
-            await outbox.RetryAsync(row, code, message, clock.GetUtcNow() + options.Value.RetryDelay(attempts), countAttempt: true, ct);
-            return;
-        }
+        if (transient && attempts < options.Value.MaxAttempts) return Retry(row, code, message, clock.GetUtcNow() + options.Value.RetryDelay(attempts), true);
         logger.LogWarning("Interaction {InteractionId} of tenant {TenantId} could not be logged: {Code} {Message}", row.InteractionId, row.TenantId, code, message);
-        await outbox.DeadAsync(row, code, transient ? $"Gave up after {attempts} attempts. Last error: {message}" : message, ct);
+        return new OutboxStore.Outcome(row, OutboxState.Dead, code, transient ? $"Gave up after {attempts} attempts. Last error: {message}" : message);
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using ContactBridge.Storage;
 using Dapper;
 
@@ -25,28 +26,44 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
 {
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Adds a plan and marks the interaction planned at this state version, in one transaction.</summary>
-    public async Task AddAsync(string tenantId, string interactionId, string plan, long plannedVersion, CancellationToken ct,
-        string state = OutboxState.Pending, string? errorCode = null, string? error = null, long attempts = 0)
+    public sealed record NewRow(string TenantId, string InteractionId, string Plan, long PlannedVersion, string State = OutboxState.Pending,
+        string? ErrorCode = null, string? Error = null, long Attempts = 0);
+
+    /// <summary>Adds plans and marks their interactions planned at those state versions, all in one transaction.</summary>
+    public async Task AddAsync(IReadOnlyList<NewRow> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await using var c = await db.OpenAsync(durable: false, ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var now = Now;
+        foreach (var r in rows)
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO outbox (id, tenant_id, interaction_id, plan, state, attempts, next_attempt_at, last_error_code, last_error, result, created_at, sent_at)
+                VALUES (@id, @TenantId, @InteractionId, @Plan, @State, @Attempts, @now, @ErrorCode, @Error, @result, @now, @sentAt)
+                """, new
+            {
+                id = Guid.NewGuid().ToString("N"), r.TenantId, r.InteractionId, r.Plan, r.State, r.Attempts, now, r.ErrorCode, r.Error,
+                result = r.State == OutboxState.Done ? "{}" : null, sentAt = r.State == OutboxState.Done ? now : (long?)null,
+            }, tx);
+            await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId", r, tx);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Which of these interactions were planned before (some of their records may already exist).</summary>
+    public async Task<HashSet<string>> PlannedBeforeAsync(string tenantId, IReadOnlyCollection<string> interactionIds, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        await c.ExecuteAsync("""
-            INSERT INTO outbox (id, tenant_id, interaction_id, plan, state, attempts, next_attempt_at, last_error_code, last_error, result, created_at, sent_at)
-            VALUES (@id, @tenantId, @interactionId, @plan, @state, @attempts, @now, @errorCode, @error, @result, @now, @sentAt)
-            """, new
-        {
-            id = Guid.NewGuid().ToString("N"), tenantId, interactionId, plan, state, attempts, now = Now, errorCode, error,
-            result = state == OutboxState.Done ? "{}" : null, sentAt = state == OutboxState.Done ? Now : (long?)null,
-        }, tx);
-        await c.ExecuteAsync("UPDATE interactions SET planned_version = @plannedVersion WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
-            new { plannedVersion, tenantId, interactionId }, tx);
-        await tx.CommitAsync(ct);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in interactionIds.Chunk(500))
+            found.UnionWith(await c.QueryAsync<string>("SELECT DISTINCT interaction_id FROM outbox WHERE tenant_id = @tenantId AND interaction_id IN @chunk", new { tenantId, chunk }));
+        return found;
     }
 
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenAsync(durable: false, ct);
         var now = Now;
         // A sender that died mid-send left its rows leased: they go back to pending, as an attempt of unknown outcome.
         await c.ExecuteAsync("UPDATE outbox SET state = @pending, lease_owner = NULL, attempts = attempts + 1 WHERE state = @sending AND lease_until < @now",
@@ -59,24 +76,45 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE state = @sending AND lease_owner = @owner", new { sending = OutboxState.Sending, owner })).ToList();
     }
 
-    public async Task DoneAsync(OutboxRow row, string result, CancellationToken ct) =>
-        await SetAsync(row, "state = @state, result = @result, sent_at = @now, lease_owner = NULL, last_error_code = NULL, last_error = NULL",
-            new { state = OutboxState.Done, result, now = Now, id = row.Id, owner = row.LeaseOwner }, ct);
+    /// <summary>What became of a claimed row; applied with the others of its batch in one transaction.</summary>
+    public sealed record Outcome(OutboxRow Row, string State, string? Code = null, string? Error = null, DateTimeOffset? NextAttemptAt = null,
+        bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null);
 
-    /// <summary>Back to pending after a transient failure; <paramref name="outcomeUnknown"/> marks that Salesforce may have applied it.</summary>
-    public async Task RetryAsync(OutboxRow row, string code, string error, DateTimeOffset at, bool countAttempt, CancellationToken ct) =>
-        await SetAsync(row, "state = @state, attempts = attempts + @add, next_attempt_at = @at, lease_owner = NULL, last_error_code = @code, last_error = @error",
-            new { state = OutboxState.Pending, add = countAttempt ? 1 : 0, at = at.ToUnixTimeMilliseconds(), code, error, id = row.Id, owner = row.LeaseOwner }, ct);
-
-    public async Task DeadAsync(OutboxRow row, string code, string error, CancellationToken ct) =>
-        await SetAsync(row, "state = @state, attempts = attempts + 1, lease_owner = NULL, last_error_code = @code, last_error = @error",
-            new { state = OutboxState.Dead, code, error, id = row.Id, owner = row.LeaseOwner }, ct);
-
-    private async Task SetAsync(OutboxRow row, string set, object args, CancellationToken ct)
+    public async Task ApplyAsync(IReadOnlyList<Outcome> outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync($"UPDATE outbox SET {set} WHERE id = @id AND lease_owner = @owner", args);
+        if (outcomes.Count == 0) return;
+        await using var c = await db.OpenAsync(durable: false, ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var now = Now;
+        foreach (var o in outcomes)
+        {
+            switch (o.State)
+            {
+                case OutboxState.Done:
+                    await c.ExecuteAsync("UPDATE outbox SET state = @s, result = @result, sent_at = @now, lease_owner = NULL, last_error_code = NULL, last_error = NULL WHERE id = @id AND lease_owner = @owner",
+                        new { s = OutboxState.Done, result = JsonSerializer.Serialize(o.Written), now, id = o.Row.Id, owner = o.Row.LeaseOwner }, tx);
+                    await recordWritten(c, tx, o.Row.TenantId, o.Row.InteractionId, o.Written ?? new Dictionary<string, string>());
+                    break;
+                case OutboxState.Dead:
+                    await c.ExecuteAsync("UPDATE outbox SET state = @s, attempts = attempts + 1, lease_owner = NULL, last_error_code = @code, last_error = @error WHERE id = @id AND lease_owner = @owner",
+                        new { s = OutboxState.Dead, code = o.Code, error = o.Error, id = o.Row.Id, owner = o.Row.LeaseOwner }, tx);
+                    break;
+                default:
+                    await c.ExecuteAsync("""
+                        UPDATE outbox SET state = @s, attempts = attempts + @add, next_attempt_at = @at, lease_owner = NULL, last_error_code = @code, last_error = @error
+                        WHERE id = @id AND lease_owner = @owner
+                        """, new
+                    {
+                        s = OutboxState.Pending, add = o.CountAttempt ? 1 : 0, at = (o.NextAttemptAt ?? clock.GetUtcNow()).ToUnixTimeMilliseconds(), code = o.Code,
+                        error = o.Error, id = o.Row.Id, owner = o.Row.LeaseOwner,
+                    }, tx);
+                    break;
+            }
+        }
+        await tx.CommitAsync(ct);
     }
+
+    public delegate Task InteractionStoreWriter(DbConnection c, DbTransaction tx, string tenantId, string interactionId, IReadOnlyDictionary<string, string> written);
 
     public async Task<IReadOnlyList<OutboxRow>> ForTenantAsync(string tenantId, string state, int max, CancellationToken ct = default)
     {

@@ -33,7 +33,14 @@ public sealed class HubDatabase
     public string ConnectionString { get; }
     public DatabaseProvider Provider { get; }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    /// <summary>
+    /// A connection. Durable ones (the default) survive a power loss once committed; others, for work
+    /// that can be derived again from durable data, skip the SQLite fsync for speed (WAL mode keeps them
+    /// safe from corruption, and the next durable commit flushes them too).
+    /// </summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await OpenAsync(durable: true, ct);
+
+    public async Task<DbConnection> OpenAsync(bool durable, CancellationToken ct = default)
     {
         if (Provider == DatabaseProvider.PostgreSql)
         {
@@ -44,7 +51,9 @@ public sealed class HubDatabase
         var sqlite = new SqliteConnection(ConnectionString);
         await sqlite.OpenAsync(ct);
         // WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.
-        await sqlite.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;");
+        await sqlite.ExecuteAsync(durable
+            ? "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+            : "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
         return sqlite;
     }
 
