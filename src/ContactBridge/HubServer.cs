@@ -105,6 +105,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapLinking();
         ContactBridge.Intake.IntakeEndpoints.MapIntake(app);
         ContactBridge.Logging.LoggingEndpoints.MapLogging(app);
+        ContactBridge.Logging.LoggingPages.MapLoggingPages(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         return app;
     }

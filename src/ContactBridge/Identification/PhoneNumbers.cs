@@ -38,8 +38,11 @@ public static partial class PhoneNumbers
         if (digits.Length < 6) return null;
         var country = Countries.GetValueOrDefault(defaultCountry) ?? Countries["US"];
         if (plus) return digits;
-        if (digits.StartsWith(country.InternationalPrefix, StringComparison.Ordinal) && digits.Length - country.InternationalPrefix.Length >= 8)
-            return digits[country.InternationalPrefix.Length..];
+        // The country's own international prefix (011 in North America), or 00, the one most of the world dials.
+        foreach (var prefix in new[] { country.InternationalPrefix, "00" })
+        {
+            if (digits.StartsWith(prefix, StringComparison.Ordinal) && digits.Length - prefix.Length >= 8) return digits[prefix.Length..];
+        }
         if (country.CallingCode == "1")
         {
             // North America: ten digits are national; eleven starting with 1 already carry the country code.

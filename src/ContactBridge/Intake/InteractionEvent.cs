@@ -21,6 +21,7 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         [TypePrefix + "attachment_added"] = "attachment {fileName, contentType, contentBase64}",
         [TypePrefix + "wrapped_up"] = "wrapUp {code, notes}",
         [TypePrefix + "custom_fields"] = "customFields {…}",
+        [TypePrefix + "record_requested"] = "object: lead, contact, case or task (the agent asks for it; what manual mode creates)",
         [TypePrefix + "ended"] = "startedAt, endedAt, durationSeconds, disposition, outcome (answered, abandoned)",
     };
 

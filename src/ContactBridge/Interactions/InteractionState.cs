@@ -29,6 +29,8 @@ public sealed record InteractionState
     public List<string> Notes { get; init; } = [];
     public List<Attachment> Attachments { get; init; } = [];
     public WrapUp? WrapUp { get; init; }
+    /// <summary>Records an agent asked for (lead, contact, case, task): what manual mode creates.</summary>
+    public List<string> RequestedRecords { get; init; } = [];
     public bool Started { get; init; }
     public bool Ended { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
@@ -105,6 +107,11 @@ public sealed record InteractionState
                 return this with { WrapUp = new WrapUp(S(w?["code"]), S(w?["notes"])) };
             case "custom_fields":
                 return this with { CustomFields = Map(d["customFields"], CustomFields) };
+            case "record_requested":
+                var requested = S(d["object"])?.ToLowerInvariant();
+                return requested is "lead" or "contact" or "case" or "task" && !RequestedRecords.Contains(requested)
+                    ? this with { RequestedRecords = RequestedRecords.Append(requested).Order(StringComparer.Ordinal).ToList() }
+                    : this;
             case "ended":
                 var started = Time(d["startedAt"]);
                 var ended = Time(d["endedAt"]) ?? at;

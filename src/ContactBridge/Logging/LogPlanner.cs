@@ -28,16 +28,19 @@ public static class LogPlanner
         var settings = i.Settings;
         var nodes = new List<PlanNode>();
         var match = i.Identification?.Matches.Count > 0 ? i.Identification.Matches[0] : null;
-        var interactionRecord = s.IsCall ? "Task" : settings.Mode switch
+        var requested = s.RequestedRecords;
+        var interactionRecord = s.IsCall || requested.Contains("task") ? "Task" : settings.Mode switch
         {
             LoggingSettings.Support => "Case",
             LoggingSettings.Sales => "Task",
-            _ => null,
+            _ => requested.Contains("case") ? "Case" : null,
         };
+        if (requested.Contains("case") && !s.IsCall) interactionRecord = "Case";
         var needed = new List<string>();
         if (interactionRecord is not null) needed.Add(interactionRecord);
-        var createPerson = match is null && settings.Mode is LoggingSettings.Sales or LoggingSettings.Support;
-        var personObject = settings.Mode == LoggingSettings.Support ? "Contact" : "Lead";
+        // Manual mode creates a person only when the agent asked for one.
+        var createPerson = match is null && (settings.Mode is LoggingSettings.Sales or LoggingSettings.Support || requested.Contains("lead") || requested.Contains("contact"));
+        var personObject = requested.Contains("contact") || settings.Mode == LoggingSettings.Support && !requested.Contains("lead") ? "Contact" : "Lead";
         if (createPerson) needed.Add(personObject);
         if (match is not null && settings.UpdatePolicy != "none" && match.Object is "Lead" or "Contact") needed.Add(match.Object);
         foreach (var obj in needed.Distinct())
@@ -59,7 +62,7 @@ public static class LogPlanner
             };
             if (first is not null) person["FirstName"] = Fit(first, shape, "FirstName");
             if (s.Caller.Phone is not null) person["Phone"] = Fit(s.Caller.Phone, shape, "Phone");
-            if (ValidEmail(s.Caller.Email)) person["Email"] = s.Caller.Email;
+            if (FitsEmail(s.Caller.Email, shape, "Email")) person["Email"] = s.Caller.Email;
             if (personObject == "Lead")
             {
                 person["Company"] = Fit(s.Caller.Company ?? "[not provided]", shape, "Company");
@@ -89,8 +92,9 @@ public static class LogPlanner
                 ["SuppliedPhone"] = s.Caller.Phone is null ? null : Fit(s.Caller.Phone, shape, "SuppliedPhone"),
                 ["SuppliedCompany"] = s.Caller.Company is null ? null : Fit(s.Caller.Company, shape, "SuppliedCompany"),
             };
-            if (ValidEmail(s.Caller.Email)) kase["SuppliedEmail"] = s.Caller.Email;
-            if (who is not null && (match?.Object == "Contact" || personRef is not null)) kase["ContactId"] = who;
+            if (FitsEmail(s.Caller.Email, shape, "SuppliedEmail")) kase["SuppliedEmail"] = s.Caller.Email;
+            // A Case's ContactId takes a Contact only: a matched or created Lead stays off the Case.
+            if (who is not null && (match?.Object == "Contact" || personRef is not null && personObject == "Contact")) kase["ContactId"] = who;
             if (what is not null) kase["AccountId"] = what;
             if (i.OwnerId is not null) kase["OwnerId"] = i.OwnerId;
             Map(kase, settings, "Case", s, i.TenantName, shape);
@@ -121,6 +125,24 @@ public static class LogPlanner
             Map(task, settings, "Task", s, i.TenantName, shape);
             nodes.Add(new PlanNode("record", "Task", LogPlan.Key(i.TenantId, "task", s.InteractionId), task, ["TaskSubtype"]));
         }
+        // Attachments become files on the interaction's Case or Task (ContentVersion, linked through FirstPublishLocationId).
+        if (interactionRecord is not null && s.Attachments.Count > 0)
+        {
+            if (!i.Shapes.TryGetValue("ContentVersion", out var files) || !files.Fields.TryGetValue(settings.KeyField, out var fileKey) || !fileKey.ExternalId)
+                return (null, $"ContentVersion has no external-id field {settings.KeyField}. Add it in Salesforce (Setup → Object Manager → Content Version → Fields: Text(255), Unique, External ID) so attachments can be written exactly once.");
+            for (var n = 0; n < s.Attachments.Count; n++)
+            {
+                var a = s.Attachments[n];
+                var file = new JsonObject
+                {
+                    ["Title"] = LogTemplates.Fit(Path.GetFileNameWithoutExtension(a.FileName) is { Length: > 0 } t ? t : a.FileName, files.Length("Title")),
+                    ["PathOnClient"] = LogTemplates.Fit(a.FileName, files.Length("PathOnClient")),
+                    ["VersionData"] = a.ContentBase64,
+                    ["FirstPublishLocationId"] = "@{record.id}",
+                };
+                nodes.Add(new PlanNode($"file{n}", "ContentVersion", LogPlan.Key(i.TenantId, "file", $"{s.InteractionId}-{n}"), file, ["VersionData", "PathOnClient", "FirstPublishLocationId"]));
+            }
+        }
         return (new LogPlan(i.TenantId, s.InteractionId, i.ApiVersion, settings.KeyField, nodes), null);
     }
 
@@ -138,6 +160,9 @@ public static class LogPlanner
 
     private static bool ValidEmail(string? email) => email is not null && System.Text.RegularExpressions.Regex.IsMatch(email, @"^[^@\s]+@[^@\s]+\.[^@\s]+$");
 
+    /// <summary>An e-mail cannot be cut to fit: one longer than the field is left out of it (the Description still has it).</summary>
+    private static bool FitsEmail(string? email, ObjectShape shape, string field) => ValidEmail(email) && (shape.Length(field) == 0 || email!.Length <= shape.Length(field));
+
     public static (string? First, string? Last) SplitName(string? name)
     {
         if (string.IsNullOrWhiteSpace(name)) return (null, null);
@@ -151,7 +176,7 @@ public static class LogPlanner
         var (first, last) = SplitName(s.Caller.Name);
         var candidate = new Dictionary<string, string?>
         {
-            ["Phone"] = s.Caller.Phone, ["Email"] = ValidEmail(s.Caller.Email) ? s.Caller.Email : null, ["FirstName"] = first, ["LastName"] = last,
+            ["Phone"] = s.Caller.Phone, ["Email"] = FitsEmail(s.Caller.Email, shape, "Email") ? s.Caller.Email : null, ["FirstName"] = first, ["LastName"] = last,
         };
         if (obj == "Lead") candidate["Company"] = s.Caller.Company;
         var update = new JsonObject();

@@ -39,8 +39,7 @@ public static class LoggingEndpoints
     private static async Task<IResult> GetSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store) =>
         await Allowed(c, tenantId, tenants) ? Results.Json(await store.GetAsync(tenantId, c.RequestAborted), LoggingSettings.Json) : NotFound(tenantId);
 
-    private static async Task<IResult> PutSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store, SalesforceConnections connections,
-        SalesforceMetadata metadata)
+    private static async Task<IResult> PutSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store)
     {
         if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
         LoggingSettings? settings;
@@ -54,6 +53,19 @@ public static class LoggingEndpoints
         }
         if (settings is null) return Results.Problem(statusCode: 400, title: "Missing settings", detail: "Send the settings as a JSON object.");
         var problems = settings.Problems().ToList();
+        problems.AddRange(await CheckMappingAsync(c, tenantId, settings));
+        if (problems.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid logging settings", detail: $"{problems.Count} problem(s).", extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        await store.SaveAsync(tenantId, settings, c.RequestAborted);
+        return Results.Json(settings, LoggingSettings.Json);
+    }
+
+    /// <summary>The field mapping against the org's describe: unknown field, read-only, wrong type, or fixed text too long.</summary>
+    public static async Task<IReadOnlyList<string>> CheckMappingAsync(HttpContext c, string tenantId, LoggingSettings settings)
+    {
+        var problems = new List<string>();
+        var connections = c.RequestServices.GetRequiredService<SalesforceConnections>();
+        var metadata = c.RequestServices.GetRequiredService<SalesforceMetadata>();
         try
         {
             var client = await connections.ClientAsync(tenantId, c.RequestAborted);
@@ -78,10 +90,7 @@ public static class LoggingEndpoints
         {
             problems.Add($"fieldMapping: {e.SalesforceMessage}");
         }
-        if (problems.Count > 0)
-            return Results.Problem(statusCode: 400, title: "Invalid logging settings", detail: $"{problems.Count} problem(s).", extensions: new Dictionary<string, object?> { ["errors"] = problems });
-        await store.SaveAsync(tenantId, settings, c.RequestAborted);
-        return Results.Json(settings, LoggingSettings.Json);
+        return problems;
     }
 
     private static async Task<InteractionView> View(InteractionRow row, OutboxStore outbox, CancellationToken ct)

@@ -134,8 +134,9 @@ public sealed class InteractionPipeline(
                 if (tenant is null || link is null || !link.IsUsable) continue;
                 var client = await connections.ClientAsync(tenantId, ct);
                 var settings = await settingsStore.GetAsync(tenantId, ct);
-                var shapes = await metadata.ShapesAsync(tenantId, client, ["Task", "Case", "Lead", "Contact"], ct);
                 var states = tenantRows.Select(r => (Row: r, State: r.Parsed, Identification: r.ParsedIdentification)).ToList();
+                var shapes = await metadata.ShapesAsync(tenantId, client,
+                    states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
                 var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
                 var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
                 var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, states.Select(s => s.State.InteractionId).ToList(), ct);

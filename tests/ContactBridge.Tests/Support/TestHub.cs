@@ -41,7 +41,9 @@ public sealed class TestHub : IAsyncDisposable
     public static SeedFile Seed(bool keyFields = true)
     {
         SeedField Key() => new() { Name = "ContactBridge_Key__c", Type = "string", Length = 255, ExternalId = true, Unique = true };
-        var fields = keyFields ? new Dictionary<string, List<SeedField>> { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()] } : [];
+        var fields = keyFields
+            ? new Dictionary<string, List<SeedField>> { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()], ["ContentVersion"] = [Key()] }
+            : [];
         return new SeedFile
         {
             Orgs =

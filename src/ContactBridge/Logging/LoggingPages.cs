@@ -1,0 +1,160 @@
+using System.Text.Json;
+using ContactBridge.Interactions;
+using ContactBridge.Linking;
+using ContactBridge.Outbox;
+using ContactBridge.Tenants;
+using ContactBridge.Web;
+using static ContactBridge.Web.Html;
+
+namespace ContactBridge.Logging;
+
+/// <summary>The portal's pages for a tenant's logging: its settings, and what happened to recent interactions.</summary>
+public static class LoggingPages
+{
+    public static void MapLoggingPages(this IEndpointRouteBuilder app)
+    {
+        var portal = app.MapGroup("/tenants/{tenantId}").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
+        portal.MapGet("/logging", (HttpContext c, string tenantId) => SettingsPageAsync(c, tenantId, null, null));
+        portal.MapPost("/logging", SaveSettings);
+        portal.MapGet("/activity", ActivityPageAsync);
+        portal.MapPost("/dead-letters/{id}/replay", Replay);
+    }
+
+    private static async Task<Tenant?> AllowedAsync(HttpContext c, string tenantId)
+    {
+        var tenant = await c.RequestServices.GetRequiredService<TenantStore>().GetAsync(tenantId, c.RequestAborted);
+        return tenant is not null && tenant.Id == tenantId && CurrentUser.From(c.User)!.CanAccess(tenantId) ? tenant : null;
+    }
+
+    private static IResult NotFoundPage(HttpContext c) => Page(c, "Not found", "<h1>Not found</h1><p>There is no such tenant, or it is not yours.</p>", 404);
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static string Tabs(string tenantId) =>
+        $"<p><a href=\"/tenants/{E(tenantId)}/salesforce\">Salesforce link</a> · <a href=\"/tenants/{E(tenantId)}/logging\">Logging settings</a> · <a href=\"/tenants/{E(tenantId)}/activity\">Activity</a></p>";
+
+    private static string Option(string value, string label, string current) => $"<option value=\"{E(value)}\"{(value == current ? " selected" : "")}>{E(label)}</option>";
+
+    private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null)
+    {
+        var tenant = await AllowedAsync(c, tenantId);
+        if (tenant is null) return NotFoundPage(c);
+        var settings = shown ?? await c.RequestServices.GetRequiredService<LoggingSettingsStore>().GetAsync(tenantId, c.RequestAborted);
+        var mapping = mappingText ?? JsonSerializer.Serialize(settings.FieldMapping, Indented);
+        var placeholders = string.Join("", LogTemplates.Placeholders.Select(p => $"<li><code>{{{E(p.Key)}}}</code> {E(p.Value)}</li>"));
+        return Page(c, $"{tenant.Name} · Logging", $"""
+            <h1>{E(tenant.Name)} · Logging settings</h1>
+            {Tabs(tenantId)}
+            {Notice("ok", ok)}{Notice("error", error)}
+            <section>
+              <form method="post" action="/tenants/{E(tenantId)}/logging" id="logging-form">{Antiforgery(c)}
+                <label for="mode">What is created automatically</label>
+                <select id="mode" name="mode">
+                  {Option(LoggingSettings.Sales, "Sales: unknown callers become Leads; every chat, conversation and call a Task under the lead", settings.Mode)}
+                  {Option(LoggingSettings.Support, "Support: unknown callers become Contacts; chats and conversations Cases; calls Tasks", settings.Mode)}
+                  {Option(LoggingSettings.Manual, "Manual: only calls are logged; agents create the rest", settings.Mode)}
+                </select>
+                <label for="updatePolicy">When the caller is already in Salesforce</label>
+                <select id="updatePolicy" name="updatePolicy">
+                  {Option("none", "Do not update the record", settings.UpdatePolicy)}
+                  {Option("overwrite", "Update it with the interaction's data", settings.UpdatePolicy)}
+                  {Option("fill_empty", "Only add new information (do not overwrite)", settings.UpdatePolicy)}
+                </select>
+                <label for="defaultCountry">Default country for phone numbers (ISO code)</label>
+                <input type="text" id="defaultCountry" name="defaultCountry" value="{E(settings.Identification.DefaultCountry)}" maxlength="2">
+                <label for="whenSeveral">When several records match a caller</label>
+                <select id="whenSeveral" name="whenSeveral">
+                  {Option("screen_pop_search", "Show the agent a search page with all of them", settings.Identification.WhenSeveral)}
+                  {Option("most_recent", "Use the most recently changed record", settings.Identification.WhenSeveral)}
+                </select>
+                <label for="fieldMapping">Field mapping (object → field → template)</label>
+                <textarea id="fieldMapping" name="fieldMapping" rows="14" style="width:100%;font-family:monospace">{E(mapping)}</textarea>
+                <button type="submit" id="save-logging">Save</button>
+              </form>
+              <p>Templates may use:</p><ul>{placeholders}</ul>
+            </section>
+            """, error is null ? 200 : 400);
+    }
+
+    private static async Task<IResult> SaveSettings(HttpContext c, string tenantId, IFormCollection f, LoggingSettingsStore store)
+    {
+        if (await AllowedAsync(c, tenantId) is null) return NotFoundPage(c);
+        var current = await store.GetAsync(tenantId, c.RequestAborted);
+        var mappingText = f["fieldMapping"].ToString();
+        Dictionary<string, Dictionary<string, string>>? mapping;
+        try
+        {
+            mapping = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(mappingText);
+        }
+        catch (JsonException e)
+        {
+            return await SettingsPageAsync(c, tenantId, null, $"The field mapping is not valid JSON: {e.Message}", current, mappingText);
+        }
+        var settings = current with
+        {
+            Mode = f["mode"].ToString(), UpdatePolicy = f["updatePolicy"].ToString(), FieldMapping = mapping ?? [],
+            Identification = current.Identification with { DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString() },
+        };
+        var problems = settings.Problems().ToList();
+        problems.AddRange(await LoggingEndpoints.CheckMappingAsync(c, tenantId, settings));
+        if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", problems), settings, mappingText);
+        await store.SaveAsync(tenantId, settings, c.RequestAborted);
+        return await SettingsPageAsync(c, tenantId, "Logging settings saved.", null);
+    }
+
+    private static async Task<IResult> ActivityPageAsync(HttpContext c, string tenantId, InteractionStore interactions, OutboxStore outbox, LinkStore links)
+    {
+        var tenant = await AllowedAsync(c, tenantId);
+        if (tenant is null) return NotFoundPage(c);
+        var instance = (await links.GetAsync(tenantId, c.RequestAborted))?.InstanceUrl?.TrimEnd('/');
+        var rows = await interactions.RecentAsync(tenantId, 50, c.RequestAborted);
+        var lines = new System.Text.StringBuilder();
+        foreach (var row in rows)
+        {
+            var s = row.Parsed;
+            var id = row.ParsedIdentification;
+            var records = row.Records is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Records, InteractionStore.Json)!;
+            var writes = await outbox.ForInteractionAsync(tenantId, row.InteractionId, c.RequestAborted);
+            var last = writes.Count > 0 ? writes[^1] : null;
+            var who = id is null ? "identifying…" : id.Outcome switch
+            {
+                "one" => $"<a href=\"{E(id.ScreenPop)}\">{E(id.Matches[0].Object)}: {E(id.Matches[0].Name)}</a>",
+                "several" => $"<a href=\"{E(id.ScreenPop)}\">{id.Matches.Count} matches</a>",
+                _ => "new caller",
+            };
+            var links2 = string.Join(", ", records.Select(r => instance is null ? $"{E(r.Key)} {E(r.Value)}" : $"<a href=\"{E(instance)}/lightning/r/{E(r.Key)}/{E(r.Value)}/view\">{E(r.Key)}</a>"));
+            var state = last is null ? (s.Ended ? "planning" : "in progress") : last.State switch
+            {
+                OutboxState.Done => "written",
+                OutboxState.Dead => $"failed: {E(last.LastErrorCode)}",
+                _ => last.LastErrorCode is null ? "sending" : $"retrying ({E(last.LastErrorCode)})",
+            };
+            lines.Append($"<tr><td>{When(row.UpdatedAt)}</td><td>{E(LogTemplates.ChannelLabel(s.Channel))}</td><td>{E(s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email)}</td><td>{who}</td><td>{links2}</td><td class=\"write-state\">{state}</td></tr>");
+        }
+        var dead = await outbox.ForTenantAsync(tenantId, OutboxState.Dead, 50, c.RequestAborted);
+        var af = Antiforgery(c);
+        var deadRows = string.Concat(dead.Select(d => $"""
+            <tr><td>{When(d.CreatedAt)}</td><td>{E(d.InteractionId)}</td><td><code>{E(d.LastErrorCode)}</code> {E(d.LastError)}</td>
+            <td><form method="post" action="/tenants/{E(tenantId)}/dead-letters/{E(d.Id)}/replay" class="inline">{af}<button type="submit" class="replay">Replay</button></form></td></tr>
+            """));
+        return Page(c, $"{tenant.Name} · Activity", $"""
+            <h1>{E(tenant.Name)} · Activity</h1>
+            {Tabs(tenantId)}
+            <section><h2>Recent interactions</h2>
+              <table id="interactions"><tr><th>When</th><th>Channel</th><th>Caller</th><th>Identified as</th><th>In Salesforce</th><th>State</th></tr>{lines}</table>
+            </section>
+            <section><h2>Dead letters</h2>
+              <p>Writes Salesforce refused, with its error. Fix the cause (in Salesforce or the logging settings), then replay.</p>
+              <table id="dead-letters"><tr><th>When</th><th>Interaction</th><th>Error</th><th></th></tr>{deadRows}</table>
+            </section>
+            """);
+    }
+
+    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline)
+    {
+        if (await AllowedAsync(c, tenantId) is null) return NotFoundPage(c);
+        await outbox.ReplayAsync(tenantId, id, c.RequestAborted);
+        pipeline.Wake();
+        return Results.Redirect($"/tenants/{tenantId}/activity");
+    }
+}

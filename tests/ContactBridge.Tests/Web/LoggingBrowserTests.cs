@@ -1,0 +1,80 @@
+using ContactBridge.Emulator.Org;
+using ContactBridge.Logging;
+using ContactBridge.Tests.Support;
+using Microsoft.Playwright;
+
+namespace ContactBridge.Tests.Web;
+
+/// <summary>The logging settings and activity pages in headless Chromium.</summary>
+public sealed class LoggingBrowserTests : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = PortalBrowserTests.ChromiumPath, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task An_admin_switches_to_support_mode_sees_the_case_written_and_replays_a_dead_letter()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        await using var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(hub.BaseUri, "/login").ToString());
+        await page.FillAsync("#email", TestHub.AdminEmail);
+        await page.FillAsync("#password", TestHub.Password);
+        await page.ClickAsync("#sign-in");
+        await page.WaitForURLAsync("**/tenants");
+
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/logging").ToString());
+        await page.SelectOptionAsync("#mode", "support");
+        await page.ClickAsync("#save-logging");
+        await page.WaitForSelectorAsync("#notice");
+        (await page.TextContentAsync("#notice")).ShouldBe("Logging settings saved.");
+
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("chat-ui", channel: "web_chat", messages: ["Where is my parcel?"], email: new string('a', 80) + "@example.com"));
+        await hub.RunPipelineAsync();
+        hub.Records("Case").ShouldHaveSingleItem().GetString("SuppliedEmail").ShouldBeNull();
+
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/activity").ToString());
+        var written = page.Locator("#interactions tr", new() { HasText = "Grace Caller" }).First;
+        (await written.TextContentAsync())!.ShouldContain("written");
+        (await written.Locator("a", new() { HasText = "Case" }).GetAttributeAsync("href"))!.ShouldStartWith($"{hub.Emulator.InstanceUrl}/lightning/r/Case/500");
+
+        // A mapping Salesforce refuses (a restricted picklist given free text): the write lands in the dead letters.
+        var mapping = LogTemplates.Defaults();
+        mapping["Task"]["CallType"] = "{channel}";
+        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, TestContext.Current.CancellationToken);
+        await sender.AcceptAsync(sender.Interaction("call-refused", phone: "+1 415 555 8888", name: "Refused Caller"));
+        await hub.RunPipelineAsync();
+        await page.ReloadAsync();
+        (await page.TextContentAsync("#dead-letters"))!.ShouldContain("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        (await page.Locator("#interactions tr", new() { HasText = "Refused Caller" }).First.TextContentAsync())!.ShouldContain("failed");
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "activity.png"), FullPage = true });
+
+        // The fix (the default mapping again), then Replay in the page.
+        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings(), TestContext.Current.CancellationToken);
+        await page.ClickAsync("#dead-letters .replay");
+        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/activity");
+        await hub.RunPipelineAsync();
+        await page.ReloadAsync();
+        (await page.TextContentAsync("#dead-letters"))!.ShouldNotContain("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        hub.Records("Task").ShouldHaveSingleItem().GetString("CallType").ShouldBe("Inbound");
+    }
+}
