@@ -147,11 +147,15 @@ while (drainLimit.Elapsed < TimeSpan.FromMinutes(3))
 var elapsed = run.Elapsed.TotalSeconds;
 
 await using var conn = await db.OpenAsync();
-var endedToRecord = (await conn.QueryAsync<double>("""
-    SELECT o.sent_at - e.received_at FROM outbox o
+var endedRows = (await conn.QueryAsync<(double Latency, long At)>("""
+    SELECT o.sent_at - e.received_at, e.received_at FROM outbox o
     JOIN inbox_events e ON e.tenant_id = o.tenant_id AND e.interaction_id = o.interaction_id AND e.type = 'ended'
     WHERE o.state = 'done'
     """)).ToList();
+var endedToRecord = endedRows.Select(r => r.Latency).ToList();
+var firstAt = endedRows.Count > 0 ? endedRows.Min(r => r.At) : 0;
+var perMinute = endedRows.GroupBy(r => (r.At - firstAt) / 60_000).OrderBy(g => g.Key)
+    .Select(g => $"{g.Key + 1}: {P(g.Select(x => x.Latency).ToList(), 0.99):F0}");
 var identifications = (await conn.QueryAsync<(string Identification, long ReceivedAt)>("""
     SELECT i.identification, e.received_at FROM interactions i
     JOIN inbox_events e ON e.tenant_id = i.tenant_id AND e.interaction_id = i.interaction_id AND e.type = 'started'
@@ -181,6 +185,7 @@ Console.WriteLine($"""
       Throughput                           {done / elapsed:F1} interactions/s logged; events accepted {eventsSent / sendSeconds:F0}/s
       Salesforce API calls                 {apiCalls} = {(double)apiCalls / total:F3} per interaction   ({string.Join(", ", kinds)})
       Ended → record in Salesforce         p50 {P(endedToRecord, 0.5):F0} ms, p99 {P(endedToRecord, 0.99):F0} ms
+        p99 by minute (ms)                 {string.Join(", ", perMinute)}
       Screen pop (started → identified)    p50 {P(screenPop, 0.5):F0} ms, p99 {P(screenPop, 0.99):F0} ms
       Event POST latency (durable 202)     p50 {P(postLatencies, 0.5):F1} ms, p99 {P(postLatencies, 0.99):F1} ms; failures {failures}
       Peak memory (hub + emulator process) {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB

@@ -56,8 +56,8 @@ public sealed class InboxStore : IAsyncDisposable
 
     private async Task<int[]> WriteAsync(List<Pending> group)
     {
-        await using var c = await _db.OpenAsync(durable: true);
-        await using var tx = await c.BeginTransactionAsync();
+        await using var w = await _db.WriteAsync(durable: true);
+        var (c, tx) = (w.Connection, w.Transaction);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = new int[group.Count];
         for (var i = 0; i < group.Count; i++)
@@ -71,7 +71,7 @@ public sealed class InboxStore : IAsyncDisposable
                     """, new { tenantId = group[i].TenantId, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
             }
         }
-        await tx.CommitAsync();
+        await w.CommitAsync();
         return counts;
     }
 

@@ -30,47 +30,47 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     {
         var pending = await inbox.UnfoldedAsync(maxEvents, ct);
         if (pending.Count == 0) return 0;
-        var changed = 0;
-        await using var c = await db.OpenAsync(durable: false, ct);
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert)>();
-        foreach (var tenant in pending.GroupBy(e => e.TenantId))
+        await using (var c = await db.OpenAsync(durable: false, ct))
         {
-            var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
-            var events = (await c.QueryAsync<InboxEvent>(
-                "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids",
-                new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
-            var existing = (await c.QueryAsync<(string InteractionId, string State)>("SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND interaction_id IN @ids",
-                new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
-            foreach (var id in ids)
+            foreach (var tenant in pending.GroupBy(e => e.TenantId))
             {
-                var folded = InteractionState.Fold(id, events[id]);
-                var state = JsonSerializer.Serialize(folded, Json);
-                if (existing.TryGetValue(id, out var old) && old == state) continue;
-                updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null));
+                var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
+                var events = (await c.QueryAsync<InboxEvent>(
+                    "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids",
+                    new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
+                var existing = (await c.QueryAsync<(string InteractionId, string State)>("SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND interaction_id IN @ids",
+                    new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
+                foreach (var id in ids)
+                {
+                    var folded = InteractionState.Fold(id, events[id]);
+                    var state = JsonSerializer.Serialize(folded, Json);
+                    if (existing.TryGetValue(id, out var old) && old == state) continue;
+                    updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null));
+                }
             }
         }
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.WriteAsync(durable: false, ct);
         var now = Now;
         foreach (var u in updates)
         {
-            changed++;
             if (u.Insert)
             {
-                await c.ExecuteAsync("""
+                await w.Connection.ExecuteAsync("""
                     INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at)
                     VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now)
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now }, tx);
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now }, w.Transaction);
             }
             else
             {
-                await c.ExecuteAsync("UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now WHERE tenant_id = @Tenant AND interaction_id = @Interaction",
-                    new { u.Tenant, u.Interaction, u.State, u.Ended, now }, tx);
+                await w.Connection.ExecuteAsync("UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now WHERE tenant_id = @Tenant AND interaction_id = @Interaction",
+                    new { u.Tenant, u.Interaction, u.State, u.Ended, now }, w.Transaction);
             }
         }
         foreach (var chunk in pending.Select(e => e.Seq).Chunk(500))
-            await c.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, tx);
-        await tx.CommitAsync(ct);
-        return changed;
+            await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, w.Transaction);
+        await w.CommitAsync(ct);
+        return updates.Count;
     }
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingIdentificationAsync(int max, CancellationToken ct)
@@ -82,14 +82,14 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
     {
         if (results.Count == 0) return;
-        await using var c = await db.OpenAsync(durable: false, ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.WriteAsync(durable: false, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         foreach (var (row, result) in results)
         {
             await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
                 new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(int max, CancellationToken ct)

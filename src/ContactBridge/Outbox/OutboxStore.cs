@@ -33,8 +33,8 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     public async Task AddAsync(IReadOnlyList<NewRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
-        await using var c = await db.OpenAsync(durable: false, ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.WriteAsync(durable: false, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
         foreach (var r in rows)
         {
@@ -48,7 +48,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
             }, tx);
             await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId", r, tx);
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     /// <summary>Which of these interactions were planned before (some of their records may already exist).</summary>
@@ -63,17 +63,26 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
 
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
+        await using (var w = await db.WriteAsync(durable: false, ct))
+        {
+            await ClaimRowsAsync(w.Connection, w.Transaction, owner, max, lease);
+            await w.CommitAsync(ct);
+        }
         await using var c = await db.OpenAsync(durable: false, ct);
+        return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE state = @sending AND lease_owner = @owner", new { sending = OutboxState.Sending, owner })).ToList();
+    }
+
+    private async Task ClaimRowsAsync(DbConnection c, DbTransaction tx, string owner, int max, TimeSpan lease)
+    {
         var now = Now;
         // A sender that died mid-send left its rows leased: they go back to pending, as an attempt of unknown outcome.
         await c.ExecuteAsync("UPDATE outbox SET state = @pending, lease_owner = NULL, attempts = attempts + 1 WHERE state = @sending AND lease_until < @now",
-            new { pending = OutboxState.Pending, sending = OutboxState.Sending, now });
+            new { pending = OutboxState.Pending, sending = OutboxState.Sending, now }, tx);
         var skipLocked = db.Provider == DatabaseProvider.PostgreSql ? " FOR UPDATE SKIP LOCKED" : "";
         await c.ExecuteAsync($"""
             UPDATE outbox SET state = @sending, lease_owner = @owner, lease_until = @until
             WHERE id IN (SELECT id FROM outbox WHERE state = @pending AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @max{skipLocked})
-            """, new { sending = OutboxState.Sending, owner, until = now + (long)lease.TotalMilliseconds, pending = OutboxState.Pending, now, max });
-        return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE state = @sending AND lease_owner = @owner", new { sending = OutboxState.Sending, owner })).ToList();
+            """, new { sending = OutboxState.Sending, owner, until = now + (long)lease.TotalMilliseconds, pending = OutboxState.Pending, now, max }, tx);
     }
 
     /// <summary>What became of a claimed row; applied with the others of its batch in one transaction.</summary>
@@ -83,8 +92,8 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     public async Task ApplyAsync(IReadOnlyList<Outcome> outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
     {
         if (outcomes.Count == 0) return;
-        await using var c = await db.OpenAsync(durable: false, ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.WriteAsync(durable: false, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
         foreach (var o in outcomes)
         {
@@ -111,7 +120,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
                     break;
             }
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     public delegate Task InteractionStoreWriter(DbConnection c, DbTransaction tx, string tenantId, string interactionId, IReadOnlyDictionary<string, string> written);
@@ -136,15 +145,15 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     /// </summary>
     public async Task<bool> ReplayAsync(string tenantId, string id, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.WriteAsync(durable: true, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         var row = await c.QuerySingleOrDefaultAsync<OutboxRow>("SELECT * FROM outbox WHERE id = @id AND tenant_id = @tenantId AND state = @dead",
             new { id, tenantId, dead = OutboxState.Dead }, tx);
         if (row is null) return false;
         await c.ExecuteAsync("UPDATE outbox SET state = @replanned WHERE id = @id", new { replanned = Replanned, id }, tx);
         await c.ExecuteAsync("UPDATE interactions SET planned_version = 0 WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
             new { tenantId, interactionId = row.InteractionId }, tx);
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
         return true;
     }
 

@@ -33,6 +33,43 @@ public sealed class HubDatabase
     public string ConnectionString { get; }
     public DatabaseProvider Provider { get; }
 
+    // SQLite has one writer at a time, and a writer that finds the lock taken sleeps in its busy handler
+    // (whole seconds, in builds without usleep). All writers live in this process, so they queue here instead.
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    /// <summary>A write transaction. On SQLite, writers of this process take turns here rather than in SQLite's busy handler.</summary>
+    public async Task<WriteScope> WriteAsync(bool durable = true, CancellationToken ct = default)
+    {
+        var locked = Provider == DatabaseProvider.Sqlite;
+        if (locked) await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            var connection = await OpenAsync(durable, ct);
+            var transaction = await connection.BeginTransactionAsync(ct);
+            return new WriteScope(connection, transaction, locked ? _sqliteWriter : null);
+        }
+        catch
+        {
+            if (locked) _sqliteWriter.Release();
+            throw;
+        }
+    }
+
+    public sealed class WriteScope(DbConnection connection, DbTransaction transaction, SemaphoreSlim? held) : IAsyncDisposable
+    {
+        public DbConnection Connection { get; } = connection;
+        public DbTransaction Transaction { get; } = transaction;
+
+        public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+            held?.Release();
+        }
+    }
+
     /// <summary>
     /// A connection. Durable ones (the default) survive a power loss once committed; others, for work
     /// that can be derived again from durable data, skip the SQLite fsync for speed (WAL mode keeps them

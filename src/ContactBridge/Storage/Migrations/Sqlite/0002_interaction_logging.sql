@@ -36,6 +36,9 @@ CREATE TABLE interactions (
     PRIMARY KEY (tenant_id, interaction_id)
 );
 CREATE INDEX interactions_updated ON interactions (tenant_id, updated_at);
+-- The pipeline's "what needs work" questions, answered without scanning every interaction.
+CREATE INDEX interactions_unidentified ON interactions (updated_at) WHERE identification IS NULL;
+CREATE INDEX interactions_to_plan ON interactions (updated_at) WHERE ended = 1 AND identification IS NOT NULL AND planned_version < state_version;
 
 CREATE TABLE logging_settings (
     tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
