@@ -51,10 +51,14 @@ public sealed class SalesforceOptions
 
     public string DefaultApiVersion { get; set; } = "62.0";
 
+    /// <summary>How long one Salesforce request may take before it counts as failed (and, if it was a write, as of unknown outcome).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<string> Problems()
     {
         if (!ProductionLoginUrl.IsAbsoluteUri) yield return "Salesforce:ProductionLoginUrl must be an absolute URL.";
         if (!SandboxLoginUrl.IsAbsoluteUri) yield return "Salesforce:SandboxLoginUrl must be an absolute URL.";
         if (Linking.ApiVersion.Normalize(DefaultApiVersion) is null) yield return "Salesforce:DefaultApiVersion must look like 62.0.";
+        if (RequestTimeout < TimeSpan.FromMilliseconds(100)) yield return "Salesforce:RequestTimeout must be at least 100 ms.";
     }
 }

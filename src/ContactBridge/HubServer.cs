@@ -56,7 +56,8 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<LinkStore>();
         services.AddSingleton<SalesforceConnections>();
         services.AddSingleton<SalesforceLinkService>();
-        services.AddHttpClient(SalesforceConnections.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(SalesforceConnections.HttpClientName)
+            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<SalesforceOptions>>().Value.RequestTimeout);
         services.AddOptions<ContactBridge.Outbox.LoggingOptions>().BindConfiguration(ContactBridge.Outbox.LoggingOptions.Section);
         services.AddSingleton<ContactBridge.Intake.IntakeSecrets>();
         services.AddSingleton<ContactBridge.Intake.InboxStore>();
@@ -77,12 +78,26 @@ public sealed class HubServer : IAsyncDisposable
         services.AddDataProtection().SetApplicationName("ContactBridge")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration[$"{HubOptions.Section}:DataDirectory"] ?? "data", "keys")));
         services.AddProblemDetails();
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        services.AddOpenApi("v1", o =>
         {
-            doc.Info.Title = "ContactBridge hub API";
-            doc.Info.Description = "Tenants and their Salesforce links. Sign in through the portal; unsafe calls need the X-CSRF-TOKEN header.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "ContactBridge hub API";
+                doc.Info.Description = "Events in from the contact center (signed), tenants, Salesforce links and logging. " +
+                                       "Portal calls use the sign-in cookie; unsafe ones need the X-CSRF-TOKEN header.";
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == "PostEvents")
+                    && operation.RequestBody?.Content is { } content)
+                {
+                    foreach (var (type, media) in content)
+                        media.Example = type == "application/cloudevents+json" ? ContactBridge.Intake.IntakeEndpoints.Example()[0]!.DeepClone() : ContactBridge.Intake.IntakeEndpoints.Example();
+                }
+                return Task.CompletedTask;
+            });
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler();

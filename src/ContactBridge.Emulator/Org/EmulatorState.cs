@@ -97,6 +97,18 @@ public sealed class EmulatorState
 
     private static void DeclareSchema(SalesforceOrg org, SeedOrg seed)
     {
+        if (seed.PersonAccounts)
+        {
+            // What enabling Person Accounts adds to Account (Salesforce Help, "Person Account Fields").
+            var account = org.Schema.Require("Account");
+            account.Add(new FieldDef { Name = "IsPersonAccount", Type = FieldType.Boolean, Nillable = false, DefaultedOnCreate = true, DefaultValue = false, Updateable = false });
+            account.Add(new FieldDef { Name = "FirstName", Type = FieldType.String, Length = 40 });
+            account.Add(new FieldDef { Name = "LastName", Type = FieldType.String, Length = 80 });
+            account.Add(new FieldDef { Name = "PersonEmail", Type = FieldType.Email, Length = 80, Label = "Email" });
+            account.Add(new FieldDef { Name = "PersonMobilePhone", Type = FieldType.Phone, Length = 40, Label = "Mobile" });
+            account.Add(new FieldDef { Name = "PersonHomePhone", Type = FieldType.Phone, Length = 40, Label = "Home Phone" });
+            account.Add(new FieldDef { Name = "PersonOtherPhone", Type = FieldType.Phone, Length = 40, Label = "Other Phone" });
+        }
         foreach (var o in seed.CustomObjects)
         {
             var def = StandardObjects.WithSystemFields(new ObjectDef

@@ -20,6 +20,8 @@ public sealed class SeedOrg
     public bool Sandbox { get; set; }
     public string? Edition { get; set; }
     public long? ApiDailyLimit { get; set; }
+    /// <summary>Person Accounts enabled: Account gains IsPersonAccount, FirstName, LastName, PersonEmail and the Person phone fields.</summary>
+    public bool PersonAccounts { get; set; }
     /// <summary>When false, the default admin, integration user and connected app are not added.</summary>
     public bool IncludeDefaults { get; set; } = true;
     public List<SeedUser> Users { get; set; } = [];

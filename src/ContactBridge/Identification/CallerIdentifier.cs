@@ -20,6 +20,17 @@ public sealed class CallerIdentifier(TimeProvider clock)
         "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "'";
 
+    /// <summary>
+    /// The rules, keeping only the objects and fields the org has (by its describe): the default rules name
+    /// Person Account fields, which exist only where Person Accounts are enabled.
+    /// </summary>
+    public static IdentificationRules ForOrg(IdentificationRules rules, IReadOnlyDictionary<string, Logging.ObjectShape> shapes) => rules with
+    {
+        Objects = rules.Objects.Where(o => shapes.ContainsKey(o.Object))
+            .Select(o => o with { PhoneFields = o.PhoneFields.Where(shapes[o.Object].Has).ToList(), EmailFields = o.EmailFields.Where(shapes[o.Object].Has).ToList() })
+            .Where(o => o.PhoneFields.Count + o.EmailFields.Count > 0).ToList(),
+    };
+
     public async Task<IReadOnlyDictionary<string, IdentificationResult>> IdentifyAsync(SalesforceRestClient client, IdentificationRules rules,
         IReadOnlyList<InteractionState> interactions, CancellationToken ct)
     {

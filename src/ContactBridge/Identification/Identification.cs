@@ -30,7 +30,8 @@ public sealed record IdentificationRules
     [
         new("Contact", ["Phone", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPhone"], ["Email"]),
         new("Lead", ["Phone", "MobilePhone"], ["Email"]),
-        new("Account", ["Phone"], []),
+        // Person Account fields are used where the org has them (the describe says so), ignored elsewhere.
+        new("Account", ["Phone", "PersonMobilePhone", "PersonHomePhone", "PersonOtherPhone"], ["PersonEmail"]),
     ];
 
     /// <summary>"screen_pop_search" (several matches: show a search page) or "most_recent" (pick the record modified last).</summary>

@@ -32,7 +32,8 @@ public static partial class PhoneNumbers
     public static string? Normalize(string? raw, string defaultCountry = "US")
     {
         if (string.IsNullOrWhiteSpace(raw)) return null;
-        var text = Extension().Replace(raw.Trim(), "");
+        // "+44 (0)20 …": the national prefix in parentheses after the country code is not dialled internationally.
+        var text = Extension().Replace(raw.Trim(), "").Replace("(0)", "", StringComparison.Ordinal);
         var plus = text.TrimStart().StartsWith('+');
         var digits = new string(text.Where(char.IsAsciiDigit).ToArray());
         if (digits.Length < 6) return null;

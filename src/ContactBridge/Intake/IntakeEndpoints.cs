@@ -36,6 +36,29 @@ public static class IntakeEndpoints
             .AllowAnonymous();
     }
 
+    /// <summary>A whole inbound call as a batch: the example the OpenAPI document shows.</summary>
+    public static JsonArray Example()
+    {
+        JsonObject E(string id, string type, string time, JsonObject data) => new()
+        {
+            ["specversion"] = "1.0", ["id"] = id, ["source"] = "/acme-contact-center", ["type"] = InteractionEvent.TypePrefix + type,
+            ["subject"] = "call-42", ["time"] = time, ["datacontenttype"] = "application/json", ["data"] = data,
+        };
+        return
+        [
+            E("evt-1", "started", "2026-11-21T10:00:00Z", new JsonObject
+            {
+                ["channel"] = "voice", ["direction"] = "inbound", ["dialledNumber"] = "+1 800 555 0199", ["queue"] = "Support",
+                ["caller"] = new JsonObject { ["phone"] = "+1 (415) 555-0100", ["name"] = "Grace Hopper", ["company"] = "Navy" },
+                ["ivr"] = new JsonObject { ["account_number"] = "A-1001" },
+            }),
+            E("evt-2", "agent_assigned", "2026-11-21T10:00:12Z", new JsonObject { ["agent"] = new JsonObject { ["id"] = "ag-7", ["email"] = "ada@acme.example", ["name"] = "Ada Agent" } }),
+            E("evt-3", "note_added", "2026-11-21T10:03:40Z", new JsonObject { ["note"] = new JsonObject { ["text"] = "Wants a callback next week." } }),
+            E("evt-4", "wrapped_up", "2026-11-21T10:04:05Z", new JsonObject { ["wrapUp"] = new JsonObject { ["code"] = "Billing", ["notes"] = "Refund issued" } }),
+            E("evt-5", "ended", "2026-11-21T10:04:00Z", new JsonObject { ["durationSeconds"] = 228, ["disposition"] = "Resolved", ["outcome"] = "answered" }),
+        ];
+    }
+
     private static IResult Problem(int status, string title, string detail, IEnumerable<string>? errors = null) =>
         Results.Problem(statusCode: status, title: title, detail: detail,
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });

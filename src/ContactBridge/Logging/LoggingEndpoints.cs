@@ -149,8 +149,9 @@ public static class LoggingEndpoints
         {
             var client = await connections.ClientAsync(tenantId, c.RequestAborted);
             var settings = await settingsStore.GetAsync(tenantId, c.RequestAborted);
+            var shapes = await c.RequestServices.GetRequiredService<SalesforceMetadata>().ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), c.RequestAborted);
             var state = new InteractionState { InteractionId = "lookup", Caller = new Caller(phone, email, null, null) };
-            var result = await identifier.IdentifyAsync(client, settings.Identification, [state], c.RequestAborted);
+            var result = await identifier.IdentifyAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), [state], c.RequestAborted);
             return Results.Ok(result["lookup"]);
         }
         catch (LinkingException e)

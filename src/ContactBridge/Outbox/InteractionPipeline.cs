@@ -107,7 +107,8 @@ public sealed class InteractionPipeline(
             {
                 var client = await connections.ClientAsync(tenantRows.Key, ct);
                 var settings = await settingsStore.GetAsync(tenantRows.Key, ct);
-                var found = await identifier.IdentifyAsync(client, settings.Identification, lookup.Select(p => p.State).ToList(), ct);
+                var shapes = await metadata.ShapesAsync(tenantRows.Key, client, settings.Identification.Objects.Select(o => o.Object), ct);
+                var found = await identifier.IdentifyAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), lookup.Select(p => p.State).ToList(), ct);
                 results.AddRange(lookup.Select(p => (p.Row, found[p.State.InteractionId])));
             }
             catch (Exception e) when (e is LinkingException or SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)

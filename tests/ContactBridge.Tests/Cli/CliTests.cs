@@ -114,5 +114,8 @@ public sealed partial class CliTests
         paths.ShouldContain("/api/v1/tenants/{tenantId}/salesforce-link");
         paths.ShouldContain("/api/v1/tenants/{tenantId}/salesforce-link/check");
         paths.ShouldNotContain("/login");
+        var events = doc["paths"]!["/api/v1/tenants/{tenantId}/events"]!["post"]!;
+        events["requestBody"]!["content"]!["application/cloudevents-batch+json"]!["example"]![0]!["type"]!.GetValue<string>()
+            .ShouldBe("com.contactbridge.interaction.started");
     }
 }

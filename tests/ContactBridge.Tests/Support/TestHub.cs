@@ -58,7 +58,7 @@ public sealed class TestHub : IAsyncDisposable
         };
     }
 
-    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null)
+    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null, Dictionary<string, string?>? settings = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
@@ -66,17 +66,18 @@ public sealed class TestHub : IAsyncDisposable
         var port = FreePort();
         var clock = new ManualClock();
         var logs = new CapturedLogs();
-        var settings = new Dictionary<string, string?>
+        var hubSettings = new Dictionary<string, string?>
         {
             [$"{HubOptions.Section}:DataDirectory"] = directory,
             [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
             [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
             [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
         };
-        if (database is not null) settings[$"{HubOptions.Section}:Database"] = database;
+        if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
+        foreach (var (k, v) in settings ?? []) hubSettings[k] = v;
         var hub = await HubServer.StartAsync(new HubServerOptions
         {
-            Urls = $"http://127.0.0.1:{port}", Settings = settings, Clock = clock, RunBackgroundWorkers = false,
+            Urls = $"http://127.0.0.1:{port}", Settings = hubSettings, Clock = clock, RunBackgroundWorkers = false,
             ConfigureLogging = l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace),
         }, ct);
         // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
