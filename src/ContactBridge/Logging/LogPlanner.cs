@@ -148,8 +148,7 @@ public static class LogPlanner
 
     private static void Map(JsonObject into, LoggingSettings settings, string obj, InteractionState s, string tenantName, ObjectShape shape)
     {
-        if (!settings.FieldMapping.TryGetValue(obj, out var mapping)) return;
-        foreach (var (field, template) in mapping)
+        foreach (var (field, template) in settings.MappingFor(s.Channel, obj))
         {
             if (!shape.Has(field)) continue;
             into[field] = Fit(LogTemplates.Render(template, s, tenantName), shape, field);

@@ -70,16 +70,36 @@ public static class LoggingEndpoints
         {
             var client = await connections.ClientAsync(tenantId, c.RequestAborted);
             metadata.Forget(tenantId);
-            var shapes = await metadata.ShapesAsync(tenantId, client, settings.FieldMapping.Keys, c.RequestAborted);
-            foreach (var (obj, fields) in settings.FieldMapping)
-            foreach (var (field, template) in fields)
+            var mappings = settings.AllMappings().ToList();
+            var identifying = settings.Identification.Objects.Where(o => o.Object is "Contact" or "Lead" or "Account").ToList();
+            var shapes = await metadata.ShapesAsync(tenantId, client, mappings.Select(m => m.Object).Concat(identifying.Select(o => o.Object)), c.RequestAborted);
+            foreach (var (where, obj, field, template) in mappings)
             {
-                if (!shapes[obj].Fields.TryGetValue(field, out var f)) problems.Add($"fieldMapping.{obj}.{field}: {obj} has no field {field}.");
-                else if (!f.Createable || !f.Updateable) problems.Add($"fieldMapping.{obj}.{field}: the field is read-only for the linked user.");
+                if (!shapes[obj].Fields.TryGetValue(field, out var f)) problems.Add($"{where}.{obj}.{field}: {obj} has no field {field}.");
+                else if (!f.Createable || !f.Updateable) problems.Add($"{where}.{obj}.{field}: the field is read-only for the linked user.");
                 else if (f.Type is not ("string" or "textarea" or "combobox" or "picklist" or "email" or "phone" or "url"))
-                    problems.Add($"fieldMapping.{obj}.{field}: the field is a {f.Type}; only text fields can take a template.");
+                    problems.Add($"{where}.{obj}.{field}: the field is a {f.Type}; only text fields can take a template.");
                 else if (!template.Contains('{', StringComparison.Ordinal) && template.Length > f.Length)
-                    problems.Add($"fieldMapping.{obj}.{field}: the text is {template.Length} characters; the field holds {f.Length}.");
+                    problems.Add($"{where}.{obj}.{field}: the text is {template.Length} characters; the field holds {f.Length}.");
+            }
+            foreach (var rule in identifying)
+            foreach (var field in rule.PhoneFields.Concat(rule.EmailFields))
+            {
+                // Person Account fields may be named in orgs without them: they are skipped there, not refused.
+                if (!shapes[rule.Object].Has(field) && !field.StartsWith("Person", StringComparison.Ordinal))
+                    problems.Add($"identification.objects: {rule.Object} has no field {field}.");
+            }
+            foreach (var ivr in settings.Identification.IvrRules)
+            {
+                try
+                {
+                    var ivrShapes = await metadata.ShapesAsync(tenantId, client, [ivr.Object], c.RequestAborted);
+                    if (!ivrShapes[ivr.Object].Has(ivr.Field)) problems.Add($"identification.ivrRules: {ivr.Object} has no field {ivr.Field}.");
+                }
+                catch (Salesforce.SalesforceApiException e) when (e.ErrorCode is "NOT_FOUND" or "INVALID_TYPE")
+                {
+                    problems.Add($"identification.ivrRules: the org has no object {ivr.Object}.");
+                }
             }
         }
         catch (LinkingException)

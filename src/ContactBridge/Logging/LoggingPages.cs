@@ -29,18 +29,25 @@ public static class LoggingPages
     private static IResult NotFoundPage(HttpContext c) => Page(c, "Not found", "<h1>Not found</h1><p>There is no such tenant, or it is not yours.</p>", 404);
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private const string IvrExample = "[{\"ivrKey\": \"account_number\", \"object\": \"Account\", \"field\": \"AccountNumber\"}]";
+
+    private static readonly JsonSerializerOptions RulesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private static string Tabs(string tenantId) =>
         $"<p><a href=\"/tenants/{E(tenantId)}/salesforce\">Salesforce link</a> · <a href=\"/tenants/{E(tenantId)}/logging\">Logging settings</a> · <a href=\"/tenants/{E(tenantId)}/activity\">Activity</a></p>";
 
     private static string Option(string value, string label, string current) => $"<option value=\"{E(value)}\"{(value == current ? " selected" : "")}>{E(label)}</option>";
 
-    private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null)
+    private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null,
+        string? channelText = null, string? objectsText = null, string? ivrText = null)
     {
         var tenant = await AllowedAsync(c, tenantId);
         if (tenant is null) return NotFoundPage(c);
         var settings = shown ?? await c.RequestServices.GetRequiredService<LoggingSettingsStore>().GetAsync(tenantId, c.RequestAborted);
         var mapping = mappingText ?? JsonSerializer.Serialize(settings.FieldMapping, Indented);
+        var channelMapping = channelText ?? JsonSerializer.Serialize(settings.ChannelFieldMapping, Indented);
+        var objects = objectsText ?? JsonSerializer.Serialize(settings.Identification.Objects, RulesJson);
+        var ivr = ivrText ?? JsonSerializer.Serialize(settings.Identification.IvrRules, RulesJson);
         var placeholders = string.Join("", LogTemplates.Placeholders.Select(p => $"<li><code>{{{E(p.Key)}}}</code> {E(p.Value)}</li>"));
         return Page(c, $"{tenant.Name} · Logging", $"""
             <h1>{E(tenant.Name)} · Logging settings</h1>
@@ -67,8 +74,14 @@ public static class LoggingPages
                   {Option("screen_pop_search", "Show the agent a search page with all of them", settings.Identification.WhenSeveral)}
                   {Option("most_recent", "Use the most recently changed record", settings.Identification.WhenSeveral)}
                 </select>
+                <label for="identificationObjects">Identification: objects in the order they are searched, with their phone and e-mail fields</label>
+                <textarea id="identificationObjects" name="identificationObjects" rows="8" style="width:100%;font-family:monospace">{E(objects)}</textarea>
+                <label for="ivrRules">Identification by IVR input, tried first (for example {E(IvrExample)})</label>
+                <textarea id="ivrRules" name="ivrRules" rows="3" style="width:100%;font-family:monospace">{E(ivr)}</textarea>
                 <label for="fieldMapping">Field mapping (object → field → template)</label>
                 <textarea id="fieldMapping" name="fieldMapping" rows="14" style="width:100%;font-family:monospace">{E(mapping)}</textarea>
+                <label for="channelFieldMapping">Per channel (voice, web_chat, inbox, email, sms): overrides of the field mapping</label>
+                <textarea id="channelFieldMapping" name="channelFieldMapping" rows="5" style="width:100%;font-family:monospace">{E(channelMapping)}</textarea>
                 <button type="submit" id="save-logging">Save</button>
               </form>
               <p>Templates may use:</p><ul>{placeholders}</ul>
@@ -80,24 +93,38 @@ public static class LoggingPages
     {
         if (await AllowedAsync(c, tenantId) is null) return NotFoundPage(c);
         var current = await store.GetAsync(tenantId, c.RequestAborted);
-        var mappingText = f["fieldMapping"].ToString();
-        Dictionary<string, Dictionary<string, string>>? mapping;
-        try
+        var (mappingText, channelText, objectsText, ivrText) = (f["fieldMapping"].ToString(), f["channelFieldMapping"].ToString(), f["identificationObjects"].ToString(), f["ivrRules"].ToString());
+        T? Parse<T>(string text, string what, JsonSerializerOptions? options, List<string> errors) where T : class
         {
-            mapping = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(mappingText);
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            try
+            {
+                return JsonSerializer.Deserialize<T>(text, options);
+            }
+            catch (JsonException e)
+            {
+                errors.Add($"{what} is not valid JSON: {e.Message}");
+                return null;
+            }
         }
-        catch (JsonException e)
-        {
-            return await SettingsPageAsync(c, tenantId, null, $"The field mapping is not valid JSON: {e.Message}", current, mappingText);
-        }
+        var jsonErrors = new List<string>();
+        var mapping = Parse<Dictionary<string, Dictionary<string, string>>>(mappingText, "The field mapping", null, jsonErrors);
+        var channelMapping = Parse<Dictionary<string, Dictionary<string, Dictionary<string, string>>>>(channelText, "The per-channel mapping", null, jsonErrors);
+        var objectRules = Parse<List<ContactBridge.Identification.ObjectRule>>(objectsText, "The identification objects", RulesJson, jsonErrors);
+        var ivrRules = Parse<List<ContactBridge.Identification.IvrRule>>(ivrText, "The IVR rules", RulesJson, jsonErrors);
+        if (jsonErrors.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", jsonErrors), current, mappingText, channelText, objectsText, ivrText);
         var settings = current with
         {
-            Mode = f["mode"].ToString(), UpdatePolicy = f["updatePolicy"].ToString(), FieldMapping = mapping ?? [],
-            Identification = current.Identification with { DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString() },
+            Mode = f["mode"].ToString(), UpdatePolicy = f["updatePolicy"].ToString(), FieldMapping = mapping ?? [], ChannelFieldMapping = channelMapping ?? [],
+            Identification = current.Identification with
+            {
+                DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString(),
+                Objects = objectRules ?? current.Identification.Objects, IvrRules = ivrRules ?? [],
+            },
         };
         var problems = settings.Problems().ToList();
         problems.AddRange(await LoggingEndpoints.CheckMappingAsync(c, tenantId, settings));
-        if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", problems), settings, mappingText);
+        if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", problems), settings, mappingText, channelText, objectsText, ivrText);
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         return await SettingsPageAsync(c, tenantId, "Logging settings saved.", null);
     }

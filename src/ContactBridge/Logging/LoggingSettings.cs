@@ -26,6 +26,25 @@ public sealed record LoggingSettings
     /// <summary>Per object, Salesforce field → template. Placeholders: see <see cref="LogTemplates.Placeholders"/>.</summary>
     public Dictionary<string, Dictionary<string, string>> FieldMapping { get; init; } = LogTemplates.Defaults();
 
+    /// <summary>Per channel (voice, web_chat, inbox, email, sms), object → field → template overrides of <see cref="FieldMapping"/>.</summary>
+    public Dictionary<string, Dictionary<string, Dictionary<string, string>>> ChannelFieldMapping { get; init; } = [];
+
+    public static readonly string[] Channels = ["voice", "web_chat", "inbox", "email", "sms"];
+
+    /// <summary>The mapping of one object for one channel: the defaults, with the channel's overrides on top.</summary>
+    public IReadOnlyDictionary<string, string> MappingFor(string channel, string sobject)
+    {
+        var merged = new Dictionary<string, string>(FieldMapping.GetValueOrDefault(sobject) ?? [], StringComparer.Ordinal);
+        if (ChannelFieldMapping.TryGetValue(channel, out var byObject) && byObject.TryGetValue(sobject, out var overrides))
+            foreach (var (field, template) in overrides) merged[field] = template;
+        return merged;
+    }
+
+    /// <summary>Every (where, object, field, template) the settings name, for checking against the org.</summary>
+    public IEnumerable<(string Where, string Object, string Field, string Template)> AllMappings() =>
+        FieldMapping.SelectMany(o => o.Value.Select(f => ("fieldMapping", o.Key, f.Key, f.Value)))
+            .Concat(ChannelFieldMapping.SelectMany(c => c.Value.SelectMany(o => o.Value.Select(f => ($"channelFieldMapping.{c.Key}", o.Key, f.Key, f.Value)))));
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
     public IEnumerable<string> Problems()
@@ -34,10 +53,13 @@ public sealed record LoggingSettings
         if (UpdatePolicy is not ("none" or "overwrite" or "fill_empty")) yield return "updatePolicy must be none, overwrite or fill_empty.";
         if (!PhoneNumbers.IsKnownCountry(Identification.DefaultCountry)) yield return $"identification.defaultCountry {Identification.DefaultCountry} is not a supported country code.";
         if (Identification.WhenSeveral is not ("screen_pop_search" or "most_recent")) yield return "identification.whenSeveral must be screen_pop_search or most_recent.";
-        foreach (var (obj, fields) in FieldMapping)
-            foreach (var (field, template) in fields)
-                foreach (var unknown in LogTemplates.UnknownPlaceholders(template))
-                    yield return $"fieldMapping.{obj}.{field}: unknown placeholder {{{unknown}}}.";
+        foreach (var channel in ChannelFieldMapping.Keys.Where(c => !Channels.Contains(c)))
+            yield return $"channelFieldMapping.{channel}: not a channel; use {string.Join(", ", Channels)}.";
+        foreach (var (where, obj, field, template) in AllMappings())
+            foreach (var unknown in LogTemplates.UnknownPlaceholders(template))
+                yield return $"{where}.{obj}.{field}: unknown placeholder {{{unknown}}}.";
+        foreach (var rule in Identification.Objects.Where(o => o.Object is not ("Contact" or "Lead" or "Account")))
+            yield return $"identification.objects: {rule.Object} cannot identify a caller; use Contact, Lead or Account.";
     }
 }
 

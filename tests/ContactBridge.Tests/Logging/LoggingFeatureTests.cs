@@ -154,4 +154,56 @@ public sealed class LoggingFeatureTests
         saved.Identification.DefaultCountry.ShouldBe("GB");
         saved.FieldMapping["Case"]["Subject"].ShouldBe("{channel} from {caller.name}");
     }
+
+    [Fact]
+    public async Task A_channel_can_override_the_field_mapping()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        await SaveAsync(hub, tenant.Id, new LoggingSettings
+        {
+            ChannelFieldMapping = new() { ["web_chat"] = new() { ["Task"] = new() { ["Subject"] = "Chat {interaction.id} with {caller.name}" } } },
+        });
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync([.. sender.Interaction("chat-1", channel: "web_chat"), .. sender.Interaction("call-1", phone: "+1 415 555 6060")]);
+        await hub.RunPipelineAsync();
+        var subjects = hub.Records("Task").Select(t => t.GetString("Subject")).Order(StringComparer.Ordinal).ToList();
+        subjects.ShouldBe(["Call Inbound: Grace Caller (Acme Support)", "Chat chat-1 with Grace Caller"]);
+        await Should.ThrowAsync<ArgumentException>(() => SaveAsync(hub, tenant.Id, new LoggingSettings { ChannelFieldMapping = new() { ["fax"] = new() } }));
+    }
+
+    [Fact]
+    public async Task Identification_rules_edited_in_the_portal_take_effect()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        CreateRecord(hub, "Contact", new JsonObject { ["LastName"] = "Office", ["Phone"] = "+1 415 555 5050" });
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/logging");
+        var refused = await portal.SubmitAsync(page, "logging-form", new Dictionary<string, string>
+        {
+            ["mode"] = "sales", ["updatePolicy"] = "none", ["defaultCountry"] = "US", ["whenSeveral"] = "screen_pop_search", ["fieldMapping"] = "{}",
+            ["identificationObjects"] = "[{\"object\":\"Contact\",\"phoneFields\":[\"Pager\"],\"emailFields\":[]}, {\"object\":\"Opportunity\",\"phoneFields\":[],\"emailFields\":[]}]",
+            ["ivrRules"] = "[{\"ivrKey\":\"acct\",\"object\":\"Account\",\"field\":\"Nope\"}]",
+            ["channelFieldMapping"] = "{\"fax\":{}}",
+        });
+        refused.Status.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        refused.Html.ShouldContain("Contact has no field Pager");
+        refused.Html.ShouldContain("Opportunity cannot identify a caller");
+        refused.Html.ShouldContain("Account has no field Nope");
+        refused.Html.ShouldContain("channelFieldMapping.fax: not a channel");
+
+        var saved = await portal.SubmitAsync(page, "logging-form", new Dictionary<string, string>
+        {
+            ["mode"] = "sales", ["updatePolicy"] = "none", ["defaultCountry"] = "US", ["whenSeveral"] = "screen_pop_search", ["fieldMapping"] = "{}",
+            ["identificationObjects"] = "[{\"object\":\"Contact\",\"phoneFields\":[\"MobilePhone\"],\"emailFields\":[]}]",
+            ["ivrRules"] = "[]", ["channelFieldMapping"] = "{}",
+        });
+        saved.Status.ShouldBe(System.Net.HttpStatusCode.OK, saved.Html);
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("call-rules", phone: "415 555 5050"));
+        await hub.RunPipelineAsync();
+        // Only MobilePhone identifies callers now: the contact's office number does not, so a lead is created.
+        hub.Records("Lead").ShouldHaveSingleItem();
+    }
 }
