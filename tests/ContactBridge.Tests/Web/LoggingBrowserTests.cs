@@ -8,37 +8,21 @@ namespace ContactBridge.Tests.Web;
 /// <summary>The logging settings and activity pages in headless Chromium.</summary>
 public sealed class LoggingBrowserTests : IAsyncLifetime
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private readonly HeadlessChromium _chromium = new();
+    private IBrowser Browser => _chromium.Browser;
 
-    public async ValueTask InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = PortalBrowserTests.ChromiumPath, Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-    }
+    public ValueTask InitializeAsync() => _chromium.InitializeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
+    public ValueTask DisposeAsync() => _chromium.DisposeAsync();
 
     [Fact]
     public async Task An_admin_switches_to_support_mode_sees_the_case_written_and_replays_a_dead_letter()
     {
         await using var hub = await TestHub.StartAsync();
         var tenant = await hub.LinkedTenantAsync();
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(hub.BaseUri, "/login").ToString());
-        await page.FillAsync("#email", TestHub.AdminEmail);
-        await page.FillAsync("#password", TestHub.Password);
-        await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync("**/tenants");
+        await HeadlessChromium.SignInAsync(page, hub);
 
         await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/logging").ToString());
         await page.SelectOptionAsync("#mode", "support");

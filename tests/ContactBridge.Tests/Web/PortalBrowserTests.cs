@@ -7,40 +7,12 @@ namespace ContactBridge.Tests.Web;
 /// <summary>The portal's link and unlink flows in real headless Chromium (Debian's), driven by Playwright.</summary>
 public sealed class PortalBrowserTests : IAsyncLifetime
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private readonly HeadlessChromium _chromium = new();
+    private IBrowser Browser => _chromium.Browser;
 
-    public static string ChromiumPath =>
-        Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_CHROMIUM") is { Length: > 0 } path ? path
-        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
-        : throw new InvalidOperationException("Chromium is not installed: run the tests with ./scripts/test.sh, which installs Debian's chromium.");
+    public ValueTask InitializeAsync() => _chromium.InitializeAsync();
 
-    public async ValueTask InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            // Flags that keep Chromium from reaching for the network this machine does not have.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
-    private static async Task SignInAsync(IPage page, TestHub hub)
-    {
-        await page.GotoAsync(new Uri(hub.BaseUri, "/login").ToString());
-        await page.FillAsync("#email", TestHub.AdminEmail);
-        await page.FillAsync("#password", TestHub.Password);
-        await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync("**/tenants");
-    }
+    public ValueTask DisposeAsync() => _chromium.DisposeAsync();
 
     [Theory]
     [InlineData("production", WellKnown.IntegrationUsername, "/login/")]
@@ -49,9 +21,9 @@ public sealed class PortalBrowserTests : IAsyncLifetime
     {
         await using var hub = await TestHub.StartAsync();
         var tenant = await hub.CreateTenantAsync("Browser Co");
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, hub);
+        await HeadlessChromium.SignInAsync(page, hub);
 
         await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/salesforce").ToString());
         (await page.TextContentAsync("#link-status")).ShouldBe("Unlinked");
@@ -92,9 +64,9 @@ public sealed class PortalBrowserTests : IAsyncLifetime
     {
         await using var hub = await TestHub.StartAsync();
         var tenant = await hub.CreateTenantAsync("Browser Co");
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, hub);
+        await HeadlessChromium.SignInAsync(page, hub);
         await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/salesforce").ToString());
         await page.ClickAsync("#link");
         await page.FillAsync("#username", WellKnown.IntegrationUsername);

@@ -1,0 +1,44 @@
+using Microsoft.Playwright;
+
+namespace ContactBridge.Tests.Support;
+
+/// <summary>Debian's Chromium, headless, driven by Playwright: one per browser test class.</summary>
+public sealed class HeadlessChromium : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ExecutablePath =>
+        Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_CHROMIUM") is { Length: > 0 } path ? path
+        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
+        : throw new InvalidOperationException("Chromium is not installed: run the tests with ./scripts/test.sh, which installs Debian's chromium.");
+
+    public async ValueTask InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            // Flags that keep Chromium from reaching for the network this machine does not have.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    /// <summary>Signs in to the portal in a fresh page.</summary>
+    public static async Task SignInAsync(IPage page, TestHub hub)
+    {
+        await page.GotoAsync(new Uri(hub.BaseUri, "/login").ToString());
+        await page.FillAsync("#email", TestHub.AdminEmail);
+        await page.FillAsync("#password", TestHub.Password);
+        await page.ClickAsync("#sign-in");
+        await page.WaitForURLAsync("**/tenants");
+    }
+}
