@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ContactBridge.Emulator.Bulk;
 using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Records;
 using ContactBridge.Emulator.Rest;
@@ -20,6 +21,7 @@ public sealed class EmulatorState
         Clock = new EmulatorClock(clock);
         OAuth = new OAuthStore(Clock);
         Cursors = new QueryCursors(Clock);
+        Bulk = new BulkJobs(this);
         seed ??= new SeedFile();
         if (!seed.Orgs.Any(o => string.Equals(o.Key, WellKnown.DefaultOrgKey, StringComparison.OrdinalIgnoreCase)))
             seed.Orgs.Insert(0, new SeedOrg { Key = WellKnown.DefaultOrgKey });
@@ -30,6 +32,7 @@ public sealed class EmulatorState
     public OAuthStore OAuth { get; }
     public RequestLog Log { get; } = new();
     public QueryCursors Cursors { get; }
+    public BulkJobs Bulk { get; }
     public FaultInjector Faults { get; } = new();
     public IReadOnlyCollection<SalesforceOrg> Orgs => _orgs.Values;
     public SalesforceOrg DefaultOrg => _orgs[WellKnown.DefaultOrgKey];

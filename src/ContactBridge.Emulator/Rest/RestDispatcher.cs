@@ -55,6 +55,7 @@ public static class RestDispatcher
             "composite" when s.Length > 1 && s[1] == "sobjects" => "composite.collections",
             "composite" => "composite",
             "limits" => "limits",
+            "jobs" => Bulk.BulkRoutes.Classify(method, s),
             _ => "rest." + s[0],
         };
     }
@@ -97,6 +98,8 @@ public static class RestDispatcher
                 return CompositeGraph.Run(ctx, ParseObject(body));
             case "composite" when s.Length >= 2 && s[1] == "sobjects":
                 return Collections.Run(ctx, method, s[2..], query, body);
+            case "jobs":
+                return Bulk.BulkRoutes.Route(ctx, method, s, query, body);
             case "tooling" when s.Length == 2 && s[1] == "query" && method == "GET":
                 return ToolingQuery(ctx, Required(query, "q"));
         }
@@ -269,7 +272,7 @@ public static class RestDispatcher
         }
     }
 
-    private static SalesforceException MethodNotAllowed(string method) =>
+    public static SalesforceException MethodNotAllowed(string method) =>
         new(405, "METHOD_NOT_ALLOWED", $"HTTP Method '{method}' not allowed. Allowed are GET,PATCH,DELETE,POST,HEAD");
 
     public static JsonObject SaveResult(string id) => new() { ["id"] = id, ["success"] = true, ["errors"] = new JsonArray() };

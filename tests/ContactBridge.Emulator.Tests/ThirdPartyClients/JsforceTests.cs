@@ -84,4 +84,33 @@ public sealed class JsforceTests
                 .ShouldBe(4995);
         }
     }
+
+    [Fact]
+    public async Task Bulk2_ingest_of_10000_rows_reports_each_failed_row_and_bulk2_query_pages_them_back()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        var before = emulator.State.Log.LastSequence;
+        var seen = await RunScenarioAsync(emulator, "bulk");
+
+        seen["successful"]!.GetValue<int>().ShouldBe(9990);
+        seen["failed"]!.GetValue<int>().ShouldBe(10);
+        seen["unprocessed"]!.GetValue<int>().ShouldBe(0);
+        seen["failedErrors"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["REQUIRED_FIELD_MISSING"]);
+        seen["failedFirstNames"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["Bulk2 999", "Bulk2 1999", "Bulk2 2999"]);
+        seen["createdFlags"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["true"]);
+        seen["distinctIds"]!.GetValue<int>().ShouldBe(9990);
+        seen["queried"]!.GetValue<int>().ShouldBe(9990);
+        seen["queriedFirstLastName"]!.GetValue<string>().ShouldBe("Row, \"00000\"");
+        seen["queriedFirstDescription"]!.GetValue<string>().ShouldBe("line one\nline two of 0");
+
+        // The whole load is a handful of calls (create, upload, close, polls, three result reads), not 10,000.
+        var log = emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before);
+        log.Count(e => e.Kind == "bulk.upload").ShouldBe(1);
+        log.Count(e => e.Kind.StartsWith("sobject", StringComparison.Ordinal) || e.Kind.StartsWith("composite", StringComparison.Ordinal)).ShouldBe(0);
+        log.ShouldNotContain(e => e.Status >= 400);
+        lock (emulator.State.DefaultOrg.Sync)
+        {
+            emulator.State.DefaultOrg.Records.OfType("Contact").Count(r => r.GetString("FirstName")?.StartsWith("Bulk2 ", StringComparison.Ordinal) == true).ShouldBe(9990);
+        }
+    }
 }

@@ -63,4 +63,42 @@ public sealed class SalesforceCliTests
             Directory.Delete(home, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Bulk_import_of_a_csv_file_then_bulk_export_of_the_same_rows()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var home = Directory.CreateTempSubdirectory("cb-sf-").FullName;
+        try
+        {
+            await SfAsync(home, client.AccessToken!, "org", "login", "access-token", "--instance-url", emulator.InstanceUrl, "--no-prompt", "--alias", "emu");
+            var input = Path.Combine(home, "contacts.csv");
+            var lines = new List<string> { "FirstName,LastName,Email" };
+            lines.AddRange(Enumerable.Range(0, 1500).Select(i => $"Cli{i},\"Import, {i:0000}\",cli{i}@example.com"));
+            await File.WriteAllLinesAsync(input, lines, TestContext.Current.CancellationToken);
+
+            var imported = await SfAsync(home, client.AccessToken!, "data", "import", "bulk", "--sobject", "Contact", "--file", input, "--wait", "5", "--target-org", "emu");
+            imported["processedRecords"]!.GetValue<int>().ShouldBe(1500);
+            imported["successfulRecords"]!.GetValue<int>().ShouldBe(1500);
+            imported["failedRecords"]!.GetValue<int>().ShouldBe(0);
+
+            var output = Path.Combine(home, "export.csv");
+            var exported = await SfAsync(home, client.AccessToken!, "data", "export", "bulk", "--query", "SELECT Id, LastName, Email FROM Contact WHERE FirstName LIKE 'Cli%' ORDER BY LastName",
+                "--output-file", output, "--wait", "5", "--result-format", "csv", "--target-org", "emu");
+            exported["totalSize"]!.GetValue<int>().ShouldBe(1500);
+            var rows = await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken);
+            rows.Length.ShouldBe(1501);
+            rows[0].ShouldContain("LastName");
+            rows[1].ShouldContain("Import, 0000");
+
+            var log = emulator.State.Log.Entries();
+            log.ShouldContain(e => e.Kind == "bulk.upload" && e.Status == 201);
+            log.ShouldNotContain(e => e.Status == 404 || e.Status >= 500, string.Join("\n", log.Select(e => $"{e.Status} {e.Method} {e.Path}")));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
 }

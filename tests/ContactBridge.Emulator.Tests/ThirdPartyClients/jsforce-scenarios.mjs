@@ -167,7 +167,34 @@ async function data() {
   return seen;
 }
 
-const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data };
+async function bulk() {
+  const conn = await passwordConnection();
+  conn.bulk2.pollInterval = 50;
+  conn.bulk2.pollTimeout = 120000;
+  const seen = {};
+  // Every 1,000th row has no LastName, which Contact requires; the rest carry commas, quotes and line breaks.
+  const input = Array.from({ length: 10000 }, (_, i) => ({
+    FirstName: `Bulk2 ${i}`,
+    LastName: i % 1000 === 999 ? '' : `Row, "${String(i).padStart(5, '0')}"`,
+    Description: `line one\nline two of ${i}`,
+  }));
+  const results = await conn.bulk2.loadAndWaitForResults({ object: 'Contact', operation: 'insert', input, pollInterval: 50, pollTimeout: 120000 });
+  seen.successful = results.successfulResults.length;
+  seen.failed = results.failedResults.length;
+  seen.unprocessed = results.unprocessedRecords.length;
+  seen.failedErrors = [...new Set(results.failedResults.map((r) => r.sf__Error.split(':')[0]))];
+  seen.failedFirstNames = results.failedResults.map((r) => r.FirstName).slice(0, 3);
+  seen.createdFlags = [...new Set(results.successfulResults.map((r) => r.sf__Created))];
+  seen.distinctIds = new Set(results.successfulResults.map((r) => r.sf__Id)).size;
+
+  const rows = await (await conn.bulk2.query("SELECT Id, FirstName, LastName, Description FROM Contact WHERE FirstName LIKE 'Bulk2 %' ORDER BY LastName", { pollInterval: 50, pollTimeout: 120000 })).toArray();
+  seen.queried = rows.length;
+  seen.queriedFirstLastName = rows[0].LastName;
+  seen.queriedFirstDescription = rows[0].Description;
+  return seen;
+}
+
+const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data, bulk };
 const name = process.argv[2];
 if (!scenarios[name]) {
   console.error(`unknown scenario '${name}'; use one of ${Object.keys(scenarios).join(', ')}`);
