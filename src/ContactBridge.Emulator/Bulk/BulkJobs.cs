@@ -182,7 +182,6 @@ public sealed class BulkJobs(EmulatorState state)
             if (type.Field(column) is null && !(column.Equals("Id", StringComparison.OrdinalIgnoreCase)))
                 throw new SalesforceException(400, "InvalidBatch", $"InvalidBatch : Field name not found : {column}");
         }
-        var writer = new RecordWriter(ctx.Org, state.Clock);
         // Rows go in chunks of 200 under the org's lock, so REST callers are not held up by a large job.
         foreach (var chunk in rows.Chunk(200))
         {
@@ -194,6 +193,8 @@ public sealed class BulkJobs(EmulatorState state)
                     return;
                 }
             }
+            // Each chunk is one transaction, as Salesforce commits a bulk job 200 rows at a time.
+            var writer = new RecordWriter(ctx.Org, state.Clock) { ChangeOrigin = RestContext.Origin("bulkapi", ctx.Version, ctx.Headers) };
             lock (ctx.Org.Sync)
             {
                 foreach (var row in chunk) Process(ctx, job, type, header, row, writer);
@@ -249,7 +250,7 @@ public sealed class BulkJobs(EmulatorState state)
                     break;
                 default:
                     var target = RestDispatcher.FindById(ctx, type, id ?? throw new SalesforceException(400, "MISSING_ARGUMENT", "Id not specified in a delete call", "Id"));
-                    writer.Delete(target);
+                    writer.Delete(target, ctx.UserId);
                     id = target.Id;
                     created = false;
                     break;

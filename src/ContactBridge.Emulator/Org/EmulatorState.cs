@@ -90,10 +90,15 @@ public sealed class EmulatorState
             IsSandbox = seed.Sandbox,
             Edition = seed.Edition ?? (seed.Sandbox ? "Enterprise Edition" : "Developer Edition"),
             InstanceName = $"CB{index + 1}",
+            Events = new Events.EventBus(Clock),
         };
         if (seed.ApiDailyLimit is { } limit) org.Api.Max = limit;
         DeclareSchema(org, seed);
-        lock (org.Sync) PopulateOrg(org, seed);
+        lock (org.Sync)
+        {
+            PopulateOrg(org, seed);
+            org.Events.Clear();
+        }
         _orgs[org.Key] = org;
         return org;
     }

@@ -36,6 +36,12 @@ public sealed class SalesforceOrg
     public Dictionary<string, UserCredential> Credentials { get; } = new(StringComparer.Ordinal);
     public ApiUsage Api { get; } = new();
 
+    /// <summary>Platform events and change events, with replay ids.</summary>
+    public required Events.EventBus Events { get; init; }
+
+    /// <summary>The entities selected for Change Data Capture (Setup → Change Data Capture).</summary>
+    public HashSet<string> ChangeDataCapture { get; } = new(["Contact", "Lead", "Account", "Case", "User"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Held around every read and write of this org's records.</summary>
     public object Sync { get; } = new();
 

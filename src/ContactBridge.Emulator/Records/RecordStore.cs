@@ -133,6 +133,9 @@ public sealed class RecordStore
         });
     }
 
+    /// <summary>Registers what to undo if the enclosing all-or-nothing unit rolls back (events published inside it).</summary>
+    public void OnRollback(Action undo) => Journal(undo);
+
     private void Journal(Action undo)
     {
         Version++;

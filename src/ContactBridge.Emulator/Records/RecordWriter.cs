@@ -55,6 +55,8 @@ public sealed partial class RecordWriter
         foreach (var (k, v) in values) record.Values[k] = v;
         _org.Records.Insert(record);
         AfterCreate(callerId, record);
+        if (type.IsPlatformEvent) PublishPlatformEvent(record);
+        else ChangeEvent(callerId, record, "CREATE", record.Values.Where(kv => kv.Value is not null && kv.Key is not ("Id" or "IsDeleted")).Select(kv => kv.Key).ToList(), []);
         return record;
     }
 
@@ -75,16 +77,20 @@ public sealed partial class RecordWriter
         values["LastModifiedById"] = callerId;
         values["SystemModstamp"] = now;
         Derive(type, values, record, creating: false);
+        var changed = values.Where(kv => !Equals(record[kv.Key], kv.Value)).Select(kv => kv.Key).ToList();
         _org.Records.Set(record, values);
+        if (changed.Any(c => c is not ("LastModifiedDate" or "LastModifiedById" or "SystemModstamp")))
+            ChangeEvent(callerId, record, "UPDATE", changed, changed.Where(c => record[c] is null).ToList());
     }
 
-    public void Delete(SRecord record)
+    public void Delete(SRecord record, string? callerId = null)
     {
         if (!record.Type.Deletable)
             throw new SalesforceException(400, "INVALID_TYPE_FOR_OPERATION", $"entity type cannot be deleted: {record.Type.Label ?? record.Type.Name}");
         if (record.IsDeleted) throw new SalesforceException(404, "ENTITY_IS_DELETED", "entity is deleted");
         _org.Records.SetDeleted(record, true);
         _org.Records.Set(record, new Dictionary<string, object?> { ["SystemModstamp"] = _clock.GetUtcNow() });
+        ChangeEvent(callerId ?? record.GetString("LastModifiedById") ?? "", record, "DELETE", [], []);
     }
 
     /// <summary>Upsert by an external-id (or idLookup) field: 201 created, 200 updated, 300 when several records match.</summary>

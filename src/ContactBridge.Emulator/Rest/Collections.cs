@@ -139,7 +139,7 @@ public static class Collections
             {
                 var record = SalesforceId.TryNormalize(id, out var id18) ? ctx.Org.Records.Get(id18) : null;
                 if (record is null) throw new SalesforceException(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
-                ctx.Writer.Delete(record);
+                ctx.Writer.Delete(record, ctx.UserId);
                 results.Add(new JsonObject { ["id"] = record.Id, ["success"] = true, ["errors"] = new JsonArray() });
             }
             catch (SalesforceException e)

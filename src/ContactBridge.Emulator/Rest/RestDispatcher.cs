@@ -218,7 +218,7 @@ public static class RestDispatcher
                     ctx.Writer.Update(ctx.UserId, record, ParseObject(body));
                     return new RestResult(204, null);
                 case "DELETE":
-                    ctx.Writer.Delete(record);
+                    ctx.Writer.Delete(record, ctx.UserId);
                     return new RestResult(204, null);
                 default:
                     throw MethodNotAllowed(method);
@@ -265,7 +265,7 @@ public static class RestDispatcher
             case "GET":
                 return new RestResult(200, RecordJson(ctx, matches[0], FieldList(type, query.GetValueOrDefault("fields"))));
             case "DELETE":
-                ctx.Writer.Delete(matches[0]);
+                ctx.Writer.Delete(matches[0], ctx.UserId);
                 return new RestResult(204, null);
             default:
                 throw MethodNotAllowed(method);

@@ -20,7 +20,17 @@ public sealed class RestContext(EmulatorState state, SalesforceOrg org, string u
     public string? ClientId { get; } = clientId;
     public string Version { get; } = version;
     public string DataPath => $"/services/data/v{Version}";
-    public RecordWriter Writer { get; } = new(org, state.Clock);
+    public RecordWriter Writer => _writer ??= new(Org, State.Clock) { ChangeOrigin = Origin("rest", Version, Headers) };
+    private RecordWriter? _writer;
+
+    /// <summary>changeOrigin of change events: <c>com/salesforce/api/{api}/{version}</c>, plus <c>;client=</c> from Sforce-Call-Options.</summary>
+    public static string Origin(string api, string version, IReadOnlyDictionary<string, string> headers)
+    {
+        var client = headers.TryGetValue("Sforce-Call-Options", out var options)
+            ? options.Split(',').Select(o => o.Trim()).FirstOrDefault(o => o.StartsWith("client=", StringComparison.Ordinal))
+            : null;
+        return $"com/salesforce/api/{api}/{version}" + (client is null ? "" : ";" + client);
+    }
     /// <summary>Request headers that shape answers (Sforce-Query-Options …).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
