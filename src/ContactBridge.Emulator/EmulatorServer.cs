@@ -4,6 +4,7 @@ using ContactBridge.Emulator.Admin;
 using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Emulator.Rest;
+using ContactBridge.Emulator.Streaming;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -81,6 +82,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         app.MapOpenApi("/_emulator/openapi/{documentName}.json");
         app.MapOAuth();
         app.MapRest();
+        app.MapCometd();
         app.MapEmulatorAdmin();
         app.MapGet("/", (HttpContext c) => Results.Redirect("/_emulator")).ExcludeFromDescription();
 

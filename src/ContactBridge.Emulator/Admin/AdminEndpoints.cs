@@ -37,6 +37,16 @@ public static class AdminEndpoints
         admin.MapPost("/tokens/expire-access", (EmulatorState s) => Results.Ok(new { expired = s.OAuth.ExpireAllAccessTokens() }))
             .WithSummary("Expires every access token issued so far.");
         admin.MapPost("/tokens/revoke", Revoke).WithSummary("Revokes a token, or every refresh token of a user (and app).");
+        admin.MapGet("/streaming/clients", (EmulatorState s) => Results.Ok(s.Streaming.All.Select(c => new
+        {
+            clientId = c.ClientId, org = c.OrgKey, userId = c.UserId, lastSeen = c.LastSeen, subscriptions = c.Subscriptions.Keys.ToList(),
+        }))).WithSummary("The CometD clients handshaken and what they subscribe to.");
+        admin.MapPost("/streaming/clients/{clientId}/drop", (EmulatorState s, string clientId) =>
+                s.Streaming.Drop(clientId) ? Results.NoContent() : Problem($"No streaming client '{clientId}'; GET /_emulator/streaming/clients lists them.", 404))
+            .WithSummary("Fault: cuts the client's held long poll without an answer, as a network drop would.");
+        admin.MapPost("/streaming/clients/{clientId}/expire", (EmulatorState s, string clientId) =>
+                s.Streaming.Expire(clientId) ? Results.NoContent() : Problem($"No streaming client '{clientId}'; GET /_emulator/streaming/clients lists them.", 404))
+            .WithSummary("Fault: forgets the client, so its next message is told 403::Unknown client and to handshake again.");
         admin.MapGet("/orgs/{org}/approvals", Approvals).WithSummary("A user's live approvals (refresh tokens) of a connected app.");
         admin.MapPost("/clock/advance", (EmulatorState s, ClockAdvanceRequest r) =>
         {

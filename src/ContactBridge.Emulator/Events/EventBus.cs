@@ -38,6 +38,7 @@ public sealed class EventBus(TimeProvider clock)
 
     private readonly List<BusEvent> _events = [];
     private long _replayId;
+    private long _prunedUpTo;
 
     /// <summary>Raised after an event is appended (the streaming server wakes its waiting clients).</summary>
     public event Action<BusEvent>? Published;
@@ -51,7 +52,11 @@ public sealed class EventBus(TimeProvider clock)
     {
         var e = new BusEvent(++_replayId, channel, clock.GetUtcNow(), payload);
         _events.Add(e);
-        if (_events.Count > MaxRetained) _events.RemoveRange(0, _events.Count - MaxRetained);
+        if (_events.Count > MaxRetained)
+        {
+            _prunedUpTo = _events[_events.Count - MaxRetained - 1].ReplayId;
+            _events.RemoveRange(0, _events.Count - MaxRetained);
+        }
         Published?.Invoke(e);
         return e;
     }
@@ -70,17 +75,26 @@ public sealed class EventBus(TimeProvider clock)
         return _events.Where(e => (replayId == -2 || e.ReplayId > replayId) && e.On(channel)).ToList();
     }
 
-    /// <summary>Whether a replay id is still retained (or is the newest); older ids can no longer be replayed from.</summary>
+    /// <summary>
+    /// Whether a subscriber can resume after this replay id: -1 and -2 always; otherwise an id that was issued and
+    /// whose successors are all still retained (an id never issued, or one older than 72 hours, is refused).
+    /// </summary>
     public bool CanReplayFrom(long replayId)
     {
         Prune();
-        return replayId is -1 or -2 || replayId >= _replayId || (_events.Count > 0 && replayId >= _events[0].ReplayId - 1);
+        if (replayId is -1 or -2) return true;
+        if (replayId < 0 || replayId > _replayId) return false;
+        return replayId == _replayId || (_events.Count > 0 && replayId >= _events[0].ReplayId - 1) || (_events.Count == 0 && _prunedUpTo == 0);
     }
 
     private void Prune()
     {
         var cutoff = clock.GetUtcNow() - Retention;
         var expired = _events.TakeWhile(e => e.CreatedAt < cutoff).Count();
-        if (expired > 0) _events.RemoveRange(0, expired);
+        if (expired > 0)
+        {
+            _prunedUpTo = _events[expired - 1].ReplayId;
+            _events.RemoveRange(0, expired);
+        }
     }
 }

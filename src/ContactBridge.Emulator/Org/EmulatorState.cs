@@ -33,6 +33,7 @@ public sealed class EmulatorState
     public RequestLog Log { get; } = new();
     public QueryCursors Cursors { get; }
     public BulkJobs Bulk { get; }
+    public Streaming.StreamingClients Streaming { get; } = new();
     public FaultInjector Faults { get; } = new();
     public IReadOnlyCollection<SalesforceOrg> Orgs => _orgs.Values;
     public SalesforceOrg DefaultOrg => _orgs[WellKnown.DefaultOrgKey];

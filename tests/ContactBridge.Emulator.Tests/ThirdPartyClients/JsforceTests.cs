@@ -113,4 +113,31 @@ public sealed class JsforceTests
             emulator.State.DefaultOrg.Records.OfType("Contact").Count(r => r.GetString("FirstName")?.StartsWith("Bulk2 ", StringComparison.Ordinal) == true).ShouldBe(9990);
         }
     }
+
+    [Fact]
+    public async Task Streaming_delivers_platform_and_change_events_replays_after_reconnect_and_survives_expiry_and_drops()
+    {
+        var seed = new SeedFile
+        {
+            Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
+        };
+        await using var emulator = await TestEmulator.StartAsync(seed);
+        var seen = await RunScenarioAsync(emulator, "streaming");
+
+        static string[] Strings(JsonNode? n) => n!.AsArray().Select(x => x!.GetValue<string>()).ToArray();
+        Strings(seen["states"]).ShouldBe(["Ready", "Busy", "Wrap"]);
+        seen["replayIdsRise"]!.GetValue<bool>().ShouldBeTrue();
+        Strings(seen["changeTypes"]).ShouldBe(["CREATE", "UPDATE", "CREATE", "CREATE"]);
+        Strings(seen["changeOrigins"]).ShouldBe(["rest", "rest", "bulkapi", "bulkapi"]);
+        Strings(seen["updatedFields"]).ShouldBe(["Title", "LastModifiedDate"], ignoreOrder: true);
+        Strings(seen["replayed"]).ShouldBe(["Away", "Lunch"]);
+        Strings(seen["allRetained"]).ShouldBe(["Ready", "Busy", "Wrap", "Away", "Lunch"]);
+        seen["rehandshook"]!.GetValue<bool>().ShouldBeTrue();
+        Strings(seen["afterFaults"]).ShouldBe(["AfterExpiry", "AfterDrop"]);
+        seen["badAuth"]!["reconnect"]!.GetValue<string>().ShouldBe("none");
+        seen["badAuth"]!["reason"]!.GetValue<string>().ShouldBe("401::Authentication invalid");
+
+        // Streaming is not counted against the daily API allowance.
+        emulator.State.Log.Entries(WellKnown.DefaultOrgKey).Where(e => e.Kind.StartsWith("cometd", StringComparison.Ordinal)).ShouldAllBe(e => !e.CountedAsApiCall);
+    }
 }

@@ -2,6 +2,9 @@
 // usage: node jsforce-scenarios.mjs <scenario>   (EMULATOR_URL, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
 //        USERNAME, PASSWORD in the environment). Prints one JSON object of observations; exits 1 on error.
 import jsforce from 'jsforce';
+import streamingApi from 'jsforce/lib/api/streaming.js';
+
+const { StreamingExtension } = streamingApi;
 
 const env = (name) => {
   const v = process.env[name];
@@ -194,7 +197,98 @@ async function bulk() {
   return seen;
 }
 
-const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data, bulk };
+// Collects a subscription's messages; wait(n) resolves once n have arrived (or fails after a deadline).
+function collector() {
+  const messages = [];
+  let waiters = [];
+  const onMessage = (m) => {
+    messages.push(m);
+    waiters = waiters.filter((w) => (messages.length >= w.n ? (w.resolve(), false) : true));
+  };
+  const wait = (n, what) => new Promise((resolve, reject) => {
+    if (messages.length >= n) return resolve();
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} ${what}; got ${messages.length}`)), 30000);
+    waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(); } });
+  });
+  return { messages, onMessage, wait };
+}
+
+async function streaming() {
+  const conn = await passwordConnection();
+  const seen = {};
+  const admin = (path, method = 'GET') => http(`${base}/_emulator${path}`, { method }).then(async (r) => (r.status === 204 ? null : r.json()));
+  const subscribe = async (channel, replayId, c) => {
+    const client = conn.streaming.createClient([new StreamingExtension.Replay(channel, replayId)]);
+    await client.subscribe(channel, c.onMessage);
+    // A faye client is itself thenable, so it is handed back wrapped rather than awaited.
+    return { client };
+  };
+  const publish = (state) => conn.sobject('Agent_State__e').create({ State__c: state });
+
+  // A platform event and every change event, each on its own client, from now on (-1).
+  const events = collector();
+  const { client: eventsClient } = await subscribe('/event/Agent_State__e', -1, events);
+  const changes = collector();
+  const { client: changesClient } = await subscribe('/data/ChangeEvents', -1, changes);
+  for (const state of ['Ready', 'Busy', 'Wrap']) await publish(state);
+  await events.wait(3, 'platform events');
+  seen.states = events.messages.map((m) => m.payload.State__c);
+  seen.replayIdsRise = events.messages.every((m, i) => i === 0 || m.event.replayId > events.messages[i - 1].event.replayId);
+
+  // Change events caused by REST and by a bulk job.
+  const contact = await conn.sobject('Contact').create({ FirstName: 'Stream', LastName: 'Watcher' });
+  await conn.sobject('Contact').update({ Id: contact.id, Title: 'Observer' });
+  await conn.bulk2.loadAndWaitForResults({ object: 'Contact', operation: 'insert', input: [{ LastName: 'BulkOne' }, { LastName: 'BulkTwo' }], pollInterval: 50, pollTimeout: 60000 });
+  await changes.wait(4, 'change events');
+  seen.changeTypes = changes.messages.map((m) => m.payload.ChangeEventHeader.changeType);
+  seen.changeOrigins = changes.messages.map((m) => m.payload.ChangeEventHeader.changeOrigin.split('/')[3]);
+  seen.updatedFields = changes.messages[1].payload.ChangeEventHeader.changedFields;
+  changesClient.disconnect();
+
+  // Missed while disconnected: a new client replays from the last replay id it saw.
+  const lastSeen = events.messages[events.messages.length - 1].event.replayId;
+  eventsClient.disconnect();
+  await publish('Away');
+  await publish('Lunch');
+  const resumed = collector();
+  const { client: resumedClient } = await subscribe('/event/Agent_State__e', lastSeen, resumed);
+  await resumed.wait(2, 'replayed events');
+  seen.replayed = resumed.messages.map((m) => m.payload.State__c);
+  const all = collector();
+  const { client: allClient } = await subscribe('/event/Agent_State__e', -2, all);
+  await all.wait(5, 'retained events');
+  seen.allRetained = all.messages.map((m) => m.payload.State__c);
+  allClient.disconnect();
+
+  // Faults: the emulator forgets the client (it re-handshakes, resubscribes from its last replay id and
+  // misses nothing), then cuts its held poll (it reconnects).
+  const clientId = resumedClient._dispatcher.clientId;
+  await admin(`/streaming/clients/${clientId}/expire`, 'POST');
+  await publish('AfterExpiry');
+  await resumed.wait(3, 'events after the session expired');
+  seen.rehandshook = resumedClient._dispatcher.clientId !== clientId;
+  const secondId = resumedClient._dispatcher.clientId;
+  await admin(`/streaming/clients/${secondId}/drop`, 'POST');
+  await publish('AfterDrop');
+  await resumed.wait(4, 'events after the connection dropped');
+  seen.afterFaults = resumed.messages.slice(2).map((m) => m.payload.State__c);
+  resumedClient.disconnect();
+
+  // A bad token: the handshake is refused with advice not to reconnect.
+  const bogus = new jsforce.Connection({ instanceUrl: base, accessToken: 'not-a-token', version: '62.0' });
+  seen.badAuth = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no auth failure reported')), 30000);
+    const client = bogus.streaming.createClient([new StreamingExtension.AuthFailure((m) => {
+      clearTimeout(timer);
+      client.disconnect();
+      resolve({ error: m.error, reconnect: m.advice.reconnect, reason: m.ext?.sfdc?.failureReason });
+    })]);
+    client.subscribe('/event/Agent_State__e', () => {});
+  });
+  return seen;
+}
+
+const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data, bulk, streaming };
 const name = process.argv[2];
 if (!scenarios[name]) {
   console.error(`unknown scenario '${name}'; use one of ${Object.keys(scenarios).join(', ')}`);
@@ -202,6 +296,8 @@ if (!scenarios[name]) {
 }
 try {
   console.log(JSON.stringify(await scenarios[name]()));
+  // Streaming clients keep timers alive; the observations are out, so end here.
+  process.exit(0);
 } catch (e) {
   console.error(`${name} failed: ${e.errorCode ?? ''} ${e.message}\n${e.stack}`);
   process.exit(1);
