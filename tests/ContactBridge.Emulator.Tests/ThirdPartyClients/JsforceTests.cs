@@ -106,6 +106,8 @@ public sealed class JsforceTests
         // The whole load is a handful of calls (create, upload, close, polls, three result reads), not 10,000.
         var log = emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before);
         log.Count(e => e.Kind == "bulk.upload").ShouldBe(1);
+        // Every Bulk API 2.0 request counts as one API call, as each request to /services/data does.
+        log.Where(e => e.Kind.StartsWith("bulk", StringComparison.Ordinal)).ShouldAllBe(e => e.CountedAsApiCall);
         log.Count(e => e.Kind.StartsWith("sobject", StringComparison.Ordinal) || e.Kind.StartsWith("composite", StringComparison.Ordinal)).ShouldBe(0);
         log.ShouldNotContain(e => e.Status >= 400);
         lock (emulator.State.DefaultOrg.Sync)
