@@ -9,11 +9,6 @@ namespace ContactBridge.Emulator.Tests.Events;
 /// <summary>Platform events and Change Data Capture on the org's event bus, caused over REST, composite and Bulk API 2.0.</summary>
 public sealed class EventBusTests
 {
-    private static SeedFile WithAgentStateEvent() => new()
-    {
-        Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
-    };
-
     private static IReadOnlyList<BusEvent> Events(EmulatorServer emulator, string channel, long after = -2)
     {
         var org = emulator.State.DefaultOrg;
@@ -27,7 +22,7 @@ public sealed class EventBusTests
     [Fact]
     public async Task A_published_platform_event_gets_a_rising_replay_id_and_is_kept_for_72_hours()
     {
-        await using var emulator = await TestEmulator.StartAsync(WithAgentStateEvent());
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         using var client = await EmulatorClient.SignedInAsync(emulator);
         Events(emulator, "/event/Agent_State__e").ShouldBeEmpty();
 
@@ -99,7 +94,7 @@ public sealed class EventBusTests
     [Fact]
     public async Task A_rolled_back_composite_request_withdraws_its_events_and_a_bulk_job_emits_one_per_row()
     {
-        await using var emulator = await TestEmulator.StartAsync(WithAgentStateEvent());
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         using var client = await EmulatorClient.SignedInAsync(emulator);
         var composite = await client.PostAsync("/composite", new JsonObject
         {

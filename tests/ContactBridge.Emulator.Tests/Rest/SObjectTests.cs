@@ -214,11 +214,7 @@ public sealed class SObjectTests
     [Fact]
     public async Task Platform_events_declared_in_the_seed_can_be_published()
     {
-        var seed = new SeedFile
-        {
-            Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
-        };
-        await using var emulator = await TestEmulator.StartAsync(seed);
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         using var client = await EmulatorClient.SignedInAsync(emulator);
         var published = await client.PostAsync("/sobjects/Agent_State__e", new { State__c = "Ready" });
         published.Code.ShouldBe(201);

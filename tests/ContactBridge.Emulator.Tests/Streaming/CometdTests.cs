@@ -9,11 +9,6 @@ namespace ContactBridge.Emulator.Tests.Streaming;
 /// <summary>The Bayeux protocol at /cometd/{version}, message by message: refusals, replay checks, many clients.</summary>
 public sealed class CometdTests
 {
-    private static SeedFile WithAgentStateEvent() => new()
-    {
-        Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
-    };
-
     private static async Task<JsonArray> SendAsync(EmulatorClient client, string? token, params JsonObject[] messages)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/cometd/{EmulatorClient.Version}")
@@ -44,7 +39,7 @@ public sealed class CometdTests
     [Fact]
     public async Task Unknown_channels_stale_replay_ids_unknown_clients_and_publishing_are_refused_with_bayeux_errors()
     {
-        await using var emulator = await TestEmulator.StartAsync(WithAgentStateEvent());
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         using var client = await EmulatorClient.SignedInAsync(emulator);
         var id = await HandshakeAsync(client);
 
@@ -86,7 +81,7 @@ public sealed class CometdTests
     [Fact]
     public async Task Twenty_clients_holding_long_polls_each_receive_an_event_published_once()
     {
-        await using var emulator = await TestEmulator.StartAsync(WithAgentStateEvent());
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         using var client = await EmulatorClient.SignedInAsync(emulator);
         var ids = new List<string>();
         for (var i = 0; i < 20; i++)

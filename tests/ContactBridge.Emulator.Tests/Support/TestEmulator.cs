@@ -9,6 +9,12 @@ public static class TestEmulator
         EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed, DataFile = dataFile, TimeProvider = clock }, TestContext.Current.CancellationToken);
 
     /// <summary>The default org plus an external-id field on Contact, which upsert tests need.</summary>
+    /// <summary>The default org with one platform event, Agent_State__e (State__c, required).</summary>
+    public static SeedFile WithAgentStateEvent() => new()
+    {
+        Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
+    };
+
     public static SeedFile WithContactExternalId() => new()
     {
         Orgs =

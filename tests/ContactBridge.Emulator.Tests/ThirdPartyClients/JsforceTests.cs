@@ -119,11 +119,7 @@ public sealed class JsforceTests
     [Fact]
     public async Task Streaming_delivers_platform_and_change_events_replays_after_reconnect_and_survives_expiry_and_drops()
     {
-        var seed = new SeedFile
-        {
-            Orgs = [new SeedOrg { PlatformEvents = [new SeedObject { Name = "Agent_State__e", Fields = [new SeedField { Name = "State__c", Type = "string", Length = 40, Required = true }] }] }],
-        };
-        await using var emulator = await TestEmulator.StartAsync(seed);
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithAgentStateEvent());
         var seen = await RunScenarioAsync(emulator, "streaming");
 
         static string[] Strings(JsonNode? n) => n!.AsArray().Select(x => x!.GetValue<string>()).ToArray();
