@@ -94,6 +94,11 @@ public sealed class EmulatorState
             Events = new Events.EventBus(Clock),
         };
         if (seed.ApiDailyLimit is { } limit) org.Api.Max = limit;
+        if (seed.ChangeDataCapture is { } entities)
+        {
+            org.ChangeDataCapture.Clear();
+            org.ChangeDataCapture.UnionWith(entities);
+        }
         DeclareSchema(org, seed);
         lock (org.Sync)
         {
@@ -147,6 +152,8 @@ public sealed class EmulatorState
             foreach (var f in fields) def.Add(ToField(f));
         }
         org.Schema.Seal();
+        if (org.ChangeDataCapture.FirstOrDefault(e => org.Schema.Find(e) is null or { IsPlatformEvent: true }) is { } unknown)
+            throw new InvalidOperationException($"Seed file: changeDataCapture names unknown object '{unknown}'.");
     }
 
     private static FieldDef ToField(SeedField f)

@@ -29,6 +29,9 @@ public sealed class SeedOrg
     public List<SeedObject> CustomObjects { get; set; } = [];
     public Dictionary<string, List<SeedField>> CustomFields { get; set; } = [];
     public List<SeedObject> PlatformEvents { get; set; } = [];
+
+    /// <summary>The entities selected for Change Data Capture; null keeps Salesforce's common set (Contact, Lead, Account, Case, User).</summary>
+    public List<string>? ChangeDataCapture { get; set; }
     /// <summary>Records by object. A record may name itself with "@ref"; another record's field may then say "@name" to point at it.</summary>
     public Dictionary<string, List<JsonObject>> Records { get; set; } = [];
 }

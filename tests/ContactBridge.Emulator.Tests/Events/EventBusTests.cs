@@ -122,4 +122,19 @@ public sealed class EventBusTests
         events.Select(e => Header(e)["transactionKey"]!.GetValue<string>()).Distinct().Count().ShouldBe(1);
         events.Select(e => Header(e)["sequenceNumber"]!.GetValue<int>()).ShouldBe([1, 2, 3]);
     }
+
+    [Fact]
+    public async Task The_seed_file_chooses_which_entities_emit_change_events()
+    {
+        await using var emulator = await TestEmulator.StartAsync(new SeedFile { Orgs = [new SeedOrg { ChangeDataCapture = ["Task"] }] });
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var task = await client.CreateAsync("Task", new { Subject = "Call", Status = "Completed", Priority = "Normal" });
+        await client.CreateAsync("Contact", new { LastName = "Unwatched" });
+
+        var events = Events(emulator, EventBus.AllChangeEvents);
+        events.Select(e => e.Channel).ShouldBe(["/data/TaskChangeEvent"]);
+        Strings(Header(events[0])["recordIds"]).ShouldBe([task]);
+        Should.Throw<InvalidOperationException>(() => new EmulatorState(new SeedFile { Orgs = [new SeedOrg { ChangeDataCapture = ["Nope__c"] }] }))
+            .Message.ShouldContain("Nope__c");
+    }
 }
