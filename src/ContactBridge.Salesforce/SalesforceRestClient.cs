@@ -33,6 +33,13 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
 
     public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
     {
+        var text = await SendTextAsync(method, path, body is null ? null : () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    /// <summary>Any request (a CSV upload, a CSV result): the answer's text, with the same refresh, retry and usage tracking.</summary>
+    public async Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, CancellationToken ct)
+    {
         var safeToRepeat = method == HttpMethod.Get || method == HttpMethod.Head;
         var refreshed = false;
         for (var attempt = 1; ; attempt++)
@@ -40,7 +47,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
             var token = session.AccessToken;
             using var request = new HttpRequestMessage(method, new Uri(session.InstanceUrl, path));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            if (content is not null) request.Content = content();
             HttpResponseMessage response;
             try
             {
@@ -56,7 +63,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                 if (response.Headers.TryGetValues("Sforce-Limit-Info", out var limit))
                     session.LastApiUsage = ApiUsage.Parse(string.Join(",", limit), clock.GetUtcNow()) ?? session.LastApiUsage;
                 var text = await response.Content.ReadAsStringAsync(ct);
-                if (response.IsSuccessStatusCode) return text.Length == 0 ? null : JsonNode.Parse(text);
+                if (response.IsSuccessStatusCode) return text;
                 var error = Error(response.StatusCode, text);
                 if (error.IsSessionExpired && !refreshed)
                 {

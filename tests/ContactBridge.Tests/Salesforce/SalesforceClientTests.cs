@@ -57,4 +57,40 @@ public sealed class SalesforceClientTests
         limit.IsTransient.ShouldBeTrue();
         (await SalesforceRestClient.VersionsAsync(http, new Uri(emulator.InstanceUrl), TestContext.Current.CancellationToken)).ShouldContain(v => v.Version == "62.0");
     }
+
+    [Fact]
+    public async Task A_bulk_ingest_of_2000_rows_takes_a_handful_of_calls_and_reports_each_failed_row()
+    {
+        var (emulator, client, http) = await StartAsync();
+        await using var _ = emulator;
+        using var __ = http;
+        var csv = new System.Text.StringBuilder("FirstName,LastName,Email\n");
+        for (var i = 0; i < 2000; i++) csv.Append($"Bulk{i},{(i % 700 == 699 ? "" : $"\"Row, {i}\"")},{(i == 5 ? "not-an-email" : $"row{i}@example.com")}\n");
+        var reports = new List<BulkProgress>();
+        var bulk = new SalesforceBulkClient(client, TimeProvider.System) { PollInterval = TimeSpan.FromMilliseconds(50) };
+        var before = emulator.State.Log.LastSequence;
+
+        var result = await bulk.IngestAsync("Contact", "insert", csv.ToString(), null, new SynchronousProgress(reports), TestContext.Current.CancellationToken);
+
+        result.State.ShouldBe("JobComplete");
+        result.Rows.Count.ShouldBe(2000);
+        var failed = result.Rows.Where(r => !r.Success).ToList();
+        failed.Select(r => r.Row["FirstName"]).ShouldBe(["Bulk5", "Bulk699", "Bulk1399"], ignoreOrder: true);
+        failed.Single(r => r.Row["FirstName"] == "Bulk5").Error!.ShouldStartWith("INVALID_EMAIL_ADDRESS");
+        failed.Single(r => r.Row["FirstName"] == "Bulk699").Error!.ShouldStartWith("REQUIRED_FIELD_MISSING");
+        result.Rows.Where(r => r.Success).ShouldAllBe(r => r.Created && r.Id!.StartsWith("003", StringComparison.Ordinal));
+        result.Rows.Single(r => r.Row["FirstName"] == "Bulk0").Row["LastName"].ShouldBe("Row, 0");
+        reports[^1].ShouldSatisfyAllConditions(p => p.State.ShouldBe("JobComplete"), p => p.Total.ShouldBe(2000), p => p.Failed.ShouldBe(3));
+
+        // The client's own count matches the org's: create, upload, close, the polls and two result reads.
+        var calls = emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before).Count(e => e.CountedAsApiCall);
+        calls.ShouldBe(result.ApiCalls);
+        calls.ShouldBe(5 + reports.Count);
+    }
+
+    /// <summary>Progress reported on the caller's thread, so the test sees every report before the call returns.</summary>
+    private sealed class SynchronousProgress(List<BulkProgress> reports) : IProgress<BulkProgress>
+    {
+        public void Report(BulkProgress value) => reports.Add(value);
+    }
 }
