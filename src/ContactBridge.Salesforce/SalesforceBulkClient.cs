@@ -72,9 +72,21 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
     }
 }
 
-/// <summary>RFC 4180 CSV, as Bulk API 2.0 writes it (quoted fields, doubled quotes, line breaks inside quotes).</summary>
+/// <summary>RFC 4180 CSV, as Bulk API 2.0 reads and writes it (quoted fields, doubled quotes, line breaks inside quotes).</summary>
 public static class CsvRows
 {
+    /// <summary>Rows as CSV with LF line endings, quoting only the fields that need it.</summary>
+    public static string Write(IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var sb = new StringBuilder();
+        foreach (var row in rows) sb.AppendJoin(',', row.Select(Field)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string Field(string? value) =>
+        value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
     public static List<List<string>> Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

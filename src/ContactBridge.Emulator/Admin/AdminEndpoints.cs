@@ -37,10 +37,12 @@ public static class AdminEndpoints
         admin.MapPost("/tokens/expire-access", (EmulatorState s) => Results.Ok(new { expired = s.OAuth.ExpireAllAccessTokens() }))
             .WithSummary("Expires every access token issued so far.");
         admin.MapPost("/tokens/revoke", Revoke).WithSummary("Revokes a token, or every refresh token of a user (and app).");
-        admin.MapGet("/streaming/clients", (EmulatorState s) => Results.Ok(s.Streaming.All.Select(c => new
+        admin.MapGet("/streaming/clients", (EmulatorState s) => Results.Ok(s.Streaming.All.Select(c =>
         {
-            clientId = c.ClientId, org = c.OrgKey, userId = c.UserId, lastSeen = c.LastSeen, subscriptions = c.Subscriptions.Keys.ToList(),
-        }))).WithSummary("The CometD clients handshaken and what they subscribe to.");
+            // Subscriptions change under the org's lock (subscribe, connect), so they are read under it too.
+            lock (s.FindOrg(c.OrgKey)!.Sync)
+                return new { clientId = c.ClientId, org = c.OrgKey, userId = c.UserId, lastSeen = c.LastSeen, subscriptions = c.Subscriptions.Keys.ToList() };
+        }).ToList())).WithSummary("The CometD clients handshaken and what they subscribe to.");
         admin.MapPost("/streaming/clients/{clientId}/drop", (EmulatorState s, string clientId) =>
                 s.Streaming.Drop(clientId) ? Results.NoContent() : Problem($"No streaming client '{clientId}'; GET /_emulator/streaming/clients lists them.", 404))
             .WithSummary("Fault: cuts the client's held long poll without an answer, as a network drop would.");

@@ -38,6 +38,7 @@ public sealed class EventBus(TimeProvider clock)
 
     private readonly List<BusEvent> _events = [];
     private long _replayId;
+    /// <summary>The newest replay id dropped by retention; resuming is possible only from it or later.</summary>
     private long _prunedUpTo;
 
     /// <summary>Raised after an event is appended (the streaming server wakes its waiting clients).</summary>
@@ -83,8 +84,7 @@ public sealed class EventBus(TimeProvider clock)
     {
         Prune();
         if (replayId is -1 or -2) return true;
-        if (replayId < 0 || replayId > _replayId) return false;
-        return replayId == _replayId || (_events.Count > 0 && replayId >= _events[0].ReplayId - 1) || (_events.Count == 0 && _prunedUpTo == 0);
+        return replayId >= _prunedUpTo && replayId <= _replayId;
     }
 
     private void Prune()

@@ -93,6 +93,7 @@ public sealed class EmulatorState
             InstanceName = $"CB{index + 1}",
             Events = new Events.EventBus(Clock),
         };
+        org.Events.Published += _ => Streaming.WakeOrg(org.Key);
         if (seed.ApiDailyLimit is { } limit) org.Api.Max = limit;
         if (seed.ChangeDataCapture is { } entities)
         {

@@ -56,7 +56,7 @@ public sealed partial class RecordWriter
         _org.Records.Insert(record);
         AfterCreate(callerId, record);
         if (type.IsPlatformEvent) PublishPlatformEvent(record);
-        else ChangeEvent(callerId, record, "CREATE", record.Values.Where(kv => kv.Value is not null && kv.Key is not ("Id" or "IsDeleted")).Select(kv => kv.Key).ToList(), []);
+        else ChangeEvent(callerId, record, "CREATE", [], []);
         return record;
     }
 
@@ -77,9 +77,10 @@ public sealed partial class RecordWriter
         values["LastModifiedById"] = callerId;
         values["SystemModstamp"] = now;
         Derive(type, values, record, creating: false);
-        var changed = values.Where(kv => !Equals(record[kv.Key], kv.Value)).Select(kv => kv.Key).ToList();
+        // What actually changed, for the change event (only entities selected for Change Data Capture have one).
+        var changed = _org.ChangeDataCapture.Contains(type.Name) ? values.Where(kv => !Equals(record[kv.Key], kv.Value)).Select(kv => kv.Key).ToList() : null;
         _org.Records.Set(record, values);
-        if (changed.Any(c => c is not ("LastModifiedDate" or "LastModifiedById" or "SystemModstamp")))
+        if (changed is not null && changed.Any(c => c is not ("LastModifiedDate" or "LastModifiedById" or "SystemModstamp")))
             ChangeEvent(callerId, record, "UPDATE", changed, changed.Where(c => record[c] is null).ToList());
     }
 

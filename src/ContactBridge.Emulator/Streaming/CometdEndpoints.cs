@@ -180,7 +180,6 @@ public static class CometdEndpoints
         const string channel = "/meta/connect";
         var clientId = m["clientId"]?.GetValue<string>();
         var wait = Stopwatch.StartNew();
-        var first = true;
         var answerAtOnce = state.Streaming.Find(clientId, state.Clock.GetUtcNow()) is { } known && IsFirstConnect(known);
         while (true)
         {
@@ -204,7 +203,7 @@ public static class CometdEndpoints
                 }
             }
             var remaining = state.Streaming.LongPollTimeout - wait.Elapsed;
-            if (due.Count > 0 || remaining <= TimeSpan.Zero || (first && answerAtOnce))
+            if (due.Count > 0 || remaining <= TimeSpan.Zero || answerAtOnce)
             {
                 var reply = Base(m, channel, clientId, true);
                 reply["advice"] = new JsonObject { ["interval"] = 0, ["timeout"] = AdviceTimeoutMs, ["reconnect"] = "retry" };
@@ -212,7 +211,6 @@ public static class CometdEndpoints
                 all.Add(reply);
                 return all;
             }
-            first = false;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drop);
             try
             {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using ContactBridge.Emulator.Events;
 using ContactBridge.Emulator.Org;
 
 namespace ContactBridge.Emulator.Streaming;
@@ -35,7 +34,6 @@ public sealed class StreamingClient
 public sealed class StreamingClients
 {
     private readonly ConcurrentDictionary<string, StreamingClient> _clients = new(StringComparer.Ordinal);
-    private readonly HashSet<EventBus> _watched = [];
 
     /// <summary>How long a connect is held when nothing arrives (Salesforce: 110 seconds).</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(110);
@@ -45,13 +43,14 @@ public sealed class StreamingClients
 
     public IReadOnlyCollection<StreamingClient> All => _clients.Values.ToList();
 
+    /// <summary>Wakes every client of an org whose bus has just had an event appended.</summary>
+    public void WakeOrg(string orgKey)
+    {
+        foreach (var c in _clients.Values.Where(c => c.OrgKey == orgKey)) c.Wake();
+    }
+
     public StreamingClient Add(SalesforceOrg org, string userId, string token, DateTimeOffset now)
     {
-        lock (_watched)
-        {
-            if (_watched.Add(org.Events))
-                org.Events.Published += e => { foreach (var c in _clients.Values.Where(c => c.OrgKey == org.Key)) c.Wake(); };
-        }
         var client = new StreamingClient
         {
             ClientId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), OrgKey = org.Key, UserId = userId, AccessToken = token, LastSeen = now,

@@ -1,4 +1,4 @@
-using System.Text;
+using ContactBridge.Salesforce;
 
 namespace ContactBridge.RoutingMaps;
 
@@ -10,14 +10,7 @@ public static class RoutingMapCsv
     public static string Write(IEnumerable<RoutingMapRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var sb = new StringBuilder().Append(string.Join(',', Columns)).Append('\n');
-        foreach (var r in rows)
-        {
-            sb.Append(string.Join(',', new[] { r.ExternalId, r.ReferenceRecordId, r.CallCenterId, r.DeveloperName, r.QuickConnect ?? "", r.MasterLabel }.Select(Field))).Append('\n');
-        }
-        return sb.ToString();
+        return CsvRows.Write(rows.Select(r => (IReadOnlyList<string?>)[r.ExternalId, r.ReferenceRecordId, r.CallCenterId, r.DeveloperName, r.QuickConnect, r.MasterLabel])
+            .Prepend([.. Columns]));
     }
-
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -9,16 +9,7 @@ namespace ContactBridge.Emulator.Tests.Bulk;
 /// <summary>Bulk API 2.0 over HTTP: job lifecycle, CSV dialects, per-row results, query paging and refusals.</summary>
 public sealed class BulkApiTests
 {
-    private static async Task<SalesforceResponse> UploadAsync(EmulatorClient client, string jobId, string csv) =>
-        await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/services/data/v{EmulatorClient.Version}/jobs/ingest/{jobId}/batches")
-        {
-            Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
-        });
-
     private static async Task<string> TextAsync(SalesforceResponse r) => await r.Raw.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-
-    private static Task ProcessedAsync(EmulatorServer emulator, string jobId) =>
-        emulator.State.Bulk.Find(WellKnown.DefaultOrgKey, jobId)!.Processed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Upsert_job_with_tab_delimiter_and_crlf_goes_open_to_complete_and_reports_each_row()
@@ -35,11 +26,11 @@ public sealed class BulkApiTests
         created.Object["contentUrl"]!.GetValue<string>().ShouldBe($"services/data/v{EmulatorClient.Version}/jobs/ingest/{id}/batches");
 
         // Two uploads with the same header; a tab inside a quoted value and a doubled quote survive.
-        (await UploadAsync(client, id, "External_Key__c\tLastName\tTitle\r\nk-1\tLovelace\t\"Countess\tof \"\"Lovelace\"\"\"\r\nk-2\tBabbage\tEngineer\r\n")).Code.ShouldBe(201);
-        (await UploadAsync(client, id, "External_Key__c\tLastName\tTitle\r\nk-3\t\tNo name\r\n")).Code.ShouldBe(201);
+        (await client.PutCsvAsync(id, "External_Key__c\tLastName\tTitle\r\nk-1\tLovelace\t\"Countess\tof \"\"Lovelace\"\"\"\r\nk-2\tBabbage\tEngineer\r\n")).Code.ShouldBe(201);
+        (await client.PutCsvAsync(id, "External_Key__c\tLastName\tTitle\r\nk-3\t\tNo name\r\n")).Code.ShouldBe(201);
         var closed = await client.PatchAsync($"/jobs/ingest/{id}", new { state = "UploadComplete" });
         closed.Code.ShouldBe(200);
-        await ProcessedAsync(emulator, id);
+        await client.BulkJobProcessedAsync(id);
 
         var info = (await client.GetAsync($"/jobs/ingest/{id}")).Object;
         info["state"]!.GetValue<string>().ShouldBe("JobComplete");
@@ -75,7 +66,7 @@ public sealed class BulkApiTests
         job.Code.ShouldBe(200, job.Body?.ToJsonString());
         var id = job.Object["id"]!.GetValue<string>();
         job.Object["jobType"]!.GetValue<string>().ShouldBe("V2Query");
-        await ProcessedAsync(emulator, id);
+        await client.BulkJobProcessedAsync(id);
         (await client.GetAsync($"/jobs/query/{id}")).Object["numberRecordsProcessed"]!.GetValue<int>().ShouldBe(5);
 
         var names = new List<string>();
@@ -119,20 +110,20 @@ public sealed class BulkApiTests
 
         // A header naming an unknown field fails the whole job, with the reason in errorMessage.
         var badHeader = (await client.PostAsync("/jobs/ingest", new { @object = "Contact", operation = "insert" })).Object["id"]!.GetValue<string>();
-        (await UploadAsync(client, badHeader, "LastName,Shoe_Size\nSmith,9\n")).Code.ShouldBe(201);
+        (await client.PutCsvAsync(badHeader, "LastName,Shoe_Size\nSmith,9\n")).Code.ShouldBe(201);
         (await client.GetAsync($"/jobs/ingest/{badHeader}/successfulResults")).ErrorCode.ShouldBe("INVALIDJOBSTATE");
         await client.PatchAsync($"/jobs/ingest/{badHeader}", new { state = "UploadComplete" });
-        await ProcessedAsync(emulator, badHeader);
+        await client.BulkJobProcessedAsync(badHeader);
         var failedJob = (await client.GetAsync($"/jobs/ingest/{badHeader}")).Object;
         failedJob["state"]!.GetValue<string>().ShouldBe("Failed");
         failedJob["errorMessage"]!.GetValue<string>().ShouldContain("Shoe_Size");
-        (await UploadAsync(client, badHeader, "LastName\nSmith\n")).ErrorCode.ShouldBe("INVALIDJOBSTATE");
+        (await client.PutCsvAsync(badHeader, "LastName\nSmith\n")).ErrorCode.ShouldBe("INVALIDJOBSTATE");
 
         // Aborted before upload completes: nothing is written, no more data is taken, and the job can be deleted.
         var aborted = (await client.PostAsync("/jobs/ingest", new { @object = "Contact", operation = "insert" })).Object["id"]!.GetValue<string>();
-        (await UploadAsync(client, aborted, "LastName\nNever\n")).Code.ShouldBe(201);
+        (await client.PutCsvAsync(aborted, "LastName\nNever\n")).Code.ShouldBe(201);
         (await client.PatchAsync($"/jobs/ingest/{aborted}", new { state = "Aborted" })).Object["state"]!.GetValue<string>().ShouldBe("Aborted");
-        (await UploadAsync(client, aborted, "LastName\nLater\n")).ErrorCode.ShouldBe("INVALIDJOBSTATE");
+        (await client.PutCsvAsync(aborted, "LastName\nLater\n")).ErrorCode.ShouldBe("INVALIDJOBSTATE");
         (await client.PatchAsync($"/jobs/ingest/{aborted}", new { state = "UploadComplete" })).ErrorCode.ShouldBe("INVALIDJOBSTATE");
         (await client.QueryAsync("SELECT COUNT() FROM Contact WHERE LastName IN ('Never', 'Smith')")).Object["totalSize"]!.GetValue<int>().ShouldBe(0);
         var list = (await client.GetAsync("/jobs/ingest")).Object["records"]!.AsArray();

@@ -109,12 +109,9 @@ public sealed class EventBusTests
         Events(emulator, EventBus.AllChangeEvents).ShouldBeEmpty();
 
         var job = (await client.PostAsync("/jobs/ingest", new { @object = "Contact", operation = "insert" })).Object["id"]!.GetValue<string>();
-        await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/services/data/v{EmulatorClient.Version}/jobs/ingest/{job}/batches")
-        {
-            Content = new StringContent("LastName\nOne\nTwo\nThree\n", Encoding.UTF8, "text/csv"),
-        });
+        await client.PutCsvAsync(job, "LastName\nOne\nTwo\nThree\n");
         await client.PatchAsync($"/jobs/ingest/{job}", new { state = "UploadComplete" });
-        await emulator.State.Bulk.Find(WellKnown.DefaultOrgKey, job)!.Processed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await client.BulkJobProcessedAsync(job);
 
         var events = Events(emulator, "/data/ContactChangeEvent");
         events.Select(e => e.Payload["Name"]!["LastName"]!.GetValue<string>()).ShouldBe(["One", "Two", "Three"]);

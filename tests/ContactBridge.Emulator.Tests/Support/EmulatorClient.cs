@@ -54,6 +54,14 @@ public sealed class EmulatorClient : IDisposable
     public Task<SalesforceResponse> PostRawAsync(string path, string raw) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, Data(path)) { Content = new StringContent(raw, Encoding.UTF8, "application/json") });
 
+    /// <summary>Uploads CSV to a Bulk API 2.0 ingest job.</summary>
+    public Task<SalesforceResponse> PutCsvAsync(string jobId, string csv) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Put, Data($"/jobs/ingest/{jobId}/batches")) { Content = new StringContent(csv, Encoding.UTF8, "text/csv") });
+
+    /// <summary>Completes when the emulator has finished processing a bulk job, however it ended.</summary>
+    public Task BulkJobProcessedAsync(string jobId) =>
+        Server.State.Bulk.Find(WellKnown.DefaultOrgKey, jobId)!.Processed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
     private Task<SalesforceResponse> SendJsonAsync(HttpMethod method, string path, object body)
     {
         var json = body is JsonNode node ? node.ToJsonString() : System.Text.Json.JsonSerializer.Serialize(body);

@@ -23,15 +23,31 @@ public sealed class SalesforceCliTests
         return result["result"]!.AsObject();
     }
 
+    /// <summary>Runs a test body with a private CLI home, removed afterwards; the body logs in as it needs to.</summary>
+    private static async Task InCliHomeAsync(Func<string, Task> body)
+    {
+        var home = Directory.CreateTempSubdirectory("cb-sf-").FullName;
+        try
+        {
+            await body(home);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private static Task<JsonObject> LoginAsync(string home, EmulatorServer emulator, string accessToken) =>
+        SfAsync(home, accessToken, "org", "login", "access-token", "--instance-url", emulator.InstanceUrl, "--no-prompt", "--alias", "emu");
+
     [Fact]
     public async Task Login_with_access_token_then_query_create_and_get_record()
     {
         await using var emulator = await TestEmulator.StartAsync();
         using var client = await EmulatorClient.SignedInAsync(emulator);
-        var home = Directory.CreateTempSubdirectory("cb-sf-").FullName;
-        try
+        await InCliHomeAsync(async home =>
         {
-            var login = await SfAsync(home, client.AccessToken!, "org", "login", "access-token", "--instance-url", emulator.InstanceUrl, "--no-prompt", "--alias", "emu");
+            var login = await LoginAsync(home, emulator, client.AccessToken!);
             login["username"]!.GetValue<string>().ShouldBe(WellKnown.AdminUsername);
             login["orgId"]!.GetValue<string>().ShouldBe(emulator.State.DefaultOrg.Id);
             login["isDevHub"]!.GetValue<bool>().ShouldBeFalse();
@@ -57,11 +73,7 @@ public sealed class SalesforceCliTests
             log.ShouldContain(e => e.Kind == "sobject.create" && e.Status == 201);
             // Everything the CLI asks for is emulated: nothing it sent was unknown or broke the emulator.
             log.ShouldNotContain(e => e.Status == 404 || e.Status >= 500, string.Join("\n", log.Select(e => $"{e.Status} {e.Method} {e.Path}")));
-        }
-        finally
-        {
-            Directory.Delete(home, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -69,10 +81,9 @@ public sealed class SalesforceCliTests
     {
         await using var emulator = await TestEmulator.StartAsync();
         using var client = await EmulatorClient.SignedInAsync(emulator);
-        var home = Directory.CreateTempSubdirectory("cb-sf-").FullName;
-        try
+        await InCliHomeAsync(async home =>
         {
-            await SfAsync(home, client.AccessToken!, "org", "login", "access-token", "--instance-url", emulator.InstanceUrl, "--no-prompt", "--alias", "emu");
+            await LoginAsync(home, emulator, client.AccessToken!);
             var input = Path.Combine(home, "contacts.csv");
             var lines = new List<string> { "FirstName,LastName,Email" };
             lines.AddRange(Enumerable.Range(0, 1500).Select(i => $"Cli{i},\"Import, {i:0000}\",cli{i}@example.com"));
@@ -95,10 +106,6 @@ public sealed class SalesforceCliTests
             var log = emulator.State.Log.Entries();
             log.ShouldContain(e => e.Kind == "bulk.upload" && e.Status == 201);
             log.ShouldNotContain(e => e.Status == 404 || e.Status >= 500, string.Join("\n", log.Select(e => $"{e.Status} {e.Method} {e.Path}")));
-        }
-        finally
-        {
-            Directory.Delete(home, recursive: true);
-        }
+        });
     }
 }
