@@ -31,6 +31,21 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
     public async Task<JsonObject> QueryAsync(string soql, CancellationToken ct) =>
         (JsonObject)(await GetAsync($"{DataPath}/query?q={Uri.EscapeDataString(soql)}", ct))!;
 
+    /// <summary>Every row of a query, following nextRecordsUrl; Calls is how many API calls it took (one per page of up to 2,000).</summary>
+    public async Task<(List<JsonObject> Records, int Calls)> QueryAllPagesAsync(string soql, CancellationToken ct)
+    {
+        var records = new List<JsonObject>();
+        var page = await QueryAsync(soql, ct);
+        var calls = 1;
+        while (true)
+        {
+            records.AddRange(page["records"]!.AsArray().OfType<JsonObject>());
+            if (page["done"]?.GetValue<bool>() != false || page["nextRecordsUrl"]?.GetValue<string>() is not { } next) return (records, calls);
+            page = (JsonObject)(await GetAsync(next, ct))!;
+            calls++;
+        }
+    }
+
     public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
     {
         var text = await SendTextAsync(method, path, body is null ? null : () => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);

@@ -68,8 +68,14 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<ContactBridge.Outbox.OutboxSender>();
         services.AddSingleton<ContactBridge.Outbox.SalesforceMetadata>();
         services.AddSingleton<ContactBridge.Outbox.InteractionPipeline>();
+        services.AddOptions<ContactBridge.RoutingMaps.RoutingMapOptions>().BindConfiguration(ContactBridge.RoutingMaps.RoutingMapOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>, HubOptionsValidator>();
+        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapStore>();
+        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapImporter>();
+        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapKeeper>();
         if (options.RunBackgroundWorkers)
         {
+            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.RoutingMaps.RoutingMapKeeper>());
             services.AddHostedService<LinkHealthCheckWorker>();
             services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>());
         }
@@ -83,7 +89,7 @@ public sealed class HubServer : IAsyncDisposable
             o.AddDocumentTransformer((doc, _, _) =>
             {
                 doc.Info.Title = "ContactBridge hub API";
-                doc.Info.Description = "Events in from the contact center (signed), tenants, Salesforce links and logging. " +
+                doc.Info.Description = "Events in from the contact center (signed), tenants, Salesforce links, logging and routing maps (Service Cloud Voice user mapping). " +
                                        "Portal calls use the sign-in cookie; unsafe ones need the X-CSRF-TOKEN header.";
                 return Task.CompletedTask;
             });
@@ -121,6 +127,8 @@ public sealed class HubServer : IAsyncDisposable
         ContactBridge.Intake.IntakeEndpoints.MapIntake(app);
         ContactBridge.Logging.LoggingEndpoints.MapLogging(app);
         ContactBridge.Logging.LoggingPages.MapLoggingPages(app);
+        ContactBridge.RoutingMaps.RoutingMapEndpoints.MapRoutingMaps(app);
+        ContactBridge.RoutingMaps.RoutingMapPages.MapRoutingMapPages(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         return app;
     }
@@ -141,6 +149,7 @@ public sealed class HubServer : IAsyncDisposable
     {
         services.GetRequiredService<IOptions<HubOptions>>().Value.ToString();
         services.GetRequiredService<IOptions<SalesforceOptions>>().Value.ToString();
+        services.GetRequiredService<IOptions<ContactBridge.RoutingMaps.RoutingMapOptions>>().Value.ToString();
         await services.GetRequiredService<HubDatabase>().MigrateAsync(services.GetRequiredService<TimeProvider>(), ct);
         services.GetRequiredService<SecretProtector>();
     }
@@ -155,8 +164,10 @@ public sealed class HubServer : IAsyncDisposable
 }
 
 /// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
-public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>
+public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>
 {
+    public ValidateOptionsResult Validate(string? name, ContactBridge.RoutingMaps.RoutingMapOptions options) => Result(options.Problems());
+
     public ValidateOptionsResult Validate(string? name, HubOptions options) => Result(options.Problems());
 
     public ValidateOptionsResult Validate(string? name, SalesforceOptions options) => Result(options.Problems());

@@ -242,10 +242,17 @@ public sealed class EmulatorState
 
         if (seed.IncludeDefaults)
         {
-            writer.Create(firstUserId!, org.Schema.Require("CallCenter"), new JsonObject
+            var center = writer.Create(firstUserId!, org.Schema.Require("CallCenter"), new JsonObject
             {
                 ["Name"] = "ContactBridge Voice", ["InternalName"] = "ContactBridgeVoice", ["Version"] = 4,
             }, system: true);
+            // Users added to the contact center, as Setup's "Manage Call Center Users" does.
+            foreach (var u in users.Where(u => u.CallCenter is not null))
+            {
+                if (!string.Equals(u.CallCenter, center.GetString("InternalName"), StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"Seed file: user '{u.Username}' names unknown call center '{u.CallCenter}' (the org has ContactBridgeVoice).");
+                writer.Update(firstUserId!, org.UserByUsername(u.Username)!, new JsonObject { ["CallCenterId"] = center.Id }, system: true);
+            }
             var integration = org.UserByUsername(users[1].Username)!;
             var isDefaultOrg = seed.Key == WellKnown.DefaultOrgKey;
             AddApp(new ConnectedApp
@@ -264,6 +271,10 @@ public sealed class EmulatorState
                     RequireSecret = false, RequireSecretForRefresh = false, CallbackUrls = [WellKnown.CliCallbackUrl],
                 });
             }
+        }
+        else if (users.FirstOrDefault(u => u.CallCenter is not null) is { } orphan)
+        {
+            throw new InvalidOperationException($"Seed file: user '{orphan.Username}' names call center '{orphan.CallCenter}', but an org without defaults has no call center.");
         }
         foreach (var app in seed.ConnectedApps)
         {

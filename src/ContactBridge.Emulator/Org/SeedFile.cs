@@ -50,6 +50,8 @@ public sealed class SeedUser
     /// <summary>"System Administrator", "Standard User" or "API Only Integrations".</summary>
     public string Profile { get; set; } = "Standard User";
     public string? Ref { get; set; }
+    /// <summary>The InternalName of the call center (contact center) the user belongs to; the default org has "ContactBridgeVoice".</summary>
+    public string? CallCenter { get; set; }
 }
 
 public sealed class SeedConnectedApp

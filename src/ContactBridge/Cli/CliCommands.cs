@@ -27,6 +27,7 @@ public static class CliCommands
         root.Subcommands.Add(SystemApp());
         root.Subcommands.Add(Link());
         root.Subcommands.Add(Events());
+        root.Subcommands.Add(RoutingMapCommands.Build());
         return root;
     }
 
@@ -40,7 +41,7 @@ public static class CliCommands
     }
 
     /// <summary>Runs a verb against the hub's services without serving HTTP; errors a user can fix print as one line.</summary>
-    private static async Task<int> WithServicesAsync(ParseResult p, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken ct)
+    internal static async Task<int> WithServicesAsync(ParseResult p, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken ct)
     {
         await using var app = HubServer.Build(new HubServerOptions { Settings = Settings(p), RunBackgroundWorkers = false, ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning) });
         try
@@ -93,9 +94,9 @@ public static class CliCommands
         return new Command("admin", "Manages system administrators.") { create };
     }
 
-    private static readonly Option<string> TenantOption = new("--tenant") { Required = true, Description = "The tenant's id or slug." };
+    internal static readonly Option<string> TenantOption = new("--tenant") { Required = true, Description = "The tenant's id or slug." };
 
-    private static async Task<Tenant> TenantAsync(IServiceProvider sp, ParseResult p, CancellationToken ct) =>
+    internal static async Task<Tenant> TenantAsync(IServiceProvider sp, ParseResult p, CancellationToken ct) =>
         await sp.GetRequiredService<TenantStore>().GetAsync(p.GetValue(TenantOption)!, ct)
         ?? throw new ArgumentException($"No tenant '{p.GetValue(TenantOption)}'. List them with: contactbridge tenant list");
 

@@ -31,6 +31,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         var pending = await inbox.UnfoldedAsync(maxEvents, ct);
         if (pending.Count == 0) return 0;
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert)>();
+        var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         await using (var c = await db.OpenAsync(durable: false, ct))
         {
             foreach (var tenant in pending.GroupBy(e => e.TenantId))
@@ -44,6 +45,9 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                 foreach (var id in ids)
                 {
                     var folded = InteractionState.Fold(id, events[id]);
+                    // The contact center's users, as its events name them, for routing maps that keep themselves up to date.
+                    if (folded.Agent is { Id: { Length: > 0 and <= 255 } agentId } agent)
+                        agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
                     var state = JsonSerializer.Serialize(folded, Json);
                     if (existing.TryGetValue(id, out var old) && old == state) continue;
                     updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null));
@@ -67,6 +71,8 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                     new { u.Tenant, u.Interaction, u.State, u.Ended, now }, w.Transaction);
             }
         }
+        foreach (var seen in agents.GroupBy(a => a.Key.Tenant))
+            await RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, seen.Key, seen.Select(a => a.Value), now);
         foreach (var chunk in pending.Select(e => e.Seq).Chunk(500))
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, w.Transaction);
         await w.CommitAsync(ct);

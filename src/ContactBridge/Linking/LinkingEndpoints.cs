@@ -157,7 +157,7 @@ public static class LinkingEndpoints
         var eventRows = string.Concat(events.Select(e => $"<tr><td>{When(e.At)}</td><td>{E(e.Event.Replace('_', ' '))}</td><td>{E(e.Detail)}</td></tr>"));
         var body = $"""
             <h1>{E(tenant.Name)} · Salesforce</h1>
-            <p><a href="/tenants/{E(tenantId)}/salesforce">Salesforce link</a> · <a href="/tenants/{E(tenantId)}/logging">Logging settings</a> · <a href="/tenants/{E(tenantId)}/activity">Activity</a></p>
+            {TenantTabs(tenantId)}
             {Notice("ok", ok)}{Notice("error", error)}
             <section>
               <h2>Status: <span class="status status-{E(view.Status)}" id="link-status">{E(view.StatusLabel)}</span></h2>

@@ -33,9 +33,6 @@ public static class LoggingPages
 
     private static readonly JsonSerializerOptions RulesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private static string Tabs(string tenantId) =>
-        $"<p><a href=\"/tenants/{E(tenantId)}/salesforce\">Salesforce link</a> · <a href=\"/tenants/{E(tenantId)}/logging\">Logging settings</a> · <a href=\"/tenants/{E(tenantId)}/activity\">Activity</a></p>";
-
     private static string Option(string value, string label, string current) => $"<option value=\"{E(value)}\"{(value == current ? " selected" : "")}>{E(label)}</option>";
 
     private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null,
@@ -51,7 +48,7 @@ public static class LoggingPages
         var placeholders = string.Join("", LogTemplates.Placeholders.Select(p => $"<li><code>{{{E(p.Key)}}}</code> {E(p.Value)}</li>"));
         return Page(c, $"{tenant.Name} · Logging", $"""
             <h1>{E(tenant.Name)} · Logging settings</h1>
-            {Tabs(tenantId)}
+            {TenantTabs(tenantId)}
             {Notice("ok", ok)}{Notice("error", error)}
             <section>
               <form method="post" action="/tenants/{E(tenantId)}/logging" id="logging-form">{Antiforgery(c)}
@@ -159,6 +156,14 @@ public static class LoggingPages
             lines.Append($"<tr><td>{When(row.UpdatedAt)}</td><td>{E(LogTemplates.ChannelLabel(s.Channel))}</td><td>{E(s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email)}</td><td>{who}</td><td>{links2}</td><td class=\"write-state\">{state}</td></tr>");
         }
         var dead = await outbox.ForTenantAsync(tenantId, OutboxState.Dead, 50, c.RequestAborted);
+        var mapStore = c.RequestServices.GetRequiredService<ContactBridge.RoutingMaps.RoutingMapStore>();
+        var imports = await mapStore.ListAsync(tenantId, 10, c.RequestAborted);
+        var automatic = new System.Text.StringBuilder();
+        foreach (var i in imports.Where(i => i.Source == ContactBridge.RoutingMaps.ImportSources.KeepMapped && i.Summary is { Created: > 0 }))
+        {
+            foreach (var r in (await mapStore.ReportAsync(tenantId, i.Id, c.RequestAborted))?.Rows.Where(r => r.Outcome == ContactBridge.RoutingMaps.Outcomes.Created) ?? [])
+                automatic.Append($"<li>{When(i.CreatedAt.ToUnixTimeMilliseconds())}: contact-center user <strong>{E(r.ExternalId)}</strong> mapped automatically to {E(r.SalesforceUser)} ({E(r.ReferenceRecordId)})</li>");
+        }
         var af = Antiforgery(c);
         var deadRows = string.Concat(dead.Select(d => $"""
             <tr><td>{When(d.CreatedAt)}</td><td>{E(d.InteractionId)}</td><td><code>{E(d.LastErrorCode)}</code> {E(d.LastError)}</td>
@@ -166,9 +171,13 @@ public static class LoggingPages
             """));
         return Page(c, $"{tenant.Name} · Activity", $"""
             <h1>{E(tenant.Name)} · Activity</h1>
-            {Tabs(tenantId)}
+            {TenantTabs(tenantId)}
             <section><h2>Recent interactions</h2>
               <table id="interactions"><tr><th>When</th><th>Channel</th><th>Caller</th><th>Identified as</th><th>In Salesforce</th><th>State</th></tr>{lines}</table>
+            </section>
+            <section><h2>User mapping</h2>
+              <ul id="automatic-mappings">{automatic}</ul>
+              {ContactBridge.RoutingMaps.RoutingMapPages.ImportsTable(tenantId, imports)}
             </section>
             <section><h2>Dead letters</h2>
               <p>Writes Salesforce refused, with its error. Fix the cause (in Salesforce or the logging settings), then replay.</p>

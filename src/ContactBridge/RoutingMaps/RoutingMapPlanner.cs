@@ -26,17 +26,21 @@ public enum RowAction
     Skipped,
 }
 
-/// <summary>One contact-center user to map; Row is its line in the uploaded CSV (1 = the first data row).</summary>
-public sealed record TelephonyUser(int Row, string ExternalId, string MatchValue, string? QuickConnect = null);
+/// <summary>
+/// One contact-center user to map; Row is its line in the uploaded CSV (1 = the first data row). UserId, when given,
+/// names the Salesforce user directly (15 or 18 characters) instead of matching MatchValue.
+/// </summary>
+public sealed record TelephonyUser(int Row, string ExternalId, string MatchValue, string? QuickConnect = null, string? UserId = null);
 
-public sealed record SalesforceUser(string Id, string Username, string? Email, string? Alias, string? FederationIdentifier, bool IsActive);
+/// <summary>A Salesforce user; CallCenterId is the contact center the user was added to (Setup → Contact Centers → Manage Call Center Users).</summary>
+public sealed record SalesforceUser(string Id, string Username, string? Email, string? Alias, string? FederationIdentifier, bool IsActive, string? CallCenterId);
 
 public sealed record ExistingRoutingMap(string Id, string DeveloperName, string ExternalId, string ReferenceRecordId, string? QuickConnect);
 
 /// <summary>One CallCenterRoutingMap record, in the columns Salesforce documents.</summary>
 public sealed record RoutingMapRow(
     int Row, string ExternalId, string ReferenceRecordId, string CallCenterId, string DeveloperName, string MasterLabel, string? QuickConnect,
-    RowAction Action, string? ExistingId = null);
+    RowAction Action, string? ExistingId = null, string? Username = null);
 
 public sealed record RoutingMapProblem(int Row, string Message);
 
@@ -85,6 +89,7 @@ public static class RoutingMapPlanner
             MatchBy.Alias => u.Alias,
             _ => u.FederationIdentifier,
         };
+        var byId = users.GroupBy(u => u.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var byKey = users.Where(u => !string.IsNullOrWhiteSpace(Key(u)))
             .GroupBy(u => Key(u)!.Trim(), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
         var existingByName = existing.GroupBy(e => e.DeveloperName, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
@@ -113,23 +118,41 @@ public static class RoutingMapPlanner
                 problems.Add(new RoutingMapProblem(t.Row, $"ExternalId '{externalId}' is also on row {firstRowOfExternal[externalId]}: a telephony user can be mapped once; remove one of the rows."));
                 continue;
             }
-            var match = t.MatchValue.Trim();
-            if (match.Length == 0)
+            SalesforceUser user;
+            if (!string.IsNullOrWhiteSpace(t.UserId))
             {
-                problems.Add(new RoutingMapProblem(t.Row, $"The {field} to match is empty: fill it in, or match by another field."));
-                continue;
+                if (!SalesforceIds.TryNormalize(t.UserId.Trim(), out var givenId) || SalesforceIds.Prefix(givenId) != UserPrefix)
+                {
+                    problems.Add(new RoutingMapProblem(t.Row, $"'{t.UserId.Trim()}' is not a Salesforce user id (15 or 18 characters starting {UserPrefix}): copy it from the user's page, or leave it empty to match by {field}."));
+                    continue;
+                }
+                if (!byId.TryGetValue(givenId, out var named))
+                {
+                    problems.Add(new RoutingMapProblem(t.Row, $"No Salesforce user has the id {givenId}: check the id (it may belong to another org), or leave it empty to match by {field}."));
+                    continue;
+                }
+                user = named;
             }
-            if (!byKey.TryGetValue(match, out var candidates))
+            else
             {
-                unmatched.Add(t);
-                continue;
+                var match = t.MatchValue.Trim();
+                if (match.Length == 0)
+                {
+                    problems.Add(new RoutingMapProblem(t.Row, $"The {field} to match is empty: fill it in, or match by another field."));
+                    continue;
+                }
+                if (!byKey.TryGetValue(match, out var candidates))
+                {
+                    unmatched.Add(t);
+                    continue;
+                }
+                if (candidates.Count > 1)
+                {
+                    problems.Add(new RoutingMapProblem(t.Row, $"{candidates.Count} Salesforce users have the {field} '{match}' ({string.Join(", ", candidates.Select(c => c.Username))}): match by another field."));
+                    continue;
+                }
+                user = candidates[0];
             }
-            if (candidates.Count > 1)
-            {
-                problems.Add(new RoutingMapProblem(t.Row, $"{candidates.Count} Salesforce users have the {field} '{match}' ({string.Join(", ", candidates.Select(c => c.Username))}): match by another field."));
-                continue;
-            }
-            var user = candidates[0];
             if (!SalesforceIds.TryNormalize(user.Id, out var userId) || SalesforceIds.Prefix(userId) != UserPrefix)
             {
                 problems.Add(new RoutingMapProblem(t.Row, $"'{user.Id}' is not a Salesforce user id (those start {UserPrefix})."));
@@ -140,9 +163,14 @@ public static class RoutingMapPlanner
                 problems.Add(new RoutingMapProblem(t.Row, $"{user.Username} is inactive in Salesforce: activate the user first, or remove the row."));
                 continue;
             }
+            if (!SalesforceIds.TryNormalize(user.CallCenterId, out var userCenter) || userCenter != center)
+            {
+                problems.Add(new RoutingMapProblem(t.Row, $"{user.Username} is not a user of this contact center: add the user in Setup → Contact Centers → Manage Call Center Users, then run again."));
+                continue;
+            }
             if (!firstRowOfUser.TryAdd(userId, t.Row))
             {
-                problems.Add(new RoutingMapProblem(t.Row, $"{user.Username} is also matched on row {firstRowOfUser[userId]}: a Salesforce user can have one routing map per call center."));
+                problems.Add(new RoutingMapProblem(t.Row, $"{user.Username} is also matched on row {firstRowOfUser[userId]}, which would repeat the DeveloperName {DeveloperName(userId, center)}: a Salesforce user can have one routing map per call center."));
                 continue;
             }
             var name = DeveloperName(userId, center);
@@ -165,12 +193,12 @@ public static class RoutingMapPlanner
                 var same = string.Equals(current.ExternalId, externalId, StringComparison.Ordinal) && string.Equals(current.QuickConnect ?? "", quick ?? "", StringComparison.Ordinal);
                 action = same ? RowAction.Unchanged : policy == ExistingMapPolicy.Update ? RowAction.Update : RowAction.Skipped;
             }
-            rows.Add(new RoutingMapRow(t.Row, externalId, userId, center, name, userId, quick, action, existingId));
+            rows.Add(new RoutingMapRow(t.Row, externalId, userId, center, name, userId, quick, action, existingId, user.Username));
         }
 
         var mapped = rows.Select(r => r.ReferenceRecordId).Concat(existing.Select(e => SalesforceIds.TryNormalize(e.ReferenceRecordId, out var id) ? id : e.ReferenceRecordId))
             .ToHashSet(StringComparer.Ordinal);
-        var unmapped = users.Where(u => u.IsActive && !mapped.Contains(u.Id)).ToList();
+        var unmapped = users.Where(u => u.IsActive && !mapped.Contains(u.Id) && SalesforceIds.TryNormalize(u.CallCenterId, out var c) && c == center).ToList();
         return new RoutingMapPlan(rows, problems, unmatched, unmapped);
     }
 }

@@ -45,6 +45,11 @@ public static class Html
         return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
     }
 
+    /// <summary>The links between a tenant's pages.</summary>
+    public static string TenantTabs(string tenantId) =>
+        $"<p class=\"tabs\"><a href=\"/tenants/{E(tenantId)}/salesforce\">Salesforce link</a> · <a href=\"/tenants/{E(tenantId)}/logging\">Logging settings</a> · " +
+        $"<a href=\"/tenants/{E(tenantId)}/routing-map\">User mapping</a> · <a href=\"/tenants/{E(tenantId)}/activity\">Activity</a></p>";
+
     public static string Notice(string kind, string? text) => text is null ? "" : $"<div class=\"notice {kind}\" role=\"{(kind == "error" ? "alert" : "status")}\" id=\"notice\">{E(text)}</div>";
 
     public static string When(long? unixMs) => unixMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "—";

@@ -38,8 +38,8 @@ public sealed class RoutingMapPlannerTests
     [InlineData("00558000001N0Ke999")]
     public void Malformed_ids_are_refused(string? id) => SalesforceIds.TryNormalize(id, out _).ShouldBeFalse();
 
-    private static SalesforceUser User(string id, string username, string? alias = null, bool active = true) =>
-        new(id, username, username, alias ?? username.Split('@')[0], null, active);
+    private static SalesforceUser User(string id, string username, string? alias = null, bool active = true, string? callCenter = null) =>
+        new(id, username, username, alias ?? username.Split('@')[0], null, active, callCenter ?? CallCenter[..15]);
 
     [Fact]
     public void Matched_users_get_the_documented_fields_and_every_problem_is_reported_with_its_row()
