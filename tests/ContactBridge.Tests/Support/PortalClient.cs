@@ -51,6 +51,31 @@ public sealed partial class PortalClient : IDisposable
         return await PostAsync(new Uri(page.Url, WebUtility.HtmlDecode(form.Groups[1].Value)).ToString(), fields);
     }
 
+    private string? _csrf;
+
+    /// <summary>An API request as the portal's own scripts make it: the sign-in cookie, and for unsafe methods the X-CSRF-TOKEN header.</summary>
+    public async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject? Body)> SendJsonAsync(HttpMethod method, string path, string? json)
+    {
+        if (method != HttpMethod.Get && _csrf is null)
+        {
+            var page = await GetAsync("/");
+            if (page.Location is { } home) page = await GetAsync(home.ToString());
+            _csrf = Regex.Match(page.Html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        }
+        using var request = new HttpRequestMessage(method, Absolute(path));
+        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        if (method != HttpMethod.Get) request.Headers.Add("X-CSRF-TOKEN", WebUtility.HtmlDecode(_csrf));
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, text.Length > 0 && text.TrimStart().StartsWith('{') ? System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject : null);
+    }
+
+    public async Task<(HttpStatusCode Status, string Text)> GetTextAsync(string path)
+    {
+        using var response = await _http.GetAsync(Absolute(path), TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     public async Task<Page> PostAsync(string pathOrUrl, IDictionary<string, string> fields)
     {
         var url = Absolute(pathOrUrl);
