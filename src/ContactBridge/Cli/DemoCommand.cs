@@ -49,6 +49,8 @@ public static class DemoCommand
         public Tenant Tenant { get; } = tenant;
         public Tenant SupportTenant { get; } = supportTenant;
         public int Sent => _sent;
+        public string UsersCsv => Path.Combine(directory, "telephony-users.csv");
+        public string CallCenterId { get; set; } = "";
         private int _sent;
 
         public string Banner() => $"""
@@ -66,6 +68,9 @@ public static class DemoCommand
                 Instance URL    {Emulator.InstanceUrl}
                 Production      {Emulator.ProductionLoginUrl}   sign in as {WellKnown.IntegrationUsername} / {WellKnown.IntegrationPassword}
                 Sandbox         {Emulator.SandboxLoginUrl}   sign in as {WellKnown.IntegrationUsername}.sandbox / {WellKnown.IntegrationPassword}
+
+              User mapping      {Hub.BaseUri}tenants/{Tenant.Id}/routing-map : upload {UsersCsv}
+                                (or: contactbridge --data-dir {directory} routing-map import --tenant {Tenant.Slug} --users {UsersCsv} --call-center {CallCenterId})
 
               Try: open the portal, sign in, unlink the demo tenant, then link it again through the emulator's pages.
               Everything is temporary ({directory}) and removed when you press Ctrl+C.
@@ -113,7 +118,7 @@ public static class DemoCommand
             var caller = new JsonObject { ["phone"] = phone, ["name"] = names[_random.Next(names.Length)], ["company"] = "Example Co" };
             await SendAsync(http, tenant.Id, secret, ct,
                 Event(id, "started", new JsonObject { ["channel"] = channel, ["direction"] = "inbound", ["caller"] = caller, ["queue"] = "General" }, 1),
-                Event(id, "agent_assigned", new JsonObject { ["agent"] = new JsonObject { ["email"] = AgentEmail, ["name"] = "Sam Agent" } }, 2));
+                Event(id, "agent_assigned", new JsonObject { ["agent"] = new JsonObject { ["id"] = "sam.agent", ["email"] = AgentEmail, ["name"] = "Sam Agent" } }, 2));
             if (talk > TimeSpan.Zero) await Task.Delay(talk, ct);
             await SendAsync(http, tenant.Id, secret, ct,
                 Event(id, "message_appended", new JsonObject { ["message"] = new JsonObject { ["from"] = "customer", ["text"] = "Hi, my order has not arrived." } }, 3),
@@ -171,7 +176,13 @@ public static class DemoCommand
                 {
                     Key = WellKnown.DefaultOrgKey,
                     CustomFields = new() { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()], ["ContentVersion"] = [Key()] },
-                    Users = [new SeedUser { Username = AgentEmail, Email = AgentEmail, FirstName = "Sam", LastName = "Agent", Password = "Emulator-Agent-1" }],
+                    Users =
+                    [
+                        new SeedUser { Username = AgentEmail, Email = AgentEmail, FirstName = "Sam", LastName = "Agent", Password = "Emulator-Agent-1", CallCenter = "ContactBridgeVoice" },
+                        new SeedUser { Username = "rosa@contactbridge.example", FirstName = "Rosa", LastName = "Parks", Alias = "rparks", CallCenter = "ContactBridgeVoice" },
+                        new SeedUser { Username = "ada@contactbridge.example", FirstName = "Ada", LastName = "Lovelace", Alias = "alovelac", CallCenter = "ContactBridgeVoice" },
+                        new SeedUser { Username = "grace@contactbridge.example", FirstName = "Grace", LastName = "Hopper", Alias = "ghopper", CallCenter = "ContactBridgeVoice" },
+                    ],
                     Records = new()
                     {
                         ["Account"] = [new JsonObject { ["@ref"] = "curie", ["Name"] = "Curie Labs", ["Phone"] = "+1 (415) 555-0100" }],
@@ -236,6 +247,10 @@ public static class DemoCommand
         }
         var secrets = sp.GetRequiredService<IntakeSecrets>();
         var demo = new Demo(emulator, hub, directory, tenant, supportTenant);
+        // A sample of the contact center's users, for the user-mapping page and command.
+        lock (emulator.State.DefaultOrg.Sync) demo.CallCenterId = emulator.State.DefaultOrg.Records.OfType("CallCenter")[0].Id;
+        await File.WriteAllTextAsync(demo.UsersCsv, "ExternalId,Email,QuickConnect\nsam.agent,agent@contactbridge.example,\nrosa.parks,rosa@contactbridge.example,\n" +
+                                                    "ada.lovelace,ada@contactbridge.example,\nlinus.t,linus@contactbridge.example,\n", ct);
         var salesSecret = await secrets.RotateAsync(tenant.Id, ct);
         var supportSecret = await secrets.RotateAsync(supportTenant.Id, ct);
         if (traffic) demo.StartTraffic(salesSecret, supportSecret);
