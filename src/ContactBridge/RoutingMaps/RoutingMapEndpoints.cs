@@ -78,7 +78,7 @@ public static class RoutingMapEndpoints
         {
             var seen = await services.GetRequiredService<RoutingMapStore>().SeenUsersAsync(tenantId, ct);
             if (seen.Count == 0) errors.Add("The hub has not seen any contact-center users in events yet (agent_assigned events name them). Upload a CSV instead.");
-            users = seen.Select((u, i) => new TelephonyUser(i + 1, u.ExternalId, (by == MatchBy.Email ? u.Email : u.ExternalId) ?? "")).ToList();
+            users = TelephonyUser.FromSeen(seen, by);
         }
         else errors.Add($"source '{source}' is not one of csv, seen_users.");
         return (errors.Count == 0 ? new RoutingMapRequest(callCenterId!.Trim(), by, policy, dryRun) : null, users, src, errors);

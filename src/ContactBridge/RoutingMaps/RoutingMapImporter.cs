@@ -213,7 +213,7 @@ public sealed class RoutingMapImporter(
         }
         foreach (var p in plan.Problems.Where(p => p.Row > 0))
             list.Add(new RowOutcome(p.Row, byRow.TryGetValue(p.Row, out var u) ? u.ExternalId : "", u?.MatchValue, null, null, null, Outcomes.Problem, null, p.Message));
-        var field = request.MatchBy switch { MatchBy.Email => "email", MatchBy.Username => "username", MatchBy.Alias => "alias", _ => "federation id" };
+        var field = RoutingMapPlanner.FieldLabel(request.MatchBy);
         foreach (var t in plan.UnmatchedTelephonyUsers)
         {
             list.Add(new RowOutcome(t.Row, t.ExternalId, t.MatchValue, null, null, null, Outcomes.Unmatched, null,

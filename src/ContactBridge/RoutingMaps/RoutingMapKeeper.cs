@@ -47,7 +47,7 @@ public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter i
             var settings = await store.GetSettingsAsync(tenantId, ct);
             var seen = await store.UsersToMapAsync(tenantId, retryBefore, MaxUsersPerRound, ct);
             if (seen.Count == 0 || settings.CallCenterId is null) continue;
-            var users = seen.Select((u, i) => new TelephonyUser(i + 1, u.ExternalId, (settings.MatchBy == MatchBy.Email ? u.Email : u.ExternalId) ?? "")).ToList();
+            var users = TelephonyUser.FromSeen(seen, settings.MatchBy);
             RoutingMapImport import;
             try
             {

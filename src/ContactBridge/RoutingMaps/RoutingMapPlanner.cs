@@ -30,7 +30,12 @@ public enum RowAction
 /// One contact-center user to map; Row is its line in the uploaded CSV (1 = the first data row). UserId, when given,
 /// names the Salesforce user directly (15 or 18 characters) instead of matching MatchValue.
 /// </summary>
-public sealed record TelephonyUser(int Row, string ExternalId, string MatchValue, string? QuickConnect = null, string? UserId = null);
+public sealed record TelephonyUser(int Row, string ExternalId, string MatchValue, string? QuickConnect = null, string? UserId = null)
+{
+    /// <summary>A user seen in events: matched by their e-mail, or by their contact-center id for the other match fields.</summary>
+    public static IReadOnlyList<TelephonyUser> FromSeen(IEnumerable<ContactCenterUser> seen, MatchBy matchBy) =>
+        seen.Select((u, i) => new TelephonyUser(i + 1, u.ExternalId, (matchBy == MatchBy.Email ? u.Email : u.ExternalId) ?? "")).ToList();
+}
 
 /// <summary>A Salesforce user; CallCenterId is the contact center the user was added to (Setup → Contact Centers → Manage Call Center Users).</summary>
 public sealed record SalesforceUser(string Id, string Username, string? Email, string? Alias, string? FederationIdentifier, bool IsActive, string? CallCenterId);
@@ -67,6 +72,9 @@ public static class RoutingMapPlanner
 
     public static string DeveloperName(string userId18, string callCenterId18) => $"User_{userId18}_{callCenterId18}";
 
+    /// <summary>The match field as messages name it.</summary>
+    public static string FieldLabel(MatchBy matchBy) => matchBy switch { MatchBy.Email => "email", MatchBy.Username => "username", MatchBy.Alias => "alias", _ => "federation id" };
+
     public static RoutingMapPlan Build(
         IReadOnlyList<TelephonyUser> telephonyUsers, IReadOnlyList<SalesforceUser> salesforceUsers, string callCenterId,
         IReadOnlyList<ExistingRoutingMap> existing, MatchBy matchBy, ExistingMapPolicy policy)
@@ -94,7 +102,7 @@ public static class RoutingMapPlanner
             .GroupBy(u => Key(u)!.Trim(), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
         var existingByName = existing.GroupBy(e => e.DeveloperName, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var existingByExternal = existing.GroupBy(e => e.ExternalId, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        var field = matchBy switch { MatchBy.Email => "email", MatchBy.Username => "username", MatchBy.Alias => "alias", _ => "federation id" };
+        var field = FieldLabel(matchBy);
 
         var rows = new List<RoutingMapRow>();
         var unmatched = new List<TelephonyUser>();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactBridge.Emulator;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Salesforce;
+using ContactBridge.Tests.Support;
 
 namespace ContactBridge.Tests.Salesforce;
 
@@ -70,7 +71,7 @@ public sealed class SalesforceClientTests
         var bulk = new SalesforceBulkClient(client, TimeProvider.System) { PollInterval = TimeSpan.FromMilliseconds(50) };
         var before = emulator.State.Log.LastSequence;
 
-        var result = await bulk.IngestAsync("Contact", "insert", csv.ToString(), null, new SynchronousProgress(reports), TestContext.Current.CancellationToken);
+        var result = await bulk.IngestAsync("Contact", "insert", csv.ToString(), null, new InlineProgress<BulkProgress>(reports.Add), TestContext.Current.CancellationToken);
 
         result.State.ShouldBe("JobComplete");
         result.Rows.Count.ShouldBe(2000);
@@ -86,11 +87,5 @@ public sealed class SalesforceClientTests
         var calls = emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before).Count(e => e.CountedAsApiCall);
         calls.ShouldBe(result.ApiCalls);
         calls.ShouldBe(5 + reports.Count);
-    }
-
-    /// <summary>Progress reported on the caller's thread, so the test sees every report before the call returns.</summary>
-    private sealed class SynchronousProgress(List<BulkProgress> reports) : IProgress<BulkProgress>
-    {
-        public void Report(BulkProgress value) => reports.Add(value);
     }
 }
