@@ -45,6 +45,48 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Routing_map_imports_settings_and_seen_users_round_trip()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new ContactBridge.RoutingMaps.RoutingMapStore(Db, Clock);
+        var tenant = await Tenants.CreateAsync("Mapped Co", ct);
+        var request = new ContactBridge.RoutingMaps.RoutingMapRequest("04vE00000000001", ContactBridge.RoutingMaps.MatchBy.Alias, ContactBridge.RoutingMaps.ExistingMapPolicy.Update, DryRun: true);
+        var running = await store.CreateAsync(tenant.Id, "csv", request, "cli:someone", ct);
+        var portal = await store.CreateAsync(tenant.Id, "csv", request, "user:admin@x.example", ct);
+        running.ShouldSatisfyAllConditions(i => i.State.ShouldBe("running"), i => i.MatchBy.ShouldBe("Alias"), i => i.DryRun.ShouldBeTrue());
+        await store.ProgressAsync(running.Id, "writing", 3, 10, ct);
+        (await store.GetAsync(tenant.Id, running.Id, ct))!.ShouldSatisfyAllConditions(i => i.ProgressDone.ShouldBe(3), i => i.ProgressStage.ShouldBe("writing"));
+        var rows = new[] { new ContactBridge.RoutingMaps.RowOutcome(1, "tel-1", "ag1", "agent1@x.example", "005E00000000001IAA", "User_x", "created", "0hnE00000000001IAA", null) };
+        await store.FinishAsync(running.Id, "done", "sObject collections", new ContactBridge.RoutingMaps.ImportSummary(1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2), new ContactBridge.RoutingMaps.ImportReport(rows, ["a@x.example"], []), null, 4, ct);
+        var done = (await store.GetAsync(tenant.Id, running.Id, ct))!;
+        done.ShouldSatisfyAllConditions(i => i.State.ShouldBe("done"), i => i.Summary!.Created.ShouldBe(1), i => i.ApiCalls.ShouldBe(4), i => i.FinishedAt.ShouldNotBeNull());
+        (await store.ReportAsync(tenant.Id, running.Id, ct))!.Rows.ShouldBe(rows);
+        (await store.GetAsync("another-tenant", running.Id, ct)).ShouldBeNull();
+        // A hub restart finds the portal's import still running; the command line's is its own process's business.
+        (await store.MarkInterruptedAsync(ct)).ShouldBe(1);
+        (await store.GetAsync(tenant.Id, portal.Id, ct))!.State.ShouldBe("interrupted");
+        (await store.ListAsync(tenant.Id, 10, ct)).Count.ShouldBe(2);
+
+        (await store.GetSettingsAsync(tenant.Id, ct)).ShouldBe(new ContactBridge.RoutingMaps.RoutingMapSettings(false, null, ContactBridge.RoutingMaps.MatchBy.Email));
+        await using (var w = await Db.WriteAsync(ct: ct))
+        {
+            await ContactBridge.RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, tenant.Id, [new("tel-1", "one@x.example", null), new("tel-2", null, "Two")], 1);
+            await ContactBridge.RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, tenant.Id, [new("tel-1", null, "One")], 2);
+            await w.CommitAsync(ct);
+        }
+        (await store.SeenUsersAsync(tenant.Id, ct)).Select(u => (u.ExternalId, u.Email, u.Name, u.FirstSeenAt, u.LastSeenAt))
+            .ShouldBe([("tel-1", "one@x.example", "One", 1L, 2L), ("tel-2", null, "Two", 1L, 1L)]);
+        (await store.TenantsToKeepMappedAsync(0, ct)).ShouldBeEmpty();
+        await store.SaveSettingsAsync(tenant.Id, new ContactBridge.RoutingMaps.RoutingMapSettings(true, "04vE00000000001IAA", ContactBridge.RoutingMaps.MatchBy.Username), ct);
+        (await store.GetSettingsAsync(tenant.Id, ct)).ShouldBe(new ContactBridge.RoutingMaps.RoutingMapSettings(true, "04vE00000000001IAA", ContactBridge.RoutingMaps.MatchBy.Username));
+        (await store.TenantsToKeepMappedAsync(0, ct)).ShouldBe([tenant.Id]);
+        await store.MarkCheckedAsync(tenant.Id, [("tel-1", "created"), ("tel-2", "unmatched")], ct);
+        (await store.UsersToMapAsync(tenant.Id, Clock.GetUtcNow().ToUnixTimeMilliseconds(), 10, ct)).ShouldBeEmpty();
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        (await store.UsersToMapAsync(tenant.Id, Clock.GetUtcNow().ToUnixTimeMilliseconds(), 10, ct)).Single().ExternalId.ShouldBe("tel-2");
+    }
+
+    [Fact]
     public async Task Tenants_get_unique_slugs()
     {
         var a = await Tenants.CreateAsync("Acme Support", TestContext.Current.CancellationToken);
