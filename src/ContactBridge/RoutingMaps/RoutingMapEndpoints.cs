@@ -95,6 +95,14 @@ public static class RoutingMapEndpoints
         {
             return NotLinked(e);
         }
+        catch (SalesforceApiException e)
+        {
+            return Microsoft.AspNetCore.Http.Results.Problem(statusCode: 502, title: "Salesforce refused the request", detail: $"{e.ErrorCode}: {e.Message}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !c.RequestAborted.IsCancellationRequested)
+        {
+            return Microsoft.AspNetCore.Http.Results.Problem(statusCode: 502, title: "Salesforce unreachable", detail: "Salesforce could not be reached; try again.");
+        }
     }
 
     public static async Task<IReadOnlyList<CallCenterView>> CallCentersAsync(SalesforceConnections connections, string tenantId, CancellationToken ct)

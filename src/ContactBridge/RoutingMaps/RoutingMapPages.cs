@@ -55,7 +55,11 @@ public static class RoutingMapPages
         }
         catch (ContactBridge.Salesforce.SalesforceApiException e)
         {
-            linkProblem = $"Salesforce did not list the call centers ({e.ErrorCode}: {e.Message}).";
+            linkProblem = $"Salesforce did not list the call centers ({e.ErrorCode}: {e.Message}). Type the call center id instead.";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !c.RequestAborted.IsCancellationRequested)
+        {
+            linkProblem = "Salesforce could not be reached to list the call centers. Type the call center id instead, or try again.";
         }
         string CenterField(string id, string? current) => centers.Count > 0
             ? $"<select id=\"{id}\" name=\"callCenterId\">{string.Concat(centers.Select(x => Option(x.Id, $"{x.Name} ({x.Id})", current ?? "")))}</select>"

@@ -292,6 +292,14 @@ public sealed class RoutingMapImportTests
         view!["import"]!["state"]!.GetValue<string>().ShouldBe(ImportStates.Done);
         view["report"]!["rows"]![0]!["outcome"]!.GetValue<string>().ShouldBe(Outcomes.Created);
 
+        var centers = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/routing-map/call-centers");
+        centers.Text.ShouldBe($"[{{\"id\":\"{CallCenterId(hub)}\",\"name\":\"ContactBridge Voice\"}}]");
+        // Salesforce failing (three 503s: the client's retries of a read) is a 502 that says so, not a 500.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503, Remaining = 3, PathContains = "/query" });
+        (status, var failing) = await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{tenant.Id}/routing-map/call-centers", null);
+        status.ShouldBe(HttpStatusCode.BadGateway);
+        failing!["title"]!.GetValue<string>().ShouldBe("Salesforce refused the request");
+
         // Another tenant's admin sees none of it.
         using var outsider = await hub.SignInAsync("admin@other.example");
         (await outsider.SendJsonAsync(HttpMethod.Get, $"{path}/{importId}", null)).Status.ShouldBe(HttpStatusCode.NotFound);

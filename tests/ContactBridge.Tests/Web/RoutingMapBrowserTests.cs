@@ -68,5 +68,7 @@ public sealed class RoutingMapBrowserTests : IAsyncLifetime
         (await page.TextContentAsync("#notice"))!.ShouldBe("New contact-center users will be mapped automatically.");
         (await page.IsCheckedAsync("#keepMapped")).ShouldBeTrue();
         (await page.TextContentAsync("#imports"))!.ShouldContain("2 created, 1 unmatched");
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } shots)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "routing-map.png"), FullPage = true });
     }
 }
