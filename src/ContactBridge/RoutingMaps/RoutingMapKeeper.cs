@@ -6,7 +6,7 @@ namespace ContactBridge.RoutingMaps;
 /// <summary>
 /// "Keep it mapped": for tenants that switch it on, contact-center users first seen in events are mapped to the
 /// Salesforce user that matches them, with existing maps left alone. Every round is an import like any other, so
-/// the activity view and the import's report say what was mapped. A user no one matched is tried again later.
+/// the activity view and the import's report say what was mapped. A user left unmapped is tried again later.
 /// </summary>
 public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter importer, IOptions<RoutingMapOptions> options, TimeProvider clock,
     ILogger<RoutingMapKeeper> logger) : BackgroundService

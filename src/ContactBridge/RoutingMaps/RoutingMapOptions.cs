@@ -17,7 +17,7 @@ public sealed class RoutingMapOptions
     /// <summary>How often new contact-center users are looked at for tenants that keep their routing map up to date.</summary>
     public TimeSpan KeepMappedInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A seen user no Salesforce user matched is tried again after this long (the Salesforce user may be added later).</summary>
+    /// <summary>A seen user left unmapped (no Salesforce user matched, or the match was not in the call center) is tried again after this long: the admin may fix it in Salesforce.</summary>
     public TimeSpan RetryUnmatchedAfter { get; set; } = TimeSpan.FromHours(1);
 
     public IEnumerable<string> Problems()

@@ -215,14 +215,17 @@ public sealed class RoutingMapStore(HubDatabase db, TimeProvider clock)
             """, new { tenantId })).ToList();
     }
 
-    /// <summary>Tenants with seen users to map: never looked at, or unmatched when last looked at before <paramref name="retryUnmatchedBefore"/>.</summary>
+    /// <summary>Outcomes that leave a seen user mapped; any other (unmatched, a problem such as "not in the call center", failed) is tried again later.</summary>
+    private static readonly string Mapped = $"'{Outcomes.Created}', '{Outcomes.Unchanged}', '{Outcomes.Skipped}', '{Outcomes.Updated}'";
+
+    /// <summary>Tenants with seen users to map: never looked at, or not mapped when last looked at before <paramref name="retryUnmatchedBefore"/>.</summary>
     public async Task<IReadOnlyList<string>> TenantsToKeepMappedAsync(long retryUnmatchedBefore, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<string>($"""
             SELECT DISTINCT u.tenant_id FROM contact_center_users u JOIN routing_map_settings s ON s.tenant_id = u.tenant_id
             WHERE s.keep_mapped = 1 AND s.call_center_id IS NOT NULL
-              AND (u.mapping_checked_at IS NULL OR (u.mapping_outcome = '{Outcomes.Unmatched}' AND u.mapping_checked_at < @retryUnmatchedBefore))
+              AND (u.mapping_checked_at IS NULL OR (u.mapping_outcome NOT IN ({Mapped}) AND u.mapping_checked_at < @retryUnmatchedBefore))
             """, new { retryUnmatchedBefore })).ToList();
     }
 
@@ -231,7 +234,7 @@ public sealed class RoutingMapStore(HubDatabase db, TimeProvider clock)
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<ContactCenterUser>($"""
             SELECT external_id, email, name, first_seen_at, last_seen_at, mapping_outcome, mapping_checked_at FROM contact_center_users
-            WHERE tenant_id = @tenantId AND (mapping_checked_at IS NULL OR (mapping_outcome = '{Outcomes.Unmatched}' AND mapping_checked_at < @retryUnmatchedBefore))
+            WHERE tenant_id = @tenantId AND (mapping_checked_at IS NULL OR (mapping_outcome NOT IN ({Mapped}) AND mapping_checked_at < @retryUnmatchedBefore))
             ORDER BY first_seen_at, external_id LIMIT @max
             """, new { tenantId, retryUnmatchedBefore, max })).ToList();
     }

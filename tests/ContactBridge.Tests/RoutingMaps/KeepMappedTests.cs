@@ -19,7 +19,8 @@ public sealed class KeepMappedTests
     public async Task New_agents_seen_in_events_are_mapped_automatically_and_the_activity_view_says_so()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(3));
+        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(3,
+            users => users.Add(new ContactBridge.Emulator.Org.SeedUser { Username = "outsider@acme.example", LastName = "Outsider" })));
         var tenant = await hub.LinkedTenantAsync();
         using var portal = await hub.SignInAsync();
         var keeper = hub.Services.GetRequiredService<RoutingMapKeeper>();
@@ -39,12 +40,14 @@ public sealed class KeepMappedTests
         status.ShouldBe(HttpStatusCode.OK);
 
         await sender.AcceptAsync(CallAnsweredBy(sender, "call-2", "tel-ghost", "ghost@acme.example"));
+        await sender.AcceptAsync(CallAnsweredBy(sender, "call-2b", "tel-outsider", "outsider@acme.example"));
         await hub.RunPipelineAsync();
         var imports = await keeper.KeepMappedAsync(ct);
 
+        // One user mapped; one no one matches; one whose Salesforce user is not in the call center (reported, not blocking the others).
         var import = imports.ShouldHaveSingleItem();
         import.Source.ShouldBe(ImportSources.KeepMapped);
-        import.Summary!.ShouldSatisfyAllConditions(s => s.Created.ShouldBe(1), s => s.Unmatched.ShouldBe(1));
+        import.Summary!.ShouldSatisfyAllConditions(s => s.Created.ShouldBe(1), s => s.Unmatched.ShouldBe(1), s => s.Problems.ShouldBe(1));
         var map = hub.Records("CallCenterRoutingMap").ShouldHaveSingleItem();
         map.GetString("ExternalId").ShouldBe("tel-agent1");
         map.GetString("ReferenceRecordId").ShouldBe(RoutingMapImportTests.UserId(hub, "agent1@acme.example"));
@@ -52,13 +55,13 @@ public sealed class KeepMappedTests
         activity.Html.ShouldContain("contact-center user <strong>tel-agent1</strong> mapped automatically to agent1@acme.example");
         activity.Html.ShouldContain("kept mapped automatically");
 
-        // Nothing new: no import, no API call. An unmatched agent is tried again an hour later.
+        // Nothing new: no import, no API call. Agents left unmapped are tried again an hour later.
         var before = hub.Emulator.State.Log.LastSequence;
         (await keeper.KeepMappedAsync(ct)).ShouldBeEmpty();
         hub.Emulator.State.Log.Entries(ContactBridge.Emulator.Org.WellKnown.DefaultOrgKey, before).ShouldBeEmpty();
         hub.Clock.Advance(TimeSpan.FromMinutes(61));
         var retry = (await keeper.KeepMappedAsync(ct)).ShouldHaveSingleItem();
-        retry.Summary!.ShouldSatisfyAllConditions(s => s.Rows.ShouldBe(1), s => s.Unmatched.ShouldBe(1));
+        retry.Summary!.ShouldSatisfyAllConditions(s => s.Rows.ShouldBe(2), s => s.Unmatched.ShouldBe(1), s => s.Problems.ShouldBe(1));
 
         // A third agent appears later and is mapped on the next round; the first is not touched again.
         await sender.AcceptAsync(CallAnsweredBy(sender, "call-3", "tel-agent3", "agent3@acme.example"));
@@ -66,6 +69,15 @@ public sealed class KeepMappedTests
         (await keeper.KeepMappedAsync(ct)).ShouldHaveSingleItem().Summary!.ShouldSatisfyAllConditions(s => s.Rows.ShouldBe(1), s => s.Created.ShouldBe(1));
         hub.Records("CallCenterRoutingMap").Select(m => m.GetString("ExternalId")).ShouldBe(["tel-agent1", "tel-agent3"], ignoreOrder: true);
         var seen = await hub.Services.GetRequiredService<RoutingMapStore>().SeenUsersAsync(tenant.Id, ct);
-        seen.Select(s => (s.ExternalId, s.MappingOutcome)).ShouldBe([("tel-agent1", Outcomes.Created), ("tel-agent3", Outcomes.Created), ("tel-ghost", Outcomes.Unmatched)]);
+        seen.Select(s => (s.ExternalId, s.MappingOutcome))
+            .ShouldBe([("tel-agent1", Outcomes.Created), ("tel-agent3", Outcomes.Created), ("tel-ghost", Outcomes.Unmatched), ("tel-outsider", Outcomes.Problem)]);
+
+        // The seen users can also be imported by hand, like a file: here a dry run, where the mapped ones are unchanged.
+        (status, var started) = await portal.SendJsonAsync(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/routing-map/imports",
+            new JsonObject { ["callCenterId"] = RoutingMapImportTests.CallCenterId(hub), ["source"] = "seen_users", ["dryRun"] = true }.ToJsonString());
+        status.ShouldBe(HttpStatusCode.Accepted);
+        await hub.Services.GetRequiredService<RoutingMapImporter>().WhenFinishedAsync(started!["id"]!.GetValue<string>());
+        var manual = (await hub.Services.GetRequiredService<RoutingMapStore>().GetAsync(tenant.Id, started["id"]!.GetValue<string>(), ct))!;
+        manual.ShouldSatisfyAllConditions(m => m.State.ShouldBe(ImportStates.Invalid), m => m.Summary!.Unchanged.ShouldBe(2), m => m.Summary!.Problems.ShouldBe(1));
     }
 }
