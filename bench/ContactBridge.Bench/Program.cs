@@ -18,6 +18,8 @@ using Microsoft.Extensions.Logging;
 // The logging load run (see README, "Benchmark"): the hub on SQLite, its real background pipeline,
 // against the emulator with Salesforce-like latency on every request; N interactions at a steady rate.
 //   dotnet run -c Release --project bench/ContactBridge.Bench -- [--rate 50] [--minutes 10] [--latency-ms 100] [--jitter-ms 30] [--known 0.7]
+// The routing-map import run instead: -- --routing-map 20000 [--latency-ms 100] [--jitter-ms 30]
+if (args.Contains("--routing-map")) return await RoutingMapBench.RunAsync((int)Arg("--routing-map", 20000), Arg("--latency-ms", 100.0), Arg("--jitter-ms", 30.0));
 var rate = Arg("--rate", 50.0);
 var minutes = Arg("--minutes", 10.0);
 var latencyMs = Arg("--latency-ms", 100.0);
@@ -62,16 +64,9 @@ await using var hub = await HubServer.StartAsync(new HubServerOptions
     },
     ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning),
 });
-emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add("http://127.0.0.1:5180/linking/callback");
 var sp = hub.Services;
-var linking = sp.GetRequiredService<SalesforceLinkService>();
-await linking.SetSystemAppAsync(WellKnown.ClientId, WellKnown.ClientSecret, default);
 var tenant = await sp.GetRequiredService<TenantStore>().CreateAsync("Bench Contact Center", default);
-var authorize = await linking.StartWebLinkAsync(tenant.Id, "bench", SalesforceEnvironment.Production, null, AppConfiguration.System, null, default);
-var q = QueryHelpers.ParseQuery(authorize.Query);
-var integration = emulator.State.FindUser(WellKnown.IntegrationUsername)!.Value.User;
-var code = emulator.State.OAuth.IssueCode(WellKnown.DefaultOrgKey, integration.Id, WellKnown.ClientId, q["redirect_uri"]!, emulator.ProductionLoginUrl, q["code_challenge"], q["scope"]!);
-await linking.CompleteWebLinkAsync("bench", q["state"], code.Code, null, null, default);
+await BenchSetup.LinkAsync(hub, emulator, tenant.Id);
 var secret = await sp.GetRequiredService<IntakeSecrets>().RotateAsync(tenant.Id, default);
 emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(latencyMs), Jitter = TimeSpan.FromMilliseconds(jitterMs) });
 var logStart = emulator.State.Log.LastSequence;
