@@ -151,10 +151,16 @@ public static class RoutingMapEndpoints
         return Microsoft.AspNetCore.Http.Results.Ok(new ImportView(import, await store.ReportAsync(tenantId, importId, c.RequestAborted)));
     }
 
+    /// <summary>
+    /// Each row's outcome, for people: a cell that a spreadsheet would run as a formula (=, +, -, @ first, as agent ids
+    /// from events could be) is shown with a leading apostrophe. The routing-map export keeps values exact.
+    /// </summary>
     public static string ResultsCsv(ImportReport report) =>
-        CsvRows.Write(report.Rows.Select(r => (IReadOnlyList<string?>)[r.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), r.ExternalId, r.MatchValue, r.SalesforceUser,
-                r.ReferenceRecordId, r.DeveloperName, r.Outcome, r.RecordId, r.Message])
+        CsvRows.Write(report.Rows.Select(r => (IReadOnlyList<string?>)[r.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), Inert(r.ExternalId), Inert(r.MatchValue),
+                Inert(r.SalesforceUser), r.ReferenceRecordId, r.DeveloperName, r.Outcome, r.RecordId, Inert(r.Message)])
             .Prepend(["Row", "ExternalId", "MatchValue", "SalesforceUser", "ReferenceRecordId", "DeveloperName", "Outcome", "RecordId", "Message"]));
+
+    private static string? Inert(string? cell) => cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' ? "'" + cell : cell;
 
     private static async Task<IResult> Results(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {

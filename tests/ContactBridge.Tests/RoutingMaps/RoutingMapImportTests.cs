@@ -170,6 +170,11 @@ public sealed class RoutingMapImportTests
         unknownCenter.Error!.ShouldContain("The linked org has no call center 04vE0000000zzzzIAA");
         unknownCenter.Error!.ShouldContain("routing-map call-centers");
 
+        // The results file is safe to open in a spreadsheet: a value that would run as a formula is shown as text.
+        var (formula, formulaReport) = await ImportAsync(hub, tenant, Csv("ExternalId,Email\n\"=HYPERLINK(\"\"http://x.example\"\")\",agent6@acme.example\n"), dryRun: true);
+        formula.State.ShouldBe(ImportStates.DryRun);
+        RoutingMapEndpoints.ResultsCsv(formulaReport).Split('\n')[1].ShouldStartWith("1,\"'=HYPERLINK(\"\"http://x.example\"\")\",agent6@acme.example");
+
         // The file: the columns it needs.
         TelephonyUserCsv.Parse("Name,Email\nAda,ada@acme.example\n", MatchBy.Email).Problems.Single().Message.ShouldContain("No ExternalId column");
         TelephonyUserCsv.Parse("ExternalId,Email\nada,ada@acme.example\n", MatchBy.FederationId).Problems.Single().Message.ShouldContain("No federationid column");
