@@ -8,7 +8,7 @@ namespace ContactBridge.RoutingMaps;
 /// Salesforce user that matches them, with existing maps left alone. Every round is an import like any other, so
 /// the activity view and the import's report say what was mapped. A user left unmapped is tried again later.
 /// </summary>
-public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter importer, IOptions<RoutingMapOptions> options, TimeProvider clock,
+public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter importer, LinkStore links, IOptions<RoutingMapOptions> options, TimeProvider clock,
     ILogger<RoutingMapKeeper> logger) : BackgroundService
 {
     public const int MaxUsersPerRound = 5_000;
@@ -47,6 +47,8 @@ public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter i
             var settings = await store.GetSettingsAsync(tenantId, ct);
             var seen = await store.UsersToMapAsync(tenantId, retryBefore, MaxUsersPerRound, ct);
             if (seen.Count == 0 || settings.CallCenterId is null) continue;
+            // Unlinked or needing relink: wait for the link (the Salesforce page says what to do) rather than record a failed import a minute.
+            if (await links.GetAsync(tenantId, ct) is not { IsUsable: true }) continue;
             var users = TelephonyUser.FromSeen(seen, settings.MatchBy);
             RoutingMapImport import;
             try

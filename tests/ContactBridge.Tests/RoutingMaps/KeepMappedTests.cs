@@ -72,12 +72,23 @@ public sealed class KeepMappedTests
         seen.Select(s => (s.ExternalId, s.MappingOutcome))
             .ShouldBe([("tel-agent1", Outcomes.Created), ("tel-agent3", Outcomes.Created), ("tel-ghost", Outcomes.Unmatched), ("tel-outsider", Outcomes.Problem)]);
 
+
+        // Unlinked: new agents wait for the link; no failed import is recorded each round.
+        await hub.Services.GetRequiredService<ContactBridge.Linking.SalesforceLinkService>().UnlinkAsync(tenant.Id, "test", ct);
+        await sender.AcceptAsync(CallAnsweredBy(sender, "call-4", "tel-agent2", "agent2@acme.example"));
+        await hub.RunPipelineAsync();
+        var importsBefore = (await hub.Services.GetRequiredService<RoutingMapStore>().ListAsync(tenant.Id, 50, ct)).Count;
+        (await keeper.KeepMappedAsync(ct)).ShouldBeEmpty();
+        (await hub.Services.GetRequiredService<RoutingMapStore>().ListAsync(tenant.Id, 50, ct)).Count.ShouldBe(importsBefore);
+        await hub.LinkThroughPortalAsync(portal, tenant);
+        (await keeper.KeepMappedAsync(ct)).ShouldHaveSingleItem().Summary!.Created.ShouldBe(1);
+
         // The seen users can also be imported by hand, like a file: here a dry run, where the mapped ones are unchanged.
         (status, var started) = await portal.SendJsonAsync(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/routing-map/imports",
             new JsonObject { ["callCenterId"] = RoutingMapImportTests.CallCenterId(hub), ["source"] = "seen_users", ["dryRun"] = true }.ToJsonString());
         status.ShouldBe(HttpStatusCode.Accepted);
         await hub.Services.GetRequiredService<RoutingMapImporter>().WhenFinishedAsync(started!["id"]!.GetValue<string>());
         var manual = (await hub.Services.GetRequiredService<RoutingMapStore>().GetAsync(tenant.Id, started["id"]!.GetValue<string>(), ct))!;
-        manual.ShouldSatisfyAllConditions(m => m.State.ShouldBe(ImportStates.Invalid), m => m.Summary!.Unchanged.ShouldBe(2), m => m.Summary!.Problems.ShouldBe(1));
+        manual.ShouldSatisfyAllConditions(m => m.State.ShouldBe(ImportStates.Invalid), m => m.Summary!.Unchanged.ShouldBe(3), m => m.Summary!.Problems.ShouldBe(1));
     }
 }
