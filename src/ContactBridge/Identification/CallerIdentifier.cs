@@ -16,10 +16,6 @@ public sealed class CallerIdentifier(TimeProvider clock)
 
     private static readonly string[] BaseFields = ["Id", "Name", "LastModifiedDate"];
 
-    public static string SoqlString(string value) =>
-        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "'";
-
     /// <summary>
     /// The rules, keeping only the objects and fields the org has (by its describe): the default rules name
     /// Person Account fields, which exist only where Person Accounts are enabled.
@@ -53,7 +49,7 @@ public sealed class CallerIdentifier(TimeProvider clock)
         }
         foreach (var rule in rules.Objects.Where(o => o.EmailFields.Count > 0 && emails.Count > 0))
         {
-            var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", emails.Select(SoqlString))})"));
+            var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", emails.Select(Soql.String))})"));
             var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct());
             var result = await client.QueryAsync($"SELECT {fields} FROM {rule.Object} WHERE {where} LIMIT 2000", ct);
             foreach (var r in result["records"]?.AsArray() ?? []) Add(r!.AsObject());
@@ -63,7 +59,7 @@ public sealed class CallerIdentifier(TimeProvider clock)
         {
             var values = interactions.Select(i => i.Ivr.GetValueOrDefault(rule.IvrKey)).Where(v => !string.IsNullOrWhiteSpace(v)).Distinct().Cast<string>().ToList();
             if (values.Count == 0) continue;
-            var result = await client.QueryAsync($"SELECT Id, Name, {rule.Field} FROM {rule.Object} WHERE {rule.Field} IN ({string.Join(", ", values.Select(SoqlString))}) LIMIT 2000", ct);
+            var result = await client.QueryAsync($"SELECT Id, Name, {rule.Field} FROM {rule.Object} WHERE {rule.Field} IN ({string.Join(", ", values.Select(Soql.String))}) LIMIT 2000", ct);
             foreach (var r in result["records"]?.AsArray() ?? [])
             {
                 var key = (rule.IvrKey, r![rule.Field]?.ToString() ?? "");

@@ -60,17 +60,9 @@ public static class LinkingEndpoints
         api.MapDelete("", UnlinkApi).WithSummary("Unlinks: revokes the tokens at Salesforce and forgets them. Send the X-CSRF-TOKEN header.");
     }
 
-    private static async Task<bool> AllowedAsync(HttpContext c, string tenantId, TenantStore tenants) =>
-        CurrentUser.From(c.User)!.CanAccess(tenantId) && await tenants.GetAsync(tenantId, c.RequestAborted) is { } t && t.Id == tenantId;
-
-    /// <summary>Another tenant's page answers "not found", not "forbidden": it does not even confirm the tenant exists.</summary>
-    private static IResult NotFoundPage(HttpContext c) => Page(c, "Not found", "<h1>Not found</h1><p>There is no such tenant, or it is not yours.</p>", 404);
-
-    private static IResult NotFoundProblem(string tenantId) => Results.Problem(statusCode: 404, title: "Not found", detail: $"No tenant {tenantId} that you may see.");
-
     private static async Task<IResult> Act(HttpContext c, string tenantId, string? done, Func<Task> action)
     {
-        if (!await AllowedAsync(c, tenantId, c.RequestServices.GetRequiredService<TenantStore>())) return NotFoundPage(c);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
         try
         {
             await action();
@@ -87,9 +79,9 @@ public static class LinkingEndpoints
         }
     }
 
-    private static async Task<IResult> StartLink(HttpContext c, string tenantId, IFormCollection f, SalesforceLinkService s, TenantStore tenants)
+    private static async Task<IResult> StartLink(HttpContext c, string tenantId, IFormCollection f, SalesforceLinkService s)
     {
-        if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundPage(c);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
         try
         {
             var url = await s.StartWebLinkAsync(tenantId, CurrentUser.From(c.User)!.SessionId, f["environment"].ToString(), f["myDomainUrl"],
@@ -121,9 +113,7 @@ public static class LinkingEndpoints
 
     public static async Task<IResult> SalesforcePageAsync(HttpContext c, string tenantId, string? ok, string? error, int status = 200)
     {
-        var tenants = c.RequestServices.GetRequiredService<TenantStore>();
-        if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundPage(c);
-        var tenant = (await tenants.GetAsync(tenantId, c.RequestAborted))!;
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.NotFoundPage(c);
         var store = c.RequestServices.GetRequiredService<LinkStore>();
         var hub = c.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value;
         var sf = c.RequestServices.GetRequiredService<IOptions<SalesforceOptions>>().Value;
@@ -241,7 +231,7 @@ public static class LinkingEndpoints
 
     private static async Task<IResult> SystemAppPageAsync(HttpContext c, IOptions<HubOptions> o, LinkStore store, string? ok, string? error, int status = 200)
     {
-        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return NotFoundPage(c);
+        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return TenantAccess.NotFoundPage(c);
         var app = await store.GetSystemAppAsync(c.RequestAborted);
         return Page(c, "Salesforce app", $"""
             <h1>System configuration: the platform's Salesforce connected app</h1>
@@ -261,7 +251,7 @@ public static class LinkingEndpoints
 
     private static async Task<IResult> SaveSystemApp(HttpContext c, IFormCollection f, SalesforceLinkService s, IOptions<HubOptions> o, LinkStore store)
     {
-        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return NotFoundPage(c);
+        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return TenantAccess.NotFoundPage(c);
         try
         {
             await s.SetSystemAppAsync(f["clientId"].ToString(), f["clientSecret"].ToString(), c.RequestAborted);
@@ -273,18 +263,18 @@ public static class LinkingEndpoints
         }
     }
 
-    private static async Task<IResult> GetLink(HttpContext c, string tenantId, TenantStore tenants, LinkStore store) =>
-        await AllowedAsync(c, tenantId, tenants) ? Results.Ok(LinkView.Of(tenantId, await store.GetAsync(tenantId, c.RequestAborted))) : NotFoundProblem(tenantId);
+    private static async Task<IResult> GetLink(HttpContext c, string tenantId, LinkStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(LinkView.Of(tenantId, await store.GetAsync(tenantId, c.RequestAborted))) : TenantAccess.TenantNotFound(tenantId);
 
-    private static async Task<IResult> CheckLink(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s)
+    private static async Task<IResult> CheckLink(HttpContext c, string tenantId, SalesforceLinkService s)
     {
-        if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundProblem(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         return Results.Ok(LinkView.Of(tenantId, await s.CheckAsync(tenantId, c.RequestAborted)));
     }
 
-    private static async Task<IResult> UnlinkApi(HttpContext c, string tenantId, TenantStore tenants, SalesforceLinkService s, LinkStore store)
+    private static async Task<IResult> UnlinkApi(HttpContext c, string tenantId, SalesforceLinkService s, LinkStore store)
     {
-        if (!await AllowedAsync(c, tenantId, tenants)) return NotFoundProblem(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         try
         {
             await s.UnlinkAsync(tenantId, CurrentUser.From(c.User)!.Email, c.RequestAborted);

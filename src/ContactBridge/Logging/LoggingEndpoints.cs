@@ -31,17 +31,12 @@ public static class LoggingEndpoints
             .WithSummary("Who is calling: none, one or several records and the screen-pop URL. Signed like events, over \"{t}.{path and query}\".");
     }
 
-    private static async Task<bool> Allowed(HttpContext c, string tenantId, TenantStore tenants) =>
-        CurrentUser.From(c.User)!.CanAccess(tenantId) && await tenants.GetAsync(tenantId, c.RequestAborted) is { } t && t.Id == tenantId;
+    private static async Task<IResult> GetSettings(HttpContext c, string tenantId, LoggingSettingsStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId) ? Results.Json(await store.GetAsync(tenantId, c.RequestAborted), LoggingSettings.Json) : TenantAccess.TenantNotFound(tenantId);
 
-    private static IResult NotFound(string tenantId) => Results.Problem(statusCode: 404, title: "Not found", detail: $"No tenant {tenantId} that you may see.");
-
-    private static async Task<IResult> GetSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store) =>
-        await Allowed(c, tenantId, tenants) ? Results.Json(await store.GetAsync(tenantId, c.RequestAborted), LoggingSettings.Json) : NotFound(tenantId);
-
-    private static async Task<IResult> PutSettings(HttpContext c, string tenantId, TenantStore tenants, LoggingSettingsStore store)
+    private static async Task<IResult> PutSettings(HttpContext c, string tenantId, LoggingSettingsStore store)
     {
-        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         LoggingSettings? settings;
         try
         {
@@ -122,33 +117,33 @@ public static class LoggingEndpoints
         return new InteractionView(s.InteractionId, s.Channel, s.Direction, s.Ended, s.Caller, row.ParsedIdentification, records, writes, DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt));
     }
 
-    private static async Task<IResult> Recent(HttpContext c, string tenantId, TenantStore tenants, InteractionStore store, OutboxStore outbox, int? limit)
+    private static async Task<IResult> Recent(HttpContext c, string tenantId, InteractionStore store, OutboxStore outbox, int? limit)
     {
-        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         var rows = await store.RecentAsync(tenantId, Math.Clamp(limit ?? 50, 1, 500), c.RequestAborted);
         var views = new List<InteractionView>();
         foreach (var r in rows) views.Add(await View(r, outbox, c.RequestAborted));
         return Results.Ok(views);
     }
 
-    private static async Task<IResult> One(HttpContext c, string tenantId, string interactionId, TenantStore tenants, InteractionStore store, OutboxStore outbox)
+    private static async Task<IResult> One(HttpContext c, string tenantId, string interactionId, InteractionStore store, OutboxStore outbox)
     {
-        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         var row = await store.GetAsync(tenantId, interactionId, c.RequestAborted);
         return row is null ? Results.Problem(statusCode: 404, title: "Not found", detail: $"No interaction {interactionId} yet.") : Results.Ok(await View(row, outbox, c.RequestAborted));
     }
 
-    private static async Task<IResult> DeadLetters(HttpContext c, string tenantId, TenantStore tenants, OutboxStore outbox) =>
-        await Allowed(c, tenantId, tenants)
+    private static async Task<IResult> DeadLetters(HttpContext c, string tenantId, OutboxStore outbox) =>
+        await TenantAccess.AllowedAsync(c, tenantId)
             ? Results.Ok((await outbox.ForTenantAsync(tenantId, OutboxState.Dead, 200, c.RequestAborted)).Select(w => new
             {
                 w.Id, w.InteractionId, w.Attempts, errorCode = w.LastErrorCode, error = w.LastError, createdAt = DateTimeOffset.FromUnixTimeMilliseconds(w.CreatedAt),
             }))
-            : NotFound(tenantId);
+            : TenantAccess.TenantNotFound(tenantId);
 
-    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, TenantStore tenants, OutboxStore outbox, InteractionPipeline pipeline)
+    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline)
     {
-        if (!await Allowed(c, tenantId, tenants)) return NotFound(tenantId);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         if (!await outbox.ReplayAsync(tenantId, id, c.RequestAborted)) return Results.Problem(statusCode: 404, title: "Not found", detail: $"No dead letter {id}.");
         pipeline.Wake();
         return Results.Accepted();

@@ -20,14 +20,6 @@ public static class LoggingPages
         portal.MapPost("/dead-letters/{id}/replay", Replay);
     }
 
-    private static async Task<Tenant?> AllowedAsync(HttpContext c, string tenantId)
-    {
-        var tenant = await c.RequestServices.GetRequiredService<TenantStore>().GetAsync(tenantId, c.RequestAborted);
-        return tenant is not null && tenant.Id == tenantId && CurrentUser.From(c.User)!.CanAccess(tenantId) ? tenant : null;
-    }
-
-    private static IResult NotFoundPage(HttpContext c) => Page(c, "Not found", "<h1>Not found</h1><p>There is no such tenant, or it is not yours.</p>", 404);
-
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private const string IvrExample = "[{\"ivrKey\": \"account_number\", \"object\": \"Account\", \"field\": \"AccountNumber\"}]";
 
@@ -38,8 +30,8 @@ public static class LoggingPages
     private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null,
         string? channelText = null, string? objectsText = null, string? ivrText = null)
     {
-        var tenant = await AllowedAsync(c, tenantId);
-        if (tenant is null) return NotFoundPage(c);
+        var tenant = await TenantAccess.TenantAsync(c, tenantId);
+        if (tenant is null) return TenantAccess.NotFoundPage(c);
         var settings = shown ?? await c.RequestServices.GetRequiredService<LoggingSettingsStore>().GetAsync(tenantId, c.RequestAborted);
         var mapping = mappingText ?? JsonSerializer.Serialize(settings.FieldMapping, Indented);
         var channelMapping = channelText ?? JsonSerializer.Serialize(settings.ChannelFieldMapping, Indented);
@@ -88,7 +80,7 @@ public static class LoggingPages
 
     private static async Task<IResult> SaveSettings(HttpContext c, string tenantId, IFormCollection f, LoggingSettingsStore store)
     {
-        if (await AllowedAsync(c, tenantId) is null) return NotFoundPage(c);
+        if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage(c);
         var current = await store.GetAsync(tenantId, c.RequestAborted);
         var (mappingText, channelText, objectsText, ivrText) = (f["fieldMapping"].ToString(), f["channelFieldMapping"].ToString(), f["identificationObjects"].ToString(), f["ivrRules"].ToString());
         T? Parse<T>(string text, string what, JsonSerializerOptions? options, List<string> errors) where T : class
@@ -128,8 +120,8 @@ public static class LoggingPages
 
     private static async Task<IResult> ActivityPageAsync(HttpContext c, string tenantId, InteractionStore interactions, OutboxStore outbox, LinkStore links)
     {
-        var tenant = await AllowedAsync(c, tenantId);
-        if (tenant is null) return NotFoundPage(c);
+        var tenant = await TenantAccess.TenantAsync(c, tenantId);
+        if (tenant is null) return TenantAccess.NotFoundPage(c);
         var instance = (await links.GetAsync(tenantId, c.RequestAborted))?.InstanceUrl?.TrimEnd('/');
         var rows = await interactions.RecentAsync(tenantId, 50, c.RequestAborted);
         var lines = new System.Text.StringBuilder();
@@ -188,7 +180,7 @@ public static class LoggingPages
 
     private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline)
     {
-        if (await AllowedAsync(c, tenantId) is null) return NotFoundPage(c);
+        if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage(c);
         await outbox.ReplayAsync(tenantId, id, c.RequestAborted);
         pipeline.Wake();
         return Results.Redirect($"/tenants/{tenantId}/activity");

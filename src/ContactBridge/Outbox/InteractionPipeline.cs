@@ -178,7 +178,7 @@ public sealed class InteractionPipeline(
         foreach (var group in identifications.Where(i => i?.Single is { Object: "Lead" or "Contact" }).Select(i => i!.Single!).GroupBy(m => m.Object))
         {
             var fields = group.Key == "Lead" ? "Id, Phone, Email, FirstName, LastName, Company" : "Id, Phone, Email, FirstName, LastName";
-            var ids = string.Join(", ", group.Select(m => CallerIdentifier.SoqlString(m.Id)).Distinct());
+            var ids = string.Join(", ", group.Select(m => Soql.String(m.Id)).Distinct());
             var found = await client.QueryAsync($"SELECT {fields} FROM {group.Key} WHERE Id IN ({ids})", ct);
             foreach (var r in found["records"]?.AsArray() ?? []) result[r!["Id"]!.GetValue<string>()] = r.AsObject();
         }

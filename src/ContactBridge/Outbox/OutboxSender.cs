@@ -126,7 +126,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             foreach (var chunk in group.Select(x => x.Key).Distinct().Chunk(200))
             {
-                var list = string.Join(", ", chunk.Select(Identification.CallerIdentifier.SoqlString));
+                var list = string.Join(", ", chunk.Select(Soql.String));
                 var found = await client.QueryAsync($"SELECT {group.Key.KeyField} FROM {group.Key.Object} WHERE {group.Key.KeyField} IN ({list})", ct);
                 foreach (var r in found["records"]?.AsArray() ?? []) existing.Add((group.Key.Object, r![group.Key.KeyField]!.GetValue<string>()));
             }

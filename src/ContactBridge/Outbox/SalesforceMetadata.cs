@@ -53,7 +53,7 @@ public sealed class SalesforceMetadata(TimeProvider clock)
         var missing = wanted.Where(e => !_owners.TryGetValue((tenantId, e), out var c) || now - c.At >= OwnerLifetime).ToList();
         if (missing.Count > 0)
         {
-            var list = string.Join(", ", missing.Select(Identification.CallerIdentifier.SoqlString));
+            var list = string.Join(", ", missing.Select(Soql.String));
             var users = await client.QueryAsync($"SELECT Id, Email FROM User WHERE IsActive = true AND Email IN ({list})", ct);
             var found = (users["records"]?.AsArray() ?? []).GroupBy(u => u!["Email"]!.GetValue<string>().ToLowerInvariant())
                 .ToDictionary(g => g.Key, g => g.First()!["Id"]!.GetValue<string>());

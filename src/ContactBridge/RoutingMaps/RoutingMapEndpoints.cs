@@ -33,11 +33,6 @@ public static class RoutingMapEndpoints
         api.MapGet("/seen-users", SeenUsers).WithSummary("The contact center's users the hub has seen in events, and what mapping them found.");
     }
 
-    internal static async Task<bool> AllowedAsync(HttpContext c, string tenantId) =>
-        CurrentUser.From(c.User)!.CanAccess(tenantId) && await c.RequestServices.GetRequiredService<TenantStore>().GetAsync(tenantId, c.RequestAborted) is { } t && t.Id == tenantId;
-
-    private static IResult NotFound(string what) => Microsoft.AspNetCore.Http.Results.Problem(statusCode: 404, title: "Not found", detail: what);
-
     private static IResult Bad(string title, string detail, IEnumerable<string>? errors = null) => Microsoft.AspNetCore.Http.Results.Problem(statusCode: 400, title: title, detail: detail,
         extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
 
@@ -86,7 +81,7 @@ public static class RoutingMapEndpoints
 
     private static async Task<IResult> CallCenters(HttpContext c, string tenantId, SalesforceConnections connections)
     {
-        if (!await AllowedAsync(c, tenantId)) return NotFound($"No tenant {tenantId} that you may see.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         try
         {
             return Microsoft.AspNetCore.Http.Results.Ok(await CallCentersAsync(connections, tenantId, c.RequestAborted));
@@ -129,7 +124,7 @@ public static class RoutingMapEndpoints
 
     private static async Task<IResult> Create(HttpContext c, string tenantId, RoutingMapImporter importer, LinkStore links)
     {
-        if (!await AllowedAsync(c, tenantId)) return NotFound($"No tenant {tenantId} that you may see.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         var (body, problem) = await BodyAsync<ImportRequestBody>(c);
         if (problem is not null) return problem;
         if (body is null) return Bad("Missing import", "Send {\"callCenterId\", \"matchBy\", \"existing\", \"dryRun\", \"csv\"} as JSON.");
@@ -143,11 +138,11 @@ public static class RoutingMapEndpoints
     }
 
     private static async Task<IResult> List(HttpContext c, string tenantId, RoutingMapStore store) =>
-        await AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Ok(await store.ListAsync(tenantId, 50, c.RequestAborted)) : NotFound($"No tenant {tenantId} that you may see.");
+        await TenantAccess.AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Ok(await store.ListAsync(tenantId, 50, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
 
     private static async Task<IResult> One(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {
-        if (!await AllowedAsync(c, tenantId) || await store.GetAsync(tenantId, importId, c.RequestAborted) is not { } import) return NotFound($"No import {importId} in this tenant.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId) || await store.GetAsync(tenantId, importId, c.RequestAborted) is not { } import) return TenantAccess.NotFoundProblem($"No import {importId} in this tenant.");
         return Microsoft.AspNetCore.Http.Results.Ok(new ImportView(import, await store.ReportAsync(tenantId, importId, c.RequestAborted)));
     }
 
@@ -164,18 +159,18 @@ public static class RoutingMapEndpoints
 
     private static async Task<IResult> Results(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {
-        if (!await AllowedAsync(c, tenantId) || await store.ReportAsync(tenantId, importId, c.RequestAborted) is not { } report) return NotFound($"No finished import {importId} in this tenant.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId) || await store.ReportAsync(tenantId, importId, c.RequestAborted) is not { } report) return TenantAccess.NotFoundProblem($"No finished import {importId} in this tenant.");
         return Microsoft.AspNetCore.Http.Results.File(System.Text.Encoding.UTF8.GetBytes(ResultsCsv(report)), "text/csv; charset=utf-8", $"routing-map-results-{importId}.csv");
     }
 
     private static async Task<IResult> Export(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {
-        if (!await AllowedAsync(c, tenantId) || await store.ReportAsync(tenantId, importId, c.RequestAborted) is not { } report) return NotFound($"No finished import {importId} in this tenant.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId) || await store.ReportAsync(tenantId, importId, c.RequestAborted) is not { } report) return TenantAccess.NotFoundProblem($"No finished import {importId} in this tenant.");
         return Microsoft.AspNetCore.Http.Results.File(System.Text.Encoding.UTF8.GetBytes(RoutingMapCsv.Write(report.Plan)), "text/csv; charset=utf-8", $"CallCenterRoutingMap-{importId}.csv");
     }
 
     private static async Task<IResult> GetSettings(HttpContext c, string tenantId, RoutingMapStore store) =>
-        await AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Json(await store.GetSettingsAsync(tenantId, c.RequestAborted), RoutingMapStore.Json) : NotFound($"No tenant {tenantId} that you may see.");
+        await TenantAccess.AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Json(await store.GetSettingsAsync(tenantId, c.RequestAborted), RoutingMapStore.Json) : TenantAccess.TenantNotFound(tenantId);
 
     public sealed record SettingsBody(bool KeepMapped, string? CallCenterId, string? MatchBy);
 
@@ -196,7 +191,7 @@ public static class RoutingMapEndpoints
 
     private static async Task<IResult> PutSettings(HttpContext c, string tenantId, RoutingMapStore store)
     {
-        if (!await AllowedAsync(c, tenantId)) return NotFound($"No tenant {tenantId} that you may see.");
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
         var (body, problem) = await BodyAsync<SettingsBody>(c);
         if (problem is not null) return problem;
         if (body is null) return Bad("Missing settings", "Send {\"keepMapped\", \"callCenterId\", \"matchBy\"} as JSON.");
@@ -207,5 +202,5 @@ public static class RoutingMapEndpoints
     }
 
     private static async Task<IResult> SeenUsers(HttpContext c, string tenantId, RoutingMapStore store) =>
-        await AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Ok(await store.SeenUsersAsync(tenantId, c.RequestAborted)) : NotFound($"No tenant {tenantId} that you may see.");
+        await TenantAccess.AllowedAsync(c, tenantId) ? Microsoft.AspNetCore.Http.Results.Ok(await store.SeenUsersAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
 }

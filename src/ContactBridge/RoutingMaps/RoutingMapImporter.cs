@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using ContactBridge.Identification;
 using ContactBridge.Linking;
 using ContactBridge.Salesforce;
 using Microsoft.Extensions.Options;
@@ -175,7 +174,7 @@ public sealed class RoutingMapImporter(
         if (!SalesforceIds.TryNormalize(request.CallCenterId?.Trim(), out var center) || SalesforceIds.Prefix(center) != RoutingMapPlanner.CallCenterPrefix)
             return (RoutingMapPlanner.Build(users, [], request.CallCenterId ?? "", [], request.MatchBy, request.Existing), 0);
         var calls = 0;
-        var (centers, c1) = await client.QueryAllPagesAsync($"SELECT Id, Name FROM CallCenter WHERE Id = {CallerIdentifier.SoqlString(center)}", ct);
+        var (centers, c1) = await client.QueryAllPagesAsync($"SELECT Id, Name FROM CallCenter WHERE Id = {Soql.String(center)}", ct);
         calls += c1;
         if (centers.Count == 0)
         {
@@ -185,7 +184,7 @@ public sealed class RoutingMapImporter(
         var (userRecords, c2) = await client.QueryAllPagesAsync(
             "SELECT Id, Username, Email, Alias, FederationIdentifier, IsActive, CallCenterId FROM User WHERE UserType = 'Standard' ORDER BY Username", ct);
         var (mapRecords, c3) = await client.QueryAllPagesAsync(
-            $"SELECT Id, DeveloperName, ExternalId, ReferenceRecordId, QuickConnect FROM {MapObject} WHERE CallCenterId = {CallerIdentifier.SoqlString(center)}", ct);
+            $"SELECT Id, DeveloperName, ExternalId, ReferenceRecordId, QuickConnect FROM {MapObject} WHERE CallCenterId = {Soql.String(center)}", ct);
         calls += c2 + c3;
         static string? S(JsonObject o, string f) => o[f]?.GetValue<string>();
         var sfUsers = userRecords.Select(u => new SalesforceUser(S(u, "Id")!, S(u, "Username")!, S(u, "Email"), S(u, "Alias"), S(u, "FederationIdentifier"),

@@ -26,8 +26,6 @@ public static class RoutingMapPages
         portal.MapPost("/settings", SaveSettings);
     }
 
-    private static IResult NotFoundPage(HttpContext c) => Page(c, "Not found", "<h1>Not found</h1><p>There is no such tenant or import, or it is not yours.</p>", 404);
-
     private static string Option(string value, string label, string current) =>
         $"<option value=\"{E(value)}\"{(string.Equals(value, current, StringComparison.OrdinalIgnoreCase) ? " selected" : "")}>{E(label)}</option>";
 
@@ -38,9 +36,8 @@ public static class RoutingMapPages
 
     private static async Task<IResult> PageAsync(HttpContext c, string tenantId, string? ok, string? error, int status = 200)
     {
-        if (!await RoutingMapEndpoints.AllowedAsync(c, tenantId)) return NotFoundPage(c);
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.NotFoundPage(c);
         var sp = c.RequestServices;
-        var tenant = (await sp.GetRequiredService<TenantStore>().GetAsync(tenantId, c.RequestAborted))!;
         var store = sp.GetRequiredService<RoutingMapStore>();
         var settings = await store.GetSettingsAsync(tenantId, c.RequestAborted);
         IReadOnlyList<CallCenterView> centers = [];
@@ -151,7 +148,7 @@ public static class RoutingMapPages
 
     private static async Task<IResult> StartImport(HttpContext c, string tenantId, RoutingMapImporter importer, LinkStore links)
     {
-        if (!await RoutingMapEndpoints.AllowedAsync(c, tenantId)) return NotFoundPage(c);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
         var form = await c.Request.ReadFormAsync(c.RequestAborted);
         var source = form["source"].ToString();
         string? csv = null;
@@ -174,8 +171,8 @@ public static class RoutingMapPages
 
     private static async Task<IResult> ImportPageAsync(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {
-        if (!await RoutingMapEndpoints.AllowedAsync(c, tenantId) || await store.GetAsync(tenantId, importId, c.RequestAborted) is not { } import) return NotFoundPage(c);
-        var tenant = (await c.RequestServices.GetRequiredService<TenantStore>().GetAsync(tenantId, c.RequestAborted))!;
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant || await store.GetAsync(tenantId, importId, c.RequestAborted) is not { } import)
+            return TenantAccess.NotFoundPage(c, "tenant or import");
         var report = import.Finished ? await store.ReportAsync(tenantId, importId, c.RequestAborted) : null;
         var api = $"/api/v1/tenants/{E(tenantId)}/routing-map/imports/{E(importId)}";
         var progress = import.Finished ? "" : $"""
@@ -215,7 +212,7 @@ public static class RoutingMapPages
 
     private static async Task<IResult> SaveSettings(HttpContext c, string tenantId, IFormCollection f, RoutingMapStore store)
     {
-        if (!await RoutingMapEndpoints.AllowedAsync(c, tenantId)) return NotFoundPage(c);
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
         var (settings, error) = RoutingMapEndpoints.CheckSettings(f["keepMapped"] == "true", f["callCenterId"], f["matchBy"]);
         if (settings is null) return await PageAsync(c, tenantId, null, error, 400);
         await store.SaveSettingsAsync(tenantId, settings, c.RequestAborted);

@@ -106,14 +106,16 @@ public sealed class RoutingMapStore(HubDatabase db, TimeProvider clock)
     public async Task<RoutingMapImport> CreateAsync(string tenantId, string source, RoutingMapRequest request, string? createdBy, CancellationToken ct)
     {
         var id = Guid.NewGuid().ToString("N");
+        var now = Now;
         await using var w = await db.WriteAsync(ct: ct);
         await w.Connection.ExecuteAsync($"""
             INSERT INTO routing_map_imports (id, tenant_id, source, call_center_id, match_by, existing_policy, dry_run, state, created_by, created_at)
             VALUES (@id, @tenantId, @source, @CallCenterId, @MatchBy, @Existing, @DryRun, '{ImportStates.Running}', @createdBy, @now)
-            """, new { id, tenantId, source, request.CallCenterId, MatchBy = request.MatchBy.ToString(), Existing = request.Existing.ToString(), DryRun = request.DryRun ? 1 : 0, createdBy, now = Now },
+            """, new { id, tenantId, source, request.CallCenterId, MatchBy = request.MatchBy.ToString(), Existing = request.Existing.ToString(), DryRun = request.DryRun ? 1 : 0, createdBy, now },
             w.Transaction);
         await w.CommitAsync(ct);
-        return (await GetAsync(tenantId, id, ct))!;
+        return new RoutingMapImport(id, tenantId, source, request.CallCenterId, request.MatchBy.ToString(), request.Existing.ToString(), request.DryRun, ImportStates.Running,
+            null, null, null, 0, 0, 0, null, createdBy, DateTimeOffset.FromUnixTimeMilliseconds(now), null);
     }
 
     /// <summary>Progress is worth only a cheap, non-durable write: a crash loses the import's progress, not its outcome.</summary>
