@@ -65,7 +65,7 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var fired = state.Faults.Fire(path);
+            var fired = state.Faults.Fire(path, Uri.UnescapeDataString(context.Request.QueryString.Value ?? ""));
             if (!await ApplyFaultsAsync(context, fired))
             {
                 if (fired.Any(r => r.Kind == FaultKind.DropResponse))

@@ -20,7 +20,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
 
     public static async Task<IReadOnlyList<ApiVersionInfo>> VersionsAsync(HttpClient http, Uri instanceUrl, CancellationToken ct)
     {
-        using var response = await http.GetAsync(new Uri(instanceUrl, "/services/data"), ct);
+        using var response = await http.GetAsync(Resolve(instanceUrl, "/services/data"), ct);
         response.EnsureSuccessStatusCode();
         var list = await JsonNode.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct) as JsonArray ?? [];
         return list.Select(v => new ApiVersionInfo(v!["version"]!.GetValue<string>(), v["label"]?.GetValue<string>() ?? "", v["url"]!.GetValue<string>())).ToList();
@@ -52,6 +52,16 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
+    /// <summary>
+    /// A path such as /services/data/… on the instance. Salesforce's instance URLs are bare hosts, but one
+    /// with a path (an emulated org, a proxy) keeps it, and a path that already carries it is left alone.
+    /// </summary>
+    public static Uri Resolve(Uri instanceUrl, string path)
+    {
+        var basePath = instanceUrl.AbsolutePath.TrimEnd('/');
+        return new Uri(instanceUrl, basePath.Length == 0 || path.StartsWith(basePath + "/", StringComparison.Ordinal) ? path : basePath + path);
+    }
+
     /// <summary>Any request (a CSV upload, a CSV result): the answer's text, with the same refresh, retry and usage tracking.</summary>
     public async Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, CancellationToken ct)
     {
@@ -60,7 +70,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
         for (var attempt = 1; ; attempt++)
         {
             var token = session.AccessToken;
-            using var request = new HttpRequestMessage(method, new Uri(session.InstanceUrl, path));
+            using var request = new HttpRequestMessage(method, Resolve(session.InstanceUrl, path));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (content is not null) request.Content = content();
             HttpResponseMessage response;

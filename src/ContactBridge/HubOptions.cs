@@ -17,6 +17,12 @@ public sealed class HubOptions
     /// <summary>The key that encrypts tokens and secrets at rest; never stored in the database. Created (mode 600) on first start.</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>
+    /// The same key given directly (32 bytes in base64), for instance from CONTACTBRIDGE_Hub__Key set by a
+    /// secret store, so that no copy of the data directory holds it. Wins over <see cref="KeyFile"/>.
+    /// </summary>
+    public string? Key { get; set; }
+
     public TimeSpan LinkHealthCheckInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     public int SignInAttemptsBeforeLockout { get; set; } = 5;
@@ -34,6 +40,7 @@ public sealed class HubOptions
         if (!PublicUrl.IsAbsoluteUri || PublicUrl.Scheme is not ("http" or "https")) yield return "Hub:PublicUrl must be an absolute http(s) URL.";
         if (LinkHealthCheckInterval < TimeSpan.FromSeconds(1)) yield return "Hub:LinkHealthCheckInterval must be at least one second.";
         if (SignInAttemptsBeforeLockout < 1) yield return "Hub:SignInAttemptsBeforeLockout must be at least 1.";
+        if (Key is not null && !Security.SecretProtector.IsValidKey(Key)) yield return "Hub:Key must be 32 random bytes in base64 (for example: openssl rand -base64 32).";
     }
 }
 

@@ -50,7 +50,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<IValidateOptions<SalesforceOptions>, HubOptionsValidator>();
         services.AddSingleton(options.Clock ?? TimeProvider.System);
         services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString));
-        services.AddSingleton(sp => SecretProtector.FromKeyFile(sp.GetRequiredService<IOptions<HubOptions>>().Value.KeyFilePath));
+        services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
         services.AddSingleton<TenantStore>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<LinkStore>();
@@ -67,6 +67,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<ContactBridge.Outbox.OutboxStore>();
         services.AddSingleton<ContactBridge.Outbox.OutboxSender>();
         services.AddSingleton<ContactBridge.Outbox.SalesforceMetadata>();
+        services.AddSingleton<ContactBridge.Outbox.SalesforceOutages>();
         services.AddSingleton<ContactBridge.Outbox.InteractionPipeline>();
         services.AddOptions<ContactBridge.RoutingMaps.RoutingMapOptions>().BindConfiguration(ContactBridge.RoutingMaps.RoutingMapOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>, HubOptionsValidator>();
@@ -100,6 +101,11 @@ public sealed class HubServer : IAsyncDisposable
                 {
                     foreach (var (type, media) in content)
                         media.Example = type == "application/cloudevents+json" ? ContactBridge.Intake.IntakeEndpoints.Example()[0]!.DeepClone() : ContactBridge.Intake.IntakeEndpoints.Example();
+                    // The exact shape of each event type's data, as JSON Schema: what the intake checks.
+                    operation.Extensions ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiExtension>();
+                    operation.Extensions["x-event-data"] = new Microsoft.OpenApi.JsonNodeExtension(new System.Text.Json.Nodes.JsonObject(
+                        ContactBridge.Intake.EventDataSchema.Types.Keys.Select(t => KeyValuePair.Create(ContactBridge.Intake.InteractionEvent.TypePrefix + t,
+                            (System.Text.Json.Nodes.JsonNode?)ContactBridge.Intake.EventDataSchema.JsonSchema(t)))));
                 }
                 return Task.CompletedTask;
             });

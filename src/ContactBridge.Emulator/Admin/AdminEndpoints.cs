@@ -6,7 +6,7 @@ using ContactBridge.Emulator.Rest;
 
 namespace ContactBridge.Emulator.Admin;
 
-public sealed record FaultRequest(string Kind, int? Status, double? LatencyMs, double? JitterMs, string? PathContains, int? Count, double? Probability);
+public sealed record FaultRequest(string Kind, int? Status, double? LatencyMs, double? JitterMs, string? PathContains, int? Count, double? Probability, string? QueryContains = null);
 public sealed record ClockAdvanceRequest(double Seconds);
 public sealed record RevokeRequest(string? Token, string? Username, string? ClientId);
 public sealed record ApiUsageRequest(long? Used, long? Max);
@@ -124,7 +124,7 @@ public static class AdminEndpoints
         var rule = new FaultRule
         {
             Kind = kind, Status = request.Status ?? 503, Latency = TimeSpan.FromMilliseconds(request.LatencyMs ?? 0),
-            Jitter = TimeSpan.FromMilliseconds(request.JitterMs ?? 0), PathContains = request.PathContains, Remaining = request.Count,
+            Jitter = TimeSpan.FromMilliseconds(request.JitterMs ?? 0), PathContains = request.PathContains, QueryContains = request.QueryContains, Remaining = request.Count,
             Probability = request.Probability ?? 1,
         };
         state.Faults.Add(rule);

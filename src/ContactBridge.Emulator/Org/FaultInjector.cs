@@ -14,7 +14,10 @@ public enum FaultKind
     DropResponse,
 }
 
-/// <summary>A scripted fault; applies to requests whose path contains <see cref="PathContains"/>, <see cref="Remaining"/> times (null: until cleared).</summary>
+/// <summary>
+/// A scripted fault; applies to requests whose path contains <see cref="PathContains"/> (and whose
+/// decoded query string contains <see cref="QueryContains"/>), <see cref="Remaining"/> times (null: until cleared).
+/// </summary>
 public sealed class FaultRule
 {
     public FaultKind Kind { get; init; }
@@ -22,6 +25,8 @@ public sealed class FaultRule
     public TimeSpan Latency { get; init; }
     public TimeSpan Jitter { get; init; }
     public string? PathContains { get; init; }
+    /// <summary>Only requests whose decoded query contains this (one SOSL search among many, say).</summary>
+    public string? QueryContains { get; init; }
     public int? Remaining { get; set; }
     public double Probability { get; init; } = 1.0;
 }
@@ -84,7 +89,7 @@ public sealed class FaultInjector
     }
 
     /// <summary>The rules that fire for this request (consuming one use of each counted rule).</summary>
-    public IReadOnlyList<FaultRule> Fire(string path)
+    public IReadOnlyList<FaultRule> Fire(string path, string query = "")
     {
         lock (_sync)
         {
@@ -93,6 +98,7 @@ public sealed class FaultInjector
             foreach (var rule in _rules.ToList())
             {
                 if (rule.PathContains is not null && !path.Contains(rule.PathContains, StringComparison.OrdinalIgnoreCase)) continue;
+                if (rule.QueryContains is not null && !query.Contains(rule.QueryContains, StringComparison.OrdinalIgnoreCase)) continue;
                 if (rule.Probability < 1.0 && Random.Shared.NextDouble() >= rule.Probability) continue;
                 fired.Add(rule);
                 if (rule.Remaining is not null && --rule.Remaining <= 0) _rules.Remove(rule);

@@ -33,6 +33,27 @@ public sealed class RequestLog
         var entry = make(Interlocked.Increment(ref _sequence));
         _entries.Enqueue(entry);
         if (Interlocked.Increment(ref _count) > Capacity && _entries.TryDequeue(out _)) Interlocked.Decrement(ref _count);
+        List<(Func<RequestLogEntry, bool> Match, TaskCompletionSource<RequestLogEntry> Done)> waiting;
+        lock (_waiters) waiting = [.. _waiters];
+        foreach (var w in waiting.Where(w => w.Match(entry))) w.Done.TrySetResult(entry);
+    }
+
+    private readonly List<(Func<RequestLogEntry, bool> Match, TaskCompletionSource<RequestLogEntry> Done)> _waiters = [];
+
+    /// <summary>The first logged request (already logged, or logged from now on) that matches: a test waits for it instead of sleeping.</summary>
+    public async Task<RequestLogEntry> WaitForAsync(Func<RequestLogEntry, bool> match, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var waiter = (match, new TaskCompletionSource<RequestLogEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_waiters) _waiters.Add(waiter);
+        try
+        {
+            if (_entries.FirstOrDefault(match) is { } already) return already;
+            return await waiter.Item2.Task.WaitAsync(timeout, ct);
+        }
+        finally
+        {
+            lock (_waiters) _waiters.Remove(waiter);
+        }
     }
 
     public IReadOnlyList<RequestLogEntry> Entries(string? orgKey = null, long afterSequence = 0) =>

@@ -14,6 +14,28 @@ public sealed class CallerIdentifier(TimeProvider clock)
     /// <summary>SOSL allows 10,000 characters in a search term and the URL 16,384; 100 numbers stay far below both.</summary>
     public const int NumbersPerSearch = 100;
 
+    /// <summary>The most characters of values (escaped) one search or query carries, whatever their count, so a request never outgrows Salesforce's URL limit.</summary>
+    public const int MaxTermCharacters = 4000;
+
+    /// <summary>Splits values into groups of at most <paramref name="count"/> values and <see cref="MaxTermCharacters"/> characters.</summary>
+    public static IEnumerable<List<string>> Chunks(IEnumerable<string> values, int count)
+    {
+        var chunk = new List<string>();
+        var length = 0;
+        foreach (var v in values)
+        {
+            var size = Uri.EscapeDataString(v).Length + 4;
+            if (chunk.Count > 0 && (chunk.Count >= count || length + size > MaxTermCharacters))
+            {
+                yield return chunk;
+                (chunk, length) = ([], 0);
+            }
+            chunk.Add(v);
+            length += size;
+        }
+        if (chunk.Count > 0) yield return chunk;
+    }
+
     private static readonly string[] BaseFields = ["Id", "Name", "LastModifiedDate"];
 
     /// <summary>
@@ -38,9 +60,9 @@ public sealed class CallerIdentifier(TimeProvider clock)
 
         // Candidates per object: (record, normalised phones, lower-cased e-mails, last modified).
         var candidates = new List<(string Object, JsonObject Record, HashSet<string> Phones, HashSet<string> Emails, string Modified)>();
-        foreach (var chunk in phones.Chunk(NumbersPerSearch))
+        foreach (var chunk in Chunks(phones.Select(p => PhoneNumbers.SearchDigits(p, rules.DefaultCountry)).Distinct(), NumbersPerSearch))
         {
-            var term = string.Join(" OR ", chunk.Select(p => PhoneNumbers.SearchDigits(p, rules.DefaultCountry)).Distinct());
+            var term = string.Join(" OR ", chunk);
             var returning = string.Join(", ", rules.Objects.Where(o => o.PhoneFields.Count > 0)
                 .Select(o => $"{o.Object}(Id, Name, LastModifiedDate, {string.Join(", ", o.PhoneFields.Concat(o.EmailFields).Distinct())})"));
             var result = await client.GetAsync($"{client.DataPath}/search?q={Uri.EscapeDataString($"FIND {{{term}}} IN PHONE FIELDS RETURNING {returning}")}", ct);
@@ -49,18 +71,20 @@ public sealed class CallerIdentifier(TimeProvider clock)
         }
         foreach (var rule in rules.Objects.Where(o => o.EmailFields.Count > 0 && emails.Count > 0))
         {
-            var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", emails.Select(Soql.String))})"));
-            var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct());
-            var result = await client.QueryAsync($"SELECT {fields} FROM {rule.Object} WHERE {where} LIMIT 2000", ct);
-            foreach (var r in result["records"]?.AsArray() ?? []) Add(r!.AsObject());
+            foreach (var chunk in Chunks(emails, 200))
+            {
+                var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", chunk.Select(Soql.String))})"));
+                var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct());
+                var result = await client.QueryAsync($"SELECT {fields} FROM {rule.Object} WHERE {where} LIMIT 2000", ct);
+                foreach (var r in result["records"]?.AsArray() ?? []) Add(r!.AsObject());
+            }
         }
         var ivrMatches = new Dictionary<(string Key, string Value), List<CallerMatch>>();
         foreach (var rule in rules.IvrRules)
         {
             var values = interactions.Select(i => i.Ivr.GetValueOrDefault(rule.IvrKey)).Where(v => !string.IsNullOrWhiteSpace(v)).Distinct().Cast<string>().ToList();
-            if (values.Count == 0) continue;
-            var result = await client.QueryAsync($"SELECT Id, Name, {rule.Field} FROM {rule.Object} WHERE {rule.Field} IN ({string.Join(", ", values.Select(Soql.String))}) LIMIT 2000", ct);
-            foreach (var r in result["records"]?.AsArray() ?? [])
+            foreach (var chunk in Chunks(values, 200))
+            foreach (var r in (await client.QueryAsync($"SELECT Id, Name, {rule.Field} FROM {rule.Object} WHERE {rule.Field} IN ({string.Join(", ", chunk.Select(Soql.String))}) LIMIT 2000", ct))["records"]?.AsArray() ?? [])
             {
                 var key = (rule.IvrKey, r![rule.Field]?.ToString() ?? "");
                 if (!ivrMatches.TryGetValue(key, out var list)) ivrMatches[key] = list = [];

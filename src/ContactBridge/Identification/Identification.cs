@@ -3,9 +3,11 @@ namespace ContactBridge.Identification;
 public sealed record CallerMatch(string Object, string Id, string? Name);
 
 /// <summary>Who is calling: none, one, or several records, and where the agent's screen should go.</summary>
-public sealed record IdentificationResult(string Outcome, IReadOnlyList<CallerMatch> Matches, string? ScreenPop, string? MatchedBy, DateTimeOffset At)
+public sealed record IdentificationResult(string Outcome, IReadOnlyList<CallerMatch> Matches, string? ScreenPop, string? MatchedBy, DateTimeOffset At, string? Reason = null)
 {
     public const string None = "none";
+    /// <summary>The lookup failed for this caller however often it was tried: logged without a person, with the reason.</summary>
+    public const string Unidentified = "unidentified";
     public const string One = "one";
     public const string Several = "several";
 

@@ -5,6 +5,9 @@ namespace ContactBridge.Intake;
 
 public sealed record InboxEvent(long Seq, string TenantId, string EventId, string InteractionId, string Type, long OccurredAt, string Data, long ReceivedAt);
 
+/// <summary>An event set aside because it could not be folded, and why.</summary>
+public sealed record QuarantinedEvent(long Seq, string EventId, string InteractionId, string Type, long ReceivedAt, string? Error);
+
 /// <summary>
 /// Accepted events, stored durably before the API answers 202. An event id already stored for the
 /// tenant is a no-op. Writes go through one writer that commits the events of all requests waiting
@@ -46,11 +49,27 @@ public sealed class InboxStore : IAsyncDisposable
                 var counts = await WriteAsync(group);
                 for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
             }
+            catch (Exception) when (group.Count > 1)
+            {
+                // Nothing of this group was committed. One request must never fail another's commit, so each is written alone.
+                foreach (var p in group) await WriteAloneAsync(p);
+            }
             catch (Exception e)
             {
-                // Nothing of this group was committed: every request in it gets the error (a 500), none a 202.
-                foreach (var p in group) p.Done.TrySetException(e);
+                group[0].Done.TrySetException(e);
             }
+        }
+    }
+
+    private async Task WriteAloneAsync(Pending p)
+    {
+        try
+        {
+            p.Done.TrySetResult((await WriteAsync([p]))[0]);
+        }
+        catch (Exception e)
+        {
+            p.Done.TrySetException(e);
         }
     }
 
@@ -93,6 +112,31 @@ public sealed class InboxStore : IAsyncDisposable
         await using var c = await _db.OpenAsync(ct);
         return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY seq",
             new { tenantId, interactionId })).ToList();
+    }
+
+    /// <summary>inbox_events.folded: waiting, folded, set aside because it could not be folded, discarded by an admin.</summary>
+    public const int Waiting = 0, Folded = 1, Quarantined = 2, Discarded = 3;
+
+    public async Task<IReadOnlyList<QuarantinedEvent>> QuarantinedAsync(string tenantId, int max, CancellationToken ct = default)
+    {
+        await using var c = await _db.OpenAsync(ct);
+        return (await c.QueryAsync<QuarantinedEvent>("SELECT seq, event_id, interaction_id, type, received_at, error FROM inbox_events WHERE tenant_id = @tenantId AND folded = @q ORDER BY seq LIMIT @max",
+            new { tenantId, q = Quarantined, max })).ToList();
+    }
+
+    /// <summary>Folds a set-aside event again (after an upgrade that understands it); false when there is no such event.</summary>
+    public Task<bool> ReplayQuarantinedAsync(string tenantId, long seq, CancellationToken ct = default) => MoveQuarantinedAsync(tenantId, seq, Waiting, ct);
+
+    /// <summary>Gives up on a set-aside event for good; it stays stored, marked discarded.</summary>
+    public Task<bool> DiscardQuarantinedAsync(string tenantId, long seq, CancellationToken ct = default) => MoveQuarantinedAsync(tenantId, seq, Discarded, ct);
+
+    private async Task<bool> MoveQuarantinedAsync(string tenantId, long seq, int to, CancellationToken ct)
+    {
+        await using var w = await _db.WriteAsync(durable: true, ct);
+        var changed = await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @to WHERE tenant_id = @tenantId AND seq = @seq AND folded = @q",
+            new { to, tenantId, seq, q = Quarantined }, w.Transaction);
+        await w.CommitAsync(ct);
+        return changed == 1;
     }
 
     public async Task<long> CountAsync(string tenantId, CancellationToken ct = default)

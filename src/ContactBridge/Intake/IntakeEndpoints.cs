@@ -59,6 +59,61 @@ public static class IntakeEndpoints
         ];
     }
 
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
+
+    /// <summary>
+    /// JSON as RFC 8259 says it must be to be interoperable: valid UTF-8, no duplicate names, no lone
+    /// surrogate escapes. Anything else is refused here rather than failing later in the database.
+    /// </summary>
+    public static (JsonNode? Json, string? Problem) ParseStrictly(byte[] body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body)) return (null, "The body is not valid UTF-8.");
+        JsonNode? json;
+        try
+        {
+            json = JsonNode.Parse(body, documentOptions: Strict);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"The body is not JSON: {e.Message}");
+        }
+        var bad = BadText(json);
+        return bad is null ? (json, null) : (null, $"{bad} holds an unpaired UTF-16 surrogate escape (\\uD800–\\uDFFF alone), which is not text.");
+    }
+
+    /// <summary>The path of the first name or string that is not well-formed Unicode, or null.</summary>
+    private static string? BadText(JsonNode? node, string path = "$")
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (k, v) in o)
+                {
+                    if (!WellFormed(k)) return $"{path} (a property name)";
+                    if (BadText(v, $"{path}.{k}") is { } bad) return bad;
+                }
+                return null;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                    if (BadText(a[i], $"{path}[{i}]") is { } bad) return bad;
+                return null;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                return WellFormed(v.GetValue<string>()) ? null : path;
+            default:
+                return null;
+        }
+    }
+
+    private static bool WellFormed(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+            else if (char.IsSurrogate(s[i])) return false;
+        }
+        return true;
+    }
+
     private static IResult Problem(int status, string title, string detail, IEnumerable<string>? errors = null) =>
         Results.Problem(statusCode: status, title: title, detail: detail,
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
@@ -75,10 +130,18 @@ public static class IntakeEndpoints
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
-        while ((read = await c.Request.Body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes) return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
+            while ((read = await c.Request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBodyBytes) return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // A body shorter than its Content-Length, or one that arrives too slowly: Kestrel says which (400 or 408).
+            return Problem(e.StatusCode, e.StatusCode == 408 ? "Body too slow" : "Incomplete body", $"The request body did not arrive whole: {e.Message}");
         }
         var body = buffer.ToArray();
 
@@ -88,15 +151,8 @@ public static class IntakeEndpoints
         var signatureProblem = EventSignature.Problem(c.Request.Headers[EventSignature.Header], body, active, clock.GetUtcNow());
         if (signatureProblem is not null) return Problem(401, "Bad signature", signatureProblem);
 
-        JsonNode? json;
-        try
-        {
-            json = JsonNode.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            return Problem(400, "Malformed JSON", $"The body is not JSON: {e.Message}");
-        }
+        var (json, malformed) = ParseStrictly(body);
+        if (malformed is not null) return Problem(400, "Malformed JSON", malformed);
         var batch = mediaType == "application/cloudevents-batch+json" || json is JsonArray;
         if (mediaType == "application/cloudevents-batch+json" && json is not JsonArray) return Problem(400, "Not a batch", "A batch must be a JSON array of events.");
         var nodes = batch ? ((JsonArray)json!).ToList() : [json];

@@ -11,7 +11,7 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
 {
     public const string TypePrefix = "com.contactbridge.interaction.";
 
-    /// <summary>The event types and what each one's data may carry.</summary>
+    /// <summary>The event types and what each one's data may carry (the exact shapes: <see cref="EventDataSchema"/>).</summary>
     public static readonly IReadOnlyDictionary<string, string> Types = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [TypePrefix + "started"] = "channel (voice, web_chat, inbox, email, sms), direction (inbound, outbound), caller {phone, email, name, company}, dialledNumber, queue, ivr {…}, customFields {…}",
@@ -40,7 +40,12 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         string? Str(string name)
         {
             var v = o[name];
-            if (v is JsonValue jv && jv.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s)) return s;
+            if (v is JsonValue jv && jv.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s))
+            {
+                if (!s.Any(char.IsControl)) return s;
+                problems.Add($"{where}.{name} must not contain control characters.");
+                return null;
+            }
             problems.Add(v is null ? $"{where}.{name} is required." : $"{where}.{name} must be a non-empty string.");
             return null;
         }
@@ -64,9 +69,10 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         }
         if (o["datacontenttype"] is { } ct && ct.GetValueKind() == JsonValueKind.String && !ct.GetValue<string>().StartsWith("application/json", StringComparison.Ordinal))
             problems.Add($"{where}.datacontenttype must be application/json.");
-        var data = o["data"] as JsonObject;
+        var data = (JsonObject?)(o["data"] as JsonObject)?.DeepClone() ?? [];
         if (o["data"] is not null and not JsonObject) problems.Add($"{where}.data must be a JSON object.");
+        else if (type is not null && Types.ContainsKey(type)) EventDataSchema.Check(type[TypePrefix.Length..], data, where, problems);
         if (problems.Count > before) return null;
-        return new InteractionEvent(id!, source!, type!, subject!, time.ToUniversalTime(), (JsonObject?)data?.DeepClone() ?? []);
+        return new InteractionEvent(id!, source!, type!, subject!, time.ToUniversalTime(), data);
     }
 }

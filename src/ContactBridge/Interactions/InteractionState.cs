@@ -45,11 +45,26 @@ public sealed record InteractionState
     [JsonIgnore]
     public bool HasCallerIdentity => !string.IsNullOrWhiteSpace(Caller.Phone) || !string.IsNullOrWhiteSpace(Caller.Email);
 
-    public static InteractionState Fold(string interactionId, IEnumerable<InboxEvent> events)
+    public static InteractionState Fold(string interactionId, IEnumerable<InboxEvent> events) => Fold(interactionId, events, []);
+
+    /// <summary>
+    /// Folds the events; one that cannot be applied (data the intake of an older version let through)
+    /// is left out and reported in <paramref name="poison"/> with the reason, so the rest still count.
+    /// </summary>
+    public static InteractionState Fold(string interactionId, IEnumerable<InboxEvent> events, List<(InboxEvent Event, string Error)> poison)
     {
         var state = new InteractionState { InteractionId = interactionId };
         foreach (var e in events.OrderBy(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal))
-            state = state.Apply(e.Type, JsonNode.Parse(e.Data) as JsonObject ?? [], DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredAt));
+        {
+            try
+            {
+                state = state.Apply(e.Type, JsonNode.Parse(e.Data) as JsonObject ?? [], DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredAt));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or FormatException or ArgumentException or OverflowException)
+            {
+                poison.Add((e, $"{e.Type} could not be applied: {ex.Message}"));
+            }
+        }
         return state with { Messages = state.Messages.OrderBy(m => m.At).ToList() };
     }
 

@@ -8,14 +8,14 @@ namespace ContactBridge.Interactions;
 
 public sealed record InteractionRow(
     string TenantId, string InteractionId, string State, long StateVersion, long Ended, string? Identification, long IdentifiedVersion, long PlannedVersion,
-    string? Records, long CreatedAt, long UpdatedAt)
+    string? Records, long CreatedAt, long UpdatedAt, long IdentifyAttempts, long IdentifyAfter)
 {
     public InteractionState Parsed => JsonSerializer.Deserialize<InteractionState>(State, InteractionStore.Json)!;
     public IdentificationResult? ParsedIdentification => Identification is null ? null : JsonSerializer.Deserialize<IdentificationResult>(Identification, InteractionStore.Json);
 }
 
 /// <summary>Each interaction's folded state, who the caller is, and what was written for it.</summary>
-public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock)
+public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -32,19 +32,22 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         if (pending.Count == 0) return 0;
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
+        var poison = new List<(InboxEvent Event, string Error)>();
         await using (var c = await db.OpenAsync(durable: false, ct))
         {
             foreach (var tenant in pending.GroupBy(e => e.TenantId))
             {
                 var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
                 var events = (await c.QueryAsync<InboxEvent>(
-                    "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids",
+                    "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids AND folded IN (0, 1)",
                     new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
                 var existing = (await c.QueryAsync<(string InteractionId, string State)>("SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND interaction_id IN @ids",
                     new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
                 foreach (var id in ids)
                 {
-                    var folded = InteractionState.Fold(id, events[id]);
+                    var poisonBefore = poison.Count;
+                    var folded = InteractionState.Fold(id, events[id], poison);
+                    if (poison.Count - poisonBefore == events[id].Count()) continue;
                     // The contact center's users, as its events name them, for routing maps that keep themselves up to date.
                     if (folded.Agent is { Id: { Length: > 0 and <= 255 } agentId } agent)
                         agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
@@ -73,16 +76,57 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         }
         foreach (var seen in agents.GroupBy(a => a.Key.Tenant))
             await RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, seen.Key, seen.Select(a => a.Value), now);
-        foreach (var chunk in pending.Select(e => e.Seq).Chunk(500))
+        var quarantined = poison.Select(p => p.Event.Seq).ToHashSet();
+        foreach (var chunk in pending.Select(e => e.Seq).Where(s => !quarantined.Contains(s)).Chunk(500))
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, w.Transaction);
+        // Events that cannot be folded are set aside with the reason; the admin replays or discards them from the Activity page.
+        foreach (var (e, error) in poison)
+            await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @q, error = @error WHERE seq = @Seq", new { q = InboxStore.Quarantined, error, e.Seq }, w.Transaction);
         await w.CommitAsync(ct);
-        return updates.Count;
+        if (poison.Count > 0)
+            logger.LogWarning("{Count} event(s) could not be folded and were set aside, first: {Error}", poison.Count, poison[0].Error);
+        return updates.Count + poison.Count;
     }
 
-    public async Task<IReadOnlyList<InteractionRow>> NeedingIdentificationAsync(int max, CancellationToken ct)
+    public async Task<IReadOnlyList<InteractionRow>> NeedingIdentificationAsync(string tenantId, int max, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE identification IS NULL ORDER BY updated_at LIMIT @max", new { max })).ToList();
+        return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE identification IS NULL AND tenant_id = @tenantId AND identify_after <= @now ORDER BY updated_at LIMIT @max",
+            new { tenantId, now = Now, max })).ToList();
+    }
+
+    /// <summary>The lookup failed for these interactions alone: tried again after <paramref name="delay"/>.</summary>
+    public async Task IdentifyFailedAsync(IReadOnlyList<InteractionRow> rows, TimeSpan delay, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await using var w = await db.WriteAsync(durable: false, ct);
+        foreach (var r in rows)
+        {
+            await w.Connection.ExecuteAsync("UPDATE interactions SET identify_attempts = identify_attempts + 1, identify_after = @after WHERE tenant_id = @TenantId AND interaction_id = @InteractionId",
+                new { after = Now + (long)delay.TotalMilliseconds, r.TenantId, r.InteractionId }, w.Transaction);
+        }
+        await w.CommitAsync(ct);
+    }
+
+    /// <summary>Tenants with interactions to identify or plan now: each gets its own lane in the pipeline.</summary>
+    public async Task<IReadOnlyList<string>> TenantsWithWorkAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<string>("""
+            SELECT DISTINCT tenant_id FROM interactions WHERE identification IS NULL AND identify_after <= @now
+            UNION SELECT DISTINCT tenant_id FROM interactions WHERE ended = 1 AND identification IS NOT NULL AND planned_version < state_version
+            UNION SELECT DISTINCT tenant_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= @now
+            """, new { now = Now })).ToList();
+    }
+
+    /// <summary>Interactions of the tenant that ended and are not in Salesforce yet (waiting to be identified, planned or sent).</summary>
+    public async Task<long> WaitingAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("""
+            SELECT (SELECT COUNT(*) FROM interactions WHERE tenant_id = @tenantId AND ended = 1 AND planned_version < state_version)
+                 + (SELECT COUNT(*) FROM outbox WHERE tenant_id = @tenantId AND state IN ('pending', 'sending'))
+            """, new { tenantId });
     }
 
     public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
@@ -98,11 +142,11 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         await w.CommitAsync(ct);
     }
 
-    public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(int max, CancellationToken ct)
+    public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(string tenantId, int max, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE ended = 1 AND identification IS NOT NULL AND planned_version < state_version ORDER BY updated_at LIMIT @max",
-            new { max })).ToList();
+        return (await c.QueryAsync<InteractionRow>("SELECT * FROM interactions WHERE ended = 1 AND identification IS NOT NULL AND planned_version < state_version AND tenant_id = @tenantId ORDER BY updated_at LIMIT @max",
+            new { tenantId, max })).ToList();
     }
 
     public async Task<InteractionRow?> GetAsync(string tenantId, string interactionId, CancellationToken ct = default)

@@ -39,7 +39,8 @@ public static class LogPlanner
         var needed = new List<string>();
         if (interactionRecord is not null) needed.Add(interactionRecord);
         // Manual mode creates a person only when the agent asked for one.
-        var createPerson = match is null && (settings.Mode is LoggingSettings.Sales or LoggingSettings.Support || requested.Contains("lead") || requested.Contains("contact"));
+        // A caller whose lookup failed may well be in Salesforce already: no person is created for them.
+        var createPerson = match is null && i.Identification?.Outcome != IdentificationResult.Unidentified && (settings.Mode is LoggingSettings.Sales or LoggingSettings.Support || requested.Contains("lead") || requested.Contains("contact"));
         var personObject = requested.Contains("contact") || settings.Mode == LoggingSettings.Support && !requested.Contains("lead") ? "Contact" : "Lead";
         if (createPerson) needed.Add(personObject);
         if (match is not null && settings.UpdatePolicy != "none" && match.Object is "Lead" or "Contact") needed.Add(match.Object);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ContactBridge.Identification;
 using ContactBridge.Intake;
 using ContactBridge.Interactions;
@@ -26,6 +27,11 @@ public static class LoggingEndpoints
         api.MapGet("/interactions/{interactionId}", One).WithSummary("One interaction: identification (screen pop), records written, write attempts.");
         api.MapGet("/dead-letters", DeadLetters).WithSummary("Writes Salesforce refused (with its error code and message) or that could not be planned.");
         api.MapPost("/dead-letters/{id}/replay", Replay).WithSummary("Sends a dead letter again, after the cause was fixed.");
+        api.MapPost("/dead-letters/{id}/discard", DiscardDeadLetter).WithSummary("Gives up on a dead letter; it stays on record as discarded.");
+        api.MapGet("/set-aside-events", SetAsideEvents).WithSummary("Events that could not be folded into their interaction, and why; the rest of the interaction flowed on.");
+        api.MapPost("/set-aside-events/{seq:long}/replay", ReplayEvent).WithSummary("Folds a set-aside event again (after an upgrade that understands it).");
+        api.MapPost("/set-aside-events/{seq:long}/discard", DiscardEvent).WithSummary("Gives up on a set-aside event.");
+        api.MapGet("/salesforce-status", SalesforceStatus).WithSummary("Whether the tenant's org answers: since when it fails, the last error and how many interactions wait.");
 
         app.MapGet("/api/v1/tenants/{tenantId}/lookup", Lookup).AllowAnonymous().WithTags("Identification")
             .WithSummary("Who is calling: none, one or several records and the screen-pop URL. Signed like events, over \"{t}.{path and query}\".");
@@ -149,6 +155,48 @@ public static class LoggingEndpoints
         return Results.Accepted();
     }
 
+    private static async Task<IResult> DiscardDeadLetter(HttpContext c, string tenantId, string id, OutboxStore outbox)
+    {
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        return await outbox.DiscardAsync(tenantId, id, c.RequestAborted) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "Not found", detail: $"No dead letter {id}.");
+    }
+
+    private static async Task<IResult> SetAsideEvents(HttpContext c, string tenantId, InboxStore inbox) =>
+        await TenantAccess.AllowedAsync(c, tenantId)
+            ? Results.Ok((await inbox.QuarantinedAsync(tenantId, 200, c.RequestAborted)).Select(q => new
+            {
+                q.Seq, q.EventId, q.InteractionId, q.Type, q.Error, receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(q.ReceivedAt),
+            }))
+            : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> ReplayEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline)
+    {
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        if (!await inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted)) return Results.Problem(statusCode: 404, title: "Not found", detail: $"No set-aside event {seq}.");
+        pipeline.Wake();
+        return Results.Accepted();
+    }
+
+    private static async Task<IResult> DiscardEvent(HttpContext c, string tenantId, long seq, InboxStore inbox)
+    {
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        return await inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "Not found", detail: $"No set-aside event {seq}.");
+    }
+
+    private static async Task<IResult> SalesforceStatus(HttpContext c, string tenantId, SalesforceOutages outages, InteractionStore interactions)
+    {
+        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        var outage = await outages.GetAsync(tenantId, c.RequestAborted);
+        return Results.Ok(new
+        {
+            reachable = outage is null,
+            failingSince = outage?.SinceTime,
+            lastError = outage?.LastError,
+            nextTry = outage is null ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(outage.RetryAt),
+            waiting = await interactions.WaitingAsync(tenantId, c.RequestAborted),
+        });
+    }
+
     private static async Task<IResult> Lookup(HttpContext c, string tenantId, string? phone, string? email, TenantStore tenants, IntakeSecrets secrets,
         SalesforceConnections connections, LoggingSettingsStore settingsStore, CallerIdentifier identifier, TimeProvider clock)
     {
@@ -160,18 +208,41 @@ public static class LoggingEndpoints
         if (problem is not null) return Results.Problem(statusCode: 401, title: "Bad signature", detail: problem);
         if (string.IsNullOrWhiteSpace(phone) && string.IsNullOrWhiteSpace(email))
             return Results.Problem(statusCode: 400, title: "Nothing to look up", detail: "Give phone=… or email=….");
+        var caller = new JsonObject { ["phone"] = phone, ["email"] = email };
+        var problems = new List<string>();
+        EventDataSchema.Check("started", new JsonObject { ["caller"] = caller }, "query", problems);
+        if (problems.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid lookup", detail: string.Join(" ", problems.Select(p => p.Replace("query.data.caller.", "", StringComparison.Ordinal))));
+        // An agent is waiting: answer within the bound whatever Salesforce does.
+        var bound = c.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LoggingOptions>>().Value.LookupTimeout;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
+        timeout.CancelAfter(bound);
         try
         {
-            var client = await connections.ClientAsync(tenantId, c.RequestAborted);
-            var settings = await settingsStore.GetAsync(tenantId, c.RequestAborted);
-            var shapes = await c.RequestServices.GetRequiredService<SalesforceMetadata>().ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), c.RequestAborted);
+            var client = await connections.ClientAsync(tenantId, timeout.Token);
+            var settings = await settingsStore.GetAsync(tenantId, timeout.Token);
+            var shapes = await c.RequestServices.GetRequiredService<SalesforceMetadata>().ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), timeout.Token);
             var state = new InteractionState { InteractionId = "lookup", Caller = new Caller(phone, email, null, null) };
-            var result = await identifier.IdentifyAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), [state], c.RequestAborted);
+            var result = await identifier.IdentifyAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), [state], timeout.Token);
             return Results.Ok(result["lookup"]);
         }
         catch (LinkingException e)
         {
             return Results.Problem(statusCode: 409, title: "Not linked", detail: e.Message);
+        }
+        catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Problem(statusCode: 504, title: "Salesforce is slow",
+                detail: $"Salesforce did not answer within {bound.TotalSeconds:0.#} s; the caller could not be looked up. Try again, or pop without a match.");
+        }
+        catch (Exception e) when (RetryPolicy.IsTransient(e, c.RequestAborted))
+        {
+            return Results.Problem(statusCode: 503, title: "Salesforce is unreachable", detail: $"The caller could not be looked up: {RetryPolicy.Code(e)}: {e.Message}");
+        }
+        catch (Salesforce.SalesforceApiException e)
+        {
+            return Results.Problem(statusCode: 502, title: "Salesforce refused the lookup", detail: $"{e.ErrorCode}: {e.SalesforceMessage}",
+                extensions: new Dictionary<string, object?> { ["errorCode"] = e.ErrorCode });
         }
     }
 }

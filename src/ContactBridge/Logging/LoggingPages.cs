@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ContactBridge.Identification;
+using ContactBridge.Intake;
 using ContactBridge.Interactions;
 using ContactBridge.Linking;
 using ContactBridge.Outbox;
@@ -18,6 +20,9 @@ public static class LoggingPages
         portal.MapPost("/logging", SaveSettings);
         portal.MapGet("/activity", ActivityPageAsync);
         portal.MapPost("/dead-letters/{id}/replay", Replay);
+        portal.MapPost("/dead-letters/{id}/discard", Discard);
+        portal.MapPost("/set-aside-events/{seq:long}/replay", ReplayEvent);
+        portal.MapPost("/set-aside-events/{seq:long}/discard", DiscardEvent);
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -118,7 +123,8 @@ public static class LoggingPages
         return await SettingsPageAsync(c, tenantId, "Logging settings saved.", null);
     }
 
-    private static async Task<IResult> ActivityPageAsync(HttpContext c, string tenantId, InteractionStore interactions, OutboxStore outbox, LinkStore links)
+    private static async Task<IResult> ActivityPageAsync(HttpContext c, string tenantId, InteractionStore interactions, OutboxStore outbox, LinkStore links,
+        InboxStore inbox, SalesforceOutages outages)
     {
         var tenant = await TenantAccess.TenantAsync(c, tenantId);
         if (tenant is null) return TenantAccess.NotFoundPage(c);
@@ -136,6 +142,7 @@ public static class LoggingPages
             {
                 "one" => $"<a href=\"{E(id.ScreenPop)}\">{E(id.Matches[0].Object)}: {E(id.Matches[0].Name)}</a>",
                 "several" => $"<a href=\"{E(id.ScreenPop)}\">{id.Matches.Count} matches</a>",
+                IdentificationResult.Unidentified => $"<span class=\"unidentified\" title=\"{E(id.Reason)}\">not identified: {E(id.Reason)}</span>",
                 _ => "new caller",
             };
             var links2 = string.Join(", ", records.Select(r => instance is null ? $"{E(r.Key)} {E(r.Value)}" : $"<a href=\"{E(instance)}/lightning/r/{E(r.Key)}/{E(r.Value)}/view\">{E(r.Key)}</a>"));
@@ -159,11 +166,24 @@ public static class LoggingPages
         var af = Antiforgery(c);
         var deadRows = string.Concat(dead.Select(d => $"""
             <tr><td>{When(d.CreatedAt)}</td><td>{E(d.InteractionId)}</td><td><code>{E(d.LastErrorCode)}</code> {E(d.LastError)}</td>
-            <td><form method="post" action="/tenants/{E(tenantId)}/dead-letters/{E(d.Id)}/replay" class="inline">{af}<button type="submit" class="replay">Replay</button></form></td></tr>
+            <td><form method="post" action="/tenants/{E(tenantId)}/dead-letters/{E(d.Id)}/replay" class="inline">{af}<button type="submit" class="replay">Replay</button></form>
+            <form method="post" action="/tenants/{E(tenantId)}/dead-letters/{E(d.Id)}/discard" class="inline">{af}<button type="submit" class="discard">Discard</button></form></td></tr>
             """));
+        var setAside = await inbox.QuarantinedAsync(tenantId, 50, c.RequestAborted);
+        var setAsideRows = string.Concat(setAside.Select(q => $"""
+            <tr><td>{When(q.ReceivedAt)}</td><td>{E(q.InteractionId)}</td><td>{E(q.EventId)} ({E(q.Type)})</td><td>{E(q.Error)}</td>
+            <td><form method="post" action="/tenants/{E(tenantId)}/set-aside-events/{q.Seq}/replay" class="inline">{af}<button type="submit" class="replay">Replay</button></form>
+            <form method="post" action="/tenants/{E(tenantId)}/set-aside-events/{q.Seq}/discard" class="inline">{af}<button type="submit" class="discard">Discard</button></form></td></tr>
+            """));
+        var outage = await outages.GetAsync(tenantId, c.RequestAborted);
+        var banner = outage is null ? "" : $"""
+            <p id="outage" class="notice error">Salesforce unreachable since {When(outage.Since)} ({E(outage.LastError)}), {await interactions.WaitingAsync(tenantId, c.RequestAborted)} interactions waiting.
+            They are retried automatically (next try {When(outage.RetryAt)}) and written, oldest first, as soon as Salesforce answers.</p>
+            """;
         return Page(c, $"{tenant.Name} · Activity", $"""
             <h1>{E(tenant.Name)} · Activity</h1>
             {TenantTabs(tenantId)}
+            {banner}
             <section><h2>Recent interactions</h2>
               <table id="interactions"><tr><th>When</th><th>Channel</th><th>Caller</th><th>Identified as</th><th>In Salesforce</th><th>State</th></tr>{lines}</table>
             </section>
@@ -175,13 +195,29 @@ public static class LoggingPages
               <p>Writes Salesforce refused, with its error. Fix the cause (in Salesforce or the logging settings), then replay.</p>
               <table id="dead-letters"><tr><th>When</th><th>Interaction</th><th>Error</th><th></th></tr>{deadRows}</table>
             </section>
+            <section><h2>Set-aside events</h2>
+              <p>Events the hub could not read into their interaction. The rest of the interaction was logged without them. Replay one after an upgrade that understands it, or discard it.</p>
+              <table id="set-aside-events"><tr><th>Received</th><th>Interaction</th><th>Event</th><th>Why</th><th></th></tr>{setAsideRows}</table>
+            </section>
             """);
     }
 
-    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline)
+    private static Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
+        ThenBackToActivity(c, tenantId, pipeline, () => outbox.ReplayAsync(tenantId, id, c.RequestAborted));
+
+    private static Task<IResult> Discard(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
+        ThenBackToActivity(c, tenantId, pipeline, () => outbox.DiscardAsync(tenantId, id, c.RequestAborted));
+
+    private static Task<IResult> ReplayEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline) =>
+        ThenBackToActivity(c, tenantId, pipeline, () => inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted));
+
+    private static Task<IResult> DiscardEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline) =>
+        ThenBackToActivity(c, tenantId, pipeline, () => inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted));
+
+    private static async Task<IResult> ThenBackToActivity(HttpContext c, string tenantId, InteractionPipeline pipeline, Func<Task<bool>> action)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage(c);
-        await outbox.ReplayAsync(tenantId, id, c.RequestAborted);
+        await action();
         pipeline.Wake();
         return Results.Redirect($"/tenants/{tenantId}/activity");
     }

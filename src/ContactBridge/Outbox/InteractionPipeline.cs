@@ -13,16 +13,21 @@ namespace ContactBridge.Outbox;
 /// The durable path from events to Salesforce: fold inbox events into interactions → identify
 /// callers → plan the writes of ended interactions → send the outbox. Each step reads what the
 /// previous one stored and stores what it did, so a restart repeats a step but never skips one.
-/// New events wake it at once; otherwise it checks every <see cref="LoggingOptions.IdlePoll"/>.
+/// Folding is shared; everything that talks to Salesforce runs in one lane per tenant, so a tenant
+/// whose org hangs or fails never holds up another. An event, interaction or write that makes a step
+/// fail is set aside with the reason (a quarantined event, an unidentified caller, a dead letter)
+/// while the rest flow on. New events wake it at once; otherwise it checks every
+/// <see cref="LoggingOptions.IdlePoll"/>.
 /// </summary>
 public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
-    LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, IOptions<LoggingOptions> options, TimeProvider clock,
-    ILogger<InteractionPipeline> logger) : BackgroundService
+    LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
+    TimeProvider clock, ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+    private readonly Dictionary<string, Task<int>> _lanes = new(StringComparer.Ordinal);
 
     public void Wake()
     {
@@ -46,7 +51,7 @@ public sealed class InteractionPipeline(
             bool worked;
             try
             {
-                worked = await RunOnceAsync(stoppingToken);
+                worked = await RunRoundAsync(waitForLanes: false, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -63,25 +68,13 @@ public sealed class InteractionPipeline(
                 return;
             }
         }
+        Task[] running;
+        lock (_lanes) running = [.. _lanes.Values];
+        await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 
-    /// <summary>One pass of every step; true when something was done (so another pass may find more).</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
-    {
-        await _running.WaitAsync(ct);
-        try
-        {
-            var folded = await interactions.FoldAsync(options.Value.BatchSize, ct);
-            var identified = await IdentifyAsync(ct);
-            var planned = await PlanAsync(ct);
-            var sent = await sender.SendAsync(_owner, ct);
-            return folded + identified + planned + sent > 0;
-        }
-        finally
-        {
-            _running.Release();
-        }
-    }
+    /// <summary>One pass of every step, waiting for every tenant's lane; true when something was done (so another pass may find more).</summary>
+    public Task<bool> RunOnceAsync(CancellationToken ct) => RunRoundAsync(waitForLanes: true, ct);
 
     /// <summary>Runs passes until one finds nothing to do (tests and the demo use this instead of waiting).</summary>
     public async Task RunUntilIdleAsync(CancellationToken ct, int maxPasses = 100)
@@ -91,57 +84,175 @@ public sealed class InteractionPipeline(
         }
     }
 
-    private async Task<int> IdentifyAsync(CancellationToken ct)
+    private async Task<bool> RunRoundAsync(bool waitForLanes, CancellationToken ct)
     {
-        var rows = await interactions.NeedingIdentificationAsync(options.Value.BatchSize, ct);
-        var results = new List<(InteractionRow, IdentificationResult)>();
-        foreach (var tenantRows in rows.GroupBy(r => r.TenantId))
+        await _running.WaitAsync(ct);
+        List<Task<int>> started = [];
+        int folded;
+        try
         {
-            var parsed = tenantRows.Select(r => (Row: r, State: r.Parsed)).ToList();
-            // No phone, e-mail or IVR input: nothing to look up, no API call.
-            results.AddRange(parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0)
-                .Select(p => (p.Row, new IdentificationResult(IdentificationResult.None, [], null, null, clock.GetUtcNow()))));
-            var lookup = parsed.Where(p => p.State.HasCallerIdentity || p.State.Ivr.Count > 0).ToList();
-            if (lookup.Count == 0) continue;
-            try
+            folded = await interactions.FoldAsync(options.Value.BatchSize, ct);
+            await outbox.RecoverExpiredLeasesAsync(ct);
+            var down = await outages.ActiveAsync(ct);
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            lock (_lanes)
             {
-                var client = await connections.ClientAsync(tenantRows.Key, ct);
-                var settings = await settingsStore.GetAsync(tenantRows.Key, ct);
-                var shapes = await metadata.ShapesAsync(tenantRows.Key, client, settings.Identification.Objects.Select(o => o.Object), ct);
-                var found = await identifier.IdentifyAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), lookup.Select(p => p.State).ToList(), ct);
-                results.AddRange(lookup.Select(p => (p.Row, found[p.State.InteractionId])));
+                foreach (var done in _lanes.Where(l => l.Value.IsCompleted).Select(l => l.Key).ToList()) _lanes.Remove(done);
             }
-            catch (Exception e) when (e is LinkingException or SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            foreach (var tenantId in await interactions.TenantsWithWorkAsync(ct))
             {
-                // The interactions stay unidentified and are tried again next pass; their events are safe in the inbox.
-                logger.LogWarning("Could not identify callers for tenant {TenantId}: {Message}", tenantRows.Key, e.Message);
+                var outage = down.GetValueOrDefault(tenantId);
+                // An org that is down is tried again only when its backoff says so.
+                if (outage is not null && outage.RetryAt > now) continue;
+                lock (_lanes)
+                {
+                    if (_lanes.ContainsKey(tenantId)) continue;
+                    var lane = Task.Run(() => RunLaneAsync(tenantId, outage, ct), ct);
+                    _lanes[tenantId] = lane;
+                    started.Add(lane);
+                }
             }
         }
-        await interactions.SetIdentificationsAsync(results, ct);
-        return results.Count;
+        finally
+        {
+            _running.Release();
+        }
+        if (!waitForLanes) return folded > 0;
+        var counts = await Task.WhenAll(started);
+        return folded + counts.Sum() > 0;
     }
 
-    private async Task<int> PlanAsync(CancellationToken ct)
+    /// <summary>Identify, plan and send for one tenant; a failure here is this tenant's alone.</summary>
+    private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, CancellationToken ct)
     {
-        var rows = await interactions.NeedingPlanAsync(options.Value.BatchSize, ct);
-        var added = new List<OutboxStore.NewRow>();
-        foreach (var tenantRows in rows.GroupBy(r => r.TenantId))
+        var health = new LaneHealth();
+        var work = 0;
+        try
         {
-            var tenantId = tenantRows.Key;
+            work += await IdentifyAsync(tenantId, health, ct);
+            if (health.Down is null) work += await PlanAsync(tenantId, health, ct);
+            if (health.Down is null)
+            {
+                var report = await sender.SendAsync(_owner, tenantId, ct);
+                work += report.Rows;
+                health.Reached |= report.Reached;
+                health.Down ??= report.TransientError;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "The pipeline failed for tenant {TenantId}; other tenants are not affected and it tries again shortly", tenantId);
+            health.Down ??= $"HUB_ERROR: {e.Message}";
+        }
+        if (health.Down is not null)
+        {
+            await outages.FailedAsync(tenantId, health.Down, ct);
+            if (outage is null) logger.LogWarning("Salesforce is failing for tenant {TenantId}: {Error}; its interactions wait and are retried", tenantId, health.Down);
+            return work;
+        }
+        if (outage is not null && health.Reached)
+        {
+            await outages.RecoveredAsync(tenantId, ct);
+            logger.LogInformation("Salesforce answers tenant {TenantId} again after failing since {Since}; the waiting interactions follow", tenantId, outage.SinceTime);
+            Wake();
+        }
+        if (work > 0) Wake();
+        return work;
+    }
+
+    /// <summary>What a lane learned of its org: whether it answered, and the transient error that stopped the lane.</summary>
+    private sealed class LaneHealth
+    {
+        public bool Reached { get; set; }
+        public string? Down { get; set; }
+    }
+
+    private static IdentificationResult NoLookup(DateTimeOffset at) => new(IdentificationResult.None, [], null, null, at);
+
+    private async Task<int> IdentifyAsync(string tenantId, LaneHealth health, CancellationToken ct)
+    {
+        var rows = await interactions.NeedingIdentificationAsync(tenantId, options.Value.BatchSize, ct);
+        if (rows.Count == 0) return 0;
+        var parsed = rows.Select(r => (Row: r, State: r.Parsed)).ToList();
+        // No phone, e-mail or IVR input: nothing to look up, no API call.
+        var results = parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0).Select(p => (p.Row, NoLookup(clock.GetUtcNow()))).ToList();
+        var lookup = parsed.Where(p => p.State.HasCallerIdentity || p.State.Ivr.Count > 0).ToList();
+        var failedAlone = new List<InteractionRow>();
+        if (lookup.Count > 0)
+        {
             try
             {
-                var tenant = await tenants.GetAsync(tenantId, ct);
-                var link = await links.GetAsync(tenantId, ct);
-                if (tenant is null || link is null || !link.IsUsable) continue;
                 var client = await connections.ClientAsync(tenantId, ct);
                 var settings = await settingsStore.GetAsync(tenantId, ct);
-                var states = tenantRows.Select(r => (Row: r, State: r.Parsed, Identification: r.ParsedIdentification)).ToList();
-                var shapes = await metadata.ShapesAsync(tenantId, client,
-                    states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
-                var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
-                var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
-                var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, states.Select(s => s.State.InteractionId).ToList(), ct);
-                foreach (var (row, state, identification) in states)
+                var shapes = await metadata.ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), ct);
+                var rules = CallerIdentifier.ForOrg(settings.Identification, shapes);
+                health.Reached = true;
+                try
+                {
+                    var found = await identifier.IdentifyAsync(client, rules, lookup.Select(p => p.State).ToList(), ct);
+                    results.AddRange(lookup.Select(p => (p.Row, found[p.State.InteractionId])));
+                }
+                catch (Exception e) when (!RetryPolicy.IsTransient(e, ct) && e is not (LinkingException or OperationCanceledException))
+                {
+                    // Something about one caller breaks the shared lookup: each is looked up alone, and only the ones that still fail wait.
+                    logger.LogWarning("The caller lookup of {Count} interaction(s) of tenant {TenantId} failed ({Message}); looking them up one by one", lookup.Count, tenantId, e.Message);
+                    foreach (var p in lookup)
+                    {
+                        try
+                        {
+                            results.Add((p.Row, (await identifier.IdentifyAsync(client, rules, [p.State], ct))[p.State.InteractionId]));
+                        }
+                        catch (Exception alone) when (!RetryPolicy.IsTransient(alone, ct) && alone is not (LinkingException or OperationCanceledException))
+                        {
+                            if (p.Row.IdentifyAttempts + 1 >= options.Value.MaxAttemptsAlone)
+                            {
+                                var reason = $"The caller lookup failed {p.Row.IdentifyAttempts + 1} times ({RetryPolicy.Code(alone)}: {alone.Message}); logged without identifying the caller.";
+                                results.Add((p.Row, new IdentificationResult(IdentificationResult.Unidentified, [], null, null, clock.GetUtcNow(), reason)));
+                            }
+                            else failedAlone.Add(p.Row);
+                        }
+                    }
+                }
+            }
+            catch (LinkingException e)
+            {
+                // Not linked: the interactions stay unidentified until a link exists; their events are safe in the inbox.
+                logger.LogDebug("Tenant {TenantId} is not linked: {Message}", tenantId, e.Message);
+            }
+            catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
+            {
+                health.Down = $"{RetryPolicy.Code(e)}: {e.Message}";
+            }
+        }
+        await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay(1), ct);
+        await interactions.SetIdentificationsAsync(results, ct);
+        return results.Count + failedAlone.Count;
+    }
+
+    private async Task<int> PlanAsync(string tenantId, LaneHealth health, CancellationToken ct)
+    {
+        var rows = await interactions.NeedingPlanAsync(tenantId, options.Value.BatchSize, ct);
+        if (rows.Count == 0) return 0;
+        var added = new List<OutboxStore.NewRow>();
+        try
+        {
+            var tenant = await tenants.GetAsync(tenantId, ct);
+            var link = await links.GetAsync(tenantId, ct);
+            if (tenant is null || link is null || !link.IsUsable) return 0;
+            var client = await connections.ClientAsync(tenantId, ct);
+            var settings = await settingsStore.GetAsync(tenantId, ct);
+            var states = rows.Select(r => (Row: r, State: r.Parsed, Identification: r.ParsedIdentification)).ToList();
+            var shapes = await metadata.ShapesAsync(tenantId, client,
+                states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
+            var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
+            var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
+            health.Reached = true;
+            var ids = states.Select(s => s.State.InteractionId).ToList();
+            var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, ids, ct);
+            var written = plannedBefore.Count > 0 ? await outbox.WrittenPlansAsync(tenantId, plannedBefore, ct) : [];
+            foreach (var (row, state, identification) in states)
+            {
+                try
                 {
                     var owner = state.Agent?.Email is { } email ? owners.GetValueOrDefault(email.Trim().ToLowerInvariant()) : null;
                     var match = identification?.Matches.Count > 0 ? identification.Matches[0] : null;
@@ -155,15 +266,29 @@ public sealed class InteractionPipeline(
                             row.StateVersion, OutboxState.Dead, OutboxStore.SetupProblem, problem));
                         continue;
                     }
+                    // Records already written keep the keys they were written with (earlier versions used other keys).
+                    if (written.TryGetValue(state.InteractionId, out var before)) plan = plan.WithKeysOf(JsonSerializer.Deserialize<LogPlan>(before, InteractionStore.Json));
                     // Planned before (late events, a replay): some records may exist, so the first send checks which.
                     added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, JsonSerializer.Serialize(plan, InteractionStore.Json), row.StateVersion,
                         plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0));
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Planning is pure, so trying again gives the same failure: this interaction is set aside as a dead letter; Replay plans it again.
+                    logger.LogWarning(e, "Interaction {InteractionId} of tenant {TenantId} could not be planned", state.InteractionId, tenantId);
+                    added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId,
+                        JsonSerializer.Serialize(new LogPlan(tenantId, state.InteractionId, link.ApiVersion, settings.KeyField, []), InteractionStore.Json),
+                        row.StateVersion, OutboxState.Dead, "HUB_ERROR", $"The hub could not plan this interaction: {e.Message}"));
+                }
             }
-            catch (Exception e) when (e is LinkingException or SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                logger.LogWarning("Could not plan the logging of tenant {TenantId}: {Message}", tenantId, e.Message);
-            }
+        }
+        catch (LinkingException e)
+        {
+            logger.LogDebug("Tenant {TenantId} is not linked: {Message}", tenantId, e.Message);
+        }
+        catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
+        {
+            health.Down = $"{RetryPolicy.Code(e)}: {e.Message}";
         }
         await outbox.AddAsync(added, ct);
         return added.Count;

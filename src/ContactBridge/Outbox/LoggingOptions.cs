@@ -10,8 +10,24 @@ public sealed class LoggingOptions
 
     public TimeSpan ReserveInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>After this many attempts a write goes to the dead-letter list.</summary>
-    public int MaxAttempts { get; set; } = 10;
+    /// <summary>
+    /// How long a write that fails transiently (Salesforce down or slow, the network, the daily limit)
+    /// keeps being retried before it becomes a dead letter: Salesforce keeps events 72 hours, and so
+    /// does the hub, at least.
+    /// </summary>
+    public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>How long the signed lookup API waits for Salesforce before it answers 504: an agent is waiting.</summary>
+    public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait between two tries of a failing write or an unreachable org.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often a step that fails for one interaction alone (a lookup Salesforce refuses, an error of
+    /// the hub's own) is tried before that interaction is set aside and the rest go on.
+    /// </summary>
+    public int MaxAttemptsAlone { get; set; } = 3;
 
     /// <summary>How long the pipeline waits for new work when there is none (new events wake it at once).</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -28,7 +44,6 @@ public sealed class LoggingOptions
     /// <summary>The most rows one round claims.</summary>
     public int BatchSize { get; set; } = 500;
 
-    /// <summary>Retry delay: 2^attempts seconds (±20 %), at most 10 minutes.</summary>
-    public TimeSpan RetryDelay(long attempts) =>
-        TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, Math.Min(attempts, 20))) * (0.8 + Random.Shared.NextDouble() * 0.4));
+    /// <summary>Retry delay: 2^attempts seconds (±20 %), at most <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay(long attempts) => RetryPolicy.Delay(attempts, MaxRetryDelay);
 }

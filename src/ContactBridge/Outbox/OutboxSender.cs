@@ -12,8 +12,9 @@ namespace ContactBridge.Outbox;
 /// Sends claimed outbox rows: per tenant, as few composite graph calls as the limits allow (75 graphs
 /// and 500 nodes a call), one all-or-nothing graph per interaction. Before resending rows whose last
 /// attempt has an unknown outcome, it asks which keys already exist (one query per object), so
-/// create-only fields are left out for records that were in fact created. Retry policy: transient
-/// errors back off and retry; permanent ones, or too many attempts, go to the dead-letter list.
+/// create-only fields are left out for records that were in fact created. Retry policy
+/// (<see cref="RetryPolicy"/>): transient errors back off and retry until the retry horizon; permanent
+/// ones go to the dead-letter list.
 /// </summary>
 public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactions, SalesforceConnections connections, IOptions<LoggingOptions> options,
     TimeProvider clock, ILogger<OutboxSender> logger)
@@ -29,15 +30,14 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "UNKNOWN_EXCEPTION", "QUERY_TIMEOUT", "INVALID_SESSION_ID",
     };
 
-    public async Task<int> SendAsync(string owner, CancellationToken ct)
-    {
-        var rows = await outbox.ClaimAsync(owner, options.Value.BatchSize, options.Value.Lease, ct);
-        foreach (var tenantRows in rows.GroupBy(r => r.TenantId)) await SendTenantAsync(tenantRows.Key, tenantRows.ToList(), ct);
-        return rows.Count;
-    }
+    /// <summary>What one tenant's send did: rows handled, whether Salesforce answered, and the transient error that stopped it, if any.</summary>
+    public sealed record Report(int Rows, bool Reached, string? TransientError);
 
-    private async Task SendTenantAsync(string tenantId, List<OutboxRow> rows, CancellationToken ct)
+    /// <summary>Sends the tenant's due rows. After a transient failure the rest wait (uncounted), so a down org costs one call a round.</summary>
+    public async Task<Report> SendAsync(string owner, string tenantId, CancellationToken ct)
     {
+        var rows = await outbox.ClaimAsync(owner, tenantId, options.Value.BatchSize, options.Value.Lease, ct);
+        if (rows.Count == 0) return new Report(0, false, null);
         SalesforceRestClient client;
         try
         {
@@ -47,9 +47,15 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             // Not linked or needs relink: nothing was sent, nothing is lost; wait for an admin to relink.
             await ApplyAsync(rows.Select(r => Retry(r, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList(), ct);
-            return;
+            return new Report(rows.Count, false, null);
         }
-        var plans = rows.Select(r => (Row: r, Plan: JsonSerializer.Deserialize<LogPlan>(r.Plan, InteractionStore.Json)!)).ToList();
+        var plans = new List<(OutboxRow Row, LogPlan Plan)>();
+        foreach (var row in rows)
+        {
+            var plan = ReadPlan(row);
+            if (plan is null) await ApplyAsync([new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", "The stored plan could not be read; replay it to plan the interaction again.")], ct);
+            else plans.Add((row, plan));
+        }
         var batches = new List<List<(OutboxRow Row, LogPlan Plan)>>();
         foreach (var item in plans)
         {
@@ -58,15 +64,39 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
                 batches.Add(last = []);
             last.Add(item);
         }
+        var reached = false;
+        string? down = null;
         foreach (var batch in batches)
         {
+            if (down is not null)
+            {
+                // The org is down: the rest of the round waits without counting an attempt (nothing was sent).
+                await ApplyAsync(batch.Select(b => Retry(b.Row, b.Row.LastErrorCode ?? "WAITING", b.Row.LastError ?? down, clock.GetUtcNow() + options.Value.RetryDelay(1), false)).ToList(), ct);
+                continue;
+            }
             if (!MayCall(tenantId, client))
             {
                 await ApplyAsync(batch.Select(b => Retry(b.Row, "API_RESERVE", "The org's daily API calls are nearly spent; the hub is slowing down.",
                     clock.GetUtcNow() + options.Value.ReserveInterval, false)).ToList(), ct);
                 continue;
             }
-            await ApplyAsync(await SendBatchAsync(client, batch, ct), ct);
+            var (outcomes, answered, transient) = await SendBatchAsync(client, batch, ct);
+            reached |= answered;
+            down = transient;
+            await ApplyAsync(outcomes, ct);
+        }
+        return new Report(rows.Count, reached, down);
+    }
+
+    private static LogPlan? ReadPlan(OutboxRow row)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LogPlan>(row.Plan, InteractionStore.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -89,7 +119,9 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
     private static OutboxStore.Outcome Retry(OutboxRow row, string code, string error, DateTimeOffset at, bool countAttempt) =>
         new(row, OutboxState.Pending, code, error, at, countAttempt);
 
-    private async Task<IReadOnlyList<OutboxStore.Outcome>> SendBatchAsync(SalesforceRestClient client, List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
+    /// <summary>One composite graph call: each row's outcome, whether Salesforce answered at all, and the transient error if the call failed as a whole.</summary>
+    private async Task<(IReadOnlyList<OutboxStore.Outcome> Outcomes, bool Answered, string? Transient)> SendBatchAsync(SalesforceRestClient client,
+        List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
     {
         try
         {
@@ -97,25 +129,47 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             var graphs = new JsonArray(batch.Select((b, i) => (JsonNode)new JsonObject
             {
                 ["graphId"] = $"g{i}",
-                ["compositeRequest"] = new JsonArray(b.Plan.Nodes.Select(n => (JsonNode)n.ToSubrequest(b.Plan.ApiVersion, b.Plan.KeyField, existing.Contains((n.Object, n.Key)))).ToArray()),
+                ["compositeRequest"] = new JsonArray(b.Plan.Nodes.Select(n => (JsonNode)n.ToSubrequest(b.Plan.ApiVersion, b.Plan.KeyField, existing.Contains((n.Object, n.Key.ToUpperInvariant())))).ToArray()),
             }).ToArray());
             var response = await client.SendAsync(HttpMethod.Post, $"{client.DataPath}/composite/graph", new JsonObject { ["graphs"] = graphs }, ct);
             var results = response?["graphs"]?.AsArray() ?? [];
-            return batch.Select((b, i) => Outcome(b.Row, b.Plan, results.FirstOrDefault(g => g?["graphId"]?.GetValue<string>() == $"g{i}") as JsonObject)).ToList();
+            return (batch.Select((b, i) => Outcome(b.Row, b.Plan, results.FirstOrDefault(g => g?["graphId"]?.GetValue<string>() == $"g{i}") as JsonObject)).ToList(), true, null);
         }
         catch (LinkingException e)
         {
-            return batch.Select(b => Retry(b.Row, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList();
+            return (batch.Select(b => Retry(b.Row, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList(), false, null);
         }
-        catch (SalesforceApiException e) when (!e.IsTransient && !e.IsSessionExpired)
-        {
-            return batch.Select(b => Fail(b.Row, e.ErrorCode, e.SalesforceMessage, transient: false)).ToList();
-        }
-        catch (Exception e) when (e is SalesforceApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
         {
             // The answer did not arrive or was an error of the org's: Salesforce may or may not have applied it, so it counts as an attempt.
-            var code = e is SalesforceApiException api ? api.ErrorCode : e is TaskCanceledException ? "TIMEOUT" : "NETWORK";
-            return batch.Select(b => Fail(b.Row, code, e.Message, transient: true)).ToList();
+            return (batch.Select(b => Fail(b.Row, RetryPolicy.Code(e), e.Message, transient: true)).ToList(), false, $"{RetryPolicy.Code(e)}: {e.Message}");
+        }
+        catch (SalesforceApiException e)
+        {
+            return (batch.Select(b => Fail(b.Row, e.ErrorCode, e.SalesforceMessage, transient: false)).ToList(), true, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && batch.Count > 1)
+        {
+            // Something in this batch breaks the hub itself: each row is sent alone, so only the one that causes it is set aside.
+            logger.LogWarning(e, "A batch of {Count} writes of tenant {TenantId} failed in the hub; sending them one by one", batch.Count, batch[0].Row.TenantId);
+            var outcomes = new List<OutboxStore.Outcome>();
+            var answered = false;
+            foreach (var single in batch)
+            {
+                var alone = await SendBatchAsync(client, [(single.Row with { Attempts = single.Row.Attempts + 1 }, single.Plan)], ct);
+                outcomes.AddRange(alone.Outcomes.Select(o => o with { Row = single.Row, CountAttempt = true }));
+                answered |= alone.Answered;
+                if (alone.Transient is not null) return (outcomes.Concat(batch.Skip(outcomes.Count).Select(b => Retry(b.Row, "WAITING", alone.Transient, clock.GetUtcNow() + options.Value.RetryDelay(1), false))).ToList(), answered, alone.Transient);
+            }
+            return (outcomes, answered, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var row = batch[0].Row;
+            logger.LogWarning(e, "Writing interaction {InteractionId} of tenant {TenantId} failed in the hub", row.InteractionId, row.TenantId);
+            return ([row.Attempts + 1 < options.Value.MaxAttemptsAlone
+                ? Retry(row, "HUB_ERROR", e.Message, clock.GetUtcNow() + options.Value.RetryDelay(row.Attempts + 1), true)
+                : new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", $"The hub failed to write this interaction {row.Attempts + 1} times: {e.Message}")], false, null);
         }
     }
 
@@ -128,7 +182,8 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             {
                 var list = string.Join(", ", chunk.Select(Soql.String));
                 var found = await client.QueryAsync($"SELECT {group.Key.KeyField} FROM {group.Key.Object} WHERE {group.Key.KeyField} IN ({list})", ct);
-                foreach (var r in found["records"]?.AsArray() ?? []) existing.Add((group.Key.Object, r![group.Key.KeyField]!.GetValue<string>()));
+                // Salesforce matches unique external ids without regard to case, and so does this check.
+                foreach (var r in found["records"]?.AsArray() ?? []) existing.Add((group.Key.Object, r![group.Key.KeyField]!.GetValue<string>().ToUpperInvariant()));
             }
         }
         return existing;
@@ -160,8 +215,11 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
     private OutboxStore.Outcome Fail(OutboxRow row, string code, string message, bool transient)
     {
         var attempts = row.Attempts + 1;
-        if (transient && attempts < options.Value.MaxAttempts) return Retry(row, code, message, clock.GetUtcNow() + options.Value.RetryDelay(attempts), true);
+        var now = clock.GetUtcNow();
+        var since = row.FailingSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now;
+        if (transient && now - since < options.Value.RetryHorizon)
+            return Retry(row, code, message, now + options.Value.RetryDelay(attempts), true) with { FailingSince = since };
         logger.LogWarning("Interaction {InteractionId} of tenant {TenantId} could not be logged: {Code} {Message}", row.InteractionId, row.TenantId, code, message);
-        return new OutboxStore.Outcome(row, OutboxState.Dead, code, transient ? $"Gave up after {attempts} attempts. Last error: {message}" : message);
+        return new OutboxStore.Outcome(row, OutboxState.Dead, code, transient ? $"Gave up after {attempts} attempts over {(now - since).TotalHours:0.#} hours. Last error: {message}" : message);
     }
 }

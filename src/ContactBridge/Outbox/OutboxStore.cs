@@ -11,11 +11,13 @@ public static class OutboxState
     public const string Sending = "sending";
     public const string Done = "done";
     public const string Dead = "dead";
+    /// <summary>A dead letter an administrator gave up on.</summary>
+    public const string Discarded = "discarded";
 }
 
 public sealed record OutboxRow(
     string Id, string TenantId, string InteractionId, string Plan, string State, long Attempts, long NextAttemptAt, long? LeaseUntil, string? LeaseOwner,
-    string? LastErrorCode, string? LastError, string? Result, long CreatedAt, long? SentAt);
+    string? LastErrorCode, string? LastError, string? Result, long CreatedAt, long? SentAt, long? FailingSince);
 
 /// <summary>
 /// Planned writes waiting for Salesforce. Rows are claimed with a lease, so two hub instances never
@@ -61,33 +63,41 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return found;
     }
 
-    public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
+    /// <summary>Claims the tenant's due rows, oldest first, for one sender.</summary>
+    public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(string owner, string tenantId, int max, TimeSpan lease, CancellationToken ct)
     {
         await using (var w = await db.WriteAsync(durable: false, ct))
         {
-            await ClaimRowsAsync(w.Connection, w.Transaction, owner, max, lease);
+            await ClaimRowsAsync(w.Connection, w.Transaction, owner, tenantId, max, lease);
             await w.CommitAsync(ct);
         }
         await using var c = await db.OpenAsync(durable: false, ct);
-        return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE state = @sending AND lease_owner = @owner", new { sending = OutboxState.Sending, owner })).ToList();
+        return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE state = @sending AND lease_owner = @owner AND tenant_id = @tenantId ORDER BY created_at",
+            new { sending = OutboxState.Sending, owner, tenantId })).ToList();
     }
 
-    private async Task ClaimRowsAsync(DbConnection c, DbTransaction tx, string owner, int max, TimeSpan lease)
+    /// <summary>A sender that died mid-send left its rows leased: they go back to pending, as an attempt of unknown outcome.</summary>
+    public async Task RecoverExpiredLeasesAsync(CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("UPDATE outbox SET state = @pending, lease_owner = NULL, attempts = attempts + 1 WHERE state = @sending AND lease_until < @now",
+            new { pending = OutboxState.Pending, sending = OutboxState.Sending, now = Now }, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    private async Task ClaimRowsAsync(DbConnection c, DbTransaction tx, string owner, string tenantId, int max, TimeSpan lease)
     {
         var now = Now;
-        // A sender that died mid-send left its rows leased: they go back to pending, as an attempt of unknown outcome.
-        await c.ExecuteAsync("UPDATE outbox SET state = @pending, lease_owner = NULL, attempts = attempts + 1 WHERE state = @sending AND lease_until < @now",
-            new { pending = OutboxState.Pending, sending = OutboxState.Sending, now }, tx);
         var skipLocked = db.Provider == DatabaseProvider.PostgreSql ? " FOR UPDATE SKIP LOCKED" : "";
         await c.ExecuteAsync($"""
             UPDATE outbox SET state = @sending, lease_owner = @owner, lease_until = @until
-            WHERE id IN (SELECT id FROM outbox WHERE state = @pending AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @max{skipLocked})
-            """, new { sending = OutboxState.Sending, owner, until = now + (long)lease.TotalMilliseconds, pending = OutboxState.Pending, now, max }, tx);
+            WHERE id IN (SELECT id FROM outbox WHERE tenant_id = @tenantId AND state = @pending AND next_attempt_at <= @now ORDER BY next_attempt_at, created_at LIMIT @max{skipLocked})
+            """, new { sending = OutboxState.Sending, owner, until = now + (long)lease.TotalMilliseconds, tenantId, pending = OutboxState.Pending, now, max }, tx);
     }
 
     /// <summary>What became of a claimed row; applied with the others of its batch in one transaction.</summary>
     public sealed record Outcome(OutboxRow Row, string State, string? Code = null, string? Error = null, DateTimeOffset? NextAttemptAt = null,
-        bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null);
+        bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null, DateTimeOffset? FailingSince = null);
 
     public async Task ApplyAsync(IReadOnlyList<Outcome> outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
     {
@@ -100,7 +110,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
             switch (o.State)
             {
                 case OutboxState.Done:
-                    await c.ExecuteAsync("UPDATE outbox SET state = @s, result = @result, sent_at = @now, lease_owner = NULL, last_error_code = NULL, last_error = NULL WHERE id = @id AND lease_owner = @owner",
+                    await c.ExecuteAsync("UPDATE outbox SET state = @s, result = @result, sent_at = @now, lease_owner = NULL, last_error_code = NULL, last_error = NULL, failing_since = NULL WHERE id = @id AND lease_owner = @owner",
                         new { s = OutboxState.Done, result = JsonSerializer.Serialize(o.Written), now, id = o.Row.Id, owner = o.Row.LeaseOwner }, tx);
                     await recordWritten(c, tx, o.Row.TenantId, o.Row.InteractionId, o.Written ?? new Dictionary<string, string>());
                     break;
@@ -110,12 +120,13 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
                     break;
                 default:
                     await c.ExecuteAsync("""
-                        UPDATE outbox SET state = @s, attempts = attempts + @add, next_attempt_at = @at, lease_owner = NULL, last_error_code = @code, last_error = @error
+                        UPDATE outbox SET state = @s, attempts = attempts + @add, next_attempt_at = @at, lease_owner = NULL, last_error_code = @code, last_error = @error,
+                            failing_since = COALESCE(failing_since, @since)
                         WHERE id = @id AND lease_owner = @owner
                         """, new
                     {
                         s = OutboxState.Pending, add = o.CountAttempt ? 1 : 0, at = (o.NextAttemptAt ?? clock.GetUtcNow()).ToUnixTimeMilliseconds(), code = o.Code,
-                        error = o.Error, id = o.Row.Id, owner = o.Row.LeaseOwner,
+                        error = o.Error, id = o.Row.Id, owner = o.Row.LeaseOwner, since = o.FailingSince?.ToUnixTimeMilliseconds(),
                     }, tx);
                     break;
             }
@@ -137,7 +148,6 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY created_at", new { tenantId, interactionId })).ToList();
     }
 
-    /// <summary>Puts a dead letter back in line after the admin fixed the cause; counted as a fresh start.</summary>
     /// <summary>
     /// Plans a dead letter's interaction again from the current settings and org, so fixing either
     /// the cause in Salesforce or the tenant's settings is enough. The new plan checks what already
@@ -155,6 +165,31 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
             new { tenantId, interactionId = row.InteractionId }, tx);
         await w.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>Gives up on a dead letter: it stays on record as discarded and is no longer listed.</summary>
+    public async Task<bool> DiscardAsync(string tenantId, string id, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        var changed = await w.Connection.ExecuteAsync("UPDATE outbox SET state = @discarded WHERE id = @id AND tenant_id = @tenantId AND state = @dead",
+            new { discarded = OutboxState.Discarded, id, tenantId, dead = OutboxState.Dead }, w.Transaction);
+        await w.CommitAsync(ct);
+        return changed == 1;
+    }
+
+    /// <summary>The plans last written in full for these interactions, so that planning again keeps their keys.</summary>
+    public async Task<Dictionary<string, string>> WrittenPlansAsync(string tenantId, IReadOnlyCollection<string> interactionIds, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in interactionIds.Chunk(500))
+        {
+            foreach (var (interactionId, plan) in await c.QueryAsync<(string, string)>(
+                         "SELECT interaction_id, plan FROM outbox WHERE tenant_id = @tenantId AND interaction_id IN @chunk AND state = @done ORDER BY created_at",
+                         new { tenantId, chunk, done = OutboxState.Done }))
+                found[interactionId] = plan;
+        }
+        return found;
     }
 
     public const string SetupProblem = "SETUP";

@@ -20,11 +20,21 @@ public sealed class SecretProtector
         _key = key;
     }
 
+    public static bool IsValidKey(string base64)
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(base64.Trim(), buffer, out var length) && length == 32;
+    }
+
+    /// <summary>The key given in configuration (Hub:Key), or else the key file, created on first start.</summary>
+    public static SecretProtector From(HubOptions options) =>
+        options.Key is { } key ? new SecretProtector(Convert.FromBase64String(key.Trim())) : FromKeyFile(options.KeyFilePath);
+
     public static SecretProtector FromKeyFile(string path)
     {
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            Storage.PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var fresh = RandomNumberGenerator.GetBytes(32);
             var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -122,9 +122,13 @@ public sealed class HubDatabase
     {
         if (Provider == DatabaseProvider.Sqlite)
         {
+            // Caller data and password hashes: readable by the hub's own user only.
             var builder = new SqliteConnectionStringBuilder(ConnectionString);
-            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-            if (directory is not null) Directory.CreateDirectory(directory);
+            if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
+            {
+                PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                PrivateFiles.EnsureFile(Path.GetFullPath(file));
+            }
         }
         await using var connection = await OpenAsync(ct);
         await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");

@@ -48,6 +48,13 @@ public static class AccountEndpoints
         var sessionId = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user!, sessionId));
         var returnUrl = c.Request.Query["ReturnUrl"].ToString();
-        return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/");
+        return Results.Redirect(IsLocalPath(returnUrl) ? returnUrl : "/");
     }
+
+    /// <summary>
+    /// A path on this site only: "/x", never "//host" or "/\host" (browsers read both as another host),
+    /// nor any control character (browsers drop tabs and new lines, so "/\t/host" is "//host").
+    /// </summary>
+    public static bool IsLocalPath(string url) =>
+        url.Length > 0 && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\')) && !url.Any(char.IsControl);
 }
