@@ -37,6 +37,7 @@ public sealed class HubServer : IAsyncDisposable
         builder.Configuration.AddEnvironmentVariables("CONTACTBRIDGE_");
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? options.Urls);
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseRejectedRequestProblems()));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)

@@ -77,7 +77,20 @@ public static class IntakeEndpoints
         {
             return (null, $"The body is not JSON: {e.Message}");
         }
-        var bad = BadText(json);
+        catch (InvalidOperationException e)
+        {
+            return (null, $"The body holds text that is not valid Unicode ({e.Message})");
+        }
+        string? bad;
+        try
+        {
+            // Reading every name and string now also makes the tree whole, so nothing later meets a text it cannot read.
+            bad = BadText(json);
+        }
+        catch (InvalidOperationException e)
+        {
+            return (null, $"The body holds text that is not valid Unicode ({e.Message})");
+        }
         return bad is null ? (json, null) : (null, $"{bad} holds an unpaired UTF-16 surrogate escape (\\uD800–\\uDFFF alone), which is not text.");
     }
 

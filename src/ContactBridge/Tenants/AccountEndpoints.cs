@@ -20,11 +20,15 @@ public static class AccountEndpoints
         });
     }
 
+    /// <summary>The sign-in form posts back to where the visitor was going, when that is a page of this site.</summary>
+    private static string FormAction(HttpContext c) =>
+        IsLocalPath(c.Request.Query["ReturnUrl"].ToString()) ? $"/login?ReturnUrl={Uri.EscapeDataString(c.Request.Query["ReturnUrl"].ToString())}" : "/login";
+
     private static IResult LoginPage(HttpContext c, string? error, string? email, int status = 200) => Page(c, "Sign in", $"""
         <section>
           <h1>Sign in to ContactBridge</h1>
           {Notice("error", error)}
-          <form method="post" action="/login" id="login-form">
+          <form method="post" action="{E(FormAction(c))}" id="login-form">
             {Antiforgery(c)}
             <label for="email">E-mail</label><input type="email" id="email" name="email" value="{E(email)}" autocomplete="username" required>
             <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>

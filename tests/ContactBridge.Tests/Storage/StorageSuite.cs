@@ -45,6 +45,70 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_that_cannot_be_folded_are_set_aside_per_tenant_and_can_be_replayed_or_discarded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Poisoned Co", ct);
+        var other = await Tenants.CreateAsync("Other Co", ct);
+        await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
+        var interactions = new ContactBridge.Interactions.InteractionStore(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
+        ContactBridge.Intake.InteractionEvent E(string id, string type, string subject) =>
+            new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(), []);
+        await inbox.AppendAsync(tenant.Id, [E("ok-1", "started", "call-1"), E("bad-1", "note_added", "call-1"), E("ok-2", "ended", "call-1")], ct);
+        await inbox.AppendAsync(other.Id, [E("ok-3", "started", "call-2")], ct);
+        await using (var c = await Db.OpenAsync(ct))
+            await c.ExecuteAsync("UPDATE inbox_events SET data = '{\"note\":[1]}' WHERE event_id = 'bad-1'");
+
+        (await interactions.FoldAsync(100, ct)).ShouldBe(3, "two interactions folded, one event set aside");
+        var setAside = (await inbox.QuarantinedAsync(tenant.Id, 10, ct)).ShouldHaveSingleItem();
+        setAside.EventId.ShouldBe("bad-1");
+        (await inbox.QuarantinedAsync(other.Id, 10, ct)).ShouldBeEmpty();
+        (await interactions.GetAsync(tenant.Id, "call-1", ct))!.Parsed.Ended.ShouldBeTrue("the rest of the interaction is folded");
+        (await interactions.TenantsWithWorkAsync(ct)).ShouldBe([tenant.Id, other.Id], ignoreOrder: true);
+
+        (await inbox.ReplayQuarantinedAsync(other.Id, setAside.Seq, ct)).ShouldBeFalse();
+        (await inbox.ReplayQuarantinedAsync(tenant.Id, setAside.Seq, ct)).ShouldBeTrue();
+        (await inbox.UnfoldedAsync(10, ct)).ShouldHaveSingleItem().EventId.ShouldBe("bad-1");
+        await interactions.FoldAsync(100, ct);
+        (await inbox.DiscardQuarantinedAsync(tenant.Id, setAside.Seq, ct)).ShouldBeTrue();
+        (await inbox.QuarantinedAsync(tenant.Id, 10, ct)).ShouldBeEmpty();
+        (await inbox.UnfoldedAsync(10, ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_outage_keeps_its_start_counts_failures_and_on_recovery_brings_waiting_writes_forward()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Down Co", ct);
+        var options = Options.Create(new ContactBridge.Outbox.LoggingOptions());
+        var outages = new ContactBridge.Outbox.SalesforceOutages(Db, options, Clock);
+        var outbox = new ContactBridge.Outbox.OutboxStore(Db, Clock);
+        var started = Clock.GetUtcNow();
+        await outages.FailedAsync(tenant.Id, "UNREACHABLE: connection refused", ct);
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await outages.FailedAsync(tenant.Id, "TIMEOUT: no answer", ct);
+        var outage = (await outages.ActiveAsync(ct))[tenant.Id];
+        outage.Since.ShouldBe(started.ToUnixTimeMilliseconds());
+        outage.Failures.ShouldBe(2);
+        outage.LastError.ShouldBe("TIMEOUT: no answer");
+        outage.RetryAt.ShouldBeGreaterThan(Clock.GetUtcNow().ToUnixTimeMilliseconds());
+
+        await outbox.AddAsync([new ContactBridge.Outbox.OutboxStore.NewRow(tenant.Id, "call-1", "{}", 1)], ct);
+        var claimed = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem();
+        var failingSince = Clock.GetUtcNow();
+        await outbox.ApplyAsync([new ContactBridge.Outbox.OutboxStore.Outcome(claimed, ContactBridge.Outbox.OutboxState.Pending, "TIMEOUT", "no answer",
+            Clock.GetUtcNow().AddMinutes(5), true, FailingSince: failingSince)], (_, _, _, _, _) => Task.CompletedTask, ct);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldBeEmpty("not due yet");
+
+        await outages.RecoveredAsync(tenant.Id, ct);
+        (await outages.ActiveAsync(ct)).ShouldBeEmpty();
+        var again = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem("brought forward by the recovery");
+        again.FailingSince.ShouldBe(failingSince.ToUnixTimeMilliseconds());
+        again.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Routing_map_imports_settings_and_seen_users_round_trip()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -28,16 +28,21 @@ public sealed class EventSender(TestHub hub, string tenantId, string secret) : I
         ["data"] = data ?? [],
     };
 
-    public async Task<(HttpStatusCode Status, JsonObject? Body)> SendAsync(string body, string contentType = "application/cloudevents-batch+json",
+    public Task<(HttpStatusCode Status, JsonObject? Body)> SendAsync(string body, string contentType = "application/cloudevents-batch+json",
+        string? signWith = null, long? timestamp = null, string? path = null) => SendBytesAsync(Encoding.UTF8.GetBytes(body), contentType, signWith, timestamp, path);
+
+    /// <summary>Any bytes, signed as they are (broken UTF-8 included); the answer's body when it is JSON (a problem, or what was accepted).</summary>
+    public async Task<(HttpStatusCode Status, JsonObject? Body)> SendBytesAsync(byte[] bytes, string contentType = "application/cloudevents-batch+json",
         string? signWith = null, long? timestamp = null, string? path = null)
     {
         var t = timestamp ?? hub.Clock.GetUtcNow().ToUnixTimeSeconds();
-        var bytes = Encoding.UTF8.GetBytes(body);
         using var request = new HttpRequestMessage(HttpMethod.Post, path ?? $"/api/v1/tenants/{tenantId}/events") { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(signWith ?? secret, t, bytes)}");
         using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        if ((int)response.StatusCode >= 400)
+            response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{(int)response.StatusCode}: {text}");
         return (response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) as JsonObject : null);
     }
 
