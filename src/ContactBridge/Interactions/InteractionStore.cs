@@ -39,9 +39,9 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             {
                 var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
                 var events = (await c.QueryAsync<InboxEvent>(
-                    "SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND interaction_id IN @ids AND folded IN (0, 1)",
+                    $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
                     new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
-                var existing = (await c.QueryAsync<(string InteractionId, string State)>("SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND interaction_id IN @ids",
+                var existing = (await c.QueryAsync<(string InteractionId, string State)>($"SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
                     new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
                 foreach (var id in ids)
                 {
@@ -78,7 +78,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             await RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, seen.Key, seen.Select(a => a.Value), now);
         var quarantined = poison.Select(p => p.Event.Seq).ToHashSet();
         foreach (var chunk in pending.Select(e => e.Seq).Where(s => !quarantined.Contains(s)).Chunk(500))
-            await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = 1 WHERE seq IN @chunk", new { chunk }, w.Transaction);
+            await w.Connection.ExecuteAsync($"UPDATE inbox_events SET folded = 1 WHERE {db.AnyOf("seq", "chunk")}", new { chunk }, w.Transaction);
         // Events that cannot be folded are set aside with the reason; the admin replays or discards them from the Activity page.
         foreach (var (e, error) in poison)
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @q, error = @error WHERE seq = @Seq", new { q = InboxStore.Quarantined, error, e.Seq }, w.Transaction);

@@ -59,7 +59,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         await using var c = await db.OpenAsync(ct);
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var chunk in interactionIds.Chunk(500))
-            found.UnionWith(await c.QueryAsync<string>("SELECT DISTINCT interaction_id FROM outbox WHERE tenant_id = @tenantId AND interaction_id IN @chunk", new { tenantId, chunk }));
+            found.UnionWith(await c.QueryAsync<string>($"SELECT DISTINCT interaction_id FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "chunk")}", new { tenantId, chunk }));
         return found;
     }
 
@@ -185,7 +185,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         foreach (var chunk in interactionIds.Chunk(500))
         {
             foreach (var (interactionId, plan) in await c.QueryAsync<(string, string)>(
-                         "SELECT interaction_id, plan FROM outbox WHERE tenant_id = @tenantId AND interaction_id IN @chunk AND state = @done ORDER BY created_at",
+                         $"SELECT interaction_id, plan FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "chunk")} AND state = @done ORDER BY created_at",
                          new { tenantId, chunk, done = OutboxState.Done }))
                 found[interactionId] = plan;
         }

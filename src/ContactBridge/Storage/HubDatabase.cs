@@ -33,6 +33,13 @@ public sealed class HubDatabase
     public string ConnectionString { get; }
     public DatabaseProvider Provider { get; }
 
+    /// <summary>
+    /// "column is one of the list @parameter": Dapper expands a list into IN (…) for SQLite, but hands
+    /// PostgreSQL the array itself, which takes = ANY(…).
+    /// </summary>
+    public string AnyOf(string column, string parameter) =>
+        Provider == DatabaseProvider.PostgreSql ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     // SQLite has one writer at a time, and a writer that finds the lock taken sleeps in its busy handler
     // (whole seconds, in builds without usleep). All writers live in this process, so they queue here instead.
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);

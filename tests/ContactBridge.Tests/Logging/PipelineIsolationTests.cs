@@ -48,10 +48,13 @@ public sealed class PipelineIsolationTests
         (await hub.Services.GetRequiredService<InboxStore>().CountAsync(tenant.Id, Ct)).ShouldBe(0);
     }
 
-    [Fact]
-    public async Task An_event_that_cannot_be_folded_is_set_aside_and_every_other_interaction_of_every_tenant_is_logged()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task An_event_that_cannot_be_folded_is_set_aside_and_every_other_interaction_of_every_tenant_is_logged(string database)
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
         var acme = await hub.LinkedTenantAsync("Acme");
         var other = await hub.LinkedTenantAsync("Other");
         using var acmeSender = await EventSender.ForAsync(hub, acme.Id);
@@ -134,10 +137,13 @@ public sealed class PipelineIsolationTests
         hub.Records("Lead").Count.ShouldBe(1, "only the good caller's lead");
     }
 
-    [Fact]
-    public async Task Interaction_ids_that_differ_only_in_case_get_their_own_records()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Interaction_ids_that_differ_only_in_case_get_their_own_records(string database)
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
         var tenant = await hub.LinkedTenantAsync();
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         await sender.AcceptAsync([.. sender.Interaction("Call-A"), .. sender.Interaction("call-a"), .. sender.Interaction("CALL-A")]);
@@ -185,10 +191,13 @@ public sealed class PipelineIsolationTests
     private static async Task<IReadOnlyList<OutboxRow>> Writes(TestHub hub, string tenantId, string interactionId) =>
         await hub.Services.GetRequiredService<OutboxStore>().ForInteractionAsync(tenantId, interactionId, Ct);
 
-    [Fact]
-    public async Task A_three_day_salesforce_outage_leaves_no_dead_letter_and_the_backlog_drains_by_itself()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_three_day_salesforce_outage_leaves_no_dead_letter_and_the_backlog_drains_by_itself(string database)
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
         var tenant = await hub.LinkedTenantAsync();
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         await sender.AcceptAsync(sender.Interaction("call-before", phone: "+1 415 555 0200"));
