@@ -95,15 +95,15 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             new { tenantId, now = Now, max })).ToList();
     }
 
-    /// <summary>The lookup failed for these interactions alone: tried again after <paramref name="delay"/>.</summary>
-    public async Task IdentifyFailedAsync(IReadOnlyList<InteractionRow> rows, TimeSpan delay, CancellationToken ct)
+    /// <summary>The lookup failed for these interactions alone: each is tried again after <paramref name="delay"/> (given its attempts so far).</summary>
+    public async Task IdentifyFailedAsync(IReadOnlyList<InteractionRow> rows, Func<long, TimeSpan> delay, CancellationToken ct)
     {
         if (rows.Count == 0) return;
         await using var w = await db.WriteAsync(durable: false, ct);
         foreach (var r in rows)
         {
             await w.Connection.ExecuteAsync("UPDATE interactions SET identify_attempts = identify_attempts + 1, identify_after = @after WHERE tenant_id = @TenantId AND interaction_id = @InteractionId",
-                new { after = Now + (long)delay.TotalMilliseconds, r.TenantId, r.InteractionId }, w.Transaction);
+                new { after = Now + (long)delay(r.IdentifyAttempts + 1).TotalMilliseconds, r.TenantId, r.InteractionId }, w.Transaction);
         }
         await w.CommitAsync(ct);
     }

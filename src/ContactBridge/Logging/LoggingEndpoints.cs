@@ -147,19 +147,11 @@ public static class LoggingEndpoints
             }))
             : TenantAccess.TenantNotFound(tenantId);
 
-    private static async Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline)
-    {
-        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
-        if (!await outbox.ReplayAsync(tenantId, id, c.RequestAborted)) return Results.Problem(statusCode: 404, title: "Not found", detail: $"No dead letter {id}.");
-        pipeline.Wake();
-        return Results.Accepted();
-    }
+    private static Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
+        ActAsync(c, tenantId, () => outbox.ReplayAsync(tenantId, id, c.RequestAborted), $"No dead letter {id}.", Results.Accepted(), pipeline);
 
-    private static async Task<IResult> DiscardDeadLetter(HttpContext c, string tenantId, string id, OutboxStore outbox)
-    {
-        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
-        return await outbox.DiscardAsync(tenantId, id, c.RequestAborted) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "Not found", detail: $"No dead letter {id}.");
-    }
+    private static Task<IResult> DiscardDeadLetter(HttpContext c, string tenantId, string id, OutboxStore outbox) =>
+        ActAsync(c, tenantId, () => outbox.DiscardAsync(tenantId, id, c.RequestAborted), $"No dead letter {id}.", Results.NoContent());
 
     private static async Task<IResult> SetAsideEvents(HttpContext c, string tenantId, InboxStore inbox) =>
         await TenantAccess.AllowedAsync(c, tenantId)
@@ -169,18 +161,19 @@ public static class LoggingEndpoints
             }))
             : TenantAccess.TenantNotFound(tenantId);
 
-    private static async Task<IResult> ReplayEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline)
-    {
-        if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
-        if (!await inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted)) return Results.Problem(statusCode: 404, title: "Not found", detail: $"No set-aside event {seq}.");
-        pipeline.Wake();
-        return Results.Accepted();
-    }
+    private static Task<IResult> ReplayEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline) =>
+        ActAsync(c, tenantId, () => inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted), $"No set-aside event {seq}.", Results.Accepted(), pipeline);
 
-    private static async Task<IResult> DiscardEvent(HttpContext c, string tenantId, long seq, InboxStore inbox)
+    private static Task<IResult> DiscardEvent(HttpContext c, string tenantId, long seq, InboxStore inbox) =>
+        ActAsync(c, tenantId, () => inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted), $"No set-aside event {seq}.", Results.NoContent());
+
+    /// <summary>An action on one of the tenant's dead letters or set-aside events: 404 for another tenant's or a missing one.</summary>
+    private static async Task<IResult> ActAsync(HttpContext c, string tenantId, Func<Task<bool>> act, string missing, IResult done, InteractionPipeline? wake = null)
     {
         if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
-        return await inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "Not found", detail: $"No set-aside event {seq}.");
+        if (!await act()) return Results.Problem(statusCode: 404, title: "Not found", detail: missing);
+        wake?.Wake();
+        return done;
     }
 
     private static async Task<IResult> SalesforceStatus(HttpContext c, string tenantId, SalesforceOutages outages, InteractionStore interactions)

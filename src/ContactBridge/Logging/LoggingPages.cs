@@ -191,11 +191,11 @@ public static class LoggingPages
               <ul id="automatic-mappings">{automatic}</ul>
               {ContactBridge.RoutingMaps.RoutingMapPages.ImportsTable(tenantId, imports)}
             </section>
-            <section><h2>Dead letters</h2>
+            <section><h2>Dead letters ({dead.Count}{(dead.Count == 50 ? "+" : "")})</h2>
               <p>Writes Salesforce refused, with its error. Fix the cause (in Salesforce or the logging settings), then replay.</p>
               <table id="dead-letters"><tr><th>When</th><th>Interaction</th><th>Error</th><th></th></tr>{deadRows}</table>
             </section>
-            <section><h2>Set-aside events</h2>
+            <section><h2>Set-aside events ({setAside.Count}{(setAside.Count == 50 ? "+" : "")})</h2>
               <p>Events the hub could not read into their interaction. The rest of the interaction was logged without them. Replay one after an upgrade that understands it, or discard it.</p>
               <table id="set-aside-events"><tr><th>Received</th><th>Interaction</th><th>Event</th><th>Why</th><th></th></tr>{setAsideRows}</table>
             </section>

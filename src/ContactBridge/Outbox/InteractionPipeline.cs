@@ -26,6 +26,7 @@ public sealed class InteractionPipeline(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
+    private readonly SemaphoreSlim _folding = new(1, 1);
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private readonly Dictionary<string, Task<int>> _lanes = new(StringComparer.Ordinal);
 
@@ -91,7 +92,7 @@ public sealed class InteractionPipeline(
         int folded;
         try
         {
-            folded = await interactions.FoldAsync(options.Value.BatchSize, ct);
+            folded = await FoldAsync(ct);
             await outbox.RecoverExpiredLeasesAsync(ct);
             var down = await outages.ActiveAsync(ct);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -107,7 +108,7 @@ public sealed class InteractionPipeline(
                 lock (_lanes)
                 {
                     if (_lanes.ContainsKey(tenantId)) continue;
-                    var lane = Task.Run(() => RunLaneAsync(tenantId, outage, ct), ct);
+                    var lane = Task.Run(() => RunLaneAsync(tenantId, outage, repeat: !waitForLanes, ct), ct);
                     _lanes[tenantId] = lane;
                     started.Add(lane);
                 }
@@ -122,13 +123,47 @@ public sealed class InteractionPipeline(
         return folded + counts.Sum() > 0;
     }
 
+    /// <summary>
+    /// One tenant's lane. In the background it keeps passing, a batch window apart, while it finds work
+    /// (so the interactions of that window share one search and one graph call), and ends when idle or
+    /// when the org fails; a test's round makes one pass.
+    /// </summary>
+    private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, bool repeat, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var (work, down) = await RunLanePassAsync(tenantId, outage, fold: total > 0, ct);
+            total += work;
+            if (!repeat || work == 0 || down) return total;
+            outage = null;
+            await Task.Delay(options.Value.BatchWindow, clock, ct);
+        }
+    }
+
+    /// <summary>Folds what has arrived (one fold at a time: two would both count the same events as changes).</summary>
+    private async Task<int> FoldAsync(CancellationToken ct)
+    {
+        await _folding.WaitAsync(ct);
+        try
+        {
+            return await interactions.FoldAsync(options.Value.BatchSize, ct);
+        }
+        finally
+        {
+            _folding.Release();
+        }
+    }
+
     /// <summary>Identify, plan and send for one tenant; a failure here is this tenant's alone.</summary>
-    private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, CancellationToken ct)
+    private async Task<(int Work, bool Down)> RunLanePassAsync(string tenantId, SalesforceOutage? outage, bool fold, CancellationToken ct)
     {
         var health = new LaneHealth();
         var work = 0;
         try
         {
+            // A lane that keeps going folds first, as the round does, so what arrived in the window is identified in this pass.
+            if (fold) await FoldAsync(ct);
             work += await IdentifyAsync(tenantId, health, ct);
             if (health.Down is null) work += await PlanAsync(tenantId, health, ct);
             if (health.Down is null)
@@ -148,16 +183,15 @@ public sealed class InteractionPipeline(
         {
             await outages.FailedAsync(tenantId, health.Down, ct);
             if (outage is null) logger.LogWarning("Salesforce is failing for tenant {TenantId}: {Error}; its interactions wait and are retried", tenantId, health.Down);
-            return work;
+            return (work, true);
         }
         if (outage is not null && health.Reached)
         {
             await outages.RecoveredAsync(tenantId, ct);
             logger.LogInformation("Salesforce answers tenant {TenantId} again after failing since {Since}; the waiting interactions follow", tenantId, outage.SinceTime);
-            Wake();
+            work++;
         }
-        if (work > 0) Wake();
-        return work;
+        return (work, false);
     }
 
     /// <summary>What a lane learned of its org: whether it answered, and the transient error that stopped the lane.</summary>
@@ -224,7 +258,7 @@ public sealed class InteractionPipeline(
                 health.Down = $"{RetryPolicy.Code(e)}: {e.Message}";
             }
         }
-        await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay(1), ct);
+        await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay, ct);
         await interactions.SetIdentificationsAsync(results, ct);
         return results.Count + failedAlone.Count;
     }

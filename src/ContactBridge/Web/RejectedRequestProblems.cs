@@ -67,18 +67,18 @@ public static class RejectedRequestProblems
 
         public override async ValueTask CompleteAsync(Exception? exception = null)
         {
-            MoveToInner();
-            await inner.FlushAsync();
+            if (MoveToInner()) await inner.FlushAsync();
             await inner.CompleteAsync(exception);
         }
 
-        private void MoveToInner()
+        private bool MoveToInner()
         {
-            if (_pending.WrittenCount == 0) return;
+            if (_pending.WrittenCount == 0) return false;
             var written = _pending.WrittenSpan;
             if (written.StartsWith(BareBadRequest) && written.IndexOf(EmptyBody) >= 0 && written.EndsWith("\r\n\r\n"u8)) inner.Write(Problem(written));
             else inner.Write(written);
             _pending.ResetWrittenCount();
+            return true;
         }
 
         private static byte[] Problem(ReadOnlySpan<byte> bare)

@@ -253,7 +253,7 @@ public sealed class SqliteStorageTests : StorageSuite
 
 public sealed class PostgreSqlStorageTests : StorageSuite
 {
-    private string? _name;
+    private TestDatabase? _database;
 
     protected override DatabaseProvider Expected => DatabaseProvider.PostgreSql;
 
@@ -264,19 +264,12 @@ public sealed class PostgreSqlStorageTests : StorageSuite
 
     protected override async Task<string> CreateDatabaseAsync()
     {
-        _name = "cb_test_" + Guid.NewGuid().ToString("N")[..16];
-        await using var admin = new Npgsql.NpgsqlConnection(AdminConnectionString);
-        await admin.OpenAsync(TestContext.Current.CancellationToken);
-        await admin.ExecuteAsync($"CREATE DATABASE {_name}");
-        return new Npgsql.NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _name }.ConnectionString;
+        _database = await TestDatabase.CreateAsync("postgresql");
+        return _database.ConnectionString!;
     }
 
     protected override async Task DropDatabaseAsync()
     {
-        if (_name is null) return;
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await using var admin = new Npgsql.NpgsqlConnection(AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+        if (_database is not null) await _database.DisposeAsync();
     }
 }
