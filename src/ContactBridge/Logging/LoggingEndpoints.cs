@@ -230,7 +230,7 @@ public static class LoggingEndpoints
         }
         catch (Exception e) when (RetryPolicy.IsTransient(e, c.RequestAborted))
         {
-            return Results.Problem(statusCode: 503, title: "Salesforce is unreachable", detail: $"The caller could not be looked up: {RetryPolicy.Code(e)}: {e.Message}");
+            return Results.Problem(statusCode: 503, title: "Salesforce is unreachable", detail: $"The caller could not be looked up: {RetryPolicy.Describe(e)}");
         }
         catch (Salesforce.SalesforceApiException e)
         {

@@ -177,7 +177,7 @@ public static class LoggingPages
             """));
         var outage = await outages.GetAsync(tenantId, c.RequestAborted);
         var banner = outage is null ? "" : $"""
-            <p id="outage" class="notice error">Salesforce unreachable since {When(outage.Since)} ({E(outage.LastError)}), {await interactions.WaitingAsync(tenantId, c.RequestAborted)} interactions waiting.
+            <p id="outage" class="notice error">Salesforce unreachable since {When(outage.Since)} ({E(outage.LastError)}), {Waiting(await interactions.WaitingAsync(tenantId, c.RequestAborted))}.
             They are retried automatically (next try {When(outage.RetryAt)}) and written, oldest first, as soon as Salesforce answers.</p>
             """;
         return Page(c, $"{tenant.Name} · Activity", $"""
@@ -201,6 +201,8 @@ public static class LoggingPages
             </section>
             """);
     }
+
+    private static string Waiting(long n) => n == 1 ? "1 interaction waiting" : $"{n:N0} interactions waiting";
 
     private static Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
         ThenBackToActivity(c, tenantId, pipeline, () => outbox.ReplayAsync(tenantId, id, c.RequestAborted));

@@ -240,7 +240,7 @@ public sealed class InteractionPipeline(
                         {
                             if (p.Row.IdentifyAttempts + 1 >= options.Value.MaxAttemptsAlone)
                             {
-                                var reason = $"The caller lookup failed {p.Row.IdentifyAttempts + 1} times ({RetryPolicy.Code(alone)}: {alone.Message}); logged without identifying the caller.";
+                                var reason = $"The caller lookup failed {p.Row.IdentifyAttempts + 1} times ({RetryPolicy.Describe(alone)}); logged without identifying the caller.";
                                 results.Add((p.Row, new IdentificationResult(IdentificationResult.Unidentified, [], null, null, clock.GetUtcNow(), reason)));
                             }
                             else failedAlone.Add(p.Row);
@@ -255,7 +255,7 @@ public sealed class InteractionPipeline(
             }
             catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
             {
-                health.Down = $"{RetryPolicy.Code(e)}: {e.Message}";
+                health.Down = RetryPolicy.Describe(e);
             }
         }
         await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay, ct);
@@ -322,7 +322,7 @@ public sealed class InteractionPipeline(
         }
         catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
         {
-            health.Down = $"{RetryPolicy.Code(e)}: {e.Message}";
+            health.Down = RetryPolicy.Describe(e);
         }
         await outbox.AddAsync(added, ct);
         return added.Count;

@@ -142,7 +142,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
         {
             // The answer did not arrive or was an error of the org's: Salesforce may or may not have applied it, so it counts as an attempt.
-            return (batch.Select(b => Fail(b.Row, RetryPolicy.Code(e), e.Message, transient: true)).ToList(), false, $"{RetryPolicy.Code(e)}: {e.Message}");
+            return (batch.Select(b => Fail(b.Row, RetryPolicy.Code(e), e.Message, transient: true)).ToList(), false, RetryPolicy.Describe(e));
         }
         catch (SalesforceApiException e)
         {

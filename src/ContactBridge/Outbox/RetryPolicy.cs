@@ -31,6 +31,14 @@ public static class RetryPolicy
         _ => "HUB_ERROR",
     };
 
+    /// <summary>The code and Salesforce's own words (or the exception's), once each: "SERVER_UNAVAILABLE: Server is temporarily unavailable."</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        SalesforceApiException api => $"{api.ErrorCode}: {api.SalesforceMessage}",
+        SalesforceOAuthException oauth => $"{oauth.Error}: {oauth.Description}",
+        _ => $"{Code(e)}: {e.Message}",
+    };
+
     /// <summary>2^failures seconds, ±20 % so that many waiting writes do not retry in step, at most <paramref name="max"/>.</summary>
     public static TimeSpan Delay(long failures, TimeSpan max) =>
         TimeSpan.FromSeconds(Math.Min(max.TotalSeconds, Math.Pow(2, Math.Min(failures, 20))) * (0.8 + Random.Shared.NextDouble() * 0.4));

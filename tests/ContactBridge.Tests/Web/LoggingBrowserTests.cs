@@ -61,4 +61,43 @@ public sealed class LoggingBrowserTests : IAsyncLifetime
         (await page.TextContentAsync("#dead-letters"))!.ShouldNotContain("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
         hub.Records("Task").ShouldHaveSingleItem().GetString("CallType").ShouldBe("Inbound");
     }
+
+    [Fact]
+    public async Task An_admin_sees_an_outage_and_a_set_aside_event_and_discards_it_in_the_page()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var inbox = hub.Services.GetRequiredService<ContactBridge.Intake.InboxStore>();
+        await inbox.AppendAsync(tenant.Id, [new ContactBridge.Intake.InteractionEvent("evt-unreadable", "/test", ContactBridge.Intake.InteractionEvent.TypePrefix + "note_added",
+            "call-odd", hub.Clock.GetUtcNow(), [])], TestContext.Current.CancellationToken);
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(TestContext.Current.CancellationToken))
+            await Dapper.SqlMapper.ExecuteAsync(c, "UPDATE inbox_events SET data = '{\"note\":\"<b>not an object</b>\"}' WHERE event_id = 'evt-unreadable'");
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503 });
+        await sender.AcceptAsync(sender.Interaction("call-odd", phone: "+1 415 555 4242", name: "Odd Caller"));
+        await hub.RunPipelineAsync();
+
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await HeadlessChromium.SignInAsync(page, hub);
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/activity").ToString());
+        (await page.TextContentAsync("#outage"))!.ShouldContain("Salesforce unreachable since");
+        (await page.TextContentAsync("#outage"))!.ShouldContain("1 interaction waiting");
+        var row = page.Locator("#set-aside-events tr", new() { HasText = "evt-unreadable" });
+        (await row.TextContentAsync())!.ShouldContain("note_added could not be applied");
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "activity-outage.png"), FullPage = true });
+
+        await row.Locator(".discard").ClickAsync();
+        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/activity");
+        (await page.Locator("#set-aside-events tr", new() { HasText = "evt-unreadable" }).CountAsync()).ShouldBe(0);
+        (await inbox.QuarantinedAsync(tenant.Id, 10, TestContext.Current.CancellationToken)).ShouldBeEmpty();
+
+        hub.Emulator.State.Faults.Clear();
+        hub.Clock.Advance(TimeSpan.FromMinutes(6));
+        await hub.RunPipelineAsync();
+        await page.ReloadAsync();
+        (await page.Locator("#outage").CountAsync()).ShouldBe(0);
+        (await page.Locator("#interactions tr", new() { HasText = "Odd Caller" }).First.TextContentAsync())!.ShouldContain("written");
+    }
 }
