@@ -74,12 +74,16 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (content is not null) request.Content = content();
             HttpResponseMessage response;
+            var kind = SalesforceTelemetry.Kind(method.Method, path);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 response = await http.SendAsync(request, ct);
             }
-            catch (Exception e) when (safeToRepeat && attempt < MaxAttempts && e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                SalesforceTelemetry.Record(session.Tenant, kind, e is TaskCanceledException ? "timeout" : "unreachable", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                if (!(safeToRepeat && attempt < MaxAttempts && !ct.IsCancellationRequested)) throw;
                 await Backoff(attempt, ct);
                 continue;
             }
@@ -88,8 +92,14 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                 if (response.Headers.TryGetValues("Sforce-Limit-Info", out var limit))
                     session.LastApiUsage = ApiUsage.Parse(string.Join(",", limit), clock.GetUtcNow()) ?? session.LastApiUsage;
                 var text = await response.Content.ReadAsStringAsync(ct);
-                if (response.IsSuccessStatusCode) return text;
+                var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (response.IsSuccessStatusCode)
+                {
+                    SalesforceTelemetry.Record(session.Tenant, kind, "ok", took);
+                    return text;
+                }
                 var error = Error(response.StatusCode, text);
+                SalesforceTelemetry.Record(session.Tenant, kind, error.ErrorCode, took);
                 if (error.IsSessionExpired && !refreshed)
                 {
                     refreshed = true;

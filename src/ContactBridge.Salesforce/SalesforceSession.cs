@@ -16,6 +16,9 @@ public sealed class SalesforceSession(Uri instanceUrl, string apiVersion, string
     public int RefreshCount => Volatile.Read(ref _refreshCount);
     public ApiUsage? LastApiUsage { get; set; }
 
+    /// <summary>Whose session this is (the hub's tenant id), for the telemetry of its calls.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>Gets a new token unless another caller already replaced the one that failed.</summary>
     public async Task<string> RefreshAsync(string failedToken, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using ContactBridge.Linking;
+using ContactBridge.Observability;
 using ContactBridge.Security;
 using ContactBridge.Storage;
 using ContactBridge.Tenants;
@@ -39,7 +40,7 @@ public sealed class HubServer : IAsyncDisposable
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseRejectedRequestProblems()));
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.AddHubObservability(options.RunBackgroundWorkers);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         options.ConfigureLogging?.Invoke(builder.Logging);
@@ -137,6 +138,7 @@ public sealed class HubServer : IAsyncDisposable
         ContactBridge.RoutingMaps.RoutingMapEndpoints.MapRoutingMaps(app);
         ContactBridge.RoutingMaps.RoutingMapPages.MapRoutingMapPages(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapHubObservability();
         return app;
     }
 
@@ -171,8 +173,11 @@ public sealed class HubServer : IAsyncDisposable
 }
 
 /// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
-public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>
+public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>,
+    IValidateOptions<ContactBridge.Observability.ObservabilityOptions>
 {
+    public ValidateOptionsResult Validate(string? name, ContactBridge.Observability.ObservabilityOptions options) => Result(options.Problems());
+
     public ValidateOptionsResult Validate(string? name, ContactBridge.RoutingMaps.RoutingMapOptions options) => Result(options.Problems());
 
     public ValidateOptionsResult Validate(string? name, HubOptions options) => Result(options.Problems());

@@ -3,7 +3,7 @@ using Dapper;
 
 namespace ContactBridge.Intake;
 
-public sealed record InboxEvent(long Seq, string TenantId, string EventId, string InteractionId, string Type, long OccurredAt, string Data, long ReceivedAt);
+public sealed record InboxEvent(long Seq, string TenantId, string EventId, string InteractionId, string Type, long OccurredAt, string Data, long ReceivedAt, string? TraceParent = null);
 
 /// <summary>An event set aside because it could not be folded, and why.</summary>
 public sealed record QuarantinedEvent(long Seq, string EventId, string InteractionId, string Type, long ReceivedAt, string? Error);
@@ -20,7 +20,7 @@ public sealed class InboxStore : IAsyncDisposable
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task _writer;
 
-    private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, TaskCompletionSource<int> Done);
+    private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, TaskCompletionSource<int> Done);
 
     public InboxStore(HubDatabase db, TimeProvider clock)
     {
@@ -30,9 +30,12 @@ public sealed class InboxStore : IAsyncDisposable
     }
 
     /// <summary>Stores the events (all or none); returns how many were new. Completes only once they are on disk.</summary>
-    public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct = default)
+    public Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct = default) => AppendAsync(tenantId, events, null, ct);
+
+    /// <summary>The same, keeping the W3C trace context of the request the events came with.</summary>
+    public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, string? traceParent, CancellationToken ct)
     {
-        var pending = new Pending(tenantId, events, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(tenantId, events, traceParent, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
         return await pending.Done.Task.WaitAsync(ct);
     }
@@ -84,10 +87,10 @@ public sealed class InboxStore : IAsyncDisposable
             foreach (var e in group[i].Events)
             {
                 counts[i] += await c.ExecuteAsync("""
-                    INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at)
-                    VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now)
+                    INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent)
+                    VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now, @trace)
                     ON CONFLICT (tenant_id, event_id) DO NOTHING
-                    """, new { tenantId = group[i].TenantId, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
+                    """, new { tenantId = group[i].TenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
             }
         }
         await w.CommitAsync();
@@ -103,14 +106,14 @@ public sealed class InboxStore : IAsyncDisposable
     public async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(int max, CancellationToken ct = default)
     {
         await using var c = await _db.OpenAsync(ct);
-        return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
+        return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
             new { max })).ToList();
     }
 
     public async Task<IReadOnlyList<InboxEvent>> ForInteractionAsync(string tenantId, string interactionId, CancellationToken ct = default)
     {
         await using var c = await _db.OpenAsync(ct);
-        return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY seq",
+        return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY seq",
             new { tenantId, interactionId })).ToList();
     }
 

@@ -131,7 +131,22 @@ public static class IntakeEndpoints
         Results.Problem(statusCode: status, title: title, detail: detail,
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
 
-    private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline, TimeProvider clock)
+    private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
+        TimeProvider clock, Observability.HubMetrics metrics)
+    {
+        var result = await ReceiveAsync(c, tenantId, tenants, secrets, inbox, pipeline, clock, metrics);
+        if (result is IStatusCodeHttpResult { StatusCode: >= 400 and var status })
+        {
+            metrics.EventsRefused(status switch
+            {
+                401 => "bad_signature", 404 => "unknown_tenant", 408 => "slow_body", 413 => "too_large", 415 => "unsupported_media_type", _ => "invalid",
+            });
+        }
+        return result;
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
+        TimeProvider clock, Observability.HubMetrics metrics)
     {
         var ct = c.RequestAborted;
         if (c.Request.ContentLength > MaxBodyBytes)
@@ -179,7 +194,10 @@ public static class IntakeEndpoints
         problems.AddRange(repeated.Select(id => $"Event id \"{id}\" appears more than once in the batch."));
         if (problems.Count > 0) return Problem(400, "Invalid events", $"{problems.Count} problem(s); nothing in this request was stored.", problems);
 
-        var added = await inbox.AppendAsync(tenantId, events!, ct);
+        // The request's trace goes with the events, so the steps that log them later join it.
+        var trace = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
+        var added = await inbox.AppendAsync(tenantId, events!, trace, ct);
+        metrics.EventsAccepted(tenantId, added);
         pipeline.Wake();
         return Results.Json(new EventsAccepted(added, events.Count - added), statusCode: StatusCodes.Status202Accepted);
     }

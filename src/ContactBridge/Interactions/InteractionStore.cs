@@ -8,14 +8,14 @@ namespace ContactBridge.Interactions;
 
 public sealed record InteractionRow(
     string TenantId, string InteractionId, string State, long StateVersion, long Ended, string? Identification, long IdentifiedVersion, long PlannedVersion,
-    string? Records, long CreatedAt, long UpdatedAt, long IdentifyAttempts, long IdentifyAfter)
+    string? Records, long CreatedAt, long UpdatedAt, long IdentifyAttempts, long IdentifyAfter, string? TraceParent)
 {
     public InteractionState Parsed => JsonSerializer.Deserialize<InteractionState>(State, InteractionStore.Json)!;
     public IdentificationResult? ParsedIdentification => Identification is null ? null : JsonSerializer.Deserialize<IdentificationResult>(Identification, InteractionStore.Json);
 }
 
 /// <summary>Each interaction's folded state, who the caller is, and what was written for it.</summary>
-public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger)
+public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger, Observability.HubMetrics? metrics = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -30,7 +30,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     {
         var pending = await inbox.UnfoldedAsync(maxEvents, ct);
         if (pending.Count == 0) return 0;
-        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert)>();
+        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
         await using (var c = await db.OpenAsync(durable: false, ct))
@@ -39,7 +39,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             {
                 var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
                 var events = (await c.QueryAsync<InboxEvent>(
-                    $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
+                    $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
                     new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
                 var existing = (await c.QueryAsync<(string InteractionId, string State)>($"SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
                     new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
@@ -53,7 +53,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                         agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
                     var state = JsonSerializer.Serialize(folded, Json);
                     if (existing.TryGetValue(id, out var old) && old == state) continue;
-                    updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null));
+                    updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null, events[id].OrderBy(e => e.Seq).FirstOrDefault(e => e.TraceParent is not null)?.TraceParent));
                 }
             }
         }
@@ -64,14 +64,16 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             if (u.Insert)
             {
                 await w.Connection.ExecuteAsync("""
-                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at)
-                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now)
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now }, w.Transaction);
+                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at, trace_parent)
+                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now, @TraceParent)
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent }, w.Transaction);
             }
             else
             {
-                await w.Connection.ExecuteAsync("UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now WHERE tenant_id = @Tenant AND interaction_id = @Interaction",
-                    new { u.Tenant, u.Interaction, u.State, u.Ended, now }, w.Transaction);
+                await w.Connection.ExecuteAsync("""
+                    UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now, trace_parent = COALESCE(trace_parent, @TraceParent)
+                    WHERE tenant_id = @Tenant AND interaction_id = @Interaction
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent }, w.Transaction);
             }
         }
         foreach (var seen in agents.GroupBy(a => a.Key.Tenant))
@@ -83,6 +85,13 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         foreach (var (e, error) in poison)
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @q, error = @error WHERE seq = @Seq", new { q = InboxStore.Quarantined, error, e.Seq }, w.Transaction);
         await w.CommitAsync(ct);
+        foreach (var u in updates)
+        {
+            using var step = Observability.ObservabilityExtensions.StartStep("interaction.fold", u.TraceParent);
+            step?.SetTag("contactbridge.tenant", u.Tenant).SetTag("contactbridge.interaction", u.Interaction);
+        }
+        metrics?.Folded(updates.Count);
+        foreach (var byTenant in poison.GroupBy(p => p.Event.TenantId)) metrics?.EventsSetAside(byTenant.Key, byTenant.Count());
         if (poison.Count > 0)
             logger.LogWarning("{Count} event(s) could not be folded and were set aside, first: {Error}", poison.Count, poison[0].Error);
         return updates.Count + poison.Count;

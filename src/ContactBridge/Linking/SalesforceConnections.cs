@@ -17,6 +17,11 @@ public sealed class SalesforceConnections(LinkStore store, SecretProtector secre
 
     public void Forget(string tenantId) => _sessions.TryRemove(tenantId, out _);
 
+    /// <summary>The org's remaining daily API calls as each open session last heard them (Sforce-Limit-Info).</summary>
+    public IEnumerable<(string TenantId, ApiUsage Usage)> LastApiUsage() =>
+        _sessions.Where(s => s.Value.IsValueCreated && s.Value.Value.IsCompletedSuccessfully && s.Value.Value.Result.LastApiUsage is not null)
+            .Select(s => (s.Key, s.Value.Value.Result.LastApiUsage!));
+
     public async Task<SalesforceRestClient> ClientAsync(string tenantId, CancellationToken ct)
     {
         var session = await _sessions.GetOrAdd(tenantId, id => new Lazy<Task<SalesforceSession>>(() => CreateAsync(id))).Value;
@@ -34,7 +39,7 @@ public sealed class SalesforceConnections(LinkStore store, SecretProtector secre
                 : "This tenant is not linked to Salesforce.");
         }
         var access = secrets.UnprotectOrNull(link.AccessTokenEnc, SalesforceLinkService.Purpose("access_token", tenantId)) ?? "";
-        return new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, ct));
+        return new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, ct)) { Tenant = tenantId };
     }
 
     private async Task<string> RefreshAsync(string tenantId, CancellationToken ct)

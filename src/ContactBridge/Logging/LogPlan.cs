@@ -29,6 +29,9 @@ public sealed record PlanNode(string ReferenceId, string Object, string Key, Jso
 /// <summary>Everything one interaction should write, as one all-or-nothing composite graph.</summary>
 public sealed record LogPlan(string TenantId, string InteractionId, string ApiVersion, string KeyField, IReadOnlyList<PlanNode> Nodes)
 {
+    /// <summary>When the interaction ended, for the ended → record latency.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
     /// <summary>
     /// A key unique to the tenant and what the record stands for. Salesforce compares unique external
     /// ids without regard to case, so ids from outside are used as they are only when they hold no

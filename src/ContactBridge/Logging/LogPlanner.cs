@@ -144,7 +144,7 @@ public static class LogPlanner
                 nodes.Add(new PlanNode($"file{n}", "ContentVersion", LogPlan.Key(i.TenantId, "file", $"{s.InteractionId}-{n}"), file, ["VersionData", "PathOnClient", "FirstPublishLocationId"]));
             }
         }
-        return (new LogPlan(i.TenantId, s.InteractionId, i.ApiVersion, settings.KeyField, nodes), null);
+        return (new LogPlan(i.TenantId, s.InteractionId, i.ApiVersion, settings.KeyField, nodes) { EndedAt = s.EndedAt }, null);
     }
 
     private static void Map(JsonObject into, LoggingSettings settings, string obj, InteractionState s, string tenantName, ObjectShape shape)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ContactBridge.Identification;
 using ContactBridge.Interactions;
@@ -22,7 +23,7 @@ namespace ContactBridge.Outbox;
 public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
     LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
-    TimeProvider clock, ILogger<InteractionPipeline> logger) : BackgroundService
+    TimeProvider clock, Observability.HubMetrics metrics, ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -212,8 +213,14 @@ public sealed class InteractionPipeline(
         var results = parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0).Select(p => (p.Row, NoLookup(clock.GetUtcNow()))).ToList();
         var lookup = parsed.Where(p => p.State.HasCallerIdentity || p.State.Ivr.Count > 0).ToList();
         var failedAlone = new List<InteractionRow>();
+        // One span for the shared lookup (its Salesforce calls are its children), linked from each interaction's trace.
+        ActivityLink[]? lookupSpan = null;
         if (lookup.Count > 0)
         {
+            using var batch = Observability.HubMetrics.Activities.StartActivity("caller lookup", ActivityKind.Internal, default(ActivityContext),
+                links: Observability.ObservabilityExtensions.LinksTo(lookup.Select(p => p.Row.TraceParent)));
+            batch?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interactions", lookup.Count);
+            if (batch is not null) lookupSpan = [new ActivityLink(batch.Context)];
             try
             {
                 var client = await connections.ClientAsync(tenantId, ct);
@@ -260,6 +267,13 @@ public sealed class InteractionPipeline(
         }
         await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay, ct);
         await interactions.SetIdentificationsAsync(results, ct);
+        var started = parsed.ToDictionary(p => p.Row.InteractionId, p => p.State.StartedAt, StringComparer.Ordinal);
+        foreach (var (row, result) in results)
+        {
+            metrics.Identified(tenantId, result.Outcome, result.At - started.GetValueOrDefault(row.InteractionId));
+            using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent, lookupSpan);
+            step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId).SetTag("contactbridge.identification.outcome", result.Outcome);
+        }
         return results.Count + failedAlone.Count;
     }
 
@@ -304,7 +318,9 @@ public sealed class InteractionPipeline(
                     if (written.TryGetValue(state.InteractionId, out var before)) plan = plan.WithKeysOf(JsonSerializer.Deserialize<LogPlan>(before, InteractionStore.Json));
                     // Planned before (late events, a replay): some records may exist, so the first send checks which.
                     added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, JsonSerializer.Serialize(plan, InteractionStore.Json), row.StateVersion,
-                        plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0));
+                        plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0, TraceParent: row.TraceParent));
+                    using var step = Observability.ObservabilityExtensions.StartStep("interaction.plan", row.TraceParent);
+                    step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", state.InteractionId).SetTag("contactbridge.records", plan.Nodes.Count);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -325,6 +341,8 @@ public sealed class InteractionPipeline(
             health.Down = RetryPolicy.Describe(e);
         }
         await outbox.AddAsync(added, ct);
+        metrics.Planned(tenantId, added.Count(a => a.State != OutboxState.Dead));
+        foreach (var dead in added.Where(a => a.State == OutboxState.Dead)) metrics.DeadLettered(tenantId, dead.ErrorCode);
         return added.Count;
     }
 

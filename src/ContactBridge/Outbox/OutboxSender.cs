@@ -17,7 +17,7 @@ namespace ContactBridge.Outbox;
 /// ones go to the dead-letter list.
 /// </summary>
 public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactions, SalesforceConnections connections, IOptions<LoggingOptions> options,
-    TimeProvider clock, ILogger<OutboxSender> logger)
+    TimeProvider clock, Observability.HubMetrics metrics, ILogger<OutboxSender> logger)
 {
     /// <summary>Composite graph limits per request ("Composite Graph Limits", REST API Developer Guide).</summary>
     public const int MaxGraphsPerCall = 75;
@@ -80,6 +80,10 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
                     clock.GetUtcNow() + options.Value.ReserveInterval, false)).ToList(), ct);
                 continue;
             }
+            using var span = Observability.HubMetrics.Activities.StartActivity("send to Salesforce", System.Diagnostics.ActivityKind.Internal, default(System.Diagnostics.ActivityContext),
+                links: Observability.ObservabilityExtensions.LinksTo(batch.Select(b => b.Row.TraceParent)));
+            span?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interactions", batch.Count);
+            _sendSpan.Value = span is null ? null : [new System.Diagnostics.ActivityLink(span.Context)];
             var (outcomes, answered, transient) = await SendBatchAsync(client, batch, ct);
             reached |= answered;
             down = transient;
@@ -114,7 +118,24 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         }
     }
 
-    private Task ApplyAsync(IReadOnlyList<OutboxStore.Outcome> outcomes, CancellationToken ct) => outbox.ApplyAsync(outcomes, interactions.RecordWrittenAsync, ct);
+    private async Task ApplyAsync(IReadOnlyList<OutboxStore.Outcome> outcomes, CancellationToken ct)
+    {
+        await outbox.ApplyAsync(outcomes, interactions.RecordWrittenAsync, ct);
+        var now = clock.GetUtcNow();
+        foreach (var o in outcomes)
+        {
+            if (o.State == OutboxState.Done)
+            {
+                metrics.Written(o.Row.TenantId, ReadPlan(o.Row)?.EndedAt is { } ended ? now - ended : null);
+                using var step = Observability.ObservabilityExtensions.StartStep("interaction.written", o.Row.TraceParent, _sendSpan.Value);
+                step?.SetTag("contactbridge.tenant", o.Row.TenantId).SetTag("contactbridge.interaction", o.Row.InteractionId);
+            }
+            else if (o.State == OutboxState.Dead) metrics.DeadLettered(o.Row.TenantId, o.Code);
+        }
+    }
+
+    /// <summary>The span of the graph call in flight on this lane, linked from each interaction's "written" span.</summary>
+    private readonly AsyncLocal<System.Diagnostics.ActivityLink[]?> _sendSpan = new();
 
     private static OutboxStore.Outcome Retry(OutboxRow row, string code, string error, DateTimeOffset at, bool countAttempt) =>
         new(row, OutboxState.Pending, code, error, at, countAttempt);

@@ -17,7 +17,7 @@ public static class OutboxState
 
 public sealed record OutboxRow(
     string Id, string TenantId, string InteractionId, string Plan, string State, long Attempts, long NextAttemptAt, long? LeaseUntil, string? LeaseOwner,
-    string? LastErrorCode, string? LastError, string? Result, long CreatedAt, long? SentAt, long? FailingSince);
+    string? LastErrorCode, string? LastError, string? Result, long CreatedAt, long? SentAt, long? FailingSince, string? TraceParent);
 
 /// <summary>
 /// Planned writes waiting for Salesforce. Rows are claimed with a lease, so two hub instances never
@@ -29,7 +29,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public sealed record NewRow(string TenantId, string InteractionId, string Plan, long PlannedVersion, string State = OutboxState.Pending,
-        string? ErrorCode = null, string? Error = null, long Attempts = 0);
+        string? ErrorCode = null, string? Error = null, long Attempts = 0, string? TraceParent = null);
 
     /// <summary>Adds plans and marks their interactions planned at those state versions, all in one transaction.</summary>
     public async Task AddAsync(IReadOnlyList<NewRow> rows, CancellationToken ct)
@@ -41,11 +41,11 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         foreach (var r in rows)
         {
             await c.ExecuteAsync("""
-                INSERT INTO outbox (id, tenant_id, interaction_id, plan, state, attempts, next_attempt_at, last_error_code, last_error, result, created_at, sent_at)
-                VALUES (@id, @TenantId, @InteractionId, @Plan, @State, @Attempts, @now, @ErrorCode, @Error, @result, @now, @sentAt)
+                INSERT INTO outbox (id, tenant_id, interaction_id, plan, state, attempts, next_attempt_at, last_error_code, last_error, result, created_at, sent_at, trace_parent)
+                VALUES (@id, @TenantId, @InteractionId, @Plan, @State, @Attempts, @now, @ErrorCode, @Error, @result, @now, @sentAt, @TraceParent)
                 """, new
             {
-                id = Guid.NewGuid().ToString("N"), r.TenantId, r.InteractionId, r.Plan, r.State, r.Attempts, now, r.ErrorCode, r.Error,
+                id = Guid.NewGuid().ToString("N"), r.TenantId, r.InteractionId, r.Plan, r.State, r.Attempts, now, r.ErrorCode, r.Error, r.TraceParent,
                 result = r.State == OutboxState.Done ? "{}" : null, sentAt = r.State == OutboxState.Done ? now : (long?)null,
             }, tx);
             await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId", r, tx);

@@ -36,7 +36,7 @@ public static class ImportSources
 /// </summary>
 public sealed class RoutingMapImporter(
     SalesforceConnections connections, RoutingMapStore store, IOptions<RoutingMapOptions> options, IHostApplicationLifetime lifetime, TimeProvider clock,
-    ILogger<RoutingMapImporter> logger)
+    Observability.HubMetrics metrics, ILogger<RoutingMapImporter> logger)
 {
     public const string MapObject = "CallCenterRoutingMap";
     private readonly ConcurrentDictionary<string, Task> _background = new(StringComparer.Ordinal);
@@ -229,6 +229,7 @@ public sealed class RoutingMapImporter(
             N(Outcomes.WouldCreate), N(Outcomes.WouldUpdate), plan.UnmappedSalesforceUsers.Count);
         var report = new ImportReport(outcomes, plan.UnmappedSalesforceUsers.Select(u => u.Username).ToList(), plan.Rows);
         await store.FinishAsync(import.Id, state, method, summary, report, error, calls, CancellationToken.None);
+        foreach (var byOutcome in outcomes.GroupBy(o => o.Outcome)) metrics.RoutingMapRows(import.TenantId, byOutcome.Key, byOutcome.Count());
     }
 
     private static JsonObject Attributes() => new() { ["type"] = MapObject };

@@ -237,6 +237,16 @@ public abstract class StorageSuite : IAsyncLifetime
 
 public sealed class SqliteStorageTests : StorageSuite
 {
+    [Fact]
+    public async Task The_embedded_sqlite_is_current_with_wal_and_a_busy_timeout()
+    {
+        await using var c = await Db.OpenAsync(TestContext.Current.CancellationToken);
+        var version = Version.Parse(await c.ExecuteScalarAsync<string>("SELECT sqlite_version()") ?? "0.0");
+        version.ShouldBeGreaterThanOrEqualTo(new Version(3, 50));
+        (await c.ExecuteScalarAsync<string>("PRAGMA journal_mode")).ShouldBe("wal");
+        (await c.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).ShouldBeGreaterThan(0);
+    }
+
     private readonly string _directory = Directory.CreateTempSubdirectory("cb-sqlite-").FullName;
 
     protected override DatabaseProvider Expected => DatabaseProvider.Sqlite;
