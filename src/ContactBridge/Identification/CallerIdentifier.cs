@@ -60,7 +60,7 @@ public sealed class CallerIdentifier(TimeProvider clock)
 
         // Candidates per object: (record, normalised phones, lower-cased e-mails, last modified).
         var candidates = new List<(string Object, JsonObject Record, HashSet<string> Phones, HashSet<string> Emails, string Modified)>();
-        foreach (var chunk in Chunks(phones.Select(p => PhoneNumbers.SearchDigits(p, rules.DefaultCountry)).Distinct(), NumbersPerSearch))
+        foreach (var chunk in Chunks(phones.SelectMany(PhoneNumbers.SearchDigits).Distinct(), NumbersPerSearch))
         {
             var term = string.Join(" OR ", chunk);
             var returning = string.Join(", ", rules.Objects.Where(o => o.PhoneFields.Count > 0)

@@ -1,69 +1,99 @@
-using System.Text.RegularExpressions;
+extern alias libphonenumber;
+
+using System.Collections.Frozen;
+using libphonenumber::PhoneNumbers;
 
 namespace ContactBridge.Identification;
 
 /// <summary>
-/// Brings phone numbers to one form (E.164 digits, no plus) so that "+1 (415) 555-0100",
-/// "415.555.0100 ext 12" and "001 415 555 0100" compare equal. A number without a country code is
-/// read in the tenant's default country, dropping that country's national (trunk) prefix.
+/// Brings phone numbers to one form (E.164 digits, no plus) with libphonenumber, so that "+1 (415) 555-0100",
+/// "415.555.0100 ext 12" and "001 415 555 0100" compare equal. A number without a country code is read in
+/// the tenant's default country: any region the library knows, with its national and international prefixes.
 /// </summary>
-public static partial class PhoneNumbers
+public static class PhoneNumbers
 {
-    private sealed record Country(string CallingCode, string? TrunkPrefix, string InternationalPrefix);
+    private static readonly PhoneNumberUtil Library = PhoneNumberUtil.GetInstance();
 
-    // ITU calling codes and national prefixes of the countries a tenant is most likely to be in.
-    private static readonly Dictionary<string, Country> Countries = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly FrozenSet<string> Regions = Library.GetSupportedRegions().ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether the phone library knows the region (an ISO 3166 alpha-2 code such as US, GB, DE; any case).</summary>
+    public static bool IsKnownCountry(string? code) => code is not null && Regions.Contains(code);
+
+    /// <summary>
+    /// E.164 digits without the plus, or null when the text is not a possible phone number (too few or too many
+    /// digits for its country, or no number at all). The extension is dropped.
+    /// </summary>
+    public static string? Normalize(string? raw, string defaultCountry = "US") =>
+        Parse(raw, defaultCountry) is { } number ? Library.Format(number, PhoneNumberFormat.E164)[1..] : null;
+
+    /// <summary>
+    /// How many digits the text dials internationally: the country code (when it has one) and the national
+    /// number, without an international prefix or an extension. Text the library cannot read counts all its digits.
+    /// </summary>
+    public static int DigitCount(string raw)
     {
-        ["US"] = new("1", "1", "011"), ["CA"] = new("1", "1", "011"), ["GB"] = new("44", "0", "00"), ["IE"] = new("353", "0", "00"),
-        ["FR"] = new("33", "0", "00"), ["DE"] = new("49", "0", "00"), ["NL"] = new("31", "0", "00"), ["BE"] = new("32", "0", "00"),
-        ["CH"] = new("41", "0", "00"), ["AT"] = new("43", "0", "00"), ["ES"] = new("34", null, "00"), ["IT"] = new("39", null, "00"),
-        ["PT"] = new("351", null, "00"), ["SE"] = new("46", "0", "00"), ["NO"] = new("47", null, "00"), ["DK"] = new("45", null, "00"),
-        ["FI"] = new("358", "0", "00"), ["PL"] = new("48", null, "00"), ["AU"] = new("61", "0", "0011"), ["NZ"] = new("64", "0", "00"),
-        ["IN"] = new("91", "0", "00"), ["JP"] = new("81", "0", "010"), ["SG"] = new("65", null, "000"), ["ZA"] = new("27", "0", "00"),
-        ["BR"] = new("55", "0", "00"), ["MX"] = new("52", null, "00"), ["IL"] = new("972", "0", "00"), ["AE"] = new("971", "0", "00"),
-    };
-
-    public static bool IsKnownCountry(string code) => Countries.ContainsKey(code);
-
-    [GeneratedRegex(@"(?i)\s*(?:ext\.?|extension|x|#|;ext=)\s*\d+\s*$")]
-    private static partial Regex Extension();
-
-    /// <summary>E.164 digits without the plus, or null when the text holds too few digits to be a phone number.</summary>
-    public static string? Normalize(string? raw, string defaultCountry = "US")
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return null;
-        // "+44 (0)20 …": the national prefix in parentheses after the country code is not dialled internationally.
-        var text = Extension().Replace(raw.Trim(), "").Replace("(0)", "", StringComparison.Ordinal);
-        var plus = text.TrimStart().StartsWith('+');
-        var digits = new string(text.Where(char.IsAsciiDigit).ToArray());
-        if (digits.Length < 6) return null;
-        var country = Countries.GetValueOrDefault(defaultCountry) ?? Countries["US"];
-        if (plus) return digits;
-        // The country's own international prefix (011 in North America), or 00, the one most of the world dials.
-        foreach (var prefix in new[] { country.InternationalPrefix, "00" })
+        try
         {
-            if (digits.StartsWith(prefix, StringComparison.Ordinal) && digits.Length - prefix.Length >= 8) return digits[prefix.Length..];
+            var number = Library.ParseAndKeepRawInput(raw, "US");
+            var countryCode = number.CountryCodeSource == PhoneNumber.Types.CountryCodeSource.FROM_DEFAULT_COUNTRY ? "" : number.CountryCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return countryCode.Length + Library.GetNationalSignificantNumber(number).Length;
         }
-        if (country.CallingCode == "1")
+        catch (NumberParseException)
         {
-            // North America: ten digits are national; eleven starting with 1 already carry the country code.
-            if (digits.Length == 10) return "1" + digits;
-            if (digits.Length == 11 && digits[0] == '1') return digits;
-            return digits;
+            return raw.Count(char.IsAsciiDigit);
         }
-        if (country.TrunkPrefix is { } trunk && digits.StartsWith(trunk, StringComparison.Ordinal)) return country.CallingCode + digits[trunk.Length..];
-        if (digits.StartsWith(country.CallingCode, StringComparison.Ordinal) && digits.Length > 10) return digits;
-        return country.CallingCode + digits;
     }
 
     /// <summary>
-    /// The national number (E.164 without the country code): every way the number may be stored in
-    /// Salesforce contains these digits, so it is what a phone search looks for.
+    /// The digit strings a phone search looks for, one of which every way the number may be stored in Salesforce
+    /// contains: the national significant number ("+44 20 7946 0018", "020 7946 0018" and "0044 20 7946 0018" all
+    /// hold 2079460018) and, where the country dials its numbers nationally in another shape (Argentina's mobiles:
+    /// +54 9 11 … internationally, 011 15 … at home), that national shape too.
     /// </summary>
-    public static string SearchDigits(string e164, string defaultCountry = "US")
+    public static IReadOnlyList<string> SearchDigits(string e164)
     {
-        var code = (Countries.GetValueOrDefault(defaultCountry) ?? Countries["US"]).CallingCode;
-        if (e164.StartsWith(code, StringComparison.Ordinal) && e164.Length - code.Length >= 6) return e164[code.Length..];
-        return e164.Length > 10 ? e164[^10..] : e164;
+        PhoneNumber number;
+        try
+        {
+            number = Library.Parse("+" + e164, "ZZ");
+        }
+        catch (NumberParseException)
+        {
+            return [e164];
+        }
+        var national = Library.GetNationalSignificantNumber(number);
+        // A few digits alone would be read as a word, not a number: a short national number is searched with its country code too.
+        var terms = national.Length >= 7 ? new List<string> { national } : [e164, national];
+        var dialled = new string(Library.Format(number, PhoneNumberFormat.NATIONAL).Where(char.IsAsciiDigit).ToArray());
+        var prefix = Library.GetMetadataForRegion(Library.GetRegionCodeForNumber(number))?.NationalPrefix ?? "";
+        if (prefix.Length > 0 && dialled.StartsWith(prefix, StringComparison.Ordinal)) dialled = dialled[prefix.Length..];
+        if (!dialled.Contains(national, StringComparison.Ordinal)) terms.Add(dialled);
+        return terms;
+    }
+
+    private static PhoneNumber? Parse(string? raw, string defaultCountry)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var region = defaultCountry.ToUpperInvariant();
+        if (TryParse(raw, region) is { } number) return number;
+        // The library reads the default country's own international prefix (011 in North America); 00 is the one
+        // most of the world dials, and people in any country type it.
+        var text = raw.TrimStart();
+        return text.StartsWith("00", StringComparison.Ordinal) ? TryParse("+" + text[2..], region) : null;
+    }
+
+    private static PhoneNumber? TryParse(string text, string region)
+    {
+        try
+        {
+            var number = Library.Parse(text, region);
+            // Possible, not valid: valid means "in a range the library's metadata says is assigned", and records typed
+            // in Salesforce use fictitious ranges ((555) 555-1234, Ofcom's 07700 900xxx) and ranges newer than the metadata.
+            return Library.IsPossibleNumberWithReason(number) == PhoneNumberUtil.ValidationResult.IS_POSSIBLE ? number : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
     }
 }

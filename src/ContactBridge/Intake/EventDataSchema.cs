@@ -187,8 +187,8 @@ public static class EventDataSchema
             case Phone when text.Length > MaxPhoneLength:
                 problems.Add($"{at} is {text.Length} characters; a phone number holds at most {MaxPhoneLength} (Salesforce's Phone fields).");
                 break;
-            case Phone when PhoneNumbers.Normalize(text) is { Length: > MaxPhoneDigits } digits:
-                problems.Add($"{at} has {digits.Length} digits; an international number has at most {MaxPhoneDigits} (E.164), extensions aside.");
+            case Phone when PhoneNumbers.DigitCount(text) is > MaxPhoneDigits and var digits:
+                problems.Add($"{at} has {digits} digits; an international number has at most {MaxPhoneDigits} (E.164), extensions aside.");
                 break;
             case Email when text.Length > MaxEmailLength:
                 problems.Add($"{at} is {text.Length} characters; Salesforce's Email fields hold at most {MaxEmailLength}.");

@@ -51,7 +51,8 @@ public sealed record LoggingSettings
     {
         if (Mode is not (Sales or Support or Manual)) yield return $"mode must be {Sales}, {Support} or {Manual}.";
         if (UpdatePolicy is not ("none" or "overwrite" or "fill_empty")) yield return "updatePolicy must be none, overwrite or fill_empty.";
-        if (!PhoneNumbers.IsKnownCountry(Identification.DefaultCountry)) yield return $"identification.defaultCountry {Identification.DefaultCountry} is not a supported country code.";
+        if (!PhoneNumbers.IsKnownCountry(Identification.DefaultCountry))
+            yield return $"identification.defaultCountry \"{Identification.DefaultCountry}\" is not a region code the phone library knows; use an ISO 3166 code such as US, GB, DE.";
         if (Identification.WhenSeveral is not ("screen_pop_search" or "most_recent")) yield return "identification.whenSeveral must be screen_pop_search or most_recent.";
         foreach (var channel in ChannelFieldMapping.Keys.Where(c => !Channels.Contains(c)))
             yield return $"channelFieldMapping.{channel}: not a channel; use {string.Join(", ", Channels)}.";

@@ -156,6 +156,32 @@ public sealed class LoggingFeatureTests
     }
 
     [Fact]
+    public async Task The_default_country_must_be_a_region_the_phone_library_knows()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/logging");
+        Dictionary<string, string> Form(string country) => new()
+        {
+            ["mode"] = "sales", ["updatePolicy"] = "none", ["defaultCountry"] = country, ["whenSeveral"] = "screen_pop_search", ["fieldMapping"] = "{}",
+        };
+        var refused = await portal.SubmitAsync(page, "logging-form", Form("UK"));
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.ShouldContain("UK");
+        refused.Html.ShouldContain("is not a region code the phone library knows; use an ISO 3166 code such as US, GB, DE.");
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        (await store.GetAsync(tenant.Id, TestContext.Current.CancellationToken)).Identification.DefaultCountry.ShouldBe("US");
+
+        // Regions the old hand-written table lacked, in any case.
+        var saved = await portal.SubmitAsync(page, "logging-form", Form("ng"));
+        saved.Status.ShouldBe(HttpStatusCode.OK, saved.Html);
+        (await store.GetAsync(tenant.Id, TestContext.Current.CancellationToken)).Identification.DefaultCountry.ShouldBe("NG");
+        await Should.ThrowAsync<ArgumentException>(() => SaveAsync(hub, tenant.Id, new LoggingSettings { Identification = new() { DefaultCountry = "XX" } }));
+        await SaveAsync(hub, tenant.Id, new LoggingSettings { Identification = new() { DefaultCountry = "ar" } });
+    }
+
+    [Fact]
     public async Task A_channel_can_override_the_field_mapping()
     {
         await using var hub = await TestHub.StartAsync();
