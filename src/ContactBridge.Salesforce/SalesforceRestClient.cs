@@ -93,6 +93,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                     session.LastApiUsage = ApiUsage.Parse(string.Join(",", limit), clock.GetUtcNow()) ?? session.LastApiUsage;
                 var text = await response.Content.ReadAsStringAsync(ct);
                 var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if ((int)response.StatusCode < 500) session.LastAnsweredAt = clock.GetUtcNow();
                 if (response.IsSuccessStatusCode)
                 {
                     SalesforceTelemetry.Record(session.Tenant, kind, "ok", took);

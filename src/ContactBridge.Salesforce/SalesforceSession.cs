@@ -16,6 +16,15 @@ public sealed class SalesforceSession(Uri instanceUrl, string apiVersion, string
     public int RefreshCount => Volatile.Read(ref _refreshCount);
     public ApiUsage? LastApiUsage { get; set; }
 
+    private long _lastAnsweredAt = long.MinValue;
+
+    /// <summary>When the org last answered a request with anything but a server error (it is up), as UTC ticks.</summary>
+    public DateTimeOffset? LastAnsweredAt
+    {
+        get => Interlocked.Read(ref _lastAnsweredAt) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _lastAnsweredAt, value?.UtcTicks ?? long.MinValue);
+    }
+
     /// <summary>Whose session this is (the hub's tenant id), for the telemetry of its calls.</summary>
     public string? Tenant { get; init; }
 

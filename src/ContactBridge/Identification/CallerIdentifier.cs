@@ -17,15 +17,19 @@ public sealed class CallerIdentifier(TimeProvider clock)
     /// <summary>The most characters of values (escaped) one search or query carries, whatever their count, so a request never outgrows Salesforce's URL limit.</summary>
     public const int MaxTermCharacters = 4000;
 
-    /// <summary>Splits values into groups of at most <paramref name="count"/> values and <see cref="MaxTermCharacters"/> characters.</summary>
-    public static IEnumerable<List<string>> Chunks(IEnumerable<string> values, int count)
+    /// <summary>
+    /// Splits values into groups of at most <paramref name="count"/> values whose URL-escaped text, with
+    /// quotes and separators (" OR ", "', '": up to 12 escaped characters each), stays within
+    /// <paramref name="budget"/> characters.
+    /// </summary>
+    public static IEnumerable<List<string>> Chunks(IEnumerable<string> values, int count, int budget = MaxTermCharacters)
     {
         var chunk = new List<string>();
         var length = 0;
         foreach (var v in values)
         {
-            var size = Uri.EscapeDataString(v).Length + 4;
-            if (chunk.Count > 0 && (chunk.Count >= count || length + size > MaxTermCharacters))
+            var size = Uri.EscapeDataString(v).Length + 12;
+            if (chunk.Count > 0 && (chunk.Count >= count || length + size > budget))
             {
                 yield return chunk;
                 (chunk, length) = ([], 0);
@@ -71,7 +75,8 @@ public sealed class CallerIdentifier(TimeProvider clock)
         }
         foreach (var rule in rules.Objects.Where(o => o.EmailFields.Count > 0 && emails.Count > 0))
         {
-            foreach (var chunk in Chunks(emails, 200))
+            // The list is repeated once per e-mail field in the WHERE clause.
+            foreach (var chunk in Chunks(emails, 200, MaxTermCharacters / rule.EmailFields.Count))
             {
                 var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{f} IN ({string.Join(", ", chunk.Select(Soql.String))})"));
                 var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct());

@@ -101,7 +101,9 @@ public sealed class InteractionPipeline(
             {
                 foreach (var done in _lanes.Where(l => l.Value.IsCompleted).Select(l => l.Key).ToList()) _lanes.Remove(done);
             }
-            foreach (var tenantId in await interactions.TenantsWithWorkAsync(ct))
+            // Tenants with work, and tenants whose org is due a try (to learn it is back even with nothing waiting).
+            var due = (await interactions.TenantsWithWorkAsync(ct)).Union(down.Values.Where(o => o.RetryAt <= now).Select(o => o.TenantId), StringComparer.Ordinal);
+            foreach (var tenantId in due)
             {
                 var outage = down.GetValueOrDefault(tenantId);
                 // An org that is down is tried again only when its backoff says so.
@@ -132,13 +134,23 @@ public sealed class InteractionPipeline(
     private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, bool repeat, CancellationToken ct)
     {
         var total = 0;
-        while (true)
+        try
         {
-            var (work, down) = await RunLanePassAsync(tenantId, outage, fold: total > 0, ct);
-            total += work;
-            if (!repeat || work == 0 || down) return total;
-            outage = null;
-            await Task.Delay(options.Value.BatchWindow, clock, ct);
+            while (true)
+            {
+                if (total > 0) await FoldAsync(ct);
+                var (work, down) = await RunLanePassAsync(tenantId, outage, ct);
+                total += work;
+                if (down) return total;
+                outage = null;
+                if (!repeat || work == 0) return total;
+                await Task.Delay(options.Value.BatchWindow, clock, ct);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "The pipeline lane of tenant {TenantId} failed; it starts again on the next round", tenantId);
+            return total;
         }
     }
 
@@ -156,22 +168,24 @@ public sealed class InteractionPipeline(
         }
     }
 
-    /// <summary>Identify, plan and send for one tenant; a failure here is this tenant's alone.</summary>
-    private async Task<(int Work, bool Down)> RunLanePassAsync(string tenantId, SalesforceOutage? outage, bool fold, CancellationToken ct)
+    /// <summary>
+    /// Identify, plan and send for one tenant; a failure here is this tenant's alone. Returns the work
+    /// done and whether the org is down (the outage is then recorded; an earlier one ends once the org
+    /// answers).
+    /// </summary>
+    private async Task<(int Work, bool Down)> RunLanePassAsync(string tenantId, SalesforceOutage? outage, CancellationToken ct)
     {
         var health = new LaneHealth();
+        var passStarted = clock.GetUtcNow();
         var work = 0;
         try
         {
-            // A lane that keeps going folds first, as the round does, so what arrived in the window is identified in this pass.
-            if (fold) await FoldAsync(ct);
             work += await IdentifyAsync(tenantId, health, ct);
-            if (health.Down is null) work += await PlanAsync(tenantId, health, ct);
+            work += await PlanAsync(tenantId, health, ct);
             if (health.Down is null)
             {
                 var report = await sender.SendAsync(_owner, tenantId, ct);
                 work += report.Rows;
-                health.Reached |= report.Reached;
                 health.Down ??= report.TransientError;
             }
         }
@@ -180,13 +194,16 @@ public sealed class InteractionPipeline(
             logger.LogError(e, "The pipeline failed for tenant {TenantId}; other tenants are not affected and it tries again shortly", tenantId);
             health.Down ??= $"HUB_ERROR: {e.Message}";
         }
-        if (health.Down is not null)
+        var reached = await AnsweredSinceAsync(tenantId, passStarted, ct);
+        // A lookup that failed in passing is an outage only if nothing else this pass reached the org.
+        var down = health.Down ?? (reached ? null : health.LookupDown);
+        if (down is not null)
         {
-            await outages.FailedAsync(tenantId, health.Down, ct);
-            if (outage is null) logger.LogWarning("Salesforce is failing for tenant {TenantId}: {Error}; its interactions wait and are retried", tenantId, health.Down);
+            await outages.FailedAsync(tenantId, down, ct);
+            if (outage is null) logger.LogWarning("Salesforce is failing for tenant {TenantId}: {Error}; its interactions wait and are retried", tenantId, down);
             return (work, true);
         }
-        if (outage is not null && health.Reached)
+        if (outage is not null && (reached || await ProbeAsync(tenantId, ct)))
         {
             await outages.RecoveredAsync(tenantId, ct);
             logger.LogInformation("Salesforce answers tenant {TenantId} again after failing since {Since}; the waiting interactions follow", tenantId, outage.SinceTime);
@@ -195,11 +212,41 @@ public sealed class InteractionPipeline(
         return (work, false);
     }
 
+    /// <summary>Whether the org answered any request of this tenant's session since then (a cached answer does not count).</summary>
+    private async Task<bool> AnsweredSinceAsync(string tenantId, DateTimeOffset since, CancellationToken ct)
+    {
+        try
+        {
+            return (await connections.ClientAsync(tenantId, ct)).Session.LastAnsweredAt >= since;
+        }
+        catch (LinkingException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the org answers at all: its API versions (no API call counted). Tells an outage from one request's trouble, and that an org is back.</summary>
+    private async Task<bool> ProbeAsync(string tenantId, CancellationToken ct)
+    {
+        try
+        {
+            var client = await connections.ClientAsync(tenantId, ct);
+            await client.GetAsync("/services/data", ct);
+            return true;
+        }
+        catch (Exception e) when (e is LinkingException or SalesforceApiException || RetryPolicy.IsTransient(e, ct))
+        {
+            return false;
+        }
+    }
+
     /// <summary>What a lane learned of its org: whether it answered, and the transient error that stopped the lane.</summary>
     private sealed class LaneHealth
     {
-        public bool Reached { get; set; }
+        /// <summary>A transient error that stopped planning or sending: the org is down.</summary>
         public string? Down { get; set; }
+        /// <summary>A transient error of the caller lookup alone: an outage only if nothing else reached the org.</summary>
+        public string? LookupDown { get; set; }
     }
 
     private static IdentificationResult NoLookup(DateTimeOffset at) => new(IdentificationResult.None, [], null, null, at);
@@ -208,11 +255,26 @@ public sealed class InteractionPipeline(
     {
         var rows = await interactions.NeedingIdentificationAsync(tenantId, options.Value.BatchSize, ct);
         if (rows.Count == 0) return 0;
-        var parsed = rows.Select(r => (Row: r, State: r.Parsed)).ToList();
-        // No phone, e-mail or IVR input: nothing to look up, no API call.
-        var results = parsed.Where(p => !p.State.HasCallerIdentity && p.State.Ivr.Count == 0).Select(p => (p.Row, NoLookup(clock.GetUtcNow()))).ToList();
-        var lookup = parsed.Where(p => p.State.HasCallerIdentity || p.State.Ivr.Count > 0).ToList();
-        var failedAlone = new List<InteractionRow>();
+        var results = new List<(InteractionRow Row, IdentificationResult Result)>();
+        var lookup = new List<(InteractionRow Row, InteractionState State)>();
+        foreach (var row in rows)
+        {
+            InteractionState state;
+            try
+            {
+                state = row.Parsed;
+            }
+            catch (JsonException e)
+            {
+                results.Add((row, new IdentificationResult(IdentificationResult.Unidentified, [], null, null, clock.GetUtcNow(), $"The stored interaction could not be read: {e.Message}")));
+                continue;
+            }
+            // No phone, e-mail or IVR input: nothing to look up, no API call.
+            if (state.HasCallerIdentity || state.Ivr.Count > 0) lookup.Add((row, state));
+            else results.Add((row, NoLookup(clock.GetUtcNow())));
+        }
+        var run = new LookupRun(results);
+        var failed = run.Failed;
         // One span for the shared lookup (its Salesforce calls are its children), linked from each interaction's trace.
         ActivityLink[]? lookupSpan = null;
         if (lookup.Count > 0)
@@ -226,34 +288,7 @@ public sealed class InteractionPipeline(
                 var client = await connections.ClientAsync(tenantId, ct);
                 var settings = await settingsStore.GetAsync(tenantId, ct);
                 var shapes = await metadata.ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), ct);
-                var rules = CallerIdentifier.ForOrg(settings.Identification, shapes);
-                health.Reached = true;
-                try
-                {
-                    var found = await identifier.IdentifyAsync(client, rules, lookup.Select(p => p.State).ToList(), ct);
-                    results.AddRange(lookup.Select(p => (p.Row, found[p.State.InteractionId])));
-                }
-                catch (Exception e) when (!RetryPolicy.IsTransient(e, ct) && e is not (LinkingException or OperationCanceledException))
-                {
-                    // Something about one caller breaks the shared lookup: each is looked up alone, and only the ones that still fail wait.
-                    logger.LogWarning("The caller lookup of {Count} interaction(s) of tenant {TenantId} failed ({Message}); looking them up one by one", lookup.Count, tenantId, e.Message);
-                    foreach (var p in lookup)
-                    {
-                        try
-                        {
-                            results.Add((p.Row, (await identifier.IdentifyAsync(client, rules, [p.State], ct))[p.State.InteractionId]));
-                        }
-                        catch (Exception alone) when (!RetryPolicy.IsTransient(alone, ct) && alone is not (LinkingException or OperationCanceledException))
-                        {
-                            if (p.Row.IdentifyAttempts + 1 >= options.Value.MaxAttemptsAlone)
-                            {
-                                var reason = $"The caller lookup failed {p.Row.IdentifyAttempts + 1} times ({RetryPolicy.Describe(alone)}); logged without identifying the caller.";
-                                results.Add((p.Row, new IdentificationResult(IdentificationResult.Unidentified, [], null, null, clock.GetUtcNow(), reason)));
-                            }
-                            else failedAlone.Add(p.Row);
-                        }
-                    }
-                }
+                await LookUpAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), lookup, run, ct);
             }
             catch (LinkingException e)
             {
@@ -262,19 +297,93 @@ public sealed class InteractionPipeline(
             }
             catch (Exception e) when (RetryPolicy.IsTransient(e, ct))
             {
-                health.Down = RetryPolicy.Describe(e);
+                health.LookupDown = RetryPolicy.Describe(e);
             }
         }
-        await interactions.IdentifyFailedAsync(failedAlone, options.Value.RetryDelay, ct);
+        var waiting = new List<InteractionRow>();
+        if (failed.Count > 0 && !run.AnyAnswered && failed.All(f => RetryPolicy.IsTransient(f.Error, ct)) && !await ProbeAsync(tenantId, ct))
+        {
+            // Every lookup failed in passing and the org does not answer at all: the org, not the callers. Nobody's attempts are counted.
+            health.LookupDown = RetryPolicy.Describe(failed[0].Error);
+        }
+        else
+        {
+            foreach (var (row, error) in failed)
+            {
+                if (row.IdentifyAttempts + 1 < options.Value.MaxAttemptsAlone) waiting.Add(row);
+                else results.Add((row, new IdentificationResult(IdentificationResult.Unidentified, [], null, null, clock.GetUtcNow(),
+                    $"The caller lookup failed {row.IdentifyAttempts + 1} times ({RetryPolicy.Describe(error)}); logged without identifying the caller.")));
+            }
+        }
+        await interactions.IdentifyFailedAsync(waiting, options.Value.RetryDelay, ct);
         await interactions.SetIdentificationsAsync(results, ct);
-        var started = parsed.ToDictionary(p => p.Row.InteractionId, p => p.State.StartedAt, StringComparer.Ordinal);
         foreach (var (row, result) in results)
         {
-            metrics.Identified(tenantId, result.Outcome, result.At - started.GetValueOrDefault(row.InteractionId));
+            var started = lookup.FirstOrDefault(l => ReferenceEquals(l.Row, row)).State?.StartedAt;
+            metrics.Identified(tenantId, result.Outcome, result.At - started);
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent, lookupSpan);
             step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId).SetTag("contactbridge.identification.outcome", result.Outcome);
         }
-        return results.Count + failedAlone.Count;
+        return results.Count + waiting.Count;
+    }
+
+    /// <summary>
+    /// One shared lookup for all the callers; when it fails, the two halves are looked up apart, and so
+    /// on, so a caller whose lookup fails costs a few calls and holds up nobody else. A timeout, an
+    /// unreachable org or the daily limit is the org's, not a caller's: nothing is split. A server error
+    /// is split only once the org has shown it answers (one half succeeded): when both halves fail too,
+    /// the org is down and nobody's attempts count.
+    /// </summary>
+    private async Task LookUpAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
+        LookupRun run, CancellationToken ct)
+    {
+        var error = await TryLookUpAsync(client, rules, group, run, ct);
+        if (error is null) return;
+        if (group.Count == 1 || RetryPolicy.Code(error) is "TIMEOUT" or "UNREACHABLE" or "REQUEST_LIMIT_EXCEEDED")
+        {
+            run.Failed.AddRange(group.Select(p => (p.Row, error)));
+            return;
+        }
+        logger.LogWarning("The caller lookup of {Count} interactions failed ({Message}); looking them up in halves", group.Count, error.Message);
+        List<(InteractionRow Row, InteractionState State)>[] halves = [group[..(group.Count / 2)], group[(group.Count / 2)..]];
+        if (RetryPolicy.IsTransient(error, ct) && !run.AnyAnswered)
+        {
+            var stillFailing = new List<(List<(InteractionRow Row, InteractionState State)> Group, Exception Error)>();
+            foreach (var half in halves)
+                if (await TryLookUpAsync(client, rules, half, run, ct) is { } e) stillFailing.Add((half, e));
+            if (!run.AnyAnswered)
+            {
+                foreach (var (half, e) in stillFailing) run.Failed.AddRange(half.Select(p => (p.Row, e)));
+                return;
+            }
+            foreach (var (half, _) in stillFailing) await LookUpAsync(client, rules, half, run, ct);
+            return;
+        }
+        foreach (var half in halves) await LookUpAsync(client, rules, half, run, ct);
+    }
+
+    private async Task<Exception?> TryLookUpAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
+        LookupRun run, CancellationToken ct)
+    {
+        try
+        {
+            var found = await identifier.IdentifyAsync(client, rules, group.Select(p => p.State).ToList(), ct);
+            run.Results.AddRange(group.Select(p => (p.Row, found[p.State.InteractionId])));
+            run.AnyAnswered = true;
+            return null;
+        }
+        catch (Exception e) when (e is not (LinkingException or OperationCanceledException) || e is TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>What one lane's caller lookup found, what failed and why, and whether any part of it got an answer.</summary>
+    private sealed class LookupRun(List<(InteractionRow, IdentificationResult)> results)
+    {
+        public List<(InteractionRow, IdentificationResult)> Results { get; } = results;
+        public List<(InteractionRow Row, Exception Error)> Failed { get; } = [];
+        public bool AnyAnswered { get; set; }
     }
 
     private async Task<int> PlanAsync(string tenantId, LaneHealth health, CancellationToken ct)
@@ -289,12 +398,22 @@ public sealed class InteractionPipeline(
             if (tenant is null || link is null || !link.IsUsable) return 0;
             var client = await connections.ClientAsync(tenantId, ct);
             var settings = await settingsStore.GetAsync(tenantId, ct);
-            var states = rows.Select(r => (Row: r, State: r.Parsed, Identification: r.ParsedIdentification)).ToList();
+            var states = new List<(InteractionRow Row, InteractionState State, IdentificationResult? Identification)>();
+            foreach (var r in rows)
+            {
+                try
+                {
+                    states.Add((r, r.Parsed, r.ParsedIdentification));
+                }
+                catch (JsonException e)
+                {
+                    added.Add(Dead(r, "HUB_ERROR", $"The stored interaction could not be read: {e.Message}"));
+                }
+            }
             var shapes = await metadata.ShapesAsync(tenantId, client,
                 states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
             var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
             var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
-            health.Reached = true;
             var ids = states.Select(s => s.State.InteractionId).ToList();
             var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, ids, ct);
             var written = plannedBefore.Count > 0 ? await outbox.WrittenPlansAsync(tenantId, plannedBefore, ct) : [];
@@ -340,11 +459,22 @@ public sealed class InteractionPipeline(
         {
             health.Down = RetryPolicy.Describe(e);
         }
+        catch (SalesforceApiException e)
+        {
+            // Salesforce refuses what every plan of this batch needs (a describe, the owners): each becomes a dead letter saying so; Replay once fixed.
+            logger.LogWarning("Planning for tenant {TenantId} failed: {Error}", tenantId, RetryPolicy.Describe(e));
+            added.Clear();
+            added.AddRange(rows.Select(r => Dead(r, e.ErrorCode, e.SalesforceMessage)));
+        }
         await outbox.AddAsync(added, ct);
         metrics.Planned(tenantId, added.Count(a => a.State != OutboxState.Dead));
         foreach (var dead in added.Where(a => a.State == OutboxState.Dead)) metrics.DeadLettered(tenantId, dead.ErrorCode);
         return added.Count;
     }
+
+    private static OutboxStore.NewRow Dead(InteractionRow row, string code, string error) =>
+        new(row.TenantId, row.InteractionId, JsonSerializer.Serialize(new LogPlan(row.TenantId, row.InteractionId, "", "", []), InteractionStore.Json),
+            row.StateVersion, OutboxState.Dead, code, error, TraceParent: row.TraceParent);
 
     /// <summary>For "fill empty fields only", the matched records' current values: one query per object for the whole batch.</summary>
     private static async Task<Dictionary<string, System.Text.Json.Nodes.JsonObject>> CurrentRecordsAsync(SalesforceRestClient client, LoggingSettings settings,
@@ -355,9 +485,11 @@ public sealed class InteractionPipeline(
         foreach (var group in identifications.Where(i => i?.Single is { Object: "Lead" or "Contact" }).Select(i => i!.Single!).GroupBy(m => m.Object))
         {
             var fields = group.Key == "Lead" ? "Id, Phone, Email, FirstName, LastName, Company" : "Id, Phone, Email, FirstName, LastName";
-            var ids = string.Join(", ", group.Select(m => Soql.String(m.Id)).Distinct());
-            var found = await client.QueryAsync($"SELECT {fields} FROM {group.Key} WHERE Id IN ({ids})", ct);
-            foreach (var r in found["records"]?.AsArray() ?? []) result[r!["Id"]!.GetValue<string>()] = r.AsObject();
+            foreach (var chunk in CallerIdentifier.Chunks(group.Select(m => m.Id).Distinct(), 200))
+            {
+                var found = await client.QueryAsync($"SELECT {fields} FROM {group.Key} WHERE Id IN ({string.Join(", ", chunk.Select(Soql.String))})", ct);
+                foreach (var r in found["records"]?.AsArray() ?? []) result[r!["Id"]!.GetValue<string>()] = r.AsObject();
+            }
         }
         return result;
     }

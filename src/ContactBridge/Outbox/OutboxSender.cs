@@ -177,7 +177,8 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             var answered = false;
             foreach (var single in batch)
             {
-                var alone = await SendBatchAsync(client, [(single.Row with { Attempts = single.Row.Attempts + 1 }, single.Plan)], ct);
+                // Sent alone, the rest's records may already exist (the batch may have reached Salesforce): the key check runs first.
+                var alone = await SendBatchAsync(client, [(single.Row with { Attempts = Math.Max(1, single.Row.Attempts) }, single.Plan)], ct);
                 outcomes.AddRange(alone.Outcomes.Select(o => o with { Row = single.Row, CountAttempt = true }));
                 answered |= alone.Answered;
                 if (alone.Transient is not null) return (outcomes.Concat(batch.Skip(outcomes.Count).Select(b => Retry(b.Row, "WAITING", alone.Transient, clock.GetUtcNow() + options.Value.RetryDelay(1), false))).ToList(), answered, alone.Transient);
@@ -188,9 +189,10 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             var row = batch[0].Row;
             logger.LogWarning(e, "Writing interaction {InteractionId} of tenant {TenantId} failed in the hub", row.InteractionId, row.TenantId);
-            return ([row.Attempts + 1 < options.Value.MaxAttemptsAlone
-                ? Retry(row, "HUB_ERROR", e.Message, clock.GetUtcNow() + options.Value.RetryDelay(row.Attempts + 1), true)
-                : new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", $"The hub failed to write this interaction {row.Attempts + 1} times: {e.Message}")], false, null);
+            // Tried once more (the cause may have been passing), then set aside: a second hub error in a row is a dead letter.
+            return ([row.LastErrorCode != "HUB_ERROR"
+                ? Retry(row, "HUB_ERROR", e.Message, clock.GetUtcNow() + options.Value.RetryDelay(1), true)
+                : new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", $"The hub failed twice in a row to write this interaction: {e.Message}")], false, null);
         }
     }
 
@@ -199,7 +201,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         var existing = new HashSet<(string, string)>();
         foreach (var group in plans.SelectMany(p => p.Nodes.Where(n => n.RecordId is null).Select(n => (p.KeyField, n.Object, n.Key))).GroupBy(x => (x.KeyField, x.Object)))
         {
-            foreach (var chunk in group.Select(x => x.Key).Distinct().Chunk(200))
+            foreach (var chunk in Identification.CallerIdentifier.Chunks(group.Select(x => x.Key).Distinct(), 200))
             {
                 var list = string.Join(", ", chunk.Select(Soql.String));
                 var found = await client.QueryAsync($"SELECT {group.Key.KeyField} FROM {group.Key.Object} WHERE {group.Key.KeyField} IN ({list})", ct);

@@ -177,7 +177,10 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return changed == 1;
     }
 
-    /// <summary>The plans last written in full for these interactions, so that planning again keeps their keys.</summary>
+    /// <summary>
+    /// The latest plan of each interaction that was or may yet be written (done, pending, sending; not a
+    /// dead letter, whose all-or-nothing graph wrote nothing), so that planning again keeps its keys.
+    /// </summary>
     public async Task<Dictionary<string, string>> WrittenPlansAsync(string tenantId, IReadOnlyCollection<string> interactionIds, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
@@ -185,8 +188,8 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         foreach (var chunk in interactionIds.Chunk(500))
         {
             foreach (var (interactionId, plan) in await c.QueryAsync<(string, string)>(
-                         $"SELECT interaction_id, plan FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "chunk")} AND state = @done ORDER BY created_at",
-                         new { tenantId, chunk, done = OutboxState.Done }))
+                         $"SELECT interaction_id, plan FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "chunk")} AND state IN (@done, @pending, @sending) ORDER BY created_at",
+                         new { tenantId, chunk, done = OutboxState.Done, pending = OutboxState.Pending, sending = OutboxState.Sending }))
                 found[interactionId] = plan;
         }
         return found;

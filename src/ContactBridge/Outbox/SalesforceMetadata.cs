@@ -53,11 +53,14 @@ public sealed class SalesforceMetadata(TimeProvider clock)
         var missing = wanted.Where(e => !_owners.TryGetValue((tenantId, e), out var c) || now - c.At >= OwnerLifetime).ToList();
         if (missing.Count > 0)
         {
-            var list = string.Join(", ", missing.Select(Soql.String));
-            var users = await client.QueryAsync($"SELECT Id, Email FROM User WHERE IsActive = true AND Email IN ({list})", ct);
-            var found = (users["records"]?.AsArray() ?? []).GroupBy(u => u!["Email"]!.GetValue<string>().ToLowerInvariant())
-                .ToDictionary(g => g.Key, g => g.First()!["Id"]!.GetValue<string>());
-            foreach (var e in missing) _owners[(tenantId, e)] = (found.GetValueOrDefault(e), now);
+            foreach (var chunk in Identification.CallerIdentifier.Chunks(missing, 200))
+            {
+                var list = string.Join(", ", chunk.Select(Soql.String));
+                var users = await client.QueryAsync($"SELECT Id, Email FROM User WHERE IsActive = true AND Email IN ({list})", ct);
+                var found = (users["records"]?.AsArray() ?? []).GroupBy(u => u!["Email"]!.GetValue<string>().ToLowerInvariant())
+                    .ToDictionary(g => g.Key, g => g.First()!["Id"]!.GetValue<string>());
+                foreach (var e in chunk) _owners[(tenantId, e)] = (found.GetValueOrDefault(e), now);
+            }
         }
         return wanted.ToDictionary(e => e, e => _owners.TryGetValue((tenantId, e), out var c) ? c.UserId : null);
     }

@@ -50,9 +50,11 @@ public static class AccountEndpoints
                 return LoginPage(c, "Wrong e-mail or password.", email, 401);
         }
         var sessionId = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user!, sessionId));
         var returnUrl = c.Request.Query["ReturnUrl"].ToString();
-        return Results.Redirect(IsLocalPath(returnUrl) ? returnUrl : "/");
+        var target = IsLocalPath(returnUrl) ? returnUrl : "/";
+        // Given explicitly, so the cookie handler never reads ReturnUrl from the query itself.
+        await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user!, sessionId), new AuthenticationProperties { RedirectUri = target });
+        return Results.Redirect(target);
     }
 
     /// <summary>
@@ -60,5 +62,5 @@ public static class AccountEndpoints
     /// nor any control character (browsers drop tabs and new lines, so "/\t/host" is "//host").
     /// </summary>
     public static bool IsLocalPath(string url) =>
-        url.Length > 0 && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\')) && !url.Any(char.IsControl);
+        url.Length > 0 && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\')) && url.All(c => c is > ' ' and < '\u007f');
 }

@@ -226,6 +226,7 @@ public sealed class HostileInputTests
     [InlineData("//evil.example")]
     [InlineData("https://evil.example/")]
     [InlineData("/%0d%0a/evil.example")]
+    [InlineData("/%C3%A9t%C3%A9")]
     public async Task After_sign_in_only_local_paths_are_followed(string returnUrl)
     {
         await using var hub = await TestHub.StartAsync();
@@ -280,6 +281,7 @@ public sealed class HostileInputTests
         hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Hang, PathContains = "/search" });
         var slow = await LookupAsync(hub, sender, tenant.Id, "phone=%2B14155550100");
         slow.Status.ShouldBe(HttpStatusCode.GatewayTimeout);
+        slow.Took.ShouldBeLessThan(TimeSpan.FromSeconds(15), "the bound is 1 s; Salesforce's own timeout would be 30 s");
         slow.Body!["detail"]!.GetValue<string>().ShouldContain("did not answer within 1 s");
         hub.Emulator.State.Faults.Clear();
 

@@ -204,13 +204,19 @@ public sealed class PipelineIsolationTests
         await hub.RunPipelineAsync();
         var before = hub.Emulator.State.Log.LastSequence;
 
-        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503 });
+        // Writes fail: the interactions are identified and planned, and wait in the outbox.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503, PathContains = "/composite/graph" });
         for (var i = 0; i < 5; i++) await sender.AcceptAsync(sender.Interaction($"call-{i}", phone: $"+1 415 555 03{i:00}"));
+        await hub.RunPipelineAsync();
+        (await hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(tenant.Id, OutboxState.Pending, 10, Ct)).Count.ShouldBe(5);
+        // Then the whole org goes: new interactions wait to be identified.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503 });
+        await sender.AcceptAsync(sender.Interaction("call-during", phone: "+1 415 555 0399"));
         await hub.RunPipelineAsync();
         using var portal = await hub.SignInAsync();
         var status = await portal.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/salesforce-status"), Ct);
         status!["reachable"]!.GetValue<bool>().ShouldBeFalse();
-        status["waiting"]!.GetValue<long>().ShouldBe(5);
+        status["waiting"]!.GetValue<long>().ShouldBe(6);
         (await portal.GetAsync($"/tenants/{tenant.Id}/activity")).Html.ShouldContain("Salesforce unreachable since");
 
         // 71 hours of failing, an hour at a time: the org is probed, never hammered, and nothing is given up.
@@ -220,16 +226,80 @@ public sealed class PipelineIsolationTests
             await hub.RunPipelineAsync();
         }
         var calls = hub.Emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before).Count;
-        calls.ShouldBeLessThanOrEqualTo(3 * 72, "at most a few calls per try, one try per backoff interval");
+        // A try is a search and a key check, each a read the client repeats up to three times: never a call per waiting interaction.
+        calls.ShouldBeLessThanOrEqualTo(6 * 72, "a few calls per try, one try per backoff interval");
         (await hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(tenant.Id, OutboxState.Dead, 10, Ct)).ShouldBeEmpty();
+        hub.Records("Task").Count.ShouldBe(1);
 
         hub.Emulator.State.Faults.Clear();
         hub.Clock.Advance(TimeSpan.FromMinutes(6));
         await hub.RunPipelineAsync();
-        hub.Records("Task").Count.ShouldBe(6);
+        hub.Records("Task").Count.ShouldBe(7);
+        hub.Records("Task").Select(t => t.GetString("CallObject")).Distinct().Count().ShouldBe(7);
         (await hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(tenant.Id, OutboxState.Dead, 10, Ct)).ShouldBeEmpty();
         using var again = await hub.SignInAsync();
         (await again.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/salesforce-status"), Ct))!["reachable"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_caller_whose_lookup_fails_in_passing_holds_up_no_other_caller()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        // Every search naming this number fails with a server error; the org itself is fine.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503, PathContains = "/search", QueryContains = "4155550777" });
+        await sender.AcceptAsync([.. sender.Interaction("call-unlucky", phone: "+1 415 555 0777"), .. Enumerable.Range(0, 6).SelectMany(i => sender.Interaction($"call-ok-{i}", phone: $"+1 415 555 07{10 + i}"))]);
+        for (var i = 0; i < 4; i++)
+        {
+            await hub.RunPipelineAsync();
+            hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        }
+        await hub.RunPipelineAsync();
+        hub.Records("Task").Count.ShouldBe(7, "the six others at once, the unlucky caller unidentified after its tries");
+        (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-unlucky", Ct))!.ParsedIdentification!.Outcome.ShouldBe("unidentified");
+        (await hub.Services.GetRequiredService<SalesforceOutages>().GetAsync(tenant.Id, Ct)).ShouldBeNull("the org was never down");
+    }
+
+    [Fact]
+    public async Task Hundreds_of_agents_in_one_batch_are_looked_up_in_requests_salesforce_accepts()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var events = Enumerable.Range(0, 300).SelectMany(i =>
+        {
+            var e = sender.Interaction($"chat-{i}", channel: "web_chat", phone: null, email: $"visitor{i}@example.com");
+            e[1]["data"]!["agent"]!["email"] = $"a-rather-long-agent-address-number-{i:000}@contact-center.example.com";
+            return e;
+        }).ToArray();
+        foreach (var chunk in events.Chunk(400)) await sender.AcceptAsync(chunk);
+        await hub.RunPipelineAsync();
+        hub.Records("Task").Count.ShouldBe(300);
+        hub.Emulator.State.Log.Entries(WellKnown.DefaultOrgKey).ShouldAllBe(e => e.Status < 400 || e.Kind.StartsWith("oauth", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_late_event_while_an_earlier_versions_write_is_still_waiting_updates_the_same_record()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503, PathContains = "/composite/graph", Remaining = 1 });
+        await sender.AcceptAsync(sender.Interaction("Call-Waiting"));
+        await hub.RunPipelineAsync();
+        // The waiting write as an earlier version planned it: the "cb-" key.
+        var legacy = $"cb-{tenant.Id[..8]}-task-Call-Waiting";
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+        {
+            var plan = JsonNode.Parse(await c.QuerySingleAsync<string>("SELECT plan FROM outbox WHERE interaction_id = 'Call-Waiting'"))!;
+            foreach (var n in plan["nodes"]!.AsArray().Where(n => n!["object"]!.GetValue<string>() == "Task")) n!["key"] = legacy;
+            await c.ExecuteAsync("UPDATE outbox SET plan = @plan WHERE interaction_id = 'Call-Waiting'", new { plan = plan.ToJsonString() });
+        }
+        await sender.AcceptAsync(sender.Event("Call-Waiting", "note_added", new JsonObject { ["note"] = new JsonObject { ["text"] = "late" } }));
+        hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        await hub.RunPipelineAsync();
+        hub.Records("Task").ShouldHaveSingleItem().GetString("ContactBridge_Key__c").ShouldBe(legacy);
     }
 
     [Fact]

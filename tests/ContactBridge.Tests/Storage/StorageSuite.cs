@@ -76,6 +76,31 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_request_the_database_refuses_never_fails_the_others_committed_with_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Grouped Co", ct);
+        await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
+        ContactBridge.Intake.InteractionEvent E(string id) => new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + "started", "call-1", Clock.GetUtcNow(), []);
+        // PostgreSQL refuses a NUL in text (the intake refuses it first; this is the store's own guard). SQLite stores it.
+        var appends = Enumerable.Range(0, 20).Select(i => inbox.AppendAsync(tenant.Id, [E(i == 7 ? "bad\0id" : $"ok-{i}")], ct)).ToList();
+        var outcomes = await Task.WhenAll(appends.Select(async a =>
+        {
+            try
+            {
+                return await a;
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or ArgumentException)
+            {
+                return -1;
+            }
+        }));
+        outcomes.Where((_, i) => i != 7).ShouldAllBe(n => n == 1);
+        outcomes[7].ShouldBe(Expected == DatabaseProvider.PostgreSql ? -1 : 1);
+        (await inbox.CountAsync(tenant.Id, ct)).ShouldBe(Expected == DatabaseProvider.PostgreSql ? 19 : 20);
+    }
+
+    [Fact]
     public async Task An_outage_keeps_its_start_counts_failures_and_on_recovery_brings_waiting_writes_forward()
     {
         var ct = TestContext.Current.CancellationToken;
