@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using CsvHelper;
 
 namespace ContactBridge.Salesforce;
 
@@ -27,7 +28,7 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
     {
         ArgumentException.ThrowIfNullOrEmpty(csv);
         var calls = 0;
-        var total = Math.Max(0, CsvRows.Parse(csv).Count - 1);
+        var total = CountRows(csv);
         var body = new JsonObject { ["object"] = sobject, ["operation"] = operation, ["contentType"] = "CSV", ["lineEnding"] = "LF", ["columnDelimiter"] = "COMMA" };
         if (externalIdField is not null) body["externalIdFieldName"] = externalIdField;
         var job = (JsonObject)(await rest.SendAsync(HttpMethod.Post, $"{rest.DataPath}/jobs/ingest", body, ct))!;
@@ -56,90 +57,28 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
             {
                 var text = await rest.SendTextAsync(HttpMethod.Get, $"{rest.DataPath}/jobs/ingest/{id}/{kind}", null, ct);
                 calls++;
-                var parsed = CsvRows.Parse(text);
-                if (parsed.Count == 0) continue;
-                var header = parsed[0];
-                foreach (var r in parsed.Skip(1))
+                using var reader = CsvReader.FromText(text, JobCsv);
+                var header = reader.Headers;
+                while (reader.Read())
                 {
                     var row = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                    for (var i = 2; i < header.Count && i < r.Count; i++) row[header[i]] = r[i];
-                    var recordId = r[0].Length == 0 ? null : r[0];
-                    rows.Add(success ? new BulkRowResult(recordId, r[1] == "true", null, row) : new BulkRowResult(recordId, false, r[1], row));
+                    for (var i = 2; i < header.Count && i < reader.FieldCount; i++) row[header[i]] = reader.GetString(i);
+                    var recordId = reader.GetString(0) is { Length: > 0 } written ? written : null;
+                    rows.Add(success ? new BulkRowResult(recordId, reader.GetString(1) == "true", null, row) : new BulkRowResult(recordId, false, reader.GetString(1), row));
                 }
             }
         }
         return new BulkIngestResult(id, state, job["errorMessage"]?.GetValue<string>(), rows, calls);
     }
-}
 
-/// <summary>RFC 4180 CSV, as Bulk API 2.0 reads and writes it (quoted fields, doubled quotes, line breaks inside quotes).</summary>
-public static class CsvRows
-{
-    /// <summary>Rows as CSV with LF line endings, quoting only the fields that need it.</summary>
-    public static string Write(IEnumerable<IReadOnlyList<string?>> rows)
+    /// <summary>The CSV the job declares (columnDelimiter COMMA), with a header row; Salesforce's result files quote every field.</summary>
+    private static readonly CsvReaderOptions JobCsv = CsvReaderOptions.Default with { Separator = ',', HasHeader = true };
+
+    private static int CountRows(string csv)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        var sb = new StringBuilder();
-        foreach (var row in rows) sb.AppendJoin(',', row.Select(Field)).Append('\n');
-        return sb.ToString();
-    }
-
-    private static string Field(string? value) =>
-        value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-
-    public static List<List<string>> Parse(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        var any = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c != '"') field.Append(c);
-                else if (i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else quoted = false;
-                continue;
-            }
-            switch (c)
-            {
-                case '"':
-                    quoted = true;
-                    any = true;
-                    break;
-                case ',':
-                    row.Add(field.ToString());
-                    field.Clear();
-                    any = true;
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    row.Add(field.ToString());
-                    rows.Add(row);
-                    row = [];
-                    field.Clear();
-                    any = false;
-                    break;
-                default:
-                    field.Append(c);
-                    any = true;
-                    break;
-            }
-        }
-        if (any || field.Length > 0)
-        {
-            row.Add(field.ToString());
-            rows.Add(row);
-        }
+        using var reader = CsvReader.FromText(csv, JobCsv);
+        var rows = 0;
+        while (reader.Read()) rows++;
         return rows;
     }
 }

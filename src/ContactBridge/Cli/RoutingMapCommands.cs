@@ -100,11 +100,11 @@ public static class RoutingMapCommands
             var t = await CliCommands.TenantAsync(sp, p, ct2);
             var file = p.GetValue(Users);
             if (file is null == !p.GetValue(SeenUsers)) throw new ArgumentException("Give the users either as --users <file.csv> or with --seen-users.");
-            string? csv = null;
+            byte[]? csv = null;
             if (file is not null)
             {
                 if (file != "-" && !File.Exists(file)) throw new ArgumentException($"No file {Path.GetFullPath(file)}.");
-                csv = file == "-" ? await Console.In.ReadToEndAsync(ct2) : await File.ReadAllTextAsync(file, ct2);
+                csv = file == "-" ? await StandardInputAsync(ct2) : await File.ReadAllBytesAsync(file, ct2);
             }
             var (request, users, source, errors) = await RoutingMapEndpoints.ReadAsync(sp, t.Id, p.GetValue(CallCenter), p.GetValue(MatchByOption), p.GetValue(Existing), dryRun, csv,
                 file is null ? ImportSources.SeenUsers : ImportSources.Csv, ct2);
@@ -120,6 +120,15 @@ public static class RoutingMapCommands
             var report = (await sp.GetRequiredService<RoutingMapStore>().ReportAsync(t.Id, import.Id, ct2))!;
             return show(import, report);
         }, ct);
+
+    /// <summary>The bytes as piped in, not decoded with the console's encoding, so the file's own encoding is checked.</summary>
+    private static async Task<byte[]> StandardInputAsync(CancellationToken ct)
+    {
+        using var input = Console.OpenStandardInput();
+        using var bytes = new MemoryStream();
+        await input.CopyToAsync(bytes, ct);
+        return bytes.ToArray();
+    }
 
     private static void PrintSummary(RoutingMapImport import, ImportReport report, TextWriter? to = null)
     {

@@ -49,9 +49,9 @@ public static class RoutingMapEndpoints
     public static bool TryParseExisting(string? value, out ExistingMapPolicy policy) =>
         Enum.TryParse((value ?? "skip").Trim(), ignoreCase: true, out policy) && Enum.IsDefined(policy);
 
-    /// <summary>The request's choices and users, or what is wrong with them.</summary>
+    /// <summary>The request's choices and users (the users file as its bytes, to be checked for UTF-8), or what is wrong with them.</summary>
     public static async Task<(RoutingMapRequest? Request, IReadOnlyList<TelephonyUser> Users, string Source, List<string> Errors)> ReadAsync(
-        IServiceProvider services, string tenantId, string? callCenterId, string? matchBy, string? existing, bool dryRun, string? csv, string? source, CancellationToken ct)
+        IServiceProvider services, string tenantId, string? callCenterId, string? matchBy, string? existing, bool dryRun, byte[]? csv, string? source, CancellationToken ct)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(callCenterId)) errors.Add("callCenterId is required: the call center (contact center) to map, 15 or 18 characters starting 04v.");
@@ -61,7 +61,7 @@ public static class RoutingMapEndpoints
         IReadOnlyList<TelephonyUser> users = [];
         if (src == ImportSources.Csv)
         {
-            if (string.IsNullOrWhiteSpace(csv)) errors.Add("csv is required: the contact center's users with a header row (ExternalId and the match column), or source \"seen_users\".");
+            if (csv is null || csv.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) errors.Add("csv is required: the contact center's users with a header row (ExternalId and the match column), or source \"seen_users\".");
             else
             {
                 var (parsed, problems) = TelephonyUserCsv.Parse(csv, by);
@@ -129,7 +129,8 @@ public static class RoutingMapEndpoints
         if (problem is not null) return problem;
         if (body is null) return Bad("Missing import", "Send {\"callCenterId\", \"matchBy\", \"existing\", \"dryRun\", \"csv\"} as JSON.");
         if (body.Csv is { Length: > MaxCsvBytes }) return Bad("File too large", $"The CSV is larger than {MaxCsvBytes / 1024 / 1024} MiB; split it.");
-        var (request, users, source, errors) = await ReadAsync(c.RequestServices, tenantId, body.CallCenterId, body.MatchBy, body.Existing, body.DryRun, body.Csv, body.Source, c.RequestAborted);
+        var (request, users, source, errors) = await ReadAsync(c.RequestServices, tenantId, body.CallCenterId, body.MatchBy, body.Existing, body.DryRun,
+            body.Csv is null ? null : System.Text.Encoding.UTF8.GetBytes(body.Csv), body.Source, c.RequestAborted);
         if (request is null) return Bad("Invalid import", $"{errors.Count} problem(s).", errors);
         if ((await links.GetAsync(tenantId, c.RequestAborted)) is not { IsUsable: true })
             return Microsoft.AspNetCore.Http.Results.Problem(statusCode: 409, title: "Not linked to Salesforce", detail: "Link the tenant to its Salesforce org first (the Salesforce link page).");
@@ -151,11 +152,9 @@ public static class RoutingMapEndpoints
     /// from events could be) is shown with a leading apostrophe. The routing-map export keeps values exact.
     /// </summary>
     public static string ResultsCsv(ImportReport report) =>
-        CsvRows.Write(report.Rows.Select(r => (IReadOnlyList<string?>)[r.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), Inert(r.ExternalId), Inert(r.MatchValue),
-                Inert(r.SalesforceUser), r.ReferenceRecordId, r.DeveloperName, r.Outcome, r.RecordId, Inert(r.Message)])
-            .Prepend(["Row", "ExternalId", "MatchValue", "SalesforceUser", "ReferenceRecordId", "DeveloperName", "Outcome", "RecordId", "Message"]));
-
-    private static string? Inert(string? cell) => cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' ? "'" + cell : cell;
+        RoutingMapCsv.Write(["Row", "ExternalId", "MatchValue", "SalesforceUser", "ReferenceRecordId", "DeveloperName", "Outcome", "RecordId", "Message"],
+            report.Rows.Select(r => (IReadOnlyList<string?>)[r.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), r.ExternalId, r.MatchValue,
+                r.SalesforceUser, r.ReferenceRecordId, r.DeveloperName, r.Outcome, r.RecordId, r.Message]), forSpreadsheets: true);
 
     private static async Task<IResult> Results(HttpContext c, string tenantId, string importId, RoutingMapStore store)
     {

@@ -268,7 +268,7 @@ public sealed class RoutingMapImporter(
     /// <summary>Bulk CSV: an empty cell leaves a field alone, so an update that clears QuickConnect says #N/A.</summary>
     private static string BulkCsv(string operation, List<RoutingMapRow> rows) => operation == "insert"
         ? RoutingMapCsv.Write(rows)
-        : CsvRows.Write(rows.Select(r => (IReadOnlyList<string?>)[r.ExistingId, r.ExternalId, r.QuickConnect ?? "#N/A"]).Prepend(["Id", "ExternalId", "QuickConnect"]));
+        : RoutingMapCsv.Write(["Id", "ExternalId", "QuickConnect"], rows.Select(r => (IReadOnlyList<string?>)[r.ExistingId, r.ExternalId, r.QuickConnect ?? "#N/A"]));
 
     private static void Match(string operation, List<RoutingMapRow> rows, BulkIngestResult result, Dictionary<int, (string? Id, string? Error)> written)
     {

@@ -151,14 +151,15 @@ public static class RoutingMapPages
         if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
         var form = await c.Request.ReadFormAsync(c.RequestAborted);
         var source = form["source"].ToString();
-        string? csv = null;
+        byte[]? csv = null;
         if (source != ImportSources.SeenUsers)
         {
             var file = form.Files.GetFile("file");
             if (file is null || file.Length == 0) return await PageAsync(c, tenantId, null, "Choose the CSV file of contact-center users first.", 400);
             if (file.Length > RoutingMapEndpoints.MaxCsvBytes) return await PageAsync(c, tenantId, null, $"The file is larger than {RoutingMapEndpoints.MaxCsvBytes / 1024 / 1024} MiB; split it.", 400);
-            using var reader = new StreamReader(file.OpenReadStream());
-            csv = await reader.ReadToEndAsync(c.RequestAborted);
+            using var bytes = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(bytes, c.RequestAborted);
+            csv = bytes.ToArray();
         }
         var (request, users, src, errors) = await RoutingMapEndpoints.ReadAsync(c.RequestServices, tenantId, form["callCenterId"], form["matchBy"], form["existing"],
             form["dryRun"] == "true", csv, source, c.RequestAborted);

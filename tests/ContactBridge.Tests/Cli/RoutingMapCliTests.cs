@@ -1,3 +1,4 @@
+using System.Text;
 using ContactBridge.Tests.RoutingMaps;
 using ContactBridge.Tests.Support;
 
@@ -55,5 +56,31 @@ public sealed class RoutingMapCliTests
         var missing = await CliProcess.RunAsync(hub.Directory, env, null, Args("import", "nope.csv"));
         missing.ExitCode.ShouldBe(1);
         missing.Stderr.ShouldContain("error: No file");
+    }
+
+    [Fact]
+    public async Task A_users_file_that_is_not_utf8_or_not_valid_csv_stops_the_command_with_its_line()
+    {
+        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(2));
+        var tenant = await hub.LinkedTenantAsync();
+        var center = RoutingMapImportTests.CallCenterId(hub);
+        var ct = TestContext.Current.CancellationToken;
+        await File.WriteAllBytesAsync(Path.Combine(hub.Directory, "latin1.csv"), Encoding.Latin1.GetBytes("ExternalId,Email\ntel-1,agent1@acme.example\njosé,agent2@acme.example\n"), ct);
+        await File.WriteAllTextAsync(Path.Combine(hub.Directory, "utf16.csv"), "ExternalId,Email\ntel-1,agent1@acme.example\n", Encoding.Unicode, ct);
+        await File.WriteAllTextAsync(Path.Combine(hub.Directory, "unclosed.csv"), "ExternalId,Email\r\n\"tel-1,agent1@acme.example\r\ntel-2,agent2@acme.example\r\n", ct);
+
+        foreach (var (file, problem) in new[]
+        {
+            ("latin1.csv", "error: Line 3: byte 0xE9 is not UTF-8"),
+            ("utf16.csv", "error: Line 1: the file is UTF-16"),
+            ("unclosed.csv", "error: Line 2: a quoted value is never closed"),
+        })
+        {
+            var run = await CliProcess.RunAsync(hub.Directory, null, null, "routing-map", "validate", "--tenant", tenant.Slug, "--users", file, "--call-center", center);
+            run.ExitCode.ShouldBe(1, run.ToString());
+            run.Stderr.ShouldContain(problem, customMessage: run.ToString());
+            run.Stderr.ShouldNotContain("Exception");
+        }
+        hub.Records("CallCenterRoutingMap").ShouldBeEmpty();
     }
 }

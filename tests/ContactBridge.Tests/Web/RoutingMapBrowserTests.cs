@@ -71,4 +71,28 @@ public sealed class RoutingMapBrowserTests : IAsyncLifetime
         if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } shots)
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "routing-map.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task A_users_file_in_latin1_or_with_ragged_rows_is_refused_on_the_page_with_its_line()
+    {
+        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(2));
+        var tenant = await hub.LinkedTenantAsync();
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await HeadlessChromium.SignInAsync(page, hub);
+
+        foreach (var (bytes, problem) in new[]
+        {
+            (Encoding.Latin1.GetBytes("ExternalId,Email\ntel-1,agent1@acme.example\njosé,agent2@acme.example\n"), "Line 3: byte 0xE9 is not UTF-8"),
+            (Encoding.UTF8.GetBytes("ExternalId,Email\ntel-1,agent1@acme.example\ntel-2,Doe, Jane,agent2@acme.example\n"), "Line 3: 4 values, but the header has 2 column(s)"),
+        })
+        {
+            await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/routing-map").ToString());
+            await page.SetInputFilesAsync("#users-file", new FilePayload { Name = "telephony-users.csv", MimeType = "text/csv", Buffer = bytes });
+            await page.ClickAsync("#start-import");
+            await page.Locator("#notice.error").WaitForAsync();
+            (await page.TextContentAsync("#notice"))!.ShouldContain(problem);
+        }
+        hub.Records("CallCenterRoutingMap").ShouldBeEmpty();
+    }
 }
