@@ -29,7 +29,8 @@ public sealed class EventSender(TestHub hub, string tenantId, string secret) : I
     };
 
     public Task<(HttpStatusCode Status, JsonObject? Body)> SendAsync(string body, string contentType = "application/cloudevents-batch+json",
-        string? signWith = null, long? timestamp = null, string? path = null) => SendBytesAsync(Encoding.UTF8.GetBytes(body), contentType, signWith, timestamp, path);
+        string? signWith = null, long? timestamp = null, string? path = null) =>
+        SendBytesAsync(Encoding.UTF8.GetBytes(body), contentType, signWith, timestamp, path);
 
     /// <summary>Any bytes, signed as they are (broken UTF-8 included); the answer's body when it is JSON (a problem, or what was accepted).</summary>
     public async Task<(HttpStatusCode Status, JsonObject? Body)> SendBytesAsync(byte[] bytes, string contentType = "application/cloudevents-batch+json",
