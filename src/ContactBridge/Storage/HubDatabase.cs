@@ -40,29 +40,26 @@ public sealed class HubDatabase
     public string AnyOf(string column, string parameter) =>
         Provider == DatabaseProvider.PostgreSql ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 
-    // SQLite has one writer at a time, and a writer that finds the lock taken sleeps in its busy handler
-    // (whole seconds, in builds without usleep). All writers live in this process, so they queue here instead.
-    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
-
-    /// <summary>A write transaction. On SQLite, writers of this process take turns here rather than in SQLite's busy handler.</summary>
+    /// <summary>
+    /// A write transaction. On SQLite it begins IMMEDIATE (Microsoft.Data.Sqlite's default), so it takes
+    /// the write lock at once and a second writer waits in SQLite's busy handler (busy_timeout, which
+    /// sleeps in milliseconds in this SQLite build) instead of failing on upgrade.
+    /// </summary>
     public async Task<WriteScope> WriteAsync(bool durable = true, CancellationToken ct = default)
     {
-        var locked = Provider == DatabaseProvider.Sqlite;
-        if (locked) await _sqliteWriter.WaitAsync(ct);
+        var connection = await OpenAsync(durable, ct);
         try
         {
-            var connection = await OpenAsync(durable, ct);
-            var transaction = await connection.BeginTransactionAsync(ct);
-            return new WriteScope(connection, transaction, locked ? _sqliteWriter : null);
+            return new WriteScope(connection, await connection.BeginTransactionAsync(ct));
         }
         catch
         {
-            if (locked) _sqliteWriter.Release();
+            await connection.DisposeAsync();
             throw;
         }
     }
 
-    public sealed class WriteScope(DbConnection connection, DbTransaction transaction, SemaphoreSlim? held) : IAsyncDisposable
+    public sealed class WriteScope(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
     {
         public DbConnection Connection { get; } = connection;
         public DbTransaction Transaction { get; } = transaction;
@@ -73,7 +70,6 @@ public sealed class HubDatabase
         {
             await Transaction.DisposeAsync();
             await Connection.DisposeAsync();
-            held?.Release();
         }
     }
 
