@@ -33,6 +33,8 @@ public static class ObservabilityExtensions
 
         // One line per entry by default; "json" (Logging:Console:FormatterName) for log collectors.
         builder.Logging.AddConsole();
+        // Without a formatter name the console logger falls back to its legacy options and multi-line entries.
+        services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         services.Configure<SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         services.Configure<JsonConsoleFormatterOptions>(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
 
