@@ -203,8 +203,14 @@ public sealed class InteractionPipeline(
             if (outage is null) logger.LogWarning("Salesforce is failing for tenant {TenantId}: {Error}; its interactions wait and are retried", tenantId, down);
             return (work, true);
         }
-        if (outage is not null && (reached || await ProbeAsync(tenantId, ct)))
+        if (outage is not null)
         {
+            if (!reached && !await ProbeAsync(tenantId, ct))
+            {
+                // Still down: the next try waits for the backoff, even with nothing waiting.
+                await outages.FailedAsync(tenantId, outage.LastError, ct);
+                return (work, true);
+            }
             await outages.RecoveredAsync(tenantId, ct);
             logger.LogInformation("Salesforce answers tenant {TenantId} again after failing since {Since}; the waiting interactions follow", tenantId, outage.SinceTime);
             work++;
@@ -301,7 +307,13 @@ public sealed class InteractionPipeline(
             }
         }
         var waiting = new List<InteractionRow>();
-        if (failed.Count > 0 && !run.AnyAnswered && failed.All(f => RetryPolicy.IsTransient(f.Error, ct)) && !await ProbeAsync(tenantId, ct))
+        if (failed.FirstOrDefault(f => IsOrgWide(f.Error)) is { Error: { } orgWide })
+        {
+            // The daily limit, a timeout, an unreachable org: nobody's attempts count, the lane reports the org.
+            health.LookupDown = RetryPolicy.Describe(orgWide);
+            if (RetryPolicy.Code(orgWide) == "REQUEST_LIMIT_EXCEEDED") health.Down = health.LookupDown;
+        }
+        else if (failed.Count > 0 && !run.AnyAnswered && failed.All(f => RetryPolicy.IsTransient(f.Error, ct)) && !await ProbeAsync(tenantId, ct))
         {
             // Every lookup failed in passing and the org does not answer at all: the org, not the callers. Nobody's attempts are counted.
             health.LookupDown = RetryPolicy.Describe(failed[0].Error);
@@ -337,30 +349,38 @@ public sealed class InteractionPipeline(
     private async Task LookUpAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
         LookupRun run, CancellationToken ct)
     {
-        var error = await TryLookUpAsync(client, rules, group, run, ct);
-        if (error is null) return;
-        if (group.Count == 1 || RetryPolicy.Code(error) is "TIMEOUT" or "UNREACHABLE" or "REQUEST_LIMIT_EXCEEDED")
+        if (await TryLookUpAsync(client, rules, group, run, ct) is { } error) await SplitAsync(client, rules, group, error, run, ct);
+    }
+
+    /// <summary>A group whose lookup failed with <paramref name="error"/>: its halves are tried apart, each lookup made once.</summary>
+    private async Task SplitAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
+        Exception error, LookupRun run, CancellationToken ct)
+    {
+        if (group.Count == 1 || IsOrgWide(error))
         {
             run.Failed.AddRange(group.Select(p => (p.Row, error)));
             return;
         }
         logger.LogWarning("The caller lookup of {Count} interactions failed ({Message}); looking them up in halves", group.Count, error.Message);
-        List<(InteractionRow Row, InteractionState State)>[] halves = [group[..(group.Count / 2)], group[(group.Count / 2)..]];
-        if (RetryPolicy.IsTransient(error, ct) && !run.AnyAnswered)
+        var transient = RetryPolicy.IsTransient(error, ct);
+        var answeredBefore = run.AnyAnswered;
+        var stillFailing = new List<(List<(InteractionRow Row, InteractionState State)> Half, Exception Error)>();
+        foreach (var half in new[] { group[..(group.Count / 2)], group[(group.Count / 2)..] })
+            if (await TryLookUpAsync(client, rules, half, run, ct) is { } e) stillFailing.Add((half, e));
+        // Both halves failed as the whole did, and nothing has answered: the org's trouble (or a rule every lookup breaks), not one caller's.
+        var sameForAll = stillFailing.Count == 2 && !answeredBefore && !run.AnyAnswered
+            && (transient || stillFailing.All(f => RetryPolicy.Code(f.Error) == RetryPolicy.Code(error)));
+        if (sameForAll)
         {
-            var stillFailing = new List<(List<(InteractionRow Row, InteractionState State)> Group, Exception Error)>();
-            foreach (var half in halves)
-                if (await TryLookUpAsync(client, rules, half, run, ct) is { } e) stillFailing.Add((half, e));
-            if (!run.AnyAnswered)
-            {
-                foreach (var (half, e) in stillFailing) run.Failed.AddRange(half.Select(p => (p.Row, e)));
-                return;
-            }
-            foreach (var (half, _) in stillFailing) await LookUpAsync(client, rules, half, run, ct);
+            foreach (var (half, e) in stillFailing) run.Failed.AddRange(half.Select(p => (p.Row, e)));
             return;
         }
-        foreach (var half in halves) await LookUpAsync(client, rules, half, run, ct);
+        foreach (var (half, e) in stillFailing) await SplitAsync(client, rules, half, e, run, ct);
     }
+
+    /// <summary>Errors that are the org's whoever the caller: an unreachable or slow org, the daily limit, a session that cannot be renewed.</summary>
+    private static bool IsOrgWide(Exception e) =>
+        RetryPolicy.Code(e) is "TIMEOUT" or "UNREACHABLE" or "REQUEST_LIMIT_EXCEEDED" || e is SalesforceApiException { IsSessionExpired: true };
 
     private async Task<Exception?> TryLookUpAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
         LookupRun run, CancellationToken ct)

@@ -262,6 +262,51 @@ public sealed class PipelineIsolationTests
     }
 
     [Fact]
+    public async Task The_daily_limit_makes_callers_wait_and_never_gives_them_up_as_unidentified()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.RequestLimitExceeded, PathContains = "/search" });
+        await sender.AcceptAsync([.. sender.Interaction("call-limit-1", phone: "+1 415 555 0801"), .. sender.Interaction("call-limit-2", phone: "+1 415 555 0802")]);
+        for (var i = 0; i < 5; i++)
+        {
+            await hub.RunPipelineAsync();
+            hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        }
+        var store = hub.Services.GetRequiredService<InteractionStore>();
+        (await store.GetAsync(tenant.Id, "call-limit-1", Ct))!.Identification.ShouldBeNull("still waiting, not given up");
+        (await store.GetAsync(tenant.Id, "call-limit-1", Ct))!.IdentifyAttempts.ShouldBe(0);
+        hub.Emulator.State.Faults.Clear();
+        hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        await hub.RunPipelineAsync();
+        hub.Records("Task").Count.ShouldBe(2);
+        (await store.GetAsync(tenant.Id, "call-limit-2", Ct))!.ParsedIdentification!.Outcome.ShouldBe("none");
+    }
+
+    [Fact]
+    public async Task An_org_that_stays_down_with_nothing_waiting_is_probed_once_per_backoff_not_every_round()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        var outages = hub.Services.GetRequiredService<SalesforceOutages>();
+        await outages.FailedAsync(tenant.Id, "UNREACHABLE: test", Ct);
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 503 });
+        hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        var before = hub.Emulator.State.Log.LastSequence;
+        var pipeline = hub.Services.GetRequiredService<InteractionPipeline>();
+        for (var i = 0; i < 5; i++) await pipeline.RunOnceAsync(Ct);
+        // One probe in five rounds (the client repeats a failing read up to three times), not one per round.
+        hub.Emulator.State.Log.Entries(null, before).Count(e => e.Path.StartsWith("/services/data", StringComparison.Ordinal)).ShouldBe(ContactBridge.Salesforce.SalesforceRestClient.MaxAttempts);
+        (await outages.GetAsync(tenant.Id, Ct))!.Failures.ShouldBe(2);
+
+        hub.Emulator.State.Faults.Clear();
+        hub.Clock.Advance(TimeSpan.FromMinutes(10));
+        await pipeline.RunOnceAsync(Ct);
+        (await outages.GetAsync(tenant.Id, Ct)).ShouldBeNull("an answer to the probe ends the outage");
+    }
+
+    [Fact]
     public async Task Hundreds_of_agents_in_one_batch_are_looked_up_in_requests_salesforce_accepts()
     {
         await using var hub = await TestHub.StartAsync();
