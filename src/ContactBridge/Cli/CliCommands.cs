@@ -110,12 +110,17 @@ public static class CliCommands
             Console.WriteLine($"Tenant '{t.Name}' created: id {t.Id}, slug {t.Slug}.");
             return 0;
         }, ct));
-        var list = new Command("list", "Lists tenants and their Salesforce link status.");
+        var list = new Command("list", "Lists tenants and their Salesforce link status.") { ConsoleOutput.Json };
         list.SetAction((p, ct) => WithServicesAsync(p, async (sp, ct2) =>
         {
             var links = sp.GetRequiredService<LinkStore>();
-            foreach (var t in await sp.GetRequiredService<TenantStore>().ListAsync(ct2))
-                Console.WriteLine($"{t.Slug,-30} {t.Id}  {LinkStatus.Label((await links.GetAsync(t.Id, ct2))?.Status ?? LinkStatus.Unlinked)}  {t.Name}");
+            var rows = new List<(Tenant Tenant, string Status)>();
+            foreach (var t in await sp.GetRequiredService<TenantStore>().ListAsync(ct2)) rows.Add((t, (await links.GetAsync(t.Id, ct2))?.Status ?? LinkStatus.Unlinked));
+            if (p.GetValue(ConsoleOutput.Json))
+                ConsoleOutput.WriteJson(rows.Select(r => new { r.Tenant.Id, r.Tenant.Slug, r.Tenant.Name, linkStatus = r.Status }));
+            else
+                ConsoleOutput.Table(["Slug", "Id", "Salesforce link", "Name"], rows.Select(r => new[] { r.Tenant.Slug, r.Tenant.Id, LinkStatus.Label(r.Status), r.Tenant.Name }).ToList(),
+                    c => $"{c[0],-30} {c[1]}  {c[2]}  {c[3]}");
             return 0;
         }, ct));
         var email = new Option<string>("--email") { Required = true };
@@ -163,17 +168,29 @@ public static class CliCommands
     private static void PrintStatus(Tenant t, SalesforceLink? link)
     {
         var v = LinkingEndpoints.Describe(t.Id, link);
+        if (ConsoleOutput.Interactive)
+        {
+            string[][] rows =
+            [
+                ["Tenant", t.Name], ["Status", v.StatusLabel + (v.StatusReason is null ? "" : $" — {v.StatusReason}")], ["User", v.Username ?? ""], ["Org", v.OrgId ?? ""],
+                ["Environment", v.Environment is null ? "" : $"{v.Environment} ({v.Flow})"], ["API version", v.ApiVersion ?? ""], ["Instance", v.InstanceUrl ?? ""],
+            ];
+            ConsoleOutput.Table(["", ""], rows.Where(r => r[1].Length > 0).ToList(), r => string.Join(": ", r), showHeaders: false);
+            return;
+        }
         Console.WriteLine($"{t.Name}: {v.StatusLabel}{(v.StatusReason is null ? "" : $" — {v.StatusReason}")}");
         if (v.Username is not null) Console.WriteLine($"  {v.Username} in org {v.OrgId} ({v.Environment}, {v.Flow}), API {v.ApiVersion}, {v.InstanceUrl}");
     }
 
     private static Command Link()
     {
-        var status = new Command("status", "Shows a tenant's link.") { TenantOption };
+        var status = new Command("status", "Shows a tenant's link.") { TenantOption, ConsoleOutput.Json };
         status.SetAction((p, ct) => WithServicesAsync(p, async (sp, ct2) =>
         {
             var t = await TenantAsync(sp, p, ct2);
-            PrintStatus(t, await sp.GetRequiredService<LinkStore>().GetAsync(t.Id, ct2));
+            var link = await sp.GetRequiredService<LinkStore>().GetAsync(t.Id, ct2);
+            if (p.GetValue(ConsoleOutput.Json)) ConsoleOutput.WriteJson(LinkingEndpoints.Describe(t.Id, link));
+            else PrintStatus(t, link);
             return 0;
         }, ct));
 

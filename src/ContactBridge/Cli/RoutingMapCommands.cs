@@ -21,19 +21,25 @@ public static class RoutingMapCommands
 
     public static Command Build()
     {
-        var centers = new Command("call-centers", "Lists the linked org's call centers (contact centers) and their ids.") { CliCommands.TenantOption };
+        var centers = new Command("call-centers", "Lists the linked org's call centers (contact centers) and their ids.") { CliCommands.TenantOption, ConsoleOutput.Json };
         centers.SetAction((p, ct) => CliCommands.WithServicesAsync(p, async (sp, ct2) =>
         {
             var t = await CliCommands.TenantAsync(sp, p, ct2);
             var list = await RoutingMapEndpoints.CallCentersAsync(sp.GetRequiredService<SalesforceConnections>(), t.Id, ct2);
+            if (p.GetValue(ConsoleOutput.Json))
+            {
+                ConsoleOutput.WriteJson(list);
+                return 0;
+            }
             if (list.Count == 0) Console.WriteLine($"{t.Name}'s org has no call centers. Create one in Setup → Contact Centers.");
-            foreach (var c in list) Console.WriteLine($"{c.Id}  {c.Name}");
+            else ConsoleOutput.Table(["Id", "Name"], list.Select(c => new[] { c.Id, c.Name }).ToList(), r => $"{r[0]}  {r[1]}");
             return 0;
         }, ct));
 
         var build = Verb("build", "Matches the users and shows the routing map that would be written, row by row (writes nothing).");
         build.SetAction((p, ct) => RunAsync(p, dryRun: true, (import, report) =>
         {
+            if (PrintedAsJson(p, import, report)) return import.State == ImportStates.Invalid ? 2 : 0;
             PrintSummary(import, report);
             PrintRows(report, _ => true);
             return import.State == ImportStates.Invalid ? 2 : 0;
@@ -42,6 +48,7 @@ public static class RoutingMapCommands
         var validate = Verb("validate", "Checks every row (ids, users, call center, duplicates, already-mapped users, lengths) and lists the problems; exit code 2 if there are any.");
         validate.SetAction((p, ct) => RunAsync(p, dryRun: true, (import, report) =>
         {
+            if (PrintedAsJson(p, import, report)) return import.State == ImportStates.Invalid ? 2 : 0;
             PrintSummary(import, report);
             PrintRows(report, r => r.Outcome is Outcomes.Problem or Outcomes.Unmatched);
             if (import.State == ImportStates.Invalid) return 2;
@@ -80,10 +87,13 @@ public static class RoutingMapCommands
         import.Options.Add(results);
         import.SetAction((p, ct) => RunAsync(p, dryRun: p.GetValue(dryRunOption), (imp, report) =>
         {
-            PrintSummary(imp, report);
-            PrintRows(report, r => r.Outcome is not (Outcomes.Unchanged or Outcomes.Created or Outcomes.Updated or Outcomes.WouldCreate or Outcomes.WouldUpdate) || imp.DryRun);
             File.WriteAllText(p.GetValue(results)!, RoutingMapEndpoints.ResultsCsv(report));
-            Console.WriteLine($"Each row's outcome: {p.GetValue(results)}");
+            if (!PrintedAsJson(p, imp, report))
+            {
+                PrintSummary(imp, report);
+                PrintRows(report, r => r.Outcome is not (Outcomes.Unchanged or Outcomes.Created or Outcomes.Updated or Outcomes.WouldCreate or Outcomes.WouldUpdate) || imp.DryRun);
+                Console.WriteLine($"Each row's outcome: {p.GetValue(results)}");
+            }
             return imp.State switch { ImportStates.Done or ImportStates.DryRun => 0, ImportStates.Invalid => 2, _ => 3 };
         }, ct));
 
@@ -92,7 +102,15 @@ public static class RoutingMapCommands
     }
 
     private static Command Verb(string name, string description) =>
-        new(name, description) { CliCommands.TenantOption, Users, SeenUsers, CallCenter, MatchByOption, Existing };
+        new(name, description) { CliCommands.TenantOption, Users, SeenUsers, CallCenter, MatchByOption, Existing, ConsoleOutput.Json };
+
+    /// <summary>With --json: the import (state, counts, API calls) and every row's outcome, as the API gives them.</summary>
+    private static bool PrintedAsJson(ParseResult p, RoutingMapImport import, ImportReport report)
+    {
+        if (!p.GetValue(ConsoleOutput.Json)) return false;
+        ConsoleOutput.WriteJson(new { import, rows = report.Rows, unmappedSalesforceUsers = report.UnmappedSalesforceUsers });
+        return true;
+    }
 
     private static Task<int> RunAsync(ParseResult p, bool dryRun, Func<RoutingMapImport, ImportReport, int> show, CancellationToken ct, bool quiet = false) =>
         CliCommands.WithServicesAsync(p, async (sp, ct2) =>
@@ -109,9 +127,8 @@ public static class RoutingMapCommands
             var (request, users, source, errors) = await RoutingMapEndpoints.ReadAsync(sp, t.Id, p.GetValue(CallCenter), p.GetValue(MatchByOption), p.GetValue(Existing), dryRun, csv,
                 file is null ? ImportSources.SeenUsers : ImportSources.Csv, ct2);
             if (request is null) throw new ArgumentException(string.Join(Environment.NewLine + "error: ", errors));
-            using var bar = quiet ? null : new ProgressBar();
-            var import = await sp.GetRequiredService<RoutingMapImporter>().ImportAsync(t.Id, source, request, users, "cli:" + Environment.UserName, bar, ct2);
-            bar?.Dispose();
+            var import = await ConsoleOutput.WithProgressAsync("Routing map", quiet || p.GetValue(ConsoleOutput.Json), progress =>
+                sp.GetRequiredService<RoutingMapImporter>().ImportAsync(t.Id, source, request, users, "cli:" + Environment.UserName, progress, ct2));
             if (import.State is ImportStates.Failed or ImportStates.Interrupted)
             {
                 await Console.Error.WriteLineAsync($"error: {import.Error}");
@@ -150,39 +167,12 @@ public static class RoutingMapCommands
         var rows = report.Rows.Where(which).ToList();
         if (rows.Count == 0) return;
         Console.WriteLine();
-        Console.WriteLine($"{"Row",5}  {"ExternalId",-24} {"Salesforce user",-30} {"Outcome",-13} Message");
-        foreach (var r in rows.Take(RowsPrinted))
-            Console.WriteLine($"{r.Row,5}  {Cut(r.ExternalId, 24),-24} {Cut(r.SalesforceUser ?? r.MatchValue, 30),-30} {r.Outcome,-13} {r.Message}");
+        if (!ConsoleOutput.Interactive) Console.WriteLine($"{"Row",5}  {"ExternalId",-24} {"Salesforce user",-30} {"Outcome",-13} Message");
+        ConsoleOutput.Table(["Row", "ExternalId", "Salesforce user", "Outcome", "Message"],
+            rows.Take(RowsPrinted).Select(r => new[] { r.Row.ToString(CultureInfo.InvariantCulture), r.ExternalId ?? "", r.SalesforceUser ?? r.MatchValue ?? "", r.Outcome, r.Message ?? "" }).ToList(),
+            c => $"{c[0],5}  {Cut(c[1], 24),-24} {Cut(c[2], 30),-30} {c[3],-13} {c[4]}");
         if (rows.Count > RowsPrinted) Console.WriteLine($"… and {rows.Count - RowsPrinted:N0} more row(s).");
     }
 
     private static string Cut(string? s, int n) => s is null ? "" : s.Length <= n ? s : s[..(n - 1)] + "…";
-
-    /// <summary>A progress bar on standard error: redrawn in place on a terminal, a line per stage when redirected.</summary>
-    private sealed class ProgressBar : IProgress<ImportProgress>, IDisposable
-    {
-        private const int Width = 30;
-        private readonly bool _terminal = !Console.IsErrorRedirected;
-        private string? _lastStage;
-        private bool _drawn;
-
-        public void Report(ImportProgress value)
-        {
-            if (!_terminal)
-            {
-                if (value.Stage != _lastStage) Console.Error.WriteLine($"{value.Stage}: {value.Total.ToString("N0", CultureInfo.InvariantCulture)} row(s)");
-                _lastStage = value.Stage;
-                return;
-            }
-            var filled = value.Total == 0 ? 0 : (int)Math.Round(Width * Math.Clamp((double)value.Done / value.Total, 0, 1));
-            Console.Error.Write($"\r[{new string('#', filled)}{new string('-', Width - filled)}] {value.Done,7:N0}/{value.Total:N0} {value.Stage,-20}");
-            _drawn = true;
-        }
-
-        public void Dispose()
-        {
-            if (_drawn) Console.Error.WriteLine();
-            _drawn = false;
-        }
-    }
 }

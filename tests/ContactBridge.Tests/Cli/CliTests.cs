@@ -68,6 +68,12 @@ public sealed partial class CliTests
             var list = await CliProcess.RunAsync(dir, env, null, "tenant", "list");
             list.Stdout.ShouldContain("cli-co");
             list.Stdout.ShouldContain("Unlinked");
+            // For scripts: the same data as JSON.
+            var json = JsonNode.Parse((await CliProcess.RunAsync(dir, env, null, "tenant", "list", "--json")).Stdout)!.AsArray();
+            json.ShouldHaveSingleItem()!["slug"]!.GetValue<string>().ShouldBe("cli-co");
+            json[0]!["linkStatus"]!.GetValue<string>().ShouldBe("unlinked");
+            var statusJson = JsonNode.Parse((await CliProcess.RunAsync(dir, env, null, "link", "status", "--tenant", "cli-co", "--json")).Stdout)!;
+            statusJson["status"]!.GetValue<string>().ShouldBe("unlinked");
         }
         finally
         {
@@ -117,5 +123,9 @@ public sealed partial class CliTests
         var events = doc["paths"]!["/api/v1/tenants/{tenantId}/events"]!["post"]!;
         events["requestBody"]!["content"]!["application/cloudevents-batch+json"]!["example"]![0]!["type"]!.GetValue<string>()
             .ShouldBe("com.contactbridge.interaction.started");
+        // Each event type's data, as the intake checks it.
+        var note = events["x-event-data"]!["com.contactbridge.interaction.note_added"]!;
+        note["properties"]!["note"]!["type"]!.GetValue<string>().ShouldBe("object");
+        events["x-event-data"]!["com.contactbridge.interaction.started"]!["properties"]!["caller"]!["properties"]!["email"]!["maxLength"]!.GetValue<int>().ShouldBe(80);
     }
 }

@@ -53,6 +53,15 @@ public sealed class RoutingMapCliTests
         again.Stdout.ShouldContain("4 row(s): 3 unchanged, 1 unmatched.");
         hub.Records("CallCenterRoutingMap").Count.ShouldBe(3);
 
+        // For scripts: the same import as JSON, and no progress lines.
+        var json = await CliProcess.RunAsync(hub.Directory, env, null, [.. Args("build", "users.csv"), "--json"]);
+        json.ExitCode.ShouldBe(0, json.ToString());
+        var report = System.Text.Json.Nodes.JsonNode.Parse(json.Stdout)!;
+        report["import"]!["state"]!.GetValue<string>().ShouldBe("dry_run");
+        report["rows"]!.AsArray().Count.ShouldBe(4);
+        report["rows"]!.AsArray().Count(r => r!["outcome"]!.GetValue<string>() == "unmatched").ShouldBe(1);
+        json.Stderr.ShouldBeEmpty();
+
         var missing = await CliProcess.RunAsync(hub.Directory, env, null, Args("import", "nope.csv"));
         missing.ExitCode.ShouldBe(1);
         missing.Stderr.ShouldContain("error: No file");
