@@ -329,10 +329,10 @@ public sealed class InteractionPipeline(
         }
         await interactions.IdentifyFailedAsync(waiting, options.Value.RetryDelay, ct);
         await interactions.SetIdentificationsAsync(results, ct);
+        var startedAt = lookup.ToDictionary(l => l.Row.InteractionId, l => l.State.StartedAt, StringComparer.Ordinal);
         foreach (var (row, result) in results)
         {
-            var started = lookup.FirstOrDefault(l => ReferenceEquals(l.Row, row)).State?.StartedAt;
-            metrics.Identified(tenantId, result.Outcome, result.At - started);
+            metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent, lookupSpan);
             step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId).SetTag("contactbridge.identification.outcome", result.Outcome);
         }

@@ -126,7 +126,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             if (o.State == OutboxState.Done)
             {
-                metrics.Written(o.Row.TenantId, ReadPlan(o.Row)?.EndedAt is { } ended ? now - ended : null);
+                metrics.Written(o.Row.TenantId, o.EndedAt is { } ended ? now - ended : null);
                 using var step = Observability.ObservabilityExtensions.StartStep("interaction.written", o.Row.TraceParent, _sendSpan.Value);
                 step?.SetTag("contactbridge.tenant", o.Row.TenantId).SetTag("contactbridge.interaction", o.Row.InteractionId);
             }
@@ -225,7 +225,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
                 var id = r?["body"]?["id"]?.GetValue<string>() ?? node.RecordId;
                 if (id is not null) written[node.Object] = id;
             }
-            return new OutboxStore.Outcome(row, OutboxState.Done, Written: written);
+            return new OutboxStore.Outcome(row, OutboxState.Done, Written: written, EndedAt: plan.EndedAt);
         }
         var errors = responses.Select(x => x?["body"] as JsonArray).Where(b => b is { Count: > 0 }).Select(b => b![0]!).ToList();
         var cause = errors.FirstOrDefault(e => e["errorCode"]?.GetValue<string>() != "PROCESSING_HALTED");

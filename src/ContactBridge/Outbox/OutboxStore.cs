@@ -97,7 +97,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
 
     /// <summary>What became of a claimed row; applied with the others of its batch in one transaction.</summary>
     public sealed record Outcome(OutboxRow Row, string State, string? Code = null, string? Error = null, DateTimeOffset? NextAttemptAt = null,
-        bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null, DateTimeOffset? FailingSince = null);
+        bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null, DateTimeOffset? FailingSince = null, DateTimeOffset? EndedAt = null);
 
     public async Task ApplyAsync(IReadOnlyList<Outcome> outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
     {
