@@ -52,6 +52,8 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<IValidateOptions<SalesforceOptions>, HubOptionsValidator>();
         services.AddSingleton(options.Clock ?? TimeProvider.System);
         services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString));
+        services.AddSingleton<HubInstance>();
+        services.AddSingleton<WorkLeases>();
         services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
         services.AddSingleton<TenantStore>();
         services.AddSingleton<UserStore>();
@@ -76,16 +78,22 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapStore>();
         services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapImporter>();
         services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapKeeper>();
+        services.AddOptions<ContactBridge.Retention.RetentionOptions>().BindConfiguration(ContactBridge.Retention.RetentionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ContactBridge.Retention.RetentionOptions>, HubOptionsValidator>();
+        services.AddSingleton<ContactBridge.Retention.RetentionWorker>();
         if (options.RunBackgroundWorkers)
         {
+            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Retention.RetentionWorker>());
             services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.RoutingMaps.RoutingMapKeeper>());
             services.AddHostedService<LinkHealthCheckWorker>();
             services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>());
         }
         services.AddPortalAuth();
-        // Sign-in and antiforgery cookies are protected by a key ring kept in the data directory, so they survive a restart.
-        services.AddDataProtection().SetApplicationName("ContactBridge")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration[$"{HubOptions.Section}:DataDirectory"] ?? "data", "keys")));
+        // Sign-in and antiforgery cookies are protected by a key ring kept in the database: it survives a restart and every instance shares it.
+        services.AddDataProtection().SetApplicationName("ContactBridge");
+        services.AddSingleton<DatabaseKeyRing>();
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<DatabaseKeyRing>((o, ring) => o.XmlRepository = ring);
         services.AddProblemDetails();
         services.AddOpenApi("v1", o =>
         {
@@ -161,6 +169,7 @@ public sealed class HubServer : IAsyncDisposable
         services.GetRequiredService<IOptions<ContactBridge.RoutingMaps.RoutingMapOptions>>().Value.ToString();
         await services.GetRequiredService<HubDatabase>().MigrateAsync(services.GetRequiredService<TimeProvider>(), ct);
         services.GetRequiredService<SecretProtector>();
+        await DatabaseKeyRing.EnsureKeyAsync(services, ct);
     }
 
     public Task WaitForShutdownAsync(CancellationToken ct = default) => App.WaitForShutdownAsync(ct);
@@ -174,8 +183,10 @@ public sealed class HubServer : IAsyncDisposable
 
 /// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
 public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>,
-    IValidateOptions<ContactBridge.Observability.ObservabilityOptions>
+    IValidateOptions<ContactBridge.Observability.ObservabilityOptions>, IValidateOptions<ContactBridge.Retention.RetentionOptions>
 {
+    public ValidateOptionsResult Validate(string? name, ContactBridge.Retention.RetentionOptions options) => Result(options.Problems());
+
     public ValidateOptionsResult Validate(string? name, ContactBridge.Observability.ObservabilityOptions options) => Result(options.Problems());
 
     public ValidateOptionsResult Validate(string? name, ContactBridge.RoutingMaps.RoutingMapOptions options) => Result(options.Problems());

@@ -106,8 +106,19 @@ public sealed class InboxStore : IAsyncDisposable
     public async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(int max, CancellationToken ct = default)
     {
         await using var c = await _db.OpenAsync(ct);
-        return (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
-            new { max })).ToList();
+        return await UnfoldedAsync(c, null, max);
+    }
+
+    /// <summary>The oldest events not folded yet, read in the caller's transaction (the fold's, which holds the fold lock).</summary>
+    public static async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, int max) =>
+        (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
+            new { max }, tx)).ToList();
+
+    /// <summary>Whether any event waits to be folded: a cheap look before the fold takes its lock.</summary>
+    public async Task<bool> AnyUnfoldedAsync(CancellationToken ct = default)
+    {
+        await using var c = await _db.OpenAsync(durable: false, ct);
+        return await c.ExecuteScalarAsync<long?>("SELECT seq FROM inbox_events WHERE folded = 0 LIMIT 1") is not null;
     }
 
     public async Task<IReadOnlyList<InboxEvent>> ForInteractionAsync(string tenantId, string interactionId, CancellationToken ct = default)

@@ -28,36 +28,37 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     /// </summary>
     public async Task<int> FoldAsync(int maxEvents, CancellationToken ct)
     {
-        var pending = await inbox.UnfoldedAsync(maxEvents, ct);
+        if (!await inbox.AnyUnfoldedAsync(ct)) return 0;
+        // One fold at a time across instances, reading inside its transaction: two folds of the same
+        // interaction would each write a state missing the other's events.
+        await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, ct);
+        var pending = await InboxStore.UnfoldedAsync(w.Connection, w.Transaction, maxEvents);
         if (pending.Count == 0) return 0;
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
-        await using (var c = await db.OpenAsync(durable: false, ct))
+        var (c, tx) = (w.Connection, w.Transaction);
+        foreach (var tenant in pending.GroupBy(e => e.TenantId))
         {
-            foreach (var tenant in pending.GroupBy(e => e.TenantId))
+            var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
+            var events = (await c.QueryAsync<InboxEvent>(
+                $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
+                new { t = tenant.Key, ids }, tx)).ToLookup(e => e.InteractionId);
+            var existing = (await c.QueryAsync<(string InteractionId, string State)>($"SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
+                new { t = tenant.Key, ids }, tx)).ToDictionary(x => x.InteractionId, x => x.State);
+            foreach (var id in ids)
             {
-                var ids = tenant.Select(e => e.InteractionId).Distinct().ToArray();
-                var events = (await c.QueryAsync<InboxEvent>(
-                    $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
-                    new { t = tenant.Key, ids })).ToLookup(e => e.InteractionId);
-                var existing = (await c.QueryAsync<(string InteractionId, string State)>($"SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
-                    new { t = tenant.Key, ids })).ToDictionary(x => x.InteractionId, x => x.State);
-                foreach (var id in ids)
-                {
-                    var poisonBefore = poison.Count;
-                    var folded = InteractionState.Fold(id, events[id], poison);
-                    if (poison.Count - poisonBefore == events[id].Count()) continue;
-                    // The contact center's users, as its events name them, for routing maps that keep themselves up to date.
-                    if (folded.Agent is { Id: { Length: > 0 and <= 255 } agentId } agent)
-                        agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
-                    var state = JsonSerializer.Serialize(folded, Json);
-                    if (existing.TryGetValue(id, out var old) && old == state) continue;
-                    updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null, events[id].OrderBy(e => e.Seq).FirstOrDefault(e => e.TraceParent is not null)?.TraceParent));
-                }
+                var poisonBefore = poison.Count;
+                var folded = InteractionState.Fold(id, events[id], poison);
+                if (poison.Count - poisonBefore == events[id].Count()) continue;
+                // The contact center's users, as its events name them, for routing maps that keep themselves up to date.
+                if (folded.Agent is { Id: { Length: > 0 and <= 255 } agentId } agent)
+                    agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
+                var state = JsonSerializer.Serialize(folded, Json);
+                if (existing.TryGetValue(id, out var old) && old == state) continue;
+                updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null, events[id].OrderBy(e => e.Seq).FirstOrDefault(e => e.TraceParent is not null)?.TraceParent));
             }
         }
-        await using var w = await db.WriteAsync(durable: false, ct);
         var now = Now;
         foreach (var u in updates)
         {

@@ -8,6 +8,8 @@ namespace ContactBridge.Linking;
 /// </summary>
 public sealed class LinkHealthCheckWorker(IServiceProvider services, IOptions<HubOptions> options, TimeProvider clock, ILogger<LinkHealthCheckWorker> logger) : BackgroundService
 {
+    public const string LeaseName = "link-health-check";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.LinkHealthCheckInterval, clock);
@@ -15,7 +17,9 @@ public sealed class LinkHealthCheckWorker(IServiceProvider services, IOptions<Hu
         {
             try
             {
-                await CheckAllAsync(services, stoppingToken);
+                // One instance checks each interval: the lease lasts the interval, so another takes over if that instance dies.
+                if (await services.GetRequiredService<Storage.WorkLeases>().TryAcquireAsync(LeaseName, options.Value.LinkHealthCheckInterval, stoppingToken))
+                    await CheckAllAsync(services, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

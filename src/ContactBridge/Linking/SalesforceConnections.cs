@@ -6,10 +6,13 @@ namespace ContactBridge.Linking;
 
 /// <summary>
 /// One Salesforce session per linked tenant, shared by everything that calls Salesforce for it.
-/// A 401 triggers one refresh however many requests hit it at once; a refused refresh moves the
-/// link to Needs relink with Salesforce's reason.
+/// A 401 triggers one refresh however many requests hit it at once, in this instance and across
+/// instances: the refresh runs under a lock per tenant, and an instance that gets the lock after
+/// another refreshed takes the stored token instead of refreshing again. A refused refresh moves
+/// the link to Needs relink with Salesforce's reason.
 /// </summary>
-public sealed class SalesforceConnections(LinkStore store, SecretProtector secrets, IHttpClientFactory httpFactory, TimeProvider clock, ILogger<SalesforceConnections> logger)
+public sealed class SalesforceConnections(LinkStore store, SecretProtector secrets, IHttpClientFactory httpFactory, Storage.HubDatabase db, TimeProvider clock,
+    ILogger<SalesforceConnections> logger)
 {
     public const string HttpClientName = "salesforce";
 
@@ -39,12 +42,28 @@ public sealed class SalesforceConnections(LinkStore store, SecretProtector secre
                 : "This tenant is not linked to Salesforce.");
         }
         var access = secrets.UnprotectOrNull(link.AccessTokenEnc, SalesforceLinkService.Purpose("access_token", tenantId)) ?? "";
-        return new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, ct)) { Tenant = tenantId };
+        SalesforceSession session = null!;
+        // The session calls back with its current token, the one Salesforce just refused.
+        session = new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, session.AccessToken, ct)) { Tenant = tenantId };
+        return session;
     }
 
-    private async Task<string> RefreshAsync(string tenantId, CancellationToken ct)
+    private async Task<string> RefreshAsync(string tenantId, string failedToken, CancellationToken ct)
     {
+        await using var refreshing = await db.LockAsync($"contactbridge:refresh:{tenantId}", ct);
         var link = await store.GetAsync(tenantId, ct) ?? throw new LinkingException("not_linked", "This tenant is not linked to Salesforce.");
+        if (!link.IsUsable)
+        {
+            Forget(tenantId);
+            throw new LinkingException("needs_relink", $"The Salesforce link needs relinking: {link.StatusReason}");
+        }
+        // Another instance (or an earlier session here) refreshed while this one waited: its token is the one to use.
+        if (secrets.UnprotectOrNull(link.AccessTokenEnc, SalesforceLinkService.Purpose("access_token", tenantId)) is { Length: > 0 } stored
+            && !string.Equals(stored, failedToken, StringComparison.Ordinal))
+        {
+            logger.LogDebug("Tenant {TenantId}'s Salesforce session was refreshed by another instance; using its token", tenantId);
+            return stored;
+        }
         var oauth = new SalesforceOAuthClient(httpFactory.CreateClient(HttpClientName));
         var loginUrl = new Uri(link.LoginUrl);
         TokenResponse token;

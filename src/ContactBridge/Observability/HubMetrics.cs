@@ -27,6 +27,7 @@ public sealed class HubMetrics
     private readonly Counter<long> _written;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _routingMapRows;
+    private readonly Counter<long> _pruned;
     private readonly Histogram<double> _screenPop;
     private readonly Histogram<double> _endedToRecord;
 
@@ -42,6 +43,7 @@ public sealed class HubMetrics
         _written = meter.CreateCounter<long>("contactbridge.interactions.written", "{interaction}", "Interactions whose records are in Salesforce.");
         _deadLettered = meter.CreateCounter<long>("contactbridge.interactions.dead_lettered", "{interaction}", "Writes given up as dead letters, by Salesforce's error code.");
         _routingMapRows = meter.CreateCounter<long>("contactbridge.routing_map.rows", "{row}", "Routing-map rows an import handled, by outcome (created, updated, failed, …).");
+        _pruned = meter.CreateCounter<long>("contactbridge.retention.pruned", "{row}", "Rows pruned by retention, by kind (interactions, events, writes, imports, link_activity).");
         _screenPop = meter.CreateHistogram<double>("contactbridge.screen_pop.duration", "s", "From an interaction's start to its caller identified.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _endedToRecord = meter.CreateHistogram<double>("contactbridge.logging.duration", "s", "From an interaction's end to its records in Salesforce.",
@@ -57,6 +59,11 @@ public sealed class HubMetrics
     }
 
     private static KeyValuePair<string, object?> Tenant(string tenantId) => new("contactbridge.tenant", tenantId);
+
+    public void Pruned(string kind, long rows)
+    {
+        if (rows > 0) _pruned.Add(rows, new KeyValuePair<string, object?>("contactbridge.retention.kind", kind));
+    }
 
     public void EventsAccepted(string tenantId, int count) => _eventsAccepted.Add(count, Tenant(tenantId));
 

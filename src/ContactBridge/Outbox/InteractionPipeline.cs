@@ -14,8 +14,9 @@ namespace ContactBridge.Outbox;
 /// The durable path from events to Salesforce: fold inbox events into interactions → identify
 /// callers → plan the writes of ended interactions → send the outbox. Each step reads what the
 /// previous one stored and stores what it did, so a restart repeats a step but never skips one.
-/// Folding is shared; everything that talks to Salesforce runs in one lane per tenant, so a tenant
-/// whose org hangs or fails never holds up another. An event, interaction or write that makes a step
+/// Folding is shared (one fold at a time across instances); everything that talks to Salesforce runs
+/// in one lane per tenant, so a tenant whose org hangs or fails never holds up another. A lane runs in
+/// one instance at a time, under a lease the others take over if that instance dies. An event, interaction or write that makes a step
 /// fail is set aside with the reason (a quarantined event, an unidentified caller, a dead letter)
 /// while the rest flow on. New events wake it at once; otherwise it checks every
 /// <see cref="LoggingOptions.IdlePoll"/>.
@@ -23,12 +24,11 @@ namespace ContactBridge.Outbox;
 public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
     LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
-    TimeProvider clock, Observability.HubMetrics metrics, ILogger<InteractionPipeline> logger) : BackgroundService
+    Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly SemaphoreSlim _folding = new(1, 1);
-    private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private readonly Dictionary<string, Task<int>> _lanes = new(StringComparer.Ordinal);
 
     public void Wake()
@@ -131,11 +131,17 @@ public sealed class InteractionPipeline(
     /// (so the interactions of that window share one search and one graph call), and ends when idle or
     /// when the org fails; a test's round makes one pass.
     /// </summary>
-    private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, bool repeat, CancellationToken ct)
+    private async Task<int> RunLaneAsync(string tenantId, SalesforceOutage? outage, bool repeat, CancellationToken stoppingToken)
     {
         var total = 0;
+        Storage.WorkLeases.HeldLease? lease = null;
         try
         {
+            // Another instance runs this tenant's lane: it finds the new work on its next pass.
+            lease = await leases.HoldAsync(LaneLeaseName(tenantId), options.Value.LaneLease, stoppingToken);
+            if (lease is null) return 0;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+            var ct = linked.Token;
             while (true)
             {
                 if (total > 0) await FoldAsync(ct);
@@ -147,12 +153,24 @@ public sealed class InteractionPipeline(
                 await Task.Delay(options.Value.BatchWindow, clock, ct);
             }
         }
+        catch (OperationCanceledException) when (lease is { Lost.IsCancellationRequested: true } && !stoppingToken.IsCancellationRequested)
+        {
+            // The lease passed to another instance (this one stalled past it): that instance carries on.
+            return total;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "The pipeline lane of tenant {TenantId} failed; it starts again on the next round", tenantId);
             return total;
         }
+        finally
+        {
+            if (lease is not null) await lease.DisposeAsync();
+        }
     }
+
+    /// <summary>The lease a tenant's lane runs under (one instance at a time).</summary>
+    public static string LaneLeaseName(string tenantId) => $"pipeline:{tenantId}";
 
     /// <summary>Folds what has arrived (one fold at a time: two would both count the same events as changes).</summary>
     private async Task<int> FoldAsync(CancellationToken ct)
@@ -184,7 +202,7 @@ public sealed class InteractionPipeline(
             work += await PlanAsync(tenantId, health, ct);
             if (health.Down is null)
             {
-                var report = await sender.SendAsync(_owner, tenantId, ct);
+                var report = await sender.SendAsync(leases.Owner, tenantId, ct);
                 work += report.Rows;
                 health.Down ??= report.TransientError;
             }

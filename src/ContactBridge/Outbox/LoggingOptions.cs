@@ -39,7 +39,14 @@ public sealed class LoggingOptions
     /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a claimed outbox row stays with the instance sending it; a row of an instance that died goes back to pending after this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A tenant's lane (identify, plan, send) runs in one instance at a time under a lease renewed every
+    /// third of this; when that instance dies, another takes the lane over after at most this long.
+    /// </summary>
+    public TimeSpan LaneLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The most rows one round claims.</summary>
     public int BatchSize { get; set; } = 500;

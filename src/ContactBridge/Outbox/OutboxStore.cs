@@ -31,7 +31,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     public sealed record NewRow(string TenantId, string InteractionId, string Plan, long PlannedVersion, string State = OutboxState.Pending,
         string? ErrorCode = null, string? Error = null, long Attempts = 0, string? TraceParent = null);
 
-    /// <summary>Adds plans and marks their interactions planned at those state versions, all in one transaction.</summary>
+    /// <summary>Adds plans and marks their interactions planned at those state versions, all in one transaction; a plan for a version already planned is dropped.</summary>
     public async Task AddAsync(IReadOnlyList<NewRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
@@ -40,6 +40,9 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         var now = Now;
         foreach (var r in rows)
         {
+            // Planned already at this version or a later one (by another instance that got there first): nothing to add.
+            if (await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId AND planned_version < @PlannedVersion",
+                    r, tx) == 0) continue;
             await c.ExecuteAsync("""
                 INSERT INTO outbox (id, tenant_id, interaction_id, plan, state, attempts, next_attempt_at, last_error_code, last_error, result, created_at, sent_at, trace_parent)
                 VALUES (@id, @TenantId, @InteractionId, @Plan, @State, @Attempts, @now, @ErrorCode, @Error, @result, @now, @sentAt, @TraceParent)
@@ -48,7 +51,6 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
                 id = Guid.NewGuid().ToString("N"), r.TenantId, r.InteractionId, r.Plan, r.State, r.Attempts, now, r.ErrorCode, r.Error, r.TraceParent,
                 result = r.State == OutboxState.Done ? "{}" : null, sentAt = r.State == OutboxState.Done ? now : (long?)null,
             }, tx);
-            await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId", r, tx);
         }
         await w.CommitAsync(ct);
     }

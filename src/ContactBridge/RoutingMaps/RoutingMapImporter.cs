@@ -35,8 +35,8 @@ public static class ImportSources
 /// per operation, and stores each row's outcome. Running it again finds the maps in place and writes nothing.
 /// </summary>
 public sealed class RoutingMapImporter(
-    SalesforceConnections connections, RoutingMapStore store, IOptions<RoutingMapOptions> options, IHostApplicationLifetime lifetime, TimeProvider clock,
-    Observability.HubMetrics metrics, ILogger<RoutingMapImporter> logger)
+    SalesforceConnections connections, RoutingMapStore store, IOptions<RoutingMapOptions> options, IHostApplicationLifetime lifetime, Storage.WorkLeases leases,
+    TimeProvider clock, Observability.HubMetrics metrics, ILogger<RoutingMapImporter> logger)
 {
     public const string MapObject = "CallCenterRoutingMap";
     private readonly ConcurrentDictionary<string, Task> _background = new(StringComparer.Ordinal);
@@ -78,8 +78,12 @@ public sealed class RoutingMapImporter(
     /// <summary>Completes when a background import has finished (or at once if it is not running here).</summary>
     public Task WhenFinishedAsync(string importId) => _background.TryGetValue(importId, out var task) ? task : Task.CompletedTask;
 
+    /// <summary>A running import holds this lease; one whose lease has lapsed was running in an instance that died.</summary>
+    public static string LeaseName(string importId) => $"import:{importId}";
+
     private async Task RunAsync(RoutingMapImport import, RoutingMapRequest request, IReadOnlyList<TelephonyUser> users, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
+        await using var running = await leases.HoldAsync(LeaseName(import.Id), RoutingMapStore.ImportLease, ct);
         var calls = 0;
         string? method = null;
         async Task Report(string stage, int done, int total)

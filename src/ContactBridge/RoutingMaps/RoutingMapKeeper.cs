@@ -8,19 +8,22 @@ namespace ContactBridge.RoutingMaps;
 /// Salesforce user that matches them, with existing maps left alone. Every round is an import like any other, so
 /// the activity view and the import's report say what was mapped. A user left unmapped is tried again later.
 /// </summary>
-public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter importer, LinkStore links, IOptions<RoutingMapOptions> options, TimeProvider clock,
-    ILogger<RoutingMapKeeper> logger) : BackgroundService
+public sealed class RoutingMapKeeper(RoutingMapStore store, RoutingMapImporter importer, LinkStore links, Storage.WorkLeases leases, IOptions<RoutingMapOptions> options,
+    TimeProvider clock, ILogger<RoutingMapKeeper> logger) : BackgroundService
 {
+    public const string LeaseName = "routing-map-keeper";
+
     public const int MaxUsersPerRound = 5_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await store.MarkInterruptedAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await KeepMappedAsync(stoppingToken);
+                await store.MarkInterruptedAsync(stoppingToken);
+                // One instance keeps the maps each round; the lease lapses by the next one, so another takes over if that instance dies.
+                if (await leases.TryAcquireAsync(LeaseName, options.Value.KeepMappedInterval, stoppingToken)) await KeepMappedAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -161,14 +161,22 @@ public sealed class RoutingMapStore(HubDatabase db, TimeProvider clock)
             .Select(r => r.ToImport()).ToList();
     }
 
-    /// <summary>Imports a stopped hub left running: the rows Salesforce already took are seen as unchanged when the import is run again.</summary>
+    /// <summary>How long a running import's lease lasts (renewed every third of it by the instance running it).</summary>
+    public static readonly TimeSpan ImportLease = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Imports left running by a hub (or command line) that stopped or died: their lease has lapsed. The rows
+    /// Salesforce already took are seen as unchanged when the import is run again.
+    /// </summary>
     public async Task<int> MarkInterruptedAsync(CancellationToken ct)
     {
         await using var w = await db.WriteAsync(ct: ct);
+        var now = Now;
         var n = await w.Connection.ExecuteAsync($"""
             UPDATE routing_map_imports SET state = '{ImportStates.Interrupted}', error = 'The hub stopped during the import. Run it again: maps already written are left unchanged.', finished_at = @now
-            WHERE state = '{ImportStates.Running}' AND (created_by IS NULL OR created_by NOT LIKE 'cli:%')
-            """, new { now = Now }, w.Transaction);
+            WHERE state = '{ImportStates.Running}' AND created_at < @started
+              AND NOT EXISTS (SELECT 1 FROM work_leases WHERE work_leases.name = 'import:' || routing_map_imports.id AND work_leases.expires_at >= @now)
+            """, new { now, started = now - (long)ImportLease.TotalMilliseconds }, w.Transaction);
         await w.CommitAsync(ct);
         return n;
     }

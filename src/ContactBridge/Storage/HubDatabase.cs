@@ -59,6 +59,69 @@ public sealed class HubDatabase
         }
     }
 
+    /// <summary>
+    /// A write transaction that also holds a named lock across every hub instance until it ends, for
+    /// work two instances must not interleave (folding events into interactions, refreshing a tenant's
+    /// token). PostgreSQL: a transaction-scoped advisory lock, let go at commit, rollback or a dropped
+    /// connection, so a killed instance never leaves it held. SQLite: the IMMEDIATE transaction already
+    /// excludes every other writer.
+    /// </summary>
+    public async Task<WriteScope> WriteExclusiveAsync(string lockName, bool durable = true, CancellationToken ct = default)
+    {
+        var scope = await WriteAsync(durable, ct);
+        try
+        {
+            if (Provider == DatabaseProvider.PostgreSql)
+                await scope.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@lockName, 0))", new { lockName }, scope.Transaction, cancellationToken: ct));
+            return scope;
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _localLocks = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A named lock across every hub instance, held until disposed, for work that must not run twice at
+    /// once but talks to the network meanwhile (refreshing a tenant's token), so it cannot hold a write
+    /// transaction. PostgreSQL: an advisory lock in a transaction of its own connection (let go when the
+    /// instance dies). SQLite serves one instance, so a lock in this process is the same thing.
+    /// </summary>
+    public async Task<IAsyncDisposable> LockAsync(string name, CancellationToken ct)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            var scope = await WriteAsync(durable: false, ct);
+            try
+            {
+                await scope.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name, 0))", new { name }, scope.Transaction, cancellationToken: ct));
+                return scope;
+            }
+            catch
+            {
+                await scope.DisposeAsync();
+                throw;
+            }
+        }
+        var local = _localLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await local.WaitAsync(ct);
+        return new LocalLock(local);
+    }
+
+    private sealed class LocalLock(SemaphoreSlim semaphore) : IAsyncDisposable
+    {
+        private int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) semaphore.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     public sealed class WriteScope(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
     {
         public DbConnection Connection { get; } = connection;
@@ -94,6 +157,21 @@ public sealed class HubDatabase
         await sqlite.ExecuteAsync(durable
             ? "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
             : "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+        return sqlite;
+    }
+
+    /// <summary>A connection opened synchronously, for the few callers whose interface is synchronous (the cookie key ring).</summary>
+    public DbConnection Open()
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            var pg = new NpgsqlConnection(ConnectionString);
+            pg.Open();
+            return pg;
+        }
+        var sqlite = new SqliteConnection(ConnectionString);
+        sqlite.Open();
+        sqlite.Execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
         return sqlite;
     }
 
@@ -134,6 +212,8 @@ public sealed class HubDatabase
             }
         }
         await using var connection = await OpenAsync(ct);
+        // Instances starting together: one migrates, the others wait for it and find nothing left to do.
+        if (Provider == DatabaseProvider.PostgreSql) await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtextextended('contactbridge:migrations', 0))");
         await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
         var done = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations")).ToHashSet();
         var applied = new List<Migration>();
@@ -146,6 +226,7 @@ public sealed class HubDatabase
             await tx.CommitAsync(ct);
             applied.Add(migration);
         }
+        if (Provider == DatabaseProvider.PostgreSql) await connection.ExecuteAsync("SELECT pg_advisory_unlock_all()");
         return applied;
     }
 }

@@ -118,6 +118,7 @@ public abstract class StorageSuite : IAsyncLifetime
         outage.LastError.ShouldBe("TIMEOUT: no answer");
         outage.RetryAt.ShouldBeGreaterThan(Clock.GetUtcNow().ToUnixTimeMilliseconds());
 
+        await InsertEndedInteractionAsync(tenant.Id, "call-1", ct);
         await outbox.AddAsync([new ContactBridge.Outbox.OutboxStore.NewRow(tenant.Id, "call-1", "{}", 1)], ct);
         var claimed = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem();
         var failingSince = Clock.GetUtcNow();
@@ -131,6 +132,113 @@ public abstract class StorageSuite : IAsyncLifetime
         var again = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem("brought forward by the recovery");
         again.FailingSince.ShouldBe(failingSince.ToUnixTimeMilliseconds());
         again.Attempts.ShouldBe(1);
+    }
+
+    private async Task InsertEndedInteractionAsync(string tenantId, string interactionId, CancellationToken ct, long version = 1)
+    {
+        await using var c = await Db.OpenAsync(ct);
+        await c.ExecuteAsync("""
+            INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, identification, created_at, updated_at)
+            VALUES (@tenantId, @interactionId, '{}', @version, 1, '{}', 0, 0)
+            """, new { tenantId, interactionId, version });
+    }
+
+    [Fact]
+    public async Task A_plan_for_a_version_already_planned_by_another_instance_is_dropped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Twice Co", ct);
+        var outbox = new ContactBridge.Outbox.OutboxStore(Db, Clock);
+        await InsertEndedInteractionAsync(tenant.Id, "call-1", ct, version: 2);
+        // Two instances planned the same version at once, and a stale one planned an older version.
+        await outbox.AddAsync([new ContactBridge.Outbox.OutboxStore.NewRow(tenant.Id, "call-1", "{}", 2)], ct);
+        await outbox.AddAsync([new ContactBridge.Outbox.OutboxStore.NewRow(tenant.Id, "call-1", "{}", 2)], ct);
+        await outbox.AddAsync([new ContactBridge.Outbox.OutboxStore.NewRow(tenant.Id, "call-1", "{}", 1)], ct);
+        await using var c = await Db.OpenAsync(ct);
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE tenant_id = @t", new { t = tenant.Id })).ShouldBe(1);
+        (await c.ExecuteScalarAsync<long>("SELECT planned_version FROM interactions WHERE tenant_id = @t", new { t = tenant.Id })).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_lease_is_held_by_one_instance_until_released_or_expired_and_then_taken_over()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var log = Microsoft.Extensions.Logging.Abstractions.NullLogger<WorkLeases>.Instance;
+        var a = new WorkLeases(Db, new HubInstance(), Clock, log);
+        var b = new WorkLeases(Db, new HubInstance(), Clock, log);
+        (await a.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeTrue();
+        (await b.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeFalse("a holds it");
+        (await b.TryAcquireAsync("pipeline:t2", TimeSpan.FromSeconds(30), ct)).ShouldBeTrue("another name is free");
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        (await a.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeTrue("its holder renews it");
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        (await b.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeFalse("renewed, so not expired");
+        (await a.LiveAsync(ct)).Select(l => (l.Name, l.Owner)).ShouldBe([("pipeline:t1", a.Owner)], "t2 was not renewed and has expired");
+
+        // a dies: it stops renewing, and once the lease has expired b takes the work over.
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        (await b.IsHeldAsync("pipeline:t1", ct)).ShouldBeFalse();
+        (await b.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeTrue();
+        (await a.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeFalse("b holds it now");
+        await a.ReleaseAsync("pipeline:t1", ct);
+        (await a.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeFalse("only its holder can release a lease");
+        await b.ReleaseAsync("pipeline:t1", ct);
+        (await a.TryAcquireAsync("pipeline:t1", TimeSpan.FromSeconds(30), ct)).ShouldBeTrue("released");
+
+        await using (var held = await b.HoldAsync("worker", TimeSpan.FromSeconds(30), ct))
+        {
+            held.ShouldNotBeNull();
+            (await a.HoldAsync("worker", TimeSpan.FromSeconds(30), ct)).ShouldBeNull();
+        }
+        (await a.IsHeldAsync("worker", ct)).ShouldBeFalse("released when disposed");
+    }
+
+    [Fact]
+    public async Task A_named_lock_lets_one_holder_in_at_a_time_and_the_next_in_when_it_ends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Two hub instances: PostgreSQL locks across connections; SQLite (one instance) in the process.
+        var other = Expected == DatabaseProvider.PostgreSql ? new HubDatabase(Db.ConnectionString) : Db;
+        var first = await Db.LockAsync("contactbridge:refresh:t1", ct);
+        var second = other.LockAsync("contactbridge:refresh:t1", ct);
+        await using (await other.LockAsync("contactbridge:refresh:t2", ct))
+        {
+            // Another name does not wait.
+        }
+        second.IsCompleted.ShouldBeFalse("the first holder still has it");
+        await first.DisposeAsync();
+        await using var got = await second.WaitAsync(TimeSpan.FromSeconds(30), ct);
+    }
+
+    [Fact]
+    public async Task Folds_running_at_once_in_two_instances_lose_no_event()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Busy Co", ct);
+        var log = Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance;
+        await using var inboxA = new ContactBridge.Intake.InboxStore(Db, Clock);
+        var dbB = Expected == DatabaseProvider.PostgreSql ? new HubDatabase(Db.ConnectionString) : Db;
+        await using var inboxB = new ContactBridge.Intake.InboxStore(dbB, Clock);
+        var a = new ContactBridge.Interactions.InteractionStore(Db, inboxA, Clock, log);
+        var b = new ContactBridge.Interactions.InteractionStore(dbB, inboxB, Clock, log);
+        ContactBridge.Intake.InteractionEvent Note(int i) =>
+            new($"n-{i}", "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + "note_added", "call-1", Clock.GetUtcNow().AddSeconds(i),
+                new System.Text.Json.Nodes.JsonObject { ["note"] = new System.Text.Json.Nodes.JsonObject { ["text"] = $"note {i}" } });
+        // Events keep arriving while both instances fold small batches at once.
+        var arriving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++) await (i % 2 == 0 ? inboxA : inboxB).AppendAsync(tenant.Id, [Note(i)], ct);
+        }, ct);
+        async Task FoldUntil(ContactBridge.Interactions.InteractionStore store)
+        {
+            while (!arriving.IsCompleted) await store.FoldAsync(3, ct);
+        }
+        await Task.WhenAll(FoldUntil(a), FoldUntil(b), arriving);
+        while (await a.FoldAsync(100, ct) > 0)
+        {
+        }
+        var state = (await a.GetAsync(tenant.Id, "call-1", ct))!.Parsed;
+        state.Notes.Count.ShouldBe(40, "every note is in the interaction");
     }
 
     [Fact]
@@ -151,10 +259,16 @@ public abstract class StorageSuite : IAsyncLifetime
         done.ShouldSatisfyAllConditions(i => i.State.ShouldBe("done"), i => i.Summary!.Created.ShouldBe(1), i => i.ApiCalls.ShouldBe(4), i => i.FinishedAt.ShouldNotBeNull());
         (await store.ReportAsync(tenant.Id, running.Id, ct))!.Rows.ShouldBe(rows);
         (await store.GetAsync("another-tenant", running.Id, ct)).ShouldBeNull();
-        // A hub restart finds the portal's import still running; the command line's is its own process's business.
+        // An import whose instance (hub or command line) died: its lease lapses, and it is marked interrupted, unless it has just started.
+        var leases = new WorkLeases(Db, new HubInstance(), Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<WorkLeases>.Instance);
+        var alive = await store.CreateAsync(tenant.Id, "csv", request, "user:admin@x.example", ct);
+        (await store.MarkInterruptedAsync(ct)).ShouldBe(0, "just started: its lease may not be taken yet");
+        Clock.Advance(ContactBridge.RoutingMaps.RoutingMapStore.ImportLease + TimeSpan.FromSeconds(1));
+        (await leases.TryAcquireAsync(ContactBridge.RoutingMaps.RoutingMapImporter.LeaseName(alive.Id), TimeSpan.FromMinutes(1), ct)).ShouldBeTrue();
         (await store.MarkInterruptedAsync(ct)).ShouldBe(1);
         (await store.GetAsync(tenant.Id, portal.Id, ct))!.State.ShouldBe("interrupted");
-        (await store.ListAsync(tenant.Id, 10, ct)).Count.ShouldBe(2);
+        (await store.GetAsync(tenant.Id, alive.Id, ct))!.State.ShouldBe("running", "its instance holds its lease");
+        (await store.ListAsync(tenant.Id, 10, ct)).Count.ShouldBe(3);
 
         (await store.GetSettingsAsync(tenant.Id, ct)).ShouldBe(new ContactBridge.RoutingMaps.RoutingMapSettings(false, null, ContactBridge.RoutingMaps.MatchBy.Email));
         await using (var w = await Db.WriteAsync(ct: ct))
