@@ -60,6 +60,15 @@ public sealed class CliProcess : IDisposable
         return tcs.Task.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
     }
 
+    /// <summary>What it has written so far, standard output then standard error.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_waiters) return _stdout + _stderr.ToString();
+        }
+    }
+
     public async Task WriteLineAsync(string line)
     {
         await _process.StandardInput.WriteLineAsync(line);
