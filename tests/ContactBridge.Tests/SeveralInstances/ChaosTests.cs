@@ -24,7 +24,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static readonly TimeSpan ChaosStep = TimeSpan.FromSeconds(5);
     private const int PerSecond = 8;
 
-    [Fact]
+    [Fact(Timeout = 240_000)]
     public async Task Three_instances_killed_and_restarted_under_faults_log_every_acknowledged_interaction_exactly_once()
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
