@@ -44,9 +44,9 @@ public static class LinkingEndpoints
         portal.MapPost("/tenants/{tenantId}/salesforce/unlink", (HttpContext c, string tenantId, SalesforceLinkService s) =>
             Act(c, tenantId, "unlinked", () => s.UnlinkAsync(tenantId, CurrentUser.From(c.User)!.Email, c.RequestAborted)));
         portal.MapPost("/tenants/{tenantId}/salesforce/client-credentials", (HttpContext c, string tenantId, IFormCollection f, SalesforceLinkService s) =>
-            Act(c, tenantId, null, async () => await s.LinkWithClientCredentialsAsync(tenantId, f["tokenUrl"], f["clientId"].ToString(), f["clientSecret"].ToString(), f["apiVersion"], c.RequestAborted)));
+            Act(c, tenantId, null, async () => await s.LinkWithClientCredentialsAsync(tenantId, TokenUrl(f["tokenUrl"]), Printable(f, "clientId"), Printable(f, "clientSecret"), f["apiVersion"], c.RequestAborted)));
         portal.MapPost("/tenants/{tenantId}/salesforce/custom-app", (HttpContext c, string tenantId, IFormCollection f, SalesforceLinkService s) =>
-            Act(c, tenantId, "custom_app_saved", () => s.SetTenantAppAsync(tenantId, f["clientId"].ToString(), f["clientSecret"].ToString(), c.RequestAborted)));
+            Act(c, tenantId, "custom_app_saved", () => s.SetTenantAppAsync(tenantId, Printable(f, "clientId"), Printable(f, "clientSecret"), c.RequestAborted)));
         portal.MapPost("/tenants/{tenantId}/salesforce/api-version", (HttpContext c, string tenantId, IFormCollection f, SalesforceLinkService s) =>
             Act(c, tenantId, "api_version_saved", () => s.SetApiVersionAsync(tenantId, f["apiVersion"].ToString(), c.RequestAborted)));
         portal.MapPost("/tenants/{tenantId}/salesforce/check", (HttpContext c, string tenantId, SalesforceLinkService s) =>
@@ -59,6 +59,19 @@ public static class LinkingEndpoints
         api.MapPost("/check", CheckLink).WithSummary("Checks the link now (one API call), moving it to needs_relink if Salesforce refuses it.");
         api.MapDelete("", UnlinkApi).WithSummary("Unlinks: revokes the tokens at Salesforce and forgets them. Send the X-CSRF-TOKEN header.");
     }
+
+    /// <summary>A consumer key or secret: printable text only (a NUL cannot even be stored in PostgreSQL), or the form is refused.</summary>
+    private static string Printable(IFormCollection f, string field) =>
+        f[field].ToString() is var v && v.Any(char.IsControl) ? throw new LinkingException("invalid_app", $"The {field} holds a control character; paste it again from Salesforce.") : v;
+
+    /// <summary>
+    /// The token URL the hub will post the client secret to: https, or http on loopback only (the My Domain rule), so a
+    /// form cannot send it over clear text or to a scheme HttpClient cannot speak.
+    /// </summary>
+    private static string? TokenUrl(string? value) =>
+        string.IsNullOrWhiteSpace(value) || Uri.TryCreate(value.Trim(), UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp && u.IsLoopback)
+            ? value
+            : throw new LinkingException("invalid_token_url", "The OAuth 2.0 token URL must be an https address, such as https://acme.my.salesforce.com/services/oauth2/token.");
 
     private static async Task<IResult> Act(HttpContext c, string tenantId, string? done, Func<Task> action)
     {
@@ -76,6 +89,11 @@ public static class LinkingEndpoints
         catch (LinkingException e)
         {
             return await SalesforcePageAsync(c, tenantId, null, e.Message, 400);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !c.RequestAborted.IsCancellationRequested)
+        {
+            // A token URL typed into the form that nothing answers at: the admin's to correct, not the hub's failure.
+            return await SalesforcePageAsync(c, tenantId, null, $"Salesforce could not be reached ({e.Message}). Check the address and try again.", 400);
         }
     }
 
@@ -254,7 +272,7 @@ public static class LinkingEndpoints
         if (!CurrentUser.From(c.User)!.IsSystemAdmin) return TenantAccess.NotFoundPage(c);
         try
         {
-            await s.SetSystemAppAsync(f["clientId"].ToString(), f["clientSecret"].ToString(), c.RequestAborted);
+            await s.SetSystemAppAsync(Printable(f, "clientId"), Printable(f, "clientSecret"), c.RequestAborted);
             return await SystemAppPageAsync(c, o, store, Done["system_app_saved"], null);
         }
         catch (LinkingException e)

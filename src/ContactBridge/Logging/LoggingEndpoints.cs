@@ -43,22 +43,108 @@ public static class LoggingEndpoints
     private static async Task<IResult> PutSettings(HttpContext c, string tenantId, LoggingSettingsStore store)
     {
         if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        if (!c.Request.HasJsonContentType())
+            return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the settings as JSON, with Content-Type: application/json.");
         LoggingSettings? settings;
         try
         {
-            settings = await JsonSerializer.DeserializeAsync<LoggingSettings>(c.Request.Body, LoggingSettings.Json, c.RequestAborted);
+            settings = await JsonSerializer.DeserializeAsync<LoggingSettings>(c.Request.Body, StrictJson, c.RequestAborted);
         }
         catch (JsonException e)
         {
             return Results.Problem(statusCode: 400, title: "Malformed JSON", detail: e.Message);
         }
         if (settings is null) return Results.Problem(statusCode: 400, title: "Missing settings", detail: "Send the settings as a JSON object.");
-        var problems = settings.Problems().ToList();
-        problems.AddRange(await CheckMappingAsync(c, tenantId, settings));
+        var problems = ShapeProblems(settings);
+        if (problems.Count == 0)
+        {
+            problems.AddRange(settings.Problems());
+            problems.AddRange(await CheckMappingAsync(c, tenantId, settings));
+        }
         if (problems.Count > 0)
             return Results.Problem(statusCode: 400, title: "Invalid logging settings", detail: $"{problems.Count} problem(s).", extensions: new Dictionary<string, object?> { ["errors"] = problems });
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         return Results.Json(settings, LoggingSettings.Json);
+    }
+
+    /// <summary>Settings as a body must be JSON as RFC 8259 wants it for interchange: a name given twice is refused, not read as the last one.</summary>
+    public static readonly JsonSerializerOptions StrictJson = new(LoggingSettings.Json) { AllowDuplicateProperties = false };
+
+    /// <summary>An API name as Salesforce makes them (Account, Phone, ContactBridge_Key__c, ns__Field__c): the only text that may reach a SOQL query or a REST path unquoted.</summary>
+    public static bool IsApiName(string? name) => name is { Length: > 0 and <= 80 } && char.IsAsciiLetter(name[0]) && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+
+    /// <summary>
+    /// What JSON can give that the settings' types do not say: a null where a list, map or name belongs, and object or
+    /// field names that are not API names (they are written into SOQL, SOSL and REST paths as they are). Checked first,
+    /// so the other checks can read every part.
+    /// </summary>
+    public static List<string> ShapeProblems(LoggingSettings s)
+    {
+        var problems = new List<string>();
+        void Name(string? name, string where)
+        {
+            if (!IsApiName(name)) problems.Add($"{where}: {(name is null ? "missing" : $"'{name}' is not a Salesforce API name (letters, digits and underscores, starting with a letter)")}.");
+        }
+        void Mapping(Dictionary<string, Dictionary<string, string>>? mapping, string where)
+        {
+            if (mapping is null)
+            {
+                problems.Add($"{where} must be an object (object → field → template), not null.");
+                return;
+            }
+            foreach (var (obj, fields) in mapping)
+            {
+                Name(obj, $"{where} object");
+                if (fields is null) problems.Add($"{where}.{obj} must be an object (field → template), not null.");
+                else
+                {
+                    foreach (var (field, template) in fields)
+                    {
+                        Name(field, $"{where}.{obj} field");
+                        if (template is null) problems.Add($"{where}.{obj}.{field} must be a template string, not null.");
+                    }
+                }
+            }
+        }
+        Name(s.KeyField, "keyField");
+        Mapping(s.FieldMapping, "fieldMapping");
+        if (s.ChannelFieldMapping is null) problems.Add("channelFieldMapping must be an object (channel → object → field → template), not null.");
+        else foreach (var (channel, mapping) in s.ChannelFieldMapping) Mapping(mapping, $"channelFieldMapping.{channel}");
+        if (s.Identification is not { } id)
+        {
+            problems.Add("identification must be an object, not null.");
+            return problems;
+        }
+        if (id.Objects is null) problems.Add("identification.objects must be a list, not null.");
+        else
+        {
+            foreach (var rule in id.Objects)
+            {
+                if (rule is null)
+                {
+                    problems.Add("identification.objects: each rule must be an object with object, phoneFields and emailFields, not null.");
+                    continue;
+                }
+                Name(rule.Object, "identification.objects object");
+                if (rule.PhoneFields is null || rule.EmailFields is null) problems.Add($"identification.objects {rule.Object}: phoneFields and emailFields must be lists, not null.");
+                foreach (var field in (rule.PhoneFields ?? []).Concat(rule.EmailFields ?? [])) Name(field, $"identification.objects {rule.Object} field");
+            }
+        }
+        if (id.IvrRules is null) problems.Add("identification.ivrRules must be a list, not null.");
+        else
+        {
+            foreach (var rule in id.IvrRules)
+            {
+                if (rule is null || string.IsNullOrWhiteSpace(rule.IvrKey))
+                {
+                    problems.Add("identification.ivrRules: each rule needs an ivrKey, an object and a field.");
+                    continue;
+                }
+                Name(rule.Object, $"identification.ivrRules {rule.IvrKey} object");
+                Name(rule.Field, $"identification.ivrRules {rule.IvrKey} field");
+            }
+        }
+        return problems;
     }
 
     /// <summary>The field mapping against the org's describe: unknown field, read-only, wrong type, or fixed text too long.</summary>

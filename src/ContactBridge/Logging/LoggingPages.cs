@@ -28,7 +28,10 @@ public static class LoggingPages
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private const string IvrExample = "[{\"ivrKey\": \"account_number\", \"object\": \"Account\", \"field\": \"AccountNumber\"}]";
 
-    private static readonly JsonSerializerOptions RulesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions RulesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true, AllowDuplicateProperties = false };
+
+    /// <summary>The mapping text as the admin typed it: a name given twice is an error to show, not a silent "the last one wins".</summary>
+    private static readonly JsonSerializerOptions MappingJson = new() { AllowDuplicateProperties = false };
 
     private static string Option(string value, string label, string current) => $"<option value=\"{E(value)}\"{(value == current ? " selected" : "")}>{E(label)}</option>";
 
@@ -102,8 +105,8 @@ public static class LoggingPages
             }
         }
         var jsonErrors = new List<string>();
-        var mapping = Parse<Dictionary<string, Dictionary<string, string>>>(mappingText, "The field mapping", null, jsonErrors);
-        var channelMapping = Parse<Dictionary<string, Dictionary<string, Dictionary<string, string>>>>(channelText, "The per-channel mapping", null, jsonErrors);
+        var mapping = Parse<Dictionary<string, Dictionary<string, string>>>(mappingText, "The field mapping", MappingJson, jsonErrors);
+        var channelMapping = Parse<Dictionary<string, Dictionary<string, Dictionary<string, string>>>>(channelText, "The per-channel mapping", MappingJson, jsonErrors);
         var objectRules = Parse<List<ContactBridge.Identification.ObjectRule>>(objectsText, "The identification objects", RulesJson, jsonErrors);
         var ivrRules = Parse<List<ContactBridge.Identification.IvrRule>>(ivrText, "The IVR rules", RulesJson, jsonErrors);
         if (jsonErrors.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", jsonErrors), current, mappingText, channelText, objectsText, ivrText);
@@ -116,8 +119,12 @@ public static class LoggingPages
                 Objects = objectRules ?? current.Identification.Objects, IvrRules = ivrRules ?? [],
             },
         };
-        var problems = settings.Problems().ToList();
-        problems.AddRange(await LoggingEndpoints.CheckMappingAsync(c, tenantId, settings));
+        var problems = LoggingEndpoints.ShapeProblems(settings);
+        if (problems.Count == 0)
+        {
+            problems.AddRange(settings.Problems());
+            problems.AddRange(await LoggingEndpoints.CheckMappingAsync(c, tenantId, settings));
+        }
         if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", problems), settings, mappingText, channelText, objectsText, ivrText);
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         return await SettingsPageAsync(c, tenantId, "Logging settings saved.", null);

@@ -110,6 +110,9 @@ public static class RoutingMapEndpoints
     /// <summary>The JSON body, or a problem saying why it could not be read (a 400 with the parser's words, not the framework's generic one).</summary>
     private static async Task<(T? Body, IResult? Problem)> BodyAsync<T>(HttpContext c) where T : class
     {
+        if (!c.Request.HasJsonContentType())
+            return (null, Microsoft.AspNetCore.Http.Results.Problem(statusCode: 415, title: "Unsupported media type",
+                detail: "Send the body as JSON, with Content-Type: application/json (a users file goes in its \"csv\" property as text)."));
         try
         {
             return (await System.Text.Json.JsonSerializer.DeserializeAsync<T>(c.Request.Body, BodyJson, c.RequestAborted), null);
@@ -120,7 +123,8 @@ public static class RoutingMapEndpoints
         }
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions BodyJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+    /// <summary>RFC 8259 JSON for interchange: a name given twice is refused, not read as the last one.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions BodyJson = new(System.Text.Json.JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
     private static async Task<IResult> Create(HttpContext c, string tenantId, RoutingMapImporter importer, LinkStore links)
     {

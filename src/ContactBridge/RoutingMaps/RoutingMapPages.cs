@@ -149,7 +149,17 @@ public static class RoutingMapPages
     private static async Task<IResult> StartImport(HttpContext c, string tenantId, RoutingMapImporter importer, LinkStore links)
     {
         if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.NotFoundPage(c);
-        var form = await c.Request.ReadFormAsync(c.RequestAborted);
+        if (!c.Request.HasFormContentType) return await PageAsync(c, tenantId, null, "Send the users file with this page's form (multipart/form-data).", 415);
+        IFormCollection form;
+        try
+        {
+            form = await c.Request.ReadFormAsync(c.RequestAborted);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException && !c.RequestAborted.IsCancellationRequested)
+        {
+            // Past the form reader's limits (fields, sizes), a multipart body that ends early, or a %00 in a field.
+            return await PageAsync(c, tenantId, null, $"The form could not be read ({e.Message}). Choose the file again and resubmit the page's form.", 400);
+        }
         var source = form["source"].ToString();
         byte[]? csv = null;
         if (source != ImportSources.SeenUsers)

@@ -40,6 +40,8 @@ public static class AccountEndpoints
     private static async Task<IResult> SignIn(HttpContext c, IFormCollection form, UserStore users, IConfiguration configuration)
     {
         var email = form["email"].ToString();
+        // No account has a control character in its e-mail (and PostgreSQL cannot even compare a NUL): wrong, without a lookup.
+        if (email.Any(char.IsControl)) return LoginPage(c, "Wrong e-mail or password.", email, 401);
         var (outcome, user) = await users.SignInAsync(email, form["password"].ToString(), c.RequestAborted);
         switch (outcome)
         {

@@ -36,7 +36,7 @@ public static class TenantEndpoints
     private static async Task<IResult> ListTenants(HttpContext c, TenantStore tenants, LinkStore links) =>
         Results.Ok(await Summaries(tenants, links, CurrentUser.From(c.User)!, c.RequestAborted));
 
-    private static async Task<IResult> TenantsPage(HttpContext c, TenantStore tenants, LinkStore links, string? error = null)
+    private static async Task<IResult> TenantsPage(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200)
     {
         var user = CurrentUser.From(c.User)!;
         if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}/salesforce");
@@ -52,20 +52,23 @@ public static class TenantEndpoints
                 <button type="submit">Create tenant</button>
               </form>
             </section>
-            """);
+            """, status);
     }
 
     private static async Task<IResult> CreateTenant(HttpContext c, IFormCollection form, TenantStore tenants, LinkStore links)
     {
         if (!CurrentUser.From(c.User)!.IsSystemAdmin) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        var name = form["name"].ToString();
+        // A NUL or other control character is no part of a name, and PostgreSQL cannot store a NUL in text.
+        if (name.Any(char.IsControl)) return await TenantsPage(c, tenants, links, "A tenant name cannot hold control characters (such as a NUL or a line break).", 400);
         try
         {
-            var tenant = await tenants.CreateAsync(form["name"].ToString(), c.RequestAborted);
+            var tenant = await tenants.CreateAsync(name, c.RequestAborted);
             return Results.Redirect($"/tenants/{tenant.Id}/salesforce");
         }
         catch (ArgumentException e)
         {
-            return await TenantsPage(c, tenants, links, e.Message);
+            return await TenantsPage(c, tenants, links, e.Message, 400);
         }
     }
 
@@ -73,6 +76,8 @@ public static class TenantEndpoints
     {
         var user = CurrentUser.From(c.User)!;
         if (!user.CanAccess(tenantId) || await tenants.GetAsync(tenantId, c.RequestAborted) is null) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        if (form["email"].ToString().Any(char.IsControl))
+            return await LinkingEndpoints.SalesforcePageAsync(c, tenantId, null, "An e-mail address cannot hold control characters (such as a NUL or a line break).", 400);
         try
         {
             await users.CreateAsync(form["email"].ToString(), form["password"].ToString(), Roles.TenantAdmin, tenantId, c.RequestAborted);
