@@ -3,11 +3,35 @@ using ContactBridge.Emulator;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Linking;
 using Microsoft.AspNetCore.WebUtilities;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 
-/// <summary>What every benchmark run needs: a tenant linked to the emulator org through the real code exchange.</summary>
+/// <summary>What every benchmark run needs: an org with known callers, and a tenant linked to it through the real code exchange.</summary>
 internal static class BenchSetup
 {
+    /// <summary>The default org with ContactBridge_Key__c on the logged objects, the agent, and N known callers (+1 212 555-0000 on).</summary>
+    public static SeedFile Seed(int knownCallers)
+    {
+        static SeedField Key() => new() { Name = "ContactBridge_Key__c", Type = "string", Length = 255, ExternalId = true, Unique = true };
+        var contacts = Enumerable.Range(0, knownCallers).Select(i => new JsonObject
+        {
+            ["FirstName"] = "Known", ["LastName"] = $"Caller{i:00000}", ["Phone"] = $"+1 (212) {i / 10000 + 555:000}-{i % 10000:0000}",
+        }).ToList();
+        return new SeedFile
+        {
+            Orgs =
+            [
+                new SeedOrg
+                {
+                    Key = WellKnown.DefaultOrgKey, ApiDailyLimit = 1_000_000,
+                    CustomFields = new() { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()] },
+                    Users = [new SeedUser { Username = "agent@bench.example", Email = "agent@bench.example", LastName = "Agent" }],
+                    Records = new() { ["Contact"] = contacts },
+                },
+            ],
+        };
+    }
+
     public static async Task LinkAsync(HubServer hub, EmulatorServer emulator, string tenantId)
     {
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add("http://127.0.0.1:5180/linking/callback");
