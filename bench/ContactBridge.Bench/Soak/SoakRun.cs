@@ -50,7 +50,7 @@ internal static class SoakRun
         var hubs = new List<HubProcess>();
         try
         {
-            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = BenchSetup.Seed(KnownCallers) });
+            await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = BenchSetup.Seed(KnownCallers, apiUsers: o.Tenants) });
             // The set-up hub (in this process, no background workers) creates and links the tenants, then only reads the tables.
             await using var setup = await HubServer.StartAsync(new HubServerOptions
             {
@@ -66,7 +66,7 @@ internal static class SoakRun
             for (var t = 0; t < o.Tenants; t++)
             {
                 var tenant = await setup.Services.GetRequiredService<TenantStore>().CreateAsync($"Soak Contact Center {t + 1}", default);
-                await BenchSetup.LinkAsync(setup, emulator, tenant.Id);
+                await BenchSetup.LinkAsync(setup, emulator, tenant.Id, BenchSetup.ApiUser(t + 1));
                 tenants.Add((tenant.Id, await setup.Services.GetRequiredService<IntakeSecrets>().RotateAsync(tenant.Id, default)));
             }
 
