@@ -15,7 +15,7 @@ internal static class SoakReport
 
             Results ({o.Database}, {r.Instances} instance(s), {o.Tenants} tenant(s), {o.Rate}/s for {r.LoadSeconds:F0} s; drained {r.DrainSeconds:F0} s after)
               Interactions                         {r.Sent:N0} sent, {r.Acknowledged:N0} acknowledged, {r.Logged:N0} logged (lost {r.Lost}, duplicated {r.Duplicates}, dead letters {r.DeadLetters}, failed posts {r.PostFailures})
-              Throughput                           {r.SustainedPerSecond:F1} interactions/s logged (steady state: from 30 s in to the end of sending); backlog at end of load {r.BacklogAtEndOfLoad:N0}
+              Throughput                           {r.SustainedPerSecond:F1} interactions/s logged (steady state: from 30 s in, or a third of a short run, to the end of sending); backlog at end of load {r.BacklogAtEndOfLoad:N0}
               Salesforce API calls                 {r.CallsPerInteraction:F3} per interaction ({r.CallKinds})
               Ended → record in Salesforce         p50 {r.EndedToRecord.P50:F0} ms, p99 {r.EndedToRecord.P99:F0} ms
               Screen pop (started → identified)    p50 {r.ScreenPop.P50:F0} ms, p99 {r.ScreenPop.P99:F0} ms
@@ -79,7 +79,7 @@ internal static class SoakReport
             double Y(double value) => top + PanelHeight - PanelHeight * value / maxY;
             svg.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{Left}" y="{top - 6}" font-weight="bold">{name}</text>""");
             svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{Left}" y="{top}" width="{Width - Left - Right}" height="{PanelHeight}" fill="none" stroke="#999"/>""");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{X(loadEnd):F1}" y1="{top}" x2="{X(loadEnd):F1}" y2="{top + PanelHeight}" stroke="#bbb" stroke-dasharray="4 3"/><text x="{X(loadEnd) + 3:F1}" y="{top + 12}" fill="#888">load ends</text>""");
+            svg.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{X(loadEnd):F1}" y1="{top}" x2="{X(loadEnd):F1}" y2="{top + PanelHeight}" stroke="#bbb" stroke-dasharray="4 3"/><text x="{X(loadEnd) - 3:F1}" y="{top + 12}" fill="#888" text-anchor="end">load ends</text>""");
             for (var t = 0; t <= 4; t++)
             {
                 var v = maxY * t / 4;

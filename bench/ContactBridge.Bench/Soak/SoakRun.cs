@@ -175,7 +175,7 @@ internal static class SoakRun
         var retentionStart = samples.Skip(1).Select((s, i) => (s, before: samples[i])).FirstOrDefault(x => x.s.Interactions < x.before.Interactions).s;
         return new SoakResult(hubs.Count, loadSeconds, load.Sent, load.Acknowledged, records, records - distinctKeys, deadLetters,
             sustained,
-            endOfLoad.Acknowledged - endOfLoad.Logged, drained.ElapsedSeconds - loadSeconds,
+            endOfLoad.Acknowledged - endOfLoad.Logged, Math.Max(0, drained.ElapsedSeconds - loadSeconds),
             load.Acknowledged == 0 ? 0 : (double)apiCalls / load.Acknowledged, string.Join(", ", kinds),
             latencies.EndedToRecord(), latencies.ScreenPop(), Percentiles(load.PostLatencies), load.Failures,
             Enumerable.Range(0, hubs.Count).Select(i => samples.Max(s => s.RssMiB[i])).ToList(), drained.RssMiB,
