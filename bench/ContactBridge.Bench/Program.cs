@@ -19,6 +19,8 @@ using Microsoft.Extensions.Logging;
 // against the emulator with Salesforce-like latency on every request; N interactions at a steady rate.
 //   dotnet run -c Release --project bench/ContactBridge.Bench -- [--rate 50] [--minutes 10] [--latency-ms 100] [--jitter-ms 30] [--known 0.7]
 // The routing-map import run instead: -- --routing-map 20000 [--latency-ms 100] [--jitter-ms 30]
+// The soak run (hub processes, SQLite or PostgreSQL, 1–3 instances, sampled over time): -- soak --help
+if (args.FirstOrDefault() == "soak") return await ContactBridge.Bench.Soak.SoakCommand.RunAsync(args);
 if (args.Contains("--routing-map")) return await RoutingMapBench.RunAsync((int)Arg("--routing-map", 20000), Arg("--latency-ms", 100.0), Arg("--jitter-ms", 30.0));
 var rate = Arg("--rate", 50.0);
 var minutes = Arg("--minutes", 10.0);
@@ -32,27 +34,7 @@ Console.WriteLine($"ContactBridge logging benchmark: {total} interactions at {ra
 var directory = Directory.CreateTempSubdirectory("cb-bench-").FullName;
 var random = new Random(42);
 
-static SeedField Key() => new() { Name = "ContactBridge_Key__c", Type = "string", Length = 255, ExternalId = true, Unique = true };
-var contacts = Enumerable.Range(0, knownCallers).Select(i => new JsonObject
-{
-    ["FirstName"] = "Known", ["LastName"] = $"Caller{i:00000}", ["Phone"] = $"+1 (212) {i / 10000 + 555:000}-{i % 10000:0000}",
-}).ToList();
-await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
-{
-    Seed = new SeedFile
-    {
-        Orgs =
-        [
-            new SeedOrg
-            {
-                Key = WellKnown.DefaultOrgKey, ApiDailyLimit = 1_000_000,
-                CustomFields = new() { ["Lead"] = [Key()], ["Contact"] = [Key()], ["Case"] = [Key()], ["Task"] = [Key()] },
-                Users = [new SeedUser { Username = "agent@bench.example", Email = "agent@bench.example", LastName = "Agent" }],
-                Records = new() { ["Contact"] = contacts },
-            },
-        ],
-    },
-});
+await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = BenchSetup.Seed(knownCallers) });
 await using var hub = await HubServer.StartAsync(new HubServerOptions
 {
     Urls = "http://127.0.0.1:0",
