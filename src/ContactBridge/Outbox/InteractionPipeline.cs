@@ -110,7 +110,12 @@ public sealed class InteractionPipeline(
                 if (outage is not null && outage.RetryAt > now) continue;
                 lock (_lanes)
                 {
-                    if (_lanes.ContainsKey(tenantId)) continue;
+                    // Already running here (the background loop's lane): a test's round waits for it rather than reading too early.
+                    if (_lanes.TryGetValue(tenantId, out var running))
+                    {
+                        if (waitForLanes) started.Add(running);
+                        continue;
+                    }
                     var lane = Task.Run(() => RunLaneAsync(tenantId, outage, repeat: !waitForLanes, ct), ct);
                     _lanes[tenantId] = lane;
                     started.Add(lane);
