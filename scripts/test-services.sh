@@ -52,7 +52,29 @@ as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
   start >/dev/null
 export CONTACTBRIDGE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
 
+# A second throwaway cluster that one test crashes and starts again (the first serves every other test
+# at the same time). $pg_dir/restart-crashable [seconds] stops it the way a crash would (immediate: no
+# checkpoint, recovery on start), keeps it down that long, and starts it again.
+crash_port=$((pg_port + 1))
+while (exec 3<>"/dev/tcp/127.0.0.1/$crash_port") 2>/dev/null; do crash_port=$((crash_port + 1)); done
+as_pg "$(pg_bin)/initdb" -D "$pg_dir/crashable" -U postgres --auth=trust -E UTF8 >/dev/null
+crash_options="-c listen_addresses=127.0.0.1 -p $crash_port -c unix_socket_directories=$pg_dir -c fsync=off -c full_page_writes=off -c max_connections=100"
+as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/crashable" -l "$pg_dir/crashable.log" -w -o "$crash_options" start >/dev/null
+cat > "$pg_dir/restart-crashable" <<SCRIPT
+#!/usr/bin/env bash
+set -e
+run() { if [ "\$(id -u)" = 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
+run "$(pg_bin)/pg_ctl" -D "$pg_dir/crashable" -m immediate stop >/dev/null
+sleep "\${1:-0}"
+run "$(pg_bin)/pg_ctl" -D "$pg_dir/crashable" -l "$pg_dir/crashable.log" -w -o "$crash_options" start >/dev/null
+SCRIPT
+chmod +x "$pg_dir/restart-crashable"
+[ "$(id -u)" = 0 ] && chmod o+rx "$pg_dir"
+export CONTACTBRIDGE_TEST_POSTGRES_CRASHABLE="Host=127.0.0.1;Port=$crash_port;Username=postgres;Database=postgres"
+export CONTACTBRIDGE_TEST_POSTGRES_RESTART="$pg_dir/restart-crashable"
+
 stop_test_services() {
+  as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/crashable" -m immediate stop >/dev/null 2>&1 || true
   as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }

@@ -83,26 +83,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await WaitUntilDrainedAsync(db.ConnectionString!, TimeSpan.FromSeconds(100));
 
             hubs.ShouldAllBe(h => h.Starts == 3, "each instance killed twice and started again");
-            var acknowledged = contactCenter.Acknowledged;
-            var salesIds = acknowledged.Where(a => a.TenantId == sales.Id).Select(a => a.InteractionId).ToList();
-            var supportIds = acknowledged.Where(a => a.TenantId == support.Id).Select(a => a.InteractionId).ToList();
-            salesIds.Count.ShouldBeGreaterThan(100);
-            supportIds.Count.ShouldBeGreaterThan(100);
-
-            // Exactly once, counted by key: a Task and a Lead for each call, a Case and a Contact for each chat.
-            ExactlyOnce(setup.Records("Task"), salesIds.Select(id => LogPlan.Key(sales.Id, "task", id)), $"cb2-{sales.Id[..8]}-task-");
-            ExactlyOnce(setup.Records("Case"), supportIds.Select(id => LogPlan.Key(support.Id, "case", id)), $"cb2-{support.Id[..8]}-case-");
-            var leads = setup.Records("Lead").Select(r => r.GetString("ContactBridge_Key__c")).ToList();
-            leads.Count.ShouldBe(salesIds.Count, "one new caller per call");
-            leads.Distinct().Count().ShouldBe(leads.Count);
-            var contacts = setup.Records("Contact").Select(r => r.GetString("ContactBridge_Key__c")).Where(k => k is not null).ToList();
-            contacts.Count.ShouldBe(supportIds.Count, "one new customer per chat");
-            contacts.Distinct().Count().ShouldBe(contacts.Count);
-
-            await using var c = new Npgsql.NpgsqlConnection(db.ConnectionString);
-            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")).ShouldBe(0, "every fault was transient: nothing is a dead letter");
-            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox_events WHERE folded = 2")).ShouldBe(0, "no event set aside");
-            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM interactions")).ShouldBe(acknowledged.Count, "every acknowledged interaction was kept");
+            await AssertExactlyOnceAsync(setup, db.ConnectionString!, contactCenter.Acknowledged, sales.Id, support.Id, atLeastEach: 100);
 
             // One refresh per expiry and tenant across the three instances (plus at most one for each kill that cut a refresh short).
             var refreshes = emulator.State.Log.Entries(afterSequence: tokensBefore).Count(e => e.Kind == "oauth.token.refresh_token");
@@ -119,6 +100,91 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Two_instances_ride_out_PostgreSQL_crashing_and_restarting_under_load()
+    {
+        var restart = Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_POSTGRES_RESTART")
+            ?? throw new InvalidOperationException("CONTACTBRIDGE_TEST_POSTGRES_RESTART is not set: run the tests with ./scripts/test.sh, which starts a PostgreSQL server this test may crash.");
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var db = await TestDatabase.CreateAsync("postgresql", Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_POSTGRES_CRASHABLE"));
+        await using var setup = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
+        var sales = await setup.LinkedTenantAsync("Sales Co");
+        var support = await setup.LinkedTenantAsync("Support Co");
+        var settings = setup.Services.GetRequiredService<LoggingSettingsStore>();
+        await settings.SaveAsync(support.Id, await settings.GetAsync(support.Id, Ct) with { Mode = LoggingSettings.Support }, Ct);
+        using var salesSender = await EventSender.ForAsync(setup, sales.Id);
+        using var supportSender = await EventSender.ForAsync(setup, support.Id);
+        setup.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(30), Jitter = TimeSpan.FromMilliseconds(20) });
+
+        var hubs = Enumerable.Range(0, 2).Select(i => new HubInstanceProcess(i, db.ConnectionString!, key, setup.Emulator)).ToArray();
+        try
+        {
+            await Task.WhenAll(hubs.Select(h => h.StartAsync()));
+            var contactCenter = new RetryingSender(hubs);
+            using var streamEnds = new CancellationTokenSource();
+            var sending = contactCenter.SendAsync(salesSender, supportSender, PerSecond, streamEnds.Token);
+            // A crash with five seconds down, then a quick one: the server loses every connection and every transaction in flight.
+            foreach (var down in new[] { 5, 0 })
+            {
+                await Task.Delay(ChaosStep, Ct);
+                output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} crashing PostgreSQL for {down} s");
+                await RunAsync(restart, down.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} PostgreSQL is back");
+            }
+            await Task.Delay(ChaosStep, Ct);
+            await streamEnds.CancelAsync();
+            await sending;
+            output.WriteLine($"sent {contactCenter.Acknowledged.Count} interactions; {contactCenter.Retries} deliveries were retried");
+
+            await WaitUntilDrainedAsync(db.ConnectionString!, TimeSpan.FromSeconds(60));
+            await AssertExactlyOnceAsync(setup, db.ConnectionString!, contactCenter.Acknowledged, sales.Id, support.Id, atLeastEach: 50);
+        }
+        finally
+        {
+            foreach (var hub in hubs)
+            {
+                output.WriteLine($"--- instance {hub.Index} ---\n{hub.Errors()}");
+                hub.Dispose();
+            }
+        }
+    }
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        process.ExitCode.ShouldBe(0, error);
+    }
+
+    /// <summary>Every acknowledged interaction is in Salesforce exactly once, counted by key; nothing dead, set aside or lost.</summary>
+    private static async Task AssertExactlyOnceAsync(TestHub setup, string connectionString, List<(string TenantId, string InteractionId)> acknowledged, string salesId, string supportId, int atLeastEach)
+    {
+        var salesIds = acknowledged.Where(a => a.TenantId == salesId).Select(a => a.InteractionId).ToList();
+        var supportIds = acknowledged.Where(a => a.TenantId == supportId).Select(a => a.InteractionId).ToList();
+        salesIds.Count.ShouldBeGreaterThan(atLeastEach);
+        supportIds.Count.ShouldBeGreaterThan(atLeastEach);
+
+        // Exactly once, counted by key: a Task and a Lead for each call, a Case and a Contact for each chat.
+        ExactlyOnce(setup.Records("Task"), salesIds.Select(id => LogPlan.Key(salesId, "task", id)), $"cb2-{salesId[..8]}-task-");
+        ExactlyOnce(setup.Records("Case"), supportIds.Select(id => LogPlan.Key(supportId, "case", id)), $"cb2-{supportId[..8]}-case-");
+        var leads = setup.Records("Lead").Select(r => r.GetString("ContactBridge_Key__c")).ToList();
+        leads.Count.ShouldBe(salesIds.Count, "one new caller per call");
+        leads.Distinct().Count().ShouldBe(leads.Count);
+        var contacts = setup.Records("Contact").Select(r => r.GetString("ContactBridge_Key__c")).Where(k => k is not null).ToList();
+        contacts.Count.ShouldBe(supportIds.Count, "one new customer per chat");
+        contacts.Distinct().Count().ShouldBe(contacts.Count);
+
+        await using var c = Unpooled(connectionString);
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")).ShouldBe(0, "every fault was transient: nothing is a dead letter");
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox_events WHERE folded = 2")).ShouldBe(0, "no event set aside");
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM interactions")).ShouldBe(acknowledged.Count, "every acknowledged interaction was kept");
+    }
+
+    /// <summary>A connection of its own: a pooled one may be from before a PostgreSQL crash.</summary>
+    private static Npgsql.NpgsqlConnection Unpooled(string connectionString) =>
+        new(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+
     private static void ExactlyOnce(IReadOnlyList<ContactBridge.Emulator.Records.SRecord> records, IEnumerable<string> expectedKeys, string prefix)
     {
         var keys = records.Select(r => r.GetString("ContactBridge_Key__c")).Where(k => k is not null && k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
@@ -132,7 +198,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     /// <summary>Waits for the instances to finish: nothing to fold, identify, plan or send, and nothing leased.</summary>
     private async Task WaitUntilDrainedAsync(string connectionString, TimeSpan within)
     {
-        await using var c = new Npgsql.NpgsqlConnection(connectionString);
+        await using var c = Unpooled(connectionString);
         var deadline = Stopwatch.StartNew();
         const string Waiting = """
             SELECT (SELECT COUNT(*) FROM inbox_events WHERE folded = 0)
@@ -151,146 +217,5 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await poll.WaitForNextTickAsync(Ct);
         }
         output.WriteLine($"drained {deadline.Elapsed.TotalSeconds:F1} s after the stream ended");
-    }
-
-    /// <summary>One hub process (`contactbridge serve`), started again on the same port after a SIGKILL.</summary>
-    private sealed class HubInstanceProcess(int index, string database, string key, ContactBridge.Emulator.EmulatorServer emulator) : IDisposable
-    {
-        private readonly string _directory = Directory.CreateTempSubdirectory($"cb-instance{index}-").FullName;
-        private readonly int _port = FreePort();
-        private CliProcess? _process;
-
-        public int Index => index;
-        public int Starts { get; private set; }
-        public Uri BaseUri => new($"http://127.0.0.1:{_port}");
-        public bool IsUp { get; private set; }
-
-        public async Task StartAsync()
-        {
-            var environment = new Dictionary<string, string>
-            {
-                ["CONTACTBRIDGE_Hub__Database"] = database,
-                ["CONTACTBRIDGE_Hub__Key"] = key,
-                ["CONTACTBRIDGE_Hub__PublicUrl"] = BaseUri.ToString(),
-                ["CONTACTBRIDGE_Salesforce__ProductionLoginUrl"] = emulator.ProductionLoginUrl,
-                ["CONTACTBRIDGE_Salesforce__SandboxLoginUrl"] = emulator.SandboxLoginUrl,
-                // Short enough for a test: a hung request gives up after 3 s, a dead instance's rows and lanes pass on within 10 s.
-                ["CONTACTBRIDGE_Salesforce__RequestTimeout"] = "00:00:03",
-                ["CONTACTBRIDGE_Logging__Lease"] = "00:00:10",
-                ["CONTACTBRIDGE_Logging__LaneLease"] = "00:00:06",
-                ["CONTACTBRIDGE_Logging__MaxRetryDelay"] = "00:00:04",
-                ["CONTACTBRIDGE_Logging__LogLevel__Default"] = "Warning",
-            };
-            _process = CliProcess.Start(_directory, environment, "serve", "--urls", BaseUri.ToString());
-            await _process.LineContainingAsync("ContactBridge is serving");
-            Starts++;
-            IsUp = true;
-        }
-
-        /// <summary>SIGKILL: no shutdown, leases and claimed rows left as they were.</summary>
-        public void Kill()
-        {
-            IsUp = false;
-            _process?.Dispose();
-        }
-
-        public string Errors() => _process?.Output ?? "";
-
-        public void Dispose()
-        {
-            Kill();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Cleaned by the OS.
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-    }
-
-    /// <summary>A contact center that sends each interaction to an instance behind its load balancer and, when that fails, to the next one until one acknowledges it.</summary>
-    private sealed class RetryingSender(HubInstanceProcess[] hubs)
-    {
-        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-        private int _next;
-        private int _retries;
-
-        public List<(string TenantId, string InteractionId)> Acknowledged { get; } = [];
-        public int Retries => _retries;
-
-        public async Task SendAsync(EventSender sales, EventSender support, int perSecond, CancellationToken until)
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / perSecond));
-            var inFlight = new List<Task>();
-            for (var n = 0; !until.IsCancellationRequested && await timer.WaitForNextTickAsync(Ct); n++)
-            {
-                var sender = n % 2 == 0 ? sales : support;
-                var id = $"int-{n:D5}";
-                var events = n % 2 == 0
-                    ? Interaction(sender, id, "voice", phone: $"+1 415 555 {n:D4}", email: null)
-                    : Interaction(sender, id, "web_chat", phone: null, email: $"chat{n}@customers.example");
-                inFlight.Add(DeliverAsync(sender, id, Encoding.UTF8.GetBytes(new JsonArray(events).ToJsonString())));
-            }
-            await Task.WhenAll(inFlight);
-        }
-
-        private static JsonNode[] Interaction(EventSender sender, string id, string channel, string? phone, string? email)
-        {
-            var start = DateTimeOffset.UtcNow.AddMinutes(-2);
-            var caller = new JsonObject { ["phone"] = phone, ["email"] = email, ["name"] = $"Caller {id}" };
-            return
-            [
-                sender.Event(id, "started", new JsonObject { ["channel"] = channel, ["direction"] = "inbound", ["caller"] = caller }, start, $"{id}-started"),
-                sender.Event(id, "agent_assigned", new JsonObject { ["agent"] = new JsonObject { ["id"] = "a-1", ["email"] = TestHub.AgentEmail } }, start.AddSeconds(5), $"{id}-assigned"),
-                sender.Event(id, "ended", new JsonObject { ["durationSeconds"] = 90, ["outcome"] = "answered" }, start.AddSeconds(95), $"{id}-ended"),
-            ];
-        }
-
-        private async Task DeliverAsync(EventSender sender, string id, byte[] body)
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                var hub = hubs[Interlocked.Increment(ref _next) % hubs.Length];
-                if (hub.IsUp)
-                {
-                    try
-                    {
-                        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(hub.BaseUri, $"/api/v1/tenants/{sender.TenantId}/events")) { Content = new ByteArrayContent(body) };
-                        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
-                        request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(sender.Secret, t, body)}");
-                        using var response = await _http.SendAsync(request, Ct);
-                        if (response.StatusCode == HttpStatusCode.Accepted)
-                        {
-                            lock (Acknowledged) Acknowledged.Add((sender.TenantId, id));
-                            return;
-                        }
-                        // A refusal of well-formed, signed events is a bug, not a fault to ride out.
-                        ((int)response.StatusCode).ShouldBeGreaterThanOrEqualTo(500, await response.Content.ReadAsStringAsync(Ct));
-                    }
-                    catch (HttpRequestException)
-                    {
-                        // The instance died under the request: the load balancer sends it to another.
-                    }
-                    catch (TaskCanceledException) when (!Ct.IsCancellationRequested)
-                    {
-                        // No answer in time: another instance.
-                    }
-                }
-                Interlocked.Increment(ref _retries);
-                if (attempt > 200) throw new InvalidOperationException($"Interaction {id} was refused by every instance for too long.");
-                // A contact center backs off a little before the next instance.
-                await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
-            }
-        }
     }
 }
