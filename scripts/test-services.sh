@@ -73,7 +73,17 @@ chmod +x "$pg_dir/restart-crashable"
 export CONTACTBRIDGE_TEST_POSTGRES_CRASHABLE="Host=127.0.0.1;Port=$crash_port;Username=postgres;Database=postgres"
 export CONTACTBRIDGE_TEST_POSTGRES_RESTART="$pg_dir/restart-crashable"
 
+# A small disk (a 32 MiB tmpfs) that one test fills up, to see the hub refuse clearly and lose nothing
+# while SQLite cannot write. Mounting needs root, as installing the packages above does.
+mkdir -p "$pg_dir/small-disk"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=32m,mode=0777 contactbridge-small-disk "$pg_dir/small-disk" 2>/dev/null; then
+  export CONTACTBRIDGE_TEST_SMALL_DISK="$pg_dir/small-disk"
+else
+  echo "warning: could not mount a small tmpfs (needs root); the disk-full test will fail. Run the tests as root or in the project's CI container." >&2
+fi
+
 stop_test_services() {
+  umount "$pg_dir/small-disk" >/dev/null 2>&1 || true
   as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/crashable" -m immediate stop >/dev/null 2>&1 || true
   as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"

@@ -51,7 +51,11 @@ public sealed class HubServer : IAsyncDisposable
         services.AddOptions<SalesforceOptions>().BindConfiguration(SalesforceOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SalesforceOptions>, HubOptionsValidator>();
         services.AddSingleton(options.Clock ?? TimeProvider.System);
-        services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString));
+        services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString, sp.GetRequiredService<TimeProvider>())
+        {
+            Instance = sp.GetRequiredService<HubInstance>().Id,
+        });
+        services.AddSingleton<ContactBridge.Incidents.IncidentLog>();
         services.AddSingleton<HubInstance>();
         services.AddSingleton<WorkLeases>();
         services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
@@ -95,6 +99,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
             .Configure<DatabaseKeyRing>((o, ring) => o.XmlRepository = ring);
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddOpenApi("v1", o =>
         {
             o.AddDocumentTransformer((doc, _, _) =>

@@ -93,8 +93,28 @@ public sealed class InboxStore : IAsyncDisposable
                     """, new { tenantId = group[i].TenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
             }
         }
+        // How many were new and how many repeated events already stored (a contact center replaying its day), per tenant and day.
+        var day = Day(_clock.GetUtcNow());
+        foreach (var tenant in group.Select((p, i) => (p.TenantId, New: counts[i], Repeated: p.Events.Count - counts[i])).GroupBy(t => t.TenantId, StringComparer.Ordinal))
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO intake_days (tenant_id, day, accepted, repeated) VALUES (@tenantId, @day, @accepted, @repeated)
+                ON CONFLICT (tenant_id, day) DO UPDATE SET accepted = intake_days.accepted + @accepted, repeated = intake_days.repeated + @repeated
+                """, new { tenantId = tenant.Key, day, accepted = tenant.Sum(t => t.New), repeated = tenant.Sum(t => t.Repeated) }, tx);
+        }
         await w.CommitAsync();
         return counts;
+    }
+
+    /// <summary>The UTC day intake counts are kept under.</summary>
+    public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Events received for a tenant on a UTC day: new ones, and repeats of events already stored (ignored).</summary>
+    public async Task<(long Accepted, long Repeated)> IntakeOnAsync(string tenantId, DateTimeOffset day, CancellationToken ct)
+    {
+        await using var c = await _db.OpenAsync(durable: false, ct);
+        return await c.QuerySingleOrDefaultAsync<(long, long)>(new CommandDefinition(
+            "SELECT accepted, repeated FROM intake_days WHERE tenant_id = @tenantId AND day = @day", new { tenantId, day = Day(day) }, cancellationToken: ct));
     }
 
     public async ValueTask DisposeAsync()

@@ -131,7 +131,7 @@ public static class LoggingPages
     }
 
     private static async Task<IResult> ActivityPageAsync(HttpContext c, string tenantId, InteractionStore interactions, OutboxStore outbox, LinkStore links,
-        InboxStore inbox, SalesforceOutages outages)
+        InboxStore inbox, SalesforceOutages outages, ContactBridge.Incidents.IncidentLog incidents, ContactBridge.Storage.HubDatabase db, TimeProvider clock)
     {
         var tenant = await TenantAccess.TenantAsync(c, tenantId);
         if (tenant is null) return TenantAccess.NotFoundPage(c);
@@ -187,13 +187,19 @@ public static class LoggingPages
             <p id="outage" class="notice error">Salesforce unreachable since {When(outage.Since)} ({E(outage.LastError)}), {Waiting(await interactions.WaitingAsync(tenantId, c.RequestAborted))}.
             They are retried automatically (next try {When(outage.RetryAt)}) and written, oldest first, as soon as Salesforce answers.</p>
             """;
+        var now = clock.GetUtcNow();
+        var today = await inbox.IntakeOnAsync(tenantId, now, c.RequestAborted);
+        var recentIncidents = await incidents.RecentAsync(tenantId, now.AddDays(-30), 20, c.RequestAborted);
         return Page(c, $"{tenant.Name} · Activity", $"""
             <h1>{E(tenant.Name)} · Activity</h1>
             {TenantTabs(tenantId)}
+            {ContactBridge.Incidents.IncidentViews.StorageBanner(db.Health.Current)}
             {banner}
+            {ContactBridge.Incidents.IncidentViews.IntakeToday(today.Accepted, today.Repeated)}
             <section><h2>Recent interactions</h2>
               <table id="interactions"><tr><th>When</th><th>Channel</th><th>Caller</th><th>Identified as</th><th>In Salesforce</th><th>State</th></tr>{lines}</table>
             </section>
+            {ContactBridge.Incidents.IncidentViews.Section(recentIncidents)}
             <section><h2>User mapping</h2>
               <ul id="automatic-mappings">{automatic}</ul>
               {ContactBridge.RoutingMaps.RoutingMapPages.ImportsTable(tenantId, imports)}

@@ -5,6 +5,7 @@ using ContactBridge.Interactions;
 using ContactBridge.Linking;
 using ContactBridge.Logging;
 using ContactBridge.Salesforce;
+using ContactBridge.Storage;
 using ContactBridge.Tenants;
 using Microsoft.Extensions.Options;
 
@@ -57,7 +58,8 @@ public sealed class InteractionPipeline(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "The interaction pipeline failed a round; it tries again shortly");
+                if (StorageHealth.Classify(e) is not null) logger.LogWarning("The interaction pipeline waits for the hub's database: {Error}", e.Message);
+                else logger.LogError(e, "The interaction pipeline failed a round; it tries again shortly");
                 worked = false;
             }
             try
@@ -165,7 +167,8 @@ public sealed class InteractionPipeline(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "The pipeline lane of tenant {TenantId} failed; it starts again on the next round", tenantId);
+            if (StorageHealth.Classify(e) is not null) logger.LogWarning("The pipeline lane of tenant {TenantId} waits for the hub's database: {Error}", tenantId, e.Message);
+            else logger.LogError(e, "The pipeline lane of tenant {TenantId} failed; it starts again on the next round", tenantId);
             return total;
         }
         finally
@@ -212,8 +215,9 @@ public sealed class InteractionPipeline(
                 health.Down ??= report.TransientError;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && StorageHealth.Classify(e) is null)
         {
+            // (The hub's own database failing is not the org's outage: that ends the lane, to start again when the database is back.)
             logger.LogError(e, "The pipeline failed for tenant {TenantId}; other tenants are not affected and it tries again shortly", tenantId);
             health.Down ??= $"HUB_ERROR: {e.Message}";
         }

@@ -47,7 +47,9 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
         var (interactions, events, writes) = await PruneInteractionsAsync(Cutoff(o.Interactions), o.BatchSize, ct);
         var discarded = await DeleteInBatchesAsync("inbox_events", "seq", $"folded = {Intake.InboxStore.Discarded} AND received_at < @cutoff", Cutoff(o.DiscardedEvents), o.BatchSize, ct);
         var imports = await DeleteInBatchesAsync("routing_map_imports", "id", "finished_at IS NOT NULL AND finished_at < @cutoff", Cutoff(o.Imports), o.BatchSize, ct);
-        var linkActivity = await DeleteInBatchesAsync("link_events", "id", "at < @cutoff", Cutoff(o.LinkActivity), o.BatchSize, ct);
+        var linkActivity = await DeleteInBatchesAsync("link_events", "id", "at < @cutoff", Cutoff(o.LinkActivity), o.BatchSize, ct)
+                           + await DeleteInBatchesAsync("incidents", "id", "ended_at < @cutoff", Cutoff(o.LinkActivity), o.BatchSize, ct)
+                           + await PruneIntakeDaysAsync(now - o.LinkActivity, ct);
         var pruned = new PrunedCounts(interactions, events, writes, discarded, imports, linkActivity);
         metrics.Pruned("interactions", interactions);
         metrics.Pruned("events", events + discarded);
@@ -58,6 +60,15 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
             logger.LogInformation("Pruned {Interactions} finished interactions ({Events} events, {Writes} writes), {Discarded} discarded events, {Imports} imports and {LinkActivity} link activity entries",
                 interactions, events, writes, discarded, imports, linkActivity);
         return pruned;
+    }
+
+    /// <summary>The daily intake counts (one row per tenant and day) older than the cutoff.</summary>
+    private async Task<long> PruneIntakeDaysAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        var removed = await w.Connection.ExecuteAsync("DELETE FROM intake_days WHERE day < @day", new { day = Intake.InboxStore.Day(cutoff) }, w.Transaction);
+        await w.CommitAsync(ct);
+        return removed;
     }
 
     /// <summary>Finished interactions older than the cutoff, each with its events and writes, a batch per transaction.</summary>

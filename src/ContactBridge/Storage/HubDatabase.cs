@@ -21,17 +21,27 @@ public sealed class HubDatabase
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public HubDatabase(string connectionString)
+    public HubDatabase(string connectionString, TimeProvider? clock = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ConnectionString = connectionString;
+        _clock = clock ?? TimeProvider.System;
+        Health = new StorageHealth(_clock);
         Provider = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
             ? DatabaseProvider.PostgreSql
             : DatabaseProvider.Sqlite;
     }
 
+    private readonly TimeProvider _clock;
+
     public string ConnectionString { get; }
     public DatabaseProvider Provider { get; }
+
+    /// <summary>Whether this instance can use the database now, and the outage going on if not.</summary>
+    public StorageHealth Health { get; }
+
+    /// <summary>Names this instance in the incidents it records.</summary>
+    public string Instance { get; set; } = Environment.MachineName;
 
     /// <summary>
     /// "column is one of the list @parameter": Dapper expands a list into IN (…) for SQLite, but hands
@@ -50,10 +60,11 @@ public sealed class HubDatabase
         var connection = await OpenAsync(durable, ct);
         try
         {
-            return new WriteScope(connection, await connection.BeginTransactionAsync(ct));
+            return new WriteScope(this, connection, await connection.BeginTransactionAsync(ct));
         }
-        catch
+        catch (Exception e)
         {
+            Health.Observe(e);
             await connection.DisposeAsync();
             throw;
         }
@@ -122,12 +133,25 @@ public sealed class HubDatabase
         }
     }
 
-    public sealed class WriteScope(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    public sealed class WriteScope(HubDatabase db, DbConnection connection, DbTransaction transaction) : IAsyncDisposable
     {
         public DbConnection Connection { get; } = connection;
         public DbTransaction Transaction { get; } = transaction;
 
-        public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+        /// <summary>Commits; a failure that means the storage is unusable starts an outage, and a success ends one.</summary>
+        public async Task CommitAsync(CancellationToken ct = default)
+        {
+            try
+            {
+                await Transaction.CommitAsync(ct);
+            }
+            catch (Exception e)
+            {
+                db.Health.Observe(e);
+                throw;
+            }
+            if (db.Health.Committed() is { } ended) await db.RecordAsync(ended.Outage, ended.IncidentId);
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -145,19 +169,44 @@ public sealed class HubDatabase
 
     public async Task<DbConnection> OpenAsync(bool durable, CancellationToken ct = default)
     {
-        if (Provider == DatabaseProvider.PostgreSql)
+        DbConnection connection = Provider == DatabaseProvider.PostgreSql ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString);
+        try
         {
-            var pg = new NpgsqlConnection(ConnectionString);
-            await pg.OpenAsync(ct);
-            return pg;
+            await connection.OpenAsync(ct);
+            if (connection is SqliteConnection) await connection.ExecuteAsync(SqlitePragmas(durable));
+            return connection;
         }
-        var sqlite = new SqliteConnection(ConnectionString);
-        await sqlite.OpenAsync(ct);
-        // WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.
-        await sqlite.ExecuteAsync(durable
-            ? "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-            : "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
-        return sqlite;
+        catch (Exception e)
+        {
+            Health.Observe(e);
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.</summary>
+    private static string SqlitePragmas(bool durable) =>
+        $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")};";
+
+    /// <summary>Records an outage that just ended as an incident (or updates the one it reopened); tried again on a later commit if this fails.</summary>
+    private async Task RecordAsync(StorageOutage outage, long? incidentId)
+    {
+        long? recorded = null;
+        try
+        {
+            await using var c = await OpenAsync(durable: false);
+            recorded = await ContactBridge.Incidents.IncidentLog.SaveAsync(c, incidentId, new ContactBridge.Incidents.Incident(
+                incidentId ?? 0, null, outage.Kind, outage.Since.ToUnixTimeMilliseconds(), (outage.Ended ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds(),
+                outage.LastError, outage.Refused, Instance));
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            // Still failing: the next commit that succeeds tries again.
+        }
+        finally
+        {
+            Health.Recorded(recorded);
+        }
     }
 
     /// <summary>A connection opened synchronously, for the few callers whose interface is synchronous (the cookie key ring).</summary>
@@ -171,7 +220,7 @@ public sealed class HubDatabase
         }
         var sqlite = new SqliteConnection(ConnectionString);
         sqlite.Open();
-        sqlite.Execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
+        sqlite.Execute(SqlitePragmas(durable: true));
         return sqlite;
     }
 

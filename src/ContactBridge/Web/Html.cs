@@ -8,6 +8,11 @@ public static class Html
 {
     public static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
 
+    /// <summary>A browser asking for a portal page (not the API): it gets an HTML answer, even for an error.</summary>
+    public static bool WantsPage(HttpRequest request) =>
+        !request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        && request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+
     public static string Antiforgery(HttpContext context)
     {
         var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);

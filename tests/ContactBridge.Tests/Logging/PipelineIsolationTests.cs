@@ -239,6 +239,16 @@ public sealed class PipelineIsolationTests
         (await hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(tenant.Id, OutboxState.Dead, 10, Ct)).ShouldBeEmpty();
         using var again = await hub.SignInAsync();
         (await again.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/salesforce-status"), Ct))!["reachable"]!.GetValue<bool>().ShouldBeTrue();
+        // Afterwards the Activity page says what happened meanwhile: from when, for how long, why, and what waited.
+        var activity = (await again.GetAsync($"/tenants/{tenant.Id}/activity")).Html;
+        activity.ShouldNotContain("Salesforce unreachable since");
+        var incident = System.Text.RegularExpressions.Regex.Match(activity, "<tr class=\"incident salesforce_unreachable\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        incident.Success.ShouldBeTrue(activity);
+        var row = incident.Groups[1].Value;
+        row.ShouldSatisfyAllConditions(
+            () => row.Contains("<td>71.1 h</td>", StringComparison.Ordinal).ShouldBeTrue(row),
+            () => row.Contains("Salesforce did not answer (SERVER_UNAVAILABLE", StringComparison.Ordinal).ShouldBeTrue(row),
+            () => row.Contains("Up to 6 interaction(s) waited", StringComparison.Ordinal).ShouldBeTrue(row));
     }
 
     [Fact]

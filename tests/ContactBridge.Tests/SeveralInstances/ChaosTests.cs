@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Intake;
 using ContactBridge.Logging;
+using ContactBridge.Storage;
 using ContactBridge.Tests.Support;
 using Dapper;
 
@@ -136,8 +137,31 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await sending;
             output.WriteLine($"sent {contactCenter.Acknowledged.Count} interactions; {contactCenter.Retries} deliveries were retried");
 
+            // While the server was down the instances refused deliveries with a 503 that says why and when to retry, never a bare 500.
+            contactCenter.Refusals.ShouldNotBeEmpty();
+            contactCenter.Refusals.ShouldAllBe(r => r.Status == 503 && r.ContentType == "application/problem+json" && r.RetryAfter == TimeSpan.FromSeconds(5));
+            contactCenter.Refusals.ShouldContain(r => r.Body.Contains("The hub's database is unreachable", StringComparison.Ordinal));
+
+            // The set-up hub stood by; its idle connections died with the server.
+            Npgsql.NpgsqlConnection.ClearAllPools();
             await WaitUntilDrainedAsync(db.ConnectionString!, TimeSpan.FromSeconds(60));
             await AssertExactlyOnceAsync(setup, db.ConnectionString!, contactCenter.Acknowledged, sales.Id, support.Id, atLeastEach: 50);
+
+            // Each instance recorded the outage it saw once it could write again, and the Activity page says what happened.
+            await using (var c = Unpooled(db.ConnectionString!))
+            {
+                var incidents = (await c.QueryAsync<(string Kind, long StartedAt, long EndedAt, long Affected, string Instance)>(
+                    "SELECT kind, started_at, ended_at, affected, instance FROM incidents WHERE tenant_id IS NULL")).ToList();
+                output.WriteLine(string.Join("\n", incidents));
+                incidents.ShouldAllBe(i => i.Kind == IncidentKinds.StorageUnreachable);
+                incidents.Select(i => i.Instance).Distinct().Count().ShouldBe(2, "both instances saw the server go");
+                incidents.ShouldContain(i => i.EndedAt - i.StartedAt >= 4_000, "the first crash kept the server down for 5 s");
+                incidents.Sum(i => i.Affected).ShouldBeInRange(1, contactCenter.Refusals.Count);
+            }
+            using var portal = await setup.SignInAsync();
+            var activity = await portal.GetAsync($"/tenants/{sales.Id}/activity");
+            activity.Html.ShouldContain("The hub&#39;s database was unreachable");
+            activity.Html.ShouldContain("with 503 for their senders to retry");
         }
         finally
         {

@@ -16,6 +16,11 @@ internal sealed class RetryingSender(HubInstanceProcess[] hubs)
     private int _retries;
 
     public List<(string TenantId, string InteractionId)> Acknowledged { get; } = [];
+
+    /// <summary>The answers of instances that were up but refused a delivery.</summary>
+    public List<Refusal> Refusals { get; } = [];
+
+    public sealed record Refusal(int Status, string? ContentType, TimeSpan? RetryAfter, string Body);
     public int Retries => _retries;
 
     public async Task SendAsync(EventSender sales, EventSender support, int perSecond, CancellationToken until)
@@ -66,7 +71,9 @@ internal sealed class RetryingSender(HubInstanceProcess[] hubs)
                         return;
                     }
                     // A refusal of well-formed, signed events is a bug, not a fault to ride out.
-                    ((int)response.StatusCode).ShouldBeGreaterThanOrEqualTo(500, await response.Content.ReadAsStringAsync(Ct));
+                    var answer = await response.Content.ReadAsStringAsync(Ct);
+                    ((int)response.StatusCode).ShouldBeGreaterThanOrEqualTo(500, answer);
+                    lock (Refusals) Refusals.Add(new Refusal((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter?.Delta, answer));
                 }
                 catch (HttpRequestException)
                 {
