@@ -13,4 +13,15 @@ public static class Soql
         return "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "'";
     }
+
+    /// <summary>Whether a name can stand in SOQL as an object or field name: letters, digits and underscores, starting with a letter (custom names end in __c).</summary>
+    public static bool IsName(string? name) =>
+        name is { Length: > 0 and <= 80 } && char.IsAsciiLetter(name[0]) && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+
+    /// <summary>
+    /// An object or field name from settings, checked where it is put into SOQL or SOSL (settings are
+    /// validated when saved; this keeps a bad value in the database from ever becoming part of a query).
+    /// </summary>
+    public static string Name(string name) =>
+        IsName(name) ? name : throw new ArgumentException($"'{name}' is not a Salesforce API name (letters, digits and underscores, starting with a letter).", nameof(name));
 }

@@ -71,7 +71,7 @@ public static class LoggingEndpoints
     public static readonly JsonSerializerOptions StrictJson = new(LoggingSettings.Json) { AllowDuplicateProperties = false };
 
     /// <summary>An API name as Salesforce makes them (Account, Phone, ContactBridge_Key__c, ns__Field__c): the only text that may reach a SOQL query or a REST path unquoted.</summary>
-    public static bool IsApiName(string? name) => name is { Length: > 0 and <= 80 } && char.IsAsciiLetter(name[0]) && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+    public static bool IsApiName(string? name) => ContactBridge.Salesforce.Soql.IsName(name);
 
     /// <summary>
     /// What JSON can give that the settings' types do not say: a null where a list, map or name belongs, and object or

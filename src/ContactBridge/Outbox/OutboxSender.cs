@@ -204,7 +204,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             foreach (var chunk in Identification.CallerIdentifier.Chunks(group.Select(x => x.Key).Distinct(), 200))
             {
                 var list = string.Join(", ", chunk.Select(Soql.String));
-                var found = await client.QueryAsync($"SELECT {group.Key.KeyField} FROM {group.Key.Object} WHERE {group.Key.KeyField} IN ({list})", ct);
+                var found = await client.QueryAsync($"SELECT {Soql.Name(group.Key.KeyField)} FROM {Soql.Name(group.Key.Object)} WHERE {group.Key.KeyField} IN ({list})", ct);
                 // Salesforce matches unique external ids without regard to case, and so does this check.
                 foreach (var r in found["records"]?.AsArray() ?? []) existing.Add((group.Key.Object, r![group.Key.KeyField]!.GetValue<string>().ToUpperInvariant()));
             }

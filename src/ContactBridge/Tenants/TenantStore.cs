@@ -10,6 +10,7 @@ public sealed partial class TenantStore(HubDatabase db, TimeProvider clock)
     {
         name = name.Trim();
         if (name.Length is 0 or > 120) throw new ArgumentException("A tenant name is 1 to 120 characters.");
+        if (name.Any(char.IsControl)) throw new ArgumentException("A tenant name cannot hold control characters (such as a NUL or a line break).");
         var slug = Slug().Replace(name.ToLowerInvariant(), "-").Trim('-');
         if (slug.Length == 0) slug = "tenant";
         await using var c = await db.OpenAsync(ct);

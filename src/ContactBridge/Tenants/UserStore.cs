@@ -20,7 +20,7 @@ public sealed class UserStore(HubDatabase db, TimeProvider clock, Microsoft.Exte
     public async Task<HubUser> CreateAsync(string email, string password, string role, string? tenantId, CancellationToken ct = default)
     {
         email = email.Trim().ToLowerInvariant();
-        if (!email.Contains('@', StringComparison.Ordinal) || email.Length > 254) throw new ArgumentException($"'{email}' is not an e-mail address.");
+        if (!email.Contains('@', StringComparison.Ordinal) || email.Length > 254 || email.Any(char.IsControl)) throw new ArgumentException($"'{email}' is not an e-mail address.");
         if (password.Length < MinimumPasswordLength) throw new ArgumentException($"A password needs at least {MinimumPasswordLength} characters.");
         if (role == Roles.TenantAdmin && tenantId is null) throw new ArgumentException("A tenant administrator belongs to a tenant.");
         if (role == Roles.SystemAdmin) tenantId = null;

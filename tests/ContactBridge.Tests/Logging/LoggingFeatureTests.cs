@@ -123,6 +123,24 @@ public sealed class LoggingFeatureTests
     }
 
     [Fact]
+    public async Task An_ivr_rule_that_is_no_api_name_never_reaches_a_query_even_when_stored_behind_the_apis_back()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        // The API and the page refuse this rule; a database edited by hand could still hold it.
+        const string Injected = "AccountNumber FROM Account WHERE Name != null --";
+        await SaveAsync(hub, tenant.Id, new LoggingSettings { Identification = new IdentificationRules { IvrRules = [new IvrRule("account_number", "Account", Injected)] } });
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var events = sender.Interaction("call-ivr");
+        events[0]["data"]!["ivr"] = new JsonObject { ["account_number"] = "A-1001" };
+        var before = hub.Emulator.State.Log.LastSequence;
+        await sender.AcceptAsync(events);
+        await hub.RunPipelineAsync();
+        var sent = hub.Emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before).Select(e => Uri.UnescapeDataString(e.Path)).ToList();
+        sent.ShouldNotContain(p => p.Contains("Name != null", StringComparison.Ordinal), string.Join("\n", sent));
+    }
+
+    [Fact]
     public async Task Settings_are_checked_against_the_org_when_saved()
     {
         await using var hub = await TestHub.StartAsync();
