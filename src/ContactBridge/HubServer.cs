@@ -1,10 +1,15 @@
+using ContactBridge.Incidents;
+using ContactBridge.Intake;
 using ContactBridge.Linking;
+using ContactBridge.Logging;
 using ContactBridge.Observability;
+using ContactBridge.Outbox;
+using ContactBridge.Retention;
+using ContactBridge.RoutingMaps;
 using ContactBridge.Security;
 using ContactBridge.Storage;
 using ContactBridge.Tenants;
 using ContactBridge.Web;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -46,85 +51,20 @@ public sealed class HubServer : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
 
         var services = builder.Services;
+        var workers = options.RunBackgroundWorkers;
+        services.AddSingleton(options.Clock ?? TimeProvider.System);
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
         services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
-        services.AddOptions<SalesforceOptions>().BindConfiguration(SalesforceOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SalesforceOptions>, HubOptionsValidator>();
-        services.AddSingleton(options.Clock ?? TimeProvider.System);
-        services.AddSingleton(sp => new HubDatabase(sp.GetRequiredService<IOptions<HubOptions>>().Value.DatabaseConnectionString, sp.GetRequiredService<TimeProvider>())
-        {
-            Instance = sp.GetRequiredService<HubInstance>().Id,
-        });
-        services.AddSingleton<ContactBridge.Incidents.IncidentLog>();
-        services.AddSingleton<HubInstance>();
-        services.AddSingleton<WorkLeases>();
         services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
-        services.AddSingleton<TenantStore>();
-        services.AddSingleton<UserStore>();
-        services.AddSingleton<LinkStore>();
-        services.AddSingleton<SalesforceConnections>();
-        services.AddSingleton<SalesforceLinkService>();
-        services.AddHttpClient(SalesforceConnections.HttpClientName)
-            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<SalesforceOptions>>().Value.RequestTimeout);
-        services.AddOptions<ContactBridge.Outbox.LoggingOptions>().BindConfiguration(ContactBridge.Outbox.LoggingOptions.Section);
-        services.AddSingleton<ContactBridge.Intake.IntakeSecrets>();
-        services.AddSingleton<ContactBridge.Intake.InboxStore>();
-        services.AddSingleton<ContactBridge.Interactions.InteractionStore>();
-        services.AddSingleton<ContactBridge.Logging.LoggingSettingsStore>();
-        services.AddSingleton<ContactBridge.Identification.CallerIdentifier>();
-        services.AddSingleton<ContactBridge.Outbox.OutboxStore>();
-        services.AddSingleton<ContactBridge.Outbox.OutboxSender>();
-        services.AddSingleton<ContactBridge.Outbox.SalesforceMetadata>();
-        services.AddSingleton<ContactBridge.Outbox.SalesforceOutages>();
-        services.AddSingleton<ContactBridge.Outbox.InteractionPipeline>();
-        services.AddOptions<ContactBridge.RoutingMaps.RoutingMapOptions>().BindConfiguration(ContactBridge.RoutingMaps.RoutingMapOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>, HubOptionsValidator>();
-        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapStore>();
-        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapImporter>();
-        services.AddSingleton<ContactBridge.RoutingMaps.RoutingMapKeeper>();
-        services.AddOptions<ContactBridge.Retention.RetentionOptions>().BindConfiguration(ContactBridge.Retention.RetentionOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ContactBridge.Retention.RetentionOptions>, HubOptionsValidator>();
-        services.AddSingleton<ContactBridge.Retention.RetentionWorker>();
-        if (options.RunBackgroundWorkers)
-        {
-            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Retention.RetentionWorker>());
-            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.RoutingMaps.RoutingMapKeeper>());
-            services.AddHostedService<LinkHealthCheckWorker>();
-            services.AddHostedService(sp => sp.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>());
-        }
-        services.AddPortalAuth();
-        // Sign-in and antiforgery cookies are protected by a key ring kept in the database: it survives a restart and every instance shares it.
-        services.AddDataProtection().SetApplicationName("ContactBridge");
-        services.AddSingleton<DatabaseKeyRing>();
-        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
-            .Configure<DatabaseKeyRing>((o, ring) => o.XmlRepository = ring);
+        services.AddHubStorage();
+        services.AddTenants();
+        services.AddLinking(workers);
+        services.AddInteractionLogging(workers);
+        services.AddRoutingMaps(workers);
+        services.AddRetention(workers);
+        services.AddPortal();
         services.AddProblemDetails();
-        services.AddExceptionHandler<StorageUnavailableHandler>();
-        services.AddOpenApi("v1", o =>
-        {
-            o.AddDocumentTransformer((doc, _, _) =>
-            {
-                doc.Info.Title = "ContactBridge hub API";
-                doc.Info.Description = "Events in from the contact center (signed), tenants, Salesforce links, logging and routing maps (Service Cloud Voice user mapping). " +
-                                       "Portal calls use the sign-in cookie; unsafe ones need the X-CSRF-TOKEN header.";
-                return Task.CompletedTask;
-            });
-            o.AddOperationTransformer((operation, context, _) =>
-            {
-                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == "PostEvents")
-                    && operation.RequestBody?.Content is { } content)
-                {
-                    foreach (var (type, media) in content)
-                        media.Example = type == "application/cloudevents+json" ? ContactBridge.Intake.IntakeEndpoints.Example()[0]!.DeepClone() : ContactBridge.Intake.IntakeEndpoints.Example();
-                    // The exact shape of each event type's data, as JSON Schema: what the intake checks.
-                    operation.Extensions ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiExtension>();
-                    operation.Extensions["x-event-data"] = new Microsoft.OpenApi.JsonNodeExtension(new System.Text.Json.Nodes.JsonObject(
-                        ContactBridge.Intake.EventDataSchema.Types.Keys.Select(t => KeyValuePair.Create(ContactBridge.Intake.InteractionEvent.TypePrefix + t,
-                            (System.Text.Json.Nodes.JsonNode?)ContactBridge.Intake.EventDataSchema.JsonSchema(t)))));
-                }
-                return Task.CompletedTask;
-            });
-        });
+        services.AddHubOpenApi();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -145,11 +85,12 @@ public sealed class HubServer : IAsyncDisposable
         app.MapAccounts();
         app.MapTenants();
         app.MapLinking();
-        ContactBridge.Intake.IntakeEndpoints.MapIntake(app);
-        ContactBridge.Logging.LoggingEndpoints.MapLogging(app);
-        ContactBridge.Logging.LoggingPages.MapLoggingPages(app);
-        ContactBridge.RoutingMaps.RoutingMapEndpoints.MapRoutingMaps(app);
-        ContactBridge.RoutingMaps.RoutingMapPages.MapRoutingMapPages(app);
+        app.MapIntake();
+        app.MapLogging();
+        app.MapLoggingPages();
+        app.MapIncidents();
+        app.MapRoutingMaps();
+        app.MapRoutingMapPages();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapHubObservability();
         return app;

@@ -15,6 +15,7 @@ internal sealed class HubProcess : IDisposable
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _directory;
+    private CpuCap? _cap;
 
     private HubProcess(Process process, Uri baseUri, string directory)
     {
@@ -26,7 +27,8 @@ internal sealed class HubProcess : IDisposable
     public Uri BaseUri { get; }
     public int Pid => _process.Id;
 
-    public static async Task<HubProcess> StartAsync(int index, IReadOnlyDictionary<string, string> environment)
+    /// <param name="cpus">When set, the instance gets this many cores at most (a cgroup quota), as a machine of that size would.</param>
+    public static async Task<HubProcess> StartAsync(int index, IReadOnlyDictionary<string, string> environment, double? cpus = null)
     {
         var directory = Directory.CreateTempSubdirectory($"cb-soak-instance{index}-").FullName;
         var baseUri = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -35,7 +37,10 @@ internal sealed class HubProcess : IDisposable
             info.ArgumentList.Add(a);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         info.Environment["CONTACTBRIDGE_Hub__PublicUrl"] = baseUri.ToString();
+        // The runtime sizes its thread pool and GC for the cores it may use, as it would read them from its own cgroup.
+        if (cpus is { } c) info.Environment["DOTNET_PROCESSOR_COUNT"] = Math.Max(1, (int)Math.Ceiling(c)).ToString(CultureInfo.InvariantCulture);
         var hub = new HubProcess(Process.Start(info)!, baseUri, directory);
+        if (cpus is { } share) hub._cap = CpuCap.Apply(hub.Pid, share);
         hub._process.OutputDataReceived += (_, e) => hub.OnLine(e.Data);
         hub._process.ErrorDataReceived += (_, e) => hub.OnLine(e.Data);
         hub._process.BeginOutputReadLine();
@@ -108,6 +113,7 @@ internal sealed class HubProcess : IDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit(5000);
         _process.Dispose();
+        _cap?.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);

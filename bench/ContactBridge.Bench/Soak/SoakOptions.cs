@@ -22,12 +22,15 @@ internal sealed record SoakOptions
     /// <summary>How long to wait after the load for the hubs to log what they acknowledged.</summary>
     public TimeSpan DrainLimit { get; init; } = TimeSpan.FromMinutes(3);
     public bool Scale { get; init; }
+    /// <summary>Each instance's share of the CPU, in cores (a cgroup quota; needs root). Null: no cap.</summary>
+    public double? CpusPerInstance { get; init; }
     public string Output { get; init; } = "soak-results";
 
     public const string Usage = """
         soak [--rate 50] [--duration 30m] [--database sqlite|postgresql] [--postgres "Host=…;Username=…"]
              [--instances 1|2|3] [--tenants 1] [--retention [2m]] [--retention-interval 30s]
-             [--latency-ms 100] [--jitter-ms 30] [--known 0.7] [--sample 10s] [--drain 3m] [--scale] [--output soak-results]
+             [--latency-ms 100] [--jitter-ms 30] [--known 0.7] [--sample 10s] [--drain 3m] [--scale] [--cpus-per-instance 0.25]
+             [--output soak-results]
         """;
 
     public static (SoakOptions? Options, string? Error) Parse(string[] args)
@@ -59,6 +62,7 @@ internal sealed record SoakOptions
                     "--sample" => o with { SampleInterval = ParseDuration(Value()) },
                     "--drain" => o with { DrainLimit = ParseDuration(Value()) },
                     "--scale" => o with { Scale = true },
+                    "--cpus-per-instance" => o with { CpusPerInstance = Number() },
                     "--output" => o with { Output = Value() },
                     _ => throw new FormatException($"Unknown option {args[i]}."),
                 };
@@ -80,6 +84,7 @@ internal sealed record SoakOptions
         if (Database == "postgresql" && string.IsNullOrEmpty(PostgreSqlAdmin))
             return "PostgreSQL needs a server: --postgres \"Host=…;Username=…\" or CONTACTBRIDGE_TEST_POSTGRES (source scripts/test-services.sh).";
         if (Rate <= 0) return "--rate must be above 0.";
+        if (CpusPerInstance is <= 0.05 or > 64) return "--cpus-per-instance is a number of cores, from 0.05 up (0.25 is a quarter of a core).";
         if (Duration < TimeSpan.FromSeconds(10)) return "--duration must be at least 10s.";
         if (Tenants < 1) return "--tenants must be at least 1.";
         if (Retention is { } r && r < TimeSpan.FromMinutes(1)) return "--retention must be at least 1m (the hub refuses less).";

@@ -28,7 +28,8 @@ internal static class SoakRun
 
     public static async Task<SoakResult> RunAsync(SoakOptions o, int instances, SoakDisplay display)
     {
-        var label = $"{o.Database}, {instances} instance{(instances > 1 ? "s" : "")}";
+        var label = $"{o.Database}, {instances} instance{(instances > 1 ? "s" : "")}" +
+                    (o.CpusPerInstance is { } cpus ? string.Create(CultureInfo.InvariantCulture, $" of {cpus:0.##} core{(cpus > 1 ? "s" : "")}") : "");
         display.Line($"Soak ({label}): {o.Rate}/s for {o.Duration}, {o.Tenants} tenant(s), Salesforce latency {o.LatencyMs} ± {o.JitterMs} ms, " +
             (o.Retention is { } r ? $"retention {r} every {o.RetentionInterval}." : "default retention (nothing pruned during the run)."));
         var directory = Directory.CreateTempSubdirectory("cb-soak-").FullName;
@@ -83,7 +84,7 @@ internal static class SoakRun
                 environment["CONTACTBRIDGE_Retention__Interactions"] = keep.ToString("c", CultureInfo.InvariantCulture);
                 environment["CONTACTBRIDGE_Retention__Interval"] = o.RetentionInterval.ToString("c", CultureInfo.InvariantCulture);
             }
-            for (var i = 0; i < instances; i++) hubs.Add(await HubProcess.StartAsync(i + 1, environment));
+            for (var i = 0; i < instances; i++) hubs.Add(await HubProcess.StartAsync(i + 1, environment, o.CpusPerInstance));
             display.Line($"  {instances} hub process(es) serving (pids {string.Join(", ", hubs.Select(h => h.Pid))}); {o.Tenants} tenant(s) linked.");
 
             emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(o.LatencyMs), Jitter = TimeSpan.FromMilliseconds(o.JitterMs) });

@@ -17,6 +17,7 @@ namespace ContactBridge.Tests.SeveralInstances;
 /// steady stream and Salesforce is slow, fails, hangs, loses answers to applied writes, hits its daily limit
 /// and expires the session: every interaction the hubs acknowledged ends up in Salesforce exactly once.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

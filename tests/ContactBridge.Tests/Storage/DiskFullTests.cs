@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContactBridge.Logging;
 using ContactBridge.Storage;
@@ -75,6 +76,9 @@ public sealed class DiskFullTests : IAsyncDisposable
         activity.Status.ShouldBe(HttpStatusCode.OK);
         activity.Html.ShouldContain("id=\"storage-outage\"");
         activity.Html.ShouldContain("The hub&#39;s disk is full");
+        var during = await portal.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/incidents"), Ct);
+        during!["storage"]!["problem"]!.GetValue<string>().ShouldBe("full");
+        during["storage"]!["refused"]!.GetValue<long>().ShouldBe(refused.Count);
         portal.Http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
         var settings = await portal.GetAsync($"/tenants/{tenant.Id}/logging");
         var saved = await portal.SubmitAsync(settings, "logging-form", new Dictionary<string, string>
@@ -100,6 +104,12 @@ public sealed class DiskFullTests : IAsyncDisposable
         activity.Html.ShouldNotContain("id=\"storage-outage\"");
         activity.Html.ShouldContain("The hub&#39;s disk was full");
         activity.Html.ShouldContain($"refused {refused.Count + 1:N0} request(s) with 503");
+        portal.Http.DefaultRequestHeaders.Accept.Clear();
+        var after = await portal.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/incidents"), Ct);
+        after!["storage"].ShouldBeNull();
+        var incident = after["incidents"]!.AsArray().ShouldHaveSingleItem()!;
+        incident["kind"]!.GetValue<string>().ShouldBe(IncidentKinds.StorageFull);
+        incident["affected"]!.GetValue<long>().ShouldBe(refused.Count + 1);
     }
 
     /// <summary>Writes zeros until the disk has no room left.</summary>

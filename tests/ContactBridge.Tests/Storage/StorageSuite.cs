@@ -23,7 +23,7 @@ public abstract class StorageSuite : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Db = new HubDatabase(await CreateDatabaseAsync());
+        Db = new HubDatabase(await CreateDatabaseAsync(), Clock) { Instance = "instance-a" };
         await Db.MigrateAsync(Clock, TestContext.Current.CancellationToken);
     }
 
@@ -42,6 +42,53 @@ public abstract class StorageSuite : IAsyncLifetime
         recorded.ShouldBe(Db.Migrations().Select(m => m.Version).ToList());
         recorded.ShouldBe(recorded.Order().ToList());
         (await Db.MigrateAsync(Clock, TestContext.Current.CancellationToken)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_storage_outage_ends_at_the_first_commit_and_one_that_comes_back_within_a_minute_is_the_same_incident()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        async Task CommitAsync()
+        {
+            await using var w = await Db.WriteAsync(durable: false, ct);
+            await w.Connection.ExecuteAsync("UPDATE schema_migrations SET name = name WHERE version = 1", transaction: w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        async Task<List<(string Kind, long StartedAt, long EndedAt, long Affected, string Instance)>> IncidentsAsync()
+        {
+            await using var c = await Db.OpenAsync(ct);
+            return (await c.QueryAsync<(string, long, long, long, string)>("SELECT kind, started_at, ended_at, affected, instance FROM incidents WHERE tenant_id IS NULL")).ToList();
+        }
+        var full = new Microsoft.Data.Sqlite.SqliteException("database or disk is full", 13);
+
+        // A statement that fails is no storage problem; a full disk is.
+        Db.Health.Observe(new InvalidOperationException("a bug")).ShouldBeFalse();
+        Db.Health.Observe(new Npgsql.PostgresException("syntax error", "ERROR", "ERROR", "42601")).ShouldBeFalse();
+        Db.Health.Observe(full).ShouldBeTrue();
+        var started = Clock.GetUtcNow();
+        Db.Health.Refused();
+        Db.Health.Refused();
+        Db.Health.Current.ShouldNotBeNull().Problem.ShouldBe(StorageProblem.Full);
+
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        await CommitAsync();
+        Db.Health.Current.ShouldBeNull();
+        (await IncidentsAsync()).ShouldHaveSingleItem().ShouldBe((IncidentKinds.StorageFull, started.ToUnixTimeMilliseconds(), started.AddSeconds(20).ToUnixTimeMilliseconds(), 2L, "instance-a"));
+
+        // Full again 30 s later: the same outage, from the same start, recorded on the same row.
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Db.Health.Observe(full).ShouldBeTrue();
+        Db.Health.Current!.Since.ShouldBe(started);
+        Db.Health.Refused();
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        await CommitAsync();
+        (await IncidentsAsync()).ShouldHaveSingleItem().ShouldBe((IncidentKinds.StorageFull, started.ToUnixTimeMilliseconds(), started.AddSeconds(60).ToUnixTimeMilliseconds(), 3L, "instance-a"));
+
+        // Two minutes later it is another incident.
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        Db.Health.Observe(full).ShouldBeTrue();
+        await CommitAsync();
+        (await IncidentsAsync()).Count.ShouldBe(2);
     }
 
     [Fact]

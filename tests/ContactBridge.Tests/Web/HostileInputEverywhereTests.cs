@@ -203,14 +203,14 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
     }
 
     private static readonly string[] Lists =
-        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings"];
+        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents"];
 
     [Fact]
     public async Task Gets_with_hostile_ids_and_query_strings_answer_problems_or_data()
     {
         var t = h.Mine.Id;
         var ids = new[] { "x", "%27%20OR%201%3D1%20--", "%5C", "%25", "_", "%7B%7D", "%3F", "%3Cscript%3E", "%ff%fe", "%ED%A0%80", "..%2F..%2Fetc", "%E2%80%AE", new string('9', 4000) };
-        var queries = new[] { "limit=abc", "limit=-5", "limit=99999999999999999999", "limit=1e3", "limit=%00", "limit=1&limit=2", "limit=%ff", "x=%27%5C%25_%7B%7D%3F", "%00=1" };
+        var queries = new[] { "limit=abc", "limit=-5", "limit=99999999999999999999", "limit=1e3", "limit=%00", "limit=1&limit=2", "limit=%ff", "x=%27%5C%25_%7B%7D%3F", "%00=1", "days=abc", "days=0", "days=99999999999", "days=%00" };
         var paths = new List<string>();
         foreach (var id in ids)
         {
@@ -260,7 +260,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/salesforce-link", $"/api/v1/tenants/{theirs}/routing-map/call-centers", $"/api/v1/tenants/{theirs}/routing-map/imports",
             $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}", $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}/results.csv",
             $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}/routing-map.csv", $"/api/v1/tenants/{theirs}/routing-map/settings",
-            $"/api/v1/tenants/{theirs}/routing-map/seen-users",
+            $"/api/v1/tenants/{theirs}/routing-map/seen-users", $"/api/v1/tenants/{theirs}/incidents",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
