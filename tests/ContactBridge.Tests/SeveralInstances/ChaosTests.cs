@@ -33,10 +33,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         await using var db = await TestDatabase.CreateAsync("postgresql");
         // The set-up hub (in this process, no workers) links two tenants through the portal and the emulator, then stands by.
         await using var setup = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
-        var sales = await setup.LinkedTenantAsync("Sales Co");
-        var support = await setup.LinkedTenantAsync("Support Co");
-        var settings = setup.Services.GetRequiredService<LoggingSettingsStore>();
-        await settings.SaveAsync(support.Id, await settings.GetAsync(support.Id, Ct) with { Mode = LoggingSettings.Support }, Ct);
+        var (sales, support) = await TwoTenantsAsync(setup);
         using var salesSender = await EventSender.ForAsync(setup, sales.Id);
         using var supportSender = await EventSender.ForAsync(setup, support.Id);
         var emulator = setup.Emulator;
@@ -110,10 +107,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await using var db = await TestDatabase.CreateAsync("postgresql", Environment.GetEnvironmentVariable("CONTACTBRIDGE_TEST_POSTGRES_CRASHABLE"));
         await using var setup = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
-        var sales = await setup.LinkedTenantAsync("Sales Co");
-        var support = await setup.LinkedTenantAsync("Support Co");
-        var settings = setup.Services.GetRequiredService<LoggingSettingsStore>();
-        await settings.SaveAsync(support.Id, await settings.GetAsync(support.Id, Ct) with { Mode = LoggingSettings.Support }, Ct);
+        var (sales, support) = await TwoTenantsAsync(setup);
         using var salesSender = await EventSender.ForAsync(setup, sales.Id);
         using var supportSender = await EventSender.ForAsync(setup, support.Id);
         setup.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(30), Jitter = TimeSpan.FromMilliseconds(20) });
@@ -172,6 +166,16 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 hub.Dispose();
             }
         }
+    }
+
+    /// <summary>A tenant that logs calls (sales) and one that logs chats as cases (support), both linked.</summary>
+    private static async Task<(ContactBridge.Tenants.Tenant Sales, ContactBridge.Tenants.Tenant Support)> TwoTenantsAsync(TestHub setup)
+    {
+        var sales = await setup.LinkedTenantAsync("Sales Co");
+        var support = await setup.LinkedTenantAsync("Support Co");
+        var settings = setup.Services.GetRequiredService<LoggingSettingsStore>();
+        await settings.SaveAsync(support.Id, await settings.GetAsync(support.Id, Ct) with { Mode = LoggingSettings.Support }, Ct);
+        return (sales, support);
     }
 
     private static async Task RunAsync(string file, params string[] args)
