@@ -11,8 +11,13 @@ public static class IncidentViews
     public static string StorageBanner(StorageOutage? outage)
     {
         if (outage is null) return "";
-        var (title, detail) = StorageUnavailableHandler.Explain(outage);
-        return $"""<p id="storage-outage" class="notice error">{E(title)}. {E(detail)} This instance has refused {outage.Refused:N0} request(s) so far.</p>""";
+        var (title, _) = StorageUnavailableHandler.Explain(outage);
+        var since = outage.Since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var what = outage.Problem == StorageProblem.Full ? " Free disk space where the hub keeps its data." : "";
+        return $"""
+            <p id="storage-outage" class="notice error">{E(title)} since {since} UTC ({E(outage.LastError)}).{what} Until the hub can write again it refuses
+            new events with 503 and contact centers send them again later; everything it accepted before is safe. This instance has refused {outage.Refused:N0} request(s) so far.</p>
+            """;
     }
 
     /// <summary>Today's intake, saying plainly when the contact center sent events the hub already had.</summary>

@@ -133,11 +133,15 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     public async Task<long> WaitingAsync(string tenantId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>("""
+        return await WaitingAsync(c, null, tenantId);
+    }
+
+    /// <summary>Interactions of the tenant waiting for its org (ended but not planned yet, or with a write not sent yet), read in the caller's transaction.</summary>
+    public static Task<long> WaitingAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, string tenantId) =>
+        c.ExecuteScalarAsync<long>("""
             SELECT (SELECT COUNT(*) FROM interactions WHERE tenant_id = @tenantId AND ended = 1 AND planned_version < state_version)
                  + (SELECT COUNT(*) FROM outbox WHERE tenant_id = @tenantId AND state IN ('pending', 'sending'))
-            """, new { tenantId });
-    }
+            """, new { tenantId }, tx);
 
     public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
     {

@@ -37,7 +37,7 @@ public sealed class SalesforceOutages(HubDatabase db, IOptions<LoggingOptions> o
         await using var w = await db.WriteAsync(durable: false, ct);
         var failures = await w.Connection.ExecuteScalarAsync<long?>("SELECT failures FROM salesforce_outages WHERE tenant_id = @tenantId", new { tenantId }, w.Transaction) ?? 0;
         var retryAt = now + (long)RetryPolicy.Delay(failures + 1, options.Value.MaxRetryDelay).TotalMilliseconds;
-        var waiting = await WaitingAsync(w, tenantId);
+        var waiting = await ContactBridge.Interactions.InteractionStore.WaitingAsync(w.Connection, w.Transaction, tenantId);
         await w.Connection.ExecuteAsync("""
             INSERT INTO salesforce_outages (tenant_id, since, last_error, last_attempt_at, retry_at, failures, most_waiting) VALUES (@tenantId, @now, @error, @now, @retryAt, 1, @waiting)
             ON CONFLICT (tenant_id) DO UPDATE SET last_error = @error, last_attempt_at = @now, retry_at = @retryAt, failures = salesforce_outages.failures + 1,
@@ -56,7 +56,7 @@ public sealed class SalesforceOutages(HubDatabase db, IOptions<LoggingOptions> o
         if (ended != default && await w.Connection.ExecuteAsync("DELETE FROM salesforce_outages WHERE tenant_id = @tenantId", new { tenantId }, w.Transaction) > 0)
         {
             // What happened meanwhile, for the Activity page: from when, why, and the most interactions that waited for the org.
-            var waited = Math.Max(ended.MostWaiting, await WaitingAsync(w, tenantId));
+            var waited = Math.Max(ended.MostWaiting, await ContactBridge.Interactions.InteractionStore.WaitingAsync(w.Connection, w.Transaction, tenantId));
             await ContactBridge.Incidents.IncidentLog.SaveAsync(w.Connection, null,
                 new ContactBridge.Incidents.Incident(0, tenantId, IncidentKinds.SalesforceUnreachable, ended.Since, now, ended.LastError, waited, db.Instance), w.Transaction);
             await w.Connection.ExecuteAsync("UPDATE outbox SET next_attempt_at = @now WHERE tenant_id = @tenantId AND state = @pending AND failing_since IS NOT NULL AND next_attempt_at > @now",
@@ -66,11 +66,4 @@ public sealed class SalesforceOutages(HubDatabase db, IOptions<LoggingOptions> o
         }
         await w.CommitAsync(ct);
     }
-
-    /// <summary>Interactions of the tenant waiting for its org: ended but not planned yet, or with a write not sent yet.</summary>
-    private static Task<long> WaitingAsync(HubDatabase.WriteScope w, string tenantId) =>
-        w.Connection.ExecuteScalarAsync<long>("""
-            SELECT (SELECT COUNT(*) FROM interactions WHERE tenant_id = @tenantId AND ended = 1 AND planned_version < state_version)
-                 + (SELECT COUNT(*) FROM outbox WHERE tenant_id = @tenantId AND state IN ('pending', 'sending'))
-            """, new { tenantId }, w.Transaction);
 }
