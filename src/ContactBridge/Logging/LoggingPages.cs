@@ -193,6 +193,7 @@ public static class LoggingPages
         return Page(c, $"{tenant.Name} · Activity", $"""
             <h1>{E(tenant.Name)} · Activity</h1>
             {TenantTabs(tenantId)}
+            {ActionNotice(c.Request.Query["done"])}
             {ContactBridge.Incidents.IncidentViews.StorageBanner(db.Health.Current)}
             {banner}
             {ContactBridge.Incidents.IncidentViews.IntakeToday(today.Accepted, today.Repeated)}
@@ -218,22 +219,34 @@ public static class LoggingPages
     private static string Waiting(long n) => n == 1 ? "1 interaction waiting" : $"{n:N0} interactions waiting";
 
     private static Task<IResult> Replay(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
-        ThenBackToActivity(c, tenantId, pipeline, () => outbox.ReplayAsync(tenantId, id, c.RequestAborted));
+        ThenBackToActivity(c, tenantId, pipeline, "replayed", () => outbox.ReplayAsync(tenantId, id, c.RequestAborted));
 
     private static Task<IResult> Discard(HttpContext c, string tenantId, string id, OutboxStore outbox, InteractionPipeline pipeline) =>
-        ThenBackToActivity(c, tenantId, pipeline, () => outbox.DiscardAsync(tenantId, id, c.RequestAborted));
+        ThenBackToActivity(c, tenantId, pipeline, "discarded", () => outbox.DiscardAsync(tenantId, id, c.RequestAborted));
 
     private static Task<IResult> ReplayEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline) =>
-        ThenBackToActivity(c, tenantId, pipeline, () => inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted));
+        ThenBackToActivity(c, tenantId, pipeline, "event_replayed", () => inbox.ReplayQuarantinedAsync(tenantId, seq, c.RequestAborted));
 
     private static Task<IResult> DiscardEvent(HttpContext c, string tenantId, long seq, InboxStore inbox, InteractionPipeline pipeline) =>
-        ThenBackToActivity(c, tenantId, pipeline, () => inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted));
+        ThenBackToActivity(c, tenantId, pipeline, "event_discarded", () => inbox.DiscardQuarantinedAsync(tenantId, seq, c.RequestAborted));
 
-    private static async Task<IResult> ThenBackToActivity(HttpContext c, string tenantId, InteractionPipeline pipeline, Func<Task<bool>> action)
+    /// <summary>Acts, then back to the Activity page, which says what was done (or that there was nothing left to act on).</summary>
+    private static async Task<IResult> ThenBackToActivity(HttpContext c, string tenantId, InteractionPipeline pipeline, string done, Func<Task<bool>> action)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage(c);
-        await action();
+        var acted = await action();
         pipeline.Wake();
-        return Results.Redirect($"/tenants/{tenantId}/activity");
+        return Results.Redirect($"/tenants/{tenantId}/activity?done={(acted ? done : "gone")}");
     }
+
+    /// <summary>What the last action on the page did, from <c>?done=</c>.</summary>
+    private static string ActionNotice(string? done) => done switch
+    {
+        "replayed" => Notice("ok", "The write is queued again and will be sent to Salesforce shortly."),
+        "discarded" => Notice("ok", "The write was discarded; it stays on record as discarded."),
+        "event_replayed" => Notice("ok", "The event is queued to be read into its interaction again."),
+        "event_discarded" => Notice("ok", "The event was discarded."),
+        "gone" => Notice("warn", "Nothing to do: it was already replayed or discarded (perhaps by someone else)."),
+        _ => "",
+    };
 }

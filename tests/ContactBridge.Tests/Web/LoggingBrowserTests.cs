@@ -55,7 +55,7 @@ public sealed class LoggingBrowserTests : IAsyncLifetime
         // The fix (the default mapping again), then Replay in the page.
         await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings(), TestContext.Current.CancellationToken);
         await page.ClickAsync("#dead-letters .replay");
-        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/activity");
+        (await (await page.WaitForSelectorAsync("#notice"))!.TextContentAsync())!.ShouldContain("queued again");
         await hub.RunPipelineAsync();
         await page.ReloadAsync();
         (await page.TextContentAsync("#dead-letters"))!.ShouldNotContain("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
@@ -89,7 +89,7 @@ public sealed class LoggingBrowserTests : IAsyncLifetime
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "activity-outage.png"), FullPage = true });
 
         await row.Locator(".discard").ClickAsync();
-        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/activity");
+        (await (await page.WaitForSelectorAsync("#notice"))!.TextContentAsync())!.ShouldBe("The event was discarded.");
         (await page.Locator("#set-aside-events tr", new() { HasText = "evt-unreadable" }).CountAsync()).ShouldBe(0);
         (await inbox.QuarantinedAsync(tenant.Id, 10, TestContext.Current.CancellationToken)).ShouldBeEmpty();
 
