@@ -58,6 +58,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
         services.AddHubStorage();
         services.AddTenants();
+        services.AddIntake();
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);
@@ -81,6 +82,7 @@ public sealed class HubServer : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapAccounts();
         app.MapTenants();
@@ -129,8 +131,11 @@ public sealed class HubServer : IAsyncDisposable
 
 /// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
 public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>,
-    IValidateOptions<ContactBridge.Observability.ObservabilityOptions>, IValidateOptions<ContactBridge.Retention.RetentionOptions>
+    IValidateOptions<ContactBridge.Observability.ObservabilityOptions>, IValidateOptions<ContactBridge.Retention.RetentionOptions>,
+    IValidateOptions<ContactBridge.Intake.IntakeOptions>
 {
+    public ValidateOptionsResult Validate(string? name, ContactBridge.Intake.IntakeOptions options) => Result(options.Problems());
+
     public ValidateOptionsResult Validate(string? name, ContactBridge.Retention.RetentionOptions options) => Result(options.Problems());
 
     public ValidateOptionsResult Validate(string? name, ContactBridge.Observability.ObservabilityOptions options) => Result(options.Problems());

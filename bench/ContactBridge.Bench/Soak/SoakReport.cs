@@ -14,18 +14,22 @@ internal static class SoakReport
         return $"""
 
             Results ({o.Database}, {r.Instances} instance(s), {o.Tenants} tenant(s), {o.Rate}/s for {r.LoadSeconds:F0} s; drained {r.DrainSeconds:F0} s after)
-              Interactions                         {r.Sent:N0} sent, {r.Acknowledged:N0} acknowledged, {r.Logged:N0} logged (lost {r.Lost}, duplicated {r.Duplicates}, dead letters {r.DeadLetters}, failed posts {r.PostFailures})
-              Throughput                           {r.SustainedPerSecond:F1} interactions/s logged (steady state: from 30 s in, or a third of a short run, to the end of sending); backlog at end of load {r.BacklogAtEndOfLoad:N0}
+              Interactions                         {r.Sent:N0} sent, {r.Acknowledged:N0} acknowledged, {r.Logged:N0} logged (lost {r.Lost}, duplicated {r.Duplicates}, dead letters {r.DeadLetters}; posts given up {r.PostFailures}, retried after a 503 {r.PostRefusals:N0}, after a timeout {r.PostTimeouts:N0})
+              {DeadLetterCauses(r)}Throughput                           {r.SustainedPerSecond:F1} interactions/s logged (steady state: from 30 s in, or a third of a short run, to the end of sending); backlog at end of load {r.BacklogAtEndOfLoad:N0}
               Salesforce API calls                 {r.CallsPerInteraction:F3} per interaction ({r.CallKinds})
               Ended → record in Salesforce         p50 {r.EndedToRecord.P50:F0} ms, p99 {r.EndedToRecord.P99:F0} ms
               Screen pop (started → identified)    p50 {r.ScreenPop.P50:F0} ms, p99 {r.ScreenPop.P99:F0} ms
-              Event POST (durable 202)             p50 {r.EventPost.P50:F1} ms, p99 {r.EventPost.P99:F1} ms
+              Event POST until 202 (with retries)  p50 {r.EventPost.P50:F1} ms, p99 {r.EventPost.P99:F1} ms
               Memory per instance (RSS)            peak {Mib(r.PeakRssMiB)}, final {Mib(r.FinalRssMiB)}
               Machine CPU busy during load         {r.MeanMachineCpuPercent:F0} % of {Environment.ProcessorCount} cores
               Table rows at start of retention     {(r.RetentionStart is { } s ? Rows(s) : "retention pruned nothing during the run")}
               Table rows at end of load            {Rows(r.EndOfLoad)}
             """;
     }
+
+    /// <summary>Why writes ended as dead letters, by Salesforce's (or the hub's) error code, one example message each.</summary>
+    private static string DeadLetterCauses(SoakResult r) => string.Concat(r.DeadLetterCauses.Select(d =>
+        $"  dead letters {d.Code,-20} {d.Count:N0} (e.g. {d.Example})\n              "));
 
     public static string ScaleTable(IReadOnlyList<SoakResult> results)
     {

@@ -161,8 +161,11 @@ internal static class SoakRun
         var endOfLoad = samples.Last(s => s.Phase == "load");
         var drained = samples[^1];
         await using var conn = await db.OpenAsync();
-        var deadLetters = await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
+        var causes = (await conn.QueryAsync<(string?, long, string?)>(
+            "SELECT last_error_code, COUNT(*), MIN(last_error) FROM outbox WHERE state = 'dead' GROUP BY last_error_code ORDER BY COUNT(*) DESC"))
+            .Select(d => (d.Item1 ?? "(none)", d.Item2, d.Item3 is { Length: > 160 } e ? e[..160] + "…" : d.Item3 ?? "")).ToList();
         var (records, distinctKeys) = Logged(emulator);
+        var lost = load.AcknowledgedIds.Except(LoggedInteractions(emulator)).LongCount();
         var apiCalls = emulator.State.Log.ApiCalls(WellKnown.DefaultOrgKey, logStart);
         var kinds = emulator.State.Log.Entries(WellKnown.DefaultOrgKey, logStart).Where(e => e.CountedAsApiCall).GroupBy(e => e.Kind)
             .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
@@ -174,11 +177,11 @@ internal static class SoakRun
             ? (to.Logged - from.Logged) / (to.ElapsedSeconds - from.ElapsedSeconds)
             : endOfLoad.Logged / loadSeconds;
         var retentionStart = samples.Skip(1).Select((s, i) => (s, before: samples[i])).FirstOrDefault(x => x.s.Interactions < x.before.Interactions).s;
-        return new SoakResult(hubs.Count, loadSeconds, load.Sent, load.Acknowledged, records, records - distinctKeys, deadLetters,
+        return new SoakResult(hubs.Count, loadSeconds, load.Sent, load.Acknowledged, records, records - distinctKeys, lost, causes.Sum(d => d.Item2), causes,
             sustained,
             endOfLoad.Acknowledged - endOfLoad.Logged, Math.Max(0, drained.ElapsedSeconds - loadSeconds),
             load.Acknowledged == 0 ? 0 : (double)apiCalls / load.Acknowledged, string.Join(", ", kinds),
-            latencies.EndedToRecord(), latencies.ScreenPop(), Percentiles(load.PostLatencies), load.Failures,
+            latencies.EndedToRecord(), latencies.ScreenPop(), Percentiles(load.PostLatencies), load.Failures, load.Refusals, load.Timeouts,
             Enumerable.Range(0, hubs.Count).Select(i => samples.Max(s => s.RssMiB[i])).ToList(), drained.RssMiB,
             samples.Where(s => s.Phase == "load").Average(s => s.MachineCpuPercent), retentionStart, endOfLoad, samples);
     }
@@ -192,6 +195,15 @@ internal static class SoakRun
             var keys = org.Records.OfType("Task").Concat(org.Records.OfType("Case")).Where(r => !r.IsDeleted).Select(r => r.GetString("ContactBridge_Key__c")).ToList();
             return (keys.Count, keys.Distinct().LongCount());
         }
+    }
+
+    /// <summary>The interactions with a Task or Case in the org, read back from their keys (<c>cb2-{tenant}-task-soak-0000042</c>).</summary>
+    private static HashSet<string> LoggedInteractions(EmulatorServer emulator)
+    {
+        var org = emulator.State.DefaultOrg;
+        lock (org.Sync)
+            return org.Records.OfType("Task").Concat(org.Records.OfType("Case")).Where(r => !r.IsDeleted)
+                .Select(r => r.GetString("ContactBridge_Key__c") ?? "").Select(k => k[(k.IndexOf("-soak-", StringComparison.Ordinal) + 1)..]).ToHashSet();
     }
 
     /// <summary>Busy and total jiffies of the whole machine (first line of /proc/stat): the hubs share two cores with the database and the load generator.</summary>
@@ -256,15 +268,28 @@ internal static class SoakRun
     {
         private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) };
         private readonly ConcurrentBag<double> _postLatencies = [];
+        private readonly ConcurrentDictionary<string, byte> _acknowledgedIds = new();
         private long _sent;
         private long _acknowledged;
         private long _failures;
+        private long _refusals;
+        private long _timeouts;
         private int _next;
 
         public long Sent => Interlocked.Read(ref _sent);
         public long Acknowledged => Interlocked.Read(ref _acknowledged);
+        /// <summary>Posts given up after two minutes of retries.</summary>
         public long Failures => Interlocked.Read(ref _failures);
+
+        /// <summary>Attempts a hub refused with 503 (busy, or its database away), then sent again.</summary>
+        public long Refusals => Interlocked.Read(ref _refusals);
+
+        /// <summary>Attempts that timed out or found no connection, then sent again.</summary>
+        public long Timeouts => Interlocked.Read(ref _timeouts);
         public IReadOnlyCollection<double> PostLatencies => _postLatencies;
+
+        /// <summary>The interactions both of whose posts the hubs accepted (202): each must end up in the org exactly once.</summary>
+        public IEnumerable<string> AcknowledgedIds => _acknowledgedIds.Keys;
 
         public async Task RunAsync()
         {
@@ -293,31 +318,57 @@ internal static class SoakRun
                     await Task.Delay(TimeSpan.FromSeconds(talk));
                     var ended = await PostAsync(tenant, [Event(id, "message_appended", new JsonObject { ["message"] = new JsonObject { ["from"] = "customer", ["text"] = "Hello, I need help with my order." } }, 3),
                         Event(id, "ended", new JsonObject { ["durationSeconds"] = talk, ["outcome"] = "answered" }, 4)]);
-                    if (started && ended) Interlocked.Increment(ref _acknowledged);
+                    if (started && ended)
+                    {
+                        _acknowledgedIds[id] = 0;
+                        Interlocked.Increment(ref _acknowledged);
+                    }
                 }));
                 if (running.Count > 1000) running.RemoveAll(t => t.IsCompleted);
             }
             await Task.WhenAll(running);
         }
 
+        /// <summary>
+        /// Posts until a hub accepts (202), as a contact center does: after a 503 it waits what Retry-After says, after a
+        /// timeout or a refused connection a second, each time to the next instance; it gives up after two minutes.
+        /// The event ids stay the same, so a post accepted whose answer was lost is not stored twice.
+        /// </summary>
         private async Task<bool> PostAsync((string Id, string Secret) tenant, JsonArray events)
         {
-            var hub = hubs[(int)((uint)Interlocked.Increment(ref _next) % hubs.Count)];
             var body = Encoding.UTF8.GetBytes(events.ToJsonString());
-            var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/events")) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
-            request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(tenant.Secret, t, body)}");
-            var sw = Stopwatch.StartNew();
-            try
+            var first = Stopwatch.StartNew();
+            while (first.Elapsed < TimeSpan.FromMinutes(2))
             {
-                using var response = await _http.SendAsync(request);
-                _postLatencies.Add(sw.Elapsed.TotalMilliseconds);
-                if (response.StatusCode == HttpStatusCode.Accepted) return true;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Counted as a failure below: the contact center would retry it; the soak only counts it.
+                var hub = hubs[(int)((uint)Interlocked.Increment(ref _next) % hubs.Count)];
+                var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/events")) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
+                request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(tenant.Secret, t, body)}");
+                var wait = TimeSpan.FromSeconds(1);
+                try
+                {
+                    using var response = await _http.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        _postLatencies.Add(first.Elapsed.TotalMilliseconds);
+                        return true;
+                    }
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                    {
+                        Interlocked.Increment(ref _refusals);
+                        wait = response.Headers.RetryAfter?.Delta ?? wait;
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    Interlocked.Increment(ref _timeouts);
+                }
+                await Task.Delay(wait);
             }
             Interlocked.Increment(ref _failures);
             return false;

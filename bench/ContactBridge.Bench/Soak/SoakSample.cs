@@ -24,7 +24,9 @@ internal sealed record SoakResult(
     long Acknowledged,
     long Logged,
     long Duplicates,
+    long Lost,
     long DeadLetters,
+    IReadOnlyList<(string Code, long Count, string Example)> DeadLetterCauses,
     double SustainedPerSecond,
     long BacklogAtEndOfLoad,
     double DrainSeconds,
@@ -34,12 +36,11 @@ internal sealed record SoakResult(
     (double P50, double P99) ScreenPop,
     (double P50, double P99) EventPost,
     long PostFailures,
+    long PostRefusals,
+    long PostTimeouts,
     IReadOnlyList<double> PeakRssMiB,
     IReadOnlyList<double> FinalRssMiB,
     double MeanMachineCpuPercent,
     SoakSample? RetentionStart,
     SoakSample EndOfLoad,
-    IReadOnlyList<SoakSample> Samples)
-{
-    public long Lost => Acknowledged - (Logged - Duplicates);
-}
+    IReadOnlyList<SoakSample> Samples);
