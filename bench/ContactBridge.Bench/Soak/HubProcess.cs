@@ -16,6 +16,7 @@ internal sealed class HubProcess : IDisposable
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _directory;
     private CpuCap? _cap;
+    private StreamWriter? _log;
 
     private HubProcess(Process process, Uri baseUri, string directory)
     {
@@ -28,7 +29,8 @@ internal sealed class HubProcess : IDisposable
     public int Pid => _process.Id;
 
     /// <param name="cpus">When set, the instance gets this many cores at most (a cgroup quota), as a machine of that size would.</param>
-    public static async Task<HubProcess> StartAsync(int index, IReadOnlyDictionary<string, string> environment, double? cpus = null)
+    /// <param name="logFile">Where everything it writes goes, as well as the last lines kept for an error message.</param>
+    public static async Task<HubProcess> StartAsync(int index, IReadOnlyDictionary<string, string> environment, double? cpus = null, string? logFile = null)
     {
         var directory = Directory.CreateTempSubdirectory($"cb-soak-instance{index}-").FullName;
         var baseUri = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -40,6 +42,7 @@ internal sealed class HubProcess : IDisposable
         // The runtime sizes its thread pool and GC for the cores it may use, as it would read them from its own cgroup.
         if (cpus is { } c) info.Environment["DOTNET_PROCESSOR_COUNT"] = Math.Max(1, (int)Math.Ceiling(c)).ToString(CultureInfo.InvariantCulture);
         var hub = new HubProcess(Process.Start(info)!, baseUri, directory);
+        if (logFile is not null) hub._log = new StreamWriter(logFile) { AutoFlush = true };
         if (cpus is { } share) hub._cap = CpuCap.Apply(hub.Pid, share);
         hub._process.OutputDataReceived += (_, e) => hub.OnLine(e.Data);
         hub._process.ErrorDataReceived += (_, e) => hub.OnLine(e.Data);
@@ -61,6 +64,7 @@ internal sealed class HubProcess : IDisposable
         if (line is null) return;
         lock (_tail)
         {
+            _log?.WriteLine(line);
             _tail.Enqueue(line);
             if (_tail.Count > 40) _tail.Dequeue();
         }
@@ -114,6 +118,7 @@ internal sealed class HubProcess : IDisposable
         _process.WaitForExit(5000);
         _process.Dispose();
         _cap?.Dispose();
+        lock (_tail) _log?.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);

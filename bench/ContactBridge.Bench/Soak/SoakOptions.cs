@@ -25,12 +25,14 @@ internal sealed record SoakOptions
     /// <summary>Each instance's share of the CPU, in cores (a cgroup quota; needs root). Null: no cap.</summary>
     public double? CpusPerInstance { get; init; }
     public string Output { get; init; } = "soak-results";
+    /// <summary>The hubs' log level (their output goes to instanceN.log in the output folder).</summary>
+    public string HubLogLevel { get; init; } = "Warning";
 
     public const string Usage = """
         soak [--rate 50] [--duration 30m] [--database sqlite|postgresql] [--postgres "Host=…;Username=…"]
              [--instances 1|2|3] [--tenants 1] [--retention [2m]] [--retention-interval 30s]
              [--latency-ms 100] [--jitter-ms 30] [--known 0.7] [--sample 10s] [--drain 3m] [--scale] [--cpus-per-instance 0.25]
-             [--output soak-results]
+             [--output soak-results] [--hub-log-level Warning|Information|Debug]
         """;
 
     public static (SoakOptions? Options, string? Error) Parse(string[] args)
@@ -64,6 +66,7 @@ internal sealed record SoakOptions
                     "--scale" => o with { Scale = true },
                     "--cpus-per-instance" => o with { CpusPerInstance = Number() },
                     "--output" => o with { Output = Value() },
+                    "--hub-log-level" => o with { HubLogLevel = Value() },
                     _ => throw new FormatException($"Unknown option {args[i]}."),
                 };
             }

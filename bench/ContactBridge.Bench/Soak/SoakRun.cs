@@ -77,14 +77,16 @@ internal static class SoakRun
                 ["CONTACTBRIDGE_Hub__Key"] = key,
                 ["CONTACTBRIDGE_Salesforce__ProductionLoginUrl"] = emulator.ProductionLoginUrl,
                 ["CONTACTBRIDGE_Salesforce__SandboxLoginUrl"] = emulator.SandboxLoginUrl,
-                ["CONTACTBRIDGE_Logging__LogLevel__Default"] = "Warning",
+                ["CONTACTBRIDGE_Logging__LogLevel__Default"] = o.HubLogLevel,
             };
             if (o.Retention is { } keep)
             {
                 environment["CONTACTBRIDGE_Retention__Interactions"] = keep.ToString("c", CultureInfo.InvariantCulture);
                 environment["CONTACTBRIDGE_Retention__Interval"] = o.RetentionInterval.ToString("c", CultureInfo.InvariantCulture);
             }
-            for (var i = 0; i < instances; i++) hubs.Add(await HubProcess.StartAsync(i + 1, environment, o.CpusPerInstance));
+            Directory.CreateDirectory(o.Output);
+            for (var i = 0; i < instances; i++)
+                hubs.Add(await HubProcess.StartAsync(i + 1, environment, o.CpusPerInstance, Path.Combine(o.Output, $"instance{i + 1}.log")));
             display.Line($"  {instances} hub process(es) serving (pids {string.Join(", ", hubs.Select(h => h.Pid))}); {o.Tenants} tenant(s) linked.");
 
             emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(o.LatencyMs), Jitter = TimeSpan.FromMilliseconds(o.JitterMs) });
@@ -266,7 +268,11 @@ internal static class SoakRun
     /// </summary>
     private sealed class Load(SoakOptions o, List<HubProcess> hubs, List<(string Id, string Secret)> tenants)
     {
-        private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) };
+        // A contact center sends over a bounded number of connections per instance and times each attempt from when it is
+        // sent, not from when it was queued: otherwise, once it falls behind, every post times out before it is sent.
+        private const int ConnectionsPerInstance = 96;
+        private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = ConnectionsPerInstance }) { Timeout = Timeout.InfiniteTimeSpan };
+        private readonly SemaphoreSlim[] _connections = hubs.Select(_ => new SemaphoreSlim(ConnectionsPerInstance)).ToArray();
         private readonly ConcurrentBag<double> _postLatencies = [];
         private readonly ConcurrentDictionary<string, byte> _acknowledgedIds = new();
         private long _sent;
@@ -278,7 +284,7 @@ internal static class SoakRun
 
         public long Sent => Interlocked.Read(ref _sent);
         public long Acknowledged => Interlocked.Read(ref _acknowledged);
-        /// <summary>Posts given up after two minutes of retries.</summary>
+        /// <summary>Posts given up after ten minutes of retries.</summary>
         public long Failures => Interlocked.Read(ref _failures);
 
         /// <summary>Attempts a hub refused with 503 (busy, or its database away), then sent again.</summary>
@@ -330,25 +336,29 @@ internal static class SoakRun
         }
 
         /// <summary>
-        /// Posts until a hub accepts (202), as a contact center does: after a 503 it waits what Retry-After says, after a
-        /// timeout or a refused connection a second, each time to the next instance; it gives up after two minutes.
+        /// Posts until a hub accepts (202), as a contact center does: after a 503, a timeout or a refused connection it
+        /// waits — at least what Retry-After says, doubling from a second up to 30 s, with jitter — and sends to the
+        /// next instance; it gives up after ten minutes.
         /// The event ids stay the same, so a post accepted whose answer was lost is not stored twice.
         /// </summary>
         private async Task<bool> PostAsync((string Id, string Secret) tenant, JsonArray events)
         {
             var body = Encoding.UTF8.GetBytes(events.ToJsonString());
             var first = Stopwatch.StartNew();
-            while (first.Elapsed < TimeSpan.FromMinutes(2))
+            for (var attempt = 0; first.Elapsed < TimeSpan.FromMinutes(10); attempt++)
             {
-                var hub = hubs[(int)((uint)Interlocked.Increment(ref _next) % hubs.Count)];
+                var index = (int)((uint)Interlocked.Increment(ref _next) % hubs.Count);
+                var hub = hubs[index];
+                await _connections[index].WaitAsync();
                 var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/events")) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
                 request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(tenant.Secret, t, body)}");
-                var wait = TimeSpan.FromSeconds(1);
+                var wait = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt)) * (0.5 + Random.Shared.NextDouble()));
                 try
                 {
-                    using var response = await _http.SendAsync(request);
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    using var response = await _http.SendAsync(request, timeout.Token);
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {
                         _postLatencies.Add(first.Elapsed.TotalMilliseconds);
@@ -357,7 +367,7 @@ internal static class SoakRun
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                     {
                         Interlocked.Increment(ref _refusals);
-                        wait = response.Headers.RetryAfter?.Delta ?? wait;
+                        if (response.Headers.RetryAfter?.Delta is { } after && after > wait) wait = after;
                     }
                     else
                     {
@@ -367,6 +377,10 @@ internal static class SoakRun
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     Interlocked.Increment(ref _timeouts);
+                }
+                finally
+                {
+                    _connections[index].Release();
                 }
                 await Task.Delay(wait);
             }
