@@ -39,7 +39,12 @@ public sealed class HubServer : IAsyncDisposable
 
     public static WebApplication Build(HubServerOptions options)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.Args, ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = options.Args, ContentRootPath = Directory.GetCurrentDirectory(),
+            // The portal's style sheet and vendored scripts ship next to the hub, wherever it is started from.
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         builder.Configuration.AddEnvironmentVariables("CONTACTBRIDGE_");
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? options.Urls);
@@ -76,9 +81,11 @@ public sealed class HubServer : IAsyncDisposable
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "no-referrer";
-            h.ContentSecurityPolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self' https: http:";
+            // Pages carry no inline script or style: the portal's own files only.
+            h.ContentSecurityPolicy = "default-src 'self'; style-src 'self'; script-src 'self'; form-action 'self' https: http:; frame-ancestors 'none'";
             await next();
         });
+        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

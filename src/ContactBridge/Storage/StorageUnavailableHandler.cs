@@ -27,11 +27,8 @@ public sealed class StorageUnavailableHandler(HubDatabase db, IProblemDetailsSer
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         if (Html.WantsPage(httpContext.Request))
         {
-            httpContext.Response.ContentType = "text/html; charset=utf-8";
-            await httpContext.Response.WriteAsync($"""
-                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{Html.E(title)}</title><meta http-equiv="refresh" content="{RetryAfterSeconds}"></head>
-                <body><main><h1 id="storage-outage">{Html.E(title)}</h1><p>{Html.E(detail)}</p><p>This page tries again every {RetryAfterSeconds} seconds.</p></main></body></html>
-                """, cancellationToken);
+            await PortalPage.Render<StorageOutagePage>(new { Title = title, Detail = detail, RetryAfterSeconds }, StatusCodes.Status503ServiceUnavailable)
+                .ExecuteAsync(httpContext);
             return true;
         }
         return await problems.TryWriteAsync(new ProblemDetailsContext

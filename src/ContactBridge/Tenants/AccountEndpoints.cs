@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using ContactBridge.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using static ContactBridge.Web.Html;
 
 namespace ContactBridge.Tenants;
 
@@ -24,18 +23,8 @@ public static class AccountEndpoints
     private static string FormAction(HttpContext c) =>
         IsLocalPath(c.Request.Query["ReturnUrl"].ToString()) ? $"/login?ReturnUrl={Uri.EscapeDataString(c.Request.Query["ReturnUrl"].ToString())}" : "/login";
 
-    private static IResult LoginPage(HttpContext c, string? error, string? email, int status = 200) => Page(c, "Sign in", $"""
-        <section>
-          <h1>Sign in to ContactBridge</h1>
-          {Notice("error", error)}
-          <form method="post" action="{E(FormAction(c))}" id="login-form">
-            {Antiforgery(c)}
-            <label for="email">E-mail</label><input type="email" id="email" name="email" value="{E(email)}" autocomplete="username" required>
-            <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="sign-in">Sign in</button>
-          </form>
-        </section>
-        """, status);
+    private static IResult LoginPage(HttpContext c, string? error, string? email, int status = 200) =>
+        PortalPage.Render<SignInPage>(new { FormAction = FormAction(c), Email = email, Error = error }, status);
 
     private static async Task<IResult> SignIn(HttpContext c, IFormCollection form, UserStore users, IConfiguration configuration)
     {

@@ -1,6 +1,5 @@
 using ContactBridge.Linking;
 using ContactBridge.Web;
-using static ContactBridge.Web.Html;
 
 namespace ContactBridge.Tenants;
 
@@ -16,7 +15,7 @@ public static class TenantEndpoints
             var user = CurrentUser.From(c.User)!;
             return Results.Redirect(user.IsSystemAdmin ? "/tenants" : $"/tenants/{user.TenantId}/salesforce");
         });
-        portal.MapGet("/tenants", TenantsPage);
+        portal.MapGet("/tenants", (HttpContext c, TenantStore t, LinkStore l) => TenantsPageAsync(c, t, l));
         portal.MapPost("/tenants", CreateTenant);
         portal.MapPost("/tenants/{tenantId}/admins", CreateTenantAdmin);
 
@@ -36,31 +35,19 @@ public static class TenantEndpoints
     private static async Task<IResult> ListTenants(HttpContext c, TenantStore tenants, LinkStore links) =>
         Results.Ok(await Summaries(tenants, links, CurrentUser.From(c.User)!, c.RequestAborted));
 
-    private static async Task<IResult> TenantsPage(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200)
+    private static async Task<IResult> TenantsPageAsync(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200)
     {
         var user = CurrentUser.From(c.User)!;
         if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}/salesforce");
-        var rows = string.Concat((await Summaries(tenants, links, user, c.RequestAborted)).Select(t =>
-            $"<tr><td><a href=\"/tenants/{E(t.Id)}/salesforce\">{E(t.Name)}</a></td><td>{E(t.Slug)}</td><td><span class=\"status status-{E(t.LinkStatus)}\">{E(LinkStatus.Label(t.LinkStatus))}</span></td></tr>"));
-        return Page(c, "Tenants", $"""
-            <h1>Tenants</h1>
-            {Notice("error", error)}
-            <section><table id="tenants"><tr><th>Name</th><th>Slug</th><th>Salesforce</th></tr>{rows}</table></section>
-            <section><h2>New tenant</h2>
-              <form method="post" action="/tenants" id="new-tenant">{Antiforgery(c)}
-                <label for="name">Name</label><input type="text" id="name" name="name" required maxlength="120">
-                <button type="submit">Create tenant</button>
-              </form>
-            </section>
-            """, status);
+        return PortalPage.Render<TenantsPage>(new { Tenants = await Summaries(tenants, links, user, c.RequestAborted), Error = error }, status);
     }
 
     private static async Task<IResult> CreateTenant(HttpContext c, IFormCollection form, TenantStore tenants, LinkStore links)
     {
-        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        if (!CurrentUser.From(c.User)!.IsSystemAdmin) return TenantAccess.NotFoundPage();
         var name = form["name"].ToString();
         // A NUL or other control character is no part of a name, and PostgreSQL cannot store a NUL in text.
-        if (name.Any(char.IsControl)) return await TenantsPage(c, tenants, links, "A tenant name cannot hold control characters (such as a NUL or a line break).", 400);
+        if (name.Any(char.IsControl)) return await TenantsPageAsync(c, tenants, links, "A tenant name cannot hold control characters (such as a NUL or a line break).", 400);
         try
         {
             var tenant = await tenants.CreateAsync(name, c.RequestAborted);
@@ -68,14 +55,14 @@ public static class TenantEndpoints
         }
         catch (ArgumentException e)
         {
-            return await TenantsPage(c, tenants, links, e.Message, 400);
+            return await TenantsPageAsync(c, tenants, links, e.Message, 400);
         }
     }
 
     private static async Task<IResult> CreateTenantAdmin(HttpContext c, string tenantId, IFormCollection form, TenantStore tenants, UserStore users)
     {
         var user = CurrentUser.From(c.User)!;
-        if (!user.CanAccess(tenantId) || await tenants.GetAsync(tenantId, c.RequestAborted) is null) return Page(c, "Not found", "<h1>Not found</h1>", 404);
+        if (!user.CanAccess(tenantId) || await tenants.GetAsync(tenantId, c.RequestAborted) is null) return TenantAccess.NotFoundPage();
         if (form["email"].ToString().Any(char.IsControl))
             return await LinkingEndpoints.SalesforcePageAsync(c, tenantId, null, "An e-mail address cannot hold control characters (such as a NUL or a line break).", 400);
         try

@@ -19,7 +19,7 @@ public static class AntiforgeryFilter
             {
                 return http.Request.Path.StartsWithSegments("/api")
                     ? Results.Problem(statusCode: 400, title: "Missing or invalid CSRF token", detail: "Send the X-CSRF-TOKEN header the portal gives you.")
-                    : Html.Page(http, "Expired form", "<h1>This form expired</h1><p>Go back, reload the page and try again.</p>", 400);
+                    : PortalPage.Message("This form expired", "Go back, reload the page and try again.", StatusCodes.Status400BadRequest);
             }
             return await next(context);
         });

@@ -12,6 +12,9 @@ public static class PortalServices
     public static IServiceCollection AddPortal(this IServiceCollection services)
     {
         services.AddPortalAuth();
+        services.AddRazorComponents();
+        // Templates encode markup characters; letters of every script stay readable in the page source.
+        services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddDataProtection().SetApplicationName("ContactBridge");
         services.AddSingleton<DatabaseKeyRing>();
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()

@@ -19,8 +19,8 @@ public static class TenantAccess
 
     public static async Task<bool> AllowedAsync(HttpContext c, string tenantId) => await TenantAsync(c, tenantId) is not null;
 
-    public static IResult NotFoundPage(HttpContext c, string what = "tenant") =>
-        Html.Page(c, "Not found", $"<h1>Not found</h1><p>There is no such {Html.E(what)}, or it is not yours.</p>", 404);
+    public static IResult NotFoundPage(string what = "tenant") =>
+        PortalPage.Message("Not found", $"There is no such {what}, or it is not yours.", StatusCodes.Status404NotFound);
 
     public static IResult NotFoundProblem(string detail) => Results.Problem(statusCode: 404, title: "Not found", detail: detail);
 

@@ -75,7 +75,7 @@ public sealed class DiskFullTests : IAsyncDisposable
         var activity = await portal.GetAsync($"/tenants/{tenant.Id}/activity");
         activity.Status.ShouldBe(HttpStatusCode.OK);
         activity.Html.ShouldContain("id=\"storage-outage\"");
-        activity.Html.ShouldContain("The hub&#39;s disk is full");
+        activity.Html.ShouldShowText("The hub's disk is full");
         var during = await portal.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/incidents"), Ct);
         during!["storage"]!["problem"]!.GetValue<string>().ShouldBe("full");
         during["storage"]!["refused"]!.GetValue<long>().ShouldBe(refused.Count);
@@ -86,7 +86,7 @@ public sealed class DiskFullTests : IAsyncDisposable
             ["mode"] = LoggingSettings.Support, ["updatePolicy"] = "fill_empty", ["defaultCountry"] = "US", ["whenSeveral"] = "most_recent",
         });
         saved.Status.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        saved.Html.ShouldContain("The hub&#39;s disk is full");
+        saved.Html.ShouldShowText("The hub's disk is full");
         saved.Html.ShouldContain("free disk space");
 
         // Space comes back; the contact center's retries go through, and every interaction the hub acknowledged is logged once.
@@ -102,7 +102,7 @@ public sealed class DiskFullTests : IAsyncDisposable
         // Afterwards the Activity page says what happened meanwhile.
         activity = await portal.GetAsync($"/tenants/{tenant.Id}/activity");
         activity.Html.ShouldNotContain("id=\"storage-outage\"");
-        activity.Html.ShouldContain("The hub&#39;s disk was full");
+        activity.Html.ShouldShowText("The hub's disk was full");
         activity.Html.ShouldContain($"refused {refused.Count + 1:N0} request(s) with 503");
         portal.Http.DefaultRequestHeaders.Accept.Clear();
         var after = await portal.Http.GetFromJsonAsync<JsonObject>(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/incidents"), Ct);

@@ -123,7 +123,7 @@ public sealed partial class PortalClient : IDisposable
         return emulatorPage.Location!;
     }
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"\\s*/?>")]
     private static partial Regex Hidden();
 
     public void Dispose() => _http.Dispose();
