@@ -62,6 +62,12 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
         return new Uri(instanceUrl, basePath.Length == 0 || path.StartsWith(basePath + "/", StringComparison.Ordinal) ? path : basePath + path);
     }
 
+    private void Observe(string kind, string outcome, TimeSpan took)
+    {
+        SalesforceTelemetry.Record(session.Tenant, kind, outcome, took);
+        session.CallObserved?.Invoke(kind, outcome);
+    }
+
     /// <summary>Any request (a CSV upload, a CSV result): the answer's text, with the same refresh, retry and usage tracking.</summary>
     public async Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, CancellationToken ct)
     {
@@ -82,7 +88,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                SalesforceTelemetry.Record(session.Tenant, kind, e is TaskCanceledException ? "timeout" : "unreachable", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                Observe(kind, e is TaskCanceledException ? "timeout" : "unreachable", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 if (!(safeToRepeat && attempt < MaxAttempts && !ct.IsCancellationRequested)) throw;
                 await Backoff(attempt, ct);
                 continue;
@@ -96,11 +102,11 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                 if ((int)response.StatusCode < 500) session.LastAnsweredAt = clock.GetUtcNow();
                 if (response.IsSuccessStatusCode)
                 {
-                    SalesforceTelemetry.Record(session.Tenant, kind, "ok", took);
+                    Observe(kind, "ok", took);
                     return text;
                 }
                 var error = Error(response.StatusCode, text);
-                SalesforceTelemetry.Record(session.Tenant, kind, error.ErrorCode, took);
+                Observe(kind, error.ErrorCode, took);
                 if (error.IsSessionExpired && !refreshed)
                 {
                     refreshed = true;

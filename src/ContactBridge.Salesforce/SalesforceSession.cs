@@ -28,6 +28,9 @@ public sealed class SalesforceSession(Uri instanceUrl, string apiVersion, string
     /// <summary>Whose session this is (the hub's tenant id), for the telemetry of its calls.</summary>
     public string? Tenant { get; init; }
 
+    /// <summary>Told of every request sent with this session: its kind and outcome (ok, or Salesforce's error code).</summary>
+    public Action<string, string>? CallObserved { get; init; }
+
     /// <summary>Gets a new token unless another caller already replaced the one that failed.</summary>
     public async Task<string> RefreshAsync(string failedToken, CancellationToken ct)
     {

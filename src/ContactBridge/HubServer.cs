@@ -1,3 +1,4 @@
+using ContactBridge.Dashboard;
 using ContactBridge.Incidents;
 using ContactBridge.Intake;
 using ContactBridge.Linking;
@@ -68,6 +69,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);
         services.AddRetention(workers);
+        services.AddDashboard(workers);
         services.AddPortal();
         services.AddProblemDetails();
         services.AddHubOpenApi();
@@ -93,6 +95,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapAccounts();
         app.MapTenants();
+        app.MapDashboard();
         app.MapLinking();
         app.MapIntake();
         app.MapLogging();

@@ -12,7 +12,7 @@ namespace ContactBridge.Linking;
 /// the link to Needs relink with Salesforce's reason.
 /// </summary>
 public sealed class SalesforceConnections(LinkStore store, SecretProtector secrets, IHttpClientFactory httpFactory, Storage.HubDatabase db, TimeProvider clock,
-    ILogger<SalesforceConnections> logger)
+    Dashboard.SalesforceCallLedger ledger, ILogger<SalesforceConnections> logger)
 {
     public const string HttpClientName = "salesforce";
 
@@ -44,7 +44,10 @@ public sealed class SalesforceConnections(LinkStore store, SecretProtector secre
         var access = secrets.UnprotectOrNull(link.AccessTokenEnc, SalesforceLinkService.Purpose("access_token", tenantId)) ?? "";
         SalesforceSession session = null!;
         // The session calls back with its current token, the one Salesforce just refused.
-        session = new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, session.AccessToken, ct)) { Tenant = tenantId };
+        session = new SalesforceSession(new Uri(link.InstanceUrl), link.ApiVersion, access, ct => RefreshAsync(tenantId, session.AccessToken, ct))
+        {
+            Tenant = tenantId, CallObserved = (_, outcome) => ledger.Observe(tenantId, outcome),
+        };
         return session;
     }
 

@@ -13,7 +13,7 @@ public static class TenantEndpoints
         portal.MapGet("/", (HttpContext c) =>
         {
             var user = CurrentUser.From(c.User)!;
-            return Results.Redirect(user.IsSystemAdmin ? "/tenants" : $"/tenants/{user.TenantId}/salesforce");
+            return Results.Redirect(user.IsSystemAdmin ? "/tenants" : $"/tenants/{user.TenantId}");
         });
         portal.MapGet("/tenants", (HttpContext c, TenantStore t, LinkStore l) => TenantsPageAsync(c, t, l));
         portal.MapPost("/tenants", CreateTenant);
@@ -38,7 +38,7 @@ public static class TenantEndpoints
     private static async Task<IResult> TenantsPageAsync(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200)
     {
         var user = CurrentUser.From(c.User)!;
-        if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}/salesforce");
+        if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}");
         return PortalPage.Render<TenantsPage>(new { Tenants = await Summaries(tenants, links, user, c.RequestAborted), Error = error }, status);
     }
 

@@ -44,7 +44,9 @@ public sealed class TenantIsolationTests
         (await portal.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{theirs.Id}/salesforce-link"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var list = await portal.Http.GetFromJsonAsync<JsonArray>(new Uri(hub.BaseUri, "/api/v1/tenants"), TestContext.Current.CancellationToken);
         list!.Select(t => t!["name"]!.GetValue<string>()).ShouldBe(["Mine"]);
-        (await portal.GetAsync("/tenants")).Location!.ToString().ShouldEndWith($"/tenants/{mine.Id}/salesforce");
+        (await portal.GetAsync("/tenants")).Location!.ToString().ShouldEndWith($"/tenants/{mine.Id}");
+        (await portal.GetAsync($"/tenants/{theirs.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await portal.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{theirs.Id}/dashboard"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await portal.GetAsync("/system/salesforce-app")).Status.ShouldBe(HttpStatusCode.NotFound);
     }
 
