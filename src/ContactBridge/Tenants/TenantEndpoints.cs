@@ -15,7 +15,7 @@ public static class TenantEndpoints
             var user = CurrentUser.From(c.User)!;
             return Results.Redirect(user.IsSystemAdmin ? "/tenants" : $"/tenants/{user.TenantId}");
         });
-        portal.MapGet("/tenants", (HttpContext c, TenantStore t, LinkStore l) => TenantsPageAsync(c, t, l));
+        portal.MapGet("/tenants", (HttpContext c, TenantStore t, LinkStore l, string? sort) => TenantsPageAsync(c, t, l, sort: sort));
         portal.MapPost("/tenants", CreateTenant);
         portal.MapPost("/tenants/{tenantId}/admins", CreateTenantAdmin);
 
@@ -35,11 +35,15 @@ public static class TenantEndpoints
     private static async Task<IResult> ListTenants(HttpContext c, TenantStore tenants, LinkStore links) =>
         Results.Ok(await Summaries(tenants, links, CurrentUser.From(c.User)!, c.RequestAborted));
 
-    private static async Task<IResult> TenantsPageAsync(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200)
+    private static async Task<IResult> TenantsPageAsync(HttpContext c, TenantStore tenants, LinkStore links, string? error = null, int status = 200, string? sort = null)
     {
         var user = CurrentUser.From(c.User)!;
         if (!user.IsSystemAdmin) return Results.Redirect($"/tenants/{user.TenantId}");
-        return PortalPage.Render<TenantsPage>(new { Tenants = await Summaries(tenants, links, user, c.RequestAborted), Error = error }, status);
+        var overview = await c.RequestServices.GetRequiredService<Dashboard.TenantDashboard>().OverviewAsync(await tenants.ListAsync(c.RequestAborted), c.RequestAborted);
+        return PortalPage.Render<TenantsPage>(new
+        {
+            Tenants = overview, Sort = sort, SystemAppConfigured = await links.GetSystemAppAsync(c.RequestAborted) is not null, Error = error,
+        }, status);
     }
 
     private static async Task<IResult> CreateTenant(HttpContext c, IFormCollection form, TenantStore tenants, LinkStore links)

@@ -78,4 +78,39 @@ public sealed class DashboardTests
         Sum(d, "written").ShouldBe(0);
         Sum(d, "calls").ShouldBeGreaterThan(0, "failed calls count too: they are spent");
     }
+
+    [Fact]
+    public async Task The_system_view_lists_every_tenant_with_its_link_calls_backlog_and_dead_letters_sorted_as_asked()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var alpha = await hub.LinkedTenantAsync("Alpha");
+        var beta = await hub.LinkedTenantAsync("Beta");
+        await hub.CreateTenantAsync("Gamma");
+        using var portal = await hub.SignInAsync();
+        var mapping = LogTemplates.Defaults();
+        mapping["Task"]["CallType"] = "{channel}";
+        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(alpha.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        using (var a = await EventSender.ForAsync(hub, alpha.Id)) await a.AcceptAsync(a.Interaction("call-refused"));
+        await hub.RunPipelineAsync();
+        using (var b = await EventSender.ForAsync(hub, beta.Id))
+        {
+            await b.AcceptAsync(b.Interaction("call-b1"));
+            await b.AcceptAsync(b.Interaction("call-b2", phone: "+1 415 555 0199"));
+        }
+        // Folded, not yet identified or written: Beta's two calls wait.
+        await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().FoldAsync(500, Ct);
+
+        static List<string> Order(string html) =>
+            System.Text.RegularExpressions.Regex.Matches(html, "<tr class=\"tenant\">\\s*<td><a href=\"/tenants/[0-9a-f]+\">([^<]+)</a>").Select(m => m.Groups[1].Value).ToList();
+        (await portal.GetAsync("/tenants")).Html.ShouldSatisfyAllConditions(html => Order(html).ShouldBe(["Alpha", "Beta", "Gamma"]));
+        (await portal.GetAsync("/tenants?sort=dead")).Html.ShouldSatisfyAllConditions(html => Order(html).ShouldBe(["Alpha", "Beta", "Gamma"]));
+        var waiting = (await portal.GetAsync("/tenants?sort=waiting")).Html;
+        Order(waiting).ShouldBe(["Beta", "Alpha", "Gamma"]);
+        System.Text.RegularExpressions.Regex.Match(waiting, "Beta</a>.*?<td class=\"waiting\">(\\d+)</td>\\s*<td class=\"dead\">(\\d+)</td>", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Groups.Values.Skip(1).Select(g => g.Value).ShouldBe(["2", "0"]);
+        System.Text.RegularExpressions.Regex.Match(waiting, "Alpha</a>.*?<td class=\"calls\">(\\d+)", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Groups[1].Value.ShouldNotBe("0");
+        (await portal.GetAsync("/tenants?sort=link")).Html.ShouldSatisfyAllConditions(html => Order(html).ShouldBe(["Alpha", "Beta", "Gamma"]));
+        waiting.ShouldShowText("Unlinked");
+    }
 }
