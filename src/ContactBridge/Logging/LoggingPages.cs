@@ -10,7 +10,7 @@ using ContactBridge.Web;
 namespace ContactBridge.Logging;
 
 /// <summary>One recent interaction as the Activity page lists it.</summary>
-public sealed record ActivityRow(long UpdatedAt, string Channel, string? Caller, IdentificationResult? Identification, IReadOnlyList<KeyValuePair<string, string>> Records, string State);
+public sealed record ActivityRow(string InteractionId, long UpdatedAt, string Channel, string? Caller, IdentificationResult? Identification, IReadOnlyList<KeyValuePair<string, string>> Records, string State);
 
 /// <summary>A contact-center user the hub mapped to a Salesforce user by itself.</summary>
 public sealed record AutomaticMapping(long At, string ExternalId, string? SalesforceUser, string? ReferenceRecordId);
@@ -24,6 +24,7 @@ public static class LoggingPages
         portal.MapGet("/logging", (HttpContext c, string tenantId) => SettingsPageAsync(c, tenantId, null, null));
         portal.MapPost("/logging", SaveSettings);
         portal.MapGet("/activity", ActivityPageAsync);
+        portal.MapGet("/interactions/{interactionId}", InteractionPageAsync);
         portal.MapPost("/dead-letters/{id}/replay", Replay);
         portal.MapPost("/dead-letters/{id}/discard", Discard);
         portal.MapPost("/set-aside-events/{seq:long}/replay", ReplayEvent);
@@ -119,7 +120,7 @@ public static class LoggingPages
                 OutboxState.Dead => $"failed: {last.LastErrorCode}",
                 _ => last.LastErrorCode is null ? "sending" : $"retrying ({last.LastErrorCode})",
             };
-            rows.Add(new ActivityRow(row.UpdatedAt, s.Channel, s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, row.ParsedIdentification, records.ToList(), state));
+            rows.Add(new ActivityRow(row.InteractionId, row.UpdatedAt, s.Channel, s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, row.ParsedIdentification, records.ToList(), state));
         }
         var mapStore = c.RequestServices.GetRequiredService<ContactBridge.RoutingMaps.RoutingMapStore>();
         var imports = await mapStore.ListAsync(tenantId, 10, ct);
@@ -148,6 +149,19 @@ public static class LoggingPages
             IntakeRepeated = today.Repeated,
             Incidents = await incidents.RecentAsync(tenantId, now.AddDays(-30), 20, ct),
             Done = done,
+        });
+    }
+
+    private static async Task<IResult> InteractionPageAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, InboxStore inbox,
+        OutboxStore outbox, LinkStore links)
+    {
+        var ct = c.RequestAborted;
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant || await interactions.GetAsync(tenantId, interactionId, ct) is not { } row)
+            return TenantAccess.NotFoundPage("interaction");
+        return PortalPage.Render<InteractionPage>(new
+        {
+            Tenant = tenant, Row = row, Events = await inbox.ForInteractionAsync(tenantId, interactionId, ct), Writes = await outbox.ForInteractionAsync(tenantId, interactionId, ct),
+            InstanceUrl = (await links.GetAsync(tenantId, ct))?.InstanceUrl?.TrimEnd('/'),
         });
     }
 

@@ -1,0 +1,59 @@
+using System.Net;
+using ContactBridge.Logging;
+using ContactBridge.Tests.Support;
+
+namespace ContactBridge.Tests.Logging;
+
+/// <summary>An interaction's own page answers "why was it logged like that": its events, the identification, each write and Salesforce's answer.</summary>
+public sealed class InteractionPageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_interactions_page_shows_its_events_identification_records_written_and_a_refusal_with_replay()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        var other = await hub.CreateTenantAsync("Other");
+        using var portal = await hub.SignInAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        const string hostileId = "call-<b>\"&'x";
+        await sender.AcceptAsync(sender.Interaction(hostileId, phone: "+1 415 555 0142", name: "Written <Caller>"));
+        await hub.RunPipelineAsync();
+
+        var activity = await portal.GetAsync($"/tenants/{tenant.Id}/activity");
+        activity.Html.ShouldContain($"/tenants/{tenant.Id}/interactions/{Uri.EscapeDataString(hostileId)}");
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/{Uri.EscapeDataString(hostileId)}");
+        page.Status.ShouldBe(HttpStatusCode.OK);
+        page.Html.ShouldShowText(hostileId);
+        page.Html.ShouldShowText("Written <Caller>");
+        page.Html.ShouldShowText("No record matched: a new caller.");
+        var task = hub.Records("Task").ShouldHaveSingleItem();
+        page.Html.ShouldContain($"/lightning/r/Task/{task.Id}/view");
+        page.Html.ShouldContain($"/lightning/r/Lead/{hub.Records("Lead").ShouldHaveSingleItem().Id}/view");
+        page.Html.ShouldContain("<h3>Written, sent ");
+        foreach (var type in new[] { "started", "agent_assigned", "ended" })
+            page.Html.ShouldShowText(type);
+        page.Html.IndexOf("started", StringComparison.Ordinal).ShouldBeLessThan(page.Html.LastIndexOf(">ended<", StringComparison.Ordinal));
+
+        // A write Salesforce refuses: its error, and a Replay button, on the page.
+        var mapping = LogTemplates.Defaults();
+        mapping["Task"]["CallType"] = "{channel}";
+        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        await sender.AcceptAsync(sender.Interaction("call-refused", phone: "+1 415 555 0143", name: "Refused Caller"));
+        await hub.RunPipelineAsync();
+        var refused = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-refused");
+        refused.Html.ShouldShowText("Refused (dead letter) after 1 failed attempt(s)");
+        refused.Html.ShouldContain("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        refused.Html.ShouldContain("<th>CallType</th><td>Call</td>", customMessage: "the value Salesforce refused, as it was sent");
+        refused.Html.ShouldContain($"/tenants/{tenant.Id}/dead-letters/");
+
+        (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/no-such-call")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await portal.GetAsync($"/tenants/{other.Id}/interactions/call-refused")).Status.ShouldBe(HttpStatusCode.NotFound);
+        await hub.CreateTenantAdminAsync("other@hub.example", other);
+        using var outsider = await hub.SignInAsync("other@hub.example");
+        var theirs = await outsider.GetAsync($"/tenants/{tenant.Id}/interactions/call-refused");
+        theirs.Status.ShouldBe(HttpStatusCode.NotFound);
+        theirs.Html.ShouldNotContain("Refused Caller");
+    }
+}
