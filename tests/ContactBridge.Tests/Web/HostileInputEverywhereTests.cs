@@ -203,7 +203,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
     }
 
     private static readonly string[] Lists =
-        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents"];
+        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard"];
 
     [Fact]
     public async Task Gets_with_hostile_ids_and_query_strings_answer_problems_or_data()
@@ -221,6 +221,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{id}/interactions");
             paths.Add($"/api/v1/tenants/{id}/salesforce-link");
             paths.Add($"/api/v1/tenants/{id}/logging-settings");
+            paths.Add($"/api/v1/tenants/{id}/dashboard");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));

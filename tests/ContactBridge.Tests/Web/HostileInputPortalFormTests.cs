@@ -357,7 +357,7 @@ public sealed class HostileInputPortalFormTests(HostileHub h) : IClassFixture<Ho
                  {
                      $"/tenants/{theirs}/salesforce", $"/tenants/{theirs}/logging", $"/tenants/{theirs}/activity", $"/tenants/{theirs}/routing-map",
                      $"/tenants/{theirs}/routing-map/imports/{h.TheirImport}", $"/tenants/{h.Mine.Id}/routing-map/imports/{h.TheirImport}", "/system/salesforce-app",
-                     $"/tenants/{h.Theirs.Slug}/logging",
+                     $"/tenants/{h.Theirs.Slug}/logging", $"/tenants/{theirs}", $"/tenants/{h.Theirs.Slug}", $"/tenants/{theirs}/interactions/x",
                  })
         {
             var page = await h.MineAdmin.GetAsync(p);
