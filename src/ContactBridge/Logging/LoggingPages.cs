@@ -107,8 +107,10 @@ public static class LoggingPages
         var tenant = await TenantAccess.TenantAsync(c, tenantId);
         if (tenant is null) return TenantAccess.NotFoundPage();
         var ct = c.RequestAborted;
+        var (query, problems) = ReadQuery(c.Request.Query);
+        var (found, more) = await InteractionSearch.SearchAsync(db, tenantId, query, ct);
         var rows = new List<ActivityRow>();
-        foreach (var row in await interactions.RecentAsync(tenantId, ActivityPage.Shown, ct))
+        foreach (var row in found)
         {
             var s = row.Parsed;
             var records = row.Records is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Records, InteractionStore.Json)!;
@@ -149,7 +151,54 @@ public static class LoggingPages
             IntakeRepeated = today.Repeated,
             Incidents = await incidents.RecentAsync(tenantId, now.AddDays(-30), 20, ct),
             Done = done,
-        });
+            Query = query,
+            QueryProblems = problems,
+            More = more,
+        }, problems.Count > 0 ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
+    }
+
+    /// <summary>The Activity page's search and filters from its query string; what cannot be read is left out and said.</summary>
+    private static (InteractionQuery Query, List<string> Problems) ReadQuery(IQueryCollection q)
+    {
+        var problems = new List<string>();
+        string? One(string name) => q[name].Count > 0 && q[name][0] is { Length: > 0 } v ? v : null;
+        DateOnly? Date(string name, string label)
+        {
+            if (One(name) is not { } text) return null;
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) return d;
+            problems.Add($"The {label} date must be a date such as 2026-12-04.");
+            return null;
+        }
+        var text = One("q");
+        if (text is { Length: > 200 })
+        {
+            problems.Add("Search for at most 200 characters.");
+            text = null;
+        }
+        var channel = One("channel");
+        if (channel is not null && !LoggingSettings.Channels.Contains(channel))
+        {
+            problems.Add($"There is no channel \"{channel}\"; choose one of the list.");
+            channel = null;
+        }
+        var state = One("state");
+        if (state is not null && !InteractionQuery.States.Contains(state))
+        {
+            problems.Add($"There is no state \"{state}\"; choose written, pending or dead.");
+            state = null;
+        }
+        var page = 1;
+        if (One("page") is { } p && (!int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out page) || page is < 1 or > 10_000))
+        {
+            problems.Add("The page must be a number from 1 to 10000.");
+            page = 1;
+        }
+        if (text?.Any(char.IsControl) == true)
+        {
+            problems.Add("The search holds a control character (such as a NUL or a line break); type it again.");
+            text = null;
+        }
+        return (new InteractionQuery(text, channel, state, Date("from", "from"), Date("to", "to"), page), problems);
     }
 
     private static async Task<IResult> InteractionPageAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, InboxStore inbox,

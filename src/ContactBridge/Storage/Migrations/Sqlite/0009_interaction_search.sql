@@ -1,0 +1,13 @@
+-- What the Activity page searches by: the channel, the caller's phone (its last nine digits, so national and
+-- international forms of a number meet), e-mail and name (lower case). Written with each fold.
+ALTER TABLE interactions ADD COLUMN channel TEXT;
+ALTER TABLE interactions ADD COLUMN caller_phone_tail TEXT;
+ALTER TABLE interactions ADD COLUMN caller_email TEXT;
+ALTER TABLE interactions ADD COLUMN caller_name TEXT;
+UPDATE interactions SET
+    channel = json_extract(state, '$.channel'),
+    caller_email = lower(json_extract(state, '$.caller.email')),
+    caller_name = lower(json_extract(state, '$.caller.name')),
+    caller_phone_tail = NULLIF(substr(replace(replace(replace(replace(replace(replace(json_extract(state, '$.caller.phone'), ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), -9), '');
+CREATE INDEX interactions_phone ON interactions (tenant_id, caller_phone_tail);
+CREATE INDEX interactions_email ON interactions (tenant_id, caller_email);
