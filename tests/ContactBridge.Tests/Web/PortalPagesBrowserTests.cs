@@ -37,7 +37,8 @@ public sealed class PortalPagesBrowserTests : IAsyncLifetime
         string[] paths =
         [
             "/tenants", "/system/salesforce-app", $"/tenants/{tenant.Id}", $"/tenants/{tenant.Id}/salesforce", $"/tenants/{tenant.Id}/logging",
-            $"/tenants/{tenant.Id}/routing-map", $"/tenants/{tenant.Id}/activity", "/tenants/no-such-tenant/activity",
+            $"/tenants/{tenant.Id}/routing-map", $"/tenants/{tenant.Id}/activity", $"/tenants/{tenant.Id}/activity?q=grace&state=written",
+            $"/tenants/{tenant.Id}/interactions/call-1", "/tenants/no-such-tenant/activity",
         ];
         foreach (var path in paths)
         {
@@ -52,7 +53,7 @@ public sealed class PortalPagesBrowserTests : IAsyncLifetime
                 """);
             unlabelled.ShouldBeEmpty($"{path}: fields without a label");
             if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir && response.Status == 200)
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, $"page{path.Replace(tenant.Id, "tenant").Replace('/', '-')}.png"), FullPage = true });
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, $"page{path.Replace(tenant.Id, "tenant").Replace('/', '-').Replace('?', '-').Replace('&', '-')}.png"), FullPage = true });
         }
         errors.ShouldBeEmpty();
     }
