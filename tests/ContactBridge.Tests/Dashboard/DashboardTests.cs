@@ -30,9 +30,7 @@ public sealed class DashboardTests
         await sender.AcceptAsync(sender.Interaction("chat-2", channel: "web_chat", email: "two@example.com", name: "Two Caller", messages: ["Hello"]));
         await hub.RunPipelineAsync();
         // A mapping Salesforce refuses (a restricted picklist given free text): the third call's write becomes a dead letter.
-        var mapping = LogTemplates.Defaults();
-        mapping["Task"]["CallType"] = "{channel}";
-        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        await hub.MapTasksSoSalesforceRefusesAsync(tenant.Id);
         await sender.AcceptAsync(sender.Interaction("call-3", phone: "+1 415 555 0103", name: "Three Caller"));
         await hub.RunPipelineAsync();
 
@@ -87,9 +85,7 @@ public sealed class DashboardTests
         var beta = await hub.LinkedTenantAsync("Beta");
         await hub.CreateTenantAsync("Gamma");
         using var portal = await hub.SignInAsync();
-        var mapping = LogTemplates.Defaults();
-        mapping["Task"]["CallType"] = "{channel}";
-        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(alpha.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        await hub.MapTasksSoSalesforceRefusesAsync(alpha.Id);
         using (var a = await EventSender.ForAsync(hub, alpha.Id)) await a.AcceptAsync(a.Interaction("call-refused"));
         await hub.RunPipelineAsync();
         using (var b = await EventSender.ForAsync(hub, beta.Id))

@@ -30,9 +30,7 @@ public sealed class ActivitySearchTests
         await sender.AcceptAsync(sender.Interaction("call-100%_x", phone: "+1 415 555 0100", name: "Percent_Person"));
         using (var theirs = await EventSender.ForAsync(hub, other.Id)) await theirs.AcceptAsync(theirs.Interaction("call-theirs", phone: "+44 20 7946 0958", name: "Ada Lovelace"));
         await hub.RunPipelineAsync();
-        var mapping = LogTemplates.Defaults();
-        mapping["Task"]["CallType"] = "{channel}";
-        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        await hub.MapTasksSoSalesforceRefusesAsync(tenant.Id);
         await sender.AcceptAsync(sender.Interaction("call-refused", phone: "020 7946 0958", name: "Ada Again"));
         await hub.RunPipelineAsync();
 

@@ -37,9 +37,7 @@ public sealed class InteractionPageTests
         page.Html.IndexOf("started", StringComparison.Ordinal).ShouldBeLessThan(page.Html.LastIndexOf(">ended<", StringComparison.Ordinal));
 
         // A write Salesforce refuses: its error, and a Replay button, on the page.
-        var mapping = LogTemplates.Defaults();
-        mapping["Task"]["CallType"] = "{channel}";
-        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, Ct);
+        await hub.MapTasksSoSalesforceRefusesAsync(tenant.Id);
         await sender.AcceptAsync(sender.Interaction("call-refused", phone: "+1 415 555 0143", name: "Refused Caller"));
         await hub.RunPipelineAsync();
         var refused = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-refused");

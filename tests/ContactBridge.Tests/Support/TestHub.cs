@@ -95,6 +95,18 @@ public sealed class TestHub : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// A field mapping Salesforce refuses (free text in the restricted picklist Task.CallType): the tenant's next call
+    /// is written to the dead letters with INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST.
+    /// </summary>
+    public Task MapTasksSoSalesforceRefusesAsync(string tenantId)
+    {
+        var mapping = ContactBridge.Logging.LogTemplates.Defaults();
+        mapping["Task"]["CallType"] = "{channel}";
+        return Services.GetRequiredService<ContactBridge.Logging.LoggingSettingsStore>()
+            .SaveAsync(tenantId, new ContactBridge.Logging.LoggingSettings { FieldMapping = mapping }, TestContext.Current.CancellationToken);
+    }
+
     public Task<Tenant> CreateTenantAsync(string name) => Services.GetRequiredService<TenantStore>().CreateAsync(name, TestContext.Current.CancellationToken);
 
     public Task<HubUser> CreateTenantAdminAsync(string email, Tenant tenant) =>

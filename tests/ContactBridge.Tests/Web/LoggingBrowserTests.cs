@@ -41,9 +41,7 @@ public sealed class LoggingBrowserTests : IAsyncLifetime
         (await written.Locator("a", new() { HasText = "Case" }).GetAttributeAsync("href"))!.ShouldStartWith($"{hub.Emulator.InstanceUrl}/lightning/r/Case/500");
 
         // A mapping Salesforce refuses (a restricted picklist given free text): the write lands in the dead letters.
-        var mapping = LogTemplates.Defaults();
-        mapping["Task"]["CallType"] = "{channel}";
-        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings { FieldMapping = mapping }, TestContext.Current.CancellationToken);
+        await hub.MapTasksSoSalesforceRefusesAsync(tenant.Id);
         await sender.AcceptAsync(sender.Interaction("call-refused", phone: "+1 415 555 8888", name: "Refused Caller"));
         await hub.RunPipelineAsync();
         await page.ReloadAsync();
