@@ -21,8 +21,9 @@ public sealed class IntakeLoadSheddingTests
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         var inbox = hub.Services.GetRequiredService<InboxStore>();
 
-        // A slow sender holds the only place: its body arrives in two parts, the second when the test says so.
-        var slowBody = Encoding.UTF8.GetBytes(new JsonArray(sender.Interaction("call-slow").Select(e => (JsonNode)e).ToArray()).ToJsonString());
+        // A slow sender holds the only place: its body (the events, then 900 KB of JSON whitespace) trickles in at 10 KB/s,
+        // fast enough for Kestrel's minimum data rate, until the test lets the rest go at once.
+        var slowBody = Encoding.UTF8.GetBytes(new JsonArray(sender.Interaction("call-slow").Select(e => (JsonNode)e).ToArray()).ToJsonString() + new string(' ', 900 * 1024));
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var http = new HttpClient { BaseAddress = hub.BaseUri };
         var t = hub.Clock.GetUtcNow().ToUnixTimeSeconds();
@@ -67,15 +68,20 @@ public sealed class IntakeLoadSheddingTests
         (await inbox.ForInteractionAsync(tenant.Id, "call-busy", ct)).Count.ShouldBe(3);
     }
 
-    /// <summary>A request body whose first half is sent at once and the rest only when released.</summary>
+    /// <summary>A request body sent a kilobyte every 100 ms until released, then the rest at once.</summary>
     private sealed class StalledContent(byte[] body, Task release) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
-            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
-            await stream.FlushAsync();
-            await release;
-            await stream.WriteAsync(body.AsMemory(body.Length / 2));
+            var sent = 0;
+            while (!release.IsCompleted && sent + 1024 < body.Length)
+            {
+                await stream.WriteAsync(body.AsMemory(sent, 1024));
+                await stream.FlushAsync();
+                sent += 1024;
+                await Task.WhenAny(release, Task.Delay(100));
+            }
+            await stream.WriteAsync(body.AsMemory(sent));
         }
 
         protected override bool TryComputeLength(out long length)
