@@ -22,6 +22,16 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The order in which a transaction that updates several interactions takes their row locks.</summary>
+    public static int LockOrder(string tenantA, string interactionA, string tenantB, string interactionB)
+    {
+        var byTenant = string.CompareOrdinal(tenantA, tenantB);
+        return byTenant != 0 ? byTenant : string.CompareOrdinal(interactionA, interactionB);
+    }
+
+    public static readonly IComparer<(string Tenant, string Interaction)> LockOrderComparer =
+        Comparer<(string Tenant, string Interaction)>.Create((a, b) => LockOrder(a.Tenant, a.Interaction, b.Tenant, b.Interaction));
+
     /// <summary>
     /// Folds new inbox events into their interactions. Each interaction's state is recomputed from all
     /// its events, and the states and the events' folded marks are written in one transaction, so a
@@ -62,6 +72,9 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             }
         }
         var now = Now;
+        // Rows are locked in one order, (tenant, interaction), by every transaction that updates several: two of them
+        // can then wait for each other but never deadlock.
+        updates.Sort((a, b) => LockOrder(a.Tenant, a.Interaction, b.Tenant, b.Interaction));
         foreach (var u in updates)
         {
             if (u.Insert)
@@ -151,7 +164,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         if (results.Count == 0) return;
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
-        foreach (var (row, result) in results)
+        foreach (var (row, result) in results.OrderBy(r => (r.Row.TenantId, r.Row.InteractionId), LockOrderComparer))
         {
             await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
                 new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);

@@ -38,7 +38,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
-        foreach (var r in rows)
+        foreach (var r in rows.OrderBy(r => (r.TenantId, r.InteractionId), Interactions.InteractionStore.LockOrderComparer))
         {
             // Planned already at this version or a later one (by another instance that got there first): nothing to add.
             if (await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId AND planned_version < @PlannedVersion",
@@ -107,7 +107,7 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
-        foreach (var o in outcomes)
+        foreach (var o in outcomes.OrderBy(o => (o.Row.TenantId, o.Row.InteractionId), Interactions.InteractionStore.LockOrderComparer))
         {
             switch (o.State)
             {
