@@ -91,7 +91,6 @@ public sealed class HubServer : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapAccounts();
         app.MapTenants();

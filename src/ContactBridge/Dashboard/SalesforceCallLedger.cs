@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ContactBridge.Storage;
 using Dapper;
 
@@ -16,53 +15,62 @@ public sealed class SalesforceCallLedger(HubDatabase db, TimeProvider clock, ILo
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
 
-    private ConcurrentDictionary<(string Tenant, long Hour), Counts> _pending = new();
-
-    private sealed class Counts
-    {
-        public long Calls;
-        public long Failed;
-    }
+    private readonly Lock _sync = new();
+    private Dictionary<(string Tenant, long Hour), (long Calls, long Failed)> _pending = [];
 
     /// <summary>For a session's <c>CallObserved</c>: one call of this tenant, now.</summary>
     public void Observe(string tenantId, string outcome)
     {
-        var hour = HourOf(clock.GetUtcNow());
-        var counts = _pending.GetOrAdd((tenantId, hour), _ => new Counts());
-        Interlocked.Increment(ref counts.Calls);
-        if (outcome != "ok") Interlocked.Increment(ref counts.Failed);
+        var key = (tenantId, HourOf(clock.GetUtcNow()));
+        lock (_sync)
+        {
+            var (calls, failed) = _pending.GetValueOrDefault(key);
+            _pending[key] = (calls + 1, failed + (outcome == "ok" ? 0 : 1));
+        }
+    }
+
+    private void PutBack(Dictionary<(string Tenant, long Hour), (long Calls, long Failed)> taken)
+    {
+        lock (_sync)
+        {
+            foreach (var (key, (calls, failed)) in taken)
+            {
+                var (c, f) = _pending.GetValueOrDefault(key);
+                _pending[key] = (c + calls, f + failed);
+            }
+        }
     }
 
     public static long HourOf(DateTimeOffset t) => t.ToUnixTimeSeconds() / 3600 * 3600;
 
-    /// <summary>Adds what was counted since the last flush to the table.</summary>
+    /// <summary>
+    /// Adds what was counted since the last flush to the table. Rows are upserted in key order, so instances flushing
+    /// at once wait for each other instead of deadlocking; counts a failed flush could not add are kept for the next.
+    /// </summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
-        var taken = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<(string, long), Counts>());
-        if (taken.IsEmpty) return;
+        Dictionary<(string Tenant, long Hour), (long Calls, long Failed)> taken;
+        lock (_sync)
+        {
+            if (_pending.Count == 0) return;
+            (taken, _pending) = (_pending, []);
+        }
         try
         {
             await using var w = await db.WriteAsync(durable: false, ct);
-            foreach (var ((tenant, hour), counts) in taken)
+            foreach (var ((tenant, hour), (calls, failed)) in taken.OrderBy(k => k.Key.Tenant, StringComparer.Ordinal).ThenBy(k => k.Key.Hour))
             {
                 await w.Connection.ExecuteAsync("""
                     INSERT INTO salesforce_call_hours (tenant_id, hour, calls, failed) VALUES (@tenant, @hour, @calls, @failed)
                     ON CONFLICT (tenant_id, hour) DO UPDATE SET calls = salesforce_call_hours.calls + @calls, failed = salesforce_call_hours.failed + @failed
-                    """, new { tenant, hour, calls = Interlocked.Read(ref counts.Calls), failed = Interlocked.Read(ref counts.Failed) }, w.Transaction);
+                    """, new { tenant, hour, calls, failed }, w.Transaction);
             }
             await w.CommitAsync(ct);
         }
-        catch (Exception e) when (StorageHealth.Classify(e) is not null || e is OperationCanceledException)
+        catch (Exception)
         {
-            // The database is away: keep the counts for the next flush.
-            foreach (var (key, counts) in taken)
-            {
-                var into = _pending.GetOrAdd(key, _ => new Counts());
-                Interlocked.Add(ref into.Calls, counts.Calls);
-                Interlocked.Add(ref into.Failed, counts.Failed);
-            }
-            if (e is OperationCanceledException) throw;
-            logger.LogDebug("Salesforce call counts wait for the database: {Error}", e.Message);
+            PutBack(taken);
+            throw;
         }
     }
 
@@ -81,12 +89,30 @@ public sealed class SalesforceCallLedger(HubDatabase db, TimeProvider clock, ILo
         using var timer = new PeriodicTimer(FlushInterval, clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await FlushAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Kept for the next flush; a count is never worth stopping the hub for.
+                    logger.LogWarning("Salesforce call counts could not be saved yet (kept for the next try): {Error}", e.Message);
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: the last counts are flushed below.
         }
-        await FlushAsync(CancellationToken.None);
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("The last Salesforce call counts could not be saved: {Error}", e.Message);
+        }
     }
 }

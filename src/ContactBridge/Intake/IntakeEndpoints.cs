@@ -34,7 +34,6 @@ public static class IntakeEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireRateLimiting(IntakeServices.LoadShedding)
             .AllowAnonymous();
     }
 
@@ -134,21 +133,21 @@ public static class IntakeEndpoints
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
 
     private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
-        TimeProvider clock, Observability.HubMetrics metrics)
+        TimeProvider clock, Observability.HubMetrics metrics, IntakeGate gate)
     {
-        var result = await ReceiveAsync(c, tenantId, tenants, secrets, inbox, pipeline, clock, metrics);
+        var result = await ReceiveAsync(c, tenantId, tenants, secrets, inbox, pipeline, clock, metrics, gate);
         if (result is IStatusCodeHttpResult { StatusCode: >= 400 and var status })
         {
             metrics.EventsRefused(status switch
             {
-                401 => "bad_signature", 404 => "unknown_tenant", 408 => "slow_body", 413 => "too_large", 415 => "unsupported_media_type", _ => "invalid",
+                401 => "bad_signature", 404 => "unknown_tenant", 408 => "slow_body", 413 => "too_large", 415 => "unsupported_media_type", 503 => "busy", _ => "invalid",
             });
         }
         return result;
     }
 
     private static async Task<IResult> ReceiveAsync(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
-        TimeProvider clock, Observability.HubMetrics metrics)
+        TimeProvider clock, Observability.HubMetrics metrics, IntakeGate gate)
     {
         var ct = c.RequestAborted;
         if (c.Request.ContentLength > MaxBodyBytes)
@@ -198,6 +197,8 @@ public static class IntakeEndpoints
 
         // The request's trace goes with the events, so the steps that log them later join it.
         var trace = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
+        using var place = await gate.EnterAsync(ct);
+        if (!place.IsAcquired) return gate.Busy(c);
         var added = await inbox.AppendAsync(tenantId, events!, trace, ct);
         metrics.EventsAccepted(tenantId, added);
         pipeline.Wake();

@@ -1,15 +1,15 @@
 namespace ContactBridge.Intake;
 
 /// <summary>
-/// How much event intake one instance takes on at once. Beyond it a sender gets 503 with Retry-After
-/// at once, which costs the hub almost nothing, instead of a 202 that arrives after the sender gave up
-/// (and is then sent again): an overloaded instance keeps logging at the rate it can.
+/// How much event intake one instance stores at once (<see cref="IntakeGate"/>). Beyond it a sender gets 503 with
+/// Retry-After at once, instead of a 202 that arrives after the sender gave up (and is then sent again): an
+/// overloaded instance keeps logging at the rate it can.
 /// </summary>
 public sealed class IntakeOptions
 {
     public const string Section = "Intake";
 
-    /// <summary>Event posts stored at the same time; they share group commits, so a few dozen keep the database busy.</summary>
+    /// <summary>Checked event posts stored at the same time; they share group commits, so a few dozen keep the database busy.</summary>
     public int MaxConcurrentRequests { get; set; } = 32;
 
     /// <summary>Posts waiting for one of those places, oldest first; one more is refused with 503.</summary>

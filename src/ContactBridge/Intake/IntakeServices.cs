@@ -1,41 +1,44 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace ContactBridge.Intake;
 
+/// <summary>
+/// How many event posts one instance stores at once. Only posts that passed every check (a whole body, a valid
+/// signature, well-formed events) ask for a place, so a client that signs nothing, or sends slowly, cannot keep the
+/// places from real contact centers; beyond the places and the queue, a post is refused with 503 at once.
+/// </summary>
+public sealed class IntakeGate(IOptions<IntakeOptions> options) : IDisposable
+{
+    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.MaxConcurrentRequests, QueueLimit = options.Value.MaxQueuedRequests, QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    public TimeSpan RetryAfter => options.Value.RetryAfter;
+
+    /// <summary>A place to store in; not acquired when every place and queue slot is taken.</summary>
+    public ValueTask<RateLimitLease> EnterAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
+
+    /// <summary>The answer to a post refused for lack of a place: nothing of it was stored.</summary>
+    public IResult Busy(HttpContext c)
+    {
+        c.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The hub is busy",
+            detail: $"This instance is storing as many events as it can take at once; nothing of this request was stored. Send it again after {(int)RetryAfter.TotalSeconds} s (Retry-After).");
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
 public static class IntakeServices
 {
-    /// <summary>The rate-limiter policy on the events endpoint: a bounded number of posts at once, a bounded queue, 503 beyond.</summary>
-    public const string LoadShedding = "intake";
-
     public static IServiceCollection AddIntake(this IServiceCollection services)
     {
         services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IntakeOptions>, HubOptionsValidator>();
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(LoadShedding, context =>
-            {
-                var o = context.RequestServices.GetRequiredService<IOptions<IntakeOptions>>().Value;
-                // One partition: the limit protects the instance, whichever tenant the load comes from.
-                return RateLimitPartition.GetConcurrencyLimiter("events", _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = o.MaxConcurrentRequests, QueueLimit = o.MaxQueuedRequests, QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                });
-            });
-            limiter.OnRejected = async (rejected, ct) =>
-            {
-                var http = rejected.HttpContext;
-                var o = http.RequestServices.GetRequiredService<IOptions<IntakeOptions>>().Value;
-                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                http.Response.Headers.RetryAfter = ((int)o.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: 503, title: "The hub is busy",
-                    detail: $"This instance is storing as many events as it can take at once; nothing of this request was stored. Send it again after {(int)o.RetryAfter.TotalSeconds} s (Retry-After).")
-                    .ExecuteAsync(http);
-            };
-        });
+        services.AddSingleton<IntakeGate>();
         return services;
     }
 }

@@ -66,8 +66,9 @@ public static class InteractionSearch
                 where.Add("EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = i.tenant_id AND o.interaction_id = i.interaction_id AND o.state = 'dead')");
                 break;
             case "pending":
-                where.Add("(i.records IS NULL OR EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = i.tenant_id AND o.interaction_id = i.interaction_id AND o.state IN ('pending', 'sending'))) " +
-                          "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = i.tenant_id AND o.interaction_id = i.interaction_id AND o.state = 'dead')");
+                // Waiting for Salesforce, as the dashboard counts it: ended and not planned yet, or a write not sent yet.
+                where.Add("((i.ended = 1 AND i.planned_version < i.state_version) " +
+                          "OR EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = i.tenant_id AND o.interaction_id = i.interaction_id AND o.state IN ('pending', 'sending')))");
                 break;
         }
         if (q.From is { } from)

@@ -138,7 +138,7 @@ public static class LoggingPages
         return PortalPage.Render<ActivityPage>(new
         {
             Tenant = tenant,
-            InstanceUrl = (await links.GetAsync(tenantId, ct))?.InstanceUrl?.TrimEnd('/'),
+            InstanceUrl = Html.HttpUrl((await links.GetAsync(tenantId, ct))?.InstanceUrl)?.TrimEnd('/'),
             Rows = rows,
             AutomaticMappings = automatic,
             Imports = imports,
@@ -165,7 +165,7 @@ public static class LoggingPages
         DateOnly? Date(string name, string label)
         {
             if (One(name) is not { } text) return null;
-            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) return d;
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) && d < DateOnly.MaxValue) return d;
             problems.Add($"The {label} date must be a date such as 2026-12-04.");
             return null;
         }
@@ -198,19 +198,27 @@ public static class LoggingPages
             problems.Add("The search holds a control character (such as a NUL or a line break); type it again.");
             text = null;
         }
-        return (new InteractionQuery(text, channel, state, Date("from", "from"), Date("to", "to"), page), problems);
+        var (from, to) = (Date("from", "from"), Date("to", "to"));
+        if (from > to)
+        {
+            problems.Add("The from date is after the to date.");
+            (from, to) = (null, null);
+        }
+        return (new InteractionQuery(text, channel, state, from, to, page), problems);
     }
 
     private static async Task<IResult> InteractionPageAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, InboxStore inbox,
         OutboxStore outbox, LinkStore links)
     {
         var ct = c.RequestAborted;
+        // Routing leaves an escaped slash escaped; an id may hold one ("queue/123").
+        interactionId = interactionId.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant || await interactions.GetAsync(tenantId, interactionId, ct) is not { } row)
             return TenantAccess.NotFoundPage("interaction");
         return PortalPage.Render<InteractionPage>(new
         {
             Tenant = tenant, Row = row, Events = await inbox.ForInteractionAsync(tenantId, interactionId, ct), Writes = await outbox.ForInteractionAsync(tenantId, interactionId, ct),
-            InstanceUrl = (await links.GetAsync(tenantId, ct))?.InstanceUrl?.TrimEnd('/'),
+            InstanceUrl = Html.HttpUrl((await links.GetAsync(tenantId, ct))?.InstanceUrl)?.TrimEnd('/'),
         });
     }
 

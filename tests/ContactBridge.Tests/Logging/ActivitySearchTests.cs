@@ -61,6 +61,8 @@ public sealed class ActivitySearchTests
         // Pages of 50: 52 more interactions make two pages; the second holds the two oldest.
         for (var i = 0; i < 52; i++) await sender.AcceptAsync(sender.Interaction($"bulk-{i:00}", phone: $"+1 212 555 {1000 + i}", name: "Bulk Caller"));
         await hub.Services.GetRequiredService<InteractionStore>().FoldAsync(1000, Ct);
+        // Folded, not yet written: waiting; the written and refused ones are not.
+        Found((await portal.GetAsync($"/tenants/{tenant.Id}/activity?state=pending")).Html, tenant.Id).ShouldAllBe(id => id.StartsWith("bulk-", StringComparison.Ordinal));
         var first = await portal.GetAsync($"/tenants/{tenant.Id}/activity?q=bulk");
         Found(first.Html, tenant.Id).Count.ShouldBe(50);
         first.Html.ShouldContain("id=\"next-page\"");
@@ -81,6 +83,7 @@ public sealed class ActivitySearchTests
                  {
                      ("from=2026-13-01", "The from date must be a date such as 2026-12-04."), ("channel=fax", "There is no channel \"fax\""),
                      ("state=lost", "There is no state \"lost\""), ("page=0", "The page must be a number from 1 to 10000."), ("page=abc", "The page must be a number"),
+                     ("to=9999-12-31", "The to date must be a date"), ("from=2026-12-05&to=2026-12-04", "The from date is after the to date."),
                      ("q=a%00b", "control character"), ($"q={new string('x', 201)}", "at most 200 characters"),
                  })
         {

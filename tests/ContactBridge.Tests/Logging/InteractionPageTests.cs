@@ -47,6 +47,13 @@ public sealed class InteractionPageTests
         refused.Html.ShouldContain($"/tenants/{tenant.Id}/dead-letters/");
 
         (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/no-such-call")).Status.ShouldBe(HttpStatusCode.NotFound);
+        // An id with a slash (a queue's numbering, say) has its page too.
+        await sender.AcceptAsync(sender.Interaction("queue/123", phone: "+1 415 555 0144", name: "Slash Caller"));
+        await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().FoldAsync(100, Ct);
+        (await portal.GetAsync($"/tenants/{tenant.Id}/activity")).Html.ShouldContain($"/tenants/{tenant.Id}/interactions/queue%2F123");
+        var slashed = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/queue%2F123");
+        slashed.Status.ShouldBe(HttpStatusCode.OK);
+        slashed.Html.ShouldShowText("Slash Caller");
         (await portal.GetAsync($"/tenants/{other.Id}/interactions/call-refused")).Status.ShouldBe(HttpStatusCode.NotFound);
         await hub.CreateTenantAdminAsync("other@hub.example", other);
         using var outsider = await hub.SignInAsync("other@hub.example");
