@@ -1,6 +1,7 @@
 using ContactBridge.Dashboard;
 using ContactBridge.Incidents;
 using ContactBridge.Intake;
+using ContactBridge.Identification;
 using ContactBridge.Linking;
 using ContactBridge.Logging;
 using ContactBridge.Observability;
@@ -99,6 +100,8 @@ public sealed class HubServer : IAsyncDisposable
         app.MapIntake();
         app.MapLogging();
         app.MapLoggingPages();
+        app.MapIdentificationRulesEditor();
+        app.MapFieldMappingEditor();
         app.MapIncidents();
         app.MapRoutingMaps();
         app.MapRoutingMapPages();

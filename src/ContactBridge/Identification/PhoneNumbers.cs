@@ -16,6 +16,9 @@ public static class PhoneNumbers
 
     private static readonly FrozenSet<string> Regions = Library.GetSupportedRegions().ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Every region the library knows (ISO 3166 alpha-2 codes), in order: the editors' country list. The page's script shows their names.</summary>
+    public static IReadOnlyList<string> Countries { get; } = Library.GetSupportedRegions().Order(StringComparer.Ordinal).ToList();
+
     /// <summary>Whether the phone library knows the region (an ISO 3166 alpha-2 code such as US, GB, DE; any case).</summary>
     public static bool IsKnownCountry(string? code) => code is not null && Regions.Contains(code);
 

@@ -5,8 +5,12 @@ using ContactBridge.Interactions;
 namespace ContactBridge.Logging;
 
 /// <summary>Field lengths and what is writable, from the org's describe (cached by the caller).</summary>
-public sealed record ObjectShape(string Object, IReadOnlyDictionary<string, (int Length, bool Createable, bool Updateable, string Type, bool ExternalId)> Fields)
+public sealed record ObjectShape(string Object, IReadOnlyDictionary<string, (int Length, bool Createable, bool Updateable, string Type, bool ExternalId)> Fields,
+    IReadOnlyDictionary<string, string>? Labels = null)
 {
+    /// <summary>The field's label in the org ("Mobile Phone"), or its name when the describe gave none.</summary>
+    public string Label(string field) => Labels?.GetValueOrDefault(field) ?? field;
+
     public int Length(string field) => Fields.TryGetValue(field, out var f) ? f.Length : 0;
     public bool Has(string field) => Fields.ContainsKey(field);
 }

@@ -94,11 +94,23 @@ public static partial class LogTemplates
 
     public const string TruncationMarker = "\n… [cut by ContactBridge to fit the field]";
 
+    /// <summary>The mark of a cut in a short field (a name, a subject of a few dozen characters), where the long note would leave no room for the value.</summary>
+    public const string ShortTruncationMarker = "…";
+
+    public static string MarkerFor(int maxLength) => maxLength >= TruncationMarker.Length * 4 ? TruncationMarker : ShortTruncationMarker;
+
+    /// <summary>How many characters of a value of this length are kept in a field of <paramref name="maxLength"/> (all when it fits or the length is unknown); a surrogate pair is never split.</summary>
+    public static int KeptLength(string value, int maxLength)
+    {
+        if (maxLength <= 0 || value.Length <= maxLength) return value.Length;
+        var keep = Math.Max(0, maxLength - MarkerFor(maxLength).Length);
+        return keep > 0 && char.IsHighSurrogate(value[keep - 1]) ? keep - 1 : keep;
+    }
+
     /// <summary>Long texts are cut to the field's length with a marker, never refused.</summary>
     public static string Fit(string value, int maxLength)
     {
-        if (maxLength <= 0 || value.Length <= maxLength) return value;
-        var keep = Math.Max(0, maxLength - TruncationMarker.Length);
-        return value[..keep] + TruncationMarker[..Math.Min(TruncationMarker.Length, maxLength - keep)];
+        var keep = KeptLength(value, maxLength);
+        return keep == value.Length ? value : value[..keep] + MarkerFor(maxLength);
     }
 }

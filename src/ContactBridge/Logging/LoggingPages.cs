@@ -31,72 +31,22 @@ public static class LoggingPages
         portal.MapPost("/set-aside-events/{seq:long}/discard", DiscardEvent);
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
-    private static readonly JsonSerializerOptions RulesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true, AllowDuplicateProperties = false };
-
-    /// <summary>The mapping text as the admin typed it: a name given twice is an error to show, not a silent "the last one wins".</summary>
-    private static readonly JsonSerializerOptions MappingJson = new() { AllowDuplicateProperties = false };
-
-    private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null, string? mappingText = null,
-        string? channelText = null, string? objectsText = null, string? ivrText = null)
+    private static async Task<IResult> SettingsPageAsync(HttpContext c, string tenantId, string? ok, string? error, LoggingSettings? shown = null)
     {
         var tenant = await TenantAccess.TenantAsync(c, tenantId);
         if (tenant is null) return TenantAccess.NotFoundPage();
         var settings = shown ?? await c.RequestServices.GetRequiredService<LoggingSettingsStore>().GetAsync(tenantId, c.RequestAborted);
-        return PortalPage.Render<LoggingSettingsPage>(new
-        {
-            Tenant = tenant,
-            Settings = settings,
-            MappingText = mappingText ?? JsonSerializer.Serialize(settings.FieldMapping, Indented),
-            ChannelText = channelText ?? JsonSerializer.Serialize(settings.ChannelFieldMapping, Indented),
-            ObjectsText = objectsText ?? JsonSerializer.Serialize(settings.Identification.Objects, RulesJson),
-            IvrText = ivrText ?? JsonSerializer.Serialize(settings.Identification.IvrRules, RulesJson),
-            Ok = ok,
-            Error = error,
-        }, error is null ? 200 : 400);
+        return PortalPage.Render<LoggingSettingsPage>(new { Tenant = tenant, Settings = settings, Ok = ok, Error = error }, error is null ? 200 : 400);
     }
 
+    /// <summary>The mode and the update policy; identification and the field mapping have their own editors.</summary>
     private static async Task<IResult> SaveSettings(HttpContext c, string tenantId, IFormCollection f, LoggingSettingsStore store)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
         var current = await store.GetAsync(tenantId, c.RequestAborted);
-        var (mappingText, channelText, objectsText, ivrText) = (f["fieldMapping"].ToString(), f["channelFieldMapping"].ToString(), f["identificationObjects"].ToString(), f["ivrRules"].ToString());
-        T? Parse<T>(string text, string what, JsonSerializerOptions? options, List<string> errors) where T : class
-        {
-            if (string.IsNullOrWhiteSpace(text)) return null;
-            try
-            {
-                return JsonSerializer.Deserialize<T>(text, options);
-            }
-            catch (JsonException e)
-            {
-                errors.Add($"{what} is not valid JSON: {e.Message}");
-                return null;
-            }
-        }
-        var jsonErrors = new List<string>();
-        var mapping = Parse<Dictionary<string, Dictionary<string, string>>>(mappingText, "The field mapping", MappingJson, jsonErrors);
-        var channelMapping = Parse<Dictionary<string, Dictionary<string, Dictionary<string, string>>>>(channelText, "The per-channel mapping", MappingJson, jsonErrors);
-        var objectRules = Parse<List<ContactBridge.Identification.ObjectRule>>(objectsText, "The identification objects", RulesJson, jsonErrors);
-        var ivrRules = Parse<List<ContactBridge.Identification.IvrRule>>(ivrText, "The IVR rules", RulesJson, jsonErrors);
-        if (jsonErrors.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", jsonErrors), current, mappingText, channelText, objectsText, ivrText);
-        var settings = current with
-        {
-            Mode = f["mode"].ToString(), UpdatePolicy = f["updatePolicy"].ToString(), FieldMapping = mapping ?? [], ChannelFieldMapping = channelMapping ?? [],
-            Identification = current.Identification with
-            {
-                DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString(),
-                Objects = objectRules ?? current.Identification.Objects, IvrRules = ivrRules ?? [],
-            },
-        };
-        var problems = LoggingEndpoints.ShapeProblems(settings);
-        if (problems.Count == 0)
-        {
-            problems.AddRange(settings.Problems());
-            problems.AddRange(await LoggingEndpoints.CheckMappingAsync(c, tenantId, settings));
-        }
-        if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, string.Join(" ", problems), settings, mappingText, channelText, objectsText, ivrText);
+        var settings = current with { Mode = f["mode"].ToString(), UpdatePolicy = f["updatePolicy"].ToString() };
+        var problems = settings.Problems().ToList();
+        if (problems.Count > 0) return await SettingsPageAsync(c, tenantId, null, $"Nothing was saved: {string.Join(" ", problems)}", current);
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         return await SettingsPageAsync(c, tenantId, "Logging settings saved.", null);
     }

@@ -38,7 +38,9 @@ public sealed class SalesforceMetadata(TimeProvider clock)
                 f => f!["name"]!.GetValue<string>(),
                 f => (f!["length"]?.GetValue<int>() ?? 0, f["createable"]?.GetValue<bool>() ?? false, f["updateable"]?.GetValue<bool>() ?? false,
                     f["type"]?.GetValue<string>() ?? "string", f["externalId"]?.GetValue<bool>() ?? false), StringComparer.Ordinal);
-            var shape = new ObjectShape(obj, fields);
+            var labels = (describe?["fields"]?.AsArray() ?? []).Where(f => f!["label"] is JsonValue)
+                .ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!["label"]!.GetValue<string>(), StringComparer.Ordinal);
+            var shape = new ObjectShape(obj, fields, labels);
             _shapes[(tenantId, obj)] = (shape, clock.GetUtcNow());
             result[obj] = shape;
         }

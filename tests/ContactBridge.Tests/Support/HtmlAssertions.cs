@@ -23,6 +23,17 @@ public static class HtmlAssertions
             if (!KnownMarkup.Contains(tag.Value)) html.ShouldNotContain(tag.Value, Case.Insensitive, customMessage);
     }
 
+    /// <summary>The text of the first element the CSS selector finds (AngleSharp parses the page as a browser would), or null.</summary>
+    public static string? TextAt(this string html, string selector)
+    {
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        return document.QuerySelector(selector)?.TextContent;
+    }
+
+    /// <summary>The value of an attribute of the first element the selector finds, or null.</summary>
+    public static string? AttributeAt(this string html, string selector, string attribute) =>
+        new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelector(selector)?.GetAttribute(attribute);
+
     /// <summary>The page does not show this text, encoded or not.</summary>
     public static void ShouldNotShowText(this string html, string text, string? customMessage = null) =>
         WebUtility.HtmlDecode(html).ShouldNotContain(text, Case.Sensitive, customMessage);

@@ -1,4 +1,6 @@
 using System.Net;
+using AngleSharp;
+using AngleSharp.Html.Dom;
 using System.Text.RegularExpressions;
 
 namespace ContactBridge.Tests.Support;
@@ -49,6 +51,29 @@ public sealed partial class PortalClient : IDisposable
         var fields = Hidden().Matches(form.Groups[2].Value).ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
         foreach (var (k, v) in values) fields[k] = v;
         return await PostAsync(new Uri(page.Url, WebUtility.HtmlDecode(form.Groups[1].Value)).ToString(), fields);
+    }
+
+    /// <summary>
+    /// Submits a form as a browser would (AngleSharp builds the form data set by the HTML rules: checked boxes,
+    /// selected options, textareas, the submit button pressed, nothing from a disabled fieldset), after
+    /// <paramref name="edit"/> changed what a user would change on the page.
+    /// </summary>
+    public async Task<Page> SubmitFormAsync(Page page, string formId, string submitter, Action<IHtmlFormElement>? edit = null)
+    {
+        using var context = BrowsingContext.New(Configuration.Default);
+        using var document = await context.OpenAsync(r => r.Content(page.Html).Address(page.Url.ToString()), TestContext.Current.CancellationToken);
+        var form = document.GetElementById(formId) as IHtmlFormElement;
+        form.ShouldNotBeNull($"No form {formId} on {page.Url}:\n{page.Html}");
+        edit?.Invoke(form);
+        var button = form.QuerySelector(submitter) as IHtmlElement;
+        button.ShouldNotBeNull($"No button {submitter} in form {formId}");
+        var request = form.GetSubmission(button);
+        request.ShouldNotBeNull($"Form {formId} cannot be submitted with {submitter}");
+        using var body = new StreamContent(request.Body);
+        body.Headers.TryAddWithoutValidation("Content-Type", request.MimeType);
+        var url = new Uri(request.Target.Href);
+        using var response = await _http.PostAsync(url, body, TestContext.Current.CancellationToken);
+        return await ToPage(response, url);
     }
 
     private string? _csrf;

@@ -142,6 +142,14 @@ public sealed class TestHub : IAsyncDisposable
     public Task RunPipelineAsync() => Services.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>().RunUntilIdleAsync(TestContext.Current.CancellationToken);
 
     /// <summary>Live records of one object in the emulator's default org.</summary>
+    /// <summary>A record made in the emulator's org directly, as if someone had entered it in Salesforce.</summary>
+    public string CreateRecord(string sobject, System.Text.Json.Nodes.JsonObject fields)
+    {
+        var org = Emulator.State.DefaultOrg;
+        lock (org.Sync)
+            return new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock).Create(org.Records.OfType("User")[0].Id, org.Schema.Require(sobject), fields).Id;
+    }
+
     public IReadOnlyList<ContactBridge.Emulator.Records.SRecord> Records(string sobject)
     {
         var org = Emulator.State.DefaultOrg;
