@@ -7,8 +7,11 @@ namespace ContactBridge.Logging;
 /// <summary>One field an editor offers, as the linked org's describe gives it.</summary>
 public sealed record FieldChoice(string Name, string Label, string Type, int Length, bool Writable = true)
 {
+    /// <summary>What the page adds about a chosen field the org does not offer ("not in this org").</summary>
+    public string? Note { get; init; }
+
     /// <summary>"Mobile Phone (MobilePhone)": the label admins know, and the API name they may need.</summary>
-    public string Text => Label == Name ? Name : $"{Label} ({Name})";
+    public string Text => (Label == Name ? Name : $"{Label} ({Name})") + (Note is null ? "" : $" — {Note}");
 }
 
 /// <summary>

@@ -189,54 +189,104 @@ public sealed class HostileInputPortalFormTests(HostileHub h) : IClassFixture<Ho
     }
 
     [Fact]
-    public async Task Logging_settings_form_refuses_hostile_json_and_values_shows_them_encoded_and_keeps_the_settings()
+    public async Task Logging_settings_form_refuses_hostile_values_and_keeps_the_settings()
     {
         var store = h.Hub.Services.GetRequiredService<LoggingSettingsStore>();
         var before = JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json);
-        string Form(string mode = "sales", string country = "US", string mapping = "", string channels = "", string objects = "", string ivr = "") =>
-            $"mode={mode}&updatePolicy=none&defaultCountry={country}&whenSeveral=screen_pop_search&fieldMapping={mapping}&channelFieldMapping={channels}" +
-            $"&identificationObjects={objects}&ivrRules={ivr}";
-        string E(string json) => Uri.EscapeDataString(json);
-        var cases = new List<(string Name, string Fields)>();
         foreach (var (name, encoded) in FormValues())
         {
-            cases.Add(($"mode {name}", Form(mode: encoded)));
-            cases.Add(($"country {name}", Form(country: encoded)));
-            cases.Add(($"mapping {name}", Form(mapping: encoded)));
-            cases.Add(($"objects {name}", Form(objects: encoded)));
-            cases.Add(($"ivr {name}", Form(ivr: encoded)));
-            cases.Add(($"channels {name}", Form(channels: encoded)));
-        }
-        foreach (var (name, json) in new[]
-                 {
-                     ("lone surrogate escape", "{\"Task\":{\"Subject\":\"\\ud800\"}}"), ("duplicate names", "{\"Task\":{\"Subject\":\"a\",\"Subject\":\"b\"}}"),
-                     ("deep", new string('[', 100) + new string(']', 100)), ("null object", "{\"Task\":null}"), ("null template", "{\"Task\":{\"Subject\":null}}"),
-                     ("script template", "{\"Task\":{\"Subject\":\"" + Script.Replace("'", "\\u0027", StringComparison.Ordinal) + "\"}}"),
-                     ("SOQL object", "{\"Task WHERE Id != null\":{\"Subject\":\"x\"}}"), ("path object", "{\"../../query\":{\"Subject\":\"x\"}}"),
-                 })
-            cases.Add(($"mapping {name}", Form(mapping: E(json))));
-        foreach (var (name, json) in new[] { ("null rule", "[null]"), ("null fields", "[{\"object\":\"Contact\",\"phoneFields\":null,\"emailFields\":null}]"), ("lone surrogate", "[{\"object\":\"\\udc00\"}]") })
-            cases.Add(($"objects {name}", Form(objects: E(json))));
-        foreach (var (name, json) in new[] { ("null rule", "[null]"), ("SOQL field", "[{\"ivrKey\":\"k\",\"object\":\"Account\",\"field\":\"Name FROM User --\"}]") })
-            cases.Add(($"ivr {name}", Form(ivr: E(json))));
-        cases.Add(("channel null", Form(channels: E("{\"voice\":null}"))));
-        foreach (var (name, fields) in cases)
-        {
-            var a = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/logging", fields);
-            ShouldBeAPortalAnswer(a, name);
-            // Blank JSON fields fall back to the defaults, so a few of these save: the settings then equal what was sent.
-            if (a.Status == HttpStatusCode.OK && a.Text.Contains("Logging settings saved.", StringComparison.Ordinal))
+            foreach (var fields in new[] { $"mode={encoded}&updatePolicy=none", $"mode=sales&updatePolicy={encoded}" })
             {
-                (await store.GetAsync(h.Mine.Id, Ct)).Mode.ShouldBe(LoggingSettings.Sales, name);
-                await store.SaveAsync(h.Mine.Id, JsonSerializer.Deserialize<LoggingSettings>(before, LoggingSettings.Json)!, Ct);
+                var a = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/logging", fields);
+                ShouldBeAPortalAnswer(a, name);
+                a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{name}: {a}");
+                if (!RefusedByTheFormReader(a)) a.Text.ShouldContain("id=\"notice\"", customMessage: name);
+                JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json).ShouldBe(before, name);
+            }
+        }
+    }
+
+    /// <summary>A valid post of an editor, with one field's value replaced by a hostile one.</summary>
+    private static string WithHostile(string valid, string field, string encoded) =>
+        string.Join('&', valid.Split('&').Select(pair => pair.StartsWith(field + "=", StringComparison.Ordinal) ? $"{field}={encoded}" : pair));
+
+    [Fact]
+    public async Task Identification_rules_editor_refuses_hostile_values_in_every_field_and_keeps_the_rules()
+    {
+        var store = h.Hub.Services.GetRequiredService<LoggingSettingsStore>();
+        var before = JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json);
+        var valid = $"tenantId={h.Mine.Id}&objectCount=1&o0.object=Contact&o0.phone=MobilePhone&o0.email=Email&ivrCount=1&v0.key=acct&v0.target=Account.AccountNumber" +
+                    "&whenSeveral=most_recent&defaultCountry=GB&action=save";
+        string[] fields = ["tenantId", "objectCount", "o0.object", "o0.phone", "o0.email", "ivrCount", "v0.key", "v0.target", "whenSeveral", "defaultCountry", "action"];
+        foreach (var (name, encoded) in FormValues())
+        foreach (var field in fields)
+        {
+            var what = $"{field} {name}";
+            var a = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/identification", WithHostile(valid, field, encoded));
+            ShouldBeAPortalAnswer(a, what);
+            var saved = JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json);
+            if (a.Status == HttpStatusCode.OK)
+            {
+                // Only "nothing" can be taken: an unticked box, or no action (Save, as Enter in a field does); anything else is an unsaved step.
+                if (a.Text.Contains("Identification rules saved.", StringComparison.Ordinal))
+                {
+                    name.ShouldBe("empty", what);
+                    await store.SaveAsync(h.Mine.Id, JsonSerializer.Deserialize<LoggingSettings>(before, LoggingSettings.Json)!, Ct);
+                }
+                else
+                {
+                    field.ShouldBe("action", what);
+                    saved.ShouldBe(before, what);
+                }
                 continue;
             }
-            a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{name}: {a}");
-            if (!RefusedByTheFormReader(a)) a.Text.ShouldContain("id=\"notice\"", customMessage: name);
-            JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json).ShouldBe(before, name);
+            a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{what}: {a}");
+            if (!RefusedByTheFormReader(a)) a.Text.ShouldContain("id=\"notice\"", customMessage: what);
+            saved.ShouldBe(before, what);
         }
-        var shown = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/logging", Form(mapping: E("{\"Task\":{\"Subject\":\"" + Img.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}} broken")));
-        shown.Text.ShouldShowText("{\"Task\":{\"Subject\":\"" + Img.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}} broken");
+    }
+
+    [Fact]
+    public async Task Field_mapping_editor_refuses_hostile_values_keeps_templates_exactly_and_shows_them_encoded()
+    {
+        var store = h.Hub.Services.GetRequiredService<LoggingSettingsStore>();
+        var before = JsonSerializer.Serialize(await store.GetAsync(h.Mine.Id, Ct), LoggingSettings.Json);
+        var valid = $"tenantId={h.Mine.Id}&scope=&rowCount=1&r0.object=Task&r0.field=Subject&r0.template=%7Bchannel%7D&sample=sample&action=save";
+        string[] fields = ["tenantId", "scope", "rowCount", "r0.object", "r0.field", "r0.template", "sample", "action"];
+        foreach (var (name, encoded) in FormValues())
+        foreach (var field in fields)
+        {
+            var what = $"{field} {name}";
+            var a = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/field-mapping", WithHostile(valid, field, encoded));
+            ShouldBeAPortalAnswer(a, what);
+            var saved = await store.GetAsync(h.Mine.Id, Ct);
+            if (a.Status == HttpStatusCode.OK)
+            {
+                if (a.Text.Contains("Field mapping saved.", StringComparison.Ordinal))
+                {
+                    // A template is text: what was typed is kept exactly, and shown encoded. The preview's sample falls back to the built-in one.
+                    var expected = field == "r0.template" ? Uri.UnescapeDataString(encoded) : "{channel}";
+                    saved.FieldMapping.ShouldHaveSingleItem().Value.ShouldHaveSingleItem().ShouldBe(new KeyValuePair<string, string>("Subject", expected), what);
+                    if (field == "r0.template") a.Text.ShouldShowText(expected, what);
+                    await store.SaveAsync(h.Mine.Id, JsonSerializer.Deserialize<LoggingSettings>(before, LoggingSettings.Json)!, Ct);
+                }
+                else
+                {
+                    field.ShouldBe("action", what);
+                    JsonSerializer.Serialize(saved, LoggingSettings.Json).ShouldBe(before, what);
+                }
+                continue;
+            }
+            a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{what}: {a}");
+            if (!RefusedByTheFormReader(a)) a.Text.ShouldContain("id=\"notice\"", customMessage: what);
+            JsonSerializer.Serialize(saved, LoggingSettings.Json).ShouldBe(before, what);
+        }
+        // The live preview echoes templates too: encoded, for any text.
+        foreach (var (name, encoded) in FormValues())
+        {
+            var a = await h.PostFormAsync(h.MineAdmin, $"/tenants/{h.Mine.Id}/field-mapping/preview", WithHostile(valid, "r0.template", encoded));
+            ShouldBeAPortalAnswer(a, $"preview {name}");
+        }
     }
 
     private static MultipartFormDataContent Upload(byte[]? csv, string callCenter = "04vE0000000000BIAQ", string source = "csv", string matchBy = "email",
