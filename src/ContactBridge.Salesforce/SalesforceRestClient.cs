@@ -62,10 +62,11 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
         return new Uri(instanceUrl, basePath.Length == 0 || path.StartsWith(basePath + "/", StringComparison.Ordinal) ? path : basePath + path);
     }
 
-    private void Observe(string kind, string outcome, TimeSpan took)
+    private void Observe(HttpMethod method, string path, string kind, string outcome, DateTimeOffset at, TimeSpan took, int? status = null)
     {
         SalesforceTelemetry.Record(session.Tenant, kind, outcome, took);
         session.CallObserved?.Invoke(kind, outcome);
+        SalesforceCallWatch.Saw(new SalesforceCall(at, method.Method, path.Split('?')[0], kind, outcome, status, took));
     }
 
     /// <summary>Any request (a CSV upload, a CSV result): the answer's text, with the same refresh, retry and usage tracking.</summary>
@@ -82,13 +83,14 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
             HttpResponseMessage response;
             var kind = SalesforceTelemetry.Kind(method.Method, path);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var at = clock.GetUtcNow();
             try
             {
                 response = await http.SendAsync(request, ct);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                Observe(kind, e is TaskCanceledException ? "timeout" : "unreachable", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                Observe(method, path, kind, e is TaskCanceledException ? "timeout" : "unreachable", at, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 if (!(safeToRepeat && attempt < MaxAttempts && !ct.IsCancellationRequested)) throw;
                 await Backoff(attempt, ct);
                 continue;
@@ -102,11 +104,11 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                 if ((int)response.StatusCode < 500) session.LastAnsweredAt = clock.GetUtcNow();
                 if (response.IsSuccessStatusCode)
                 {
-                    Observe(kind, "ok", took);
+                    Observe(method, path, kind, "ok", at, took, (int)response.StatusCode);
                     return text;
                 }
                 var error = Error(response.StatusCode, text);
-                Observe(kind, error.ErrorCode, took);
+                Observe(method, path, kind, error.ErrorCode, at, took, (int)response.StatusCode);
                 if (error.IsSessionExpired && !refreshed)
                 {
                     refreshed = true;

@@ -13,6 +13,7 @@ public static class InteractionLoggingServices
         services.AddSingleton<ContactBridge.Intake.IntakeSecrets>();
         services.AddSingleton<ContactBridge.Intake.InboxStore>();
         services.AddSingleton<ContactBridge.Interactions.InteractionStore>();
+        services.AddSingleton<ContactBridge.Interactions.SalesforceRequestLog>();
         services.AddSingleton<ContactBridge.Logging.LoggingSettingsStore>();
         services.AddSingleton<ContactBridge.Identification.CallerIdentifier>();
         services.AddSingleton<OutboxStore>();

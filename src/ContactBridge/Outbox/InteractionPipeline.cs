@@ -25,7 +25,7 @@ namespace ContactBridge.Outbox;
 public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
     LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
-    Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, ILogger<InteractionPipeline> logger) : BackgroundService
+    Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, SalesforceRequestLog requests, ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -412,6 +412,7 @@ public sealed class InteractionPipeline(
     private async Task<Exception?> TryLookUpAsync(SalesforceRestClient client, IdentificationRules rules, List<(InteractionRow Row, InteractionState State)> group,
         LookupRun run, CancellationToken ct)
     {
+        using var watch = SalesforceCallWatch.Start();
         try
         {
             var found = await identifier.IdentifyAsync(client, rules, group.Select(p => p.State).ToList(), ct);
@@ -422,6 +423,10 @@ public sealed class InteractionPipeline(
         catch (Exception e) when (e is not (LinkingException or OperationCanceledException) || e is TaskCanceledException && !ct.IsCancellationRequested)
         {
             return e;
+        }
+        finally
+        {
+            await requests.AddAsync(group[0].Row.TenantId, group.Select(p => p.Row.InteractionId).ToList(), SalesforceRequestLog.Identify, watch.Calls, CancellationToken.None);
         }
     }
 
@@ -457,10 +462,23 @@ public sealed class InteractionPipeline(
                     added.Add(Dead(r, "HUB_ERROR", $"The stored interaction could not be read: {e.Message}"));
                 }
             }
-            var shapes = await metadata.ShapesAsync(tenantId, client,
-                states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
-            var owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
-            var current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
+            IReadOnlyDictionary<string, ObjectShape> shapes;
+            IReadOnlyDictionary<string, string?> owners;
+            IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject> current;
+            using (var watch = SalesforceCallWatch.Start())
+            {
+                try
+                {
+                    shapes = await metadata.ShapesAsync(tenantId, client,
+                        states.Any(s => s.State.Attachments.Count > 0) ? ["Task", "Case", "Lead", "Contact", "ContentVersion"] : ["Task", "Case", "Lead", "Contact"], ct);
+                    owners = await metadata.OwnersAsync(tenantId, client, states.Select(s => s.State.Agent?.Email).Where(e => e is not null).Cast<string>(), ct);
+                    current = await CurrentRecordsAsync(client, settings, states.Select(s => s.Identification).ToList(), ct);
+                }
+                finally
+                {
+                    await requests.AddAsync(tenantId, states.Select(s => s.State.InteractionId).ToList(), SalesforceRequestLog.Plan, watch.Calls, CancellationToken.None);
+                }
+            }
             var ids = states.Select(s => s.State.InteractionId).ToList();
             var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, ids, ct);
             var written = plannedBefore.Count > 0 ? await outbox.WrittenPlansAsync(tenantId, plannedBefore, ct) : [];

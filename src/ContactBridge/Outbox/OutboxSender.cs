@@ -17,7 +17,7 @@ namespace ContactBridge.Outbox;
 /// ones go to the dead-letter list.
 /// </summary>
 public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactions, SalesforceConnections connections, IOptions<LoggingOptions> options,
-    TimeProvider clock, Observability.HubMetrics metrics, ILogger<OutboxSender> logger)
+    TimeProvider clock, Observability.HubMetrics metrics, SalesforceRequestLog requests, ILogger<OutboxSender> logger)
 {
     /// <summary>Composite graph limits per request ("Composite Graph Limits", REST API Developer Guide).</summary>
     public const int MaxGraphsPerCall = 75;
@@ -144,6 +144,21 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
     private async Task<(IReadOnlyList<OutboxStore.Outcome> Outcomes, bool Answered, string? Transient)> SendBatchAsync(SalesforceRestClient client,
         List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
     {
+        var watch = SalesforceCallWatch.Start();
+        try
+        {
+            return await SendWatchedAsync(client, batch, watch, ct);
+        }
+        finally
+        {
+            watch.Dispose();
+            await requests.AddAsync(batch[0].Row.TenantId, batch.Select(b => b.Row.InteractionId).ToList(), SalesforceRequestLog.Write, watch.Calls, CancellationToken.None);
+        }
+    }
+
+    private async Task<(IReadOnlyList<OutboxStore.Outcome> Outcomes, bool Answered, string? Transient)> SendWatchedAsync(SalesforceRestClient client,
+        List<(OutboxRow Row, LogPlan Plan)> batch, SalesforceCallWatch watch, CancellationToken ct)
+    {
         try
         {
             var existing = await ExistingKeysAsync(client, batch.Where(b => b.Row.Attempts > 0).Select(b => b.Plan).ToList(), ct);
@@ -173,6 +188,8 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         {
             // Something in this batch breaks the hub itself: each row is sent alone, so only the one that causes it is set aside.
             logger.LogWarning(e, "A batch of {Count} writes of tenant {TenantId} failed in the hub; sending them one by one", batch.Count, batch[0].Row.TenantId);
+            // Each one alone is recorded under its own interaction.
+            watch.Dispose();
             var outcomes = new List<OutboxStore.Outcome>();
             var answered = false;
             foreach (var single in batch)

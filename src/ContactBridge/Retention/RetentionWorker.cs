@@ -96,6 +96,7 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
                 var args = new { t = tenant.Key, ids };
                 events += await c.ExecuteAsync($"DELETE FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", args, tx);
                 writes += await c.ExecuteAsync($"DELETE FROM outbox WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", args, tx);
+                await c.ExecuteAsync($"DELETE FROM salesforce_requests WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", args, tx);
                 interactions += await c.ExecuteAsync($"DELETE FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", args, tx);
             }
             await w.CommitAsync(ct);

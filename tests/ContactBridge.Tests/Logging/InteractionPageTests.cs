@@ -61,4 +61,39 @@ public sealed class InteractionPageTests
         theirs.Status.ShouldBe(HttpStatusCode.NotFound);
         theirs.Html.ShouldNotContain("Refused Caller");
     }
+
+    [Fact]
+    public async Task Each_salesforce_request_made_for_an_interaction_is_listed_with_its_outcome_and_who_shared_it()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        // The first search answers 503 once: the client tries again, and both tries are on the page.
+        hub.Emulator.State.Faults.Add(new ContactBridge.Emulator.Org.FaultRule
+        {
+            Kind = ContactBridge.Emulator.Org.FaultKind.Status, Status = 503, PathContains = "/search", Remaining = 1,
+        });
+        await sender.AcceptAsync([.. sender.Interaction("call-a", phone: "+1 415 555 0161", name: "Caller A"), .. sender.Interaction("call-b", phone: "+1 415 555 0162", name: "Caller B")]);
+        await hub.RunPipelineAsync();
+
+        var log = hub.Services.GetRequiredService<ContactBridge.Interactions.SalesforceRequestLog>();
+        var a = await log.ForInteractionAsync(tenant.Id, "call-a", Ct);
+        var b = await log.ForInteractionAsync(tenant.Id, "call-b", Ct);
+        var searches = a.Where(r => r.Kind == "search").ToList();
+        searches.Select(r => (r.Step, r.Method, r.Outcome, r.Status, r.BatchSize)).ShouldBe(
+            [("identify", "GET", "SERVER_UNAVAILABLE", 503L, 2L), ("identify", "GET", "ok", 200L, 2L)]);
+        searches.ShouldAllBe(r => !r.Path.Contains('?'), "the query (other callers' numbers) is not kept");
+        var graph = a.Where(r => r.Kind == "composite.graph").ShouldHaveSingleItem();
+        (graph.Step, graph.Method, graph.Outcome, graph.BatchSize).ShouldBe(("write", "POST", "ok", 2L));
+        b.Select(r => (r.Step, r.Kind, r.Outcome)).ShouldBe(a.Select(r => (r.Step, r.Kind, r.Outcome)), "a shared request is listed under each interaction");
+
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-a");
+        var requests = page.Html.TextAt("#requests")!;
+        requests.ShouldContain("Looking the caller up");
+        requests.ShouldContain("SERVER_UNAVAILABLE (HTTP 503)");
+        requests.ShouldContain($"POST {graph.Path}");
+        requests.ShouldContain("2 interactions");
+        (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/no-such-call")).Status.ShouldBe(HttpStatusCode.NotFound);
+    }
 }
