@@ -100,9 +100,10 @@ public sealed class TenantDashboard(HubDatabase db, LinkStore links, SalesforceC
         var dead = await PerTenant("SELECT tenant_id, COUNT(*) FROM outbox WHERE state = 'dead' GROUP BY tenant_id");
         var usage = connections.LastApiUsage().ToDictionary(u => u.TenantId, u => u.Usage, StringComparer.Ordinal);
         var result = new List<TenantOverview>();
+        var allLinks = await links.AllAsync(ct);
         foreach (var t in tenants)
         {
-            var link = await links.GetAsync(t.Id, ct);
+            var link = allLinks.GetValueOrDefault(t.Id);
             result.Add(new TenantOverview(t.Id, t.Name, t.Slug, link?.Status ?? LinkStatus.Unlinked,
                 link?.LastCheckedAt is { } checkedAt ? DateTimeOffset.FromUnixTimeMilliseconds(checkedAt) : null,
                 calls.GetValueOrDefault(t.Id), usage.TryGetValue(t.Id, out var u) ? Math.Max(0, u.Max - u.Used) : null,

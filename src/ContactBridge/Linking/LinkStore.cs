@@ -15,6 +15,13 @@ public sealed class LinkStore(HubDatabase db, TimeProvider clock)
         return await c.QuerySingleOrDefaultAsync<SalesforceLink>("SELECT * FROM salesforce_links WHERE tenant_id = @tenantId", new { tenantId });
     }
 
+    /// <summary>Every tenant's link, by tenant: one query for the system view.</summary>
+    public async Task<IReadOnlyDictionary<string, SalesforceLink>> AllAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<SalesforceLink>("SELECT * FROM salesforce_links")).ToDictionary(l => l.TenantId, StringComparer.Ordinal);
+    }
+
     public async Task SaveAsync(SalesforceLink link, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

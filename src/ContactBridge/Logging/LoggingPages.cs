@@ -60,12 +60,12 @@ public static class LoggingPages
         var (query, problems) = ReadQuery(c.Request.Query);
         var (found, more) = await InteractionSearch.SearchAsync(db, tenantId, query, ct);
         var rows = new List<ActivityRow>();
+        var latest = await outbox.LatestForInteractionsAsync(tenantId, found.Select(f => f.InteractionId).ToList(), ct);
         foreach (var row in found)
         {
             var s = row.Parsed;
             var records = row.Records is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Records, InteractionStore.Json)!;
-            var writes = await outbox.ForInteractionAsync(tenantId, row.InteractionId, ct);
-            var last = writes.Count > 0 ? writes[^1] : null;
+            var last = latest.GetValueOrDefault(row.InteractionId);
             var state = last is null ? (s.Ended ? "planning" : "in progress") : last.State switch
             {
                 OutboxState.Done => "written",

@@ -65,11 +65,18 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return found;
     }
 
-    /// <summary>Claims the tenant's due rows, oldest first, for one sender.</summary>
+    /// <summary>
+    /// Claims the tenant's due rows, oldest first, for one sender. Rows this sender still holds come back too:
+    /// a round records every row's outcome before it ends, so a row still held is from a round cut short (the
+    /// database went away between sending and recording). It may have reached Salesforce, so it counts as an
+    /// attempt of unknown outcome, and its send checks which records already exist.
+    /// </summary>
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(string owner, string tenantId, int max, TimeSpan lease, CancellationToken ct)
     {
         await using (var w = await db.WriteAsync(durable: false, ct))
         {
+            await w.Connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1 WHERE state = @sending AND lease_owner = @owner AND tenant_id = @tenantId",
+                new { sending = OutboxState.Sending, owner, tenantId }, w.Transaction);
             await ClaimRowsAsync(w.Connection, w.Transaction, owner, tenantId, max, lease);
             await w.CommitAsync(ct);
         }
@@ -148,6 +155,18 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     {
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE tenant_id = @tenantId AND interaction_id = @interactionId ORDER BY created_at", new { tenantId, interactionId })).ToList();
+    }
+
+    /// <summary>The newest write of each interaction given (those with none are left out): one query for a page of the Activity list.</summary>
+    public async Task<IReadOnlyDictionary<string, OutboxRow>> LatestForInteractionsAsync(string tenantId, IReadOnlyCollection<string> interactionIds, CancellationToken ct = default)
+    {
+        if (interactionIds.Count == 0) return new Dictionary<string, OutboxRow>();
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<OutboxRow>($"SELECT * FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "ids")} ORDER BY created_at",
+            new { tenantId, ids = interactionIds.ToArray() });
+        var latest = new Dictionary<string, OutboxRow>(StringComparer.Ordinal);
+        foreach (var row in rows) latest[row.InteractionId] = row;
+        return latest;
     }
 
     /// <summary>

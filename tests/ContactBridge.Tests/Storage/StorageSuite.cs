@@ -179,6 +179,13 @@ public abstract class StorageSuite : IAsyncLifetime
         var again = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem("brought forward by the recovery");
         again.FailingSince.ShouldBe(failingSince.ToUnixTimeMilliseconds());
         again.Attempts.ShouldBe(1);
+
+        // A round cut short (sent, but the outcome never recorded): the row comes back to its sender as an attempt of
+        // unknown outcome, so the next send checks which records exist instead of sending it as new.
+        var held = (await outbox.ClaimAsync("me", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldHaveSingleItem("still held by the round that was cut short");
+        held.Id.ShouldBe(again.Id);
+        held.Attempts.ShouldBe(2);
+        (await outbox.ClaimAsync("someone else", tenant.Id, 10, TimeSpan.FromMinutes(1), ct)).ShouldBeEmpty("another sender does not take a held row before its lease ends");
     }
 
     private async Task InsertEndedInteractionAsync(string tenantId, string interactionId, CancellationToken ct, long version = 1)

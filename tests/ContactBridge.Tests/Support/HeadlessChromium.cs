@@ -39,6 +39,8 @@ public sealed class HeadlessChromium : IAsyncLifetime
         await page.FillAsync("#email", TestHub.AdminEmail);
         await page.FillAsync("#password", TestHub.Password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync("**/tenants");
+        // Signed in: the page has the sign-out button. (Waiting for the URL also waits for a "load" event, which a loaded machine was once seen not to report.)
+        await page.WaitForSelectorAsync("#sign-out", new() { Timeout = 60_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/tenants$"));
     }
 }
