@@ -45,4 +45,11 @@ public sealed record IdentificationRules
 
 public sealed record ObjectRule(string Object, List<string> PhoneFields, List<string> EmailFields);
 
-public sealed record IvrRule(string IvrKey, string Object, string Field);
+public sealed partial record IvrRule(string IvrKey, string Object, string Field)
+{
+    /// <summary>An IVR key as contact centers send them: letters, digits, _ . or -, at most 64, no spaces.</summary>
+    public static bool IsKey(string? key) => key is not null && KeyPattern().IsMatch(key);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex KeyPattern();
+}

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using ContactBridge.Logging;
 using ContactBridge.Web;
 
@@ -11,13 +10,17 @@ namespace ContactBridge.Identification;
 /// chosen from the linked org's describe. Add, remove and reorder post the form back unsaved, so every step
 /// works with the keyboard alone and without script; only Save stores, after checking every choice.
 /// </summary>
-public static partial class IdentificationRulesEditor
+public static class IdentificationRulesEditor
 {
     /// <summary>The objects a caller can be found in.</summary>
     public static readonly string[] Objects = ["Contact", "Lead", "Account"];
 
     public const int MaxObjects = 10;
-    public const int MaxIvrRules = 50;
+    public const int MaxIvrRules = 200;
+
+    /// <summary>The objects whose fields the page offers: the three that identify callers, and any other an IVR rule looks up (saved through the API).</summary>
+    public static IReadOnlyList<string> DescribedObjects(IdentificationRules rules) =>
+        Objects.Concat(rules.IvrRules.Select(r => r.Object).Where(LoggingEndpoints.IsApiName)).Distinct(StringComparer.Ordinal).ToList();
 
     public static void MapIdentificationRulesEditor(this IEndpointRouteBuilder app)
     {
@@ -36,7 +39,7 @@ public static partial class IdentificationRulesEditor
     private static async Task<IResult> RenderAsync(HttpContext c, Tenants.Tenant tenant, IdentificationRules rules, Dictionary<string, string> errors, string? ok, string? error,
         bool unsaved, OrgFields? org = null)
     {
-        org ??= await OrgFields.LoadAsync(c, tenant.Id, Objects);
+        org ??= await OrgFields.LoadAsync(c, tenant.Id, DescribedObjects(rules));
         return PortalPage.Render<IdentificationRulesPage>(new
         {
             Tenant = tenant, Rules = rules, Org = org, Errors = errors, Ok = ok, Error = error, Unsaved = unsaved,
@@ -54,7 +57,7 @@ public static partial class IdentificationRulesEditor
             return await RenderAsync(c, tenant, current.Identification, formErrors, null, "The form could not be read, so nothing was saved. Reload the page and edit again.", false);
         var action = f["action"].ToString();
         var save = action is "save" or "";
-        var org = await OrgFields.LoadAsync(c, tenantId, Objects, fresh: save);
+        var org = await OrgFields.LoadAsync(c, tenantId, DescribedObjects(draft), fresh: save);
         if (!save)
         {
             draft = Apply(action, draft, f["newObject"].ToString(), org);
@@ -63,8 +66,10 @@ public static partial class IdentificationRulesEditor
         if (!org.Known) return await RenderAsync(c, tenant, draft, [], null, $"Nothing was saved. {org.Problem}", true, org);
         var errors = Check(draft, org);
         if (errors.Count > 0) return await RenderAsync(c, tenant, draft, errors, null, $"Nothing was saved: {string.Join(" ", errors.Values.Distinct())}", true, org);
-        var settings = current with { Identification = draft };
-        var problems = settings.Problems().ToList();
+        // Read again just before saving: another page may have saved the mode or the mapping while the org was being described.
+        var settings = await store.GetAsync(tenantId, c.RequestAborted) with { Identification = draft };
+        var problems = LoggingEndpoints.ShapeProblems(settings);
+        if (problems.Count == 0) problems.AddRange(settings.Problems());
         if (problems.Count > 0) return await RenderAsync(c, tenant, draft, [], null, $"Nothing was saved: {string.Join(" ", problems)}", true, org);
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         return await RenderAsync(c, tenant, (await store.GetAsync(tenantId, c.RequestAborted)).Identification, [], "Identification rules saved.", null, false, org);
@@ -128,9 +133,6 @@ public static partial class IdentificationRulesEditor
         return rules with { Objects = objects, IvrRules = ivr };
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
-    private static partial Regex IvrKey();
-
     /// <summary>Every choice against the org's describe, keyed by the input it belongs to (its id), with the reason.</summary>
     public static Dictionary<string, string> Check(IdentificationRules rules, OrgFields org)
     {
@@ -153,7 +155,7 @@ public static partial class IdentificationRulesEditor
             {
                 if (org.Field(rule.Object, field) is not { } f)
                     // Person Account fields exist only where Person Accounts are enabled; the default rules name them and they are skipped elsewhere.
-                    return field.StartsWith("Person", StringComparison.Ordinal) ? null : $"{rule.Object} has no field {field}.";
+                    return field.StartsWith("Person", StringComparison.Ordinal) && LoggingEndpoints.IsApiName(field) ? null : $"{rule.Object} has no field {field}.";
                 return f.Type == type ? null : $"{rule.Object}.{field} is a {f.Type} field; only {what} fields can be matched here.";
             }
             var phone = rule.PhoneFields.Select(p => Wrong(p, "phone", "phone")).FirstOrDefault(p => p is not null);
@@ -164,11 +166,11 @@ public static partial class IdentificationRulesEditor
         for (var i = 0; i < rules.IvrRules.Count; i++)
         {
             var rule = rules.IvrRules[i];
-            if (!IvrKey().IsMatch(rule.IvrKey))
+            if (!IvrRule.IsKey(rule.IvrKey))
                 errors[$"v{i}-key"] = rule.IvrKey.Length == 0 ? "Give the IVR key the contact center sends (such as account_number)."
                     : $"\"{rule.IvrKey}\" cannot be an IVR key: use letters, digits, _ . or - (no spaces), at most 64.";
             else if (rules.IvrRules.Take(i).Any(r => r.IvrKey == rule.IvrKey)) errors[$"v{i}-key"] = $"The IVR key {rule.IvrKey} has two rules; keep one.";
-            if (!Objects.Contains(rule.Object)) errors[$"v{i}-target"] = "Choose the field the IVR value is looked up in.";
+            if (rule.Object.Length == 0 || !org.Shapes.ContainsKey(rule.Object)) errors[$"v{i}-target"] = "Choose the field the IVR value is looked up in.";
             else if (org.Field(rule.Object, rule.Field) is not { } f) errors[$"v{i}-target"] = $"{rule.Object} has no field {rule.Field}.";
             else if (!OrgFields.IvrTypes.Contains(f.Type)) errors[$"v{i}-target"] = $"{rule.Object}.{rule.Field} is a {f.Type} field; an IVR value can only be compared with a text, phone, e-mail or id field.";
         }

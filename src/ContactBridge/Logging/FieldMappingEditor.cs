@@ -11,6 +11,12 @@ public sealed record MappingRow(string Object, string Field, string Template);
 /// <summary>One mapped field rendered against an interaction: the value, and the field's length when the org gave it.</summary>
 public sealed record PreviewRow(string Object, string Field, string Label, string Value, int MaxLength, bool Inherited)
 {
+    /// <summary>How long the rendered value is; <see cref="Value"/> holds at most <see cref="FieldMappingEditor.MaxPreviewLength"/> of it.</summary>
+    public int FullLength { get; init; } = Value.Length;
+
+    /// <summary>Why the template was not rendered (too long, too many placeholders), if it was not.</summary>
+    public string? NotRendered { get; init; }
+
     /// <summary>How much of the value is written before the cut note (the whole value when it fits).</summary>
     public int Kept => LogTemplates.KeptLength(Value, MaxLength);
 
@@ -33,6 +39,10 @@ public static class FieldMappingEditor
     public const string BuiltInSample = "sample";
     public const int MaxRows = 200;
     public const int MaxTemplateLength = 32_000;
+    public const int MaxPlaceholders = 50;
+
+    /// <summary>The most of a rendered value the preview shows: enough to see any field's cut, never a page of megabytes.</summary>
+    public const int MaxPreviewLength = 40_000;
 
     public static void MapFieldMappingEditor(this IEndpointRouteBuilder app)
     {
@@ -87,10 +97,12 @@ public static class FieldMappingEditor
         var action = f["action"].ToString();
         var save = action is "save" or "";
         var org = await OrgFields.LoadAsync(c, tenantId, Objects, fresh: save);
-        if (!save) return await RenderAsync(c, Apply(action, draft, f, org, saved.KeyField), saved, [], null, null, action != "preview", org);
+        if (!save) return await RenderAsync(c, Apply(action, draft, f, org, saved.KeyField), saved, [], null, null, true, org);
         if (!org.Known) return await RenderAsync(c, draft, saved, [], null, $"Nothing was saved. {org.Problem}", true, org);
-        var errors = Check(draft.Rows, org, saved.KeyField);
+        var errors = Check(draft.Rows, org, saved.KeyField, emptyAllowed: draft.Channel is not null);
         if (errors.Count > 0) return await RenderAsync(c, draft, saved, errors, null, $"Nothing was saved: {string.Join(" ", errors.Values.Distinct())}", true, org);
+        // Read again just before saving: another page may have saved while the org was being described.
+        saved = await store.GetAsync(tenantId, c.RequestAborted);
         var mapping = Objects.Where(o => draft.Rows.Any(r => r.Object == o))
             .ToDictionary(o => o, o => draft.Rows.Where(r => r.Object == o).ToDictionary(r => r.Field, r => r.Template, StringComparer.Ordinal), StringComparer.Ordinal);
         // Objects the editor does not show (mapped through the API) stay as they were.
@@ -113,7 +125,8 @@ public static class FieldMappingEditor
             else channels[draft.Channel] = mapping;
             settings = saved with { ChannelFieldMapping = channels };
         }
-        var problems = settings.Problems().ToList();
+        var problems = LoggingEndpoints.ShapeProblems(settings);
+        if (problems.Count == 0) problems.AddRange(settings.Problems());
         if (problems.Count > 0) return await RenderAsync(c, draft, saved, [], null, $"Nothing was saved: {string.Join(" ", problems)}", true, org);
         await store.SaveAsync(tenantId, settings, c.RequestAborted);
         var now = await store.GetAsync(tenantId, c.RequestAborted);
@@ -179,7 +192,8 @@ public static class FieldMappingEditor
         org.Choices(obj, f => f.Createable && f.Updateable && OrgFields.TextTypes.Contains(f.Type)).Where(f => f.Name != keyField).ToList();
 
     /// <summary>Every row against the org's describe and the template language, keyed by the input it belongs to.</summary>
-    public static Dictionary<string, string> Check(IReadOnlyList<MappingRow> rows, OrgFields org, string keyField)
+    /// <param name="emptyAllowed">A channel's override may be empty: the field is then written blank for that channel.</param>
+    public static Dictionary<string, string> Check(IReadOnlyList<MappingRow> rows, OrgFields org, string keyField, bool emptyAllowed = false)
     {
         var errors = new Dictionary<string, string>();
         for (var i = 0; i < rows.Count; i++)
@@ -195,15 +209,24 @@ public static class FieldMappingEditor
             else if (!OrgFields.TextTypes.Contains(f.Type)) errors[fieldId] = $"{obj}.{field} is a {f.Type} field; only text fields can take a template.";
             else if (rows.Take(i).Any(r => r.Object == obj && r.Field == field)) errors[fieldId] = $"{obj}.{field} is mapped twice; keep one row.";
             var unknown = LogTemplates.UnknownPlaceholders(template).ToList();
-            if (template.Trim().Length == 0) errors[templateId] = $"Write a template for {obj}.{field}, or remove the row.";
-            else if (template.Length > MaxTemplateLength) errors[templateId] = $"The template is {template.Length:N0} characters; keep it under {MaxTemplateLength:N0}.";
+            if (template.Trim().Length == 0 && !emptyAllowed) errors[templateId] = $"Write a template for {obj}.{field}, or remove the row.";
+            else if (template.Trim().Length == 0) continue;
             else if (template.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t')))
                 errors[templateId] = "The template holds a control character; only line breaks and tabs may be typed.";
+            else if (TooBig(template) is { } tooBig) errors[templateId] = tooBig;
             else if (unknown.Count > 0) errors[templateId] = $"Unknown placeholder {string.Join(", ", unknown.Select(u => $"{{{u}}}"))}: pick placeholders from the list.";
             else if (org.Field(obj, field) is { Length: > 0 } sized && !template.Contains('{', StringComparison.Ordinal) && template.Length > sized.Length)
                 errors[templateId] = $"The text is {template.Length} characters; {obj}.{field} holds {sized.Length}.";
         }
         return errors;
+    }
+
+    /// <summary>Why a template is too big to keep or to render, if it is.</summary>
+    public static string? TooBig(string template)
+    {
+        if (template.Length > MaxTemplateLength) return $"The template is {template.Length:N0} characters; keep it under {MaxTemplateLength:N0}.";
+        var placeholders = template.Count(ch => ch == '{');
+        return placeholders > MaxPlaceholders ? $"The template holds {placeholders} placeholders; use at most {MaxPlaceholders}." : null;
     }
 
     private const string SampleId = "SAMPLE-0001";
@@ -230,12 +253,24 @@ public static class FieldMappingEditor
     {
         var store = c.RequestServices.GetRequiredService<InteractionStore>();
         var now = c.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        var recent = (await store.RecentAsync(d.Tenant.Id, 50, c.RequestAborted)).Where(r => r.Parsed.Ended && (d.Channel is null || r.Parsed.Channel == d.Channel)).Take(10).ToList();
+        static InteractionState? Read(InteractionRow? row)
+        {
+            try
+            {
+                return row?.Parsed;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null; // a state this version cannot read is simply not offered
+            }
+        }
+        var recent = (await store.RecentAsync(d.Tenant.Id, 50, c.RequestAborted)).Select(Read)
+            .Where(s => s is { Ended: true } && (d.Channel is null || s.Channel == d.Channel)).Cast<InteractionState>().Take(10).ToList();
         var samples = new List<PreviewSample> { new(BuiltInSample, $"A sample {LogTemplates.ChannelLabel(d.Channel ?? "voice").ToLowerInvariant()} (built in)") };
-        samples.AddRange(recent.Select(r => new PreviewSample(r.InteractionId,
-            $"{LogTemplates.ChannelLabel(r.Parsed.Channel)} {r.InteractionId} · {r.Parsed.Caller.Name ?? r.Parsed.Caller.Phone ?? r.Parsed.Caller.Email ?? "unknown caller"}")));
-        var chosen = d.Sample == BuiltInSample ? null : recent.FirstOrDefault(r => r.InteractionId == d.Sample)?.Parsed
-            ?? (await store.GetAsync(d.Tenant.Id, d.Sample, c.RequestAborted))?.Parsed;
+        samples.AddRange(recent.Select(s => new PreviewSample(s.InteractionId,
+            $"{LogTemplates.ChannelLabel(s.Channel)} {s.InteractionId} · {s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email ?? "unknown caller"}")));
+        var chosen = d.Sample == BuiltInSample ? null : recent.FirstOrDefault(s => s.InteractionId == d.Sample)
+            ?? Read(await store.GetAsync(d.Tenant.Id, d.Sample, c.RequestAborted));
         if (chosen is not null && samples.All(s => s.Id != chosen.InteractionId)) samples.Add(new PreviewSample(chosen.InteractionId, $"{LogTemplates.ChannelLabel(chosen.Channel)} {chosen.InteractionId}"));
         return (samples, chosen ?? Sample(d.Channel ?? "voice", now));
     }
@@ -251,7 +286,16 @@ public static class FieldMappingEditor
             foreach (var (row, isInherited) in own.Select(r => (r, false)).Concat(inherited.Select(r => (r, true))))
             {
                 var field = org.Field(obj, row.Field);
-                preview.Add(new PreviewRow(obj, row.Field, field?.Text ?? row.Field, LogTemplates.Render(row.Template, state, d.Tenant.Name), field?.Length ?? 0, isInherited));
+                if (TooBig(row.Template) is { } why)
+                {
+                    preview.Add(new PreviewRow(obj, row.Field, field?.Text ?? row.Field, "", field?.Length ?? 0, isInherited) { NotRendered = why });
+                    continue;
+                }
+                var value = LogTemplates.Render(row.Template, state, d.Tenant.Name);
+                preview.Add(new PreviewRow(obj, row.Field, field?.Text ?? row.Field, value.Length > MaxPreviewLength ? value[..MaxPreviewLength] : value, field?.Length ?? 0, isInherited)
+                {
+                    FullLength = value.Length,
+                });
             }
         }
         return preview;

@@ -59,6 +59,8 @@ public sealed record LoggingSettings
         foreach (var (where, obj, field, template) in AllMappings())
             foreach (var unknown in LogTemplates.UnknownPlaceholders(template))
                 yield return $"{where}.{obj}.{field}: unknown placeholder {{{unknown}}}.";
+        foreach (var rule in Identification.IvrRules.Where(r => !IvrRule.IsKey(r.IvrKey)))
+            yield return $"identification.ivrRules: \"{rule.IvrKey}\" cannot be an IVR key: use letters, digits, _ . or - (no spaces), at most 64.";
         foreach (var rule in Identification.Objects.Where(o => o.Object is not ("Contact" or "Lead" or "Account")))
             yield return $"identification.objects: {rule.Object} cannot identify a caller; use Contact, Lead or Account.";
     }

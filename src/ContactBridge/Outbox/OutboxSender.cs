@@ -84,10 +84,13 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
                 links: Observability.ObservabilityExtensions.LinksTo(batch.Select(b => b.Row.TraceParent)));
             span?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interactions", batch.Count);
             _sendSpan.Value = span is null ? null : [new System.Diagnostics.ActivityLink(span.Context)];
-            var (outcomes, answered, transient) = await SendBatchAsync(client, batch, ct);
+            var seen = new List<(IReadOnlyList<string> Interactions, IReadOnlyList<SalesforceCall> Calls)>();
+            var (outcomes, answered, transient) = await SendBatchAsync(client, batch, seen, ct);
             reached |= answered;
             down = transient;
             await ApplyAsync(outcomes, ct);
+            // What was asked of Salesforce is recorded once the outcomes are: it never stands between a write and its record.
+            foreach (var (interactions, calls) in seen) await requests.AddAsync(tenantId, interactions, SalesforceRequestLog.Write, calls, ct);
         }
         return new Report(rows.Count, reached, down);
     }
@@ -142,22 +145,23 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
 
     /// <summary>One composite graph call: each row's outcome, whether Salesforce answered at all, and the transient error if the call failed as a whole.</summary>
     private async Task<(IReadOnlyList<OutboxStore.Outcome> Outcomes, bool Answered, string? Transient)> SendBatchAsync(SalesforceRestClient client,
-        List<(OutboxRow Row, LogPlan Plan)> batch, CancellationToken ct)
+        List<(OutboxRow Row, LogPlan Plan)> batch, List<(IReadOnlyList<string> Interactions, IReadOnlyList<SalesforceCall> Calls)> seen, CancellationToken ct)
     {
         var watch = SalesforceCallWatch.Start();
         try
         {
-            return await SendWatchedAsync(client, batch, watch, ct);
+            return await SendWatchedAsync(client, batch, watch, seen, ct);
         }
         finally
         {
             watch.Dispose();
-            await requests.AddAsync(batch[0].Row.TenantId, batch.Select(b => b.Row.InteractionId).ToList(), SalesforceRequestLog.Write, watch.Calls, CancellationToken.None);
+            seen.Add((batch.Select(b => b.Row.InteractionId).ToList(), watch.Calls));
         }
     }
 
     private async Task<(IReadOnlyList<OutboxStore.Outcome> Outcomes, bool Answered, string? Transient)> SendWatchedAsync(SalesforceRestClient client,
-        List<(OutboxRow Row, LogPlan Plan)> batch, SalesforceCallWatch watch, CancellationToken ct)
+        List<(OutboxRow Row, LogPlan Plan)> batch, SalesforceCallWatch watch, List<(IReadOnlyList<string> Interactions, IReadOnlyList<SalesforceCall> Calls)> seen,
+        CancellationToken ct)
     {
         try
         {
@@ -195,7 +199,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             foreach (var single in batch)
             {
                 // Sent alone, the rest's records may already exist (the batch may have reached Salesforce): the key check runs first.
-                var alone = await SendBatchAsync(client, [(single.Row with { Attempts = Math.Max(1, single.Row.Attempts) }, single.Plan)], ct);
+                var alone = await SendBatchAsync(client, [(single.Row with { Attempts = Math.Max(1, single.Row.Attempts) }, single.Plan)], seen, ct);
                 outcomes.AddRange(alone.Outcomes.Select(o => o with { Row = single.Row, CountAttempt = true }));
                 answered |= alone.Answered;
                 if (alone.Transient is not null) return (outcomes.Concat(batch.Skip(outcomes.Count).Select(b => Retry(b.Row, "WAITING", alone.Transient, clock.GetUtcNow() + options.Value.RetryDelay(1), false))).ToList(), answered, alone.Transient);

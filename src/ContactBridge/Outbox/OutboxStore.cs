@@ -75,8 +75,10 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     {
         await using (var w = await db.WriteAsync(durable: false, ct))
         {
-            await w.Connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1 WHERE state = @sending AND lease_owner = @owner AND tenant_id = @tenantId",
-                new { sending = OutboxState.Sending, owner, tenantId }, w.Transaction);
+            // Its lease is renewed with the new claim's, so no other instance recovers it while this round resends it.
+            // (One round at a time per owner and tenant: a process runs one lane per tenant, and the lane's lease keeps other instances out.)
+            await w.Connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, lease_until = @until WHERE state = @sending AND lease_owner = @owner AND tenant_id = @tenantId",
+                new { sending = OutboxState.Sending, owner, tenantId, until = Now + (long)lease.TotalMilliseconds }, w.Transaction);
             await ClaimRowsAsync(w.Connection, w.Transaction, owner, tenantId, max, lease);
             await w.CommitAsync(ct);
         }

@@ -27,9 +27,9 @@ document.addEventListener("click", function (e) {
   function refresh(form) {
     var mine = ++sent;
     fetch(form.getAttribute("data-preview"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
-      .then(function (r) { return r.text(); })
+      .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (mine !== sent) return; // an older answer than one already asked for
+        if (html === null || mine !== sent) return; // refused (signed out, say), or an older answer than one already asked for
         var target = document.getElementById("preview");
         if (target) { target.innerHTML = html; target.setAttribute("data-version", String(mine)); }
       });

@@ -191,4 +191,37 @@ public sealed class IdentificationRulesEditorTests
         posted.Html.ShouldShowText("Nothing was saved. This tenant is not linked to Salesforce");
         Json(await SavedAsync(hub, tenant.Id)).ShouldBe(Json(new IdentificationRules()));
     }
+
+    [Fact]
+    public async Task Rules_saved_through_the_api_are_shown_as_they_are_and_kept_by_each_step()
+    {
+        await using var hub = await TestHub.StartAsync(seed: Seed());
+        var tenant = await hub.LinkedTenantAsync();
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        // A lower-case country and an IVR rule on Case, as the API takes them.
+        await store.SaveAsync(tenant.Id, new LoggingSettings
+        {
+            Identification = new IdentificationRules { DefaultCountry = "gb", IvrRules = [new IvrRule("case_number", "Case", "CaseNumber")] },
+        }, Ct);
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page.Html.AttributeAt("#defaultCountry option[selected]", "value").ShouldBe("GB");
+        page.Html.AttributeAt("#v0-target option[selected]", "value").ShouldBe("Case.CaseNumber");
+
+        // A step and a save leave both as they were.
+        page = await portal.SubmitFormAsync(page, "rules-form", "button[value='down:0']");
+        page.Html.AttributeAt("#v0-target option[selected]", "value").ShouldBe("Case.CaseNumber");
+        page = await portal.SubmitFormAsync(page, "rules-form", "#save-rules");
+        page.Status.ShouldBe(HttpStatusCode.OK, page.Html);
+        var saved = await SavedAsync(hub, tenant.Id);
+        saved.DefaultCountry.ShouldBe("GB");
+        saved.IvrRules.ShouldBe([new IvrRule("case_number", "Case", "CaseNumber")]);
+        saved.Objects.Select(o => o.Object).ShouldBe(["Lead", "Contact", "Account"]);
+
+        // The API refuses an IVR key the editor refuses.
+        await Should.ThrowAsync<ArgumentException>(() => store.SaveAsync(tenant.Id, new LoggingSettings
+        {
+            Identification = new IdentificationRules { IvrRules = [new IvrRule("account number", "Account", "AccountNumber")] },
+        }, Ct));
+    }
 }

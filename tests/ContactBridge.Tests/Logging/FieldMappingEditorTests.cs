@@ -197,4 +197,56 @@ public sealed class FieldMappingEditorTests
         fields["tenantId"] = (await hub.CreateTenantAsync("Other Co")).Id;
         (await portal.PostAsync($"/tenants/{tenant.Id}/field-mapping/preview", fields)).Status.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Saving_keeps_what_the_editor_does_not_show_and_a_channel_may_blank_a_field()
+    {
+        await using var hub = await TestHub.StartAsync(seed: Seed());
+        var tenant = await hub.LinkedTenantAsync();
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        // Saved through the API: an Account mapping (not an object the editor shows) and a voice override.
+        var api = new LoggingSettings
+        {
+            FieldMapping = new(LogTemplates.Defaults()) { ["Account"] = new() { ["Description"] = "Caller of {channel}" } },
+            ChannelFieldMapping = new() { ["voice"] = new() { ["Task"] = new() { ["Subject"] = "Voice {interaction.id}" } } },
+        };
+        await store.SaveAsync(tenant.Id, api, Ct);
+        using var portal = await hub.SignInAsync();
+
+        // The all-channel page saves its Task subject; the Account mapping and the voice override stay.
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/field-mapping");
+        page = await portal.SubmitFormAsync(page, "mapping-form", "#save-mapping", f => f.Set($"#r{RowOf(page.Html, "Task", "Subject")}-template", "All {channel}"));
+        page.Status.ShouldBe(HttpStatusCode.OK, page.Html);
+        var saved = await SavedAsync(hub, tenant.Id);
+        saved.FieldMapping["Task"]["Subject"].ShouldBe("All {channel}");
+        saved.FieldMapping["Account"]["Description"].ShouldBe("Caller of {channel}");
+        saved.ChannelFieldMapping["voice"]["Task"]["Subject"].ShouldBe("Voice {interaction.id}");
+
+        // A chat override may be empty: chats then leave the description blank. On all channels an empty template is refused.
+        var chat = await portal.GetAsync($"/tenants/{tenant.Id}/field-mapping?channel=web_chat");
+        chat = await portal.SubmitFormAsync(chat, "mapping-form", "#add-Task");
+        chat = await portal.SubmitFormAsync(chat, "mapping-form", "#save-mapping", f => f.Set("#r0-field", "Description").Set("#r0-template", ""));
+        chat.Status.ShouldBe(HttpStatusCode.OK, chat.Html);
+        (await SavedAsync(hub, tenant.Id)).ChannelFieldMapping["web_chat"]["Task"]["Description"].ShouldBe("");
+        (await SavedAsync(hub, tenant.Id)).ChannelFieldMapping["voice"]["Task"]["Subject"].ShouldBe("Voice {interaction.id}");
+
+        // A template too big to render is refused and not previewed; the page still answers at once.
+        var big = string.Concat(Enumerable.Repeat("{summary}", FieldMappingEditor.MaxPlaceholders + 1));
+        var refused = await portal.SubmitFormAsync(page, "mapping-form", "#save-mapping", f => f.Set($"#r{RowOf(page.Html, "Task", "Subject")}-template", big));
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.TextAt($"#r{RowOf(page.Html, "Task", "Subject")}-template-error").ShouldBe($"The template holds {FieldMappingEditor.MaxPlaceholders + 1} placeholders; use at most {FieldMappingEditor.MaxPlaceholders}.");
+        refused.Html.TextAt("#preview tr[data-field='Task.Subject'] .field-error")!.ShouldStartWith("Not previewed");
+
+        // Without the antiforgery token, nothing is saved or previewed.
+        var before = Json(await SavedAsync(hub, tenant.Id));
+        foreach (var path in new[] { "field-mapping", "field-mapping/preview", "identification" })
+        {
+            var forged = await portal.PostAsync($"/tenants/{tenant.Id}/{path}", new Dictionary<string, string>
+            {
+                ["tenantId"] = tenant.Id, ["scope"] = "", ["rowCount"] = "0", ["objectCount"] = "0", ["ivrCount"] = "0", ["action"] = "save",
+            });
+            forged.Status.ShouldBe(HttpStatusCode.BadRequest, path);
+        }
+        Json(await SavedAsync(hub, tenant.Id)).ShouldBe(before);
+    }
 }

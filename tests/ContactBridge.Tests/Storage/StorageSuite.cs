@@ -45,6 +45,25 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Salesforce_requests_are_recorded_per_interaction_and_read_back_newest_last()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var log = new ContactBridge.Interactions.SalesforceRequestLog(Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.SalesforceRequestLog>.Instance);
+        var at = Clock.GetUtcNow();
+        // More rows than one statement carries: 3 interactions × 150 calls.
+        var calls = Enumerable.Range(0, 150).Select(i => new ContactBridge.Salesforce.SalesforceCall(at.AddMilliseconds(i), "GET", $"/services/data/v62.0/query/{i}", "query",
+            i == 149 ? "SERVER_UNAVAILABLE" : "ok", i == 149 ? 503 : 200, TimeSpan.FromMilliseconds(12))).ToList();
+        await log.AddAsync("t-1", ["a", "b", "c"], ContactBridge.Interactions.SalesforceRequestLog.Identify, calls, ct);
+        await log.AddAsync("t-2", ["a"], ContactBridge.Interactions.SalesforceRequestLog.Write, [calls[0]], ct);
+        var a = await log.ForInteractionAsync("t-1", "a", ct);
+        a.Count.ShouldBe(150);
+        a[0].Path.ShouldBe("/services/data/v62.0/query/0");
+        (a[^1].Outcome, a[^1].Status, a[^1].DurationMs, a[^1].BatchSize, a[^1].Step).ShouldBe(("SERVER_UNAVAILABLE", 503L, 12L, 3L, "identify"));
+        (await log.ForInteractionAsync("t-2", "a", ct)).ShouldHaveSingleItem().Step.ShouldBe("write", "each tenant's own");
+        (await log.ForInteractionAsync("t-1", "d", ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_storage_outage_ends_at_the_first_commit_and_one_that_comes_back_within_a_minute_is_the_same_incident()
     {
         var ct = TestContext.Current.CancellationToken;

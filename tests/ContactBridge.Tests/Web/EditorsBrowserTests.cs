@@ -95,7 +95,8 @@ public sealed class EditorsBrowserTests : IAsyncLifetime
         await page.WaitForSelectorAsync("#notice.ok");
         (await page.TextContentAsync("#notice")).ShouldBe("Identification rules saved.");
 
-        await page.ReloadAsync();
+        // Loaded afresh (a GET, not the answer to the post), the page shows what was saved.
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/identification").ToString());
         (await page.Locator("#objects legend").AllTextContentsAsync()).ShouldBe(["Lead", "Contact", "Account"]);
         (await page.InputValueAsync("#v0-key")).ShouldBe("account_number");
         (await page.InputValueAsync("#v0-target")).ShouldBe("Account.AccountNumber");
@@ -153,7 +154,7 @@ public sealed class EditorsBrowserTests : IAsyncLifetime
         await page.FillAsync($"#r{row}-template", "Hi {caller.name}");
         await page.ClickAsync("#save-mapping");
         await page.WaitForSelectorAsync("#notice.ok");
-        await page.ReloadAsync();
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/field-mapping").ToString());
         var saved = page.Locator("textarea", new() { HasText = "Hi {caller.name}" });
         (await saved.CountAsync()).ShouldBe(1);
         (await store.GetAsync(tenant.Id, Ct)).FieldMapping["Task"]["Short__c"].ShouldBe("Hi {caller.name}");

@@ -11,8 +11,8 @@ CREATE TABLE salesforce_requests (
     path TEXT NOT NULL,
     kind TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    status INTEGER,
-    duration_ms INTEGER NOT NULL,
-    batch_size INTEGER NOT NULL
+    status BIGINT,
+    duration_ms BIGINT NOT NULL,
+    batch_size BIGINT NOT NULL
 );
 CREATE INDEX salesforce_requests_interaction ON salesforce_requests (tenant_id, interaction_id, at);
