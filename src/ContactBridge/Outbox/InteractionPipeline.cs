@@ -320,7 +320,19 @@ public sealed class InteractionPipeline(
             {
                 var client = await connections.ClientAsync(tenantId, ct);
                 var settings = await settingsStore.GetAsync(tenantId, ct);
-                var shapes = await metadata.ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), ct);
+                IReadOnlyDictionary<string, ObjectShape> shapes;
+                using (var watch = SalesforceCallWatch.Start())
+                {
+                    try
+                    {
+                        shapes = await metadata.ShapesAsync(tenantId, client, settings.Identification.Objects.Select(o => o.Object), ct);
+                    }
+                    finally
+                    {
+                        // The describes (rare: they are cached for an hour) are made for the whole batch.
+                        await requests.AddAsync(tenantId, lookup.Select(p => p.Row.InteractionId).ToList(), SalesforceRequestLog.Identify, watch.Calls, CancellationToken.None);
+                    }
+                }
                 await LookUpAsync(client, CallerIdentifier.ForOrg(settings.Identification, shapes), lookup, run, ct);
             }
             catch (LinkingException e)
