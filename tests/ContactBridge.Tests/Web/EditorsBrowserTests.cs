@@ -43,6 +43,18 @@ public sealed class EditorsBrowserTests : IAsyncLifetime
         (await page.InputValueAsync(selector)).ShouldBe(value, $"{selector} cannot be set to {value} with the arrow keys");
     }
 
+    /// <summary>A signed-in page at the path, and the console errors it reports from then on.</summary>
+    private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowserContext context, TestHub hub, string path)
+    {
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        // A refused save answers 400 on purpose (the page with its inline errors), which Chromium notes in the console; anything else is an error.
+        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.Contains("status of 400", StringComparison.Ordinal)) errors.Add(m.Text); };
+        await HeadlessChromium.SignInAsync(page, hub);
+        await page.GotoAsync(new Uri(hub.BaseUri, path).ToString());
+        return (page, errors);
+    }
+
     private static async Task ScreenshotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
@@ -55,12 +67,7 @@ public sealed class EditorsBrowserTests : IAsyncLifetime
         await using var hub = await TestHub.StartAsync();
         var tenant = await hub.LinkedTenantAsync();
         await using var context = await _chromium.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        // A refused save answers 400 on purpose (the page with its inline errors), which Chromium notes in the console; anything else is an error.
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.Contains("status of 400", StringComparison.Ordinal)) errors.Add(m.Text); };
-        await HeadlessChromium.SignInAsync(page, hub);
-        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/identification").ToString());
+        var (page, errors) = await OpenAsync(context, hub, $"/tenants/{tenant.Id}/identification");
         // The page's script names the countries.
         (await page.Locator("#defaultCountry option[value=NG]").TextContentAsync()).ShouldBe("Nigeria (NG)");
 
@@ -114,12 +121,7 @@ public sealed class EditorsBrowserTests : IAsyncLifetime
         await using var hub = await TestHub.StartAsync(seed: Seed());
         var tenant = await hub.LinkedTenantAsync();
         await using var context = await _chromium.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        // A refused save answers 400 on purpose (the page with its inline errors), which Chromium notes in the console; anything else is an error.
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.Contains("status of 400", StringComparison.Ordinal)) errors.Add(m.Text); };
-        await HeadlessChromium.SignInAsync(page, hub);
-        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/field-mapping").ToString());
+        var (page, errors) = await OpenAsync(context, hub, $"/tenants/{tenant.Id}/field-mapping");
         await TabToAsync(page, "#add-Task");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForSelectorAsync("#notice.warn");
