@@ -1,3 +1,4 @@
+using ContactBridge.ContactCenter;
 using ContactBridge.Dashboard;
 using ContactBridge.Incidents;
 using ContactBridge.Intake;
@@ -66,6 +67,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddHubStorage();
         services.AddTenants();
         services.AddIntake();
+        services.AddContactCenter();
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);
@@ -98,6 +100,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapDashboard();
         app.MapLinking();
         app.MapIntake();
+        app.MapContactCenter();
         app.MapLogging();
         app.MapLoggingPages();
         app.MapIdentificationRulesEditor();

@@ -116,6 +116,12 @@ public static class EventDataSchema
         CheckObject(data, fields, $"{where}.data", problems);
     }
 
+    /// <summary>Checks an event's data against a list of fields (the contact-center events' shapes live with their feature).</summary>
+    public static void CheckFields(IReadOnlyList<Field> fields, JsonObject data, string where, List<string> problems) => CheckObject(data, fields, $"{where}.data", problems);
+
+    /// <summary>The JSON Schema of data with these fields.</summary>
+    public static JsonObject SchemaOf(IReadOnlyList<Field> fields, string description) => ObjectSchema(fields, description);
+
     private static void CheckObject(JsonObject o, IReadOnlyList<Field> fields, string path, List<string> problems)
     {
         foreach (var field in fields)

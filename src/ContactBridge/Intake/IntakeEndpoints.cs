@@ -25,7 +25,8 @@ public static class IntakeEndpoints
             .WithName("PostEvents")
             .WithSummary("Reports what happened in the contact center (signed CloudEvents; 202 once stored).")
             .WithDescription($"Sign with header {EventSignature.Header}: t={{unix seconds}},v1={{hex HMAC-SHA256(secret, \"{{t}}.{{raw body}}\")}}. " +
-                             "Types: " + string.Join("; ", InteractionEvent.Types.Select(t => $"{t.Key}: {t.Value}")))
+                             "Types: " + string.Join("; ", InteractionEvent.Types.Select(t => $"{t.Key}: {t.Value}")
+                                 .Concat(ContactCenter.ContactCenterEvents.Types.Select(t => $"{t.Key}: {t.Value.Summary}"))))
             .Accepts<JsonObject>("application/cloudevents+json", "application/cloudevents-batch+json", "application/json")
             .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -199,9 +200,13 @@ public static class IntakeEndpoints
         var trace = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
         using var place = await gate.EnterAsync(ct);
         if (!place.IsAcquired) return gate.Busy(c);
-        var added = await inbox.AppendAsync(tenantId, events!, trace, ct);
+        // Interaction events go to the inbox the pipeline folds; the contact center's live state to its picture.
+        var live = events.Where(e => ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type)).Select(e => e!).ToList();
+        var interactions = events.Where(e => !ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type)).Select(e => e!).ToList();
+        var added = interactions.Count == 0 ? 0 : await inbox.AppendAsync(tenantId, interactions, trace, ct);
+        added += await c.RequestServices.GetRequiredService<ContactCenter.LivePictureStore>().AppendAsync(tenantId, live, ct);
         metrics.EventsAccepted(tenantId, added);
-        pipeline.Wake();
+        if (interactions.Count > 0) pipeline.Wake();
         return Results.Json(new EventsAccepted(added, events.Count - added), statusCode: StatusCodes.Status202Accepted);
     }
 }

@@ -4,8 +4,9 @@ using System.Text.Json.Nodes;
 namespace ContactBridge.Intake;
 
 /// <summary>
-/// One contact-center event, as a CloudEvents 1.0 JSON event. The interaction it belongs to is its
-/// <c>subject</c>; what happened is its <c>type</c>; the details are its <c>data</c>.
+/// One contact-center event, as a CloudEvents 1.0 JSON event. What it is about (the interaction, or for the
+/// contact center's live state the agent or queue) is its <c>subject</c>; what happened is its <c>type</c>;
+/// the details are its <c>data</c>.
 /// </summary>
 public sealed record InteractionEvent(string Id, string Source, string Type, string InteractionId, DateTimeOffset Time, JsonObject Data)
 {
@@ -56,8 +57,8 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         if (id is { Length: > MaxIdLength }) problems.Add($"{where}.id is longer than {MaxIdLength} characters.");
         var source = Str("source");
         var type = Str("type");
-        if (type is not null && !Types.ContainsKey(type))
-            problems.Add($"{where}.type \"{type}\" is not one of: {string.Join(", ", Types.Keys)}.");
+        if (type is not null && !Types.ContainsKey(type) && !ContactCenter.ContactCenterEvents.Types.ContainsKey(type))
+            problems.Add($"{where}.type \"{type}\" is not one of: {string.Join(", ", Types.Keys.Concat(ContactCenter.ContactCenterEvents.Types.Keys))}.");
         var subject = Str("subject");
         if (subject is { Length: > MaxIdLength }) problems.Add($"{where}.subject (the interaction id) is longer than {MaxIdLength} characters.");
         var time = receivedAt;
@@ -72,6 +73,7 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         var data = (JsonObject?)(o["data"] as JsonObject)?.DeepClone() ?? [];
         if (o["data"] is not null and not JsonObject) problems.Add($"{where}.data must be a JSON object.");
         else if (type is not null && Types.ContainsKey(type)) EventDataSchema.Check(type[TypePrefix.Length..], data, where, problems);
+        else if (type is not null) ContactCenter.ContactCenterEvents.Check(type, data, where, problems);
         if (problems.Count > before) return null;
         return new InteractionEvent(id!, source!, type!, subject!, time.ToUniversalTime(), data);
     }

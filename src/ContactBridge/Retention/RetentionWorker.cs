@@ -62,12 +62,14 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
         return pruned;
     }
 
-    /// <summary>The daily intake counts and hourly Salesforce call counts older than the cutoff.</summary>
+    /// <summary>The daily intake counts, hourly Salesforce call counts and contact-center events older than the cutoff.</summary>
     private async Task<long> PruneIntakeDaysAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var w = await db.WriteAsync(durable: false, ct);
         var removed = await w.Connection.ExecuteAsync("DELETE FROM intake_days WHERE day < @day", new { day = Intake.InboxStore.Day(cutoff) }, w.Transaction)
-                      + await w.Connection.ExecuteAsync("DELETE FROM salesforce_call_hours WHERE hour < @hour", new { hour = Dashboard.SalesforceCallLedger.HourOf(cutoff) }, w.Transaction);
+                      + await w.Connection.ExecuteAsync("DELETE FROM salesforce_call_hours WHERE hour < @hour", new { hour = Dashboard.SalesforceCallLedger.HourOf(cutoff) }, w.Transaction)
+                      // The contact center's agent and queue events: the picture they made stays; an event repeated after this long is taken as new.
+                      + await w.Connection.ExecuteAsync("DELETE FROM contact_center_events WHERE received_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction);
         await w.CommitAsync(ct);
         return removed;
     }

@@ -25,7 +25,8 @@ public static class HubOpenApi
                 operation.Extensions ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiExtension>();
                 operation.Extensions["x-event-data"] = new Microsoft.OpenApi.JsonNodeExtension(new System.Text.Json.Nodes.JsonObject(
                     ContactBridge.Intake.EventDataSchema.Types.Keys.Select(t => KeyValuePair.Create(ContactBridge.Intake.InteractionEvent.TypePrefix + t,
-                        (System.Text.Json.Nodes.JsonNode?)ContactBridge.Intake.EventDataSchema.JsonSchema(t)))));
+                        (System.Text.Json.Nodes.JsonNode?)ContactBridge.Intake.EventDataSchema.JsonSchema(t)))
+                        .Concat(ContactBridge.ContactCenter.ContactCenterEvents.Schemas())));
             }
             return Task.CompletedTask;
         });

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using ContactBridge.Intake;
+using static ContactBridge.Intake.EventDataSchema;
+
+namespace ContactBridge.ContactCenter;
+
+/// <summary>
+/// The contact center's live state, as events of the open protocol (version 1): agents logging in and out,
+/// changing state and skills, and each queue's counters. They arrive on the same signed intake as interaction
+/// events; their <c>subject</c> is the agent's or the queue's (skill's) id in the contact center.
+/// </summary>
+public static class ContactCenterEvents
+{
+    public const string AgentPrefix = "com.contactbridge.agent.";
+    public const string QueuePrefix = "com.contactbridge.queue.";
+
+    public const string LoggedIn = AgentPrefix + "logged_in";
+    public const string LoggedOut = AgentPrefix + "logged_out";
+    public const string StateChanged = AgentPrefix + "state_changed";
+    public const string SkillsAssigned = AgentPrefix + "skills_assigned";
+    public const string QueueSnapshot = QueuePrefix + "snapshot";
+
+    /// <summary>An agent's states: what routing needs to know, whatever the contact center calls them (its own name goes in the reason).</summary>
+    public static readonly IReadOnlyList<string> States = ["available", "unavailable", "after_call_work", "on_contact", "offline"];
+
+    /// <summary>The channels a queue can serve.</summary>
+    public static readonly IReadOnlyList<string> QueueChannels = ["phone", "chat", "email", "work_item", "personal"];
+
+    public static bool IsContactCenterType(string type) => type.StartsWith(AgentPrefix, StringComparison.Ordinal) || type.StartsWith(QueuePrefix, StringComparison.Ordinal);
+
+    /// <summary>Each type's data, with what it means.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Summary, IReadOnlyList<Field> Fields)> Types =
+        new Dictionary<string, (string, IReadOnlyList<Field>)>(StringComparer.Ordinal)
+        {
+            [LoggedIn] = ("subject: the agent id; agent {email, name}, station, phoneNumber", [
+                new Obj("agent", [
+                    new Email("email", "The agent's e-mail: the Salesforce user with it is the agent in Salesforce."),
+                    new Text("name", MaxShortText, "The agent's name."),
+                ], "Who logged in."),
+                new Identifier("station", MaxShortText, "The station or extension the agent logged in at."),
+                new Phone("phoneNumber", "The number the agent's calls ring at, when it is a phone rather than a station."),
+            ]),
+            [LoggedOut] = ("subject: the agent id", []),
+            [StateChanged] = ("subject: the agent id; state (available, unavailable, after_call_work, on_contact, offline), reason", [
+                new OneOf("state", States, "The agent's state."),
+                new Text("reason", MaxShortText, "Why (Break, Lunch, Training, …): the contact center's own reason code."),
+            ]),
+            [SkillsAssigned] = ("subject: the agent id; skills {skill id: proficiency}", [
+                new Map("skills", "The agent's skills (queues) now, each with its proficiency: replaces the skills sent before."),
+            ]),
+            [QueueSnapshot] = ("subject: the skill (queue) id; name, channel, waiting, longestWaitSeconds, staffed, available", [
+                new Text("name", MaxShortText, "The skill's name."),
+                new OneOf("channel", QueueChannels, "What it serves."),
+                new Integer("waiting", 0, 1_000_000, "Contacts waiting now."),
+                new Integer("longestWaitSeconds", 0, 30L * 24 * 3600, "How long the longest-waiting contact has waited."),
+                new Integer("staffed", 0, 1_000_000, "Agents logged in with the skill."),
+                new Integer("available", 0, 1_000_000, "Of those, agents available."),
+            ]),
+        };
+
+    public static void Check(string type, JsonObject data, string where, List<string> problems)
+    {
+        if (Types.TryGetValue(type, out var shape)) CheckFields(shape.Fields, data, where, problems);
+    }
+
+    /// <summary>The JSON Schema of each type's data, for the OpenAPI document.</summary>
+    public static IEnumerable<KeyValuePair<string, JsonNode?>> Schemas() =>
+        Types.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)SchemaOf(t.Value.Fields, $"The data of a {t.Key} event.")));
+}

@@ -1,0 +1,7 @@
+namespace ContactBridge.ContactCenter;
+
+public static class ContactCenterServices
+{
+    /// <summary>The contact center's side: its live picture (agents, queues), kept from its events.</summary>
+    public static IServiceCollection AddContactCenter(this IServiceCollection services) => services.AddSingleton<LivePictureStore>();
+}

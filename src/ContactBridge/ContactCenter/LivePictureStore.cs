@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.Intake;
+using ContactBridge.Storage;
+using Dapper;
+
+namespace ContactBridge.ContactCenter;
+
+/// <summary>One agent as the hub sees it now.</summary>
+public sealed record AgentView(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, bool LoggedIn, string? State, string? Reason,
+    DateTimeOffset? StateSince, long? SecondsInState, IReadOnlyDictionary<string, string> Skills);
+
+/// <summary>One queue (skill) as the contact center last reported it.</summary>
+public sealed record QueueView(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, DateTimeOffset AsOf);
+
+/// <summary>
+/// The hub's live picture of a tenant's contact center: its agent and queue events are stored once each (by
+/// event id) and applied to the picture in the same transaction, so the picture is as durable as the events and
+/// a repeat changes nothing. Each part keeps the time of the event it came from, so events in any order give the
+/// same picture.
+/// </summary>
+public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
+{
+    private sealed record AgentRow(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, long LoggedIn, string? State, string? Reason,
+        long? StateSince, string? Skills);
+
+    private sealed record QueueRow(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, long AsOf);
+
+    /// <summary>Stores the events not stored before and applies them; returns how many were new.</summary>
+    public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return 0;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var w = await db.WriteAsync(durable: true, ct);
+        var added = 0;
+        foreach (var e in events.OrderBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
+        {
+            var at = e.Time.ToUnixTimeMilliseconds();
+            var stored = await w.Connection.ExecuteAsync("""
+                INSERT INTO contact_center_events (tenant_id, event_id, type, subject, occurred_at, data, received_at)
+                VALUES (@tenantId, @id, @type, @subject, @at, @data, @now)
+                ON CONFLICT (tenant_id, event_id) DO NOTHING
+                """, new { tenantId, id = e.Id, type = e.Type, subject = e.InteractionId, at, data = e.Data.ToJsonString(), now }, w.Transaction);
+            if (stored == 0) continue;
+            added++;
+            await ApplyAsync(w, tenantId, e, at, now);
+        }
+        await w.CommitAsync(ct);
+        return added;
+    }
+
+    private static string? S(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s.Trim()
+        : n is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number ? nv.ToJsonString() : null;
+
+    private static long N(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;
+
+    private static async Task ApplyAsync(HubDatabase.WriteScope w, string tenantId, InteractionEvent e, long at, long now)
+    {
+        var (c, tx) = (w.Connection, w.Transaction);
+        var d = e.Data;
+        var key = new { tenantId, id = e.InteractionId, at, now };
+        const string NewerLogin = "agents.login_at IS NULL OR agents.login_at <= excluded.login_at";
+        const string NewerState = "agents.state_since IS NULL OR agents.state_since <= excluded.state_since";
+        switch (e.Type)
+        {
+            case ContactCenterEvents.LoggedIn:
+                await c.ExecuteAsync($"""
+                    INSERT INTO agents (tenant_id, agent_id, email, name, station, phone_number, logged_in, login_at, updated_at)
+                    VALUES (@tenantId, @id, @email, @name, @station, @phone, 1, @at, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET email = COALESCE(excluded.email, agents.email), name = COALESCE(excluded.name, agents.name),
+                        station = excluded.station, phone_number = excluded.phone_number, logged_in = 1, login_at = excluded.login_at, updated_at = excluded.updated_at
+                    WHERE {NewerLogin}
+                    """, new { key.tenantId, key.id, key.at, key.now, email = S(d["agent"]?["email"])?.ToLowerInvariant(), name = S(d["agent"]?["name"]),
+                        station = S(d["station"]), phone = S(d["phoneNumber"]) }, tx);
+                break;
+            case ContactCenterEvents.LoggedOut:
+                await c.ExecuteAsync($"""
+                    INSERT INTO agents (tenant_id, agent_id, logged_in, login_at, updated_at) VALUES (@tenantId, @id, 0, @at, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET logged_in = 0, login_at = excluded.login_at, updated_at = excluded.updated_at
+                    WHERE {NewerLogin}
+                    """, key, tx);
+                await SetStateAsync(c, tx, tenantId, e.InteractionId, "offline", null, at, now, NewerState);
+                break;
+            case ContactCenterEvents.StateChanged:
+                await SetStateAsync(c, tx, tenantId, e.InteractionId, S(d["state"])?.ToLowerInvariant(), S(d["reason"]), at, now, NewerState);
+                break;
+            case ContactCenterEvents.SkillsAssigned:
+                var skills = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (d["skills"] is JsonObject map)
+                    foreach (var (skill, level) in map) skills[skill] = S(level) ?? "";
+                await c.ExecuteAsync("""
+                    INSERT INTO agents (tenant_id, agent_id, skills, skills_at, updated_at) VALUES (@tenantId, @id, @skills, @at, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET skills = excluded.skills, skills_at = excluded.skills_at, updated_at = excluded.updated_at
+                    WHERE agents.skills_at IS NULL OR agents.skills_at <= excluded.skills_at
+                    """, new { key.tenantId, key.id, key.at, key.now, skills = JsonSerializer.Serialize(skills) }, tx);
+                break;
+            case ContactCenterEvents.QueueSnapshot:
+                await c.ExecuteAsync("""
+                    INSERT INTO queues (tenant_id, skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of)
+                    VALUES (@tenantId, @id, @name, @channel, @waiting, @longest, @staffed, @available, @at)
+                    ON CONFLICT (tenant_id, skill_id) DO UPDATE SET name = COALESCE(excluded.name, queues.name), channel = COALESCE(excluded.channel, queues.channel),
+                        waiting = excluded.waiting, longest_wait_seconds = excluded.longest_wait_seconds, staffed = excluded.staffed, available = excluded.available,
+                        as_of = excluded.as_of
+                    WHERE queues.as_of <= excluded.as_of
+                    """, new
+                    {
+                        key.tenantId, key.id, key.at, name = S(d["name"]), channel = S(d["channel"])?.ToLowerInvariant(), waiting = N(d["waiting"]),
+                        longest = N(d["longestWaitSeconds"]), staffed = N(d["staffed"]), available = N(d["available"]),
+                    }, tx);
+                break;
+        }
+    }
+
+    private static Task SetStateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string tenantId, string agentId, string? state, string? reason,
+        long at, long now, string newer) =>
+        c.ExecuteAsync($"""
+            INSERT INTO agents (tenant_id, agent_id, state, reason, state_since, updated_at) VALUES (@tenantId, @agentId, @state, @reason, @at, @now)
+            ON CONFLICT (tenant_id, agent_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, state_since = excluded.state_since, updated_at = excluded.updated_at
+            WHERE {newer}
+            """, new { tenantId, agentId, state, reason, at, now }, tx);
+
+    public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var now = clock.GetUtcNow();
+        var rows = await c.QueryAsync<AgentRow>("""
+            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills FROM agents WHERE tenant_id = @tenantId ORDER BY agent_id
+            """, new { tenantId });
+        return rows.Select(r =>
+        {
+            var since = r.StateSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+            return new AgentView(r.AgentId, r.Email, r.Name, r.Station, r.PhoneNumber, r.LoggedIn == 1, r.State, r.Reason, since,
+                since is { } s ? Math.Max(0, (long)(now - s).TotalSeconds) : null,
+                r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? []);
+        }).ToList();
+    }
+
+    public async Task<IReadOnlyList<QueueView>> QueuesAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<QueueRow>("""
+            SELECT skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of FROM queues WHERE tenant_id = @tenantId ORDER BY skill_id
+            """, new { tenantId });
+        return rows.Select(r => new QueueView(r.SkillId, r.Name, r.Channel, r.Waiting, r.LongestWaitSeconds, r.Staffed, r.Available, DateTimeOffset.FromUnixTimeMilliseconds(r.AsOf)))
+            .ToList();
+    }
+}

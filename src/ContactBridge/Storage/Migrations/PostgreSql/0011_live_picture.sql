@@ -1,0 +1,47 @@
+-- The contact center's live state: its agent and queue events as they arrived (each once per tenant), and the
+-- picture they make, kept current in the same transaction that stores them. Each part of an agent (logged in,
+-- state, skills) and each queue keeps the time of the event it came from: an older event arriving late changes
+-- nothing.
+CREATE TABLE contact_center_events (
+    seq BIGSERIAL PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    occurred_at BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    received_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contact_center_events_id ON contact_center_events (tenant_id, event_id);
+CREATE INDEX contact_center_events_received ON contact_center_events (received_at);
+
+CREATE TABLE agents (
+    tenant_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    email TEXT,
+    name TEXT,
+    station TEXT,
+    phone_number TEXT,
+    logged_in BIGINT NOT NULL DEFAULT 0,
+    login_at BIGINT,
+    state TEXT,
+    reason TEXT,
+    state_since BIGINT,
+    skills TEXT,
+    skills_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, agent_id)
+);
+
+CREATE TABLE queues (
+    tenant_id TEXT NOT NULL,
+    skill_id TEXT NOT NULL,
+    name TEXT,
+    channel TEXT,
+    waiting BIGINT NOT NULL,
+    longest_wait_seconds BIGINT NOT NULL,
+    staffed BIGINT NOT NULL,
+    available BIGINT NOT NULL,
+    as_of BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, skill_id)
+);

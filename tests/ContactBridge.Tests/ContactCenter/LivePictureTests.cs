@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Tests.Support;
+
+namespace ContactBridge.Tests.ContactCenter;
+
+/// <summary>The contact center's agent and queue events, through the signed intake, make the hub's live picture: in any order, repeated or not, per tenant.</summary>
+public sealed class LivePictureTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static JsonObject Live(EventSender sender, string subject, string type, JsonObject? data, DateTimeOffset time, string? id = null)
+    {
+        var e = sender.Event(subject, "x", data, time, id);
+        e["type"] = type;
+        return e;
+    }
+
+    private static async Task<JsonArray> GetAsync(PortalClient portal, string path)
+    {
+        var response = await portal.Http.GetAsync(new Uri(portal.Hub, path), Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<JsonArray>(Ct))!;
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Agents_and_queues_are_kept_from_their_events_in_any_order_once_each_and_per_tenant(string database)
+    {
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        var other = await hub.CreateTenantAsync("Other Co");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
+
+        // Ada logs in, gets skills, goes on break, then available; the break arrives last (late), and changes nothing.
+        var breakEvent = Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, t0.AddMinutes(2), "evt-break");
+        await sender.AcceptAsync(
+            Live(sender, "ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["email"] = "Ada@Acme.example", ["name"] = "Ada Agent" }, ["station"] = "4021" }, t0),
+            Live(sender, "ag-7", ContactCenterEvents.SkillsAssigned, new() { ["skills"] = new JsonObject { ["support"] = 5, ["billing"] = 2 } }, t0.AddSeconds(1)),
+            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, t0.AddMinutes(5)),
+            Live(sender, "support", ContactCenterEvents.QueueSnapshot,
+                new() { ["name"] = "Support", ["channel"] = "phone", ["waiting"] = 3, ["longestWaitSeconds"] = 95, ["staffed"] = 4, ["available"] = 1 }, t0.AddMinutes(6)),
+            Live(sender, "support", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = 9, ["staffed"] = 4, ["available"] = 0 }, t0.AddMinutes(1)));
+        var (status, body) = await sender.SendAsync(new JsonArray(breakEvent.DeepClone()).ToJsonString());
+        status.ShouldBe(HttpStatusCode.Accepted);
+        body!["accepted"]!.GetValue<int>().ShouldBe(1);
+        (status, body) = await sender.SendAsync(new JsonArray(breakEvent.DeepClone()).ToJsonString());
+        (status, body!["accepted"]!.GetValue<int>(), body["duplicates"]!.GetValue<int>()).ShouldBe((HttpStatusCode.Accepted, 0, 1), "a repeat is stored once");
+
+        using var portal = await hub.SignInAsync();
+        var agent = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).ShouldHaveSingleItem()!;
+        agent["agentId"]!.GetValue<string>().ShouldBe("ag-7");
+        agent["email"]!.GetValue<string>().ShouldBe("ada@acme.example");
+        agent["station"]!.GetValue<string>().ShouldBe("4021");
+        agent["loggedIn"]!.GetValue<bool>().ShouldBeTrue();
+        agent["state"]!.GetValue<string>().ShouldBe("available", "the late break is older than the state it would replace");
+        agent["reason"].ShouldBeNull();
+        agent["secondsInState"]!.GetValue<long>().ShouldBe(300);
+        agent["skills"]!["support"]!.GetValue<string>().ShouldBe("5");
+        var queue = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/queues")).ShouldHaveSingleItem()!;
+        (queue["skillId"]!.GetValue<string>(), queue["name"]!.GetValue<string>(), queue["channel"]!.GetValue<string>()).ShouldBe(("support", "Support", "phone"));
+        (queue["waiting"]!.GetValue<long>(), queue["longestWaitSeconds"]!.GetValue<long>(), queue["available"]!.GetValue<long>())
+            .ShouldBe((3L, 95L, 1L), "the older snapshot, sent in the same batch, does not overwrite the newer");
+
+        // Logging out ends the state too; the picture survives a restart of the store (it is the database's).
+        await sender.AcceptAsync(Live(sender, "ag-7", ContactCenterEvents.LoggedOut, null, t0.AddMinutes(8)));
+        var fresh = new LivePictureStore(hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>(), hub.Clock);
+        var after = (await fresh.AgentsAsync(tenant.Id, Ct)).ShouldHaveSingleItem();
+        (after.LoggedIn, after.State).ShouldBe((false, "offline"));
+
+        // Another tenant sees none of it, and a tenant admin cannot ask for another tenant's picture.
+        (await GetAsync(portal, $"/api/v1/tenants/{other.Id}/agents")).ShouldBeEmpty();
+        await hub.CreateTenantAdminAsync("other@hub.example", other);
+        using var outsider = await hub.SignInAsync("other@hub.example");
+        (await outsider.Http.GetAsync(new Uri(outsider.Hub, $"/api/v1/tenants/{tenant.Id}/agents"), Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await outsider.Http.GetAsync(new Uri(outsider.Hub, $"/api/v1/tenants/{tenant.Id}/queues"), Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_malformed_agent_event_is_refused_with_what_is_wrong_and_nothing_of_its_batch_is_stored()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var now = hub.Clock.GetUtcNow();
+        var batch = new JsonArray(
+            Live(sender, "ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Fine Agent" } }, now),
+            Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "asleep" }, now),
+            Live(sender, "q-1", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = -1 }, now),
+            Live(sender, "ag-1", "com.contactbridge.agent.teleported", null, now));
+        var (status, body) = await sender.SendAsync(batch.ToJsonString());
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        var problems = body!["errors"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        problems.ShouldContain("[1].data.state must be one of available, unavailable, after_call_work, on_contact, offline, not \"asleep\".");
+        problems.ShouldContain("[2].data.waiting must be between 0 and 1000000; it is -1.");
+        problems.ShouldContain(p => p.StartsWith("[3].type \"com.contactbridge.agent.teleported\" is not one of:", StringComparison.Ordinal) && p.Contains(ContactCenterEvents.QueueSnapshot, StringComparison.Ordinal));
+        (await hub.Services.GetRequiredService<LivePictureStore>().AgentsAsync(tenant.Id, Ct)).ShouldBeEmpty();
+    }
+}
