@@ -12,10 +12,80 @@ public static class LivePictureEndpoints
             .WithSummary("The tenant's agents now: logged in or not, state and reason, time in state, skills.")
             .Produces<IReadOnlyList<AgentView>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/live", StreamAsync)
+            .WithSummary("The live picture as server-sent events: a snapshot (agents and queues), then each agent or queue as it changes; a comment every 15 s keeps the line open.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/queues", QueuesAsync)
             .WithSummary("The tenant's queues (skills) as last reported: contacts waiting, longest wait, agents staffed and available.")
             .Produces<IReadOnlyList<QueueView>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    private static async Task StreamAsync(HttpContext c, string tenantId, LivePictureStore store, LivePictureFeed feed, IHostApplicationLifetime lifetime)
+    {
+        // The stream ends when the subscriber goes or the hub stops (it would otherwise hold a graceful shutdown open).
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, lifetime.ApplicationStopping);
+        var ct = both.Token;
+        if (!await TenantAccess.AllowedAsync(c, tenantId))
+        {
+            await TenantAccess.TenantNotFound(tenantId).ExecuteAsync(c);
+            return;
+        }
+        // Subscribed before the snapshot is read: a change made meanwhile comes after it, never lost between the two.
+        var changes = feed.Subscribe(tenantId, ct);
+        c.Response.ContentType = "text/event-stream";
+        c.Response.Headers.CacheControl = "no-store";
+        c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        async Task SendAsync(string name, object data)
+        {
+            await c.Response.WriteAsync($"event: {name}\ndata: {System.Text.Json.JsonSerializer.Serialize(data, System.Text.Json.JsonSerializerOptions.Web)}\n\n", ct);
+            await c.Response.Body.FlushAsync(ct);
+        }
+        async Task SnapshotAsync() =>
+            await SendAsync("snapshot", new { agents = await store.AgentsAsync(tenantId, ct), queues = await store.QueuesAsync(tenantId, ct) });
+        try
+        {
+            await SnapshotAsync();
+            while (!ct.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(KeepAlive);
+                PictureChange change;
+                try
+                {
+                    change = await changes.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await c.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await c.Response.Body.FlushAsync(ct);
+                    continue;
+                }
+                switch (change.Kind)
+                {
+                    case PictureChange.Agent when (await store.AgentsAsync(tenantId, ct, change.Id)) is [var agent]:
+                        await SendAsync("agent", agent);
+                        break;
+                    case PictureChange.Queue when (await store.QueuesAsync(tenantId, ct, change.Id)) is [var queue]:
+                        await SendAsync("queue", queue);
+                        break;
+                    case PictureChange.Resync:
+                        await SnapshotAsync();
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The subscriber went away.
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            // The subscription ended with the request.
+        }
     }
 
     private static async Task<IResult> AgentsAsync(HttpContext c, string tenantId, LivePictureStore store) =>

@@ -19,7 +19,7 @@ public sealed record QueueView(string SkillId, string? Name, string? Channel, lo
 /// a repeat changes nothing. Each part keeps the time of the event it came from, so events in any order give the
 /// same picture.
 /// </summary>
-public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
+public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePictureFeed? feed = null)
 {
     private sealed record AgentRow(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, long LoggedIn, string? State, string? Reason,
         long? StateSince, string? Skills);
@@ -33,6 +33,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var w = await db.WriteAsync(durable: true, ct);
         var added = 0;
+        var changes = new HashSet<PictureChange>();
         foreach (var e in events.OrderBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
         {
             var at = e.Time.ToUnixTimeMilliseconds();
@@ -44,8 +45,17 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
             if (stored == 0) continue;
             added++;
             await ApplyAsync(w, tenantId, e, at, now);
+            changes.Add(new PictureChange(tenantId, e.Type.StartsWith(ContactCenterEvents.QueuePrefix, StringComparison.Ordinal) ? PictureChange.Queue : PictureChange.Agent,
+                e.InteractionId));
         }
+        // Several instances: the change reaches every instance's subscribers through PostgreSQL, at commit.
+        if (feed?.UsesNotify == true)
+            foreach (var change in changes)
+                await w.Connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)", new { channel = LivePictureFeed.ChannelName, payload = LivePictureFeed.Payload(change) },
+                    w.Transaction);
         await w.CommitAsync(ct);
+        if (feed is { UsesNotify: false })
+            foreach (var change in changes) feed.Publish(change);
         return added;
     }
 
@@ -119,13 +129,15 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
             WHERE {newer}
             """, new { tenantId, agentId, state, reason, at, now }, tx);
 
-    public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct)
+    /// <summary>The tenant's agents, or only the one given.</summary>
+    public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct, string? agentId = null)
     {
         await using var c = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();
-        var rows = await c.QueryAsync<AgentRow>("""
-            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills FROM agents WHERE tenant_id = @tenantId ORDER BY agent_id
-            """, new { tenantId });
+        var rows = await c.QueryAsync<AgentRow>($"""
+            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills FROM agents
+            WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")} ORDER BY agent_id
+            """, new { tenantId, agentId });
         return rows.Select(r =>
         {
             var since = r.StateSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
@@ -135,12 +147,14 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock)
         }).ToList();
     }
 
-    public async Task<IReadOnlyList<QueueView>> QueuesAsync(string tenantId, CancellationToken ct)
+    /// <summary>The tenant's queues, or only the one given.</summary>
+    public async Task<IReadOnlyList<QueueView>> QueuesAsync(string tenantId, CancellationToken ct, string? skillId = null)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<QueueRow>("""
-            SELECT skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of FROM queues WHERE tenant_id = @tenantId ORDER BY skill_id
-            """, new { tenantId });
+        var rows = await c.QueryAsync<QueueRow>($"""
+            SELECT skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of FROM queues
+            WHERE tenant_id = @tenantId{(skillId is null ? "" : " AND skill_id = @skillId")} ORDER BY skill_id
+            """, new { tenantId, skillId });
         return rows.Select(r => new QueueView(r.SkillId, r.Name, r.Channel, r.Waiting, r.LongestWaitSeconds, r.Staffed, r.Available, DateTimeOffset.FromUnixTimeMilliseconds(r.AsOf)))
             .ToList();
     }

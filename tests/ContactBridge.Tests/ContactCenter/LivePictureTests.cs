@@ -101,4 +101,96 @@ public sealed class LivePictureTests
         problems.ShouldContain(p => p.StartsWith("[3].type \"com.contactbridge.agent.teleported\" is not one of:", StringComparison.Ordinal) && p.Contains(ContactCenterEvents.QueueSnapshot, StringComparison.Ordinal));
         (await hub.Services.GetRequiredService<LivePictureStore>().AgentsAsync(tenant.Id, Ct)).ShouldBeEmpty();
     }
+
+    /// <summary>A subscriber of the live stream: reads event by event, each within a bound (a failure, not a wait).</summary>
+    private sealed class LiveStream(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public static async Task<LiveStream> OpenAsync(HttpClient http, Uri url)
+        {
+            var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+            return new LiveStream(response, new StreamReader(await response.Content.ReadAsStreamAsync(Ct)));
+        }
+
+        /// <summary>The next event (name and data), skipping keep-alive comments.</summary>
+        public async Task<(string Name, JsonObject Data)> NextAsync()
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            bound.CancelAfter(TimeSpan.FromSeconds(30));
+            string? name = null;
+            while (await reader.ReadLineAsync(bound.Token) is { } line)
+            {
+                if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
+                else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null) return (name, JsonNode.Parse(line[6..])!.AsObject());
+            }
+            throw new ShouldAssertException("The stream ended");
+        }
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_subscriber_gets_a_snapshot_then_each_change_of_its_tenant_only()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        var other = await hub.CreateTenantAsync("Other Co");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var theirs = await EventSender.ForAsync(hub, other.Id);
+        var now = hub.Clock.GetUtcNow();
+        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent" } }, now));
+        using var portal = await hub.SignInAsync();
+        using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/live"));
+        var (name, snapshot) = await stream.NextAsync();
+        name.ShouldBe("snapshot");
+        snapshot["agents"]!.AsArray().ShouldHaveSingleItem()!["name"]!.GetValue<string>().ShouldBe("Ada Agent");
+
+        // Another tenant's change is not sent; this tenant's next change is, and it is the first thing that comes.
+        await theirs.AcceptAsync(Live(theirs, "ag-9", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, now));
+        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Lunch" }, now.AddSeconds(1)));
+        var (kind, agent) = await stream.NextAsync();
+        kind.ShouldBe("agent");
+        (agent["agentId"]!.GetValue<string>(), agent["state"]!.GetValue<string>(), agent["reason"]!.GetValue<string>()).ShouldBe(("ag-1", "unavailable", "Lunch"));
+        await sender.AcceptAsync(Live(sender, "sales", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = 2 }, now));
+        var (queueKind, queue) = await stream.NextAsync();
+        (queueKind, queue["skillId"]!.GetValue<string>(), queue["waiting"]!.GetValue<long>()).ShouldBe(("queue", "sales", 2L));
+
+        // A tenant admin cannot subscribe to another tenant.
+        await hub.CreateTenantAdminAsync("other@hub.example", other);
+        using var outsider = await hub.SignInAsync("other@hub.example");
+        (await outsider.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/live"), HttpCompletionOption.ResponseHeadersRead, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task With_several_instances_a_change_taken_by_one_reaches_a_subscriber_of_another()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using var db = await TestDatabase.CreateAsync("postgresql");
+        await using var first = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
+        await using var second = await HubServer.StartAsync(new HubServerOptions
+        {
+            Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false,
+            Settings = new()
+            {
+                ["Hub:Database"] = db.ConnectionString, ["Hub:Key"] = key, ["Hub:DataDirectory"] = Path.Combine(first.Directory, "second"),
+                ["Salesforce:ProductionLoginUrl"] = first.Emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = first.Emulator.SandboxLoginUrl,
+            },
+        }, Ct);
+        var tenant = await first.CreateTenantAsync("Acme Support");
+        using var sender = await EventSender.ForAsync(first, tenant.Id);
+        using var portal = await first.SignInAsync();
+        using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(second.BaseUri, $"/api/v1/tenants/{tenant.Id}/live"));
+        (await stream.NextAsync()).Name.ShouldBe("snapshot");
+        // The second instance may first say "read it all again" once it listens; the change follows.
+        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, first.Clock.GetUtcNow()));
+        var next = await stream.NextAsync();
+        while (next.Name == "snapshot" && next.Data["agents"]!.AsArray().Count == 0) next = await stream.NextAsync();
+        var agent = next.Name == "agent" ? next.Data : next.Data["agents"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        (agent["agentId"]!.GetValue<string>(), agent["state"]!.GetValue<string>()).ShouldBe(("ag-1", "available"));
+    }
 }
