@@ -12,6 +12,10 @@ public static class LivePictureEndpoints
             .WithSummary("The tenant's agents now: logged in or not, state and reason, time in state, skills.")
             .Produces<IReadOnlyList<AgentView>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/agents/{agentId}/contacts", HistoryAsync)
+            .WithSummary("An agent's contacts, newest first (limit 1-500, default 50): channel, caller, phase, times, hold time, outcome.")
+            .Produces<IReadOnlyList<AgentContact>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/live", StreamAsync)
             .WithSummary("The live picture as server-sent events: a snapshot (agents and queues), then each agent or queue as it changes; a comment every 15 s keeps the line open.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
@@ -90,6 +94,11 @@ public static class LivePictureEndpoints
 
     private static async Task<IResult> AgentsAsync(HttpContext c, string tenantId, LivePictureStore store) =>
         await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.AgentsAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> HistoryAsync(HttpContext c, string tenantId, string agentId, int? limit, LivePictureStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId)
+            ? Results.Ok(await store.HistoryAsync(tenantId, agentId, Math.Clamp(limit ?? 50, 1, 500), c.RequestAborted))
+            : TenantAccess.TenantNotFound(tenantId);
 
     private static async Task<IResult> QueuesAsync(HttpContext c, string tenantId, LivePictureStore store) =>
         await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.QueuesAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);

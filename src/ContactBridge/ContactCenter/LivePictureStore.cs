@@ -6,9 +6,20 @@ using Dapper;
 
 namespace ContactBridge.ContactCenter;
 
-/// <summary>One agent as the hub sees it now.</summary>
+/// <summary>One agent as the hub sees it now, with the contacts it has (not ended yet).</summary>
 public sealed record AgentView(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, bool LoggedIn, string? State, string? Reason,
-    DateTimeOffset? StateSince, long? SecondsInState, IReadOnlyDictionary<string, string> Skills);
+    DateTimeOffset? StateSince, long? SecondsInState, IReadOnlyDictionary<string, string> Skills)
+{
+    public IReadOnlyList<AgentContact> Contacts { get; init; } = [];
+}
+
+/// <summary>One of an agent's contacts: what it is, where it is in its life, and with whom.</summary>
+public sealed record AgentContact(string InteractionId, string Channel, string Direction, string? Phase, DateTimeOffset? PhaseSince, string? Caller, DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt, int? DurationSeconds, int HoldSeconds, string? Outcome)
+{
+    public static AgentContact Of(Interactions.InteractionState s) => new(s.InteractionId, s.Channel, s.Direction, s.Phase, s.PhaseSince,
+        s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, s.StartedAt, s.EndedAt, s.DurationSeconds, s.HoldSeconds, s.Outcome);
+}
 
 /// <summary>One queue (skill) as the contact center last reported it.</summary>
 public sealed record QueueView(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, DateTimeOffset AsOf);
@@ -138,13 +149,41 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills FROM agents
             WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")} ORDER BY agent_id
             """, new { tenantId, agentId });
+        var open = (await c.QueryAsync<(string AgentId, string State)>($"""
+            SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0{(agentId is null ? "" : " AND agent_id = @agentId")}
+            """, new { tenantId, agentId })).ToLookup(x => x.AgentId, x => Contact(x.State));
         return rows.Select(r =>
         {
             var since = r.StateSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
             return new AgentView(r.AgentId, r.Email, r.Name, r.Station, r.PhoneNumber, r.LoggedIn == 1, r.State, r.Reason, since,
                 since is { } s ? Math.Max(0, (long)(now - s).TotalSeconds) : null,
-                r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? []);
+                r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? [])
+            {
+                Contacts = open[r.AgentId].Where(x => x is not null).Cast<AgentContact>().OrderBy(x => x.StartedAt).ToList(),
+            };
         }).ToList();
+    }
+
+    private static AgentContact? Contact(string state)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Interactions.InteractionState>(state, Interactions.InteractionStore.Json) is { } s ? AgentContact.Of(s) : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a state this version cannot read is left out of the picture, not an error for the whole page
+        }
+    }
+
+    /// <summary>The agent's contacts, newest first: what it handled and how (the history the softphone and the workforce feed show).</summary>
+    public async Task<IReadOnlyList<AgentContact>> HistoryAsync(string tenantId, string agentId, int max, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var states = await c.QueryAsync<string>("""
+            SELECT state FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId ORDER BY created_at DESC LIMIT @max
+            """, new { tenantId, agentId, max });
+        return states.Select(Contact).Where(x => x is not null).Cast<AgentContact>().ToList();
     }
 
     /// <summary>The tenant's queues, or only the one given.</summary>

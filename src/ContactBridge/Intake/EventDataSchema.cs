@@ -48,6 +48,12 @@ public static class EventDataSchema
         new Text("company", MaxShortText, "The caller's company."),
     ], description);
 
+    private static Obj AgentObj(string description) => new("agent", [
+        new Identifier("id", MaxShortText, "The agent's id in the contact center."),
+        new Email("email", "The agent's e-mail."),
+        new Text("name", MaxShortText, "The agent's name."),
+    ], description);
+
     /// <summary>The fields of each event type's data, by short type (started, ended, …).</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<Field>> Types = new Dictionary<string, IReadOnlyList<Field>>(StringComparer.Ordinal)
     {
@@ -95,6 +101,29 @@ public static class EventDataSchema
         ],
         ["custom_fields"] = [new Map("customFields", "Values to add to the interaction's custom fields.")],
         ["record_requested"] = [new OneOf("object", ["lead", "contact", "case", "task"], "The record the agent asks for (what manual mode creates).")],
+        ["offered"] = [AgentObj("The agent it rings at (offered, not yet accepted).")],
+        ["connected"] = [AgentObj("The agent now talking or writing with the customer.")],
+        ["held"] = [],
+        ["resumed"] = [],
+        ["muted"] = [new OneOf("state", ["muted", "unmuted"], "Whether the agent's side is muted now.")],
+        ["transferred"] =
+        [
+            new Obj("to", [
+                new Identifier("agentId", MaxShortText, "The agent it goes to."),
+                new Text("skill", MaxShortText, "The skill (queue) it goes to."),
+                new Phone("number", "The number it goes to."),
+            ], "Where it goes."),
+            new OneOf("kind", ["blind", "consulted"], "Blind (handed over at once) or consulted (after talking to the other side)."),
+        ],
+        ["conferenced"] =
+        [
+            new Obj("with", [
+                new Identifier("agentId", MaxShortText, "The agent brought in."),
+                new Phone("number", "The number brought in."),
+            ], "Who joins."),
+        ],
+        ["wrap_up_started"] = [],
+        ["wrap_up_ended"] = [],
         ["ended"] =
         [
             new Timestamp("startedAt", "When it started."),

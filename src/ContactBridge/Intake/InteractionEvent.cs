@@ -23,6 +23,15 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         [TypePrefix + "wrapped_up"] = "wrapUp {code, notes}",
         [TypePrefix + "custom_fields"] = "customFields {…}",
         [TypePrefix + "record_requested"] = "object: lead, contact, case or task (the agent asks for it; what manual mode creates)",
+        [TypePrefix + "offered"] = "agent {id, email, name}: ringing at the agent",
+        [TypePrefix + "connected"] = "agent {id, email, name}: the agent and the customer are connected",
+        [TypePrefix + "held"] = "(no data): the customer is on hold",
+        [TypePrefix + "resumed"] = "(no data): off hold",
+        [TypePrefix + "muted"] = "state: muted or unmuted",
+        [TypePrefix + "transferred"] = "to {agentId, skill, number}, kind (blind, consulted)",
+        [TypePrefix + "conferenced"] = "with {agentId, number}",
+        [TypePrefix + "wrap_up_started"] = "(no data): the agent's after-contact work begins",
+        [TypePrefix + "wrap_up_ended"] = "(no data): after-contact work is done",
         [TypePrefix + "ended"] = "startedAt, endedAt, durationSeconds, disposition, outcome (answered, abandoned)",
     };
 

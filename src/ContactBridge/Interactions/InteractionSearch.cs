@@ -16,8 +16,8 @@ public sealed record InteractionQuery(string? Text, string? Channel, string? Sta
 /// <summary>The columns a fold writes so interactions can be found without reading their state.</summary>
 public static class InteractionSearch
 {
-    public static (string Channel, string? PhoneTail, string? Email, string? Name) KeysOf(InteractionState s) =>
-        (s.Channel, PhoneTail(s.Caller.Phone), s.Caller.Email?.Trim().ToLowerInvariant(), s.Caller.Name?.Trim().ToLowerInvariant());
+    public static (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) KeysOf(InteractionState s) =>
+        (s.Channel, PhoneTail(s.Caller.Phone), s.Caller.Email?.Trim().ToLowerInvariant(), s.Caller.Name?.Trim().ToLowerInvariant(), s.Agent?.Id?.Trim());
 
     /// <summary>The last nine digits of a number (national and international forms agree on them); null with fewer than six digits.</summary>
     public static string? PhoneTail(string? phone)

@@ -9,6 +9,8 @@ public sealed record Agent(string? Id, string? Email, string? Name);
 public sealed record Message(string From, string Text, DateTimeOffset At);
 public sealed record WrapUp(string? Code, string? Notes);
 public sealed record Attachment(string FileName, string? ContentType, string ContentBase64);
+/// <summary>A transfer or conference: to an agent, a skill or a number; kind blind, consulted or conference.</summary>
+public sealed record Transfer(string? ToAgent, string? ToSkill, string? ToNumber, string Kind, DateTimeOffset At);
 
 /// <summary>
 /// What is known about one interaction, folded from all its events. Folding sorts the events by
@@ -38,6 +40,15 @@ public sealed record InteractionState
     public int? DurationSeconds { get; init; }
     public string? Disposition { get; init; }
     public string? Outcome { get; init; }
+
+    /// <summary>Where the contact is in its life: queued, offered, connected, held, wrap_up, done (after wrap-up), or ended.</summary>
+    public string? Phase { get; init; }
+    public DateTimeOffset? PhaseSince { get; init; }
+    public DateTimeOffset? ConnectedAt { get; init; }
+    public DateTimeOffset? HeldSince { get; init; }
+    public int HoldSeconds { get; init; }
+    public bool Muted { get; init; }
+    public List<Transfer> Transfers { get; init; } = [];
 
     [JsonIgnore]
     public bool IsCall => Channel == "voice";
@@ -92,6 +103,7 @@ public sealed record InteractionState
                 var caller = d["caller"] as JsonObject;
                 return this with
                 {
+                    Phase = Phase ?? "queued", PhaseSince = PhaseSince ?? at,
                     Started = true,
                     StartedAt = StartedAt ?? at,
                     Channel = S(d["channel"])?.ToLowerInvariant() ?? Channel,
@@ -102,6 +114,36 @@ public sealed record InteractionState
                     Ivr = Map(d["ivr"], Ivr),
                     CustomFields = Map(d["customFields"], CustomFields),
                 };
+            case "offered":
+            case "connected":
+                var who = d["agent"] as JsonObject;
+                var whoId = S(who?["id"]) ?? Agent?.Id;
+                var same = whoId == Agent?.Id;
+                var next = who is null ? Agent : new Agent(whoId, S(who["email"]) ?? (same ? Agent?.Email : null), S(who["name"]) ?? (same ? Agent?.Name : null));
+                return this with
+                {
+                    Agent = next, Phase = type, PhaseSince = at, ConnectedAt = type == "connected" ? ConnectedAt ?? at : ConnectedAt,
+                };
+            case "held":
+                return this with { Phase = "held", PhaseSince = at, HeldSince = HeldSince ?? at };
+            case "resumed":
+                return this with
+                {
+                    Phase = "connected", PhaseSince = at, HeldSince = null,
+                    HoldSeconds = HoldSeconds + (HeldSince is { } h ? (int)Math.Max(0, (at - h).TotalSeconds) : 0),
+                };
+            case "muted":
+                return this with { Muted = S(d["state"])?.ToLowerInvariant() == "muted" };
+            case "transferred":
+                var to = d["to"] as JsonObject;
+                return this with { Transfers = [.. Transfers, new Transfer(S(to?["agentId"]), S(to?["skill"]), S(to?["number"]), S(d["kind"])?.ToLowerInvariant() ?? "blind", at)] };
+            case "conferenced":
+                var with = d["with"] as JsonObject;
+                return this with { Transfers = [.. Transfers, new Transfer(S(with?["agentId"]), null, S(with?["number"]), "conference", at)] };
+            case "wrap_up_started":
+                return this with { Phase = "wrap_up", PhaseSince = at };
+            case "wrap_up_ended":
+                return this with { Phase = "done", PhaseSince = at };
             case "agent_assigned":
                 var agent = d["agent"] as JsonObject;
                 return this with { Agent = new Agent(S(agent?["id"]), S(agent?["email"]), S(agent?["name"])) };
@@ -133,8 +175,11 @@ public sealed record InteractionState
                 var duration = d["durationSeconds"] is JsonValue dv && dv.TryGetValue<int>(out var secs) ? secs
                     : started is { } s0 ? (int)Math.Max(0, (ended - s0).TotalSeconds)
                     : StartedAt is { } s1 ? (int)Math.Max(0, (ended - s1).TotalSeconds) : DurationSeconds;
+                // A hold still open when the contact ends counts up to the end; wrap-up may follow the end.
                 return this with
                 {
+                    Phase = Phase is "wrap_up" or "done" ? Phase : "ended", PhaseSince = Phase is "wrap_up" or "done" ? PhaseSince : ended,
+                    HoldSeconds = HoldSeconds + (HeldSince is { } open ? (int)Math.Max(0, (ended - open).TotalSeconds) : 0), HeldSince = null,
                     Ended = true, EndedAt = ended, StartedAt = started ?? StartedAt, DurationSeconds = duration,
                     Disposition = S(d["disposition"]) ?? Disposition, Outcome = S(d["outcome"])?.ToLowerInvariant() ?? Outcome,
                     Caller = d["caller"] is JsonObject late ? new Caller(Caller.Phone ?? S(late["phone"]), Caller.Email ?? S(late["email"]), Caller.Name ?? S(late["name"]), Caller.Company ?? S(late["company"])) : Caller,

@@ -9,7 +9,7 @@ namespace ContactBridge.Interactions;
 public sealed record InteractionRow(
     string TenantId, string InteractionId, string State, long StateVersion, long Ended, string? Identification, long IdentifiedVersion, long PlannedVersion,
     string? Records, long CreatedAt, long UpdatedAt, long IdentifyAttempts, long IdentifyAfter, string? TraceParent,
-    string? Channel, string? CallerPhoneTail, string? CallerEmail, string? CallerName)
+    string? Channel, string? CallerPhoneTail, string? CallerEmail, string? CallerName, string? AgentId)
 {
     public InteractionState Parsed => JsonSerializer.Deserialize<InteractionState>(State, InteractionStore.Json)!;
     public IdentificationResult? ParsedIdentification => Identification is null ? null : JsonSerializer.Deserialize<IdentificationResult>(Identification, InteractionStore.Json);
@@ -45,7 +45,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, ct);
         var pending = await InboxStore.UnfoldedAsync(w.Connection, w.Transaction, maxEvents);
         if (pending.Count == 0) return 0;
-        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name) Keys)>();
+        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) Keys)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
         var (c, tx) = (w.Connection, w.Transaction);
@@ -80,17 +80,17 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             if (u.Insert)
             {
                 await w.Connection.ExecuteAsync("""
-                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at, trace_parent, channel, caller_phone_tail, caller_email, caller_name)
-                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now, @TraceParent, @Channel, @PhoneTail, @Email, @Name)
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name }, w.Transaction);
+                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at, trace_parent, channel, caller_phone_tail, caller_email, caller_name, agent_id)
+                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now, @TraceParent, @Channel, @PhoneTail, @Email, @Name, @AgentId)
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId }, w.Transaction);
             }
             else
             {
                 await w.Connection.ExecuteAsync("""
                     UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now, trace_parent = COALESCE(trace_parent, @TraceParent),
-                        channel = @Channel, caller_phone_tail = @PhoneTail, caller_email = @Email, caller_name = @Name
+                        channel = @Channel, caller_phone_tail = @PhoneTail, caller_email = @Email, caller_name = @Name, agent_id = @AgentId
                     WHERE tenant_id = @Tenant AND interaction_id = @Interaction
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name }, w.Transaction);
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId }, w.Transaction);
             }
         }
         foreach (var seen in agents.GroupBy(a => a.Key.Tenant))

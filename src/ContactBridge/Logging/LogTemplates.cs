@@ -79,7 +79,10 @@ public static partial class LogTemplates
         if (s.DurationSeconds is { } d) sb.Append("Duration: ").Append(d).AppendLine(" s");
         if (s.Outcome is not null) sb.Append("Outcome: ").AppendLine(s.Outcome);
         if (s.Queue is not null) sb.Append("Queue: ").AppendLine(s.Queue);
-        if (s.Agent is not null) sb.Append("Agent: ").AppendLine(s.Agent.Name ?? s.Agent.Email);
+        if (s.Agent is not null) sb.Append("Agent: ").AppendLine(s.Agent.Name ?? s.Agent.Email ?? s.Agent.Id);
+        if (s.HoldSeconds > 0) sb.Append("On hold: ").Append(s.HoldSeconds).AppendLine(" s");
+        foreach (var t in s.Transfers)
+            sb.Append(t.Kind == "conference" ? "Conference with " : $"Transferred ({t.Kind}) to ").AppendLine(string.Join(", ", new[] { t.ToAgent, t.ToSkill, t.ToNumber }.Where(x => x is not null)));
         if (s.WrapUp is not null) sb.Append("Wrap-up: ").AppendLine(string.Join(" — ", new[] { s.WrapUp.Code, s.WrapUp.Notes }.Where(x => x is not null)));
         foreach (var n in s.Notes) sb.Append("Note: ").AppendLine(n);
         foreach (var (k, v) in s.Ivr) sb.Append("IVR ").Append(k).Append(": ").AppendLine(v);

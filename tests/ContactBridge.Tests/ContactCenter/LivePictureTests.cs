@@ -193,4 +193,52 @@ public sealed class LivePictureTests
         var agent = next.Name == "agent" ? next.Data : next.Data["agents"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
         (agent["agentId"]!.GetValue<string>(), agent["state"]!.GetValue<string>()).ShouldBe(("ag-1", "available"));
     }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_call_offered_connected_held_transferred_and_ended_shows_as_the_agents_contact_and_then_in_its_history(string database)
+    {
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
+        JsonObject At(string type, int seconds, JsonObject? data = null) => sender.Event("call-77", type, data, t0.AddSeconds(seconds));
+        await sender.AcceptAsync(
+            Live(sender, "ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent", ["email"] = "ada@acme.example" } }, t0),
+            At("started", 0, new() { ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0177", ["name"] = "Held Caller" }, ["queue"] = "Support" }),
+            At("offered", 20, new() { ["agent"] = new JsonObject { ["id"] = "ag-7", ["name"] = "Ada Agent" } }),
+            At("connected", 25, new() { ["agent"] = new JsonObject { ["id"] = "ag-7" } }),
+            // The resume arrives before the hold it ends (events may come in any order); the fold sorts them by time.
+            At("resumed", 105),
+            At("held", 60),
+            At("muted", 110, new() { ["state"] = "muted" }));
+        await hub.RunPipelineAsync();
+
+        var agents = await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents");
+        var contact = agents.ShouldHaveSingleItem()!["contacts"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        (contact["interactionId"]!.GetValue<string>(), contact["phase"]!.GetValue<string>(), contact["caller"]!.GetValue<string>(), contact["holdSeconds"]!.GetValue<int>())
+            .ShouldBe(("call-77", "connected", "Held Caller", 45));
+
+        await sender.AcceptAsync(
+            At("transferred", 130, new() { ["to"] = new JsonObject { ["skill"] = "Billing" }, ["kind"] = "blind" }),
+            At("ended", 140, new() { ["durationSeconds"] = 140, ["outcome"] = "answered" }),
+            At("wrap_up_started", 140),
+            At("wrap_up_ended", 170));
+        await hub.RunPipelineAsync();
+        (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).ShouldHaveSingleItem()!["contacts"]!.AsArray().ShouldBeEmpty("an ended contact is no longer current");
+        var history = (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/ag-7/contacts")).ShouldHaveSingleItem()!.AsObject();
+        (history["phase"]!.GetValue<string>(), history["durationSeconds"]!.GetValue<int>(), history["holdSeconds"]!.GetValue<int>(), history["outcome"]!.GetValue<string>())
+            .ShouldBe(("done", 140, 45, "answered"));
+        (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/someone-else/contacts")).ShouldBeEmpty();
+
+        // The call is logged as before, with its hold and transfer in the description.
+        var task = hub.Records("Task").ShouldHaveSingleItem();
+        var description = task.GetString("Description")!;
+        description.ShouldContain("On hold: 45 s");
+        description.ShouldContain("Transferred (blind) to Billing");
+        description.ShouldContain("Agent: Ada Agent");
+    }
 }
