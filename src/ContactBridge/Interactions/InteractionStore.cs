@@ -16,7 +16,8 @@ public sealed record InteractionRow(
 }
 
 /// <summary>Each interaction's folded state, who the caller is, and what was written for it.</summary>
-public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger, Observability.HubMetrics? metrics = null)
+public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger, Observability.HubMetrics? metrics = null,
+    ContactCenter.LivePictureFeed? feed = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -101,7 +102,16 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         // Events that cannot be folded are set aside with the reason; the admin replays or discards them from the Activity page.
         foreach (var (e, error) in poison)
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @q, error = @error WHERE seq = @Seq", new { q = InboxStore.Quarantined, error, e.Seq }, w.Transaction);
+        // The agents whose contacts changed: their subscribers (the softphone) see it, through PostgreSQL with several instances.
+        var agentChanges = updates.Where(u => u.Keys.AgentId is not null)
+            .Select(u => new ContactCenter.PictureChange(u.Tenant, ContactCenter.PictureChange.Agent, u.Keys.AgentId!)).Distinct().ToList();
+        if (feed?.UsesNotify == true)
+            foreach (var change in agentChanges)
+                await w.Connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)",
+                    new { channel = ContactCenter.LivePictureFeed.ChannelName, payload = ContactCenter.LivePictureFeed.Payload(change) }, w.Transaction);
         await w.CommitAsync(ct);
+        if (feed is { UsesNotify: false })
+            foreach (var change in agentChanges) feed.Publish(change);
         foreach (var u in updates)
         {
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.fold", u.TraceParent);

@@ -160,6 +160,14 @@ public sealed class LivePictureTests
         var (queueKind, queue) = await stream.NextAsync();
         (queueKind, queue["skillId"]!.GetValue<string>(), queue["waiting"]!.GetValue<long>()).ShouldBe(("queue", "sales", 2L));
 
+        // A contact given to the agent reaches the subscriber once it is folded: the agent comes again, with the contact.
+        await sender.AcceptAsync(sender.Event("call-1", "started", new() { ["channel"] = "voice" }, now),
+            sender.Event("call-1", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, now.AddSeconds(2)));
+        await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().FoldAsync(100, Ct);
+        var (withContact, busy) = await stream.NextAsync();
+        withContact.ShouldBe("agent");
+        busy["contacts"]!.AsArray().ShouldHaveSingleItem()!["phase"]!.GetValue<string>().ShouldBe("connected");
+
         // A tenant admin cannot subscribe to another tenant.
         await hub.CreateTenantAdminAsync("other@hub.example", other);
         using var outsider = await hub.SignInAsync("other@hub.example");
