@@ -16,6 +16,10 @@ public static class LivePictureEndpoints
             .WithSummary("An agent's contacts, newest first (limit 1-500, default 50): channel, caller, phase, times, hold time, outcome.")
             .Produces<IReadOnlyList<AgentContact>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/agents/{agentId}/today", DayAsync)
+            .WithSummary("An agent's day so far (UTC): contacts handled, average handle time (talk, hold and wrap-up), seconds in each state.")
+            .Produces<AgentDay>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/live", StreamAsync)
             .WithSummary("The live picture as server-sent events: a snapshot (agents and queues), then each agent or queue as it changes; a comment every 15 s keeps the line open.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
@@ -99,6 +103,9 @@ public static class LivePictureEndpoints
         await TenantAccess.AllowedAsync(c, tenantId)
             ? Results.Ok(await store.HistoryAsync(tenantId, agentId, Math.Clamp(limit ?? 50, 1, 500), c.RequestAborted))
             : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> DayAsync(HttpContext c, string tenantId, string agentId, LivePictureStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.DayAsync(tenantId, agentId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
 
     private static async Task<IResult> QueuesAsync(HttpContext c, string tenantId, LivePictureStore store) =>
         await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.QueuesAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);

@@ -21,6 +21,12 @@ public sealed record AgentContact(string InteractionId, string Channel, string D
         s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, s.StartedAt, s.EndedAt, s.DurationSeconds, s.HoldSeconds, s.Outcome);
 }
 
+/// <summary>
+/// An agent's day so far (UTC): contacts handled (ended, answered), their average handle time (talk, hold and
+/// after-contact work), and the seconds spent in each state, from its state events.
+/// </summary>
+public sealed record AgentDay(string AgentId, DateOnly Day, int ContactsHandled, int? AverageHandleSeconds, IReadOnlyDictionary<string, long> SecondsInState);
+
 /// <summary>One queue (skill) as the contact center last reported it.</summary>
 public sealed record QueueView(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, DateTimeOffset AsOf);
 
@@ -175,6 +181,62 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             return null; // a state this version cannot read is left out of the picture, not an error for the whole page
         }
     }
+
+    public async Task<AgentDay> DayAsync(string tenantId, string agentId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        await using var c = await db.OpenAsync(ct);
+        // Contacts that ended today: those started since yesterday are enough to look at (a contact lasting days aside).
+        var states = await c.QueryAsync<string>("""
+            SELECT state FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId AND ended = 1 AND created_at >= @since
+            """, new { tenantId, agentId, since = start.AddDays(-1).ToUnixTimeMilliseconds() });
+        var handled = states.Select(s =>
+            {
+                try
+                {
+                    return JsonSerializer.Deserialize<Interactions.InteractionState>(s, Interactions.InteractionStore.Json);
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            })
+            .Where(s => s is { EndedAt: { } e } && e >= start && s.Outcome != "abandoned").Cast<Interactions.InteractionState>().ToList();
+        int? average = handled.Count == 0 ? null : (int)Math.Round(handled.Average(s => (s.DurationSeconds ?? 0) + s.WrapUpSeconds));
+        // The state in force when the day began (its last event before), then each change of the day, up to now.
+        var args = new { tenantId, agentId, types = StateTypes, start = start.ToUnixTimeMilliseconds() };
+        var before = (await c.QueryAsync<StateEvent>($"""
+            SELECT type, occurred_at, data FROM contact_center_events WHERE tenant_id = @tenantId AND subject = @agentId AND {db.AnyOf("type", "types")} AND occurred_at < @start
+            ORDER BY occurred_at DESC LIMIT 1
+            """, args)).FirstOrDefault();
+        var changes = (await c.QueryAsync<StateEvent>($"""
+            SELECT type, occurred_at, data FROM contact_center_events WHERE tenant_id = @tenantId AND subject = @agentId AND {db.AnyOf("type", "types")} AND occurred_at >= @start
+            ORDER BY occurred_at, seq
+            """, args)).ToList();
+        var seconds = new Dictionary<string, long>(StringComparer.Ordinal);
+        var (state, since) = before is { } b ? (StateOf(b.Type, b.Data), start.ToUnixTimeMilliseconds()) : ((string?)null, 0L);
+        foreach (var (type, at, data) in changes.Append(new StateEvent(ContactCenterEvents.StateChanged, now.ToUnixTimeMilliseconds(), "")))
+        {
+            if (state is not null && state != "offline") seconds[state] = seconds.GetValueOrDefault(state) + Math.Max(0, at - since) / 1000;
+            if (data.Length == 0) break;
+            (state, since) = (StateOf(type, data), at);
+        }
+        return new AgentDay(agentId, day, handled.Count, average, seconds);
+    }
+
+    private sealed record StateEvent(string Type, long OccurredAt, string Data);
+
+    private static readonly string[] StateTypes = [ContactCenterEvents.StateChanged, ContactCenterEvents.LoggedOut, ContactCenterEvents.LoggedIn];
+
+    /// <summary>The state an event leaves the agent in: logging in without a state yet counts as unavailable.</summary>
+    private static string? StateOf(string type, string data) => type switch
+    {
+        ContactCenterEvents.LoggedOut => "offline",
+        ContactCenterEvents.LoggedIn => "unavailable",
+        _ => S(JsonNode.Parse(data)?["state"])?.ToLowerInvariant(),
+    };
 
     /// <summary>The agent's contacts, newest first: what it handled and how (the history the softphone and the workforce feed show).</summary>
     public async Task<IReadOnlyList<AgentContact>> HistoryAsync(string tenantId, string agentId, int max, CancellationToken ct)

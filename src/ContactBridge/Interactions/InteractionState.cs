@@ -49,6 +49,9 @@ public sealed record InteractionState
     public int HoldSeconds { get; init; }
     public bool Muted { get; init; }
     public List<Transfer> Transfers { get; init; } = [];
+    public DateTimeOffset? WrapUpStartedAt { get; init; }
+    /// <summary>The agent's after-contact work, from wrap_up_started to wrap_up_ended.</summary>
+    public int WrapUpSeconds { get; init; }
 
     [JsonIgnore]
     public bool IsCall => Channel == "voice";
@@ -141,9 +144,12 @@ public sealed record InteractionState
                 var with = d["with"] as JsonObject;
                 return this with { Transfers = [.. Transfers, new Transfer(S(with?["agentId"]), null, S(with?["number"]), "conference", at)] };
             case "wrap_up_started":
-                return this with { Phase = "wrap_up", PhaseSince = at };
+                return this with { Phase = "wrap_up", PhaseSince = at, WrapUpStartedAt = WrapUpStartedAt ?? at };
             case "wrap_up_ended":
-                return this with { Phase = "done", PhaseSince = at };
+                return this with
+                {
+                    Phase = "done", PhaseSince = at, WrapUpSeconds = WrapUpStartedAt is { } w0 ? (int)Math.Max(0, (at - w0).TotalSeconds) : WrapUpSeconds,
+                };
             case "agent_assigned":
                 var agent = d["agent"] as JsonObject;
                 return this with { Agent = new Agent(S(agent?["id"]), S(agent?["email"]), S(agent?["name"])) };

@@ -212,6 +212,8 @@ public sealed class LivePictureTests
         var tenant = await hub.LinkedTenantAsync();
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         using var portal = await hub.SignInAsync();
+        // Far enough into the (UTC) day for the whole call to fall in it.
+        if (hub.Clock.GetUtcNow().TimeOfDay < TimeSpan.FromMinutes(30)) hub.Clock.Advance(TimeSpan.FromMinutes(30));
         var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
         JsonObject At(string type, int seconds, JsonObject? data = null) => sender.Event("call-77", type, data, t0.AddSeconds(seconds));
         await sender.AcceptAsync(
@@ -241,6 +243,9 @@ public sealed class LivePictureTests
         (history["phase"]!.GetValue<string>(), history["durationSeconds"]!.GetValue<int>(), history["holdSeconds"]!.GetValue<int>(), history["outcome"]!.GetValue<string>())
             .ShouldBe(("done", 140, 45, "answered"));
         (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/someone-else/contacts")).ShouldBeEmpty();
+        var today = await (await portal.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/agents/ag-7/today"), Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        (today!["contactsHandled"]!.GetValue<int>(), today["averageHandleSeconds"]!.GetValue<int>()).ShouldBe((1, 170), "140 s of talk and 30 s of wrap-up");
+        today["secondsInState"]!["unavailable"]!.GetValue<long>().ShouldBe(600, "logged in ten minutes ago, no state since");
 
         // The call is logged as before, with its hold and transfer in the description.
         var task = hub.Records("Task").ShouldHaveSingleItem();
@@ -248,5 +253,41 @@ public sealed class LivePictureTests
         description.ShouldContain("On hold: 45 s");
         description.ShouldContain("Transferred (blind) to Billing");
         description.ShouldContain("Agent: Ada Agent");
+    }
+
+    [Fact]
+    public async Task An_agents_day_adds_up_time_in_each_state_from_the_day_start_and_averages_the_contacts_it_handled()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var dayStart = new DateTimeOffset(hub.Clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+        // Far enough into the day for the events below to fall in it.
+        if (hub.Clock.GetUtcNow() - dayStart < TimeSpan.FromMinutes(30)) hub.Clock.Advance(TimeSpan.FromMinutes(30));
+        var now = hub.Clock.GetUtcNow();
+        await sender.AcceptAsync(
+            // Available since yesterday: the day counts it from midnight.
+            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, dayStart.AddMinutes(-1)),
+            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "on_contact" }, now.AddMinutes(-10)),
+            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "after_call_work" }, now.AddMinutes(-8)),
+            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, now.AddMinutes(-3)),
+            sender.Event("call-a", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-7" } }, now.AddMinutes(-10)),
+            sender.Event("call-a", "ended", new() { ["durationSeconds"] = 120, ["outcome"] = "answered" }, now.AddMinutes(-8)),
+            sender.Event("call-a", "wrap_up_started", null, now.AddMinutes(-8)),
+            sender.Event("call-a", "wrap_up_ended", null, now.AddMinutes(-8).AddSeconds(30)),
+            sender.Event("call-b", "offered", new() { ["agent"] = new JsonObject { ["id"] = "ag-7" } }, now.AddMinutes(-4)),
+            sender.Event("call-b", "ended", new() { ["outcome"] = "abandoned" }, now.AddMinutes(-4)));
+        await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().FoldAsync(100, Ct);
+        using var portal = await hub.SignInAsync();
+        var response = await portal.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/agents/ag-7/today"), Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var day = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        day["contactsHandled"]!.GetValue<int>().ShouldBe(1, "the abandoned offer is not a contact handled");
+        day["averageHandleSeconds"]!.GetValue<int>().ShouldBe(150, "120 s of talk and 30 s of wrap-up");
+        var seconds = day["secondsInState"]!.AsObject();
+        seconds["available"]!.GetValue<long>().ShouldBe((long)(now.AddMinutes(-10) - dayStart).TotalSeconds);
+        seconds["on_contact"]!.GetValue<long>().ShouldBe(120);
+        seconds["after_call_work"]!.GetValue<long>().ShouldBe(300);
+        seconds["unavailable"]!.GetValue<long>().ShouldBe(180);
     }
 }
