@@ -58,9 +58,31 @@ public static class ContactCenterEvents
             ]),
         };
 
+    /// <summary>What each type must carry: without it the picture would be wrong (a state of nothing, counters of zero, skills wiped).</summary>
+    private static readonly IReadOnlyDictionary<string, string[]> Required = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        [StateChanged] = ["state"],
+        [SkillsAssigned] = ["skills"],
+        [QueueSnapshot] = ["waiting", "longestWaitSeconds", "staffed", "available"],
+    };
+
+    /// <summary>How far ahead of the hub's clock an event's time may be: one dated later would hold its part of the picture until then.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
     public static void Check(string type, JsonObject data, string where, List<string> problems)
     {
-        if (Types.TryGetValue(type, out var shape)) CheckFields(shape.Fields, data, where, problems);
+        if (!Types.TryGetValue(type, out var shape)) return;
+        CheckFields(shape.Fields, data, where, problems);
+        foreach (var name in Required.GetValueOrDefault(type) ?? [])
+            if (data[name] is null) problems.Add($"{where}.data.{name} is required for {type}.");
+    }
+
+    /// <summary>The live state is ordered by when things happened: such events must say when, and not from the future.</summary>
+    public static void CheckTime(JsonObject e, DateTimeOffset? time, DateTimeOffset receivedAt, string where, List<string> problems)
+    {
+        if (e["time"] is null) problems.Add($"{where}.time is required for the contact center's agent and queue events (they are ordered by it).");
+        else if (time > receivedAt + MaxClockSkew)
+            problems.Add($"{where}.time is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the hub's clock; check the contact center's clock.");
     }
 
     /// <summary>The JSON Schema of each type's data, for the OpenAPI document.</summary>

@@ -43,7 +43,8 @@ public static class LivePictureEndpoints
             return;
         }
         // Subscribed before the snapshot is read: a change made meanwhile comes after it, never lost between the two.
-        var changes = feed.Subscribe(tenantId, ct);
+        // Disposed however the stream ends, an error included.
+        using var changes = feed.Subscribe(tenantId);
         c.Response.ContentType = "text/event-stream";
         c.Response.Headers.CacheControl = "no-store";
         c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -68,6 +69,8 @@ public static class LivePictureEndpoints
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
+                    // Still allowed? (A user removed, or a tenant admin's tenant changed, since the stream opened.)
+                    if (!await TenantAccess.AllowedAsync(c, tenantId)) return;
                     await c.Response.WriteAsync(": keep-alive\n\n", ct);
                     await c.Response.Body.FlushAsync(ct);
                     continue;

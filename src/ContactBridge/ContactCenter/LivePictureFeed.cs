@@ -24,34 +24,65 @@ public sealed class LivePictureFeed(HubDatabase db, ILogger<LivePictureFeed> log
 {
     public const string ChannelName = "contactbridge_picture";
 
-    private readonly ConcurrentDictionary<Guid, (string TenantId, Channel<PictureChange> Channel)> _subscribers = new();
+    private readonly ConcurrentDictionary<Guid, Subscription> _subscribers = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _listening;
     private readonly object _sync = new();
 
     public bool UsesNotify => db.Provider == DatabaseProvider.PostgreSql;
 
-    /// <summary>The changes of one tenant's picture from now on, until <paramref name="ct"/> ends.</summary>
-    public ChannelReader<PictureChange> Subscribe(string tenantId, CancellationToken ct)
+    /// <summary>One subscriber's changes. Disposing it ends the subscription.</summary>
+    public sealed class Subscription : IDisposable
     {
-        var id = Guid.NewGuid();
-        // A slow reader loses old changes rather than holding memory: a resync follows, so it reads the picture again.
-        var channel = Channel.CreateBounded<PictureChange>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
-        _subscribers[id] = (tenantId, channel);
-        ct.Register(() =>
+        private readonly Action _remove;
+        private int _dropped;
+
+        internal Subscription(string tenantId, Action<Subscription> remove)
         {
-            _subscribers.TryRemove(id, out _);
-            channel.Writer.TryComplete();
-        });
-        if (UsesNotify) EnsureListening();
-        return channel.Reader;
+            TenantId = tenantId;
+            _remove = () => remove(this);
+            // A slow reader loses old changes rather than holding memory, and is then told to read everything again.
+            Channel = System.Threading.Channels.Channel.CreateBounded<PictureChange>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest },
+                _ => Interlocked.Exchange(ref _dropped, 1));
+        }
+
+        public string TenantId { get; }
+
+        internal Channel<PictureChange> Channel { get; }
+
+        /// <summary>The next change; a resync when changes were dropped since the last read.</summary>
+        public async ValueTask<PictureChange> ReadAsync(CancellationToken ct)
+        {
+            var change = await Channel.Reader.ReadAsync(ct);
+            return Interlocked.Exchange(ref _dropped, 0) == 1 ? new PictureChange(TenantId, PictureChange.Resync, "") : change;
+        }
+
+        public void Dispose()
+        {
+            _remove();
+            Channel.Writer.TryComplete();
+        }
     }
 
-    /// <summary>Tells this instance's subscribers of the tenant.</summary>
+    /// <summary>The changes of one tenant's picture from now on, until the subscription is disposed.</summary>
+    public Subscription Subscribe(string tenantId)
+    {
+        var id = Guid.NewGuid();
+        var subscription = new Subscription(tenantId, _ => _subscribers.TryRemove(id, out var _));
+        _subscribers[id] = subscription;
+        if (UsesNotify) EnsureListening();
+        return subscription;
+    }
+
+    /// <summary>How many subscriptions this instance holds (none left behind by a stream that ended).</summary>
+    public int Subscribers => _subscribers.Count;
+
+    /// <summary>Tells this instance's subscribers of the tenant (all of them for a resync of every tenant, whose tenant is "").</summary>
     public void Publish(PictureChange change)
     {
-        foreach (var (_, (tenantId, channel)) in _subscribers)
-            if (tenantId == change.TenantId || change.TenantId.Length == 0) channel.Writer.TryWrite(change.TenantId.Length == 0 ? change with { TenantId = tenantId } : change);
+        foreach (var subscription in _subscribers.Values)
+            if (change.TenantId.Length == 0 || subscription.TenantId == change.TenantId)
+                subscription.Channel.Writer.TryWrite(change.TenantId.Length == 0 ? change with { TenantId = subscription.TenantId } : change);
     }
 
     public static string Payload(PictureChange change) => JsonSerializer.Serialize(change);
@@ -68,11 +99,20 @@ public sealed class LivePictureFeed(HubDatabase db, ILogger<LivePictureFeed> log
         {
             try
             {
-                await using var connection = new NpgsqlConnection(db.ConnectionString);
+                // Its own connection, out of the pool, with keepalives: a half-open connection is noticed instead of waited on for ever.
+                var settings = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false, KeepAlive = 30, TcpKeepAlive = true };
+                await using var connection = new NpgsqlConnection(settings.ConnectionString);
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, e) =>
                 {
-                    if (JsonSerializer.Deserialize<PictureChange>(e.Payload) is { } change) Publish(change);
+                    try
+                    {
+                        if (JsonSerializer.Deserialize<PictureChange>(e.Payload) is { TenantId: not null, Kind: not null, Id: not null } change) Publish(change);
+                    }
+                    catch (JsonException ex)
+                    {
+                        logger.LogWarning("A live picture notification could not be read: {Message}", ex.Message);
+                    }
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection)) await listen.ExecuteNonQueryAsync(ct);
                 // Whatever happened while not listening is read again.

@@ -43,6 +43,9 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
 
     private sealed record QueueRow(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, long AsOf);
 
+    /// <summary>A contact not ended and not heard of for this long is not shown as current (its end was never sent).</summary>
+    public static readonly TimeSpan CurrentContactAge = TimeSpan.FromDays(1);
+
     /// <summary>Stores the events not stored before and applies them; returns how many were new.</summary>
     public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct)
     {
@@ -51,7 +54,10 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         await using var w = await db.WriteAsync(durable: true, ct);
         var added = 0;
         var changes = new HashSet<PictureChange>();
-        foreach (var e in events.OrderBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
+        // Rows are locked in one order, (kind, subject), whatever order the events came in: two batches can then wait for each
+        // other but not deadlock. Each subject's events go in time order; the guards make the result the same in any order.
+        foreach (var e in events.OrderBy(e => e.Type.StartsWith(ContactCenterEvents.QueuePrefix, StringComparison.Ordinal)).ThenBy(e => e.InteractionId, StringComparer.Ordinal)
+                     .ThenBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
         {
             var at = e.Time.ToUnixTimeMilliseconds();
             var stored = await w.Connection.ExecuteAsync("""
@@ -156,8 +162,8 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")} ORDER BY agent_id
             """, new { tenantId, agentId });
         var open = (await c.QueryAsync<(string AgentId, string State)>($"""
-            SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0{(agentId is null ? "" : " AND agent_id = @agentId")}
-            """, new { tenantId, agentId })).ToLookup(x => x.AgentId, x => Contact(x.State));
+            SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0 AND updated_at >= @recent{(agentId is null ? "" : " AND agent_id = @agentId")}
+            """, new { tenantId, agentId, recent = (now - CurrentContactAge).ToUnixTimeMilliseconds() })).ToLookup(x => x.AgentId, x => Contact(x.State));
         return rows.Select(r =>
         {
             var since = r.StateSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
@@ -203,8 +209,9 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
                     return null;
                 }
             })
-            .Where(s => s is { EndedAt: { } e } && e >= start && s.Outcome != "abandoned").Cast<Interactions.InteractionState>().ToList();
-        int? average = handled.Count == 0 ? null : (int)Math.Round(handled.Average(s => (s.DurationSeconds ?? 0) + s.WrapUpSeconds));
+            .Where(s => s is { EndedAt: { } e, ConnectedAt: not null } && e >= start && s.Outcome != "abandoned").Cast<Interactions.InteractionState>().ToList();
+        // Handle time: from connected to ended (talk and hold, not the queue or the ringing), then the wrap-up.
+        int? average = handled.Count == 0 ? null : (int)Math.Round(handled.Average(s => Math.Max(0, (s.EndedAt!.Value - s.ConnectedAt!.Value).TotalSeconds) + s.WrapUpSeconds));
         // The state in force when the day began (its last event before), then each change of the day, up to now.
         var args = new { tenantId, agentId, types = StateTypes, start = start.ToUnixTimeMilliseconds() };
         var before = (await c.QueryAsync<StateEvent>($"""
@@ -213,8 +220,8 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             """, args)).FirstOrDefault();
         var changes = (await c.QueryAsync<StateEvent>($"""
             SELECT type, occurred_at, data FROM contact_center_events WHERE tenant_id = @tenantId AND subject = @agentId AND {db.AnyOf("type", "types")} AND occurred_at >= @start
-            ORDER BY occurred_at, seq
-            """, args)).ToList();
+            AND occurred_at <= @now ORDER BY occurred_at, event_id
+            """, new { tenantId, agentId, types = StateTypes, start = start.ToUnixTimeMilliseconds(), now = now.ToUnixTimeMilliseconds() })).ToList();
         var seconds = new Dictionary<string, long>(StringComparer.Ordinal);
         var (state, since) = before is { } b ? (StateOf(b.Type, b.Data), start.ToUnixTimeMilliseconds()) : ((string?)null, 0L);
         foreach (var (type, at, data) in changes.Append(new StateEvent(ContactCenterEvents.StateChanged, now.ToUnixTimeMilliseconds(), "")))

@@ -82,7 +82,11 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         var data = (JsonObject?)(o["data"] as JsonObject)?.DeepClone() ?? [];
         if (o["data"] is not null and not JsonObject) problems.Add($"{where}.data must be a JSON object.");
         else if (type is not null && Types.ContainsKey(type)) EventDataSchema.Check(type[TypePrefix.Length..], data, where, problems);
-        else if (type is not null) ContactCenter.ContactCenterEvents.Check(type, data, where, problems);
+        else if (type is not null)
+        {
+            ContactCenter.ContactCenterEvents.Check(type, data, where, problems);
+            if (ContactCenter.ContactCenterEvents.Types.ContainsKey(type)) ContactCenter.ContactCenterEvents.CheckTime(o, time, receivedAt, where, problems);
+        }
         if (problems.Count > before) return null;
         return new InteractionEvent(id!, source!, type!, subject!, time.ToUniversalTime(), data);
     }

@@ -126,6 +126,9 @@ public sealed record InteractionState
                 return this with
                 {
                     Agent = next, Phase = type, PhaseSince = at, ConnectedAt = type == "connected" ? ConnectedAt ?? at : ConnectedAt,
+                    // Connected again while on hold (a contact center that "retrieves" with connected): the hold ends.
+                    HeldSince = type == "connected" ? null : HeldSince,
+                    HoldSeconds = HoldSeconds + (type == "connected" && HeldSince is { } held ? (int)Math.Max(0, (at - held).TotalSeconds) : 0),
                 };
             case "held":
                 return this with { Phase = "held", PhaseSince = at, HeldSince = HeldSince ?? at };

@@ -49,6 +49,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) Keys)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
+        var formerAgents = new Dictionary<(string Tenant, string Interaction), string>();
         var (c, tx) = (w.Connection, w.Transaction);
         foreach (var tenant in pending.GroupBy(e => e.TenantId))
         {
@@ -56,8 +57,10 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             var events = (await c.QueryAsync<InboxEvent>(
                 $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
                 new { t = tenant.Key, ids }, tx)).ToLookup(e => e.InteractionId);
-            var existing = (await c.QueryAsync<(string InteractionId, string State)>($"SELECT interaction_id, state FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
-                new { t = tenant.Key, ids }, tx)).ToDictionary(x => x.InteractionId, x => x.State);
+            var rows = (await c.QueryAsync<(string InteractionId, string State, string? AgentId)>(
+                $"SELECT interaction_id, state, agent_id FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", new { t = tenant.Key, ids }, tx)).ToList();
+            var existing = rows.ToDictionary(x => x.InteractionId, x => x.State);
+            foreach (var r in rows.Where(r => r.AgentId is not null)) formerAgents[(tenant.Key, r.InteractionId)] = r.AgentId!;
             foreach (var id in ids)
             {
                 var poisonBefore = poison.Count;
@@ -103,8 +106,10 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         foreach (var (e, error) in poison)
             await w.Connection.ExecuteAsync("UPDATE inbox_events SET folded = @q, error = @error WHERE seq = @Seq", new { q = InboxStore.Quarantined, error, e.Seq }, w.Transaction);
         // The agents whose contacts changed: their subscribers (the softphone) see it, through PostgreSQL with several instances.
-        var agentChanges = updates.Where(u => u.Keys.AgentId is not null)
-            .Select(u => new ContactCenter.PictureChange(u.Tenant, ContactCenter.PictureChange.Agent, u.Keys.AgentId!)).Distinct().ToList();
+        // A contact that moved to another agent changes the former agent's contacts too.
+        var agentChanges = updates.SelectMany(u => new[] { u.Keys.AgentId, formerAgents.GetValueOrDefault((u.Tenant, u.Interaction)) }
+                .Where(a => a is not null).Select(a => new ContactCenter.PictureChange(u.Tenant, ContactCenter.PictureChange.Agent, a!)))
+            .Distinct().ToList();
         if (feed?.UsesNotify == true)
             foreach (var change in agentChanges)
                 await w.Connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)",

@@ -14,6 +14,8 @@ CREATE TABLE contact_center_events (
 );
 CREATE UNIQUE INDEX contact_center_events_id ON contact_center_events (tenant_id, event_id);
 CREATE INDEX contact_center_events_received ON contact_center_events (received_at);
+-- An agent's state events of a day, for its figures.
+CREATE INDEX contact_center_events_subject ON contact_center_events (tenant_id, subject, occurred_at);
 
 CREATE TABLE agents (
     tenant_id TEXT NOT NULL,
