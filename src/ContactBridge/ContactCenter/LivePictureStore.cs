@@ -91,66 +91,73 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
     {
         var (c, tx) = (w.Connection, w.Transaction);
         var d = e.Data;
-        var key = new { tenantId, id = e.InteractionId, at, now };
-        const string NewerLogin = "agents.login_at IS NULL OR agents.login_at <= excluded.login_at";
-        const string NewerState = "agents.state_since IS NULL OR agents.state_since <= excluded.state_since";
+        var key = new { tenantId, id = e.InteractionId, at, now, eventId = e.Id };
+        var newerLogin = Newer("agents", "login_at", "login_event");
+        var newerState = Newer("agents", "state_since", "state_event");
         switch (e.Type)
         {
             case ContactCenterEvents.LoggedIn:
                 await c.ExecuteAsync($"""
-                    INSERT INTO agents (tenant_id, agent_id, email, name, station, phone_number, logged_in, login_at, updated_at)
-                    VALUES (@tenantId, @id, @email, @name, @station, @phone, 1, @at, @now)
+                    INSERT INTO agents (tenant_id, agent_id, email, name, station, phone_number, logged_in, login_at, login_event, updated_at)
+                    VALUES (@tenantId, @id, @email, @name, @station, @phone, 1, @at, @eventId, @now)
                     ON CONFLICT (tenant_id, agent_id) DO UPDATE SET email = COALESCE(excluded.email, agents.email), name = COALESCE(excluded.name, agents.name),
-                        station = excluded.station, phone_number = excluded.phone_number, logged_in = 1, login_at = excluded.login_at, updated_at = excluded.updated_at
-                    WHERE {NewerLogin}
-                    """, new { key.tenantId, key.id, key.at, key.now, email = S(d["agent"]?["email"])?.ToLowerInvariant(), name = S(d["agent"]?["name"]),
+                        station = excluded.station, phone_number = excluded.phone_number, logged_in = 1, login_at = excluded.login_at, login_event = excluded.login_event,
+                        updated_at = excluded.updated_at
+                    WHERE {newerLogin}
+                    """, new { key.tenantId, key.id, key.at, key.now, key.eventId, email = S(d["agent"]?["email"])?.ToLowerInvariant(), name = S(d["agent"]?["name"]),
                         station = S(d["station"]), phone = S(d["phoneNumber"]) }, tx);
                 break;
             case ContactCenterEvents.LoggedOut:
                 await c.ExecuteAsync($"""
-                    INSERT INTO agents (tenant_id, agent_id, logged_in, login_at, updated_at) VALUES (@tenantId, @id, 0, @at, @now)
-                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET logged_in = 0, login_at = excluded.login_at, updated_at = excluded.updated_at
-                    WHERE {NewerLogin}
+                    INSERT INTO agents (tenant_id, agent_id, logged_in, login_at, login_event, updated_at) VALUES (@tenantId, @id, 0, @at, @eventId, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET logged_in = 0, login_at = excluded.login_at, login_event = excluded.login_event, updated_at = excluded.updated_at
+                    WHERE {newerLogin}
                     """, key, tx);
-                await SetStateAsync(c, tx, tenantId, e.InteractionId, "offline", null, at, now, NewerState);
+                await SetStateAsync(c, tx, tenantId, e.InteractionId, e.Id, "offline", null, at, now, newerState);
                 break;
             case ContactCenterEvents.StateChanged:
-                await SetStateAsync(c, tx, tenantId, e.InteractionId, S(d["state"])?.ToLowerInvariant(), S(d["reason"]), at, now, NewerState);
+                await SetStateAsync(c, tx, tenantId, e.InteractionId, e.Id, S(d["state"])?.ToLowerInvariant(), S(d["reason"]), at, now, newerState);
                 break;
             case ContactCenterEvents.SkillsAssigned:
                 var skills = new Dictionary<string, string>(StringComparer.Ordinal);
                 if (d["skills"] is JsonObject map)
                     foreach (var (skill, level) in map) skills[skill] = S(level) ?? "";
-                await c.ExecuteAsync("""
-                    INSERT INTO agents (tenant_id, agent_id, skills, skills_at, updated_at) VALUES (@tenantId, @id, @skills, @at, @now)
-                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET skills = excluded.skills, skills_at = excluded.skills_at, updated_at = excluded.updated_at
-                    WHERE agents.skills_at IS NULL OR agents.skills_at <= excluded.skills_at
-                    """, new { key.tenantId, key.id, key.at, key.now, skills = JsonSerializer.Serialize(skills) }, tx);
+                await c.ExecuteAsync($"""
+                    INSERT INTO agents (tenant_id, agent_id, skills, skills_at, skills_event, updated_at) VALUES (@tenantId, @id, @skills, @at, @eventId, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET skills = excluded.skills, skills_at = excluded.skills_at, skills_event = excluded.skills_event,
+                        updated_at = excluded.updated_at
+                    WHERE {Newer("agents", "skills_at", "skills_event")}
+                    """, new { key.tenantId, key.id, key.at, key.now, key.eventId, skills = JsonSerializer.Serialize(skills) }, tx);
                 break;
             case ContactCenterEvents.QueueSnapshot:
-                await c.ExecuteAsync("""
-                    INSERT INTO queues (tenant_id, skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of)
-                    VALUES (@tenantId, @id, @name, @channel, @waiting, @longest, @staffed, @available, @at)
+                await c.ExecuteAsync($"""
+                    INSERT INTO queues (tenant_id, skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of, as_of_event)
+                    VALUES (@tenantId, @id, @name, @channel, @waiting, @longest, @staffed, @available, @at, @eventId)
                     ON CONFLICT (tenant_id, skill_id) DO UPDATE SET name = COALESCE(excluded.name, queues.name), channel = COALESCE(excluded.channel, queues.channel),
                         waiting = excluded.waiting, longest_wait_seconds = excluded.longest_wait_seconds, staffed = excluded.staffed, available = excluded.available,
-                        as_of = excluded.as_of
-                    WHERE queues.as_of <= excluded.as_of
+                        as_of = excluded.as_of, as_of_event = excluded.as_of_event
+                    WHERE {Newer("queues", "as_of", "as_of_event")}
                     """, new
                     {
-                        key.tenantId, key.id, key.at, name = S(d["name"]), channel = S(d["channel"])?.ToLowerInvariant(), waiting = N(d["waiting"]),
+                        key.tenantId, key.id, key.at, key.eventId, name = S(d["name"]), channel = S(d["channel"])?.ToLowerInvariant(), waiting = N(d["waiting"]),
                         longest = N(d["longestWaitSeconds"]), staffed = N(d["staffed"]), available = N(d["available"]),
                     }, tx);
                 break;
         }
     }
 
-    private static Task SetStateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string tenantId, string agentId, string? state, string? reason,
-        long at, long now, string newer) =>
+    /// <summary>The guard of one part: the stored event is older, or as old with an id not greater (so equal times end the same whatever the order).</summary>
+    private static string Newer(string table, string at, string eventId) =>
+        $"{table}.{at} IS NULL OR {table}.{at} < excluded.{at} OR ({table}.{at} = excluded.{at} AND COALESCE({table}.{eventId}, '') <= excluded.{eventId})";
+
+    private static Task SetStateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string tenantId, string agentId, string eventId, string? state,
+        string? reason, long at, long now, string newer) =>
         c.ExecuteAsync($"""
-            INSERT INTO agents (tenant_id, agent_id, state, reason, state_since, updated_at) VALUES (@tenantId, @agentId, @state, @reason, @at, @now)
-            ON CONFLICT (tenant_id, agent_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, state_since = excluded.state_since, updated_at = excluded.updated_at
+            INSERT INTO agents (tenant_id, agent_id, state, reason, state_since, state_event, updated_at) VALUES (@tenantId, @agentId, @state, @reason, @at, @eventId, @now)
+            ON CONFLICT (tenant_id, agent_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, state_since = excluded.state_since,
+                state_event = excluded.state_event, updated_at = excluded.updated_at
             WHERE {newer}
-            """, new { tenantId, agentId, state, reason, at, now }, tx);
+            """, new { tenantId, agentId, eventId, state, reason, at, now }, tx);
 
     /// <summary>The tenant's agents, or only the one given.</summary>
     public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct, string? agentId = null)

@@ -54,8 +54,18 @@ public sealed class LivePictureTests
         (status, body) = await sender.SendAsync(new JsonArray(breakEvent.DeepClone()).ToJsonString());
         (status, body!["accepted"]!.GetValue<int>(), body["duplicates"]!.GetValue<int>()).ShouldBe((HttpStatusCode.Accepted, 0, 1), "a repeat is stored once");
 
+        // Two changes at the same moment end the same whichever comes first: the greater event id wins.
+        var tie = t0.AddMinutes(7);
+        foreach (var (agentId, order) in new[] { ("ag-t1", new[] { "a", "b" }), ("ag-t2", new[] { "b", "a" }) })
+            foreach (var which in order)
+                await sender.AcceptAsync(Live(sender, agentId, ContactCenterEvents.StateChanged,
+                    new() { ["state"] = which == "a" ? "available" : "unavailable" }, tie, $"evt-{agentId}-tie-{which}"));
+        var store = hub.Services.GetRequiredService<LivePictureStore>();
+        (await store.AgentsAsync(tenant.Id, Ct)).Where(a => a.AgentId.Contains("-t", StringComparison.Ordinal)).Select(a => (a.AgentId, a.State))
+            .ShouldBe([("ag-t1", "unavailable"), ("ag-t2", "unavailable")]);
+
         using var portal = await hub.SignInAsync();
-        var agent = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).ShouldHaveSingleItem()!;
+        var agent = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).Where(a => a!["agentId"]!.GetValue<string>() == "ag-7").ShouldHaveSingleItem()!;
         agent["agentId"]!.GetValue<string>().ShouldBe("ag-7");
         agent["email"]!.GetValue<string>().ShouldBe("ada@acme.example");
         agent["station"]!.GetValue<string>().ShouldBe("4021");
@@ -72,7 +82,7 @@ public sealed class LivePictureTests
         // Logging out ends the state too; the picture survives a restart of the store (it is the database's).
         await sender.AcceptAsync(Live(sender, "ag-7", ContactCenterEvents.LoggedOut, null, t0.AddMinutes(8)));
         var fresh = new LivePictureStore(hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>(), hub.Clock);
-        var after = (await fresh.AgentsAsync(tenant.Id, Ct)).ShouldHaveSingleItem();
+        var after = (await fresh.AgentsAsync(tenant.Id, Ct, "ag-7")).ShouldHaveSingleItem();
         (after.LoggedIn, after.State).ShouldBe((false, "offline"));
 
         // Another tenant sees none of it, and a tenant admin cannot ask for another tenant's picture.

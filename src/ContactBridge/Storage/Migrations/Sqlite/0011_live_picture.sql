@@ -1,7 +1,7 @@
 -- The contact center's live state: its agent and queue events as they arrived (each once per tenant), and the
 -- picture they make, kept current in the same transaction that stores them. Each part of an agent (logged in,
--- state, skills) and each queue keeps the time of the event it came from: an older event arriving late changes
--- nothing.
+-- state, skills) and each queue keeps the time and id of the event it came from: an older event arriving late
+-- changes nothing, and of two events at the same time the one with the greater id wins, in whatever order they came.
 CREATE TABLE contact_center_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id TEXT NOT NULL,
@@ -26,11 +26,14 @@ CREATE TABLE agents (
     phone_number TEXT,
     logged_in BIGINT NOT NULL DEFAULT 0,
     login_at BIGINT,
+    login_event TEXT,
     state TEXT,
     reason TEXT,
     state_since BIGINT,
+    state_event TEXT,
     skills TEXT,
     skills_at BIGINT,
+    skills_event TEXT,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, agent_id)
 );
@@ -45,5 +48,6 @@ CREATE TABLE queues (
     staffed BIGINT NOT NULL,
     available BIGINT NOT NULL,
     as_of BIGINT NOT NULL,
+    as_of_event TEXT NOT NULL,
     PRIMARY KEY (tenant_id, skill_id)
 );
