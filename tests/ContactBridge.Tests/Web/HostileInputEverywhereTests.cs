@@ -203,7 +203,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
     }
 
     private static readonly string[] Lists =
-        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard"];
+        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard", "agents", "queues"];
 
     [Fact]
     public async Task Gets_with_hostile_ids_and_query_strings_answer_problems_or_data()
@@ -222,6 +222,10 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{id}/salesforce-link");
             paths.Add($"/api/v1/tenants/{id}/logging-settings");
             paths.Add($"/api/v1/tenants/{id}/dashboard");
+            paths.Add($"/api/v1/tenants/{t}/agents/{id}/contacts");
+            paths.Add($"/api/v1/tenants/{t}/agents/{id}/today");
+            paths.Add($"/api/v1/tenants/{id}/agents");
+            paths.Add($"/api/v1/tenants/{id}/live");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -262,6 +266,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}", $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}/results.csv",
             $"/api/v1/tenants/{theirs}/routing-map/imports/{h.TheirImport}/routing-map.csv", $"/api/v1/tenants/{theirs}/routing-map/settings",
             $"/api/v1/tenants/{theirs}/routing-map/seen-users", $"/api/v1/tenants/{theirs}/incidents",
+            $"/api/v1/tenants/{theirs}/agents", $"/api/v1/tenants/{theirs}/queues", $"/api/v1/tenants/{theirs}/agents/ag-1/contacts",
+            $"/api/v1/tenants/{theirs}/agents/ag-1/today", $"/api/v1/tenants/{theirs}/live",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
