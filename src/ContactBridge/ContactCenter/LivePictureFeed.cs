@@ -85,7 +85,25 @@ public sealed class LivePictureFeed(HubDatabase db, ILogger<LivePictureFeed> log
                 subscription.Channel.Writer.TryWrite(change.TenantId.Length == 0 ? change with { TenantId = subscription.TenantId } : change);
     }
 
-    public static string Payload(PictureChange change) => JsonSerializer.Serialize(change);
+    private static string Payload(PictureChange change) => JsonSerializer.Serialize(change);
+
+    /// <summary>
+    /// Part of the transaction that makes the changes: with several instances (PostgreSQL), a NOTIFY each, delivered
+    /// to every listening instance at commit and not at all on rollback.
+    /// </summary>
+    public async Task NotifyAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, IEnumerable<PictureChange> changes)
+    {
+        if (!UsesNotify) return;
+        foreach (var change in changes)
+            await Dapper.SqlMapper.ExecuteAsync(connection, "SELECT pg_notify(@channel, @payload)", new { channel = ChannelName, payload = Payload(change) }, transaction);
+    }
+
+    /// <summary>After the commit: with one instance (SQLite), this instance's subscribers are told directly.</summary>
+    public void Committed(IEnumerable<PictureChange> changes)
+    {
+        if (UsesNotify) return;
+        foreach (var change in changes) Publish(change);
+    }
 
     private void EnsureListening()
     {

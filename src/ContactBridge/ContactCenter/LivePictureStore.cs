@@ -71,14 +71,9 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             changes.Add(new PictureChange(tenantId, e.Type.StartsWith(ContactCenterEvents.QueuePrefix, StringComparison.Ordinal) ? PictureChange.Queue : PictureChange.Agent,
                 e.InteractionId));
         }
-        // Several instances: the change reaches every instance's subscribers through PostgreSQL, at commit.
-        if (feed?.UsesNotify == true)
-            foreach (var change in changes)
-                await w.Connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)", new { channel = LivePictureFeed.ChannelName, payload = LivePictureFeed.Payload(change) },
-                    w.Transaction);
+        if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, changes);
         await w.CommitAsync(ct);
-        if (feed is { UsesNotify: false })
-            foreach (var change in changes) feed.Publish(change);
+        feed?.Committed(changes);
         return added;
     }
 
@@ -183,17 +178,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         }).ToList();
     }
 
-    private static AgentContact? Contact(string state)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Interactions.InteractionState>(state, Interactions.InteractionStore.Json) is { } s ? AgentContact.Of(s) : null;
-        }
-        catch (JsonException)
-        {
-            return null; // a state this version cannot read is left out of the picture, not an error for the whole page
-        }
-    }
+    private static AgentContact? Contact(string state) => Interactions.InteractionRow.TryRead(state) is { } s ? AgentContact.Of(s) : null;
 
     public async Task<AgentDay> DayAsync(string tenantId, string agentId, CancellationToken ct)
     {
@@ -205,17 +190,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         var states = await c.QueryAsync<string>("""
             SELECT state FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId AND ended = 1 AND created_at >= @since
             """, new { tenantId, agentId, since = start.AddDays(-1).ToUnixTimeMilliseconds() });
-        var handled = states.Select(s =>
-            {
-                try
-                {
-                    return JsonSerializer.Deserialize<Interactions.InteractionState>(s, Interactions.InteractionStore.Json);
-                }
-                catch (JsonException)
-                {
-                    return null;
-                }
-            })
+        var handled = states.Select(Interactions.InteractionRow.TryRead)
             .Where(s => s is { EndedAt: { } e, ConnectedAt: not null } && e >= start && s.Outcome != "abandoned").Cast<Interactions.InteractionState>().ToList();
         // Handle time: from connected to ended (talk and hold, not the queue or the ringing), then the wrap-up.
         int? average = handled.Count == 0 ? null : (int)Math.Round(handled.Average(s => Math.Max(0, (s.EndedAt!.Value - s.ConnectedAt!.Value).TotalSeconds) + s.WrapUpSeconds));

@@ -12,6 +12,20 @@ public sealed record InteractionRow(
     string? Channel, string? CallerPhoneTail, string? CallerEmail, string? CallerName, string? AgentId)
 {
     public InteractionState Parsed => JsonSerializer.Deserialize<InteractionState>(State, InteractionStore.Json)!;
+
+    /// <summary>A stored state, or null when this version cannot read it (a list or a figure leaves it out instead of failing whole).</summary>
+    public static InteractionState? TryRead(string? state)
+    {
+        if (state is null) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<InteractionState>(state, InteractionStore.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
     public IdentificationResult? ParsedIdentification => Identification is null ? null : JsonSerializer.Deserialize<IdentificationResult>(Identification, InteractionStore.Json);
 }
 
@@ -110,13 +124,9 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         var agentChanges = updates.SelectMany(u => new[] { u.Keys.AgentId, formerAgents.GetValueOrDefault((u.Tenant, u.Interaction)) }
                 .Where(a => a is not null).Select(a => new ContactCenter.PictureChange(u.Tenant, ContactCenter.PictureChange.Agent, a!)))
             .Distinct().ToList();
-        if (feed?.UsesNotify == true)
-            foreach (var change in agentChanges)
-                await w.Connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)",
-                    new { channel = ContactCenter.LivePictureFeed.ChannelName, payload = ContactCenter.LivePictureFeed.Payload(change) }, w.Transaction);
+        if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, agentChanges);
         await w.CommitAsync(ct);
-        if (feed is { UsesNotify: false })
-            foreach (var change in agentChanges) feed.Publish(change);
+        feed?.Committed(agentChanges);
         foreach (var u in updates)
         {
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.fold", u.TraceParent);

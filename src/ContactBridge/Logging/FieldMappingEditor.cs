@@ -253,17 +253,8 @@ public static class FieldMappingEditor
     {
         var store = c.RequestServices.GetRequiredService<InteractionStore>();
         var now = c.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        static InteractionState? Read(InteractionRow? row)
-        {
-            try
-            {
-                return row?.Parsed;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return null; // a state this version cannot read is simply not offered
-            }
-        }
+        // A state this version cannot read is simply not offered.
+        static InteractionState? Read(InteractionRow? row) => InteractionRow.TryRead(row?.State);
         var recent = (await store.RecentAsync(d.Tenant.Id, 50, c.RequestAborted)).Select(Read)
             .Where(s => s is { Ended: true } && (d.Channel is null || s.Channel == d.Channel)).Cast<InteractionState>().Take(10).ToList();
         var samples = new List<PreviewSample> { new(BuiltInSample, $"A sample {LogTemplates.ChannelLabel(d.Channel ?? "voice").ToLowerInvariant()} (built in)") };

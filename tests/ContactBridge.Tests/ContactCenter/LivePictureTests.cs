@@ -212,15 +212,7 @@ public sealed class LivePictureTests
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         await using var db = await TestDatabase.CreateAsync("postgresql");
         await using var first = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
-        await using var second = await HubServer.StartAsync(new HubServerOptions
-        {
-            Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false,
-            Settings = new()
-            {
-                ["Hub:Database"] = db.ConnectionString, ["Hub:Key"] = key, ["Hub:DataDirectory"] = Path.Combine(first.Directory, "second"),
-                ["Salesforce:ProductionLoginUrl"] = first.Emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = first.Emulator.SandboxLoginUrl,
-            },
-        }, Ct);
+        await using var second = await first.AnotherInstanceAsync(db.ConnectionString!, key);
         var tenant = await first.CreateTenantAsync("Acme Support");
         using var sender = await EventSender.ForAsync(first, tenant.Id);
         using var portal = await first.SignInAsync();

@@ -10,18 +10,6 @@ public sealed class SeveralInstancesTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A second instance on the same database and Salesforce as <paramref name="first"/>, with the same hub key.</summary>
-    private static Task<HubServer> SecondInstanceAsync(TestHub first, string database, string key) =>
-        HubServer.StartAsync(new HubServerOptions
-        {
-            Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false,
-            Settings = new()
-            {
-                ["Hub:Database"] = database, ["Hub:Key"] = key, ["Hub:DataDirectory"] = Path.Combine(first.Directory, "second"),
-                ["Salesforce:ProductionLoginUrl"] = first.Emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = first.Emulator.SandboxLoginUrl,
-            },
-        }, Ct);
-
     [Fact]
     public async Task An_expired_session_is_refreshed_once_for_all_instances_and_the_others_take_its_token()
     {
@@ -29,7 +17,7 @@ public sealed class SeveralInstancesTests
         await using var db = await TestDatabase.CreateAsync("postgresql");
         await using var first = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
         var tenant = await first.LinkedTenantAsync();
-        await using var second = await SecondInstanceAsync(first, db.ConnectionString!, key);
+        await using var second = await first.AnotherInstanceAsync(db.ConnectionString!, key);
         var a = await first.Services.GetRequiredService<SalesforceConnections>().ClientAsync(tenant.Id, Ct);
         var b = await second.Services.GetRequiredService<SalesforceConnections>().ClientAsync(tenant.Id, Ct);
         await Task.WhenAll(a.QueryAsync("SELECT Id FROM User LIMIT 1", Ct), b.QueryAsync("SELECT Id FROM User LIMIT 1", Ct));
@@ -52,7 +40,7 @@ public sealed class SeveralInstancesTests
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await using var db = await TestDatabase.CreateAsync("postgresql");
         await using var first = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key });
-        await using var second = await SecondInstanceAsync(first, db.ConnectionString!, key);
+        await using var second = await first.AnotherInstanceAsync(db.ConnectionString!, key);
         using var portal = await first.SignInAsync();
         var atFirst = await portal.GetAsync("/tenants");
         atFirst.Status.ShouldBe(HttpStatusCode.OK);
