@@ -27,6 +27,7 @@ public static class CliCommands
         root.Subcommands.Add(SystemApp());
         root.Subcommands.Add(Link());
         root.Subcommands.Add(Events());
+        root.Subcommands.Add(ContactCenterConnectionCommands.Build());
         root.Subcommands.Add(RoutingMapCommands.Build());
         return root;
     }

@@ -5,7 +5,7 @@ namespace ContactBridge.ContactCenter;
 /// <summary>The live picture over HTTP: a tenant's agents and queues as the contact center last reported them.</summary>
 public static class LivePictureEndpoints
 {
-    public static void MapContactCenter(this IEndpointRouteBuilder app)
+    public static void MapLivePicture(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/tenants/{tenantId}").RequireAuthorization().WithTags("Contact center").RequireAntiforgery();
         api.MapGet("/agents", AgentsAsync)
@@ -21,8 +21,20 @@ public static class LivePictureEndpoints
             .Produces<AgentDay>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/live", StreamAsync)
-            .WithSummary("The live picture as server-sent events: a snapshot (agents and queues), then each agent or queue as it changes; a comment every 15 s keeps the line open.")
+            .WithSummary("The live picture as server-sent events: a snapshot (agents, queues, commitments, address books), then each agent, queue, commitment or address book as it changes and each message to an agent; a comment every 15 s keeps the line open.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/commitments", CommitmentsAsync)
+            .WithSummary("Scheduled callbacks: pending ones by due time, or with all=true the done and cancelled ones too (at most 1,000).")
+            .Produces<IReadOnlyList<CommitmentView>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/address-books", AddressBooksAsync)
+            .WithSummary("The contact center's address books: names with a number, an agent or a skill to dial or transfer to.")
+            .Produces<IReadOnlyList<AddressBookView>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/agents/{agentId}/messages", MessagesAsync)
+            .WithSummary("Messages sent to an agent (by supervisors), newest first (limit 1-500, default 50).")
+            .Produces<IReadOnlyList<AgentMessageView>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/queues", QueuesAsync)
             .WithSummary("The tenant's queues (skills) as last reported: contacts waiting, longest wait, agents staffed and available.")
@@ -54,7 +66,11 @@ public static class LivePictureEndpoints
             await c.Response.Body.FlushAsync(ct);
         }
         async Task SnapshotAsync() =>
-            await SendAsync("snapshot", new { agents = await store.AgentsAsync(tenantId, ct), queues = await store.QueuesAsync(tenantId, ct) });
+            await SendAsync("snapshot", new
+            {
+                agents = await store.AgentsAsync(tenantId, ct), queues = await store.QueuesAsync(tenantId, ct), commitments = await store.CommitmentsAsync(tenantId, ct),
+                addressBooks = await store.AddressBooksAsync(tenantId, ct),
+            });
         try
         {
             await SnapshotAsync();
@@ -83,6 +99,15 @@ public static class LivePictureEndpoints
                     case PictureChange.Queue when (await store.QueuesAsync(tenantId, ct, change.Id)) is [var queue]:
                         await SendAsync("queue", queue);
                         break;
+                    case PictureChange.Commitment when (await store.CommitmentsAsync(tenantId, ct, change.Id)) is [var commitment]:
+                        await SendAsync("commitment", commitment);
+                        break;
+                    case PictureChange.AddressBook when (await store.AddressBooksAsync(tenantId, ct, change.Id)) is [var book]:
+                        await SendAsync("address_book", book);
+                        break;
+                    case PictureChange.Message when (await store.MessagesAsync(tenantId, null, 1, ct, change.Id)) is [var message]:
+                        await SendAsync("message", message);
+                        break;
                     case PictureChange.Resync:
                         await SnapshotAsync();
                         break;
@@ -109,6 +134,19 @@ public static class LivePictureEndpoints
 
     private static async Task<IResult> DayAsync(HttpContext c, string tenantId, string agentId, LivePictureStore store) =>
         await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.DayAsync(tenantId, agentId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> CommitmentsAsync(HttpContext c, string tenantId, bool? all, LivePictureStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId)
+            ? Results.Ok(await store.CommitmentsAsync(tenantId, c.RequestAborted, pendingOnly: all != true))
+            : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> AddressBooksAsync(HttpContext c, string tenantId, LivePictureStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.AddressBooksAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);
+
+    private static async Task<IResult> MessagesAsync(HttpContext c, string tenantId, string agentId, int? limit, LivePictureStore store) =>
+        await TenantAccess.AllowedAsync(c, tenantId)
+            ? Results.Ok(await store.MessagesAsync(tenantId, agentId, Math.Clamp(limit ?? 50, 1, 500), c.RequestAborted))
+            : TenantAccess.TenantNotFound(tenantId);
 
     private static async Task<IResult> QueuesAsync(HttpContext c, string tenantId, LivePictureStore store) =>
         await TenantAccess.AllowedAsync(c, tenantId) ? Results.Ok(await store.QueuesAsync(tenantId, c.RequestAborted)) : TenantAccess.TenantNotFound(tenantId);

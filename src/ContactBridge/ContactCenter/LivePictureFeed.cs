@@ -11,6 +11,10 @@ public sealed record PictureChange(string TenantId, string Kind, string Id)
 {
     public const string Agent = "agent";
     public const string Queue = "queue";
+    public const string Commitment = "commitment";
+    public const string AddressBook = "address_book";
+    /// <summary>A message for an agent: its id is the event's.</summary>
+    public const string Message = "message";
     public const string Resync = "resync";
 }
 

@@ -10,6 +10,9 @@ namespace ContactBridge.ContactCenter;
 public sealed record AgentView(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, bool LoggedIn, string? State, string? Reason,
     DateTimeOffset? StateSince, long? SecondsInState, IReadOnlyDictionary<string, string> Skills)
 {
+    /// <summary>The agent's line to its phone or station: connecting, connected or disconnected (null: never reported).</summary>
+    public string? Leg { get; init; }
+
     public IReadOnlyList<AgentContact> Contacts { get; init; } = [];
 }
 
@@ -27,6 +30,17 @@ public sealed record AgentContact(string InteractionId, string Channel, string D
 /// </summary>
 public sealed record AgentDay(string AgentId, DateOnly Day, int ContactsHandled, int? AverageHandleSeconds, IReadOnlyDictionary<string, long> SecondsInState);
 
+/// <summary>A scheduled callback: for a skill, or for one agent (personal); pending until done.</summary>
+public sealed record CommitmentView(string CommitmentId, string? Number, DateTimeOffset? Due, string? SkillId, string? AgentId, string? Notes, string Status, DateTimeOffset AsOf);
+
+/// <summary>One entry of an address book: a name with a number, an agent or a skill to dial or transfer to.</summary>
+public sealed record AddressBookEntry(string? Name, string? Number, string? AgentId, string? Skill);
+
+public sealed record AddressBookView(string BookId, string? Name, IReadOnlyList<AddressBookEntry> Entries, DateTimeOffset AsOf);
+
+/// <summary>A message to an agent (from a supervisor).</summary>
+public sealed record AgentMessageView(string MessageId, string AgentId, string? From, string Text, DateTimeOffset SentAt);
+
 /// <summary>One queue (skill) as the contact center last reported it.</summary>
 public sealed record QueueView(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, DateTimeOffset AsOf);
 
@@ -39,7 +53,16 @@ public sealed record QueueView(string SkillId, string? Name, string? Channel, lo
 public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePictureFeed? feed = null)
 {
     private sealed record AgentRow(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, long LoggedIn, string? State, string? Reason,
-        long? StateSince, string? Skills);
+        long? StateSince, string? Skills, string? Leg);
+
+    private sealed record CommitmentRow(string CommitmentId, string? Number, long? DueAt, string? SkillId, string? AgentId, string? Notes, string Status, long AsOf);
+
+    private sealed record AddressBookRow(string BookId, string? Name, string Entries, long AsOf);
+
+    private sealed record MessageRow(string EventId, string AgentId, string? Sender, string Text, long SentAt);
+
+    /// <summary>Rows are locked in this order of parts, then by subject.</summary>
+    private static readonly string[] PartOrder = [PictureChange.Agent, PictureChange.Message, PictureChange.Commitment, PictureChange.AddressBook, PictureChange.Queue];
 
     private sealed record QueueRow(string SkillId, string? Name, string? Channel, long Waiting, long LongestWaitSeconds, long Staffed, long Available, long AsOf);
 
@@ -56,7 +79,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         var changes = new HashSet<PictureChange>();
         // Rows are locked in one order, (kind, subject), whatever order the events came in: two batches can then wait for each
         // other but not deadlock. Each subject's events go in time order; the guards make the result the same in any order.
-        foreach (var e in events.OrderBy(e => e.Type.StartsWith(ContactCenterEvents.QueuePrefix, StringComparison.Ordinal)).ThenBy(e => e.InteractionId, StringComparer.Ordinal)
+        foreach (var e in events.OrderBy(e => Array.IndexOf(PartOrder, ContactCenterEvents.PartOf(e.Type))).ThenBy(e => e.InteractionId, StringComparer.Ordinal)
                      .ThenBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
         {
             var at = e.Time.ToUnixTimeMilliseconds();
@@ -68,8 +91,8 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             if (stored == 0) continue;
             added++;
             await ApplyAsync(w, tenantId, e, at, now);
-            changes.Add(new PictureChange(tenantId, e.Type.StartsWith(ContactCenterEvents.QueuePrefix, StringComparison.Ordinal) ? PictureChange.Queue : PictureChange.Agent,
-                e.InteractionId));
+            var part = ContactCenterEvents.PartOf(e.Type);
+            changes.Add(new PictureChange(tenantId, part, part == PictureChange.Message ? e.Id : e.InteractionId));
         }
         if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, changes);
         await w.CommitAsync(ct);
@@ -124,6 +147,48 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
                     WHERE {Newer("agents", "skills_at", "skills_event")}
                     """, new { key.tenantId, key.id, key.at, key.now, key.eventId, skills = JsonSerializer.Serialize(skills) }, tx);
                 break;
+            case ContactCenterEvents.LegChanged:
+                await c.ExecuteAsync($"""
+                    INSERT INTO agents (tenant_id, agent_id, leg, leg_at, leg_event, updated_at) VALUES (@tenantId, @id, @leg, @at, @eventId, @now)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET leg = excluded.leg, leg_at = excluded.leg_at, leg_event = excluded.leg_event, updated_at = excluded.updated_at
+                    WHERE {Newer("agents", "leg_at", "leg_event")}
+                    """, new { key.tenantId, key.id, key.at, key.now, key.eventId, leg = S(d["leg"])?.ToLowerInvariant() }, tx);
+                break;
+            case ContactCenterEvents.AgentMessage:
+                await c.ExecuteAsync("""
+                    INSERT INTO agent_messages (tenant_id, event_id, agent_id, sender, text, sent_at) VALUES (@tenantId, @eventId, @id, @sender, @text, @at)
+                    ON CONFLICT (tenant_id, event_id) DO NOTHING
+                    """, new { key.tenantId, key.id, key.at, key.eventId, sender = S(d["from"]), text = S(d["text"]) ?? "" }, tx);
+                break;
+            case ContactCenterEvents.CommitmentCreated or ContactCenterEvents.CommitmentUpdated or ContactCenterEvents.CommitmentDone:
+                var done = e.Type == ContactCenterEvents.CommitmentDone;
+                var due = S(d["due"]) is { } dueText && DateTimeOffset.TryParse(dueText, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.RoundtripKind, out var dueAt) ? dueAt.ToUnixTimeMilliseconds() : (long?)null;
+                // Done keeps what the commitment was; created and updated carry all of it.
+                await c.ExecuteAsync($"""
+                    INSERT INTO commitments (tenant_id, commitment_id, number, due_at, skill_id, agent_id, notes, status, as_of, as_of_event)
+                    VALUES (@tenantId, @id, @number, @due, @skill, @agent, @notes, @status, @at, @eventId)
+                    ON CONFLICT (tenant_id, commitment_id) DO UPDATE SET
+                        number = {(done ? "commitments.number" : "excluded.number")}, due_at = {(done ? "commitments.due_at" : "excluded.due_at")},
+                        skill_id = {(done ? "commitments.skill_id" : "excluded.skill_id")}, agent_id = {(done ? "commitments.agent_id" : "excluded.agent_id")},
+                        notes = {(done ? "commitments.notes" : "excluded.notes")}, status = excluded.status, as_of = excluded.as_of, as_of_event = excluded.as_of_event
+                    WHERE {Newer("commitments", "as_of", "as_of_event")}
+                    """, new
+                    {
+                        key.tenantId, key.id, key.at, key.eventId, number = S(d["number"]), due, skill = S(d["skill"]), agent = S(d["agentId"]), notes = S(d["notes"]),
+                        status = done ? S(d["outcome"])?.ToLowerInvariant() ?? "completed" : "pending",
+                    }, tx);
+                break;
+            case ContactCenterEvents.AddressBookUpdated:
+                var entries = (d["entries"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(x => new AddressBookEntry(S(x["name"]), S(x["number"]), S(x["agentId"]), S(x["skill"]))).ToList();
+                await c.ExecuteAsync($"""
+                    INSERT INTO address_books (tenant_id, book_id, name, entries, as_of, as_of_event) VALUES (@tenantId, @id, @name, @entries, @at, @eventId)
+                    ON CONFLICT (tenant_id, book_id) DO UPDATE SET name = COALESCE(excluded.name, address_books.name), entries = excluded.entries, as_of = excluded.as_of,
+                        as_of_event = excluded.as_of_event
+                    WHERE {Newer("address_books", "as_of", "as_of_event")}
+                    """, new { key.tenantId, key.id, key.at, key.eventId, name = S(d["name"]), entries = JsonSerializer.Serialize(entries, JsonSerializerOptions.Web) }, tx);
+                break;
             case ContactCenterEvents.QueueSnapshot:
                 await c.ExecuteAsync($"""
                     INSERT INTO queues (tenant_id, skill_id, name, channel, waiting, longest_wait_seconds, staffed, available, as_of, as_of_event)
@@ -160,7 +225,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         await using var c = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();
         var rows = await c.QueryAsync<AgentRow>($"""
-            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills FROM agents
+            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills, leg FROM agents
             WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")} ORDER BY agent_id
             """, new { tenantId, agentId });
         var open = (await c.QueryAsync<(string AgentId, string State)>($"""
@@ -174,6 +239,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
                 r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? [])
             {
                 Contacts = open[r.AgentId].Where(x => x is not null).Cast<AgentContact>().OrderBy(x => x.StartedAt).ToList(),
+                Leg = r.Leg,
             };
         }).ToList();
     }
@@ -235,6 +301,41 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             SELECT state FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId ORDER BY created_at DESC LIMIT @max
             """, new { tenantId, agentId, max });
         return states.Select(Contact).Where(x => x is not null).Cast<AgentContact>().ToList();
+    }
+
+    /// <summary>The tenant's callbacks still pending (or all, newest due first, with done ones), or only the one given, or one agent's (its own and its skills').</summary>
+    public async Task<IReadOnlyList<CommitmentView>> CommitmentsAsync(string tenantId, CancellationToken ct, string? commitmentId = null, bool pendingOnly = true)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<CommitmentRow>($"""
+            SELECT commitment_id, number, due_at, skill_id, agent_id, notes, status, as_of FROM commitments
+            WHERE tenant_id = @tenantId{(commitmentId is null ? "" : " AND commitment_id = @commitmentId")}{(pendingOnly && commitmentId is null ? " AND status = 'pending'" : "")}
+            ORDER BY due_at, commitment_id LIMIT 1000
+            """, new { tenantId, commitmentId });
+        return rows.Select(r => new CommitmentView(r.CommitmentId, r.Number, r.DueAt is { } d ? DateTimeOffset.FromUnixTimeMilliseconds(d) : null, r.SkillId, r.AgentId, r.Notes,
+            r.Status, DateTimeOffset.FromUnixTimeMilliseconds(r.AsOf))).ToList();
+    }
+
+    public async Task<IReadOnlyList<AddressBookView>> AddressBooksAsync(string tenantId, CancellationToken ct, string? bookId = null)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<AddressBookRow>($"""
+            SELECT book_id, name, entries, as_of FROM address_books WHERE tenant_id = @tenantId{(bookId is null ? "" : " AND book_id = @bookId")} ORDER BY book_id
+            """, new { tenantId, bookId });
+        return rows.Select(r => new AddressBookView(r.BookId, r.Name, JsonSerializer.Deserialize<List<AddressBookEntry>>(r.Entries, JsonSerializerOptions.Web) ?? [],
+            DateTimeOffset.FromUnixTimeMilliseconds(r.AsOf))).ToList();
+    }
+
+    /// <summary>An agent's messages, newest first; or the one message given (by its id).</summary>
+    public async Task<IReadOnlyList<AgentMessageView>> MessagesAsync(string tenantId, string? agentId, int max, CancellationToken ct, string? messageId = null)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<MessageRow>($"""
+            SELECT event_id, agent_id, sender, text, sent_at FROM agent_messages
+            WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")}{(messageId is null ? "" : " AND event_id = @messageId")}
+            ORDER BY sent_at DESC, event_id DESC LIMIT @max
+            """, new { tenantId, agentId, messageId, max });
+        return rows.Select(r => new AgentMessageView(r.EventId, r.AgentId, r.Sender, r.Text, DateTimeOffset.FromUnixTimeMilliseconds(r.SentAt))).ToList();
     }
 
     /// <summary>The tenant's queues, or only the one given.</summary>

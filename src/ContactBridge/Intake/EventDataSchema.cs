@@ -35,6 +35,8 @@ public static class EventDataSchema
     public sealed record Timestamp(string Name, string Description) : Field(Name, Description);
     public sealed record Base64(string Name, string Description) : Field(Name, Description);
     public sealed record Obj(string Name, IReadOnlyList<Field> Fields, string Description) : Field(Name, Description);
+    /// <summary>An array of objects of one shape, at most <paramref name="MaxItems"/> of them (an address book's entries).</summary>
+    public sealed record List(string Name, IReadOnlyList<Field> Fields, int MaxItems, string Description) : Field(Name, Description);
     /// <summary>Names to plain values (strings, numbers, booleans): IVR inputs, custom fields.</summary>
     public sealed record Map(string Name, string Description) : Field(Name, Description);
 
@@ -176,6 +178,20 @@ public static class EventDataSchema
                 }
                 CheckObject(child, obj.Fields, at, problems);
                 return null;
+            case List list:
+                if (value is not JsonArray items)
+                {
+                    problems.Add($"{at} must be an array of objects with {string.Join(", ", list.Fields.Select(f => f.Name))}, not {Kind(value)}.");
+                    return null;
+                }
+                if (items.Count > list.MaxItems) problems.Add($"{at} has {items.Count} items; at most {list.MaxItems}.");
+                else
+                    for (var i = 0; i < items.Count; i++)
+                    {
+                        if (items[i] is JsonObject item) CheckObject(item, list.Fields, $"{at}[{i}]", problems);
+                        else problems.Add($"{at}[{i}] must be an object, not {(items[i] is null ? "null" : Kind(items[i]!))}.");
+                    }
+                return null;
             case Map:
                 if (value is not JsonObject map)
                 {
@@ -269,6 +285,7 @@ public static class EventDataSchema
     private static JsonObject FieldSchema(Field f) => f switch
     {
         Obj o => ObjectSchema(o.Fields, o.Description),
+        List l => new JsonObject { ["type"] = "array", ["maxItems"] = l.MaxItems, ["description"] = l.Description, ["items"] = ObjectSchema(l.Fields, l.Description) },
         Map m => new JsonObject
         {
             ["type"] = "object", ["description"] = m.Description, ["maxProperties"] = MaxMapEntries,

@@ -13,7 +13,15 @@ public static class EventSignature
     public const string Header = "ContactBridge-Signature";
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
-    public static string? Problem(string? header, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset now)
+    /// <summary>The header's value for a body signed now with this secret.</summary>
+    public static string Of(string secret, DateTimeOffset now, ReadOnlySpan<byte> body)
+    {
+        var t = now.ToUnixTimeSeconds();
+        return $"t={t},v1={IntakeSecrets.Sign(secret, t, body)}";
+    }
+
+    public static string? Problem(string? header, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset now,
+        string secretName = "one of the tenant's two current secrets")
     {
         if (string.IsNullOrWhiteSpace(header)) return $"The request is not signed: send the {Header} header (t=…,v1=…).";
         long? timestamp = null;
@@ -35,6 +43,6 @@ public static class EventSignature
             var expected = Encoding.ASCII.GetBytes(IntakeSecrets.Sign(secret, timestamp.Value, body));
             if (signatures.Any(s => CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(s)))) return null;
         }
-        return "The signature does not match: sign \"{t}.{raw body}\" with HMAC-SHA256 and one of the tenant's two current secrets.";
+        return "The signature does not match: sign \"{t}.{raw body}\" with HMAC-SHA256 and " + secretName + ".";
     }
 }

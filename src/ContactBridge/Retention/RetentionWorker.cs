@@ -62,14 +62,18 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
         return pruned;
     }
 
-    /// <summary>The daily intake counts, hourly Salesforce call counts and contact-center events older than the cutoff.</summary>
+    /// <summary>The daily intake counts, hourly Salesforce call counts, and contact-center events, commands, messages and done callbacks older than the cutoff.</summary>
     private async Task<long> PruneIntakeDaysAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var w = await db.WriteAsync(durable: false, ct);
         var removed = await w.Connection.ExecuteAsync("DELETE FROM intake_days WHERE day < @day", new { day = Intake.InboxStore.Day(cutoff) }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM salesforce_call_hours WHERE hour < @hour", new { hour = Dashboard.SalesforceCallLedger.HourOf(cutoff) }, w.Transaction)
                       // The contact center's agent and queue events: the picture they made stays; an event repeated after this long is taken as new.
-                      + await w.Connection.ExecuteAsync("DELETE FROM contact_center_events WHERE received_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction);
+                      + await w.Connection.ExecuteAsync("DELETE FROM contact_center_events WHERE received_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      // Commands answered long ago, messages read long ago, callbacks done long ago.
+                      + await w.Connection.ExecuteAsync("DELETE FROM contact_center_commands WHERE created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM agent_messages WHERE sent_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM commitments WHERE status <> 'pending' AND as_of < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction);
         await w.CommitAsync(ct);
         return removed;
     }

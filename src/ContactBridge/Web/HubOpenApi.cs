@@ -28,6 +28,16 @@ public static class HubOpenApi
                         (System.Text.Json.Nodes.JsonNode?)ContactBridge.Intake.EventDataSchema.JsonSchema(t)))
                         .Concat(ContactBridge.ContactCenter.ContactCenterEvents.Schemas())));
             }
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == "SendCommand")
+                && operation.RequestBody?.Content is { } commandContent)
+            {
+                foreach (var (_, media) in commandContent)
+                    media.Example = new System.Text.Json.Nodes.JsonObject { ["type"] = "set_state", ["data"] = new System.Text.Json.Nodes.JsonObject { ["state"] = "available" } };
+                // Each command type's data, as JSON Schema: what the hub checks before anything is sent.
+                operation.Extensions ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiExtension>();
+                operation.Extensions["x-command-data"] = new Microsoft.OpenApi.JsonNodeExtension(new System.Text.Json.Nodes.JsonObject(
+                    ContactBridge.ContactCenter.ContactCenterCommands.Schemas()));
+            }
             return Task.CompletedTask;
         });
     });
