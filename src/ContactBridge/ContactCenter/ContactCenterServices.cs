@@ -23,5 +23,6 @@ public static class ContactCenterServices
     {
         app.MapLivePicture();
         app.MapContactCenterCommands();
+        app.MapContactCenterPage();
     }
 }
