@@ -118,13 +118,16 @@ public sealed partial class Tenant
             ["time"] = Rfc3339(now),
             ["datacontenttype"] = "application/json",
             ["data"] = data,
-        }.ToJsonString();
+        }.ToJsonString(EventJson);
         Events.Append(new LoggedEvent
         {
             Seq = seq, Id = id, Type = type, Subject = subject, Time = now, Json = json,
             Status = HubEventsUrl is null ? EventStatus.Kept : EventStatus.Pending,
         });
     }
+
+    /// <summary>Events are JSON for machines and for people reading the log: "+1415…" stays readable rather than "\u002B1415…".</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions EventJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
