@@ -96,16 +96,27 @@ public sealed class ContactCenterEmulatorServer : IAsyncDisposable
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
-        if (options.RunTimers) server._ticker = server.TickLoopAsync(clock);
+        if (options.RunTimers) server._ticker = server.TickLoopAsync(clock, app.Services.GetRequiredService<ILogger<ContactCenterEmulatorServer>>());
         return server;
     }
 
-    private async Task TickLoopAsync(TimeProvider clock)
+    private async Task TickLoopAsync(TimeProvider clock, ILogger logger)
     {
         using var timer = new PeriodicTimer(TickInterval, clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token)) Center.Tick();
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    Center.Tick();
+                }
+                catch (Exception e)
+                {
+                    // A bug in one pass must not stop time for the rest of the run.
+                    logger.LogError(e, "A tick of the contact-center emulator failed.");
+                }
+            }
         }
         catch (OperationCanceledException)
         {

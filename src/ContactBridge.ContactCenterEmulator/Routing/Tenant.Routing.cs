@@ -145,7 +145,8 @@ public sealed partial class Tenant
             a.AutoAnswerAt = null;
         }
         QueueOf(c).Remove(c);
-        End(c, "abandoned", ContactPhases.Ended);
+        // A contact answered once (then transferred and ringing again) was not abandoned by its caller.
+        End(c, c.ConnectedAt is null ? "abandoned" : "answered", ContactPhases.Ended);
         Route();
     }
 

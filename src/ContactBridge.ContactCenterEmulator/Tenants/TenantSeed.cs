@@ -41,6 +41,11 @@ public sealed class TenantSeed
     {
         var problems = new List<string>();
         Ids.Check(Id, "id", problems);
+        if (Skills is null || Agents is null || AddressBooks is null || ReasonCodes is null)
+        {
+            problems.Add("skills, agents, addressBooks and reasonCodes must be arrays (leave one out for none).");
+            return problems;
+        }
         if (HubEventsUrl is not null)
         {
             if (!Uri.TryCreate(HubEventsUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -120,6 +125,11 @@ public sealed class AddressBookSeed
     public void CheckEntries(string where, IReadOnlySet<string> agentIds, IReadOnlySet<string> skillIds, List<string> problems)
     {
         if (string.IsNullOrWhiteSpace(Name)) problems.Add($"{where}.name is required.");
+        if (Entries is null)
+        {
+            problems.Add($"{where}.entries must be an array.");
+            return;
+        }
         for (var j = 0; j < Entries.Count; j++)
         {
             var e = Entries[j];
