@@ -81,14 +81,21 @@ public sealed partial class PortalClient : IDisposable
     /// <summary>An API request as the portal's own scripts make it: the sign-in cookie, and for unsafe methods the X-CSRF-TOKEN header.</summary>
     public async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject? Body)> SendJsonAsync(HttpMethod method, string path, string? json)
     {
+        using var request = new HttpRequestMessage(method, Absolute(path));
+        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        return await SendAsync(request);
+    }
+
+    /// <summary>Any API request (its own headers kept), with the portal's cookie and CSRF header; the body read as a JSON object when it is one.</summary>
+    public async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject? Body)> SendAsync(HttpRequestMessage request)
+    {
+        var method = request.Method;
         if (method != HttpMethod.Get && _csrf is null)
         {
             var page = await GetAsync("/");
             if (page.Location is { } home) page = await GetAsync(home.ToString());
             _csrf = Regex.Match(page.Html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
         }
-        using var request = new HttpRequestMessage(method, Absolute(path));
-        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         if (method != HttpMethod.Get) request.Headers.Add("X-CSRF-TOKEN", WebUtility.HtmlDecode(_csrf));
         using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
