@@ -13,6 +13,9 @@ public sealed record AgentView(string AgentId, string? Email, string? Name, stri
     /// <summary>The agent's line to its phone or station: connecting, connected or disconnected (null: never reported).</summary>
     public string? Leg { get; init; }
 
+    /// <summary>What the user mapping made of the agent: its outcome in the Salesforce call center's routing map (null: not looked at yet).</summary>
+    public string? SalesforceMapping { get; init; }
+
     public IReadOnlyList<AgentContact> Contacts { get; init; } = [];
 }
 
@@ -53,7 +56,7 @@ public sealed record QueueView(string SkillId, string? Name, string? Channel, lo
 public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePictureFeed? feed = null)
 {
     private sealed record AgentRow(string AgentId, string? Email, string? Name, string? Station, string? PhoneNumber, long LoggedIn, string? State, string? Reason,
-        long? StateSince, string? Skills, string? Leg);
+        long? StateSince, string? Skills, string? Leg, string? MappingOutcome);
 
     private sealed record CommitmentRow(string CommitmentId, string? Number, long? DueAt, string? SkillId, string? AgentId, string? Notes, string Status, long AsOf);
 
@@ -124,6 +127,9 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
                     WHERE {newerLogin}
                     """, new { key.tenantId, key.id, key.at, key.now, key.eventId, email = S(d["agent"]?["email"])?.ToLowerInvariant(), name = S(d["agent"]?["name"]),
                         station = S(d["station"]), phone = S(d["phoneNumber"]) }, tx);
+                // A user the contact center has: the user mapping (routing map, by e-mail) pairs it with its Salesforce user, as it does agents seen on calls.
+                await RoutingMaps.RoutingMapStore.RecordSeenAsync(c, tx, tenantId,
+                    [new RoutingMaps.SeenUser(e.InteractionId, S(d["agent"]?["email"])?.ToLowerInvariant(), S(d["agent"]?["name"]))], now);
                 break;
             case ContactCenterEvents.LoggedOut:
                 await c.ExecuteAsync($"""
@@ -225,8 +231,9 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         await using var c = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();
         var rows = await c.QueryAsync<AgentRow>($"""
-            SELECT agent_id, email, name, station, phone_number, logged_in, state, reason, state_since, skills, leg FROM agents
-            WHERE tenant_id = @tenantId{(agentId is null ? "" : " AND agent_id = @agentId")} ORDER BY agent_id
+            SELECT a.agent_id, a.email, a.name, a.station, a.phone_number, a.logged_in, a.state, a.reason, a.state_since, a.skills, a.leg, u.mapping_outcome
+            FROM agents a LEFT JOIN contact_center_users u ON u.tenant_id = a.tenant_id AND u.external_id = a.agent_id
+            WHERE a.tenant_id = @tenantId{(agentId is null ? "" : " AND a.agent_id = @agentId")} ORDER BY a.agent_id
             """, new { tenantId, agentId });
         var open = (await c.QueryAsync<(string AgentId, string State)>($"""
             SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0 AND updated_at >= @recent{(agentId is null ? "" : " AND agent_id = @agentId")}
@@ -240,6 +247,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             {
                 Contacts = open[r.AgentId].Where(x => x is not null).Cast<AgentContact>().OrderBy(x => x.StartedAt).ToList(),
                 Leg = r.Leg,
+                SalesforceMapping = r.MappingOutcome,
             };
         }).ToList();
     }

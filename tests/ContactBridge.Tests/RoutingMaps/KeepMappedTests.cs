@@ -16,6 +16,29 @@ public sealed class KeepMappedTests
     ];
 
     [Fact]
+    public async Task An_agent_who_logs_in_at_the_contact_center_is_mapped_to_its_salesforce_user_by_email()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(2));
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/routing-map/settings",
+            new JsonObject { ["keepMapped"] = true, ["callCenterId"] = RoutingMapImportTests.CallCenterId(hub), ["matchBy"] = "email" }.ToJsonString())).Status.ShouldBe(HttpStatusCode.OK);
+        await using var cc = await TestContactCenter.StartAsync(hub);
+        await cc.ConnectAsync(tenant, [new ContactBridge.ContactCenterEmulator.Tenants.AgentSeed { Id = "cc-42", Name = "Agent Two", Email = "agent2@acme.example", LoggedIn = true,
+            Skills = new Dictionary<string, int> { ["support"] = 1 } }]);
+
+        // Logged in before taking any call: the user mapping pairs it with its Salesforce user already.
+        (await hub.Services.GetRequiredService<RoutingMapKeeper>().KeepMappedAsync(ct)).ShouldHaveSingleItem().Summary!.Created.ShouldBe(1);
+        var map = hub.Records("CallCenterRoutingMap").ShouldHaveSingleItem();
+        (map.GetString("ExternalId"), map.GetString("ReferenceRecordId")).ShouldBe(("cc-42", RoutingMapImportTests.UserId(hub, "agent2@acme.example")));
+        var agents = await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{tenant.Id}/agents", null);
+        agents.Status.ShouldBe(HttpStatusCode.OK);
+        var agent = (await hub.Services.GetRequiredService<ContactBridge.ContactCenter.LivePictureStore>().AgentsAsync(tenant.Id, ct)).ShouldHaveSingleItem();
+        (agent.AgentId, agent.State, agent.SalesforceMapping).ShouldBe(("cc-42", "available", Outcomes.Created));
+    }
+
+    [Fact]
     public async Task New_agents_seen_in_events_are_mapped_automatically_and_the_activity_view_says_so()
     {
         var ct = TestContext.Current.CancellationToken;
