@@ -1,6 +1,15 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
+using ContactBridge.ContactCenterEmulator;
+using ContactBridge.ContactCenterEmulator.Load;
+using ContactBridge.ContactCenterEmulator.Routing;
+using AddressBookEntry = ContactBridge.ContactCenterEmulator.Tenants.AddressBookEntry;
+using AddressBookSeed = ContactBridge.ContactCenterEmulator.Tenants.AddressBookSeed;
+using AgentSeed = ContactBridge.ContactCenterEmulator.Tenants.AgentSeed;
+using SkillSeed = ContactBridge.ContactCenterEmulator.Tenants.SkillSeed;
+using TalkSeconds = ContactBridge.ContactCenterEmulator.Tenants.TalkSeconds;
+using TenantSeed = ContactBridge.ContactCenterEmulator.Tenants.TenantSeed;
 using ContactBridge.Emulator;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Intake;
@@ -13,7 +22,8 @@ namespace ContactBridge.Cli;
 
 /// <summary>
 /// <c>contactbridge demo</c>: the hub on a fresh SQLite database with an embedded Salesforce
-/// emulator (a production org and a sandbox org), a demo tenant already linked, and sign-ins
+/// emulator (a production org and a sandbox org) and contact-center emulator, two demo tenants
+/// already linked and connected both ways, sample traffic from the contact center, and sign-ins
 /// printed. Everything lives in a temporary directory removed on exit.
 /// </summary>
 public static class DemoCommand
@@ -26,12 +36,16 @@ public static class DemoCommand
     {
         var port = new Option<int>("--port") { Description = "The hub's port.", DefaultValueFactory = _ => 5180 };
         var emulatorPort = new Option<int>("--emulator-port") { Description = "The embedded Salesforce emulator's port.", DefaultValueFactory = _ => 8844 };
-        var noTraffic = new Option<bool>("--no-traffic") { Description = "Do not send sample interactions." };
-        var command = new Command("demo", "Runs the hub with an embedded Salesforce emulator, linked demo tenants and a stream of sample interactions.")
-            { port, emulatorPort, noTraffic };
+        var contactCenterPort = new Option<int>("--contact-center-port")
+            { Description = "The embedded contact-center emulator's port.", DefaultValueFactory = _ => ContactCenterEmulatorOptions.DefaultPort };
+        var noTraffic = new Option<bool>("--no-traffic") { Description = "Do not start the contact center's sample traffic." };
+        var command = new Command("demo",
+                "Runs the hub with an embedded Salesforce emulator and contact-center emulator, linked demo tenants, and sample traffic from the contact center.")
+            { port, emulatorPort, contactCenterPort, noTraffic };
         command.SetAction(async (p, ct) =>
         {
-            await using var demo = await StartAsync(p.GetValue(port), p.GetValue(emulatorPort), ct, traffic: !p.GetValue(noTraffic));
+            await using var demo = await StartAsync(p.GetValue(port), p.GetValue(emulatorPort), ct, traffic: !p.GetValue(noTraffic),
+                new ContactCenterEmulatorOptions { Port = p.GetValue(contactCenterPort) });
             Console.WriteLine(demo.Banner());
             await demo.Hub.WaitForShutdownAsync(ct);
             return 0;
@@ -39,19 +53,17 @@ public static class DemoCommand
         return command;
     }
 
-    public sealed class Demo(EmulatorServer emulator, HubServer hub, string directory, Tenant tenant, Tenant supportTenant) : IAsyncDisposable
+    public sealed class Demo(EmulatorServer emulator, ContactCenterEmulatorServer contactCenter, HubServer hub, string directory, Tenant tenant, Tenant supportTenant)
+        : IAsyncDisposable
     {
-        private readonly CancellationTokenSource _stop = new();
-        private Task? _traffic;
-
         public EmulatorServer Emulator { get; } = emulator;
+        public ContactCenterEmulatorServer ContactCenter { get; } = contactCenter;
         public HubServer Hub { get; } = hub;
         public Tenant Tenant { get; } = tenant;
         public Tenant SupportTenant { get; } = supportTenant;
-        public int Sent => _sent;
+        public bool Traffic { get; set; }
         public string UsersCsv => Path.Combine(directory, "telephony-users.csv");
         public string CallCenterId { get; set; } = "";
-        private int _sent;
 
         public string Banner() => $"""
 
@@ -62,12 +74,16 @@ public static class DemoCommand
                                 {TenantAdminEmail} / {Password}   (administrator of "{Tenant.Name}" only)
               Demo tenants      {Tenant.Name} (sales mode) and {SupportTenant.Name} (support mode),
                                 both Linked to the emulator org as {WellKnown.IntegrationUsername}
-              Sample traffic    {(_traffic is null ? "off" : "a call, chat or e-mail every few seconds: see each tenant's Activity page, or query the org")}
+              Sample traffic    {(Traffic ? $"a call, chat or e-mail every {1 / CallsPerSecond:0} s per tenant from the contact-center emulator, answered by its agents: see each tenant's Contact center and Activity pages" : "off")}
 
               Salesforce emulator
                 Instance URL    {Emulator.InstanceUrl}
                 Production      {Emulator.ProductionLoginUrl}   sign in as {WellKnown.IntegrationUsername} / {WellKnown.IntegrationPassword}
                 Sandbox         {Emulator.SandboxLoginUrl}   sign in as {WellKnown.IntegrationUsername}.sandbox / {WellKnown.IntegrationPassword}
+
+              Contact-center emulator (not a real contact center)
+                Control API     {ContactCenter.BaseUri}_emulator   (start a call: POST {ContactCenter.BaseUri}_emulator/tenants/{Tenant.Id}/contacts)
+                Agents          {string.Join(", ", DemoAgents.Select(a => a.Id))}, the same people as the org's users (by e-mail)
 
               User mapping      {Hub.BaseUri}tenants/{Tenant.Id}/routing-map : upload {UsersCsv}
                                 (or: contactbridge --data-dir {directory} routing-map import --tenant {Tenant.Slug} --users {UsersCsv} --call-center {CallCenterId})
@@ -76,79 +92,9 @@ public static class DemoCommand
               Everything is temporary ({directory}) and removed when you press Ctrl+C.
             """;
 
-        private readonly Random _random = new(7);
-        private string _salesSecret = "";
-        private string _supportSecret = "";
-
-        /// <summary>Sends sample interactions through the real signed events API until the demo stops.</summary>
-        public void StartTraffic(string salesSecret, string supportSecret)
-        {
-            UseSecrets(salesSecret, supportSecret);
-            _traffic = Task.Run(async () =>
-            {
-                using var http = new HttpClient { BaseAddress = Hub.BaseUri };
-                try
-                {
-                    for (var i = 0; !_stop.IsCancellationRequested; i++)
-                    {
-                        await SendSampleAsync(http, i, TimeSpan.FromSeconds(2), _stop.Token);
-                        await Task.Delay(TimeSpan.FromSeconds(3), _stop.Token);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // The demo is stopping.
-                }
-            });
-        }
-
-        public void UseSecrets(string salesSecret, string supportSecret) => (_salesSecret, _supportSecret) = (salesSecret, supportSecret);
-
-        /// <summary>One sample call, chat, e-mail or SMS for one of the two tenants: started, agent, (a pause), messages, ended.</summary>
-        public async Task SendSampleAsync(HttpClient http, int i, TimeSpan talk, CancellationToken ct)
-        {
-            string[] channels = ["voice", "voice", "web_chat", "email", "sms"];
-            string[] known = ["+1 (415) 555-0101", "+1 (415) 555-0102", "+1 (415) 555-0103", "+1 (415) 555-0100"];
-            string[] names = ["Marie Curie", "Alan Turing", "Katherine Johnson", "Tim Berners-Lee", "Hedy Lamarr"];
-            var support = i % 2 == 1;
-            var (tenant, secret) = support ? (SupportTenant, _supportSecret) : (Tenant, _salesSecret);
-            var id = $"demo-{i:00000}";
-            var channel = channels[_random.Next(channels.Length)];
-            var phone = _random.Next(2) == 0 ? known[_random.Next(known.Length)] : $"+1 (628) 555-{_random.Next(1000, 9999)}";
-            var caller = new JsonObject { ["phone"] = phone, ["name"] = names[_random.Next(names.Length)], ["company"] = "Example Co" };
-            await SendAsync(http, tenant.Id, secret, ct,
-                Event(id, "started", new JsonObject { ["channel"] = channel, ["direction"] = "inbound", ["caller"] = caller, ["queue"] = "General" }, 1),
-                Event(id, "agent_assigned", new JsonObject { ["agent"] = new JsonObject { ["id"] = "sam.agent", ["email"] = AgentEmail, ["name"] = "Sam Agent" } }, 2));
-            if (talk > TimeSpan.Zero) await Task.Delay(talk, ct);
-            await SendAsync(http, tenant.Id, secret, ct,
-                Event(id, "message_appended", new JsonObject { ["message"] = new JsonObject { ["from"] = "customer", ["text"] = "Hi, my order has not arrived." } }, 3),
-                Event(id, "message_appended", new JsonObject { ["message"] = new JsonObject { ["from"] = "agent", ["text"] = "Sorry about that, I have sent a replacement." } }, 4),
-                Event(id, "ended", new JsonObject { ["durationSeconds"] = _random.Next(30, 600), ["disposition"] = "Resolved", ["outcome"] = "answered" }, 5));
-            Interlocked.Increment(ref _sent);
-        }
-
-        private static JsonObject Event(string interaction, string type, JsonObject data, int n) => new()
-        {
-            ["specversion"] = "1.0", ["id"] = $"{interaction}-{n}", ["source"] = "/demo", ["type"] = InteractionEvent.TypePrefix + type, ["subject"] = interaction,
-            ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["data"] = data,
-        };
-
-        private static async Task SendAsync(HttpClient http, string tenantId, string secret, CancellationToken ct, params JsonObject[] events)
-        {
-            var body = Encoding.UTF8.GetBytes(new JsonArray(events).ToJsonString());
-            var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenantId}/events") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
-            request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(secret, t, body)}");
-            using var response = await http.SendAsync(request, ct);
-            response.EnsureSuccessStatusCode();
-        }
-
         public async ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync();
-            if (_traffic is not null) await _traffic;
-            _stop.Dispose();
+            await ContactCenter.DisposeAsync();
             await Hub.DisposeAsync();
             await Emulator.DisposeAsync();
             try
@@ -161,6 +107,51 @@ public static class DemoCommand
             }
         }
     }
+
+    /// <summary>The sample traffic's rate per tenant: enough to watch, not enough to fill the org.</summary>
+    public const double CallsPerSecond = 0.1;
+
+    /// <summary>The contact center's agents: the org's users (same e-mail), logged in and answering by themselves.</summary>
+    public static readonly IReadOnlyList<(string Id, string Name, string Email)> DemoAgents =
+    [
+        ("sam.agent", "Sam Agent", AgentEmail), ("rosa.parks", "Rosa Parks", "rosa@contactbridge.example"),
+        ("ada.lovelace", "Ada Lovelace", "ada@contactbridge.example"), ("grace.hopper", "Grace Hopper", "grace@contactbridge.example"),
+    ];
+
+    /// <summary>One demo tenant in the contact-center emulator: a skill per channel, the demo agents, an address book, and the hub's secrets.</summary>
+    private static TenantSeed ContactCenterTenant(Tenant tenant, Uri hub, string eventSecret, string commandSecret, string prefix) => new()
+    {
+        Id = tenant.Id, HubEventsUrl = new Uri(hub, $"/api/v1/tenants/{tenant.Id}/events").ToString(), EventSecret = eventSecret, CommandSecret = commandSecret,
+        Skills =
+        [
+            new SkillSeed { Id = $"{prefix}-phone", Name = $"{char.ToUpperInvariant(prefix[0])}{prefix[1..]} line", Channel = "phone" },
+            new SkillSeed { Id = $"{prefix}-chat", Name = "Web chat", Channel = "chat" },
+            new SkillSeed { Id = $"{prefix}-email", Name = "E-mail", Channel = "email" },
+        ],
+        Agents = DemoAgents.Select(a => new AgentSeed
+        {
+            Id = a.Id, Name = a.Name, Email = a.Email, LoggedIn = true, AutoAnswer = true,
+            Skills = new Dictionary<string, int> { [$"{prefix}-phone"] = 5, [$"{prefix}-chat"] = 3, [$"{prefix}-email"] = 2 },
+        }).ToList(),
+        AddressBooks =
+        [
+            new AddressBookSeed
+            {
+                Id = "main", Name = "Main",
+                Entries = [new AddressBookEntry { Name = "Billing desk", Number = "+14155550150" }, new AddressBookEntry { Name = "Rosa Parks", AgentId = "rosa.parks" }],
+            },
+        ],
+        WrapUpSeconds = 10, TalkSeconds = new TalkSeconds { Min = 20, Max = 90 },
+        Patience = new PatienceSetting { Distribution = "exponential", MeanSeconds = 90 },
+    };
+
+    /// <summary>Callers the org knows (a contact, a lead, an account) and some it does not, with account numbers for the IVR.</summary>
+    private static LoadProfile Traffic() => new()
+    {
+        CallsPerSecond = CallsPerSecond, ShortAbandonShare = 0.05,
+        Callers = ["+14155550101", "+14155550102", "+14155550103", "+14155550100", "+16285550142", "+16285550177", "+16285550190"],
+        AccountNumbers = ["A-1001", "A-1002", "B-2001"],
+    };
 
     public const string AgentEmail = "agent@contactbridge.example";
 
@@ -199,7 +190,7 @@ public static class DemoCommand
         };
     }
 
-    public static async Task<Demo> StartAsync(int port, int emulatorPort, CancellationToken ct, bool traffic = true)
+    public static async Task<Demo> StartAsync(int port, int emulatorPort, CancellationToken ct, bool traffic = true, ContactCenterEmulatorOptions? contactCenterOptions = null)
     {
         var directory = Directory.CreateTempSubdirectory("contactbridge-demo-").FullName;
         var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
@@ -245,16 +236,23 @@ public static class DemoCommand
                 query["code_challenge"], query["scope"]!);
             await linking.CompleteWebLinkAsync(session, query["state"], code.Code, null, null, ct);
         }
+        // The contact center: connected to both tenants as their administrators would connect it (event and command secrets from the hub).
+        var contactCenter = await ContactCenterEmulatorServer.StartAsync(contactCenterOptions ?? new ContactCenterEmulatorOptions(), ct);
         var secrets = sp.GetRequiredService<IntakeSecrets>();
-        var demo = new Demo(emulator, hub, directory, tenant, supportTenant);
+        var connections = sp.GetRequiredService<ContactBridge.ContactCenter.ContactCenterConnections>();
+        foreach (var (t, prefix) in new[] { (tenant, "sales"), (supportTenant, "support") })
+        {
+            var problems = contactCenter.Center.PutTenant(ContactCenterTenant(t, hub.BaseUri, await secrets.RotateAsync(t.Id, ct),
+                (await connections.ConnectAsync(t.Id, contactCenter.CommandUrlOf(t.Id).ToString(), newSecret: true, ct))!, prefix));
+            if (problems.Count > 0) throw new InvalidOperationException($"The demo's contact center refused its tenant: {string.Join(" ", problems)}");
+            if (traffic && contactCenter.Center.Tenant(t.Id).StartLoad(Traffic()) is { Count: > 0 } loadProblems)
+                throw new InvalidOperationException($"The demo's traffic was refused: {string.Join(" ", loadProblems)}");
+        }
+        var demo = new Demo(emulator, contactCenter, hub, directory, tenant, supportTenant) { Traffic = traffic };
         // A sample of the contact center's users, for the user-mapping page and command.
         lock (emulator.State.DefaultOrg.Sync) demo.CallCenterId = emulator.State.DefaultOrg.Records.OfType("CallCenter")[0].Id;
         await File.WriteAllTextAsync(demo.UsersCsv, "ExternalId,Email,QuickConnect\nsam.agent,agent@contactbridge.example,\nrosa.parks,rosa@contactbridge.example,\n" +
                                                     "ada.lovelace,ada@contactbridge.example,\nlinus.t,linus@contactbridge.example,\n", ct);
-        var salesSecret = await secrets.RotateAsync(tenant.Id, ct);
-        var supportSecret = await secrets.RotateAsync(supportTenant.Id, ct);
-        if (traffic) demo.StartTraffic(salesSecret, supportSecret);
-        else demo.UseSecrets(salesSecret, supportSecret);
         return demo;
     }
 }
