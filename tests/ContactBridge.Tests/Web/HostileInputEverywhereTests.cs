@@ -203,7 +203,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
     }
 
     private static readonly string[] Lists =
-        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard", "agents", "queues"];
+        ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard", "agents", "queues",
+         "commitments", "address-books", "commands", "contact-center"];
 
     [Fact]
     public async Task Gets_with_hostile_ids_and_query_strings_answer_problems_or_data()
@@ -226,6 +227,11 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{t}/agents/{id}/today");
             paths.Add($"/api/v1/tenants/{id}/agents");
             paths.Add($"/api/v1/tenants/{id}/live");
+            paths.Add($"/api/v1/tenants/{t}/agents/{id}/messages");
+            paths.Add($"/api/v1/tenants/{t}/commands/{id}");
+            paths.Add($"/api/v1/tenants/{t}/commands?agentId={id}");
+            paths.Add($"/api/v1/tenants/{id}/commitments");
+            paths.Add($"/api/v1/tenants/{id}/contact-center");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -233,7 +239,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         {
             var a = await h.SendAsync(h.MineAdmin, HttpMethod.Get, p);
             ShouldBeAnApiAnswer(a, p);
-            if (p.Contains("/interactions/", StringComparison.Ordinal) || p.Contains("/imports/", StringComparison.Ordinal) || !p.Contains(t, StringComparison.Ordinal))
+            if (p.Contains("/interactions/", StringComparison.Ordinal) || p.Contains("/imports/", StringComparison.Ordinal) || p.Contains("/commands/", StringComparison.Ordinal)
+                || !p.Contains(t, StringComparison.Ordinal))
                 a.Status.ShouldBeOneOf([HttpStatusCode.NotFound, HttpStatusCode.BadRequest], $"{p}: {a}");
         }
     }
@@ -268,6 +275,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/routing-map/seen-users", $"/api/v1/tenants/{theirs}/incidents",
             $"/api/v1/tenants/{theirs}/agents", $"/api/v1/tenants/{theirs}/queues", $"/api/v1/tenants/{theirs}/agents/ag-1/contacts",
             $"/api/v1/tenants/{theirs}/agents/ag-1/today", $"/api/v1/tenants/{theirs}/live",
+            $"/api/v1/tenants/{theirs}/commitments", $"/api/v1/tenants/{theirs}/address-books", $"/api/v1/tenants/{theirs}/agents/ag-1/messages",
+            $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -300,6 +309,9 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Post, $"/api/v1/tenants/{mine}/set-aside-events/{h.TheirSetAside}/discard", null),
             (HttpMethod.Post, $"/api/v1/tenants/{theirs}/salesforce-link/check", null),
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/salesforce-link", null),
+            (HttpMethod.Post, $"/api/v1/tenants/{theirs}/agents/ag-1/commands", """{"type":"logout"}"""),
+            (HttpMethod.Put, $"/api/v1/tenants/{theirs}/contact-center", """{"commandUrl":"https://steal.example/commands","newSecret":true}"""),
+            (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/contact-center", null),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)
@@ -315,6 +327,44 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         (await h.Hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(theirs, OutboxState.Dead, 10, Ct)).Select(d => d.Id).ShouldBe([h.TheirDeadLetter]);
         (await h.Hub.Services.GetRequiredService<InboxStore>().QuarantinedAsync(theirs, 10, Ct)).Select(q => q.Seq).ShouldBe([h.TheirSetAside]);
         (await h.Hub.LinkAsync(h.Theirs))!.Status.ShouldBe(LinkStatus.Linked);
+    }
+
+    [Fact]
+    public async Task Commands_and_the_command_url_refuse_broken_and_hostile_bodies_and_send_nothing()
+    {
+        var t = h.Mine.Id;
+        var commands = h.Hub.Services.GetRequiredService<ContactBridge.ContactCenter.CommandStore>();
+        var before = (await commands.RecentAsync(t, null, 500, Ct)).Count;
+        foreach (var (name, body, type) in BrokenJson("""{"type":"set_state","data":{"state":"available","reason":"Break"}}""", "Break"))
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Post, $"/api/v1/tenants/{t}/agents/ag-1/commands", body, contentType: type);
+            ShouldBeAnApiAnswer(a, name);
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.Conflict], $"{name}: {a}");
+        }
+        var hostile = new[] { "'; DROP TABLE contact_center_commands; --", "<script>alert(1)</script>", "\u0000", new string('x', 300), "ag-1\r\nX-Injected: 1" };
+        foreach (var value in hostile)
+        {
+            var body = Utf8(new JsonObject { ["type"] = "hangup", ["data"] = new JsonObject { ["interactionId"] = value } }.ToJsonString());
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Post, $"/api/v1/tenants/{t}/agents/{Uri.EscapeDataString(value)}/commands", body);
+            ShouldBeAnApiAnswer(a, value);
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.Conflict, HttpStatusCode.NotFound], $"{value}: {a}");
+            a.Text.ShouldNotContain("<script>");
+        }
+        (await commands.RecentAsync(t, null, 500, Ct)).Count.ShouldBe(before, "nothing refused was stored");
+
+        foreach (var (name, body, type) in BrokenJson("""{"commandUrl":"https://cc.example/commands","newSecret":false}""", "https://cc.example/commands"))
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, $"/api/v1/tenants/{t}/contact-center", body, contentType: type);
+            ShouldBeAnApiAnswer(a, name);
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType], $"{name}: {a}");
+        }
+        foreach (var url in new[] { "javascript:alert(1)", "file:///etc/passwd", "https://", "http://169.254.169.254/latest/meta-data", "https://a b.example/", "\u0000" })
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, $"/api/v1/tenants/{t}/contact-center", Utf8($$"""{"commandUrl":"{{url}}"}"""));
+            ShouldBeAnApiAnswer(a, url);
+            a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{url}: {a}");
+        }
+        (await h.Hub.Services.GetRequiredService<ContactBridge.ContactCenter.ContactCenterConnections>().ViewAsync(t, Ct)).CommandUrl.ShouldBeNull();
     }
 
     [Fact]
