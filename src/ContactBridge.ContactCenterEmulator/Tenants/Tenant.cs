@@ -107,7 +107,8 @@ public sealed partial class Tenant
     {
         var seq = _center.NextSeq();
         var now = Now;
-        var id = $"{_center.RunId}-{seq}";
+        // Zero-padded: of two events at the same time for the same part, the hub keeps the one with the greater id, so ids sort in the order they happen.
+        var id = $"{_center.RunId}-{seq:D12}";
         var json = new JsonObject
         {
             ["specversion"] = "1.0",
