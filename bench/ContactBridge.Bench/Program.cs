@@ -20,7 +20,9 @@ using Microsoft.Extensions.Logging;
 //   dotnet run -c Release --project bench/ContactBridge.Bench -- [--rate 50] [--minutes 10] [--latency-ms 100] [--jitter-ms 30] [--known 0.7]
 // The routing-map import run instead: -- --routing-map 20000 [--latency-ms 100] [--jitter-ms 30]
 // The soak run (hub processes, SQLite or PostgreSQL, 1–3 instances, sampled over time): -- soak --help
+// The contact-center run (the contact-center emulator drives the hub; live picture latency, logging exactly once): -- contact-center --help
 if (args.FirstOrDefault() == "soak") return await ContactBridge.Bench.Soak.SoakCommand.RunAsync(args);
+if (args.FirstOrDefault() == "contact-center") return await ContactBridge.Bench.ContactCenterLoad.ContactCenterCommand.RunAsync(args);
 if (args.Contains("--routing-map")) return await RoutingMapBench.RunAsync((int)Arg("--routing-map", 20000), Arg("--latency-ms", 100.0), Arg("--jitter-ms", 30.0));
 var rate = Arg("--rate", 50.0);
 var minutes = Arg("--minutes", 10.0);

@@ -209,7 +209,7 @@ internal static class SoakRun
     }
 
     /// <summary>Busy and total jiffies of the whole machine (first line of /proc/stat): the hubs share two cores with the database and the load generator.</summary>
-    private static (long Busy, long Total) MachineCpu()
+    internal static (long Busy, long Total) MachineCpu()
     {
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
         var idle = fields[3] + fields[4];
