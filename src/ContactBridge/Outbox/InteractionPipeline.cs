@@ -511,10 +511,15 @@ public sealed class InteractionPipeline(
                         continue;
                     }
                     // Records already written keep the keys they were written with (earlier versions used other keys).
-                    if (written.TryGetValue(state.InteractionId, out var before)) plan = plan.WithKeysOf(JsonSerializer.Deserialize<LogPlan>(before, InteractionStore.Json));
+                    var before = written.GetValueOrDefault(state.InteractionId);
+                    if (before is not null) plan = plan.WithKeysOf(JsonSerializer.Deserialize<LogPlan>(before, InteractionStore.Json));
+                    // Late events that change nothing written (the agent's wrap-up ending, a hold after the end …) send nothing again.
+                    var planned = JsonSerializer.Serialize(plan, InteractionStore.Json);
+                    var unchanged = before is not null && string.Equals(before, planned, StringComparison.Ordinal);
                     // Planned before (late events, a replay): some records may exist, so the first send checks which.
-                    added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, JsonSerializer.Serialize(plan, InteractionStore.Json), row.StateVersion,
-                        plan.Nodes.Count == 0 ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0, TraceParent: row.TraceParent));
+                    added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, planned, row.StateVersion,
+                        plan.Nodes.Count == 0 || unchanged ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0,
+                        TraceParent: row.TraceParent));
                     using var step = Observability.ObservabilityExtensions.StartStep("interaction.plan", row.TraceParent);
                     step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", state.InteractionId).SetTag("contactbridge.records", plan.Nodes.Count);
                 }

@@ -122,6 +122,31 @@ public sealed class LoggingPipelineTests
     }
 
     [Fact]
+    public async Task Late_events_that_change_nothing_written_make_no_salesforce_call()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("call-wrap"));
+        await hub.RunPipelineAsync();
+        var task = hub.Records("Task").ShouldHaveSingleItem();
+        var before = hub.Emulator.State.Log.LastSequence;
+
+        // The agent's after-call work ends after the call did: nothing a record shows changed, so nothing is sent.
+        await sender.AcceptAsync(sender.Event("call-wrap", "wrap_up_started"), sender.Event("call-wrap", "wrap_up_ended"));
+        await hub.RunPipelineAsync();
+        hub.Emulator.State.Log.Entries(WellKnown.DefaultOrgKey, before).Where(e => e.CountedAsApiCall).ShouldBeEmpty();
+        var row = await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().GetAsync(tenant.Id, "call-wrap", TestContext.Current.CancellationToken);
+        (row!.PlannedVersion >= row.StateVersion).ShouldBeTrue("the late events were planned, to nothing");
+
+        // A wrap-up code does change the Task: it is written, to the same record.
+        await sender.AcceptAsync(sender.Event("call-wrap", "wrapped_up", new JsonObject { ["wrapUp"] = new JsonObject { ["code"] = "Refund" } }));
+        await hub.RunPipelineAsync();
+        hub.Records("Task").ShouldHaveSingleItem().Id.ShouldBe(task.Id);
+        hub.Records("Task")[0].GetString("Description")!.ShouldContain("Wrap-up: Refund");
+    }
+
+    [Fact]
     public async Task Interactions_ended_together_share_one_graph_call_and_one_caller_search()
     {
         await using var hub = await TestHub.StartAsync();
