@@ -76,31 +76,53 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
     public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return 0;
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var w = await db.WriteAsync(durable: true, ct);
-        var added = 0;
         var changes = new HashSet<PictureChange>();
-        // Rows are locked in one order, (kind, subject), whatever order the events came in: two batches can then wait for each
+        var stored = await StoreAsync(w, events.Select(e => (tenantId, e)), clock.GetUtcNow().ToUnixTimeMilliseconds(), changes);
+        await BeforeCommitAsync(w, changes);
+        await w.CommitAsync(ct);
+        Committed(changes);
+        return stored.Count;
+    }
+
+    /// <summary>
+    /// Stores and applies events of one or more tenants in the caller's transaction (the intake's group commit); returns the
+    /// (tenant, event id) of those new, and adds what they changed to <paramref name="changes"/>.
+    /// </summary>
+    public static async Task<HashSet<(string TenantId, string EventId)>> StoreAsync(HubDatabase.WriteScope w, IEnumerable<(string TenantId, InteractionEvent Event)> events, long now,
+        HashSet<PictureChange> changes)
+    {
+        var stored = new HashSet<(string, string)>();
+        // Rows are locked in one order, (tenant, part, subject), whatever order the events came in: two batches can then wait for each
         // other but not deadlock. Each subject's events go in time order; the guards make the result the same in any order.
-        foreach (var e in events.OrderBy(e => Array.IndexOf(PartOrder, ContactCenterEvents.PartOf(e.Type))).ThenBy(e => e.InteractionId, StringComparer.Ordinal)
-                     .ThenBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal))
+        foreach (var (tenantId, e) in events.OrderBy(x => x.TenantId, StringComparer.Ordinal).ThenBy(x => Array.IndexOf(PartOrder, ContactCenterEvents.PartOf(x.Event.Type)))
+                     .ThenBy(x => x.Event.InteractionId, StringComparer.Ordinal).ThenBy(x => x.Event.Time).ThenBy(x => x.Event.Id, StringComparer.Ordinal))
         {
             var at = e.Time.ToUnixTimeMilliseconds();
-            var stored = await w.Connection.ExecuteAsync("""
+            var inserted = await w.Connection.ExecuteAsync("""
                 INSERT INTO contact_center_events (tenant_id, event_id, type, subject, occurred_at, data, received_at)
                 VALUES (@tenantId, @id, @type, @subject, @at, @data, @now)
                 ON CONFLICT (tenant_id, event_id) DO NOTHING
                 """, new { tenantId, id = e.Id, type = e.Type, subject = e.InteractionId, at, data = e.Data.ToJsonString(), now }, w.Transaction);
-            if (stored == 0) continue;
-            added++;
+            if (inserted == 0) continue;
+            stored.Add((tenantId, e.Id));
             await ApplyAsync(w, tenantId, e, at, now);
             var part = ContactCenterEvents.PartOf(e.Type);
             changes.Add(new PictureChange(tenantId, part, part == PictureChange.Message ? e.Id : e.InteractionId));
         }
-        if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, changes);
-        await w.CommitAsync(ct);
-        feed?.Committed(changes);
-        return added;
+        return stored;
+    }
+
+    /// <summary>Part of the transaction that made the changes: with several instances, tells the others (PostgreSQL NOTIFY).</summary>
+    public async Task BeforeCommitAsync(HubDatabase.WriteScope w, IReadOnlyCollection<PictureChange> changes)
+    {
+        if (feed is not null && changes.Count > 0) await feed.NotifyAsync(w.Connection, w.Transaction, changes);
+    }
+
+    /// <summary>After the commit: tells this instance's subscribers.</summary>
+    public void Committed(IReadOnlyCollection<PictureChange> changes)
+    {
+        if (changes.Count > 0) feed?.Committed(changes);
     }
 
     private static string? S(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s.Trim()

@@ -17,19 +17,24 @@ public sealed class InboxStore : IAsyncDisposable
 {
     private readonly HubDatabase _db;
     private readonly TimeProvider _clock;
+    private readonly ContactCenter.LivePictureStore? _picture;
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task _writer;
 
     private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, TaskCompletionSource<int> Done);
 
-    public InboxStore(HubDatabase db, TimeProvider clock)
+    public InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture = null)
     {
         _db = db;
         _clock = clock;
+        _picture = picture;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Stores the events (all or none); returns how many were new. Completes only once they are on disk.</summary>
+    /// <summary>
+    /// Stores the events (all or none); returns how many were new. Completes only once they are on disk. The contact
+    /// center's live-state events are stored and applied to its picture in the same transaction.
+    /// </summary>
     public Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct = default) => AppendAsync(tenantId, events, null, ct);
 
     /// <summary>The same, keeping the W3C trace context of the request the events came with.</summary>
@@ -82,16 +87,31 @@ public sealed class InboxStore : IAsyncDisposable
         var (c, tx) = (w.Connection, w.Transaction);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = new int[group.Count];
+        var live = new List<(string TenantId, InteractionEvent Event)>();
         for (var i = 0; i < group.Count; i++)
         {
             foreach (var e in group[i].Events)
             {
+                if (ContactCenter.ContactCenterEvents.IsContactCenterType(e.Type))
+                {
+                    live.Add((group[i].TenantId, e));
+                    continue;
+                }
                 counts[i] += await c.ExecuteAsync("""
                     INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent)
                     VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now, @trace)
                     ON CONFLICT (tenant_id, event_id) DO NOTHING
                     """, new { tenantId = group[i].TenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
             }
+        }
+        var changes = new HashSet<ContactCenter.PictureChange>();
+        if (live.Count > 0)
+        {
+            if (_picture is null) throw new InvalidOperationException("This inbox has no live picture to apply the contact center's agent and queue events to.");
+            var stored = await ContactCenter.LivePictureStore.StoreAsync(w, live, now, changes);
+            for (var i = 0; i < group.Count; i++)
+                counts[i] += group[i].Events.Count(e => stored.Contains((group[i].TenantId, e.Id)));
+            await _picture.BeforeCommitAsync(w, changes);
         }
         // How many were new and how many repeated events already stored (a contact center replaying its day), per tenant and day.
         var day = Day(_clock.GetUtcNow());
@@ -103,6 +123,7 @@ public sealed class InboxStore : IAsyncDisposable
                 """, new { tenantId = tenant.Key, day, accepted = tenant.Sum(t => t.New), repeated = tenant.Sum(t => t.Repeated) }, tx);
         }
         await w.CommitAsync();
+        _picture?.Committed(changes);
         return counts;
     }
 

@@ -200,13 +200,11 @@ public static class IntakeEndpoints
         var trace = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
         using var place = await gate.EnterAsync(ct);
         if (!place.IsAcquired) return gate.Busy(c);
-        // Interaction events go to the inbox the pipeline folds; the contact center's live state to its picture.
-        var live = events.Where(e => ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type)).Select(e => e!).ToList();
-        var interactions = events.Where(e => !ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type)).Select(e => e!).ToList();
-        var added = interactions.Count == 0 ? 0 : await inbox.AppendAsync(tenantId, interactions, trace, ct);
-        added += await c.RequestServices.GetRequiredService<ContactCenter.LivePictureStore>().AppendAsync(tenantId, live, ct);
+        // Interaction events go to the inbox the pipeline folds, the contact center's live state to its picture: one transaction, shared
+        // with the other requests of the moment (group commit), before the 202.
+        var added = await inbox.AppendAsync(tenantId, events.Select(e => e!).ToList(), trace, ct);
         metrics.EventsAccepted(tenantId, added);
-        if (interactions.Count > 0) pipeline.Wake();
+        if (events.Any(e => !ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type))) pipeline.Wake();
         return Results.Json(new EventsAccepted(added, events.Count - added), statusCode: StatusCodes.Status202Accepted);
     }
 }
