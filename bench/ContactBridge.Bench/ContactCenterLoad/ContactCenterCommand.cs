@@ -69,7 +69,7 @@ internal static class ContactCenterCommand
             Check(r.Lost == 0 && r.Duplicated == 0 && r.LoggedOnce == r.Generated));
         Row("records in Salesforce", $"{r.Tasks:N0} Tasks, {r.Cases:N0} Cases, {r.NewLeads:N0} new Leads");
         Row("Salesforce API calls per interaction", string.Create(CultureInfo.InvariantCulture, $"{r.CallsPerInteraction:F3} ({r.ApiCalls:N0}: {r.CallKinds})"), "≤ 0.1");
-        Row("ended → first record write in Salesforce", Latencies(r.EndedToRecord) + $"; {r.WritesDone:N0} writes in all");
+        Row("ended → first record write in Salesforce", Latencies(r.EndedToRecord) + $"; {r.WritesDone:N0} writes sent in all");
         Row("screen pop (started → identified)", Latencies(r.ScreenPop));
         Row("peak memory (working set, whole process)", $"{r.PeakWorkingSetMiB} MiB");
         Row("machine CPU busy during the load", string.Create(CultureInfo.InvariantCulture, $"{r.MachineCpuPercent:F0} % of {Environment.ProcessorCount} cores (other work on the machine included)"));

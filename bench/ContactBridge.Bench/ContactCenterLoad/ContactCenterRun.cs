@@ -219,13 +219,14 @@ internal static class ContactCenterRun
             new { t = tenant.Id });
         var hubInteractions = (await c.QueryAsync<string>("SELECT state FROM interactions WHERE tenant_id = @t AND ended = 1", new { t = tenant.Id }))
             .Select(ContactBridge.Interactions.InteractionRow.TryRead).ToList();
-        // The first write of each interaction: the events after "ended" (wrap-up started and ended) make a second one.
+        // The first write of each interaction (events after "ended" that change nothing written send nothing more).
         var endedToRecord = (await c.QueryAsync<double>("""
             SELECT MIN(o.sent_at) - e.received_at FROM outbox o
             JOIN inbox_events e ON e.tenant_id = o.tenant_id AND e.interaction_id = o.interaction_id AND e.type = 'ended'
-            WHERE o.state = 'done' AND o.tenant_id = @t GROUP BY o.interaction_id, e.received_at
+            WHERE o.state = 'done' AND o.result <> '{}' AND o.tenant_id = @t GROUP BY o.interaction_id, e.received_at
             """, new { t = tenant.Id })).ToList();
-        var writes = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE state = 'done' AND tenant_id = @t", new { t = tenant.Id });
+        // Writes sent to Salesforce; a plan with nothing new to write is done without one.
+        var writes = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE state = 'done' AND result <> '{}' AND tenant_id = @t", new { t = tenant.Id });
         var screenPop = (await c.QueryAsync<(string Identification, long ReceivedAt)>("""
             SELECT i.identification, e.received_at FROM interactions i
             JOIN inbox_events e ON e.tenant_id = i.tenant_id AND e.interaction_id = i.interaction_id AND e.type = 'started'

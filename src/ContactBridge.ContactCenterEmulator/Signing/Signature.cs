@@ -31,7 +31,8 @@ public static class Signature
             else if (part.StartsWith("v1=", StringComparison.Ordinal)) candidates.Add(part[3..]);
         }
         if (t is null || candidates.Count == 0) return $"The {Header} header must look like t={{unix seconds}},v1={{hex HMAC-SHA256}}.";
-        var age = now - DateTimeOffset.FromUnixTimeSeconds(t.Value);
+        // Clamped: a hostile timestamp beyond the calendar is a stale signature (401), not a failure (500) the hub would retry.
+        var age = now - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(t.Value, 0, 253402300799));
         if (age.Duration() > Tolerance)
             return $"The signature's timestamp is {(long)age.Duration().TotalSeconds} s {(age > TimeSpan.Zero ? "old" : "ahead")}; at most {Tolerance.TotalMinutes:0} minutes from the emulator's clock are accepted.";
         var expected = Encoding.ASCII.GetBytes(Hex(secret, t.Value, body));

@@ -207,6 +207,8 @@ public static class DemoCommand
                 [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
                 [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
                 [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
+                // The demo's contact center is on this machine.
+                [$"{ContactBridge.ContactCenter.ContactCenterOptions.Section}:AllowPrivateNetwork"] = "true",
             },
         }, ct);
         var callback = new Uri(hub.BaseUri, "/linking/callback").ToString();

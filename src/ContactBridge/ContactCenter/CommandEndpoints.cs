@@ -22,7 +22,8 @@ public static class CommandEndpoints
             .WithSummary("Asks the contact center to do something for an agent (set_state, dial, accept, hangup, transfer …); answers as soon as the contact center does.")
             .WithDescription("Body: {\"type\": \"set_state\", \"data\": {\"state\": \"available\"}}. Types and data: docs/contact-center-protocol.md and the command.* schemas. " +
                              "An Idempotency-Key header makes a repeat safe: the same key answers what it answered, or sends the same command again if no answer came. " +
-                             "200: accepted. 409: the contact center refused it (reason, message). 502: the contact center's answer or its refusal of the request. " +
+                             "200: accepted. 409: the contact center refused it (reason, message). 502: the contact center refused the request itself (nothing done), or its answer " +
+                             "could not be believed (it may have been done: repeat with the same key). " +
                              "504: no answer; the command may or may not have been done.")
             .Accepts<JsonObject>("application/json")
             .Produces<CommandOutcome>()
@@ -155,6 +156,7 @@ public static class CommandEndpoints
             CommandRecord.Refused => Problem(409, "Refused by the contact center", command.Message ?? $"The contact center refused {command.Type}: {command.Reason}.",
                 new Dictionary<string, object?>(ids) { ["reason"] = command.Reason }),
             CommandRecord.Unanswered => Problem(504, "No answer from the contact center", command.Message ?? "The contact center did not answer.", ids),
+            CommandRecord.Unverified => Problem(502, "The contact center's answer was not believed", command.Message ?? "The contact center's answer could not be verified.", ids),
             _ => Problem(502, "The contact center's side failed", command.Message ?? "The contact center's answer could not be used.", ids),
         };
     }

@@ -6,6 +6,9 @@ using Microsoft.Extensions.Options;
 
 namespace ContactBridge.ContactCenter;
 
+/// <summary>The command URL's host resolves to an address the hub does not send commands to.</summary>
+public sealed class CommandUrlRefusedException(string message) : Exception(message);
+
 /// <summary>The contact center's answer to a command: accepted (with what it made, such as the new call's id) or refused with a reason.</summary>
 public sealed record CommandAnswer(string Outcome, string? Reason, string? Message, JsonObject? Result);
 
@@ -48,6 +51,10 @@ public sealed class CommandSender(IHttpClientFactory http, TimeProvider clock, I
                 response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
                 answer = await ReadLimitedAsync(response, limit.Token);
             }
+            catch (HttpRequestException e) when (e.InnerException is CommandUrlRefusedException refused)
+            {
+                return new CommandDelivery(null, attempt, CommandRecord.Failed, $"The command was not sent: {refused.Message}");
+            }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 lastProblem = e is OperationCanceledException ? $"no answer within {o.CommandTimeout.TotalSeconds:0.#} s" : $"could not reach it ({e.Message})";
@@ -70,12 +77,16 @@ public sealed class CommandSender(IHttpClientFactory http, TimeProvider clock, I
                         $"The contact center refused the hub's request with HTTP {status}{Detail(answer)}. Check the command URL, and that the contact center has this tenant's command secret.");
                 var problem = EventSignature.Problem(response.Headers.TryGetValues(EventSignature.Header, out var v) ? string.Join(",", v) : null, answer, [connection.Secret],
                     clock.GetUtcNow(), "the tenant's command secret");
+                // An answer came (so the command was probably done) but cannot be believed: not final, so the same key asks again for the stored answer.
                 if (problem is not null)
-                    return new CommandDelivery(null, attempt, CommandRecord.Failed, $"The contact center's answer failed the signature check, so it was not believed: {problem}");
+                    return new CommandDelivery(null, attempt, CommandRecord.Unverified,
+                        $"The contact center's answer failed the signature check, so it was not believed: {problem} The command may have been carried out: " +
+                        "check the command secret and the clocks, then send the same request again with the same Idempotency-Key.");
                 var (parsed, why) = Parse(answer, command.CommandId);
                 return parsed is not null
                     ? new CommandDelivery(parsed, attempt, null, null)
-                    : new CommandDelivery(null, attempt, CommandRecord.Failed, $"The contact center's answer is not an answer to this command: {why}");
+                    : new CommandDelivery(null, attempt, CommandRecord.Unverified,
+                        $"The contact center's answer is not an answer to this command: {why} The command may have been carried out: send the same request again with the same Idempotency-Key.");
             }
         }
         return new CommandDelivery(null, o.CommandAttempts, CommandRecord.Unanswered,

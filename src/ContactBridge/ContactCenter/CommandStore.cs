@@ -14,8 +14,10 @@ public sealed record CommandRecord(string CommandId, string AgentId, string Type
     public const string Refused = "refused";
     /// <summary>No answer within the attempts: it may or may not have been done; the same key sends it again.</summary>
     public const string Unanswered = "unanswered";
-    /// <summary>The contact center refused the request itself, or answered something that is not a signed answer to it.</summary>
+    /// <summary>The contact center refused the request itself (a 4xx: nothing was done).</summary>
     public const string Failed = "failed";
+    /// <summary>An answer came that cannot be believed (not signed with the command secret, or not an answer to it): it may have been done; the same key asks again.</summary>
+    public const string Unverified = "unverified";
 
     public bool IsFinal => Status is Accepted or Refused or Failed;
 }
@@ -67,7 +69,7 @@ public sealed class CommandStore(HubDatabase db, TimeProvider clock)
         await using var w = await db.WriteAsync(durable: true, ct);
         var claimed = await w.Connection.ExecuteAsync($"""
             UPDATE contact_center_commands SET status = '{CommandRecord.Sending}', answered_at = @now
-            WHERE tenant_id = @tenantId AND command_id = @id AND (status = '{CommandRecord.Unanswered}' OR (status = '{CommandRecord.Sending}' AND COALESCE(answered_at, created_at) < @stale))
+            WHERE tenant_id = @tenantId AND command_id = @id AND (status IN ('{CommandRecord.Unanswered}', '{CommandRecord.Unverified}') OR (status = '{CommandRecord.Sending}' AND COALESCE(answered_at, created_at) < @stale))
             """, new { tenantId, id = command.CommandId, now, stale = now - (long)staleAfter.TotalMilliseconds }, w.Transaction);
         await w.CommitAsync(ct);
         return claimed == 1;

@@ -30,9 +30,26 @@ public sealed class ContactCenterConnections(HubDatabase db, SecretProtector pro
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
             return $"\"{Shorten(url)}\" is not an absolute http or https URL.";
         if (!string.IsNullOrEmpty(uri.UserInfo)) return "The command URL must not carry a user name or password: commands are authenticated by their signature.";
-        if (uri.Scheme == "http" && !uri.IsLoopback && !options.Value.AllowPlainHttpCommandUrls)
-            return "Commands travel over https unless the contact center is on this machine (set ContactCenter:AllowPlainHttpCommandUrls to allow plain http on a private network).";
+        if (options.Value.AllowPrivateNetwork) return null;
+        if (uri.Scheme == "http" || uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.DnsSafeHost, out var ip) && IsPrivate(ip)))
+            return PrivateNetworkRefused;
         return null;
+    }
+
+    public const string PrivateNetworkRefused =
+        "Commands travel over https to the contact center's public address. For a contact center on this machine or a private network " +
+        "(over plain http too), the hub's operator sets ContactCenter:AllowPrivateNetwork=true.";
+
+    /// <summary>Loopback, private, shared, link-local and unspecified addresses: what only the hub's own network reaches.</summary>
+    public static bool IsPrivate(System.Net.IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (System.Net.IPAddress.IsLoopback(address) || address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any)) return true;
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast;
+        var b = address.GetAddressBytes();
+        return b[0] is 0 or 10 or 127 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254)
+               || (b[0] == 100 && b[1] is >= 64 and <= 127) || b[0] >= 224;
     }
 
     private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";

@@ -14,8 +14,11 @@ public sealed class ContactCenterOptions
     /// <summary>The wait before the second attempt; each further wait doubles it.</summary>
     public TimeSpan CommandRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Plain http to a contact center that is not on this machine (a private network); https otherwise.</summary>
-    public bool AllowPlainHttpCommandUrls { get; set; }
+    /// <summary>
+    /// Commands may go to a contact center on this machine or a private network (loopback, private and link-local addresses), and
+    /// over plain http. Off by default: a tenant administrator could otherwise point the hub at services only it can reach.
+    /// </summary>
+    public bool AllowPrivateNetwork { get; set; }
 
     public IEnumerable<string> Problems()
     {

@@ -61,6 +61,18 @@ public sealed class LivePictureFeed(HubDatabase db, ILogger<LivePictureFeed> log
             return Interlocked.Exchange(ref _dropped, 0) == 1 ? new PictureChange(TenantId, PictureChange.Resync, "") : change;
         }
 
+        /// <summary>
+        /// The next change and every other one already waiting (each once, in order): a reader that fell behind catches up in one
+        /// step instead of one read per change. Only a resync when changes were dropped.
+        /// </summary>
+        public async ValueTask<IReadOnlyList<PictureChange>> ReadAvailableAsync(CancellationToken ct, int max = 1000)
+        {
+            var changes = new List<PictureChange> { await Channel.Reader.ReadAsync(ct) };
+            while (changes.Count < max && Channel.Reader.TryRead(out var more)) changes.Add(more);
+            if (Interlocked.Exchange(ref _dropped, 0) == 1) return [new PictureChange(TenantId, PictureChange.Resync, "")];
+            return changes.Distinct().ToList();
+        }
+
         public void Dispose()
         {
             _remove();

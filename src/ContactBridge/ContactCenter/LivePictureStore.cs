@@ -72,19 +72,6 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
     /// <summary>A contact not ended and not heard of for this long is not shown as current (its end was never sent).</summary>
     public static readonly TimeSpan CurrentContactAge = TimeSpan.FromDays(1);
 
-    /// <summary>Stores the events not stored before and applies them; returns how many were new.</summary>
-    public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, CancellationToken ct)
-    {
-        if (events.Count == 0) return 0;
-        await using var w = await db.WriteAsync(durable: true, ct);
-        var changes = new HashSet<PictureChange>();
-        var stored = await StoreAsync(w, events.Select(e => (tenantId, e)), clock.GetUtcNow().ToUnixTimeMilliseconds(), changes);
-        await BeforeCommitAsync(w, changes);
-        await w.CommitAsync(ct);
-        Committed(changes);
-        return stored.Count;
-    }
-
     /// <summary>
     /// Stores and applies events of one or more tenants in the caller's transaction (the intake's group commit); returns the
     /// (tenant, event id) of those new, and adds what they changed to <paramref name="changes"/>.
@@ -206,6 +193,13 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
                         key.tenantId, key.id, key.at, key.eventId, number = S(d["number"]), due, skill = S(d["skill"]), agent = S(d["agentId"]), notes = S(d["notes"]),
                         status = done ? S(d["outcome"])?.ToLowerInvariant() ?? "completed" : "pending",
                     }, tx);
+                // A "done" that came before its "created" left the details empty; an older created or updated still fills what is missing.
+                if (!done)
+                    await c.ExecuteAsync("""
+                        UPDATE commitments SET number = COALESCE(number, @number), due_at = COALESCE(due_at, @due), skill_id = COALESCE(skill_id, @skill),
+                            agent_id = COALESCE(agent_id, @agent), notes = COALESCE(notes, @notes)
+                        WHERE tenant_id = @tenantId AND commitment_id = @id AND number IS NULL
+                        """, new { key.tenantId, key.id, number = S(d["number"]), due, skill = S(d["skill"]), agent = S(d["agentId"]), notes = S(d["notes"]) }, tx);
                 break;
             case ContactCenterEvents.AddressBookUpdated:
                 var entries = (d["entries"] as JsonArray ?? []).OfType<JsonObject>()
@@ -248,18 +242,23 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             """, new { tenantId, agentId, eventId, state, reason, at, now }, tx);
 
     /// <summary>The tenant's agents, or only the one given.</summary>
-    public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct, string? agentId = null)
+    public Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, CancellationToken ct, string? agentId = null) =>
+        AgentsAsync(tenantId, agentId is null ? null : [agentId], ct);
+
+    /// <summary>The tenant's agents, or only those given (read together: a stream catching up on many changes asks once).</summary>
+    public async Task<IReadOnlyList<AgentView>> AgentsAsync(string tenantId, IReadOnlyCollection<string>? agentIds, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();
+        var ids = agentIds?.ToArray();
         var rows = await c.QueryAsync<AgentRow>($"""
             SELECT a.agent_id, a.email, a.name, a.station, a.phone_number, a.logged_in, a.state, a.reason, a.state_since, a.skills, a.leg, u.mapping_outcome
             FROM agents a LEFT JOIN contact_center_users u ON u.tenant_id = a.tenant_id AND u.external_id = a.agent_id
-            WHERE a.tenant_id = @tenantId{(agentId is null ? "" : " AND a.agent_id = @agentId")} ORDER BY a.agent_id
-            """, new { tenantId, agentId });
+            WHERE a.tenant_id = @tenantId{(ids is null ? "" : $" AND {db.AnyOf("a.agent_id", "ids")}")} ORDER BY a.agent_id
+            """, new { tenantId, ids });
         var open = (await c.QueryAsync<(string AgentId, string State)>($"""
-            SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0 AND updated_at >= @recent{(agentId is null ? "" : " AND agent_id = @agentId")}
-            """, new { tenantId, agentId, recent = (now - CurrentContactAge).ToUnixTimeMilliseconds() })).ToLookup(x => x.AgentId, x => Contact(x.State));
+            SELECT agent_id, state FROM interactions WHERE tenant_id = @tenantId AND agent_id IS NOT NULL AND ended = 0 AND updated_at >= @recent{(ids is null ? "" : $" AND {db.AnyOf("agent_id", "ids")}")}
+            """, new { tenantId, ids, recent = (now - CurrentContactAge).ToUnixTimeMilliseconds() })).ToLookup(x => x.AgentId, x => Contact(x.State));
         return rows.Select(r =>
         {
             var since = r.StateSince is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;

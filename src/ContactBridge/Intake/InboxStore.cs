@@ -88,34 +88,36 @@ public sealed class InboxStore : IAsyncDisposable
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = new int[group.Count];
         var live = new List<(string TenantId, InteractionEvent Event)>();
-        for (var i = 0; i < group.Count; i++)
+        // Interaction events keep the order they came in (the inbox's sequence breaks ties between events of the same time); the live
+        // picture's rows are locked in its own order.
+        var all = group.SelectMany((p, i) => p.Events.Select(e => (Request: i, p.TenantId, Event: e))).ToList();
+        foreach (var (i, tenantId, e) in all)
         {
-            foreach (var e in group[i].Events)
+            if (ContactCenter.ContactCenterEvents.IsContactCenterType(e.Type))
             {
-                if (ContactCenter.ContactCenterEvents.IsContactCenterType(e.Type))
-                {
-                    live.Add((group[i].TenantId, e));
-                    continue;
-                }
-                counts[i] += await c.ExecuteAsync("""
-                    INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent)
-                    VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now, @trace)
-                    ON CONFLICT (tenant_id, event_id) DO NOTHING
-                    """, new { tenantId = group[i].TenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
+                live.Add((tenantId, e));
+                continue;
             }
+            counts[i] += await c.ExecuteAsync("""
+                INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent)
+                VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now, @trace)
+                ON CONFLICT (tenant_id, event_id) DO NOTHING
+                """, new { tenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
         }
         var changes = new HashSet<ContactCenter.PictureChange>();
         if (live.Count > 0)
         {
             if (_picture is null) throw new InvalidOperationException("This inbox has no live picture to apply the contact center's agent and queue events to.");
             var stored = await ContactCenter.LivePictureStore.StoreAsync(w, live, now, changes);
-            for (var i = 0; i < group.Count; i++)
-                counts[i] += group[i].Events.Count(e => stored.Contains((group[i].TenantId, e.Id)));
+            // Each new event counts once, for the first request of the group that carried it (a sender's retry may share the group).
+            foreach (var (i, tenantId, e) in all.Where(x => ContactCenter.ContactCenterEvents.IsContactCenterType(x.Event.Type)).OrderBy(x => x.Request))
+                if (stored.Remove((tenantId, e.Id))) counts[i]++;
             await _picture.BeforeCommitAsync(w, changes);
         }
         // How many were new and how many repeated events already stored (a contact center replaying its day), per tenant and day.
         var day = Day(_clock.GetUtcNow());
-        foreach (var tenant in group.Select((p, i) => (p.TenantId, New: counts[i], Repeated: p.Events.Count - counts[i])).GroupBy(t => t.TenantId, StringComparer.Ordinal))
+        foreach (var tenant in group.Select((p, i) => (p.TenantId, New: counts[i], Repeated: p.Events.Count - counts[i])).GroupBy(t => t.TenantId, StringComparer.Ordinal)
+                     .OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             await c.ExecuteAsync("""
                 INSERT INTO intake_days (tenant_id, day, accepted, repeated) VALUES (@tenantId, @day, @accepted, @repeated)

@@ -494,6 +494,7 @@ public sealed class InteractionPipeline(
             var ids = states.Select(s => s.State.InteractionId).ToList();
             var plannedBefore = await outbox.PlannedBeforeAsync(tenantId, ids, ct);
             var written = plannedBefore.Count > 0 ? await outbox.WrittenPlansAsync(tenantId, plannedBefore, ct) : [];
+            var sent = plannedBefore.Count > 0 ? await outbox.LastSentPlansAsync(tenantId, plannedBefore, ct) : [];
             foreach (var (row, state, identification) in states)
             {
                 try
@@ -515,7 +516,7 @@ public sealed class InteractionPipeline(
                     if (before is not null) plan = plan.WithKeysOf(JsonSerializer.Deserialize<LogPlan>(before, InteractionStore.Json));
                     // Late events that change nothing written (the agent's wrap-up ending, a hold after the end …) send nothing again.
                     var planned = JsonSerializer.Serialize(plan, InteractionStore.Json);
-                    var unchanged = before is not null && string.Equals(before, planned, StringComparison.Ordinal);
+                    var unchanged = sent.TryGetValue(state.InteractionId, out var lastSent) && string.Equals(lastSent, planned, StringComparison.Ordinal);
                     // Planned before (late events, a replay): some records may exist, so the first send checks which.
                     added.Add(new OutboxStore.NewRow(tenantId, state.InteractionId, planned, row.StateVersion,
                         plan.Nodes.Count == 0 || unchanged ? OutboxState.Done : OutboxState.Pending, Attempts: plannedBefore.Contains(state.InteractionId) ? 1 : 0,

@@ -218,6 +218,25 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
         return found;
     }
 
+    /// <summary>
+    /// For each interaction whose newest outbox row was written to Salesforce (done through a send, not skipped), that row's plan:
+    /// a new plan equal to it has nothing to send. A newer row waiting, sending, dead or replayed means nothing is known written.
+    /// </summary>
+    public async Task<Dictionary<string, string>> LastSentPlansAsync(string tenantId, IReadOnlyCollection<string> interactionIds, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var newest = new Dictionary<string, (string Plan, string State, string? Result)>(StringComparer.Ordinal);
+        foreach (var chunk in interactionIds.Chunk(500))
+        {
+            foreach (var (interactionId, plan, state, result) in await c.QueryAsync<(string, string, string, string?)>(
+                         $"SELECT interaction_id, plan, state, result FROM outbox WHERE tenant_id = @tenantId AND {db.AnyOf("interaction_id", "chunk")} ORDER BY created_at",
+                         new { tenantId, chunk }))
+                newest[interactionId] = (plan, state, result);
+        }
+        return newest.Where(n => n.Value.State == OutboxState.Done && n.Value.Result is not (null or "{}"))
+            .ToDictionary(n => n.Key, n => n.Value.Plan, StringComparer.Ordinal);
+    }
+
     public const string SetupProblem = "SETUP";
     public const string Replanned = "replanned";
 

@@ -23,7 +23,14 @@ public sealed class CommandEndpointTests
                      ("ftp://cc.example/commands", "is not an absolute http or https URL"),
                      ("/commands", "is not an absolute http or https URL"),
                      ("https://user:pw@cc.example/commands", "must not carry a user name or password"),
-                     ("http://cc.example/commands", "Commands travel over https unless the contact center is on this machine"),
+                     ("http://cc.example/commands", "Commands travel over https to the contact center's public address"),
+                     ("https://127.0.0.1:8855/commands", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://localhost/commands", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://10.1.2.3/commands", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://169.254.169.254/latest/meta-data", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://[::1]/commands", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://[::ffff:192.168.0.1]/commands", "ContactCenter:AllowPrivateNetwork=true"),
+                     ("https://[fd00::1]/commands", "ContactCenter:AllowPrivateNetwork=true"),
                  })
         {
             var (status, problem) = await portal.SendJsonAsync(HttpMethod.Put, path, new JsonObject { ["commandUrl"] = url }.ToJsonString());
@@ -60,7 +67,7 @@ public sealed class CommandEndpointTests
     [Fact]
     public async Task A_command_without_a_contact_center_or_with_bad_data_is_refused_before_anything_is_sent()
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
         var tenant = await hub.CreateTenantAsync("Acme Support");
         using var portal = await hub.SignInAsync();
         var path = $"/api/v1/tenants/{tenant.Id}/agents/ag-1/commands";

@@ -54,7 +54,7 @@ public sealed class ContactCenterEndToEndTests
     public async Task An_agent_logs_in_and_a_call_is_queued_offered_connected_held_transferred_and_ended_with_the_picture_matching_at_each_step(string database)
     {
         await using var db = await TestDatabase.CreateAsync(database);
-        await using var hub = await TestHub.StartAsync(db.ConnectionString);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString, settings: TestContactCenter.HubSettings);
         var tenant = await hub.LinkedTenantAsync();
         await using var cc = await TestContactCenter.StartAsync(hub);
         await cc.ConnectAsync(tenant);
@@ -124,10 +124,13 @@ public sealed class ContactCenterEndToEndTests
         commands.ShouldAllBe(c => c!["status"]!.GetValue<string>() == "accepted" && c["attempts"]!.GetValue<int>() == 1);
     }
 
-    [Fact]
-    public async Task A_refused_command_is_a_clear_error_and_a_lost_answer_is_sent_again_without_being_done_twice()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_refused_command_is_a_clear_error_and_a_lost_answer_is_sent_again_without_being_done_twice(string database)
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString, settings: TestContactCenter.HubSettings);
         var tenant = await hub.CreateTenantAsync("Acme Support");
         await using var cc = await TestContactCenter.StartAsync(hub);
         await cc.ConnectAsync(tenant);
@@ -170,15 +173,41 @@ public sealed class ContactCenterEndToEndTests
         (status, problem) = await CommandAsync(portal, tenant.Id, "ag-1", "logout", key: "ui-42");
         (status, problem!["title"]!.GetValue<string>()).ShouldBe((HttpStatusCode.UnprocessableEntity, "Idempotency-Key already used"));
 
-        // An answer not signed with the command secret is not believed.
+        // An answer not signed with the command secret is not believed; the command may have been done, so the same key asks again.
         await cc.FaultsAsync(new JsonObject { ["answerSignature"] = "wrong" });
-        (status, problem) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Break" });
+        (status, problem) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Break" }, key: "ui-43");
         status.ShouldBe(HttpStatusCode.BadGateway);
         problem!["detail"]!.GetValue<string>().ShouldContain("failed the signature check");
+        problem["detail"]!.GetValue<string>().ShouldContain("may have been carried out");
+        var unbelieved = problem["commandId"]!.GetValue<string>();
         await cc.FaultsAsync(new JsonObject { ["answerSignature"] = "missing" });
         (status, problem) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Lunch" });
-        (status, problem!["detail"]!.GetValue<string>()).ShouldBe((HttpStatusCode.BadGateway,
-            "The contact center's answer failed the signature check, so it was not believed: The request is not signed: send the ContactBridge-Signature header (t=…,v1=…)."));
+        status.ShouldBe(HttpStatusCode.BadGateway);
+        problem!["detail"]!.GetValue<string>().ShouldStartWith(
+            "The contact center's answer failed the signature check, so it was not believed: The request is not signed: send the ContactBridge-Signature header (t=…,v1=…).");
+        await cc.ControlAsync(HttpMethod.Delete, "_emulator/faults");
+        (status, accepted) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Break" }, key: "ui-43");
+        (status, accepted!["commandId"]!.GetValue<string>()).ShouldBe((HttpStatusCode.OK, unbelieved));
+        seen = (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == unbelieved)!;
+        (seen["timesReceived"]!.GetValue<int>(), seen["timesExecuted"]!.GetValue<int>()).ShouldBe((2, 1));
+
+        // Done, and every answer lost: 504, and the repeat by key gets the answer the contact center kept, without doing it again.
+        await cc.FaultsAsync(new JsonObject { ["dropAnswers"] = 3 });
+        (status, problem) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "available" }, key: "ui-44");
+        status.ShouldBe(HttpStatusCode.GatewayTimeout);
+        var lost = problem!["commandId"]!.GetValue<string>();
+        (status, _) = await CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "available" }, key: "ui-44");
+        status.ShouldBe(HttpStatusCode.OK);
+        seen = (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == lost)!;
+        (seen["timesReceived"]!.GetValue<int>(), seen["timesExecuted"]!.GetValue<int>()).ShouldBe((4, 1));
+
+        // Two requests with the same key at the same moment: one sends, the other is told it is being sent.
+        await cc.FaultsAsync(new JsonObject { ["latencyMs"] = 1500 });
+        var both = await Task.WhenAll(
+            CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Meeting" }, key: "ui-45"),
+            CommandAsync(portal, tenant.Id, "ag-1", "set_state", new() { ["state"] = "unavailable", ["reason"] = "Meeting" }, key: "ui-45"));
+        both.Select(b => b.Status).Order().ShouldBe([HttpStatusCode.OK, HttpStatusCode.Conflict]);
+        both.Single(b => b.Status == HttpStatusCode.Conflict).Body!["title"]!.GetValue<string>().ShouldBe("Still being sent");
         await cc.ControlAsync(HttpMethod.Delete, "_emulator/faults");
 
         // A refusal scripted in the contact center reaches the caller with its reason.
@@ -190,7 +219,7 @@ public sealed class ContactCenterEndToEndTests
     [Fact]
     public async Task Tenants_never_reach_each_others_agents_or_commands()
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
         var acme = await hub.CreateTenantAsync("Acme Support");
         var other = await hub.CreateTenantAsync("Other Co");
         await using var cc = await TestContactCenter.StartAsync(hub);
@@ -223,7 +252,7 @@ public sealed class ContactCenterEndToEndTests
     [Fact]
     public async Task The_contact_center_down_for_a_minute_loses_no_event_and_the_picture_recovers()
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
         var tenant = await hub.CreateTenantAsync("Acme Support");
         await using var cc = await TestContactCenter.StartAsync(hub);
         await cc.ConnectAsync(tenant);

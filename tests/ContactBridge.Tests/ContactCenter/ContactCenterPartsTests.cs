@@ -30,10 +30,13 @@ public sealed class ContactCenterPartsTests
         var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
         var due = t0.AddHours(3);
 
+        // The drop arrives before the connect it follows, in an earlier request: the connect, older, changes nothing.
+        await sender.AcceptAsync(Live(sender, "ag-7", ContactCenterEvents.LegChanged, new() { ["leg"] = "disconnected" }, t0.AddSeconds(30)));
+        await sender.AcceptAsync(Live(sender, "ag-7", ContactCenterEvents.LegChanged, new() { ["leg"] = "connected" }, t0.AddSeconds(2)));
+        // A callback done before it was created (as the hub hears it): the late "created" still gives what it was.
+        await sender.AcceptAsync(Live(sender, "cb-3", ContactCenterEvents.CommitmentDone, new() { ["outcome"] = "completed" }, t0.AddMinutes(4)));
         await sender.AcceptAsync(
-            Live(sender, "ag-7", ContactCenterEvents.LegChanged, new() { ["leg"] = "connected" }, t0.AddSeconds(2)),
-            // The drop arrives before the connect it follows, in the same batch: order by time, not by arrival.
-            Live(sender, "ag-7", ContactCenterEvents.LegChanged, new() { ["leg"] = "disconnected" }, t0.AddSeconds(30)),
+            Live(sender, "cb-3", ContactCenterEvents.CommitmentCreated, new() { ["number"] = "+1 415 555 0122", ["due"] = due.ToString("O"), ["skill"] = "billing" }, t0),
             Live(sender, "cb-1", ContactCenterEvents.CommitmentCreated,
                 new() { ["number"] = "+1 415 555 0100", ["due"] = due.ToString("O"), ["skill"] = "support", ["notes"] = "Wants the refund confirmed" }, t0),
             Live(sender, "cb-2", ContactCenterEvents.CommitmentCreated, new() { ["number"] = "+1 415 555 0111", ["due"] = due.AddHours(1).ToString("O"), ["agentId"] = "ag-7" }, t0),
@@ -65,6 +68,9 @@ public sealed class ContactCenterPartsTests
         var doneOne = all.Single(x => x!["commitmentId"]!.GetValue<string>() == "cb-2")!;
         (doneOne["status"]!.GetValue<string>(), doneOne["agentId"]!.GetValue<string>(), doneOne["number"]!.GetValue<string>())
             .ShouldBe(("completed", "ag-7", "+1 415 555 0111"), "done keeps what the callback was");
+        var doneFirst = all.Single(x => x!["commitmentId"]!.GetValue<string>() == "cb-3")!;
+        (doneFirst["status"]!.GetValue<string>(), doneFirst["skillId"]!.GetValue<string>(), doneFirst["number"]!.GetValue<string>())
+            .ShouldBe(("completed", "billing", "+1 415 555 0122"), "the created that came after its done fills in what the callback was");
 
         var book = (await GetArrayAsync(portal, $"/api/v1/tenants/{tenant.Id}/address-books")).ShouldHaveSingleItem()!;
         book["name"]!.GetValue<string>().ShouldBe("Main", "the older book, sent later, does not replace the newer");

@@ -19,7 +19,7 @@ public sealed class KeepMappedTests
     public async Task An_agent_who_logs_in_at_the_contact_center_is_mapped_to_its_salesforce_user_by_email()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(2));
+        await using var hub = await TestHub.StartAsync(seed: RoutingMapImportTests.SeedWithAgents(2), settings: TestContactCenter.HubSettings);
         var tenant = await hub.LinkedTenantAsync();
         using var portal = await hub.SignInAsync();
         (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/routing-map/settings",

@@ -18,6 +18,9 @@ public sealed class TestContactCenter(ContactCenterEmulatorServer server, TestHu
 
     public ContactCenterEmulatorServer Server { get; } = server;
 
+    /// <summary>What a hub needs to send commands to the emulator, which is on this machine.</summary>
+    public static Dictionary<string, string?> HubSettings => new() { [$"{ContactCenterOptions.Section}:AllowPrivateNetwork"] = "true" };
+
     public static async Task<TestContactCenter> StartAsync(TestHub hub) =>
         new(await ContactCenterEmulatorServer.StartAsync(new ContactCenterEmulatorOptions { TimeProvider = hub.Clock, RunTimers = false, RandomSeed = 7 }, Ct), hub);
 

@@ -17,7 +17,7 @@ public sealed class ContactCenterBrowserTests : IAsyncLifetime
     [Fact]
     public async Task The_page_shows_agents_queues_and_commands_and_sets_the_command_url_with_errors_inline_and_the_secret_once()
     {
-        await using var hub = await TestHub.StartAsync();
+        await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
         var tenant = await hub.CreateTenantAsync("Acme Support");
         await using var cc = await TestContactCenter.StartAsync(hub);
         await cc.ConnectAsync(tenant);
@@ -56,12 +56,12 @@ public sealed class ContactCenterBrowserTests : IAsyncLifetime
         (await page.InputValueAsync("#commandUrl")).ShouldBe(cc.Server.CommandUrlOf(tenant.Id).ToString());
 
         // A command URL the hub will not use: said under the field, which keeps what was typed; nothing saved.
-        await page.FillAsync("#commandUrl", "http://cc.example/commands");
+        await page.FillAsync("#commandUrl", "https://user:secret@cc.example/commands");
         await page.ClickAsync("#save-connection");
-        (await page.InnerTextAsync("#commandUrl-error")).ShouldContain("Commands travel over https");
+        (await page.InnerTextAsync("#commandUrl-error")).ShouldContain("must not carry a user name or password");
         (await page.GetAttributeAsync("#commandUrl", "aria-invalid")).ShouldBe("true");
         (await page.GetAttributeAsync("#commandUrl", "aria-describedby")).ShouldBe("commandUrl-error");
-        (await page.InputValueAsync("#commandUrl")).ShouldBe("http://cc.example/commands");
+        (await page.InputValueAsync("#commandUrl")).ShouldBe("https://user:secret@cc.example/commands");
         (await page.InnerTextAsync("#notice")).ShouldContain("Nothing was saved");
         (await page.Locator("#command-secret").CountAsync()).ShouldBe(0);
         if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
