@@ -33,7 +33,7 @@ public sealed class AgentTests
             e.Raw["specversion"]!.GetValue<string>().ShouldBe("1.0");
             e.Raw["source"]!.GetValue<string>().ShouldBe("/contactbridge-contact-center-emulator");
             e.Raw["datacontenttype"]!.GetValue<string>().ShouldBe("application/json");
-            e.Raw["id"]!.GetValue<string>().ShouldBe($"{cc.Server.Center.RunId}-{e.Seq.ToString(CultureInfo.InvariantCulture)}");
+            e.Raw["id"]!.GetValue<string>().ShouldBe($"{cc.Server.Center.RunId}-{e.Seq.ToString("D12", CultureInfo.InvariantCulture)}", "zero-padded: ids sort in the order events happen");
             e.Status.ShouldBe("kept");
         }
     }
