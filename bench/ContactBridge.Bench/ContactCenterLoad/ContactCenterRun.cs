@@ -69,6 +69,8 @@ internal static class ContactCenterRun
         seed.Orgs[0].Users.AddRange(Enumerable.Range(1, o.Agents).Select(n => new SeedUser { Username = AgentEmail(n), Email = AgentEmail(n), LastName = $"Agent {n:0000}" }));
         await using var salesforce = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed });
         settings[$"{SalesforceOptions.Section}:ProductionLoginUrl"] = salesforce.ProductionLoginUrl;
+        // The emulated contact center is on this machine.
+        settings[$"{ContactBridge.ContactCenter.ContactCenterOptions.Section}:AllowPrivateNetwork"] = "true";
         await using var hub = await HubServer.StartAsync(new HubServerOptions
         {
             Urls = "http://127.0.0.1:0", Settings = settings, ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning),

@@ -31,15 +31,9 @@ public sealed class ContactCenterEndToEndTests
         body!["status"]!.GetValue<string>().ShouldBe("accepted");
     }
 
-    private static async Task<JsonArray> GetAsync(PortalClient portal, string path)
-    {
-        var response = await portal.Http.GetAsync(new Uri(portal.Hub, path), Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
-        return (await response.Content.ReadFromJsonAsync<JsonArray>(Ct))!;
-    }
 
     private static async Task<JsonObject> AgentAsync(PortalClient portal, string tenantId, string agentId) =>
-        (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenantId}/agents")).Single(a => a!["agentId"]!.GetValue<string>() == agentId)!;
+        (JsonObject)(await portal.GetArrayAsync($"/api/v1/tenants/{tenantId}/agents")).Single(a => a!["agentId"]!.GetValue<string>() == agentId)!;
 
     /// <summary>The emulator's events reach the hub, and the interactions among them are folded.</summary>
     private static async Task SettleAsync(TestHub hub, TestContactCenter cc, string tenantId)
@@ -79,7 +73,7 @@ public sealed class ContactCenterEndToEndTests
         ada = await AgentAsync(portal, tenant.Id, "ag-1");
         var contact = ada["contacts"]!.AsArray().ShouldHaveSingleItem()!;
         (contact["interactionId"]!.GetValue<string>(), contact["phase"]!.GetValue<string>(), contact["caller"]!.GetValue<string>()).ShouldBe((call, "offered", "Grace Caller"));
-        var queue = (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/queues")).ShouldHaveSingleItem()!;
+        var queue = (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/queues")).ShouldHaveSingleItem()!;
         (queue["waiting"]!.GetValue<long>(), queue["staffed"]!.GetValue<long>()).ShouldBe((0L, 2L));
 
         await AcceptedAsync(portal, tenant.Id, "ag-1", "accept", new() { ["interactionId"] = call });
@@ -106,7 +100,7 @@ public sealed class ContactCenterEndToEndTests
         await SettleAsync(hub, cc, tenant.Id);
         bob = await AgentAsync(portal, tenant.Id, "ag-2");
         (bob["state"]!.GetValue<string>(), bob["contacts"]!.AsArray().Count).ShouldBe(("after_call_work", 0));
-        var history = (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/ag-2/contacts")).ShouldHaveSingleItem()!;
+        var history = (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents/ag-2/contacts")).ShouldHaveSingleItem()!;
         (history["interactionId"]!.GetValue<string>(), history["outcome"]!.GetValue<string>(), history["holdSeconds"]!.GetValue<int>()).ShouldBe((call, "answered", 20));
 
         // Bob ends his wrap-up by going available again.
@@ -119,7 +113,7 @@ public sealed class ContactCenterEndToEndTests
         var description = task.GetString("Description")!;
         description.ShouldContain("On hold: 20 s");
         description.ShouldContain("Transferred (blind)");
-        var commands = await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/commands?agentId=ag-1");
+        var commands = await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/commands?agentId=ag-1");
         commands.Select(c => c!["type"]!.GetValue<string>()).ShouldBe(["transfer", "resume", "hold", "accept", "set_state", "login"]);
         commands.ShouldAllBe(c => c!["status"]!.GetValue<string>() == "accepted" && c["attempts"]!.GetValue<int>() == 1);
     }
@@ -246,7 +240,7 @@ public sealed class ContactCenterEndToEndTests
         status.ShouldBe(HttpStatusCode.BadGateway);
         problem!["detail"]!.GetValue<string>().ShouldStartWith("The contact center refused the hub's request with HTTP 401");
         (await cc.StateAsync(other.Id))["agents"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "ag-9")!["loggedIn"]!.GetValue<bool>().ShouldBeFalse();
-        (await GetAsync(theirs, $"/api/v1/tenants/{other.Id}/agents")).ShouldAllBe(a => a!["loggedIn"]!.GetValue<bool>() == false);
+        (await theirs.GetArrayAsync($"/api/v1/tenants/{other.Id}/agents")).ShouldAllBe(a => a!["loggedIn"]!.GetValue<bool>() == false);
     }
 
     [Fact]

@@ -11,19 +11,6 @@ public sealed class LivePictureTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static JsonObject Live(EventSender sender, string subject, string type, JsonObject? data, DateTimeOffset time, string? id = null)
-    {
-        var e = sender.Event(subject, "x", data, time, id);
-        e["type"] = type;
-        return e;
-    }
-
-    private static async Task<JsonArray> GetAsync(PortalClient portal, string path)
-    {
-        var response = await portal.Http.GetAsync(new Uri(portal.Hub, path), Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
-        return (await response.Content.ReadFromJsonAsync<JsonArray>(Ct))!;
-    }
 
     [Theory]
     [InlineData("sqlite")]
@@ -38,15 +25,15 @@ public sealed class LivePictureTests
         var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
 
         // Ada logs in, gets skills, goes on break, then available; the break arrives last (late), and changes nothing.
-        var breakEvent = Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, t0.AddMinutes(2), "evt-break");
+        var breakEvent = sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, t0.AddMinutes(2), "evt-break");
         await sender.AcceptAsync(
-            Live(sender, "ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["email"] = "Ada@Acme.example", ["name"] = "Ada Agent" }, ["station"] = "4021" }, t0),
-            Live(sender, "ag-7", ContactCenterEvents.SkillsAssigned, new() { ["skills"] = new JsonObject { ["support"] = 5, ["billing"] = 2 } }, t0.AddSeconds(1)),
-            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, t0.AddMinutes(5)),
-            Live(sender, "support", ContactCenterEvents.QueueSnapshot,
+            sender.Live("ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["email"] = "Ada@Acme.example", ["name"] = "Ada Agent" }, ["station"] = "4021" }, t0),
+            sender.Live("ag-7", ContactCenterEvents.SkillsAssigned, new() { ["skills"] = new JsonObject { ["support"] = 5, ["billing"] = 2 } }, t0.AddSeconds(1)),
+            sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, t0.AddMinutes(5)),
+            sender.Live("support", ContactCenterEvents.QueueSnapshot,
                 new() { ["name"] = "Support", ["channel"] = "phone", ["waiting"] = 3, ["longestWaitSeconds"] = 95, ["staffed"] = 4, ["available"] = 1 }, t0.AddMinutes(6)));
         // An older snapshot, sent after the newer one: it changes nothing.
-        await sender.AcceptAsync(Live(sender, "support", ContactCenterEvents.QueueSnapshot,
+        await sender.AcceptAsync(sender.Live("support", ContactCenterEvents.QueueSnapshot,
             new() { ["waiting"] = 9, ["longestWaitSeconds"] = 400, ["staffed"] = 4, ["available"] = 0 }, t0.AddMinutes(1)));
         var (status, body) = await sender.SendAsync(new JsonArray(breakEvent.DeepClone()).ToJsonString());
         status.ShouldBe(HttpStatusCode.Accepted);
@@ -58,14 +45,14 @@ public sealed class LivePictureTests
         var tie = t0.AddMinutes(7);
         foreach (var (agentId, order) in new[] { ("ag-t1", new[] { "a", "b" }), ("ag-t2", new[] { "b", "a" }) })
             foreach (var which in order)
-                await sender.AcceptAsync(Live(sender, agentId, ContactCenterEvents.StateChanged,
+                await sender.AcceptAsync(sender.Live(agentId, ContactCenterEvents.StateChanged,
                     new() { ["state"] = which == "a" ? "available" : "unavailable" }, tie, $"evt-{agentId}-tie-{which}"));
         var store = hub.Services.GetRequiredService<LivePictureStore>();
         (await store.AgentsAsync(tenant.Id, Ct)).Where(a => a.AgentId.Contains("-t", StringComparison.Ordinal)).Select(a => (a.AgentId, a.State))
             .ShouldBe([("ag-t1", "unavailable"), ("ag-t2", "unavailable")]);
 
         using var portal = await hub.SignInAsync();
-        var agent = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).Where(a => a!["agentId"]!.GetValue<string>() == "ag-7").ShouldHaveSingleItem()!;
+        var agent = (JsonObject)(await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents")).Where(a => a!["agentId"]!.GetValue<string>() == "ag-7").ShouldHaveSingleItem()!;
         agent["agentId"]!.GetValue<string>().ShouldBe("ag-7");
         agent["email"]!.GetValue<string>().ShouldBe("ada@acme.example");
         agent["station"]!.GetValue<string>().ShouldBe("4021");
@@ -74,19 +61,19 @@ public sealed class LivePictureTests
         agent["reason"].ShouldBeNull();
         agent["secondsInState"]!.GetValue<long>().ShouldBe(300);
         agent["skills"]!["support"]!.GetValue<string>().ShouldBe("5");
-        var queue = (JsonObject)(await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/queues")).ShouldHaveSingleItem()!;
+        var queue = (JsonObject)(await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/queues")).ShouldHaveSingleItem()!;
         (queue["skillId"]!.GetValue<string>(), queue["name"]!.GetValue<string>(), queue["channel"]!.GetValue<string>()).ShouldBe(("support", "Support", "phone"));
         (queue["waiting"]!.GetValue<long>(), queue["longestWaitSeconds"]!.GetValue<long>(), queue["available"]!.GetValue<long>())
             .ShouldBe((3L, 95L, 1L), "the older snapshot, sent later, does not overwrite the newer");
 
         // Logging out ends the state too; the picture survives a restart of the store (it is the database's).
-        await sender.AcceptAsync(Live(sender, "ag-7", ContactCenterEvents.LoggedOut, null, t0.AddMinutes(8)));
+        await sender.AcceptAsync(sender.Live("ag-7", ContactCenterEvents.LoggedOut, null, t0.AddMinutes(8)));
         var fresh = new LivePictureStore(hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>(), hub.Clock);
         var after = (await fresh.AgentsAsync(tenant.Id, Ct, "ag-7")).ShouldHaveSingleItem();
         (after.LoggedIn, after.State).ShouldBe((false, "offline"));
 
         // Another tenant sees none of it, and a tenant admin cannot ask for another tenant's picture.
-        (await GetAsync(portal, $"/api/v1/tenants/{other.Id}/agents")).ShouldBeEmpty();
+        (await portal.GetArrayAsync($"/api/v1/tenants/{other.Id}/agents")).ShouldBeEmpty();
         await hub.CreateTenantAdminAsync("other@hub.example", other);
         using var outsider = await hub.SignInAsync("other@hub.example");
         (await outsider.Http.GetAsync(new Uri(outsider.Hub, $"/api/v1/tenants/{tenant.Id}/agents"), Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -101,12 +88,12 @@ public sealed class LivePictureTests
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         var now = hub.Clock.GetUtcNow();
         var batch = new JsonArray(
-            Live(sender, "ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Fine Agent" } }, now),
-            Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "asleep" }, now),
-            Live(sender, "q-1", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = -1 }, now),
-            Live(sender, "ag-1", "com.contactbridge.agent.teleported", null, now),
-            Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, now.AddHours(1)),
-            Live(sender, "ag-1", ContactCenterEvents.SkillsAssigned, new(), now));
+            sender.Live("ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Fine Agent" } }, now),
+            sender.Live("ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "asleep" }, now),
+            sender.Live("q-1", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = -1 }, now),
+            sender.Live("ag-1", "com.contactbridge.agent.teleported", null, now),
+            sender.Live("ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, now.AddHours(1)),
+            sender.Live("ag-1", ContactCenterEvents.SkillsAssigned, new(), now));
         batch[5]!.AsObject().Remove("time");
         var (status, body) = await sender.SendAsync(batch.ToJsonString());
         status.ShouldBe(HttpStatusCode.BadRequest);
@@ -130,7 +117,7 @@ public sealed class LivePictureTests
         using var sender = await EventSender.ForAsync(hub, tenant.Id);
         using var theirs = await EventSender.ForAsync(hub, other.Id);
         var now = hub.Clock.GetUtcNow();
-        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent" } }, now));
+        await sender.AcceptAsync(sender.Live("ag-1", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent" } }, now));
         using var portal = await hub.SignInAsync();
         using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/live"));
         var (name, snapshot) = await stream.NextAsync();
@@ -138,12 +125,12 @@ public sealed class LivePictureTests
         snapshot["agents"]!.AsArray().ShouldHaveSingleItem()!["name"]!.GetValue<string>().ShouldBe("Ada Agent");
 
         // Another tenant's change is not sent; this tenant's next change is, and it is the first thing that comes.
-        await theirs.AcceptAsync(Live(theirs, "ag-9", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, now));
-        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Lunch" }, now.AddSeconds(1)));
+        await theirs.AcceptAsync(theirs.Live("ag-9", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, now));
+        await sender.AcceptAsync(sender.Live("ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Lunch" }, now.AddSeconds(1)));
         var (kind, agent) = await stream.NextAsync();
         kind.ShouldBe("agent");
         (agent["agentId"]!.GetValue<string>(), agent["state"]!.GetValue<string>(), agent["reason"]!.GetValue<string>()).ShouldBe(("ag-1", "unavailable", "Lunch"));
-        await sender.AcceptAsync(Live(sender, "sales", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = 2, ["longestWaitSeconds"] = 30, ["staffed"] = 3, ["available"] = 1 }, now));
+        await sender.AcceptAsync(sender.Live("sales", ContactCenterEvents.QueueSnapshot, new() { ["waiting"] = 2, ["longestWaitSeconds"] = 30, ["staffed"] = 3, ["available"] = 1 }, now));
         var (queueKind, queue) = await stream.NextAsync();
         (queueKind, queue["skillId"]!.GetValue<string>(), queue["waiting"]!.GetValue<long>()).ShouldBe(("queue", "sales", 2L));
 
@@ -156,7 +143,7 @@ public sealed class LivePictureTests
         busy["contacts"]!.AsArray().ShouldHaveSingleItem()!["phase"]!.GetValue<string>().ShouldBe("connected");
 
         // The contact moves to another agent: the former one's subscribers see it go.
-        await sender.AcceptAsync(Live(sender, "ag-2", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Bo Agent" } }, now));
+        await sender.AcceptAsync(sender.Live("ag-2", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Bo Agent" } }, now));
         (await stream.NextAsync()).Data["agentId"]!.GetValue<string>().ShouldBe("ag-2");
         await sender.AcceptAsync(sender.Event("call-1", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-2" } }, now.AddSeconds(30)));
         await hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>().FoldAsync(100, Ct);
@@ -188,7 +175,7 @@ public sealed class LivePictureTests
         (await stream.NextAsync()).Name.ShouldBe("snapshot");
         // Once the second instance listens it says "read it all again" (whatever happened before it listened); changes then come one by one.
         (await stream.NextAsync()).Name.ShouldBe("snapshot");
-        await sender.AcceptAsync(Live(sender, "ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, first.Clock.GetUtcNow()));
+        await sender.AcceptAsync(sender.Live("ag-1", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, first.Clock.GetUtcNow()));
         var (name, agent) = await stream.NextAsync();
         name.ShouldBe("agent", "the change came through PostgreSQL from the instance that took it");
         (agent["agentId"]!.GetValue<string>(), agent["state"]!.GetValue<string>()).ShouldBe(("ag-1", "available"));
@@ -209,7 +196,7 @@ public sealed class LivePictureTests
         var t0 = hub.Clock.GetUtcNow().AddMinutes(-10);
         JsonObject At(string type, int seconds, JsonObject? data = null) => sender.Event("call-77", type, data, t0.AddSeconds(seconds));
         await sender.AcceptAsync(
-            Live(sender, "ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent", ["email"] = "ada@acme.example" } }, t0),
+            sender.Live("ag-7", ContactCenterEvents.LoggedIn, new() { ["agent"] = new JsonObject { ["name"] = "Ada Agent", ["email"] = "ada@acme.example" } }, t0),
             At("started", 0, new() { ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0177", ["name"] = "Held Caller" }, ["queue"] = "Support" }),
             At("offered", 20, new() { ["agent"] = new JsonObject { ["id"] = "ag-7", ["name"] = "Ada Agent" } }),
             At("connected", 25, new() { ["agent"] = new JsonObject { ["id"] = "ag-7" } }),
@@ -219,7 +206,7 @@ public sealed class LivePictureTests
             At("muted", 110, new() { ["state"] = "muted" }));
         await hub.RunPipelineAsync();
 
-        var agents = await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents");
+        var agents = await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents");
         var contact = agents.ShouldHaveSingleItem()!["contacts"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
         (contact["interactionId"]!.GetValue<string>(), contact["phase"]!.GetValue<string>(), contact["caller"]!.GetValue<string>(), contact["holdSeconds"]!.GetValue<int>())
             .ShouldBe(("call-77", "connected", "Held Caller", 45));
@@ -230,11 +217,11 @@ public sealed class LivePictureTests
             At("wrap_up_started", 140),
             At("wrap_up_ended", 170));
         await hub.RunPipelineAsync();
-        (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents")).ShouldHaveSingleItem()!["contacts"]!.AsArray().ShouldBeEmpty("an ended contact is no longer current");
-        var history = (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/ag-7/contacts")).ShouldHaveSingleItem()!.AsObject();
+        (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents")).ShouldHaveSingleItem()!["contacts"]!.AsArray().ShouldBeEmpty("an ended contact is no longer current");
+        var history = (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents/ag-7/contacts")).ShouldHaveSingleItem()!.AsObject();
         (history["phase"]!.GetValue<string>(), history["durationSeconds"]!.GetValue<int>(), history["holdSeconds"]!.GetValue<int>(), history["outcome"]!.GetValue<string>())
             .ShouldBe(("done", 140, 45, "answered"));
-        (await GetAsync(portal, $"/api/v1/tenants/{tenant.Id}/agents/someone-else/contacts")).ShouldBeEmpty();
+        (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/agents/someone-else/contacts")).ShouldBeEmpty();
         var today = await (await portal.Http.GetAsync(new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/agents/ag-7/today"), Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
         (today!["contactsHandled"]!.GetValue<int>(), today["averageHandleSeconds"]!.GetValue<int>())
             .ShouldBe((1, 145), "connected at 25 s, ended at 140 s, then 30 s of wrap-up: the queue and the ringing are not handle time");
@@ -260,10 +247,10 @@ public sealed class LivePictureTests
         var now = hub.Clock.GetUtcNow();
         await sender.AcceptAsync(
             // Available since yesterday: the day counts it from midnight.
-            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, dayStart.AddMinutes(-1)),
-            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "on_contact" }, now.AddMinutes(-10)),
-            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "after_call_work" }, now.AddMinutes(-8)),
-            Live(sender, "ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, now.AddMinutes(-3)),
+            sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "available" }, dayStart.AddMinutes(-1)),
+            sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "on_contact" }, now.AddMinutes(-10)),
+            sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "after_call_work" }, now.AddMinutes(-8)),
+            sender.Live("ag-7", ContactCenterEvents.StateChanged, new() { ["state"] = "unavailable", ["reason"] = "Break" }, now.AddMinutes(-3)),
             sender.Event("call-a", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-7" } }, now.AddMinutes(-10)),
             sender.Event("call-a", "ended", new() { ["durationSeconds"] = 120, ["outcome"] = "answered" }, now.AddMinutes(-8)),
             sender.Event("call-a", "wrap_up_started", null, now.AddMinutes(-8)),

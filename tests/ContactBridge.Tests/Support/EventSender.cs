@@ -28,6 +28,14 @@ public sealed class EventSender(TestHub hub, string tenantId, string secret) : I
         ["data"] = data ?? [],
     };
 
+    /// <summary>One of the contact center's live-state events (agent, queue, callback, book, message): a full type, a subject that is not an interaction.</summary>
+    public JsonObject Live(string subject, string type, JsonObject? data, DateTimeOffset time, string? id = null)
+    {
+        var e = Event(subject, "x", data, time, id);
+        e["type"] = type;
+        return e;
+    }
+
     public Task<(HttpStatusCode Status, JsonObject? Body)> SendAsync(string body, string contentType = "application/cloudevents-batch+json",
         string? signWith = null, long? timestamp = null, string? path = null) =>
         SendBytesAsync(Encoding.UTF8.GetBytes(body), contentType, signWith, timestamp, path);

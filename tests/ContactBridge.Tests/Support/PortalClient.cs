@@ -102,6 +102,14 @@ public sealed partial class PortalClient : IDisposable
         return (response.StatusCode, text.Length > 0 && text.TrimStart().StartsWith('{') ? System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject : null);
     }
 
+    /// <summary>An API list that must answer 200.</summary>
+    public async Task<System.Text.Json.Nodes.JsonArray> GetArrayAsync(string path)
+    {
+        using var response = await _http.GetAsync(Absolute(path), TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonArray>(TestContext.Current.CancellationToken))!;
+    }
+
     public async Task<(HttpStatusCode Status, string Text)> GetTextAsync(string path)
     {
         using var response = await _http.GetAsync(Absolute(path), TestContext.Current.CancellationToken);
