@@ -70,22 +70,17 @@ public static class CommandEndpoints
     {
         if (!c.Request.HasJsonContentType()) return (null, Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json."));
         if (c.Request.ContentLength > maxBytes) return (null, Problem(413, "Too large", $"A request may carry at most {maxBytes / 1024} KiB."));
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
+        byte[]? body;
         try
         {
-            while ((read = await c.Request.Body.ReadAsync(chunk, c.RequestAborted)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > maxBytes) return (null, Problem(413, "Too large", $"A request may carry at most {maxBytes / 1024} KiB."));
-            }
+            body = await BoundedRead.ReadAsync(c.Request.Body, maxBytes, c.RequestAborted);
         }
         catch (BadHttpRequestException e)
         {
             return (null, Problem(e.StatusCode, "Incomplete body", $"The request body did not arrive whole: {e.Message}"));
         }
-        var (json, malformed) = IntakeEndpoints.ParseStrictly(buffer.ToArray());
+        if (body is null) return (null, Problem(413, "Too large", $"A request may carry at most {maxBytes / 1024} KiB."));
+        var (json, malformed) = IntakeEndpoints.ParseStrictly(body);
         return malformed is not null ? (null, Problem(400, "Malformed JSON", malformed)) : (json, null);
     }
 

@@ -97,15 +97,7 @@ public sealed class CommandSender(IHttpClientFactory http, TimeProvider clock, I
     private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, CancellationToken ct)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxAnswerBytes) throw new HttpRequestException($"the answer is larger than {MaxAnswerBytes / 1024} KiB");
-        }
-        return buffer.ToArray();
+        return await Web.BoundedRead.ReadAsync(stream, MaxAnswerBytes, ct) ?? throw new HttpRequestException($"the answer is larger than {MaxAnswerBytes / 1024} KiB");
     }
 
     /// <summary>The refusing side's own words, when it sent a problem document: enough to act on, never a whole page.</summary>

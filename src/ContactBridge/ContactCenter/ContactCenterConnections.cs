@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using ContactBridge.Security;
 using ContactBridge.Storage;
 using Dapper;
@@ -64,7 +63,7 @@ public sealed class ContactCenterConnections(HubDatabase db, SecretProtector pro
             new { tenantId }, w.Transaction);
         string? secret = null;
         if (existing is null || newSecret)
-            secret = "cbc_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            secret = SecretProtector.NewSecret("cbc_");
         await w.Connection.ExecuteAsync("""
             INSERT INTO contact_center_connections (tenant_id, command_url, secret_enc, updated_at) VALUES (@tenantId, @url, @enc, @now)
             ON CONFLICT (tenant_id) DO UPDATE SET command_url = excluded.command_url, secret_enc = excluded.secret_enc, updated_at = excluded.updated_at

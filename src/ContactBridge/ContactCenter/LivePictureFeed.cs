@@ -54,13 +54,6 @@ public sealed class LivePictureFeed(HubDatabase db, ILogger<LivePictureFeed> log
 
         internal Channel<PictureChange> Channel { get; }
 
-        /// <summary>The next change; a resync when changes were dropped since the last read.</summary>
-        public async ValueTask<PictureChange> ReadAsync(CancellationToken ct)
-        {
-            var change = await Channel.Reader.ReadAsync(ct);
-            return Interlocked.Exchange(ref _dropped, 0) == 1 ? new PictureChange(TenantId, PictureChange.Resync, "") : change;
-        }
-
         /// <summary>
         /// The next change and every other one already waiting (each once, in order): a reader that fell behind catches up in one
         /// step instead of one read per change. Only a resync when changes were dropped.

@@ -157,23 +157,18 @@ public static class IntakeEndpoints
         if (mediaType is not ("application/cloudevents+json" or "application/cloudevents-batch+json" or "application/json"))
             return Problem(415, "Unsupported media type", "Send application/cloudevents+json (one event) or application/cloudevents-batch+json (a JSON array of events).");
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
+        byte[]? read;
         try
         {
-            while ((read = await c.Request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxBodyBytes) return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
-            }
+            read = await Web.BoundedRead.ReadAsync(c.Request.Body, MaxBodyBytes, ct);
         }
         catch (BadHttpRequestException e)
         {
             // A body shorter than its Content-Length, or one that arrives too slowly: Kestrel says which (400 or 408).
             return Problem(e.StatusCode, e.StatusCode == 408 ? "Body too slow" : "Incomplete body", $"The request body did not arrive whole: {e.Message}");
         }
-        var body = buffer.ToArray();
+        if (read is null) return Problem(413, "Too large", $"A request may carry at most {MaxBodyBytes / 1024} KiB; send smaller batches.");
+        var body = read;
 
         var tenant = await tenants.GetAsync(tenantId, ct);
         if (tenant is null || tenant.Id != tenantId) return Problem(404, "Unknown tenant", $"There is no tenant {tenantId}.");

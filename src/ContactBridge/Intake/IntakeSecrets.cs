@@ -17,7 +17,7 @@ public sealed class IntakeSecrets(HubDatabase db, SecretProtector protector, Tim
     /// <summary>Makes a new current secret; the old current one stays valid as the previous one. Returns the new secret (shown once).</summary>
     public async Task<string> RotateAsync(string tenantId, CancellationToken ct = default)
     {
-        var secret = "cbs_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var secret = SecretProtector.NewSecret("cbs_");
         await using var c = await db.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var current = await c.QuerySingleOrDefaultAsync<string>("SELECT secret_enc FROM intake_secrets WHERE tenant_id = @tenantId AND slot = 1", new { tenantId }, tx);

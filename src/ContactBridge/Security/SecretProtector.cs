@@ -55,6 +55,10 @@ public sealed class SecretProtector
         }
     }
 
+    /// <summary>A new random secret to hand to another system (shown once): 256 bits, base64url, after a prefix that says what it is for.</summary>
+    public static string NewSecret(string prefix) =>
+        prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public string Protect(string plaintext, string purpose)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
