@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using ContactBridge.Emulator.Admin;
+using ContactBridge.Emulator.CallCenters;
+using ContactBridge.Emulator.Lightning;
+using ContactBridge.Emulator.OpenCti;
 using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Emulator.Rest;
@@ -78,13 +81,18 @@ public sealed class EmulatorServer : IAsyncDisposable
         });
         var app = builder.Build();
         app.UseMiddleware<EmulatorMiddleware>();
+        // The console's scripts and styles and the vendored design system, from inside the assembly.
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = OpenCti.OpenCtiEndpoints.Assets, RequestPath = Lightning.ConsoleLayout.Assets });
         app.UseRouting();
         app.MapOpenApi("/_emulator/openapi/{documentName}.json");
         app.MapOAuth();
         app.MapRest();
         app.MapCometd();
         app.MapEmulatorAdmin();
-        app.MapGet("/", (HttpContext c) => Results.Redirect("/_emulator")).ExcludeFromDescription();
+        app.MapCallCenterAdmin();
+        app.MapConsoleSignIn();
+        app.MapRecordPages();
+        app.MapOpenCti();
 
         var server = new EmulatorServer(app, state, dataFile);
         await app.StartAsync(cancellationToken);

@@ -20,11 +20,15 @@ internal static class LoginPages
         </style></head><body><main>{{body}}</main></body></html>
         """;
 
-    public static string Login(string hostLabel, string action, string query, string? error, string? username) => Layout("Login | Salesforce", $"""
+    public static string Login(string hostLabel, string action, string query, string? error, string? username) =>
+        Login(hostLabel, action, ("oauth_query", query), error, username);
+
+    /// <summary>The sign-in form; <paramref name="carried"/> is the hidden field that says where to go next.</summary>
+    public static string Login(string hostLabel, string action, (string Name, string Value) carried, string? error, string? username) => Layout("Login | Salesforce", $"""
         <h1>Log in to {E(hostLabel)}</h1>
         {(error is null ? "" : $"<p class=\"error\" role=\"alert\" id=\"error\">{E(error)}</p>")}
         <form method="post" action="{E(action)}" id="login_form">
-          <input type="hidden" name="oauth_query" value="{E(query)}">
+          <input type="hidden" name="{E(carried.Name)}" value="{E(carried.Value)}">
           <label for="username">Username</label>
           <input type="text" id="username" name="username" value="{E(username)}" autocomplete="username">
           <label for="password">Password</label>

@@ -16,8 +16,6 @@ namespace ContactBridge.Emulator.OAuth;
 /// </summary>
 public static class OAuthEndpoints
 {
-    private const string SessionCookie = "sid";
-
     public static void MapOAuth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/services/oauth2/authorize", Authorize);
@@ -68,11 +66,7 @@ public static class OAuthEndpoints
         _ => host.Org!.Name,
     };
 
-    private static LoginSession? CurrentSession(HttpContext context, EmulatorState state, EmulatorHost host)
-    {
-        var session = state.OAuth.FindSession(context.Request.Cookies[SessionCookie]);
-        return session is not null && session.HostBase == host.BaseUrl ? session : null;
-    }
+    private static LoginSession? CurrentSession(HttpContext context, EmulatorState state, EmulatorHost host) => BrowserSignIn.Current(context, state, host);
 
     private static IResult Authorize(HttpContext context, EmulatorState state)
     {
@@ -117,21 +111,9 @@ public static class OAuthEndpoints
         IResult Fail(string message) => Results.Content(
             LoginPages.Login(HostLabel(host), host.BaseUrl + "/services/oauth2/authorize/login", query, message, username), "text/html; charset=utf-8", Encoding.UTF8, 200);
 
-        var found = state.FindUser(username);
-        if (found is not { } hit || !host.Serves(hit.Org))
-            return Fail("Please check your username and password. If you still can't log in, contact your Salesforce administrator.");
+        if (BrowserSignIn.Check(state, host, username, password, out var message) is not { } hit) return Fail(message!);
         var (org, user) = hit;
-        UserCredential? credential;
-        lock (org.Sync) credential = org.Credentials.GetValueOrDefault(user.Id);
-        if (credential is null || !EmulatorState.CheckPassword(credential, password))
-            return Fail("Please check your username and password. If you still can't log in, contact your Salesforce administrator.");
-        if (!SalesforceOrg.IsActive(user))
-            return Fail("Your user account is inactive. Contact your Salesforce administrator.");
-        var session = state.OAuth.NewSession(org.Key, user.Id, host.BaseUrl);
-        context.Response.Cookies.Append(SessionCookie, session.Id, new CookieOptions
-        {
-            HttpOnly = true, SameSite = SameSiteMode.Lax, Path = string.IsNullOrEmpty(context.Request.PathBase) ? "/" : context.Request.PathBase.Value,
-        });
+        BrowserSignIn.Start(context, state, org, user.Id, host.BaseUrl, string.IsNullOrEmpty(context.Request.PathBase) ? "/" : context.Request.PathBase.Value!);
         // prompt=login forces one fresh sign-in, which just happened: carry on without asking again.
         var next = QueryHelpers.ParseQuery(query).ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
         if (next.TryGetValue("prompt", out var prompt) && prompt is not null)

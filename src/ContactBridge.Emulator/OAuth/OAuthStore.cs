@@ -190,6 +190,11 @@ public sealed class OAuthStore(TimeProvider clock)
         lock (_sync) return _sessions.GetValueOrDefault(id);
     }
 
+    public void EndSession(string id)
+    {
+        lock (_sync) _sessions.Remove(id);
+    }
+
     /// <summary>Every access token issued, for tests and the data file.</summary>
     public IEnumerable<AccessGrant> AllAccess
     {

@@ -242,17 +242,34 @@ public sealed class EmulatorState
 
         if (seed.IncludeDefaults)
         {
-            var center = writer.Create(firstUserId!, org.Schema.Require("CallCenter"), new JsonObject
+            writer.Create(firstUserId!, org.Schema.Require("CallCenter"), new JsonObject
             {
                 ["Name"] = "ContactBridge Voice", ["InternalName"] = "ContactBridgeVoice", ["Version"] = 4,
             }, system: true);
-            // Users added to the contact center, as Setup's "Manage Call Center Users" does.
-            foreach (var u in users.Where(u => u.CallCenter is not null))
+        }
+        foreach (var center in seed.CallCenters)
+        {
+            var xml = center.Definition ?? (center.DefinitionFile is { } path ? File.ReadAllText(path) : throw new InvalidOperationException("Seed file: a call center needs definition or definitionFile."));
+            try
             {
-                if (!string.Equals(u.CallCenter, center.GetString("InternalName"), StringComparison.OrdinalIgnoreCase))
-                    throw new InvalidOperationException($"Seed file: user '{u.Username}' names unknown call center '{u.CallCenter}' (the org has ContactBridgeVoice).");
-                writer.Update(firstUserId!, org.UserByUsername(u.Username)!, new JsonObject { ["CallCenterId"] = center.Id }, system: true);
+                CallCenters.CallCenterImport.Import(org, Clock, xml);
             }
+            catch (CallCenters.CallCenterDefinitionException e)
+            {
+                throw new InvalidOperationException($"Seed file: call center definition {center.DefinitionFile ?? "(inline)"}, line {e.Line}: {e.Reason}", e);
+            }
+        }
+        // Users added to a call center, as Setup's "Manage Call Center Users" does.
+        var callCenterType = org.Schema.Require("CallCenter");
+        foreach (var u in users.Where(u => u.CallCenter is not null))
+        {
+            var center = org.Records.FindBy(callCenterType, callCenterType.Field("InternalName")!, u.CallCenter!).FirstOrDefault()
+                         ?? throw new InvalidOperationException($"Seed file: user '{u.Username}' names unknown call center '{u.CallCenter}' (the org has {string.Join(", ", org.Records.OfType("CallCenter").Select(c => c.GetString("InternalName")))}).");
+            writer.Update(firstUserId!, org.UserByUsername(u.Username)!, new JsonObject { ["CallCenterId"] = center.Id }, system: true);
+        }
+
+        if (seed.IncludeDefaults)
+        {
             var integration = org.UserByUsername(users[1].Username)!;
             var isDefaultOrg = seed.Key == WellKnown.DefaultOrgKey;
             AddApp(new ConnectedApp
@@ -271,10 +288,6 @@ public sealed class EmulatorState
                     RequireSecret = false, RequireSecretForRefresh = false, CallbackUrls = [WellKnown.CliCallbackUrl],
                 });
             }
-        }
-        else if (users.FirstOrDefault(u => u.CallCenter is not null) is { } orphan)
-        {
-            throw new InvalidOperationException($"Seed file: user '{orphan.Username}' names call center '{orphan.CallCenter}', but an org without defaults has no call center.");
         }
         foreach (var app in seed.ConnectedApps)
         {

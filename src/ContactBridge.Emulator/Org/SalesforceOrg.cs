@@ -42,6 +42,9 @@ public sealed class SalesforceOrg
     /// <summary>The entities selected for Change Data Capture (Setup → Change Data Capture).</summary>
     public HashSet<string> ChangeDataCapture { get; } = new(["Contact", "Lead", "Account", "Case", "User"], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The Lightning console's own state: recent records, the softphone layout, the Open CTI record.</summary>
+    public Lightning.ConsoleState Console { get; } = new();
+
     /// <summary>Held around every read and write of this org's records.</summary>
     public object Sync { get; } = new();
 

@@ -30,6 +30,9 @@ public sealed class SeedOrg
     public Dictionary<string, List<SeedField>> CustomFields { get; set; } = [];
     public List<SeedObject> PlatformEvents { get; set; } = [];
 
+    /// <summary>Call center definition files (XML, as Setup imports them), given inline or as a path relative to the working directory.</summary>
+    public List<SeedCallCenter> CallCenters { get; set; } = [];
+
     /// <summary>The entities selected for Change Data Capture; null keeps Salesforce's common set (Contact, Lead, Account, Case, User).</summary>
     public List<string>? ChangeDataCapture { get; set; }
     /// <summary>Records by object. A record may name itself with "@ref"; another record's field may then say "@name" to point at it.</summary>
@@ -50,8 +53,15 @@ public sealed class SeedUser
     /// <summary>"System Administrator", "Standard User" or "API Only Integrations".</summary>
     public string Profile { get; set; } = "Standard User";
     public string? Ref { get; set; }
-    /// <summary>The InternalName of the call center (contact center) the user belongs to; the default org has "ContactBridgeVoice".</summary>
+    /// <summary>The InternalName of the call center the user belongs to: "ContactBridgeVoice" (every org with defaults has it) or one of the org's callCenters.</summary>
     public string? CallCenter { get; set; }
+}
+
+public sealed class SeedCallCenter
+{
+    /// <summary>The definition file's XML.</summary>
+    public string? Definition { get; set; }
+    public string? DefinitionFile { get; set; }
 }
 
 public sealed class SeedConnectedApp

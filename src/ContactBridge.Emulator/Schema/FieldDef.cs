@@ -30,7 +30,21 @@ public sealed class FieldDef
     public bool RestrictedPicklist { get; init; }
     public bool Filterable { get; init; } = true;
 
-    public string DisplayLabel => Label ?? Name;
+    /// <summary>The label describe reports: the declared one, or the API name in words ("FirstName" → "First Name", "AccountId" → "Account ID").</summary>
+    public string DisplayLabel => Label ?? Words(Name);
+
+    private static string Words(string apiName)
+    {
+        var name = apiName.EndsWith("__c", StringComparison.Ordinal) ? apiName[..^3].Replace('_', ' ') : apiName;
+        var sb = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && (char.IsLower(name[i - 1]) || i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))) sb.Append(' ');
+            sb.Append(name[i]);
+        }
+        var words = sb.ToString();
+        return words.EndsWith(" Id", StringComparison.Ordinal) ? words[..^2] + "ID" : words;
+    }
 
     /// <summary>Required on create: not nillable, createable, and not filled by the platform.</summary>
     public bool RequiredOnCreate => !Nillable && Createable && !DefaultedOnCreate && Type != FieldType.Boolean;

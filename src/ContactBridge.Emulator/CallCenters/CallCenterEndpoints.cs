@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.Emulator.Org;
+
+namespace ContactBridge.Emulator.CallCenters;
+
+/// <summary>The control API's call centers: import a definition file, list them, set the softphone layout, read the Open CTI record.</summary>
+public static class CallCenterEndpoints
+{
+    private const int MaxDefinitionBytes = 256 * 1024;
+
+    public static void MapCallCenterAdmin(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/_emulator/orgs/{org}").WithTags("Emulator control");
+        admin.MapPost("/call-centers", Import)
+            .Accepts<string>("application/xml", "text/xml")
+            .WithSummary("Imports a call center definition file (XML), as Setup → Call Centers → Import does; a file with the internal name of an existing call center replaces its definition.");
+        admin.MapGet("/call-centers", List).WithSummary("The org's call centers, their softphone settings and users.");
+        admin.MapGet("/softphone-layout", (EmulatorState s, string org) =>
+            s.FindOrg(org) is { } o ? Results.Ok(o.Console.SoftphoneLayout.Json) : NoOrg(org)).WithSummary("The softphone layout (getSoftphoneLayout's shape).");
+        admin.MapPut("/softphone-layout", SetLayout).WithSummary("Replaces the softphone layout: per call type, the objects searched, the fields shown, and what pops for no, one or several matches.");
+        admin.MapGet("/open-cti", (EmulatorState s, string org, long? after, string? username) =>
+                s.FindOrg(org) is { } o ? Results.Ok(o.Console.OpenCti.Entries(after ?? 0, username)) : NoOrg(org))
+            .WithSummary("What softphones did through Open CTI (calls with their answers and effects), and the navigations and clicks to dial that followed, oldest first.");
+    }
+
+    private static IResult NoOrg(string org) =>
+        Results.Problem(detail: $"No org '{org}' on this emulator; GET /_emulator lists them.", statusCode: 404, title: "Not found");
+
+    private static IResult Bad(string detail) => Results.Problem(detail: detail, statusCode: 400, title: "Invalid request");
+
+    private static async Task<IResult> Import(HttpContext context, EmulatorState state, string org)
+    {
+        if (state.FindOrg(org) is not { } target) return NoOrg(org);
+        var type = context.Request.ContentType ?? "";
+        if (!type.StartsWith("application/xml", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("text/xml", StringComparison.OrdinalIgnoreCase))
+            return Results.Problem(detail: "Send the call center definition file as application/xml.", statusCode: 415, title: "Unsupported media type");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxDefinitionBytes) return Results.Problem(detail: $"The file is larger than {MaxDefinitionBytes / 1024} KiB.", statusCode: 413, title: "Too large");
+            buffer.Write(chunk, 0, read);
+        }
+        string xml;
+        try
+        {
+            xml = new UTF8Encoding(false, true).GetString(buffer.ToArray());
+        }
+        catch (DecoderFallbackException)
+        {
+            return Bad("The file is not UTF-8 text.");
+        }
+        try
+        {
+            var result = CallCenterImport.Import(target, state.Clock, xml);
+            var body = new { id = result.Center.Id, internalName = result.Definition.InternalName, displayName = result.Definition.DisplayName, created = result.Created, warnings = result.Definition.Warnings };
+            return result.Created ? Results.Created($"/_emulator/orgs/{target.Key}/call-centers", body) : Results.Ok(body);
+        }
+        catch (CallCenterDefinitionException e)
+        {
+            return Results.Problem(detail: $"line {e.Line}: {e.Reason}", statusCode: 400, title: "Invalid call center definition",
+                extensions: new Dictionary<string, object?> { ["line"] = e.Line, ["reason"] = e.Reason });
+        }
+    }
+
+    private static IResult List(EmulatorState state, string org)
+    {
+        if (state.FindOrg(org) is not { } target) return NoOrg(org);
+        lock (target.Sync)
+        {
+            var users = target.Records.OfType("User").Where(u => !u.IsDeleted).ToList();
+            return Results.Ok(target.Records.OfType("CallCenter").Where(c => !c.IsDeleted).Select(c =>
+            {
+                var definition = CallCenterDefinition.Of(c);
+                return new
+                {
+                    id = c.Id, internalName = c.GetString("InternalName"), displayName = c.GetString("Name"), adapterUrl = definition?.AdapterUrl,
+                    lightning = definition?.ForLightning ?? false, softphoneWidth = definition?.SoftphoneWidth, softphoneHeight = definition?.SoftphoneHeight,
+                    settings = definition?.Settings(), warnings = definition?.Warnings ?? [],
+                    users = users.Where(u => u.GetString("CallCenterId") == c.Id).Select(u => u.GetString("Username")).ToList(),
+                };
+            }).ToList());
+        }
+    }
+
+    private static async Task<IResult> SetLayout(HttpContext context, EmulatorState state, string org)
+    {
+        if (state.FindOrg(org) is not { } target) return NoOrg(org);
+        JsonNode? node;
+        try
+        {
+            node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Bad("The body is not JSON: " + e.Message);
+        }
+        try
+        {
+            target.Console.SoftphoneLayout = SoftphoneLayout.Parse(node ?? new JsonObject(), target.Schema);
+            return Results.Ok(target.Console.SoftphoneLayout.Json);
+        }
+        catch (ArgumentException e)
+        {
+            return Bad(e.Message);
+        }
+    }
+}
