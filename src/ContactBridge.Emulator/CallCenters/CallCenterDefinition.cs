@@ -155,6 +155,14 @@ public sealed partial class CallCenterDefinition
                 throw new CallCenterDefinitionException(Line(general), $"the {GeneralInfo} section has no {required} item (required: {string.Join(", ", RequiredItems)}).");
         }
         foreach (var check in sortChecks) check();
+        // Salesforce fixes these: reqGeneralInfo first, then reqInternalName and reqDisplayName as its first two items.
+        if (sections.First(x => x.Name == GeneralInfo).SortOrder != 0)
+            throw new CallCenterDefinitionException(Line(general), $"{GeneralInfo} has sortOrder 0; only its label may change.");
+        foreach (var (fixedItem, order) in new[] { ("reqInternalName", 0), ("reqDisplayName", 1) })
+        {
+            if (generalItems.First(i => i.Name == fixedItem).SortOrder != order)
+                throw new CallCenterDefinitionException(Line(general.Elements().First(e => (string?)e.Attribute("name") == fixedItem)), $"{fixedItem} has sortOrder {order}; only its label may change.");
+        }
         int LineOf(string item) => Line(general.Elements().First(e => (string?)e.Attribute("name") == item));
         string Value(string item) => generalItems.First(i => i.Name == item).Value;
 
@@ -193,6 +201,8 @@ public sealed partial class CallCenterDefinition
                 if (required) throw new CallCenterDefinitionException(Line(general), $"{item} is missing.");
                 return;
             }
+            if (found.Value.Length > 1024)
+                throw new CallCenterDefinitionException(LineOf(item), $"{item} is longer than 1024 characters.");
             if (!Uri.TryCreate(found.Value, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
                 throw new CallCenterDefinitionException(LineOf(item), $"{item} '{found.Value}' is not an absolute http(s) URL.");
             if (url.Scheme == "http")

@@ -8,7 +8,7 @@ namespace ContactBridge.Emulator.CallCenters;
 /// <summary>The control API's call centers: import a definition file, list them, set the softphone layout, read the Open CTI record.</summary>
 public static class CallCenterEndpoints
 {
-    private const int MaxDefinitionBytes = 256 * 1024;
+    private const int MaxDefinitionBytes = 128 * 1024;
 
     public static void MapCallCenterAdmin(this IEndpointRouteBuilder app)
     {
@@ -63,6 +63,10 @@ public static class CallCenterEndpoints
         {
             return Results.Problem(detail: $"line {e.Line}: {e.Reason}", statusCode: 400, title: "Invalid call center definition",
                 extensions: new Dictionary<string, object?> { ["line"] = e.Line, ["reason"] = e.Reason });
+        }
+        catch (Records.SalesforceException e)
+        {
+            return Bad($"The call center could not be saved: {e.Message} ({e.ErrorCode}).");
         }
     }
 

@@ -101,9 +101,9 @@ public sealed class SoftphoneLayout
                     if (f?["apiName"]?.GetValueKind() != System.Text.Json.JsonValueKind.String) throw new ArgumentException($"{callType}.objects.{objectName}: every field has an apiName.");
                     var apiName = f["apiName"]!.GetValue<string>();
                     if (type is not null && type.Field(apiName) is null) throw new ArgumentException($"{callType}.objects.{objectName}: {objectName} has no field '{apiName}'.");
-                    names.Add(apiName);
+                    names.Add(type?.Field(apiName)?.Name ?? apiName);
                 }
-                list.Add((objectName, names));
+                list.Add((type?.Name ?? objectName, names));
             }
             if (layout["screenPopSettings"] is not JsonObject pops) throw new ArgumentException($"{callType}.screenPopSettings is missing.");
             ScreenPopSetting Setting(string match)

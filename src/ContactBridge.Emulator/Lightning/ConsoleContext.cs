@@ -16,8 +16,10 @@ public sealed class ConsoleContext
     public const string CsrfField = "cb_csrf";
     public const string CsrfHeader = "X-CB-CSRF";
 
-    private ConsoleContext(EmulatorState state, EmulatorHost host, SalesforceOrg org, SRecord user, LoginSession session, string basePath)
+    private ConsoleContext(EmulatorState state, EmulatorHost host, SalesforceOrg org, SRecord user, LoginSession session, string basePath, string userName, string? firstName)
     {
+        DisplayName = userName;
+        FirstName = firstName;
         State = state;
         Host = host;
         Org = org;
@@ -35,13 +37,18 @@ public sealed class ConsoleContext
     /// <summary>The path prefix of this org's pages: "" for the default org, "/orgs/{key}" for others.</summary>
     public string Base { get; }
 
-    public string UserName => User.GetString("Name") ?? User.GetString("Username") ?? User.Id;
+    public string DisplayName { get; }
+    public string? FirstName { get; }
+    public string Username { get; private init; } = "";
 
     /// <summary>A form token tied to the session: a page from another site cannot know it.</summary>
     public string Csrf => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("csrf:" + Session.Id)));
 
     public bool CsrfMatches(string? presented) =>
         presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Csrf));
+
+    private string? _callCenterId;
+    private CallCenterDefinition? _callCenter;
 
     /// <summary>The user's call center and its definition, when the user is in one.</summary>
     public CallCenterDefinition? CallCenter
@@ -51,7 +58,9 @@ public sealed class ConsoleContext
             lock (Org.Sync)
             {
                 var id = User.GetString("CallCenterId");
-                return id is not null && Org.Records.Get(id) is { IsDeleted: false } center ? CallCenterDefinition.Of(center) : null;
+                if (id is not null && _callCenterId == id && _callCenter is not null) return _callCenter;
+                _callCenterId = id;
+                return _callCenter = id is not null && Org.Records.Get(id) is { IsDeleted: false } center ? CallCenterDefinition.Of(center) : null;
             }
         }
     }
@@ -64,9 +73,15 @@ public sealed class ConsoleContext
         if (host.Kind != HostKind.MyDomain || host.Org is null) return null;
         if (BrowserSignIn.Current(context, state, host) is not { } session) return null;
         var org = host.Org;
-        SRecord? user;
-        lock (org.Sync) user = org.Records.Get(session.UserId);
-        if (user is null || !SalesforceOrg.IsActive(user)) return null;
-        return new ConsoleContext(state, host, org, user, session, context.Request.PathBase.Value ?? "");
+        lock (org.Sync)
+        {
+            // API-only users have no browser session here, however they got one (an OAuth login page, frontdoor.jsp).
+            if (org.Records.Get(session.UserId) is not { } user || !SalesforceOrg.IsActive(user) || org.IsApiOnly(user)) return null;
+            var username = user.GetString("Username") ?? user.Id;
+            return new ConsoleContext(state, host, org, user, session, context.Request.PathBase.Value ?? "", user.GetString("Name") ?? username, user.GetString("FirstName"))
+            {
+                Username = username,
+            };
+        }
     }
 }

@@ -94,7 +94,7 @@ internal static class ConsoleLayout
                   </form>
                 </div>
                 <div class="slds-global-header__item cb-user">
-                  <span id="user-name">{{E(ctx.UserName)}}</span>
+                  <span id="user-name">{{E(ctx.DisplayName)}}</span>
                   <a href="{{E(b)}}/secur/logout.jsp" hx-boost="false" class="slds-m-left_small" id="log-out">Log Out</a>
                 </div>
               </div>

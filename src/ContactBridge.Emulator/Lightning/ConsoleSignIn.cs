@@ -12,6 +12,7 @@ namespace ContactBridge.Emulator.Lightning;
 internal static class ConsoleSignIn
 {
     private const string Home = "/lightning/page/home";
+    public const string ApiOnlyMessage = "This user has the API Only User permission and can't log in to Salesforce in a browser. Use an API client, or another user.";
 
     public static void MapConsoleSignIn(this IEndpointRouteBuilder app)
     {
@@ -22,8 +23,14 @@ internal static class ConsoleSignIn
     }
 
     /// <summary>Only a path on this host: a login page must not send people elsewhere (open redirect).</summary>
-    private static string SafeStart(string? startUrl) =>
-        startUrl is { Length: > 1 } s && s[0] == '/' && s[1] is not ('/' or '\\') && !s.Contains("://", StringComparison.Ordinal) ? s : Home;
+    private static string SafeStart(string? startUrl) => IsLocalPath(startUrl) ? startUrl! : Home;
+
+    /// <summary>
+    /// A path on this host: "/" then printable ASCII, never "//" or "/\" (another host to a browser);
+    /// tabs and other controls are refused because browsers drop them ("/\t/evil" becomes "//evil").
+    /// </summary>
+    public static bool IsLocalPath(string? url) =>
+        url is { Length: > 0 } s && s[0] == '/' && (s.Length == 1 || s[1] is not ('/' or '\\')) && s.All(c => c is > ' ' and < (char)127);
 
     private static string Label(EmulatorHost host) => host.Kind switch
     {
@@ -37,6 +44,7 @@ internal static class ConsoleSignIn
 
     private static IResult LoginPage(HttpContext context, string? startURL)
     {
+        RecordPages.NoFraming(context);
         var host = EmulatorHost.Of(context);
         var start = SafeStart(startURL);
         if (host.Kind == HostKind.MyDomain && ConsoleContext.Of(context) is not null) return Results.Redirect(context.Request.PathBase + start);
@@ -54,7 +62,7 @@ internal static class ConsoleSignIn
         var (org, user) = hit;
         bool apiOnly;
         lock (org.Sync) apiOnly = org.IsApiOnly(user);
-        if (apiOnly) return Show(host, start, "This user has the API Only User permission and can't log in to Salesforce in a browser. Use an API client, or another user.", username);
+        if (apiOnly) return Show(host, start, ApiOnlyMessage, username);
         // Whichever host the form was on, the session belongs to the org's My Domain, where the pages are.
         var instance = EmulatorHost.InstanceUrl(context, org);
         var path = org.Key == WellKnown.DefaultOrgKey ? "/" : "/orgs/" + org.Key;
@@ -76,6 +84,9 @@ internal static class ConsoleSignIn
         var grant = sid is null ? null : state.OAuth.FindAccess(sid);
         if (host.Kind != HostKind.MyDomain || grant is null || grant.Revoked || grant.ExpiresAt <= state.Clock.GetUtcNow() || grant.OrgKey != host.Org!.Key)
             return Show(host, SafeStart(retURL), "The session in this link is invalid or has expired. Log in.", null, 401);
+        bool apiOnly;
+        lock (host.Org!.Sync) apiOnly = host.Org.Records.Get(grant.UserId) is { } user && host.Org.IsApiOnly(user);
+        if (apiOnly) return Show(host, SafeStart(retURL), ApiOnlyMessage, null, 403);
         BrowserSignIn.Start(context, state, host.Org!, grant.UserId, host.BaseUrl, string.IsNullOrEmpty(context.Request.PathBase) ? "/" : context.Request.PathBase.Value!);
         return Results.Redirect(context.Request.PathBase + SafeStart(retURL));
     }

@@ -37,13 +37,24 @@ internal static class RecordPages
 
     /// <summary>A page for a signed-in user; others go to the login page and come back.</summary>
     private static Func<HttpContext, IResult> Signed(Func<ConsoleContext, HttpContext, IResult> page) => context =>
-        ConsoleContext.Of(context) is { } ctx ? page(ctx, context) : ToLogin(context);
+    {
+        NoFraming(context);
+        return ConsoleContext.Of(context) is { } ctx ? page(ctx, context) : ToLogin(context);
+    };
+
+    /// <summary>Console pages are not framed by other sites (clickjacking); the softphone frames nothing of ours.</summary>
+    public static void NoFraming(HttpContext context)
+    {
+        context.Response.Headers.XFrameOptions = "SAMEORIGIN";
+        context.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'";
+    }
 
     private static Func<HttpContext, IResult> Signed(Func<ConsoleContext, IResult> page) => Signed((ctx, _) => page(ctx));
 
     /// <summary>A form post: signed in, and carrying the session's form token.</summary>
     private static Func<HttpContext, Task<IResult>> SignedForm(Func<ConsoleContext, HttpContext, IFormCollection, IResult> handler) => async context =>
     {
+        NoFraming(context);
         if (ConsoleContext.Of(context) is not { } ctx) return ToLogin(context);
         if (!context.Request.HasFormContentType) return Results.Problem(detail: "Send the form as application/x-www-form-urlencoded.", statusCode: 415);
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -55,7 +66,14 @@ internal static class RecordPages
     public static IResult ToLogin(HttpContext context)
     {
         var start = context.Request.Path + context.Request.QueryString;
-        return Results.Redirect($"{context.Request.PathBase}/?startURL={U(start)}");
+        var login = $"{context.Request.PathBase}/?startURL={U(start)}";
+        // A page swapped in by the console (htmx) would put the login page inside the console: load it whole instead.
+        if (context.Request.Headers.ContainsKey("HX-Request"))
+        {
+            context.Response.Headers["HX-Redirect"] = login;
+            return Results.NoContent();
+        }
+        return Results.Redirect(login);
     }
 
     private static string Header(ConsoleContext ctx, ObjectDef type, string title, string id, string actions = "") => $"""
@@ -91,7 +109,7 @@ internal static class RecordPages
             : center.ForLightning ? $"Call center: {center.DisplayName}. The softphone is in the utility bar (Phone)."
             : $"Call center: {center.DisplayName}, which is for Salesforce Classic only (reqSalesforceCompatibilityMode): no softphone in Lightning.";
         return Page(ctx, "Home", $"""
-            <div class="slds-page-header"><h1 class="slds-page-header__title" id="page-title">Welcome, {E(ctx.User.GetString("FirstName") ?? ctx.UserName)}</h1>
+            <div class="slds-page-header"><h1 class="slds-page-header__title" id="page-title">Welcome, {E(ctx.FirstName ?? ctx.DisplayName)}</h1>
               <p class="slds-text-body_small" id="call-center-note">{E(phone)}</p></div>
             <article class="slds-card slds-m-top_medium" id="recent-items"><div class="slds-card__header"><h2 class="slds-card__header-title">Recent Records</h2></div>
               <div class="slds-card__body slds-card__body_inner">{recent}</div></article>
@@ -327,10 +345,12 @@ internal static class RecordPages
         if (!record!.Type.Updateable) return Error(ctx, "Can't edit", $"{record.Type.LabelPlural} can't be edited here.", 400);
         Dictionary<string, string> values;
         lock (ctx.Org.Sync)
-            values = record.Type.Fields.Where(f => Editable(f, false)).ToDictionary(f => f.Name, f => f.Type == FieldType.Reference ? record.GetString(f.Name) ?? "" : RecordDisplay.FormatPlain(f, record[f.Name]) switch
+            values = record.Type.Fields.Where(f => Editable(f, false)).ToDictionary(f => f.Name, f => record[f.Name] switch
             {
-                var s when f.Type == FieldType.Currency => s.Replace(",", "", StringComparison.Ordinal),
-                var s => s,
+                null => "",
+                DateTimeOffset dt => FieldValues.FormatDateTime(dt),
+                var v when f.Type == FieldType.Currency => RecordDisplay.FormatPlain(f, v).Replace(",", "", StringComparison.Ordinal),
+                var v => RecordDisplay.FormatPlain(f, v),
             });
         return FormPage(ctx, record.Type, record, values, null);
     }

@@ -35,7 +35,7 @@ internal static class LoginPages
           <input type="password" id="password" name="pw" autocomplete="current-password">
           <button type="submit" id="Login" name="Login">Log In</button>
         </form>
-        <p class="muted">ContactBridge Salesforce emulator</p>
+        <p class="muted">ContactBridge Salesforce emulator · <a href="/_emulator">control API</a></p>
         """);
 
     public static string Consent(string appName, string username, IEnumerable<string> scopes, string action, string query, string sessionId) => Layout("Allow Access?", $"""

@@ -50,6 +50,10 @@ public static partial class OpenCtiEndpoints
             return (null, null, Results.Problem(detail: "Sign in to the console first: this endpoint serves the console page, not the API.", statusCode: 401));
         if (!ctx.CsrfMatches(context.Request.Headers[ConsoleContext.CsrfHeader]))
             return (null, null, Results.Problem(detail: $"The {ConsoleContext.CsrfHeader} header is missing or is not this session's.", statusCode: 403));
+        if (ctx.CallCenter is not { ForLightning: true })
+            return (null, null, Results.Problem(detail: "Open CTI serves softphones: this user is in no call center for Lightning Experience.", statusCode: 403));
+        if (!context.Request.HasJsonContentType())
+            return (null, null, Results.Problem(detail: "Send the body as application/json.", statusCode: 415));
         try
         {
             var body = await context.Request.ReadFromJsonAsync<T>(Json, context.RequestAborted);
@@ -63,7 +67,17 @@ public static partial class OpenCtiEndpoints
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private static string Username(ConsoleContext ctx) => ctx.User.GetString("Username") ?? ctx.User.Id;
+    private static void Record(ConsoleContext ctx, string kind, string? method, JsonNode? args, OpenCtiAnswer? answer, JsonNode? payload, bool? delivered)
+    {
+        // Everything is read before the record's lock is taken: the call center needs the org's lock.
+        var center = ctx.CallCenter?.InternalName;
+        var at = ctx.State.Clock.GetUtcNow();
+        var entryArgs = args?.DeepClone();
+        var errors = answer?.Errors?.DeepClone();
+        var effects = answer?.Effects.DeepClone();
+        var data = payload?.DeepClone();
+        ctx.Org.Console.OpenCti.Add(seq => new OpenCtiEntry(seq, at, ctx.User.Id, ctx.Username, center, kind, method, entryArgs, answer?.Success, errors, effects, data, delivered));
+    }
 
     private static async Task<IResult> Call(HttpContext context)
     {
@@ -71,8 +85,7 @@ public static partial class OpenCtiEndpoints
         if (error is not null) return error;
         var answer = OpenCtiMethods.Run(ctx!, request!);
         var response = answer.Response();
-        ctx!.Org.Console.OpenCti.Add(seq => new OpenCtiEntry(seq, ctx.State.Clock.GetUtcNow(), ctx.User.Id, Username(ctx), ctx.CallCenter?.InternalName,
-            "call", request!.Method, request.Args?.DeepClone(), answer.Success, answer.Errors?.DeepClone(), answer.Effects.DeepClone(), answer.ReturnValue?.DeepClone(), null));
+        Record(ctx!, "call", request!.Method, request.Args, answer, answer.ReturnValue, null);
         return Results.Json(new JsonObject { ["response"] = response, ["effects"] = answer.Effects.DeepClone() });
     }
 
@@ -81,8 +94,7 @@ public static partial class OpenCtiEndpoints
         var (ctx, nav, error) = await ReadAsync<OpenCtiNavigation>(context);
         if (error is not null) return error;
         var payload = OpenCtiMethods.NavigationPayload(ctx!, nav!.Url);
-        ctx!.Org.Console.OpenCti.Add(seq => new OpenCtiEntry(seq, ctx.State.Clock.GetUtcNow(), ctx.User.Id, Username(ctx), ctx.CallCenter?.InternalName,
-            "navigation", null, null, null, null, null, payload.DeepClone(), nav.Listener));
+        Record(ctx!, "navigation", null, null, null, payload, nav.Listener);
         return Results.Json(payload);
     }
 
@@ -92,8 +104,7 @@ public static partial class OpenCtiEndpoints
         if (error is not null) return error;
         if (string.IsNullOrWhiteSpace(click!.Number)) return Results.Problem(detail: "number is missing.", statusCode: 400);
         var payload = OpenCtiMethods.ClickToDialPayload(ctx!, click.Number, click.RecordId);
-        ctx!.Org.Console.OpenCti.Add(seq => new OpenCtiEntry(seq, ctx.State.Clock.GetUtcNow(), ctx.User.Id, Username(ctx), ctx.CallCenter?.InternalName,
-            "clickToDial", null, null, null, null, null, payload.DeepClone(), click.Listener));
+        Record(ctx!, "clickToDial", null, null, null, payload, click.Listener);
         return Results.Json(payload);
     }
 }

@@ -225,7 +225,7 @@ public static partial class OpenCtiMethods
             case "url":
             {
                 var url = String(parameters, "url");
-                if (url is null || !url.StartsWith('/') || url.StartsWith("//", StringComparison.Ordinal) || url.Contains('\\', StringComparison.Ordinal))
+                if (!ConsoleSignIn.IsLocalPath(url))
                     return Invalid("params.url", "relative URL (starting with /)", parameters["url"]);
                 return Navigate(b + url);
             }
@@ -304,7 +304,7 @@ public static partial class OpenCtiMethods
             foreach (var record in hits)
             {
                 var entry = new JsonObject { ["Id"] = record.Id, ["Name"] = RecordDisplay.Name(record), ["RecordType"] = record.Type.Name };
-                foreach (var field in layout.Objects.First(o => o.Object == record.Type.Name).Fields)
+                foreach (var field in layout.Objects.First(o => string.Equals(o.Object, record.Type.Name, StringComparison.OrdinalIgnoreCase)).Fields)
                     entry[field] = FieldValues.ToJson(record.Type.Field(field), record[field]);
                 result[record.Id] = entry;
             }

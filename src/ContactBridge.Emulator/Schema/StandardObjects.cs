@@ -235,7 +235,7 @@ public static class StandardObjects
         .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, Nillable = false, NameField = true, Createable = false })
         .Add(new FieldDef { Name = "InternalName", Type = FieldType.String, Length = 80, Nillable = false, Createable = false, IdLookup = true })
         .Add(new FieldDef { Name = "Version", Type = FieldType.Double, Createable = false })
-        .Add(new FieldDef { Name = "AdapterUrl", Type = FieldType.Url, Length = 255, Createable = false })
+        .Add(new FieldDef { Name = "AdapterUrl", Type = FieldType.Url, Length = 1024, Createable = false })
         .Add(new FieldDef { Name = "CustomSettings", Type = FieldType.TextArea, Length = 131_072, Createable = false, Updateable = false, Filterable = false });
 
     // Key prefix: Salesforce does not document it; the emulator's choice is recorded in the README.

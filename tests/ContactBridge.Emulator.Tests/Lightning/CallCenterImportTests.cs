@@ -97,6 +97,12 @@ public sealed class CallCenterImportTests
         (_, body) = await ImportAsync(server, Definition("https://softphone.example/app", extraGeneral: """<item sortOrder="9" name="reqTimeout">5000</item>"""));
         body["detail"]!.GetValue<string>().ShouldContain("without gaps");
 
+        var swapped = Definition("https://softphone.example/app")
+            .Replace("sortOrder=\"0\" name=\"reqInternalName\"", "sortOrder=\"1\" name=\"reqInternalName\"", StringComparison.Ordinal)
+            .Replace("sortOrder=\"1\" name=\"reqDisplayName\"", "sortOrder=\"0\" name=\"reqDisplayName\"", StringComparison.Ordinal);
+        (_, body) = await ImportAsync(server, swapped);
+        body["detail"]!.GetValue<string>().ShouldContain("reqInternalName has sortOrder 0");
+
         (_, body) = await ImportAsync(server, "<?xml version=\"1.0\"?><!DOCTYPE callCenter [<!ENTITY a \"aaaa\">]><callCenter/>");
         body["detail"]!.GetValue<string>().ShouldContain("not well-formed");
         using var api = await EmulatorClient.SignedInAsync(server);

@@ -43,6 +43,14 @@ public sealed class ConsolePageTests
         var page = await browser.GetAsync("/lightning/o/Account/home");
         page.Status.ShouldBe(HttpStatusCode.Redirect);
         page.Location.ShouldBe("/?startURL=%2Flightning%2Fo%2FAccount%2Fhome");
+        // Inside the console (htmx), an expired session loads the login page whole rather than inside the page.
+        using (var http = new HttpClient { BaseAddress = server.BaseUri })
+        {
+            using var swap = new HttpRequestMessage(HttpMethod.Get, "/lightning/o/Account/home");
+            swap.Headers.Add("HX-Request", "true");
+            var answer = await http.SendAsync(swap, TestContext.Current.CancellationToken);
+            answer.Headers.GetValues("HX-Redirect").ShouldHaveSingleItem().ShouldBe("/?startURL=%2Flightning%2Fo%2FAccount%2Fhome");
+        }
 
         var login = await browser.GetAsync(page.Location!);
         login.Html.ShouldContain("id=\"login_form\"");
@@ -65,6 +73,9 @@ public sealed class ConsolePageTests
         (await browser.SignInAsync(WellKnown.IntegrationUsername, WellKnown.IntegrationPassword)).Html.ShouldContain("API Only User");
         var outside = await browser.SignInAsync(WellKnown.AdminUsername, WellKnown.AdminPassword, "//evil.example/steal");
         outside.Location.ShouldBe(server.InstanceUrl + "/lightning/page/home");
+        // Browsers drop tabs from URLs, so "/<tab>/evil.example" would leave the site.
+        (await browser.GetAsync("/?startURL=" + Uri.EscapeDataString("/\t/evil.example"))).Location.ShouldBe("/lightning/page/home");
+        (await browser.GetAsync("/?startURL=" + Uri.EscapeDataString("/\\evil.example"))).Location.ShouldBe("/lightning/page/home");
         // The production login host signs the user in to their org's My Domain.
         using var viaLogin = new ConsoleBrowser(server);
         (await viaLogin.SignInAsync(WellKnown.AdminUsername, WellKnown.AdminPassword, host: "/login")).Location.ShouldBe(server.InstanceUrl + "/lightning/page/home");
@@ -91,6 +102,9 @@ public sealed class ConsolePageTests
         door.Location.ShouldBe("/lightning/o/Case/home");
         (await fresh.GetAsync("/lightning/o/Case/home")).Html.ShouldContain("Broken widget");
         (await new ConsoleBrowser(server).GetAsync("/secur/frontdoor.jsp?sid=not-a-token")).Status.ShouldBe(HttpStatusCode.Unauthorized);
+        // An API-only user's token opens no console.
+        using var integration = await EmulatorClient.SignedInAsync(server, WellKnown.IntegrationUsername, WellKnown.IntegrationPassword);
+        (await new ConsoleBrowser(server).GetAsync($"/secur/frontdoor.jsp?sid={Uri.EscapeDataString(integration.AccessToken!)}")).Status.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -215,6 +229,15 @@ public sealed class ConsolePageTests
         }
         // ContactBridgeVoice has no definition file (it is Service Cloud Voice's): no Open CTI softphone either.
         using var agent = await ConsoleBrowser.SignedInAsync(server, "agent@contactbridge.example", "Agent-Pass-1");
-        (await agent.GetAsync("/lightning/page/home")).Html.ShouldNotContain("id=\"softphone-panel\"");
+        var home = await agent.GetAsync("/lightning/page/home");
+        home.Html.ShouldNotContain("id=\"softphone-panel\"");
+        // Nor may its page call Open CTI, even with the session's token.
+        var csrf = System.Text.RegularExpressions.Regex.Match(home.Html, "data-csrf=\"([^\"]+)\"").Groups[1].Value;
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = agent.Cookies }) { BaseAddress = server.BaseUri };
+        using var call = new HttpRequestMessage(HttpMethod.Post, "/lightning/opencti/call") { Content = JsonContent.Create(new { method = "getAppViewInfo" }) };
+        call.Headers.Add("X-CB-CSRF", WebUtility.HtmlDecode(csrf));
+        var refused = await http.SendAsync(call, TestContext.Current.CancellationToken);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 }

@@ -20,6 +20,8 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
     private sealed class Console(EmulatorServer salesforce, SoftphoneHost softphone, IBrowserContext context, IPage page, List<string> errors) : IAsyncDisposable
     {
         public EmulatorServer Server { get; } = salesforce;
+        public SoftphoneHost Softphone { get; } = softphone;
+        public IBrowserContext Context { get; } = context;
         public IPage Page { get; } = page;
         public List<string> PageErrors { get; } = errors;
         public IFrame Frame { get; set; } = null!;
@@ -68,8 +70,8 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
 
         public async ValueTask DisposeAsync()
         {
-            await context.DisposeAsync();
-            await softphone.DisposeAsync();
+            await Context.DisposeAsync();
+            await Softphone.DisposeAsync();
             await Server.DisposeAsync();
         }
     }
@@ -341,6 +343,14 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         var task = Str(saved.GetProperty("returnValue"), "recordId");
         ShouldSucceed(await c.CallAsync("refreshView"));
         await Assertions.Expect(c.Page.Locator("[data-related='Tasks']")).ToContainTextAsync("Inbound call");
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+        {
+            ShouldSucceed(await c.CallAsync("setSoftphonePanelVisibility", new { visible = true }));
+            await Assertions.Expect(c.Page.Locator("#softphone-panel")).ToBeVisibleAsync();
+            Directory.CreateDirectory(dir);
+            await c.Page.SetViewportSizeAsync(1400, 900);
+            await c.Page.ScreenshotAsync(new() { Path = Path.Combine(dir, "lightning-record-with-softphone.png"), FullPage = true });
+        }
 
         ShouldSucceed(await c.CallAsync("saveLog", new { value = new { Id = task, Description = "Customer asked about the invoice." } }));
         using var api = await EmulatorClient.SignedInAsync(c.Server);
@@ -380,6 +390,18 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
             && e["errors"]![0]!["description"]!.GetValue<string>().Contains("parameter the argument", StringComparison.Ordinal)));
         await Assertions.Expect(c.Page.Locator("#page-title")).ToContainTextAsync("Welcome");
         c.PageErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_softphone_outside_the_console_or_told_another_console_origin_gets_no_answers_from_salesforce()
+    {
+        await using var c = await OpenAsync();
+        var alone = await c.Context.NewPageAsync();
+        await alone.GotoAsync(c.Softphone.AdapterUrl(c.Server) + "&sfdcIframeOrigin=" + Uri.EscapeDataString("http://evil.example"));
+        await alone.WaitForFunctionAsync("() => document.getElementById('status').textContent === 'Ready'");
+        var answer = await alone.EvaluateAsync<JsonElement>("() => softphone.call('getAppViewInfo')");
+        ShouldFailWith(answer, "SOFTPHONE_CONTAINER_ERROR");
+        (await c.OpenCtiLogAsync()).ShouldBeEmpty();
     }
 
     [Fact]

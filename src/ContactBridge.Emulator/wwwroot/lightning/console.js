@@ -16,6 +16,9 @@
   var clickToDial = false;
   var listening = { onClickToDial: false, onNavigationChange: false };
   var initialized = false;
+  var instance = null;
+  var navigationSeq = 0;
+  var deliveredSeq = 0;
 
   function post(path, payload) {
     return fetch(base + path, {
@@ -43,7 +46,7 @@
 
   function toSoftphone(message) {
     var origin = frameOrigin();
-    if (frame && frame.contentWindow && origin) {
+    if (frame && frame.contentWindow && origin && message.instance) {
       message.tag = TAG;
       frame.contentWindow.postMessage(message, origin);
     }
@@ -81,6 +84,13 @@
     frame.setAttribute('allow', 'microphone; autoplay');
     var useStandby = standby && sessionStorage.getItem(key) === '1';
     frame.src = adapterSrc(useStandby ? standby : panel.dataset.adapterUrl);
+    // A (re)loaded softphone starts over: no listeners, no click-to-dial, and no answers meant for the page before.
+    frame.addEventListener('load', function () {
+      instance = null;
+      listening = { onClickToDial: false, onNavigationChange: false };
+      clickToDial = false;
+      decoratePhones();
+    });
     document.getElementById('softphone-body').appendChild(frame);
     if (standby && !useStandby && timeout > 0) {
       // The adapter has reqTimeout ms to call notifyInitializationComplete; then the standby softphone loads for the rest of the session.
@@ -98,15 +108,18 @@
   function onSoftphoneMessage(event) {
     if (!frame || event.source !== frame.contentWindow || event.origin !== frameOrigin()) return;
     var m = event.data;
-    if (!m || m.tag !== TAG || m.kind !== 'call') return;
+    if (!m || m.tag !== TAG || m.kind !== 'call' || typeof m.instance !== 'string') return;
+    instance = m.instance;
     post('/lightning/opencti/call', {
       method: m.method, args: m.args, argType: m.argType, listenerType: m.listenerType,
       view: { url: currentPath(), panelVisible: panelVisible(), clickToDial: clickToDial }
     }).then(function (answer) {
+      if (m.instance !== instance) return;
       applyEffects(answer.effects || {});
-      toSoftphone({ kind: 'response', id: m.id, response: answer.response });
+      toSoftphone({ kind: 'response', id: m.id, instance: m.instance, response: answer.response });
     }, function (error) {
-      toSoftphone({ kind: 'response', id: m.id, response: { success: false, returnValue: null, errors: [{ code: 'SERVER_ERROR', description: 'A problem was encountered on the server: ' + error.message }] } });
+      if (m.instance !== instance) return;
+      toSoftphone({ kind: 'response', id: m.id, instance: m.instance, response: { success: false, returnValue: null, errors: [{ code: 'SERVER_ERROR', description: 'A problem was encountered on the server: ' + error.message }] } });
     });
   }
 
@@ -139,8 +152,12 @@
 
   function reportNavigation() {
     if (!frame) return;
+    var seq = ++navigationSeq;
     post('/lightning/opencti/navigation', { url: currentPath(), listener: listening.onNavigationChange }).then(function (payload) {
-      if (listening.onNavigationChange) toSoftphone({ kind: 'event', listener: 'onNavigationChange', payload: payload });
+      // Reports answered out of order: only a newer navigation than the last one delivered reaches the listener.
+      if (seq <= deliveredSeq) return;
+      deliveredSeq = seq;
+      if (listening.onNavigationChange) toSoftphone({ kind: 'event', listener: 'onNavigationChange', instance: instance, payload: payload });
     }, function () { /* a navigation that cannot be reported is not the agent's problem */ });
   }
 
@@ -168,7 +185,7 @@
     if (!clickToDial || !frame) return;
     setPanelVisible(true);
     post('/lightning/opencti/click-to-dial', { number: a.dataset.number, recordId: a.dataset.recordId, listener: listening.onClickToDial }).then(function (payload) {
-      if (listening.onClickToDial) toSoftphone({ kind: 'event', listener: 'onClickToDial', payload: payload });
+      if (listening.onClickToDial) toSoftphone({ kind: 'event', listener: 'onClickToDial', instance: instance, payload: payload });
     }, function () { /* nothing to dial with */ });
   });
 
@@ -212,14 +229,35 @@
           return;
         }
         return r.text().then(function (html) { adoptForm(title, html); });
-      });
+      }).catch(function (error) { modalProblem(title, 'The record could not be saved: ' + error.message); });
     });
   }
 
   function adoptForm(title, html) {
     var doc = new DOMParser().parseFromString(html, 'text/html');
     var form = doc.getElementById('record-form');
-    if (form) showModal(title, document.importNode(form, true));
+    if (form) {
+      showModal(title, document.importNode(form, true));
+    } else {
+      var message = doc.getElementById('error-message');
+      modalProblem(title, message ? message.textContent : 'The form could not be opened. Reload the page and try again.');
+    }
+  }
+
+  function modalProblem(title, text) {
+    var box = document.createElement('form');
+    box.id = 'record-form';
+    var p = document.createElement('p');
+    p.className = 'slds-text-color_error';
+    p.id = 'modal-problem';
+    p.textContent = text;
+    var close = document.createElement('a');
+    close.className = 'slds-button slds-button_neutral slds-m-top_small';
+    close.id = 'cancel-record';
+    close.href = '#';
+    close.textContent = 'Close';
+    box.append(p, close);
+    showModal(title, box);
   }
 
   function openNewRecord(request) {
@@ -230,7 +268,7 @@
     fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.text(); }).then(function (html) {
       adoptForm('New ' + request.entityName, html);
       reportNavigation();
-    });
+    }, function (error) { modalProblem('New ' + request.entityName, 'The form could not be opened: ' + error.message); });
   }
 
   document.addEventListener('DOMContentLoaded', function () {

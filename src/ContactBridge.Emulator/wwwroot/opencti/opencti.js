@@ -9,8 +9,16 @@
 
   var script = document.currentScript;
   var query = new URLSearchParams(window.location.search);
-  // The console adds its origin to the softphone's URL; the script's own origin is the fallback.
-  var consoleOrigin = query.get('sfdcIframeOrigin') || (script && script.src ? new URL(script.src).origin : null);
+  // The console is served from the same origin as this script. The origin the console adds to the
+  // softphone's URL (sfdcIframeOrigin) must agree: a page that frames the softphone and names
+  // itself there does not become its console.
+  var scriptOrigin = script && script.src ? new URL(script.src).origin : null;
+  var ancestor = window.location.ancestorOrigins && window.location.ancestorOrigins.length ? window.location.ancestorOrigins[0] : null;
+  var named = query.get('sfdcIframeOrigin');
+  var consoleOrigin = scriptOrigin || ancestor;
+  if (consoleOrigin && ((named && named !== consoleOrigin) || (ancestor && ancestor !== consoleOrigin))) consoleOrigin = null;
+  // Each page load of the softphone is its own instance: answers meant for an earlier page are not delivered to this one.
+  var instance = Math.random().toString(36).slice(2) + Date.now().toString(36);
   var pending = Object.create(null);
   var listeners = Object.create(null);
   var nextId = 1;
@@ -49,7 +57,7 @@
   window.addEventListener('message', function (event) {
     if (event.source !== window.parent || event.origin !== consoleOrigin) return;
     var message = event.data;
-    if (!message || message.tag !== TAG) return;
+    if (!message || message.tag !== TAG || message.instance !== instance) return;
     if (message.kind === 'response') {
       var callback = pending[message.id];
       delete pending[message.id];
@@ -81,7 +89,7 @@
       if (callback) pending[id] = callback;
       var args = arg === undefined ? undefined : plain(arg);
       window.parent.postMessage({
-        tag: TAG, kind: 'call', id: id, method: name,
+        tag: TAG, kind: 'call', id: id, instance: instance, method: name,
         args: args === undefined ? null : args, argType: arg === null ? 'null' : Array.isArray(arg) ? 'array' : typeof arg, listenerType: listenerType
       }, consoleOrigin);
     };
