@@ -26,9 +26,16 @@ internal static class RecordDisplay
 
     public static string RecordUrl(string basePath, SRecord record) => $"{basePath}/lightning/r/{record.Type.Name}/{record.Id}/view";
 
-    /// <summary>The fields a record page shows, the name field first.</summary>
+    private static readonly string[] SystemInformation = ["OwnerId", "CreatedById", "CreatedDate", "LastModifiedById", "LastModifiedDate"];
+
+    /// <summary>The fields a record page shows: the name first, the record's own fields, then who owns, created and changed it.</summary>
     public static IEnumerable<FieldDef> ShownFields(ObjectDef type) =>
-        type.Fields.Where(f => !Hidden.Contains(f.Name) && f.Type != FieldType.Base64).OrderBy(f => f.NameField ? 0 : 1);
+        type.Fields.Where(f => !Hidden.Contains(f.Name) && f.Type != FieldType.Base64)
+            .OrderBy(f => f.NameField ? -2 : Array.IndexOf(SystemInformation, f.Name));
+
+    /// <summary>A field's label on a page: as describe has it, but a lookup reads "Account", not "Account ID", as page layouts show it.</summary>
+    public static string Label(FieldDef field) =>
+        field.Type == FieldType.Reference && field.DisplayLabel.EndsWith(" ID", StringComparison.Ordinal) ? field.DisplayLabel[..^3] : field.DisplayLabel;
 
     /// <summary>The columns of a list of this object: a few telling fields, the name first.</summary>
     public static IReadOnlyList<FieldDef> ListColumns(ObjectDef type)
@@ -81,7 +88,7 @@ internal static class RecordDisplay
                    : $"""<td><div class="slds-truncate">{Html(org, basePath, r, c, link: false)}</div></td>""")) + "</tr>"));
         return $"""
             <table class="slds-table slds-table_cell-buffer slds-table_bordered" id="{E(id)}">
-              <thead><tr class="slds-line-height_reset">{string.Join("", columns.Select(c => $"""<th scope="col"><div class="slds-truncate">{E(c.DisplayLabel)}</div></th>"""))}</tr></thead>
+              <thead><tr class="slds-line-height_reset">{string.Join("", columns.Select(c => $"""<th scope="col"><div class="slds-truncate">{E(Label(c))}</div></th>"""))}</tr></thead>
               <tbody>{rows}</tbody>
             </table>
             """;

@@ -174,7 +174,7 @@ internal static class RecordPages
             fields = string.Join("", RecordDisplay.ShownFields(type).Select(f => $"""
                 <div class="slds-form__item" role="listitem">
                   <div class="slds-form-element slds-form-element_readonly slds-form-element_stacked" data-field="{E(f.Name)}">
-                    <span class="slds-form-element__label">{E(f.DisplayLabel)}</span>
+                    <span class="slds-form-element__label">{E(RecordDisplay.Label(f))}</span>
                     <div class="slds-form-element__control"><div class="slds-form-element__static">{RecordDisplay.Html(ctx.Org, b, record, f, link: false)}</div></div>
                   </div>
                 </div>
@@ -287,7 +287,7 @@ internal static class RecordPages
         };
         return $"""
             <div class="slds-form-element slds-form-element_stacked" data-field="{E(f.Name)}">
-              <label class="slds-form-element__label" for="{E(id)}">{required}{E(f.DisplayLabel)}</label>
+              <label class="slds-form-element__label" for="{E(id)}">{required}{E(RecordDisplay.Label(f))}</label>
               <div class="slds-form-element__control">{control}</div>
             </div>
             """;
