@@ -34,6 +34,7 @@ await using (server)
         ContactBridge Salesforce emulator is running.
 
           Instance URL (My Domain)  {server.InstanceUrl}
+          Lightning console         {server.InstanceUrl}/lightning/page/home  (sign in as the admin user)
           Production login URL      {server.ProductionLoginUrl}
           Sandbox login URL         {server.SandboxLoginUrl}
           Org                       {org.Name} ({org.Id})

@@ -145,20 +145,22 @@ public static partial class OpenCtiMethods
         var payload = new JsonObject { ["url"] = absolute, ["recordId"] = "", ["recordName"] = "", ["objectType"] = "" };
         var local = path.StartsWith(ctx.Base + "/", StringComparison.Ordinal) ? path[ctx.Base.Length..] : path;
         var match = RecordPath().Match(local);
-        if (match.Success && SalesforceId.TryNormalize(match.Groups["id"].Value, out var id))
-        {
-            lock (ctx.Org.Sync)
-            {
-                if (ctx.Org.Records.Get(id) is { IsDeleted: false } record)
-                {
-                    payload["recordId"] = record.Id;
-                    payload["recordName"] = RecordDisplay.Name(record);
-                    payload["objectType"] = record.Type.Name;
-                    AddPersonAccount(payload, record);
-                }
-            }
-        }
+        if (match.Success) AddRecord(ctx, payload, match.Groups["id"].Value);
         return payload;
+    }
+
+    /// <summary>The record a payload is about: its id, name and object (and person-account details), when it exists.</summary>
+    private static void AddRecord(ConsoleContext ctx, JsonObject payload, string? recordId)
+    {
+        if (!SalesforceId.TryNormalize(recordId, out var id)) return;
+        lock (ctx.Org.Sync)
+        {
+            if (ctx.Org.Records.Get(id) is not { IsDeleted: false } record) return;
+            payload["recordId"] = record.Id;
+            payload["recordName"] = RecordDisplay.Name(record);
+            payload["objectType"] = record.Type.Name;
+            AddPersonAccount(payload, record);
+        }
     }
 
     /// <summary>Person accounts add accountId and personAccount (only where the org has person accounts).</summary>
@@ -175,19 +177,7 @@ public static partial class OpenCtiMethods
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var payload = new JsonObject { ["number"] = number, ["recordId"] = "", ["recordName"] = "", ["objectType"] = "" };
-        if (SalesforceId.TryNormalize(recordId, out var id))
-        {
-            lock (ctx.Org.Sync)
-            {
-                if (ctx.Org.Records.Get(id) is { IsDeleted: false } record)
-                {
-                    payload["recordId"] = record.Id;
-                    payload["recordName"] = RecordDisplay.Name(record);
-                    payload["objectType"] = record.Type.Name;
-                    AddPersonAccount(payload, record);
-                }
-            }
-        }
+        AddRecord(ctx, payload, recordId);
         return payload;
     }
 

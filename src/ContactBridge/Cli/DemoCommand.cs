@@ -78,6 +78,8 @@ public static class DemoCommand
 
               Salesforce emulator
                 Instance URL    {Emulator.InstanceUrl}
+                Lightning       {Emulator.InstanceUrl}/lightning/page/home   sign in as {WellKnown.AdminUsername} / {WellKnown.AdminPassword}
+                                (record links on the Activity pages open there)
                 Production      {Emulator.ProductionLoginUrl}   sign in as {WellKnown.IntegrationUsername} / {WellKnown.IntegrationPassword}
                 Sandbox         {Emulator.SandboxLoginUrl}   sign in as {WellKnown.IntegrationUsername}.sandbox / {WellKnown.IntegrationPassword}
 

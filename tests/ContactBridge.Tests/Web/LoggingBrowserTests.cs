@@ -38,7 +38,18 @@ public sealed class LoggingBrowserTests : IAsyncLifetime
         await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/activity").ToString());
         var written = page.Locator("#interactions tr", new() { HasText = "Grace Caller" }).First;
         (await written.TextContentAsync())!.ShouldContain("written");
-        (await written.Locator("a", new() { HasText = "Case" }).GetAttributeAsync("href"))!.ShouldStartWith($"{hub.Emulator.InstanceUrl}/lightning/r/Case/500");
+        var caseLink = (await written.Locator("a", new() { HasText = "Case" }).GetAttributeAsync("href"))!;
+        caseLink.ShouldStartWith($"{hub.Emulator.InstanceUrl}/lightning/r/Case/500");
+
+        // The link leads somewhere: the emulator's sign-in, then the case's Lightning record page.
+        var salesforce = await context.NewPageAsync();
+        await salesforce.GotoAsync(caseLink);
+        await salesforce.FillAsync("#username", WellKnown.AdminUsername);
+        await salesforce.FillAsync("#password", WellKnown.AdminPassword);
+        await salesforce.ClickAsync("#Login");
+        await Assertions.Expect(salesforce.Locator("#record-name")).ToHaveTextAsync(hub.Records("Case").Single().GetString("CaseNumber")!);
+        await Assertions.Expect(salesforce.Locator("[data-field='SuppliedEmail']")).ToContainTextAsync("grace@example.com");
+        await salesforce.CloseAsync();
 
         // A mapping Salesforce refuses (a restricted picklist given free text): the write lands in the dead letters.
         await hub.MapTasksSoSalesforceRefusesAsync(tenant.Id);
