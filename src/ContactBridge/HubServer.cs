@@ -1,3 +1,4 @@
+using ContactBridge.AgentAdapter;
 using ContactBridge.ContactCenter;
 using ContactBridge.Dashboard;
 using ContactBridge.Incidents;
@@ -101,6 +102,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapLinking();
         app.MapIntake();
         app.MapContactCenter();
+        app.MapAgentAdapter();
         app.MapLogging();
         app.MapLoggingPages();
         app.MapIdentificationRulesEditor();

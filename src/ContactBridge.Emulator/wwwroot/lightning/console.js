@@ -84,13 +84,6 @@
     frame.setAttribute('allow', 'microphone; autoplay');
     var useStandby = standby && sessionStorage.getItem(key) === '1';
     frame.src = adapterSrc(useStandby ? standby : panel.dataset.adapterUrl);
-    // A (re)loaded softphone starts over: no listeners, no click-to-dial, and no answers meant for the page before.
-    frame.addEventListener('load', function () {
-      instance = null;
-      listening = { onClickToDial: false, onNavigationChange: false };
-      clickToDial = false;
-      decoratePhones();
-    });
     document.getElementById('softphone-body').appendChild(frame);
     if (standby && !useStandby && timeout > 0) {
       // The adapter has reqTimeout ms to call notifyInitializationComplete; then the standby softphone loads for the rest of the session.
@@ -109,7 +102,15 @@
     if (!frame || event.source !== frame.contentWindow || event.origin !== frameOrigin()) return;
     var m = event.data;
     if (!m || m.tag !== TAG || m.kind !== 'call' || typeof m.instance !== 'string') return;
-    instance = m.instance;
+    if (m.instance !== instance) {
+      // A (re)loaded softphone starts over: no listeners, no click-to-dial, and no answers meant for the page before.
+      instance = m.instance;
+      listening = { onClickToDial: false, onNavigationChange: false };
+      if (clickToDial) {
+        clickToDial = false;
+        decoratePhones();
+      }
+    }
     post('/lightning/opencti/call', {
       method: m.method, args: m.args, argType: m.argType, listenerType: m.listenerType,
       view: { url: currentPath(), panelVisible: panelVisible(), clickToDial: clickToDial }
