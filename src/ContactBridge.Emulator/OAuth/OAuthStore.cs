@@ -57,6 +57,10 @@ public sealed class OAuthStore(TimeProvider clock)
     private readonly Dictionary<string, AccessGrant> _access = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RefreshGrant> _refresh = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LoginSession> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _sessionSeen = new(StringComparer.Ordinal);
+
+    /// <summary>A browser session ends after this long without a request (Salesforce's default session timeout is 2 hours).</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(2);
 
     public static string RandomToken(int bytes = 32) =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).Replace('+', '.').Replace('/', '_').TrimEnd('=');
@@ -180,19 +184,39 @@ public sealed class OAuthStore(TimeProvider clock)
     public LoginSession NewSession(string orgKey, string userId, string hostBase)
     {
         var session = new LoginSession(RandomToken(24), orgKey, userId, hostBase);
-        lock (_sync) _sessions[session.Id] = session;
+        lock (_sync)
+        {
+            _sessions[session.Id] = session;
+            _sessionSeen[session.Id] = clock.GetUtcNow();
+        }
         return session;
     }
 
     public LoginSession? FindSession(string? id)
     {
         if (id is null) return null;
-        lock (_sync) return _sessions.GetValueOrDefault(id);
+        var now = clock.GetUtcNow();
+        lock (_sync)
+        {
+            if (!_sessions.TryGetValue(id, out var session)) return null;
+            if (now - _sessionSeen[id] > SessionIdleTimeout)
+            {
+                _sessions.Remove(id);
+                _sessionSeen.Remove(id);
+                return null;
+            }
+            _sessionSeen[id] = now;
+            return session;
+        }
     }
 
     public void EndSession(string id)
     {
-        lock (_sync) _sessions.Remove(id);
+        lock (_sync)
+        {
+            _sessions.Remove(id);
+            _sessionSeen.Remove(id);
+        }
     }
 
     /// <summary>Every access token issued, for tests and the data file.</summary>

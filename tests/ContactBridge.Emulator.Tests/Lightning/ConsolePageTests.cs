@@ -66,6 +66,23 @@ public sealed class ConsolePageTests
     }
 
     [Fact]
+    public async Task A_browser_session_ends_after_two_hours_without_a_request_and_logout_ends_it_at_once()
+    {
+        await using var server = await TestEmulator.StartAsync(Org());
+        using var browser = await ConsoleBrowser.SignedInAsync(server);
+        server.State.Clock.Advance(TimeSpan.FromMinutes(110));
+        (await browser.GetAsync("/lightning/page/home")).Status.ShouldBe(HttpStatusCode.OK);
+        server.State.Clock.Advance(TimeSpan.FromMinutes(110));
+        (await browser.GetAsync("/lightning/page/home")).Status.ShouldBe(HttpStatusCode.OK, "each request keeps the session alive");
+        server.State.Clock.Advance(TimeSpan.FromMinutes(121));
+        (await browser.GetAsync("/lightning/page/home")).Location.ShouldBe("/?startURL=%2Flightning%2Fpage%2Fhome");
+
+        using var again = await ConsoleBrowser.SignedInAsync(server);
+        (await again.GetAsync("/secur/logout.jsp")).Location.ShouldBe("/");
+        (await again.GetAsync("/lightning/page/home")).Status.ShouldBe(HttpStatusCode.Redirect);
+    }
+
+    [Fact]
     public async Task Login_refuses_api_only_users_and_redirects_only_within_the_org()
     {
         await using var server = await TestEmulator.StartAsync(Org());
