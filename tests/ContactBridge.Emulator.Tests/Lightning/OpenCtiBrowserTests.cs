@@ -42,6 +42,14 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         /// </summary>
         public Task WaitInFrameAsync(string condition) => Frame.WaitForFunctionAsync(condition, null, new() { PollingInterval = 50 });
 
+        /// <summary>The softphone's frame once the console's script has made it and the softphone has loaded Open CTI.</summary>
+        public async Task AttachSoftphoneAsync()
+        {
+            var element = await Page.WaitForSelectorAsync("#softphone-frame", new() { State = WaitForSelectorState.Attached });
+            Frame = (await element!.ContentFrameAsync())!;
+            await WaitInFrameAsync("() => window.softphone && document.getElementById('status').textContent === 'Ready'");
+        }
+
         /// <summary>softphone.call with parameters given as JSON text, e.g. the SCREEN_POP_DATA a deferred search returned.</summary>
         public async Task<JsonElement> CallWithJsonAsync(string method, string json) =>
             await Frame.EvaluateAsync<JsonElement>("async ([m, j]) => { await softphone.ready; return await softphone.call(m, JSON.parse(j)); }", new object?[] { method, json });
@@ -122,11 +130,8 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await page.FillAsync("#password", password);
         await page.ClickAsync("#Login");
         await page.WaitForSelectorAsync("#main");
-        if (await page.QuerySelectorAsync("#softphone-frame") is { } element)
-        {
-            console.Frame = (await element.ContentFrameAsync())!;
-            await console.WaitInFrameAsync("() => window.softphone && document.getElementById('status').textContent === 'Ready'");
-        }
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        if (await page.QuerySelectorAsync("#softphone-panel") is not null) await console.AttachSoftphoneAsync();
         return console;
     }
 
@@ -306,8 +311,7 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await using var c = await OpenAsync(contactPage);
         var grace = c.IdOf("Contact", r => r.GetString("LastName") == "Hopper");
         await c.Page.GotoAsync($"{c.Server.InstanceUrl}/lightning/r/Contact/{grace}/view");
-        c.Frame = (await (await c.Page.QuerySelectorAsync("#softphone-frame"))!.ContentFrameAsync())!;
-        await c.WaitInFrameAsync("() => window.softphone && document.getElementById('status').textContent === 'Ready'");
+        await c.AttachSoftphoneAsync();
         await c.Frame.EvaluateAsync("() => softphone.listen('onClickToDial')");
 
         var phone = c.Page.Locator("[data-field='Phone'] a.cb-phone");

@@ -63,23 +63,37 @@ public sealed class TestHub : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
         var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed() }, ct);
-        var port = FreePort();
         var clock = new ManualClock();
         var logs = new CapturedLogs();
-        var hubSettings = new Dictionary<string, string?>
+        HubServer? hub = null;
+        var port = 0;
+        // The hub must know its own URL before it starts (PublicUrl), so it takes a port found free a moment
+        // earlier; another test's server may take it meanwhile, and then it tries another.
+        for (var attempt = 1; hub is null; attempt++)
         {
-            [$"{HubOptions.Section}:DataDirectory"] = directory,
-            [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
-            [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
-            [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
-        };
-        if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
-        foreach (var (k, v) in settings ?? []) hubSettings[k] = v;
-        var hub = await HubServer.StartAsync(new HubServerOptions
-        {
-            Urls = $"http://127.0.0.1:{port}", Settings = hubSettings, Clock = clock, RunBackgroundWorkers = false,
-            ConfigureLogging = l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace),
-        }, ct);
+            port = FreePort();
+            var hubSettings = new Dictionary<string, string?>
+            {
+                [$"{HubOptions.Section}:DataDirectory"] = directory,
+                [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
+                [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
+                [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
+            };
+            if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
+            foreach (var (k, v) in settings ?? []) hubSettings[k] = v;
+            try
+            {
+                hub = await HubServer.StartAsync(new HubServerOptions
+                {
+                    Urls = $"http://127.0.0.1:{port}", Settings = hubSettings, Clock = clock, RunBackgroundWorkers = false,
+                    ConfigureLogging = l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace),
+                }, ct);
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Taken meanwhile: another port.
+            }
+        }
         // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}/linking/callback");
         var test = new TestHub(emulator, hub, directory, clock, logs);
