@@ -26,10 +26,10 @@ public sealed class HubDatabase
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ConnectionString = connectionString;
         _clock = clock ?? TimeProvider.System;
-        Health = new StorageHealth(_clock);
         Provider = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
             ? DatabaseProvider.PostgreSql
             : DatabaseProvider.Sqlite;
+        Health = new StorageHealth(_clock, Provider == DatabaseProvider.Sqlite ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource : null);
     }
 
     private readonly TimeProvider _clock;

@@ -28,8 +28,11 @@ public static class IncidentKinds
 /// After a PostgreSQL failure the connection pool is emptied: a restarted server leaves every pooled
 /// connection broken, and each would otherwise fail one more request.
 /// </summary>
-public sealed class StorageHealth(TimeProvider clock)
+public sealed class StorageHealth(TimeProvider clock, string? sqliteFile = null)
 {
+    /// <summary>Below this much free space on the SQLite file's disk, an I/O error is taken for a full disk.</summary>
+    private const long NearlyFull = 1024 * 1024;
+
     private static readonly TimeSpan Merge = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan PoolClearInterval = TimeSpan.FromSeconds(1);
 
@@ -46,6 +49,29 @@ public sealed class StorageHealth(TimeProvider clock)
         get
         {
             lock (_gate) return _current;
+        }
+    }
+
+    private static bool IsSqliteIoError(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: 10 }) return true;
+        }
+        return false;
+    }
+
+    private bool SqliteDiskNearlyFull()
+    {
+        if (sqliteFile is null) return false;
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(sqliteFile));
+            return directory is not null && new DriveInfo(directory).AvailableFreeSpace < NearlyFull;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
         }
     }
 
@@ -77,6 +103,8 @@ public sealed class StorageHealth(TimeProvider clock)
     public bool Observe(Exception e)
     {
         if (Classify(e) is not { } problem) return false;
+        // A full disk does not always reach SQLite as SQLITE_FULL: a write of its journal or WAL can fail as SQLITE_IOERR.
+        if (problem == StorageProblem.Unreachable && IsSqliteIoError(e) && SqliteDiskNearlyFull()) problem = StorageProblem.Full;
         var now = clock.GetUtcNow();
         var clearPool = false;
         lock (_gate)
