@@ -232,6 +232,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{t}/commands?agentId={id}");
             paths.Add($"/api/v1/tenants/{id}/commitments");
             paths.Add($"/api/v1/tenants/{id}/contact-center");
+            paths.Add($"/api/v1/tenants/{id}/agent-adapter/call-center-definition");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -276,7 +277,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/agents", $"/api/v1/tenants/{theirs}/queues", $"/api/v1/tenants/{theirs}/agents/ag-1/contacts",
             $"/api/v1/tenants/{theirs}/agents/ag-1/today", $"/api/v1/tenants/{theirs}/live",
             $"/api/v1/tenants/{theirs}/commitments", $"/api/v1/tenants/{theirs}/address-books", $"/api/v1/tenants/{theirs}/agents/ag-1/messages",
-            $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center",
+            $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center", $"/api/v1/tenants/{theirs}/agent-adapter/call-center-definition",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
