@@ -16,14 +16,14 @@ public sealed class SalesforceOAuthClient(HttpClient http)
     public const string Scopes = "api refresh_token id";
 
     /// <summary>Builds the authorize URL for the web-server flow, with a fresh S256 PKCE challenge.</summary>
-    public static AuthorizationRequest BuildAuthorizeUrl(Uri loginUrl, string clientId, Uri redirectUri, string state, string? prompt = "login consent")
+    public static AuthorizationRequest BuildAuthorizeUrl(Uri loginUrl, string clientId, Uri redirectUri, string state, string? prompt = "login consent", string scope = Scopes)
     {
         ArgumentNullException.ThrowIfNull(loginUrl);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(64));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var query = new Dictionary<string, string?>
         {
-            ["response_type"] = "code", ["client_id"] = clientId, ["redirect_uri"] = redirectUri.ToString(), ["scope"] = Scopes,
+            ["response_type"] = "code", ["client_id"] = clientId, ["redirect_uri"] = redirectUri.ToString(), ["scope"] = scope,
             ["state"] = state, ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
         };
         if (prompt is not null) query["prompt"] = prompt;

@@ -69,6 +69,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddTenants();
         services.AddIntake();
         services.AddContactCenter();
+        services.AddAgentAdapter();
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);

@@ -11,8 +11,13 @@ namespace ContactBridge.AgentAdapter;
 /// </summary>
 public static class AgentAdapterEndpoints
 {
+    public static IServiceCollection AddAgentAdapter(this IServiceCollection services) =>
+        services.AddSingleton<AgentSessionStore>().AddSingleton<AgentDirectory>();
+
     public static void MapAgentAdapter(this IEndpointRouteBuilder app)
     {
+        app.MapAgentSignIn();
+        app.MapAgentApi();
         app.MapGet("/api/v1/tenants/{tenantId}/agent-adapter/call-center-definition", DefinitionAsync)
             .RequireAuthorization()
             .WithTags("Agent adapter")
@@ -47,7 +52,7 @@ public static class AgentAdapterEndpoints
         // Framed by Salesforce: the hub's DENY for every other page does not apply here (frame-ancestors says who may).
         c.Response.Headers.Remove("X-Frame-Options");
         c.Response.Headers.CacheControl = "no-store";
-        return PortalPage.Render<AgentAdapterPage>(new { TenantName = tenant.Name, SalesforceOrigin = origin, OpenCtiVersion = link?.ApiVersion ?? "62.0" });
+        return PortalPage.Render<AgentAdapterPage>(new { TenantId = tenant.Id, TenantName = tenant.Name, SalesforceOrigin = origin, OpenCtiVersion = link?.ApiVersion ?? "62.0" });
     }
 
     /// <summary>Lightning pages of an org live on its My Domain's lightning.force.com host: https://acme.my.salesforce.com → https://acme.lightning.force.com too.</summary>

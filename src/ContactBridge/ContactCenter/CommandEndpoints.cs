@@ -92,8 +92,18 @@ public static class CommandEndpoints
     private static async Task<IResult> SendAsync(HttpContext c, string tenantId, string agentId, ContactCenterConnections connections, CommandStore store, CommandSender sender,
         Microsoft.Extensions.Options.IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime)
     {
-        var ct = c.RequestAborted;
         if (!await TenantAccess.AllowedAsync(c, tenantId)) return TenantAccess.TenantNotFound(tenantId);
+        return await DispatchAsync(c, tenantId, agentId, CurrentUser.From(c.User)?.Email, connections, store, sender, options, lifetime);
+    }
+
+    /// <summary>
+    /// Checks, stores and sends the command in the request body for an agent the caller may act for (an admin for any
+    /// agent of its tenant, the softphone for its own agent only), and answers as the contact center did.
+    /// </summary>
+    public static async Task<IResult> DispatchAsync(HttpContext c, string tenantId, string agentId, string? requestedBy, ContactCenterConnections connections, CommandStore store,
+        CommandSender sender, Microsoft.Extensions.Options.IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime)
+    {
+        var ct = c.RequestAborted;
         var problems = new List<string>();
         if (IdProblem(agentId, "The agent id") is { } agentProblem) problems.Add(agentProblem);
         string? key = c.Request.Headers["Idempotency-Key"].FirstOrDefault();
@@ -113,7 +123,7 @@ public static class CommandEndpoints
             return Problem(409, "No contact center to send to",
                 "This tenant has no command URL yet: set it in the portal (Contact center) or with `contactbridge contact-center connect --tenant … --url …`.");
 
-        var (command, created) = await store.BeginAsync(tenantId, key, agentId, type!, (JsonObject)data, CurrentUser.From(c.User)?.Email, ct);
+        var (command, created) = await store.BeginAsync(tenantId, key, agentId, type!, (JsonObject)data, requestedBy, ct);
         if (!created)
         {
             if (command.AgentId != agentId || command.Type != type || !JsonNode.DeepEquals(command.Data, data))

@@ -46,20 +46,34 @@ public static class LivePictureEndpoints
 
     private static async Task StreamAsync(HttpContext c, string tenantId, LivePictureStore store, LivePictureFeed feed, IHostApplicationLifetime lifetime)
     {
-        // The stream ends when the subscriber goes or the hub stops (it would otherwise hold a graceful shutdown open).
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, lifetime.ApplicationStopping);
-        var ct = both.Token;
         if (!await TenantAccess.AllowedAsync(c, tenantId))
         {
             await TenantAccess.TenantNotFound(tenantId).ExecuteAsync(c);
             return;
         }
+        // Still allowed? (A user removed, or a tenant admin's tenant changed, since the stream opened.)
+        await WriteStreamAsync(c, tenantId, store, feed, lifetime, () => TenantAccess.AllowedAsync(c, tenantId), viewerAgentId: null);
+    }
+
+    /// <summary>
+    /// Writes the live picture as server-sent events until the subscriber goes, the hub stops, or <paramref name="stillAllowed"/>
+    /// says no (asked at each keep-alive). For an agent's softphone (<paramref name="viewerAgentId"/>): other agents' contacts,
+    /// messages and personal callbacks are left out.
+    /// </summary>
+    public static async Task WriteStreamAsync(HttpContext c, string tenantId, LivePictureStore store, LivePictureFeed feed, IHostApplicationLifetime lifetime,
+        Func<Task<bool>> stillAllowed, string? viewerAgentId)
+    {
+        // The stream ends when the subscriber goes or the hub stops (it would otherwise hold a graceful shutdown open).
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, lifetime.ApplicationStopping);
+        var ct = both.Token;
         // Subscribed before the snapshot is read: a change made meanwhile comes after it, never lost between the two.
         // Disposed however the stream ends, an error included.
         using var subscription = feed.Subscribe(tenantId);
         c.Response.ContentType = "text/event-stream";
         c.Response.Headers.CacheControl = "no-store";
         c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        AgentView Seen(AgentView a) => viewerAgentId is null || a.AgentId == viewerAgentId ? a : a with { Contacts = [] };
+        bool Visible(CommitmentView x) => viewerAgentId is null || x.AgentId is null || x.AgentId == viewerAgentId;
         Task WriteAsync(string name, object data) =>
             c.Response.WriteAsync($"event: {name}\ndata: {System.Text.Json.JsonSerializer.Serialize(data, System.Text.Json.JsonSerializerOptions.Web)}\n\n", ct);
         async Task SendAsync(string name, object data)
@@ -70,8 +84,8 @@ public static class LivePictureEndpoints
         async Task SnapshotAsync() =>
             await SendAsync("snapshot", new
             {
-                agents = await store.AgentsAsync(tenantId, ct), queues = await store.QueuesAsync(tenantId, ct), commitments = await store.CommitmentsAsync(tenantId, ct),
-                addressBooks = await store.AddressBooksAsync(tenantId, ct),
+                agents = (await store.AgentsAsync(tenantId, ct)).Select(Seen), queues = await store.QueuesAsync(tenantId, ct),
+                commitments = (await store.CommitmentsAsync(tenantId, ct)).Where(Visible), addressBooks = await store.AddressBooksAsync(tenantId, ct),
             });
         try
         {
@@ -87,8 +101,7 @@ public static class LivePictureEndpoints
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    // Still allowed? (A user removed, or a tenant admin's tenant changed, since the stream opened.)
-                    if (!await TenantAccess.AllowedAsync(c, tenantId)) return;
+                    if (!await stillAllowed()) return;
                     await c.Response.WriteAsync(": keep-alive\n\n", ct);
                     await c.Response.Body.FlushAsync(ct);
                     continue;
@@ -101,7 +114,7 @@ public static class LivePictureEndpoints
                 // Everything that changed since the last read, each part read once: agents together, then the rest.
                 var agentIds = changes.Where(x => x.Kind == PictureChange.Agent).Select(x => x.Id).ToList();
                 if (agentIds.Count > 0)
-                    foreach (var agent in await store.AgentsAsync(tenantId, agentIds, ct)) await WriteAsync("agent", agent);
+                    foreach (var agent in await store.AgentsAsync(tenantId, agentIds, ct)) await WriteAsync("agent", Seen(agent));
                 foreach (var change in changes.Where(x => x.Kind != PictureChange.Agent))
                 {
                     switch (change.Kind)
@@ -109,13 +122,13 @@ public static class LivePictureEndpoints
                         case PictureChange.Queue when (await store.QueuesAsync(tenantId, ct, change.Id)) is [var queue]:
                             await WriteAsync("queue", queue);
                             break;
-                        case PictureChange.Commitment when (await store.CommitmentsAsync(tenantId, ct, change.Id)) is [var commitment]:
+                        case PictureChange.Commitment when (await store.CommitmentsAsync(tenantId, ct, change.Id, pendingOnly: false)) is [var commitment] && Visible(commitment):
                             await WriteAsync("commitment", commitment);
                             break;
                         case PictureChange.AddressBook when (await store.AddressBooksAsync(tenantId, ct, change.Id)) is [var book]:
                             await WriteAsync("address_book", book);
                             break;
-                        case PictureChange.Message when (await store.MessagesAsync(tenantId, null, 1, ct, change.Id)) is [var message]:
+                        case PictureChange.Message when (await store.MessagesAsync(tenantId, viewerAgentId, 1, ct, change.Id)) is [var message]:
                             await WriteAsync("message", message);
                             break;
                     }

@@ -23,8 +23,22 @@ public sealed record AgentView(string AgentId, string? Email, string? Name, stri
 public sealed record AgentContact(string InteractionId, string Channel, string Direction, string? Phase, DateTimeOffset? PhaseSince, string? Caller, DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt, int? DurationSeconds, int HoldSeconds, string? Outcome)
 {
+    /// <summary>The customer's number (or e-mail address for an e-mail), as the contact center reported it.</summary>
+    public string? CallerAddress { get; init; }
+
+    /// <summary>The customer's name, when the contact center knew it.</summary>
+    public string? CallerName { get; init; }
+
+    /// <summary>The queue (skill) the contact came through.</summary>
+    public string? Queue { get; init; }
+
+    public bool Muted { get; init; }
+
     public static AgentContact Of(Interactions.InteractionState s) => new(s.InteractionId, s.Channel, s.Direction, s.Phase, s.PhaseSince,
-        s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, s.StartedAt, s.EndedAt, s.DurationSeconds, s.HoldSeconds, s.Outcome);
+        s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, s.StartedAt, s.EndedAt, s.DurationSeconds, s.HoldSeconds, s.Outcome)
+    {
+        CallerAddress = s.Caller.Phone ?? s.Caller.Email, CallerName = s.Caller.Name, Queue = s.Queue, Muted = s.Muted,
+    };
 }
 
 /// <summary>

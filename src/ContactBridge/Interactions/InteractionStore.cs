@@ -194,7 +194,12 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
                 new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
         }
+        // The agent with the contact learns who is calling (the softphone pops the record).
+        var agentChanges = results.Where(r => r.Row.AgentId is not null)
+            .Select(r => new ContactCenter.PictureChange(r.Row.TenantId, ContactCenter.PictureChange.Agent, r.Row.AgentId!)).Distinct().ToList();
+        if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, agentChanges);
         await w.CommitAsync(ct);
+        feed?.Committed(agentChanges);
     }
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(string tenantId, int max, CancellationToken ct)

@@ -96,6 +96,7 @@ public sealed class TestHub : IAsyncDisposable
         }
         // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}/linking/callback");
+        emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}{ContactBridge.AgentAdapter.AgentSignIn.CallbackPath}");
         var test = new TestHub(emulator, hub, directory, clock, logs);
         if (systemApp) await hub.Services.GetRequiredService<SalesforceLinkService>().SetSystemAppAsync(WellKnown.ClientId, WellKnown.ClientSecret, ct);
         await hub.Services.GetRequiredService<UserStore>().CreateAsync(AdminEmail, Password, Roles.SystemAdmin, null, ct);

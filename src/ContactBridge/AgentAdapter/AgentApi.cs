@@ -1,0 +1,255 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Identification;
+using ContactBridge.Interactions;
+using ContactBridge.Linking;
+using ContactBridge.Logging;
+using ContactBridge.Tenants;
+using ContactBridge.Web;
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge.AgentAdapter;
+
+/// <summary>Who is signed in to the softphone, with what the softphone needs to start.</summary>
+public sealed record SoftphoneMe(string TenantId, string TenantName, string AgentId, string SalesforceUsername, string? DisplayName, string Version,
+    string? SalesforceUrl, IReadOnlyList<string> UnavailableReasons, IReadOnlyList<string> Dispositions, AgentView? Agent);
+
+/// <summary>Where the console should go for a contact: Open CTI's screenPop type and its parameters, or pending while the hub is still looking the caller up.</summary>
+public sealed record ScreenPopAnswer(string InteractionId, string Status, string? Outcome, string? Type, JsonObject? Params, string? MatchedBy)
+{
+    /// <summary>For a new-record form: the fields filled in (Open CTI's defaultFieldValues).</summary>
+    public JsonObject? DefaultFieldValues { get; init; }
+}
+
+/// <summary>
+/// The softphone's own API, under /agent/{tenantId}/api: every call acts as the agent of the session's cookie and for
+/// its tenant only. A session for another tenant is not found there (404); changes need the softphone's header, which
+/// a page elsewhere cannot send without the hub allowing it (no CORS), so another site cannot act for the agent.
+/// </summary>
+public static class AgentApi
+{
+    public const string CookieName = "cb_agent";
+    public const string SoftphoneHeader = "X-ContactBridge-Softphone";
+    private const string SessionItem = "contactbridge.agent-session";
+
+    public static readonly string[] DefaultReasons = ["Break", "Lunch", "Meeting", "Training", "Personal"];
+    public static readonly string[] DefaultDispositions = ["Resolved", "Follow-up needed", "Callback scheduled", "Escalated", "Wrong number"];
+
+    public static AgentSession Session(this HttpContext c) => (AgentSession)c.Items[SessionItem]!;
+
+    public static void MapAgentApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/agent/{tenantId}/api/session", StartSessionAsync).AllowAnonymous().WithTags("Softphone")
+            .WithSummary("Trades the one-time ticket of a single sign-on window, with the nonce the softphone started it with, for the softphone's session cookie.")
+            .Accepts<SessionRequest>("application/json")
+            .Produces<SoftphoneMe>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var api = app.MapGroup("/agent/{tenantId}/api").AllowAnonymous().WithTags("Softphone").AddEndpointFilter(RequireSessionAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/me", MeAsync).WithSummary("The signed-in agent, its tenant and Salesforce user, and its state now.").Produces<SoftphoneMe>();
+        api.MapPost("/sign-out", SignOutAsync).WithSummary("Ends the softphone's session (the agent stays logged in to the contact center unless the softphone sent logout first).")
+            .Produces(StatusCodes.Status204NoContent);
+        api.MapPost("/commands", CommandAsync)
+            .WithSummary("Sends a command for the signed-in agent (set_state, dial, accept, hold, transfer …), as POST /api/v1/tenants/{tenantId}/agents/{agentId}/commands does for an admin.")
+            .Accepts<JsonObject>("application/json").Produces<CommandOutcome>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        api.MapGet("/live", LiveAsync)
+            .WithSummary("The live picture for the softphone as server-sent events: agents (others without their contacts), queues, the agent's and its skills' callbacks, address books, messages to the agent.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        api.MapGet("/contacts", HistoryAsync).WithSummary("The agent's contacts, newest first (limit 1-200, default 50).").Produces<IReadOnlyList<AgentContact>>();
+        api.MapGet("/today", TodayAsync).WithSummary("The agent's day so far: contacts handled, average handle time, seconds in each state.").Produces<AgentDay>();
+        api.MapGet("/messages", MessagesAsync).WithSummary("Messages to the agent, newest first (at most 50).").Produces<IReadOnlyList<AgentMessageView>>();
+        api.MapGet("/contacts/{interactionId}/screen-pop", ScreenPopAsync)
+            .WithSummary("Where Salesforce should go for one of the agent's contacts: the caller's record, a search, or a new Lead or Contact form filled in; pending until the caller is looked up.")
+            .Produces<ScreenPopAnswer>();
+        api.MapPost("/contacts/{interactionId}/wrap-up", WrapUpAsync)
+            .WithSummary("Records the agent's disposition and notes for one of its contacts: stored as the contact's wrapped_up event, so the Task the hub writes carries them.")
+            .Accepts<WrapUpRequest>("application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    public sealed record WrapUpRequest(string? Disposition, string? Notes);
+
+    public sealed record SessionRequest(string? Ticket, string? Nonce);
+
+    private static IResult Problem(int status, string title, string detail) => Results.Problem(statusCode: status, title: title, detail: detail);
+
+    /// <summary>The cookie works in Salesforce's frame: SameSite=None, Secure and Partitioned over https (a browser drops SameSite=None without Secure, so plain-http development on one machine keeps Lax, same-site there).</summary>
+    public static CookieOptions CookieOptionsFor(string tenantId, HubOptions options)
+    {
+        var https = options.PublicUrl.Scheme == Uri.UriSchemeHttps;
+        var cookie = new CookieOptions
+        {
+            HttpOnly = true, Path = $"/agent/{tenantId}", Secure = https, SameSite = https ? SameSiteMode.None : SameSiteMode.Lax, IsEssential = true,
+        };
+        if (https) cookie.Extensions.Add("Partitioned");
+        return cookie;
+    }
+
+    private static async ValueTask<object?> RequireSessionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var c = context.HttpContext;
+        var tenantId = c.GetRouteValue("tenantId") as string ?? "";
+        var token = c.Request.Cookies[CookieName];
+        var session = string.IsNullOrEmpty(token) || token.Length > 200 ? null : await c.RequestServices.GetRequiredService<AgentSessionStore>().FindAsync(token, c.RequestAborted);
+        if (session is null)
+            return Problem(401, "Sign in to the softphone", "The softphone's session has ended or was never started: sign in again (“Sign in with Salesforce”). A call in progress goes on.");
+        if (session.TenantId != tenantId) return TenantAccess.NotFoundProblem($"No tenant {tenantId} for this softphone session.");
+        if (!HttpMethods.IsGet(c.Request.Method) && !HttpMethods.IsHead(c.Request.Method) && c.Request.Headers[SoftphoneHeader] != "1")
+            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        c.Items[SessionItem] = session;
+        c.Response.Headers.CacheControl = "no-store";
+        return await next(context);
+    }
+
+    private static async Task<IResult> StartSessionAsync(HttpContext c, string tenantId, AgentSessionStore sessions, TenantStore tenants, LinkStore links,
+        LivePictureStore picture, IOptions<HubOptions> options, IOptions<ContactCenterOptions> ccOptions)
+    {
+        if (c.Request.Headers[SoftphoneHeader] != "1")
+            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        if (!c.Request.HasJsonContentType()) return Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json.");
+        SessionRequest? request;
+        try
+        {
+            request = await c.Request.ReadFromJsonAsync<SessionRequest>(c.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Problem(400, "Malformed JSON", $"Send {{\"ticket\": \"…\", \"nonce\": \"…\"}}: {e.Message}");
+        }
+        if (request is not { Ticket: { Length: > 0 and <= 200 } ticket, Nonce: { Length: > 0 and <= 200 } nonce })
+            return Problem(400, "Invalid sign-in", "Send the ticket of the sign-in window and the nonce the softphone started it with: {\"ticket\": \"…\", \"nonce\": \"…\"}.");
+        var started = await sessions.RedeemAsync(tenantId, ticket, nonce, c.RequestAborted);
+        if (started is not { } s)
+            return Problem(401, "Sign in again", "This sign-in was already used, took too long, or was started by another softphone. Choose “Sign in with Salesforce” again.");
+        c.Response.Cookies.Append(CookieName, s.Token, CookieOptionsFor(tenantId, options.Value));
+        c.Response.Headers.CacheControl = "no-store";
+        return Results.Ok(await MeOfAsync(s.Session, tenants, links, picture, c.RequestAborted));
+    }
+
+    private static async Task<SoftphoneMe> MeOfAsync(AgentSession s, TenantStore tenants, LinkStore links, LivePictureStore picture, CancellationToken ct)
+    {
+        var tenant = await tenants.GetAsync(s.TenantId, ct);
+        var link = await links.GetAsync(s.TenantId, ct);
+        var agents = await picture.AgentsAsync(s.TenantId, ct, s.AgentId);
+        var agent = agents.Count > 0 ? agents[0] : null;
+        var version = typeof(AgentApi).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
+        return new SoftphoneMe(s.TenantId, tenant?.Name ?? s.TenantId, s.AgentId, s.SalesforceUsername, s.DisplayName, version, link?.InstanceUrl, DefaultReasons,
+            DefaultDispositions, agent);
+    }
+
+    private static async Task<IResult> MeAsync(HttpContext c, TenantStore tenants, LinkStore links, LivePictureStore picture) =>
+        Results.Ok(await MeOfAsync(c.Session(), tenants, links, picture, c.RequestAborted));
+
+    private static async Task<IResult> SignOutAsync(HttpContext c, string tenantId, AgentSessionStore sessions, IOptions<HubOptions> options)
+    {
+        await sessions.EndAsync(c.Session().SessionId, c.RequestAborted);
+        c.Response.Cookies.Delete(CookieName, CookieOptionsFor(tenantId, options.Value));
+        return Results.NoContent();
+    }
+
+    private static Task<IResult> CommandAsync(HttpContext c, string tenantId, ContactCenterConnections connections, CommandStore store, CommandSender sender,
+        IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime)
+    {
+        var s = c.Session();
+        return CommandEndpoints.DispatchAsync(c, tenantId, s.AgentId, $"softphone: {s.SalesforceUsername}", connections, store, sender, options, lifetime);
+    }
+
+    private static Task LiveAsync(HttpContext c, string tenantId, LivePictureStore store, LivePictureFeed feed, AgentSessionStore sessions, IHostApplicationLifetime lifetime)
+    {
+        var token = c.Request.Cookies[CookieName]!;
+        // The session may end meanwhile (signed out elsewhere, idle): the stream ends with it.
+        return LivePictureEndpoints.WriteStreamAsync(c, tenantId, store, feed, lifetime, async () => await sessions.FindAsync(token, c.RequestAborted) is not null,
+            c.Session().AgentId);
+    }
+
+    private static async Task<IResult> HistoryAsync(HttpContext c, string tenantId, int? limit, LivePictureStore store) =>
+        Results.Ok(await store.HistoryAsync(tenantId, c.Session().AgentId, Math.Clamp(limit ?? 50, 1, 200), c.RequestAborted));
+
+    private static async Task<IResult> TodayAsync(HttpContext c, string tenantId, LivePictureStore store) =>
+        Results.Ok(await store.DayAsync(tenantId, c.Session().AgentId, c.RequestAborted));
+
+    private static async Task<IResult> MessagesAsync(HttpContext c, string tenantId, LivePictureStore store) =>
+        Results.Ok(await store.MessagesAsync(tenantId, c.Session().AgentId, 50, c.RequestAborted));
+
+    private static async Task<IResult> ScreenPopAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, LoggingSettingsStore logging)
+    {
+        var ct = c.RequestAborted;
+        if (interactionId.Length is 0 or > 200) return Problem(400, "Invalid contact id", "A contact id is 1 to 200 characters.");
+        var row = await interactions.GetAsync(tenantId, interactionId, ct);
+        // Only the agent's own contacts: another agent's contact is not found, as if it did not exist.
+        if (row is null || row.AgentId != c.Session().AgentId) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        if (row.Identification is null) return Results.Ok(new ScreenPopAnswer(interactionId, "pending", null, null, null, null));
+        var result = JsonSerializer.Deserialize<IdentificationResult>(row.Identification, InteractionStore.Json)!;
+        var state = row.Parsed;
+        var term = state.Caller.Phone ?? state.Caller.Email;
+        return Results.Ok(result switch
+        {
+            { Outcome: IdentificationResult.One } => new ScreenPopAnswer(interactionId, "ready", result.Outcome, "sobject",
+                new JsonObject { ["recordId"] = result.Matches[0].Id }, result.MatchedBy),
+            { Outcome: IdentificationResult.Several } when term is not null => new ScreenPopAnswer(interactionId, "ready", result.Outcome, "search",
+                new JsonObject { ["searchString"] = term }, result.MatchedBy),
+            { Outcome: IdentificationResult.None } when term is not null => NewRecord(interactionId, state, (await logging.GetAsync(tenantId, ct)).Mode),
+            _ => new ScreenPopAnswer(interactionId, "ready", result.Outcome, null, null, result.MatchedBy),
+        });
+    }
+
+    private static async Task<IResult> WrapUpAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, Intake.InboxStore inbox, Outbox.InteractionPipeline pipeline, TimeProvider clock)
+    {
+        var ct = c.RequestAborted;
+        if (interactionId.Length is 0 or > 200) return Problem(400, "Invalid contact id", "A contact id is 1 to 200 characters.");
+        var key = c.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (key is null || key.Length is 0 or > 100 || !key.All(char.IsAsciiLetterOrDigit))
+            return Problem(400, "Idempotency-Key required", "Send an Idempotency-Key header of 1 to 100 letters and digits: a repeat of the same wrap-up is then stored once.");
+        if (!c.Request.HasJsonContentType()) return Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json.");
+        WrapUpRequest? request;
+        try
+        {
+            request = await c.Request.ReadFromJsonAsync<WrapUpRequest>(ct);
+        }
+        catch (JsonException e)
+        {
+            return Problem(400, "Malformed JSON", $"Send {{\"disposition\": \"Resolved\", \"notes\": \"…\"}}: {e.Message}");
+        }
+        var disposition = request?.Disposition?.Trim();
+        var notes = request?.Notes?.Trim();
+        var problems = new List<string>();
+        if (disposition is { Length: > 255 }) problems.Add("disposition is at most 255 characters.");
+        if (notes is { Length: > 4000 }) problems.Add("notes are at most 4,000 characters.");
+        if ((disposition + notes).Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'))) problems.Add("disposition and notes may not hold control characters.");
+        if (string.IsNullOrEmpty(disposition) && string.IsNullOrEmpty(notes)) problems.Add("Give a disposition, notes, or both.");
+        if (problems.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid wrap-up", detail: string.Join(" ", problems), extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        var row = await interactions.GetAsync(tenantId, interactionId, ct);
+        var agentId = c.Session().AgentId;
+        if (row is null || row.AgentId != agentId) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        var wrapUp = new JsonObject { ["code"] = string.IsNullOrEmpty(disposition) ? null : disposition, ["notes"] = string.IsNullOrEmpty(notes) ? null : notes };
+        var wrapped = new Intake.InteractionEvent($"softphone-{agentId}-{key}", $"contactbridge/softphone/{agentId}", Intake.InteractionEvent.TypePrefix + "wrapped_up", interactionId,
+            clock.GetUtcNow(), new JsonObject { ["wrapUp"] = wrapUp });
+        await inbox.AppendAsync(tenantId, [wrapped], ct);
+        pipeline.Wake();
+        return Results.Accepted();
+    }
+
+    /// <summary>An unknown caller: the form for the record the tenant's mode makes of one (support: Contact; sales and manual: Lead), filled in with what is known.</summary>
+    private static ScreenPopAnswer NewRecord(string interactionId, InteractionState state, string mode)
+    {
+        var entity = mode == LoggingSettings.Support ? "Contact" : "Lead";
+        var fields = new JsonObject();
+        if (state.Caller.Phone is { } phone) fields["Phone"] = phone;
+        if (state.Caller.Email is { } email) fields["Email"] = email;
+        var name = state.Caller.Name?.Trim();
+        if (!string.IsNullOrEmpty(name))
+        {
+            var space = name.LastIndexOf(' ');
+            if (space > 0) fields["FirstName"] = name[..space];
+            fields["LastName"] = space > 0 ? name[(space + 1)..] : name;
+        }
+        if (entity == "Lead") fields["Company"] = state.Caller.Company ?? (string.IsNullOrEmpty(name) ? "Unknown" : name);
+        return new ScreenPopAnswer(interactionId, "ready", IdentificationResult.None, "newRecord", new JsonObject { ["entityName"] = entity }, null) { DefaultFieldValues = fields };
+    }
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AgentSeed = ContactBridge.ContactCenterEmulator.Tenants.AgentSeed;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Identification;
+using ContactBridge.Logging;
+using ContactBridge.Tests.Support;
+using Microsoft.Playwright;
+
+namespace ContactBridge.Tests.Web;
+
+/// <summary>
+/// The softphone at work, end to end in Chromium: the Salesforce emulator's console frames the hub's softphone, the
+/// agent signs in by single sign-on, and the contact-center emulator routes real calls to it.
+/// </summary>
+public sealed class SoftphoneBrowserTests : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly HeadlessChromium _chromium = new();
+
+    public ValueTask InitializeAsync() => _chromium.InitializeAsync();
+
+    public ValueTask DisposeAsync() => _chromium.DisposeAsync();
+
+    public const string BobEmail = "bob@acme.example";
+
+    /// <summary>The test org with a second agent user (Bob) besides Ada.</summary>
+    private static SeedFile Seed()
+    {
+        var seed = TestHub.Seed();
+        seed.Orgs[0].Users.Add(new SeedUser { Username = BobEmail, Email = BobEmail, FirstName = "Bob", LastName = "Agent", Password = "Agent-Password-2" });
+        return seed;
+    }
+
+    /// <summary>
+    /// The hub, linked; the contact-center emulator connected with Ada (ag-1) and Bob (ag-2); the tenant's call center
+    /// imported in Salesforce from the portal's definition, both users in it, and the routing map pairing them with
+    /// their agents (as the portal's routing map import writes it).
+    /// </summary>
+    private static async Task<(TestHub Hub, TestContactCenter Cc, ContactBridge.Tenants.Tenant Tenant, Dictionary<string, string> Users)> StartAsync()
+    {
+        var hub = await TestHub.StartAsync(seed: Seed(), settings: TestContactCenter.HubSettings);
+        var tenant = await hub.LinkedTenantAsync();
+        var cc = await TestContactCenter.StartAsync(hub);
+        await cc.ConnectAsync(tenant, [
+            new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Station = "4021", Skills = new() { ["support"] = 5 } },
+            new AgentSeed { Id = "ag-2", Name = "Bob Agent", Email = BobEmail, Station = "4022", Skills = new() { ["support"] = 5 } },
+        ]);
+        using var portal = await hub.SignInAsync();
+        var (_, xml) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition");
+        using var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri };
+        using var imported = await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(xml, Encoding.UTF8, "application/xml"), Ct);
+        imported.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var callCenterId = JsonNode.Parse(await imported.Content.ReadAsStringAsync(Ct))!["id"]!.GetValue<string>();
+        var org = hub.Emulator.State.DefaultOrg;
+        var users = new Dictionary<string, string>();
+        lock (org.Sync)
+        {
+            var writer = new ContactBridge.Emulator.Records.RecordWriter(org, hub.Emulator.State.Clock);
+            foreach (var (username, agentId) in new[] { (TestHub.AgentEmail, "ag-1"), (BobEmail, "ag-2") })
+            {
+                var user = org.UserByUsername(username)!;
+                users[agentId] = user.Id;
+                writer.Update(user.Id, user, new JsonObject { ["CallCenterId"] = callCenterId }, system: true);
+            }
+        }
+        foreach (var (agentId, userId) in users)
+        {
+            hub.CreateRecord("CallCenterRoutingMap", new JsonObject
+            {
+                ["ExternalId"] = agentId, ["ReferenceRecordId"] = userId, ["CallCenterId"] = callCenterId, ["DeveloperName"] = "map_" + agentId.Replace('-', '_'),
+                ["MasterLabel"] = agentId,
+            });
+        }
+        return (hub, cc, tenant, users);
+    }
+
+    /// <summary>Signs in to the Salesforce console as the user, and the softphone by single sign-on (allowing the hub the first time).</summary>
+    private static async Task<(IPage Salesforce, IFrameLocator Softphone)> SignInAsync(IBrowserContext context, TestHub hub, string username, string password)
+    {
+        var salesforce = await context.NewPageAsync();
+        await salesforce.GotoAsync($"{hub.Emulator.InstanceUrl}/?startURL=%2Flightning%2Fpage%2Fhome");
+        await salesforce.FillAsync("#username", username);
+        await salesforce.FillAsync("#password", password);
+        await salesforce.ClickAsync("#Login");
+        await salesforce.ClickAsync("#softphone-item");
+        var softphone = salesforce.FrameLocator("#softphone-frame");
+        await Assertions.Expect(softphone.Locator("#sign-in-button")).ToBeVisibleAsync();
+        // The sign-in window opens on the hub, goes to Salesforce (signed in already: only the one-time consent), and back.
+        var window = await context.RunAndWaitForPageAsync(() => softphone.Locator("#sign-in-button").ClickAsync());
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        window.Close += (_, _) => closed.TrySetResult();
+        await window.ClickAsync("#oaapprove");
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Assertions.Expect(softphone.Locator("#cc-login")).ToBeVisibleAsync();
+        return (salesforce, softphone);
+    }
+
+    /// <summary>Clicks a softphone control that sends a command, and waits for the hub's answer to it.</summary>
+    private static async Task<IResponse> CommandAsync(IPage salesforce, ILocator control)
+    {
+        var response = await salesforce.RunAndWaitForResponseAsync(() => control.ClickAsync(),
+            r => r.Url.EndsWith("/api/commands", StringComparison.Ordinal) && r.Request.Method == "POST");
+        return response;
+    }
+
+    private static async Task AcceptedAsync(IPage salesforce, ILocator control)
+    {
+        var response = await CommandAsync(salesforce, control);
+        response.Status.ShouldBe(200, await response.TextAsync());
+    }
+
+    /// <summary>The contact center's events reach the hub, and the contacts among them are folded and their callers looked up.</summary>
+    private static async Task SettleAsync(TestHub hub, TestContactCenter cc, string tenantId)
+    {
+        await cc.FlushAsync(tenantId);
+        await hub.RunPipelineAsync();
+    }
+
+    [Fact]
+    public async Task An_agent_signs_in_by_single_sign_on_and_works_calls_with_screen_pops_wrap_up_and_one_task_each()
+    {
+        var (hub, cc, tenant, _) = await StartAsync();
+        await using var _hub = hub;
+        await using var _cc = cc;
+        var grace = hub.CreateRecord("Contact", new JsonObject { ["FirstName"] = "Grace", ["LastName"] = "Hopper", ["Phone"] = "+1 415 555 0100" });
+        var globex = hub.CreateRecord("Account", new JsonObject { ["Name"] = "Globex", ["AccountNumber"] = "00042" });
+        await hub.Services.GetRequiredService<LoggingSettingsStore>().SaveAsync(tenant.Id, new LoggingSettings
+        {
+            Identification = new IdentificationRules { IvrRules = [new IvrRule("account_number", "Account", "AccountNumber")] },
+        }, Ct);
+
+        await using var context = await _chromium.Browser.NewContextAsync();
+        var (salesforce, softphone) = await SignInAsync(context, hub, TestHub.AgentEmail, "Agent-Password-1");
+        await Assertions.Expect(softphone.Locator("#cc-login-name")).ToHaveTextAsync("Ada Agent");
+
+        // Logged in to the contact center at a station: the main view, unavailable, line connected.
+        await softphone.Locator("#station").FillAsync("4021");
+        await softphone.Locator("label[for='auto-login']").ClickAsync();
+        await Assertions.Expect(softphone.Locator("#auto-login")).ToBeCheckedAsync();
+        await AcceptedAsync(salesforce, softphone.Locator("#cc-login-button"));
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(softphone.Locator("#main")).ToBeVisibleAsync();
+        await Assertions.Expect(softphone.Locator("#leg")).ToHaveTextAsync("Line connected");
+        await Assertions.Expect(softphone.Locator("#state")).ToHaveValueAsync("unavailable:Logged in");
+        await Assertions.Expect(softphone.Locator("#me-agent-id")).ToHaveTextAsync("ag-1");
+
+        // A command the contact center refuses shows its reason and words.
+        await cc.FaultsAsync(new JsonObject { ["refuseCommands"] = new JsonObject { ["reason"] = "maintenance", ["message"] = "The switch is being upgraded." } });
+        await softphone.Locator("#dial-number").FillAsync("+1 415 555 0142");
+        (await CommandAsync(salesforce, softphone.Locator("#dial-button"))).Status.ShouldBe(409);
+        await Assertions.Expect(softphone.Locator("#notice-text")).ToHaveTextAsync("The switch is being upgraded. (maintenance)");
+        await cc.ControlAsync(HttpMethod.Delete, "_emulator/faults");
+
+        await AvailableAsync(salesforce, softphone);
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(softphone.Locator("#state")).ToHaveValueAsync("available");
+
+        // A known caller: the call rings with the caller's number, name and queue, and the Contact pops before Ada accepts.
+        var call = await cc.CallAsync(tenant.Id, "+1 415 555 0100");
+        cc.Server.Center.Tick();
+        await SettleAsync(hub, cc, tenant.Id);
+        var ringing = softphone.Locator($"#contacts li[data-interaction='{call}']");
+        await Assertions.Expect(ringing.Locator(".cb-caller-number")).ToHaveTextAsync("+1 415 555 0100");
+        await Assertions.Expect(ringing.Locator(".cb-caller-name")).ToHaveTextAsync("Grace Caller");
+        await Assertions.Expect(ringing).ToContainTextAsync("Support");
+        await Assertions.Expect(ringing.Locator(".cb-phase")).ToContainTextAsync("Ringing");
+        await Assertions.Expect(salesforce).ToHaveURLAsync(new Regex($"/lightning/r/Contact/{grace}/view$"));
+        await ScreenshotAsync(salesforce, "softphone-ringing.png");
+
+        await AcceptedAsync(salesforce, ringing.GetByRole(AriaRole.Button, new() { Name = "Accept" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(ringing.Locator(".cb-phase")).ToContainTextAsync("Connected");
+        await AcceptedAsync(salesforce, ringing.GetByRole(AriaRole.Button, new() { Name = "Hold" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(ringing.Locator(".cb-phase")).ToContainTextAsync("On hold");
+        hub.Clock.Advance(TimeSpan.FromSeconds(15));
+        await AcceptedAsync(salesforce, ringing.GetByRole(AriaRole.Button, new() { Name = "Resume" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(ringing.Locator(".cb-phase")).ToContainTextAsync("Connected");
+        await AcceptedAsync(salesforce, ringing.GetByRole(AriaRole.Button, new() { Name = "Hang up" }));
+        await SettleAsync(hub, cc, tenant.Id);
+
+        // Wrap-up: a disposition and notes, then Available again. They end up on the call's one Task, on Grace.
+        await Assertions.Expect(softphone.Locator("#wrap-up")).ToBeVisibleAsync();
+        await softphone.Locator("#disposition").SelectOptionAsync("Resolved");
+        await softphone.Locator("#wrap-up-notes").FillAsync("Refund issued");
+        await softphone.Locator("#next-state").SelectOptionAsync("available");
+        var wrapUp = salesforce.WaitForResponseAsync(r => r.Url.EndsWith("/wrap-up", StringComparison.Ordinal));
+        await AcceptedAsync(salesforce, softphone.Locator("#wrap-up-done"));
+        (await wrapUp).Status.ShouldBe(202);
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(softphone.Locator("#state")).ToHaveValueAsync("available");
+        var task = hub.Records("Task").ShouldHaveSingleItem();
+        task.GetString("WhoId").ShouldBe(grace);
+        task.GetString("Description")!.ShouldContain("Wrap-up: Resolved — Refund issued");
+        task.GetString("Description")!.ShouldContain("On hold: 15 s");
+
+        // An unknown number: the new-Lead form, filled in with the number.
+        var unknown = await cc.CallAsync(tenant.Id, "+1 415 555 0199");
+        cc.Server.Center.Tick();
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(salesforce.Locator("#new-record-modal")).ToBeVisibleAsync();
+        await Assertions.Expect(salesforce.Locator("#new-record-modal")).ToContainTextAsync("Lead");
+        await Assertions.Expect(salesforce.Locator("#new-record-modal input[name='Phone']")).ToHaveValueAsync("+1 415 555 0199");
+        await salesforce.Locator("#cancel-record").ClickAsync();
+        await AcceptedAsync(salesforce, softphone.Locator($"#contacts li[data-interaction='{unknown}']").GetByRole(AriaRole.Button, new() { Name = "Decline" }));
+        await SettleAsync(hub, cc, tenant.Id);
+
+        // The account number keyed in the IVR pops that Account, whatever the number.
+        await AvailableAsync(salesforce, softphone);
+        await SettleAsync(hub, cc, tenant.Id);
+        await cc.CallAsync(tenant.Id, "+1 415 555 0177", new JsonObject { ["account_number"] = "00042" });
+        cc.Server.Center.Tick();
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(salesforce).ToHaveURLAsync(new Regex($"/lightning/r/Account/{globex}/view$"));
+    }
+
+    private static async Task AvailableAsync(IPage salesforce, IFrameLocator softphone)
+    {
+        var response = salesforce.WaitForResponseAsync(r => r.Url.EndsWith("/api/commands", StringComparison.Ordinal) && r.Request.Method == "POST");
+        await softphone.Locator("#state").SelectOptionAsync("available");
+        (await response).Status.ShouldBe(200);
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name) });
+    }
+}
