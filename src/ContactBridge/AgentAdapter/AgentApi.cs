@@ -70,9 +70,16 @@ public static class AgentApi
             .Accepts<WrapUpRequest>("application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/contacts/{interactionId}/related-record", RelatedRecordAsync)
+            .WithSummary("Relates one of the agent's contacts to the Salesforce record it was worked from (a number clicked on it): its Task's WhoId (Lead, Contact) or WhatId.")
+            .Accepts<RelatedRecordRequest>("application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
     public sealed record WrapUpRequest(string? Disposition, string? Notes);
+
+    public sealed record RelatedRecordRequest(string? ObjectType, string? RecordId);
 
     public sealed record SessionRequest(string? Ticket, string? Nonce);
 
@@ -198,41 +205,76 @@ public static class AgentApi
         });
     }
 
-    private static async Task<IResult> WrapUpAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, Intake.InboxStore inbox, Outbox.InteractionPipeline pipeline, TimeProvider clock)
+    private static async Task<(T? Body, IResult? Problem)> ReadAgentEventAsync<T>(HttpContext c, string interactionId, string example) where T : class
     {
-        var ct = c.RequestAborted;
-        if (interactionId.Length is 0 or > 200) return Problem(400, "Invalid contact id", "A contact id is 1 to 200 characters.");
+        if (interactionId.Length is 0 or > 200) return (null, Problem(400, "Invalid contact id", "A contact id is 1 to 200 characters."));
         var key = c.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (key is null || key.Length is 0 or > 100 || !key.All(char.IsAsciiLetterOrDigit))
-            return Problem(400, "Idempotency-Key required", "Send an Idempotency-Key header of 1 to 100 letters and digits: a repeat of the same wrap-up is then stored once.");
-        if (!c.Request.HasJsonContentType()) return Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json.");
-        WrapUpRequest? request;
+            return (null, Problem(400, "Idempotency-Key required", "Send an Idempotency-Key header of 1 to 100 letters and digits: a repeat of the same request is then stored once."));
+        if (!c.Request.HasJsonContentType()) return (null, Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json."));
         try
         {
-            request = await c.Request.ReadFromJsonAsync<WrapUpRequest>(ct);
+            return await c.Request.ReadFromJsonAsync<T>(c.RequestAborted) is { } body ? (body, null) : (null, Problem(400, "Malformed JSON", $"Send {example}."));
         }
         catch (JsonException e)
         {
-            return Problem(400, "Malformed JSON", $"Send {{\"disposition\": \"Resolved\", \"notes\": \"…\"}}: {e.Message}");
+            return (null, Problem(400, "Malformed JSON", $"Send {example}: {e.Message}"));
         }
-        var disposition = request?.Disposition?.Trim();
-        var notes = request?.Notes?.Trim();
+    }
+
+    /// <summary>
+    /// Stores an event the agent's softphone adds to one of the agent's contacts (its wrap-up, the record it was worked from), in the
+    /// inbox as the contact center's own events are: durable, in order, and folded into the contact before its Task is written.
+    /// A contact is the agent's when the hub has it at the agent, or when the contact center made it for one of the agent's commands
+    /// (a call just dialled, not folded yet).
+    /// </summary>
+    private static async Task<IResult> AppendAgentEventAsync(HttpContext c, string tenantId, string interactionId, string type, JsonObject data, InteractionStore interactions,
+        CommandStore commands, Intake.InboxStore inbox, Outbox.InteractionPipeline pipeline, TimeProvider clock)
+    {
+        var ct = c.RequestAborted;
+        var agentId = c.Session().AgentId;
+        var row = await interactions.GetAsync(tenantId, interactionId, ct);
+        var mine = row is not null ? row.AgentId == agentId
+            : (await commands.RecentAsync(tenantId, agentId, 50, ct)).Any(x => x.Status == CommandRecord.Accepted && x.Result?["interactionId"] is JsonValue v
+                                                                           && v.TryGetValue<string>(out var id) && id == interactionId);
+        if (!mine) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        var key = c.Request.Headers["Idempotency-Key"].ToString();
+        var added = new Intake.InteractionEvent($"softphone-{agentId}-{key}", $"contactbridge/softphone/{agentId}", Intake.InteractionEvent.TypePrefix + type, interactionId,
+            clock.GetUtcNow(), data);
+        await inbox.AppendAsync(tenantId, [added], ct);
+        pipeline.Wake();
+        return Results.Accepted();
+    }
+
+    private static bool HasControl(string? s) => s is not null && s.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'));
+
+    private static async Task<IResult> WrapUpAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, CommandStore commands,
+        Intake.InboxStore inbox, Outbox.InteractionPipeline pipeline, TimeProvider clock)
+    {
+        var (request, bad) = await ReadAgentEventAsync<WrapUpRequest>(c, interactionId, "{\"disposition\": \"Resolved\", \"notes\": \"…\"}");
+        if (bad is not null) return bad;
+        var disposition = request!.Disposition?.Trim();
+        var notes = request.Notes?.Trim();
         var problems = new List<string>();
         if (disposition is { Length: > 255 }) problems.Add("disposition is at most 255 characters.");
         if (notes is { Length: > 4000 }) problems.Add("notes are at most 4,000 characters.");
-        if ((disposition + notes).Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'))) problems.Add("disposition and notes may not hold control characters.");
+        if (HasControl(disposition) || HasControl(notes)) problems.Add("disposition and notes may not hold control characters.");
         if (string.IsNullOrEmpty(disposition) && string.IsNullOrEmpty(notes)) problems.Add("Give a disposition, notes, or both.");
         if (problems.Count > 0)
             return Results.Problem(statusCode: 400, title: "Invalid wrap-up", detail: string.Join(" ", problems), extensions: new Dictionary<string, object?> { ["errors"] = problems });
-        var row = await interactions.GetAsync(tenantId, interactionId, ct);
-        var agentId = c.Session().AgentId;
-        if (row is null || row.AgentId != agentId) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
         var wrapUp = new JsonObject { ["code"] = string.IsNullOrEmpty(disposition) ? null : disposition, ["notes"] = string.IsNullOrEmpty(notes) ? null : notes };
-        var wrapped = new Intake.InteractionEvent($"softphone-{agentId}-{key}", $"contactbridge/softphone/{agentId}", Intake.InteractionEvent.TypePrefix + "wrapped_up", interactionId,
-            clock.GetUtcNow(), new JsonObject { ["wrapUp"] = wrapUp });
-        await inbox.AppendAsync(tenantId, [wrapped], ct);
-        pipeline.Wake();
-        return Results.Accepted();
+        return await AppendAgentEventAsync(c, tenantId, interactionId, "wrapped_up", new JsonObject { ["wrapUp"] = wrapUp }, interactions, commands, inbox, pipeline, clock);
+    }
+
+    private static async Task<IResult> RelatedRecordAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, CommandStore commands,
+        Intake.InboxStore inbox, Outbox.InteractionPipeline pipeline, TimeProvider clock)
+    {
+        var (request, bad) = await ReadAgentEventAsync<RelatedRecordRequest>(c, interactionId, "{\"objectType\": \"Contact\", \"recordId\": \"003…\"}");
+        if (bad is not null) return bad;
+        if (request!.ObjectType is not { } objectType || request.RecordId is not { } recordId || new RelatedRecord(objectType, recordId) is not { IsValid: true })
+            return Problem(400, "Invalid record", "objectType must be an object's API name (Contact, Account …) and recordId a 15- or 18-character Salesforce id.");
+        return await AppendAgentEventAsync(c, tenantId, interactionId, "related_record", new JsonObject { ["record"] = new JsonObject { ["object"] = objectType, ["id"] = recordId } },
+            interactions, commands, inbox, pipeline, clock);
     }
 
     /// <summary>An unknown caller: the form for the record the tenant's mode makes of one (support: Contact; sales and manual: Lead), filled in with what is known.</summary>

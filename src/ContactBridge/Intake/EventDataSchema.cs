@@ -101,6 +101,13 @@ public static class EventDataSchema
                 new Text("notes", MaxLongText, "The agent's wrap-up notes."),
             ], "The agent's wrap-up."),
         ],
+        ["related_record"] =
+        [
+            new Obj("record", [
+                new Identifier("object", 80, "The record's object API name: Contact, Lead, Account, Case, Opportunity …"),
+                new Identifier("id", 18, "The record's 15- or 18-character id."),
+            ], "A Salesforce record the agent worked the contact from: the contact's Task relates to it (WhoId for a Lead or Contact, WhatId otherwise)."),
+        ],
         ["custom_fields"] = [new Map("customFields", "Values to add to the interaction's custom fields.")],
         ["record_requested"] = [new OneOf("object", ["lead", "contact", "case", "task"], "The record the agent asks for (what manual mode creates).")],
         ["offered"] = [AgentObj("The agent it rings at (offered, not yet accepted).")],

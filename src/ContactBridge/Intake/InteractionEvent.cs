@@ -21,6 +21,7 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         [TypePrefix + "note_added"] = "note {text}",
         [TypePrefix + "attachment_added"] = "attachment {fileName, contentType, contentBase64}",
         [TypePrefix + "wrapped_up"] = "wrapUp {code, notes}",
+        [TypePrefix + "related_record"] = "record {object, id}: the Salesforce record the agent worked the contact from (its Task relates to it)",
         [TypePrefix + "custom_fields"] = "customFields {…}",
         [TypePrefix + "record_requested"] = "object: lead, contact, case or task (the agent asks for it; what manual mode creates)",
         [TypePrefix + "offered"] = "agent {id, email, name}: ringing at the agent",

@@ -8,6 +8,16 @@ public sealed record Caller(string? Phone, string? Email, string? Name, string? 
 public sealed record Agent(string? Id, string? Email, string? Name);
 public sealed record Message(string From, string Text, DateTimeOffset At);
 public sealed record WrapUp(string? Code, string? Notes);
+
+/// <summary>A Salesforce record the agent worked the contact from (a number clicked on it): the contact's Task relates to it.</summary>
+public sealed record RelatedRecord(string Object, string Id)
+{
+    /// <summary>A person (Lead, Contact) goes in a Task's WhoId; anything else in its WhatId.</summary>
+    public bool IsPerson => Object is "Lead" or "Contact";
+
+    /// <summary>Only a well-formed API name and record id are ever used (they come from outside).</summary>
+    public bool IsValid => Salesforce.Soql.IsName(Object) && Id.Length is 15 or 18 && Id.All(char.IsAsciiLetterOrDigit);
+}
 public sealed record Attachment(string FileName, string? ContentType, string ContentBase64);
 /// <summary>A transfer or conference: to an agent, a skill or a number; kind blind, consulted or conference.</summary>
 public sealed record Transfer(string? ToAgent, string? ToSkill, string? ToNumber, string Kind, DateTimeOffset At);
@@ -31,6 +41,7 @@ public sealed record InteractionState
     public List<string> Notes { get; init; } = [];
     public List<Attachment> Attachments { get; init; } = [];
     public WrapUp? WrapUp { get; init; }
+    public RelatedRecord? RelatedRecord { get; init; }
     /// <summary>Records an agent asked for (lead, contact, case, task): what manual mode creates.</summary>
     public List<string> RequestedRecords { get; init; } = [];
     public bool Started { get; init; }
@@ -171,6 +182,11 @@ public sealed record InteractionState
             case "wrapped_up":
                 var w = d["wrapUp"] as JsonObject;
                 return this with { WrapUp = new WrapUp(S(w?["code"]), S(w?["notes"])) };
+            case "related_record":
+                var r = d["record"] as JsonObject;
+                return S(r?["object"]) is { } relatedObject && S(r!["id"]) is { } relatedId && new RelatedRecord(relatedObject, relatedId) is { IsValid: true } related
+                    ? this with { RelatedRecord = related }
+                    : this;
             case "custom_fields":
                 return this with { CustomFields = Map(d["customFields"], CustomFields) };
             case "record_requested":

@@ -44,7 +44,9 @@ public static class LogPlanner
         if (interactionRecord is not null) needed.Add(interactionRecord);
         // Manual mode creates a person only when the agent asked for one.
         // A caller whose lookup failed may well be in Salesforce already: no person is created for them.
-        var createPerson = match is null && i.Identification?.Outcome != IdentificationResult.Unidentified && (settings.Mode is LoggingSettings.Sales or LoggingSettings.Support || requested.Contains("lead") || requested.Contains("contact"));
+        // A record the agent worked the contact from (click-to-dial) is who or what the contact is about.
+        var related = s.RelatedRecord is { IsValid: true } r ? r : null;
+        var createPerson = match is null && related is null && i.Identification?.Outcome != IdentificationResult.Unidentified && (settings.Mode is LoggingSettings.Sales or LoggingSettings.Support || requested.Contains("lead") || requested.Contains("contact"));
         var personObject = requested.Contains("contact") || settings.Mode == LoggingSettings.Support && !requested.Contains("lead") ? "Contact" : "Lead";
         if (createPerson) needed.Add(personObject);
         if (match is not null && settings.UpdatePolicy != "none" && match.Object is "Lead" or "Contact") needed.Add(match.Object);
@@ -57,6 +59,13 @@ public static class LogPlanner
         string? personRef = null;
         var who = match?.Object is "Lead" or "Contact" ? match.Id : null;
         var what = match?.Object == "Account" ? match.Id : null;
+        if (related is { IsPerson: true }) who = related.Id;
+        else if (related is not null)
+        {
+            what = related.Id;
+            // Salesforce takes no WhatId on a Task whose WhoId is a Lead: the record worked from wins.
+            if (match?.Object == "Lead" && who == match.Id) who = null;
+        }
         if (createPerson)
         {
             var shape = i.Shapes[personObject];

@@ -218,6 +218,102 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         await Assertions.Expect(salesforce).ToHaveURLAsync(new Regex($"/lightning/r/Account/{globex}/view$"));
     }
 
+    [Fact]
+    public async Task Two_agents_see_each_other_live_and_a_click_to_dial_call_survives_a_reload_is_transferred_and_logged_once_on_the_record_it_was_dialled_from()
+    {
+        var (hub, cc, tenant, _) = await StartAsync();
+        await using var _hub = hub;
+        await using var _cc = cc;
+        var grace = hub.CreateRecord("Contact", new JsonObject { ["FirstName"] = "Grace", ["LastName"] = "Hopper", ["Phone"] = "+1 415 555 0100" });
+
+        await using var adaContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
+        await using var bobContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
+        var (ada, adaPhone) = await SignInAsync(adaContext, hub, TestHub.AgentEmail, "Agent-Password-1");
+        var (bob, bobPhone) = await SignInAsync(bobContext, hub, BobEmail, "Agent-Password-2");
+        await AcceptedAsync(ada, adaPhone.Locator("#cc-login-button"));
+        await AcceptedAsync(bob, bobPhone.Locator("#cc-login-button"));
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(bobPhone.Locator("#main")).ToBeVisibleAsync();
+
+        // Ada goes available: Bob's list of agents says so, live.
+        var adaInBobsList = bobPhone.Locator("#agents li[data-agent='ag-1']");
+        await Assertions.Expect(adaInBobsList.Locator(".cb-agent-state")).ToHaveTextAsync(" Unavailable (Logged in)");
+        await AvailableAsync(ada, adaPhone);
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(adaInBobsList.Locator(".cb-agent-state")).ToHaveTextAsync(" Available");
+        await bobPhone.Locator("#agent-search").FillAsync("nobody like that");
+        await Assertions.Expect(adaInBobsList).ToHaveCountAsync(0);
+        await bobPhone.Locator("#agent-search").FillAsync("ada");
+        await Assertions.Expect(adaInBobsList).ToHaveCountAsync(1);
+        await AvailableAsync(bob, bobPhone);
+        await cc.FlushAsync(tenant.Id);
+
+        // Click-to-dial from Grace's page: the contact center is asked to dial, and the call is related to Grace.
+        await ada.GotoAsync($"{hub.Emulator.InstanceUrl}/lightning/r/Contact/{grace}/view");
+        await ada.ClickAsync("#softphone-item");
+        await Assertions.Expect(adaPhone.Locator("#main")).ToBeVisibleAsync();
+        // The panel floats over the record's fields, as Salesforce's does: minimized to reach the number.
+        await ada.ClickAsync("#softphone-minimize");
+        var related = ada.WaitForResponseAsync(r => r.Url.EndsWith("/related-record", StringComparison.Ordinal));
+        await AcceptedAsync(ada, ada.Locator("a.cb-phone_enabled[data-number='+1 415 555 0100']"));
+        (await related).Status.ShouldBe(202);
+        var dialled = (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Last()!;
+        (dialled["type"]!.GetValue<string>(), dialled["agentId"]!.GetValue<string>(), dialled["outcome"]!.GetValue<string>()).ShouldBe(("dial", "ag-1", "accepted"));
+        await SettleAsync(hub, cc, tenant.Id);
+        await ada.ClickAsync("#softphone-item");
+        var call = adaPhone.Locator("#contacts li");
+        await Assertions.Expect(call.Locator(".cb-phase")).ToContainTextAsync("Connected");
+        var callId = await call.GetAttributeAsync("data-interaction");
+
+        // The tab reloads in the middle of the call: the softphone comes back signed in, with the call on it.
+        await ada.ReloadAsync();
+        await ada.ClickAsync("#softphone-item");
+        await Assertions.Expect(adaPhone.Locator($"#contacts li[data-interaction='{callId}'] .cb-phase")).ToContainTextAsync("Connected");
+        await Assertions.Expect(adaPhone.Locator("#sign-in")).ToBeHiddenAsync();
+
+        // Ada transfers the call to Bob from her list of agents; Bob takes it, ends it and wraps up.
+        await AcceptedAsync(ada, adaPhone.Locator("#agents li[data-agent='ag-2']").GetByRole(AriaRole.Button, new() { Name = "Transfer" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        var atBob = bobPhone.Locator($"#contacts li[data-interaction='{callId}']");
+        await Assertions.Expect(atBob.Locator(".cb-phase")).ToContainTextAsync("Ringing");
+        await AcceptedAsync(bob, atBob.GetByRole(AriaRole.Button, new() { Name = "Accept" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        await AcceptedAsync(bob, atBob.GetByRole(AriaRole.Button, new() { Name = "Hang up" }));
+        await SettleAsync(hub, cc, tenant.Id);
+        await bobPhone.Locator("#disposition").SelectOptionAsync("Escalated");
+        await bobPhone.Locator("#next-state").SelectOptionAsync("unavailable:Break");
+        await AcceptedAsync(bob, bobPhone.Locator("#wrap-up-done"));
+        await Assertions.Expect(adaPhone.Locator("#wrap-up")).ToBeVisibleAsync();
+        await adaPhone.Locator("#next-state").SelectOptionAsync("available");
+        await AcceptedAsync(ada, adaPhone.Locator("#wrap-up-done"));
+        await SettleAsync(hub, cc, tenant.Id);
+        var task = hub.Records("Task").ShouldHaveSingleItem();
+        task.GetString("WhoId").ShouldBe(grace);
+        task.GetString("Description")!.ShouldContain("Wrap-up: Escalated");
+        task.GetString("Description")!.ShouldContain("Transferred (blind)");
+
+        // A callback Ada schedules for the support skill comes due and is offered to her (Bob is on a break).
+        await adaPhone.Locator("a[data-tab='callbacks']").ClickAsync();
+        await adaPhone.Locator("#callbacks-filter").SelectOptionAsync("skills");
+        await adaPhone.Locator("#callback-number").FillAsync("+1 415 555 0123");
+        await adaPhone.Locator("#callback-due").FillAsync(hub.Clock.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await adaPhone.Locator("#callback-for").SelectOptionAsync("support");
+        await AcceptedAsync(ada, adaPhone.Locator("#callback-form button[type='submit']"));
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(adaPhone.Locator("#callbacks li")).ToContainTextAsync("+1 415 555 0123");
+        hub.Clock.Advance(TimeSpan.FromMinutes(2));
+        cc.Server.Center.Tick();
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(adaPhone.Locator("#contacts li .cb-caller-number")).ToHaveTextAsync("+1 415 555 0123");
+        await Assertions.Expect(adaPhone.Locator("#contacts li .cb-phase")).ToContainTextAsync("Ringing");
+        // The callback stays Ada's to complete once it is done.
+        // The number is no one's in Salesforce: the new-Lead form opened over the console, which Ada closes.
+        await ada.Locator("#cancel-record").ClickAsync();
+        await AcceptedAsync(ada, adaPhone.Locator("#callbacks li").GetByRole(AriaRole.Button, new() { Name = "Done" }));
+        await cc.FlushAsync(tenant.Id);
+        await Assertions.Expect(adaPhone.Locator("#callbacks li")).ToHaveCountAsync(0);
+    }
+
     private static async Task AvailableAsync(IPage salesforce, IFrameLocator softphone)
     {
         var response = salesforce.WaitForResponseAsync(r => r.Url.EndsWith("/api/commands", StringComparison.Ordinal) && r.Request.Method == "POST");

@@ -140,6 +140,16 @@
         });
       });
   }
+  /** Something the softphone adds to one of the agent's contacts (its wrap-up, the record it was worked from); stored once per key. */
+  function contactEvent(interactionId, what, body) {
+    return fetch(api + '/contacts/' + encodeURIComponent(interactionId) + '/' + what, {
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', 'X-ContactBridge-Softphone': '1', 'Idempotency-Key': uuid() },
+    }).then(function (r) {
+      if (r.status === 401) sessionEnded();
+      if (!r.ok) return r.json().then(function (p) { throw new Error(p.detail || p.title); });
+    });
+  }
   function quietly(promise) { return promise.catch(function (e) { log('error', e.message); }); }
 
   // ---- Sign-in ------------------------------------------------------------------------------------------------------
@@ -446,11 +456,12 @@
       .sort(function (x, y) { return String(x.due).localeCompare(String(y.due)); })
       .forEach(function (c) {
         var due = el('input', { type: 'datetime-local', className: 'slds-input cb-small', 'aria-label': 'New due time' });
-        list.appendChild(el('li', { className: 'cb-list-item', 'data-commitment': c.commitmentId }, [
-          el('span', { className: 'cb-grow' }, [el('span', { text: c.number || '' }), el('span', { className: 'slds-text-body_small', text: ' due ' + (c.due ? new Date(c.due).toLocaleString() : '?') + (c.notes ? ' · ' + c.notes : '') })]),
-          due,
-          button('Move', function () { if (due.value) quietly(command('reschedule_commitment', { commitmentId: c.commitmentId, due: new Date(due.value).toISOString() })); }),
-          button('Done', function () { quietly(command('complete_commitment', { commitmentId: c.commitmentId })); })]));
+        list.appendChild(el('li', { className: 'cb-list-item cb-stacked', 'data-commitment': c.commitmentId }, [
+          el('div', {}, [el('strong', { text: c.number || '' }), el('span', { className: 'slds-text-body_small', text: ' due ' + (c.due ? new Date(c.due).toLocaleString() : '?') + (c.notes ? ' · ' + c.notes : '') })]),
+          el('div', { className: 'cb-row' }, [
+            due,
+            button('Move', function () { if (due.value) quietly(command('reschedule_commitment', { commitmentId: c.commitmentId, due: new Date(due.value).toISOString() })); }, 'slds-button_neutral', 'Move the callback to the time chosen'),
+            button('Done', function () { quietly(command('complete_commitment', { commitmentId: c.commitmentId })); }, 'slds-button_neutral', 'Mark the callback done')])]));
       });
     var forSelect = $('callback-for');
     var chosen = forSelect.value;
@@ -523,11 +534,18 @@
     var when = prefs().popWhen || 'offered';
     (a.contacts || []).forEach(function (c) {
       var due = when === 'offered' ? (c.phase === 'offered' || c.phase === 'connected') : c.phase === 'connected';
-      if (!due || popped(c.interactionId) || popAsked[c.interactionId]) return;
-      popAsked[c.interactionId] = true;
+      if (!due || popped(c.interactionId)) return;
+      // One question at a time per contact; a change that comes meanwhile asks again once the answer is in.
+      if (popAsked[c.interactionId]) { popAsked[c.interactionId] = 'again'; return; }
+      popAsked[c.interactionId] = 'asked';
       request('GET', '/contacts/' + encodeURIComponent(c.interactionId) + '/screen-pop').then(function (pop) {
+        var again = popAsked[c.interactionId] === 'again';
         delete popAsked[c.interactionId];
-        if (pop.status !== 'ready') return; // looked up meanwhile: the next change of this agent asks again
+        if (pop.status !== 'ready') {
+          // Still being looked up: the hub tells this agent's softphone when it is done (the next change asks again).
+          if (again) popFor(mine());
+          return;
+        }
         markPopped(c.interactionId);
         if (!pop.type) return;
         var types = cti.SCREENPOP_TYPE || {};
@@ -575,15 +593,7 @@
     var wrap = { disposition: $('disposition').value || null, notes: $('wrap-up-notes').value.trim() || null };
     log('info', 'wrap-up ' + JSON.stringify(wrap) + (last ? ' for ' + last : ''));
     // The disposition and notes go to the hub first (they end up on the contact's Task), then the next state.
-    var saved = last && (wrap.disposition || wrap.notes)
-      ? fetch(api + '/contacts/' + encodeURIComponent(last) + '/wrap-up', {
-        method: 'POST', credentials: 'same-origin', body: JSON.stringify(wrap),
-        headers: { 'Content-Type': 'application/json', 'X-ContactBridge-Softphone': '1', 'Idempotency-Key': uuid() },
-      }).then(function (r) {
-        if (r.status === 401) sessionEnded();
-        if (!r.ok) return r.json().then(function (p) { throw new Error(p.detail || p.title); });
-      })
-      : Promise.resolve();
+    var saved = last && (wrap.disposition || wrap.notes) ? contactEvent(last, 'wrap-up', wrap) : Promise.resolve();
     quietly(saved.then(function () { return command('set_state', data); }).then(function () {
       $('wrap-up-notes').value = ''; $('disposition').value = '';
       try { sessionStorage.removeItem('contactbridge.last-contact'); } catch (e) { /* ignore */ }
@@ -680,7 +690,11 @@
             listener: function (payload) {
               pageOnScreen = { recordId: payload.recordId, objectType: payload.objectType };
               log('info', 'click-to-dial ' + payload.number + ' from ' + payload.objectType + ' ' + payload.recordId);
-              if (me) quietly(command('dial', { number: payload.number }));
+              // The call relates to the record the number was clicked on: its Task's WhoId or WhatId.
+              if (me) quietly(command('dial', { number: payload.number }).then(function (answer) {
+                var id = answer && answer.result && answer.result.interactionId;
+                if (id && payload.recordId && payload.objectType) return contactEvent(id, 'related-record', { objectType: payload.objectType, recordId: payload.recordId });
+              }));
               else notice('Sign in to the softphone to call ' + payload.number + '.');
             },
           });
