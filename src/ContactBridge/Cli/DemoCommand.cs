@@ -87,6 +87,10 @@ public static class DemoCommand
                 Control API     {ContactCenter.BaseUri}_emulator   (start a call: POST {ContactCenter.BaseUri}_emulator/tenants/{Tenant.Id}/contacts)
                 Agents          {string.Join(", ", DemoAgents.Select(a => a.Id))}, the same people as the org's users (by e-mail)
 
+              Softphone         {Emulator.InstanceUrl}/lightning/page/home   sign in as {SoftphoneUsername} / {SoftphonePassword},
+                                open Phone in the utility bar and choose "Sign in with Salesforce": Alex is the agent {SoftphoneAgentId}
+                                of "{Tenant.Name}" (start a call for Alex: go Available, then POST …/contacts as above)
+
               User mapping      {Hub.BaseUri}tenants/{Tenant.Id}/routing-map : upload {UsersCsv}
                                 (or: contactbridge --data-dir {directory} routing-map import --tenant {Tenant.Slug} --users {UsersCsv} --call-center {CallCenterId})
 
@@ -134,6 +138,10 @@ public static class DemoCommand
         {
             Id = a.Id, Name = a.Name, Email = a.Email, LoggedIn = true, AutoAnswer = true,
             Skills = new Dictionary<string, int> { [$"{prefix}-phone"] = 5, [$"{prefix}-chat"] = 3, [$"{prefix}-email"] = 2 },
+        }).Append(new AgentSeed
+        {
+            Id = SoftphoneAgentId, Name = "Alex Agent", Email = SoftphoneUsername, Station = "4030",
+            Skills = new Dictionary<string, int> { [$"{prefix}-phone"] = 5, [$"{prefix}-chat"] = 3, [$"{prefix}-email"] = 2 },
         }).ToList(),
         AddressBooks =
         [
@@ -157,6 +165,11 @@ public static class DemoCommand
 
     public const string AgentEmail = "agent@contactbridge.example";
 
+    /// <summary>The demo's agent who works from the softphone in Salesforce (not answering by itself): the org's user, and the contact center's agent.</summary>
+    public const string SoftphoneUsername = "alex@contactbridge.example";
+    public const string SoftphonePassword = "Emulator-Agent-2";
+    public const string SoftphoneAgentId = "alex.agent";
+
     /// <summary>The emulator org as the README's set-up leaves it: ContactBridge_Key__c external ids, an agent, a few known callers.</summary>
     public static SeedFile Seed()
     {
@@ -175,6 +188,7 @@ public static class DemoCommand
                         new SeedUser { Username = "rosa@contactbridge.example", FirstName = "Rosa", LastName = "Parks", Alias = "rparks", CallCenter = "ContactBridgeVoice" },
                         new SeedUser { Username = "ada@contactbridge.example", FirstName = "Ada", LastName = "Lovelace", Alias = "alovelac", CallCenter = "ContactBridgeVoice" },
                         new SeedUser { Username = "grace@contactbridge.example", FirstName = "Grace", LastName = "Hopper", Alias = "ghopper", CallCenter = "ContactBridgeVoice" },
+                        new SeedUser { Username = SoftphoneUsername, Email = SoftphoneUsername, FirstName = "Alex", LastName = "Agent", Alias = "aagent", Password = SoftphonePassword },
                     ],
                     Records = new()
                     {
@@ -190,6 +204,27 @@ public static class DemoCommand
                 new SeedOrg { Key = "sandbox", Sandbox = true, Name = "ContactBridge Emulator (sandbox)" },
             ],
         };
+    }
+
+    /// <summary>
+    /// The softphone in the org, as the README tells an administrator to put it there: the tenant's call center definition
+    /// imported, Alex in that call center, and Alex paired with the agent alex.agent in the routing map.
+    /// </summary>
+    private static void InstallSoftphone(EmulatorServer emulator, HubServer hub, Tenant tenant)
+    {
+        var org = emulator.State.DefaultOrg;
+        var xml = ContactBridge.AgentAdapter.CallCenterDefinitionFile.For(tenant, hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.PublicUrl);
+        var center = ContactBridge.Emulator.CallCenters.CallCenterImport.Import(org, emulator.State.Clock, xml).Center;
+        lock (org.Sync)
+        {
+            var writer = new ContactBridge.Emulator.Records.RecordWriter(org, emulator.State.Clock);
+            var alex = org.UserByUsername(SoftphoneUsername)!;
+            writer.Update(alex.Id, alex, new JsonObject { ["CallCenterId"] = center.Id }, system: true);
+            writer.Create(org.Records.OfType("User")[0].Id, org.Schema.Require("CallCenterRoutingMap"), new JsonObject
+            {
+                ["ExternalId"] = SoftphoneAgentId, ["ReferenceRecordId"] = alex.Id, ["CallCenterId"] = center.Id, ["DeveloperName"] = "alex_agent", ["MasterLabel"] = "Alex Agent",
+            }, system: true);
+        }
     }
 
     public static async Task<Demo> StartAsync(int port, int emulatorPort, CancellationToken ct, bool traffic = true, ContactCenterEmulatorOptions? contactCenterOptions = null)
@@ -213,9 +248,9 @@ public static class DemoCommand
                 [$"{ContactBridge.ContactCenter.ContactCenterOptions.Section}:AllowPrivateNetwork"] = "true",
             },
         }, ct);
-        var callback = new Uri(hub.BaseUri, "/linking/callback").ToString();
         var app = emulator.State.FindApp(WellKnown.ClientId)!;
-        if (!app.CallbackUrls.Contains(callback)) app.CallbackUrls.Add(callback);
+        foreach (var callback in new[] { new Uri(hub.BaseUri, "/linking/callback").ToString(), new Uri(hub.BaseUri, ContactBridge.AgentAdapter.AgentSignIn.CallbackPath).ToString() })
+            if (!app.CallbackUrls.Contains(callback)) app.CallbackUrls.Add(callback);
 
         var sp = hub.Services;
         var linking = sp.GetRequiredService<SalesforceLinkService>();
@@ -252,6 +287,7 @@ public static class DemoCommand
             if (traffic && contactCenter.Center.Tenant(t.Id).StartLoad(Traffic()) is { Count: > 0 } loadProblems)
                 throw new InvalidOperationException($"The demo's traffic was refused: {string.Join(" ", loadProblems)}");
         }
+        InstallSoftphone(emulator, hub, tenant);
         var demo = new Demo(emulator, contactCenter, hub, directory, tenant, supportTenant) { Traffic = traffic };
         // A sample of the contact center's users, for the user-mapping page and command.
         lock (emulator.State.DefaultOrg.Sync) demo.CallCenterId = emulator.State.DefaultOrg.Records.OfType("CallCenter")[0].Id;

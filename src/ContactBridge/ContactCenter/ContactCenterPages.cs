@@ -28,6 +28,7 @@ public static class ContactCenterPages
             Queues = await store.QueuesAsync(tenantId, ct), Commitments = await store.CommitmentsAsync(tenantId, ct),
             Commands = await sp.GetRequiredService<CommandStore>().RecentAsync(tenantId, null, 20, ct),
             state.Ok, state.Error, state.UrlError, state.CommandUrl, state.NewSecret,
+            AgentCallbackUrl = ContactBridge.AgentAdapter.AgentSignIn.CallbackUrl(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value).ToString(),
         }, state.Error is null ? 200 : 400);
     }
 

@@ -64,7 +64,19 @@ public sealed class InteractionPipeline(
             }
             try
             {
-                if (!worked) await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken);
+                if (!worked && await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken))
+                {
+                    // Woken by new events: they are folded at once, so an agent's softphone shows a ringing contact now;
+                    // Salesforce's work still waits for the batch window, to share its searches and writes.
+                    try
+                    {
+                        await FoldAsync(stoppingToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.LogWarning("Folding new events failed; the next round tries again: {Error}", e.Message);
+                    }
+                }
                 await Task.Delay(options.Value.BatchWindow, clock, stoppingToken);
             }
             catch (OperationCanceledException)

@@ -314,6 +314,59 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         await Assertions.Expect(adaPhone.Locator("#callbacks li")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task In_the_demo_as_a_newcomer_tries_it_the_softphone_rings_and_pops_live_with_the_hubs_own_background_work()
+    {
+        // The demo as `contactbridge demo` runs it: real clocks, the hub's background pipeline, the contact center's own timers.
+        await using var demo = await ContactBridge.Cli.DemoCommand.StartAsync(FreePort(), FreePort(), Ct, traffic: false,
+            new ContactBridge.ContactCenterEmulator.ContactCenterEmulatorOptions { Port = FreePort() });
+        demo.Banner().ShouldContain(ContactBridge.Cli.DemoCommand.SoftphoneUsername);
+        await using var context = await _chromium.Browser.NewContextAsync();
+        var salesforce = await context.NewPageAsync();
+        await salesforce.GotoAsync($"{demo.Emulator.InstanceUrl}/lightning/page/home");
+        await salesforce.FillAsync("#username", ContactBridge.Cli.DemoCommand.SoftphoneUsername);
+        await salesforce.FillAsync("#password", ContactBridge.Cli.DemoCommand.SoftphonePassword);
+        await salesforce.ClickAsync("#Login");
+        await salesforce.ClickAsync("#softphone-item");
+        var softphone = salesforce.FrameLocator("#softphone-frame");
+        var window = await context.RunAndWaitForPageAsync(() => softphone.Locator("#sign-in-button").ClickAsync());
+        await window.ClickAsync("#oaapprove");
+        await softphone.Locator("#station").FillAsync("4030");
+        await softphone.Locator("#cc-login-button").ClickAsync();
+        await Assertions.Expect(softphone.Locator("#main")).ToBeVisibleAsync();
+        await softphone.Locator("#state").SelectOptionAsync("available");
+        await Assertions.Expect(softphone.Locator("#state")).ToHaveValueAsync("available");
+        // The other demo agents are busy or away: the call is Alex's. Marie Curie is in the org: her Contact pops.
+        using (var admin = new PortalClient(demo.Hub.BaseUri, demo.Emulator.BaseUri))
+        {
+            (await admin.SignInAsync(ContactBridge.Cli.DemoCommand.AdminEmail, ContactBridge.Cli.DemoCommand.Password)).ShouldBe(HttpStatusCode.Redirect);
+            foreach (var agent in ContactBridge.Cli.DemoCommand.DemoAgents)
+            {
+                using var away = new HttpRequestMessage(HttpMethod.Post, new Uri(demo.Hub.BaseUri, $"/api/v1/tenants/{demo.Tenant.Id}/agents/{agent.Id}/commands"))
+                {
+                    Content = JsonContent.Create(new JsonObject { ["type"] = "set_state", ["data"] = new JsonObject { ["state"] = "unavailable", ["reason"] = "Break" } }),
+                };
+                (await admin.SendAsync(away)).Status.ShouldBe(HttpStatusCode.OK);
+            }
+        }
+        var center = demo.ContactCenter.Center.Tenant(demo.Tenant.Id);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        center.AddContact(new ContactBridge.ContactCenterEmulator.Contacts.NewContact { Channel = "voice", Skill = "sales-phone", From = "+14155550101", Name = "Marie Curie" })
+            .Problems.ShouldBeEmpty();
+        await Assertions.Expect(softphone.Locator("#contacts li .cb-phase")).ToContainTextAsync("Ringing");
+        var rang = started.Elapsed;
+        await Assertions.Expect(salesforce).ToHaveURLAsync(new Regex("/lightning/r/Contact/003[A-Za-z0-9]+/view$"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"Rang in the softphone {rang.TotalMilliseconds:0} ms after the call arrived; popped {started.Elapsed.TotalMilliseconds:0} ms after.");
+        await ScreenshotAsync(salesforce, "softphone-demo-ringing.png");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static async Task AvailableAsync(IPage salesforce, IFrameLocator softphone)
     {
         var response = salesforce.WaitForResponseAsync(r => r.Url.EndsWith("/api/commands", StringComparison.Ordinal) && r.Request.Method == "POST");
