@@ -34,6 +34,9 @@ public sealed record AgentContact(string InteractionId, string Channel, string D
 
     public bool Muted { get; init; }
 
+    /// <summary>What the hub wrote in Salesforce for it (object → record id: its Task, a Lead …), once written; in history only.</summary>
+    public IReadOnlyDictionary<string, string>? Records { get; init; }
+
     public static AgentContact Of(Interactions.InteractionState s) => new(s.InteractionId, s.Channel, s.Direction, s.Phase, s.PhaseSince,
         s.Caller.Name ?? s.Caller.Phone ?? s.Caller.Email, s.StartedAt, s.EndedAt, s.DurationSeconds, s.HoldSeconds, s.Outcome)
     {
@@ -340,10 +343,13 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
     public async Task<IReadOnlyList<AgentContact>> HistoryAsync(string tenantId, string agentId, int max, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var states = await c.QueryAsync<string>("""
-            SELECT state FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId ORDER BY created_at DESC LIMIT @max
+        var rows = await c.QueryAsync<(string State, string? Records)>("""
+            SELECT state, records FROM interactions WHERE tenant_id = @tenantId AND agent_id = @agentId ORDER BY created_at DESC LIMIT @max
             """, new { tenantId, agentId, max });
-        return states.Select(Contact).Where(x => x is not null).Cast<AgentContact>().ToList();
+        return rows.Select(r => Contact(r.State) is { } contact
+                ? contact with { Records = r.Records is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Records, Interactions.InteractionStore.Json) }
+                : null)
+            .Where(x => x is not null).Cast<AgentContact>().ToList();
     }
 
     /// <summary>The tenant's callbacks still pending (or all, newest due first, with done ones), or only the one given, or one agent's (its own and its skills').</summary>

@@ -490,11 +490,27 @@
         list.appendChild(el('li', { className: 'cb-list-item' }, [
           el('span', { className: 'cb-grow' }, [el('span', { text: c.callerName || c.callerAddress || c.caller || 'Unknown' }),
             el('span', { className: 'slds-text-body_small', text: ' ' + c.channel + ' · ' + (c.startedAt ? new Date(c.startedAt).toLocaleTimeString() : '') + ' · ' + (c.outcome || c.phase || '') })]),
+          c.records && c.records.Task ? button('Task', function () { openRecord(c.records.Task); }, 'slds-button_neutral', 'Open the Task ContactBridge logged for this contact') : null,
           number ? button('Call back', function () {
             var data = { number: number };
             if ($('history-skill').value) data.skill = $('history-skill').value;
             quietly(command('dial', data));
           }) : null]));
+      });
+    }));
+  }
+  function loadMessages() {
+    var count = $('messages-count');
+    count.textContent = '0';
+    count.hidden = true;
+    quietly(request('GET', '/messages').then(function (messages) {
+      var list = $('messages');
+      list.textContent = '';
+      if (!messages.length) list.appendChild(el('li', { className: 'slds-text-body_small', text: 'No messages.' }));
+      messages.forEach(function (m) {
+        list.appendChild(el('li', { className: 'cb-list-item cb-stacked' }, [
+          el('span', { className: 'slds-text-body_small', text: (m.from || 'Supervisor') + ' · ' + new Date(m.sentAt).toLocaleTimeString() }),
+          el('span', { text: m.text })]));
       });
     }));
   }
@@ -525,6 +541,11 @@
       });
       chart.appendChild(svg);
     }));
+  }
+
+  function openRecord(recordId) {
+    if (!cti) return;
+    cti.screenPop({ type: (cti.SCREENPOP_TYPE || {}).SOBJECT || 'sobject', params: { recordId: recordId }, callback: function () {} });
   }
 
   // ---- Screen pops -------------------------------------------------------------------------------------------------
@@ -634,7 +655,7 @@
       Array.prototype.forEach.call(document.querySelectorAll('.cb-tab'), function (t) { t.hidden = t.id !== 'tab-' + a.dataset.tab; });
       if (a.dataset.tab === 'history') loadHistory();
       if (a.dataset.tab === 'today') loadToday();
-      if (a.dataset.tab === 'options') { var m = $('messages-count'); m.textContent = '0'; m.hidden = true; }
+      if (a.dataset.tab === 'options') loadMessages();
     });
   });
   document.querySelector('.cb-tabs li').classList.add('slds-is-active');
