@@ -118,16 +118,8 @@ public static class AgentApi
     {
         if (c.Request.Headers[SoftphoneHeader] != "1")
             return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
-        if (!c.Request.HasJsonContentType()) return Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json.");
-        SessionRequest? request;
-        try
-        {
-            request = await c.Request.ReadFromJsonAsync<SessionRequest>(c.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            return Problem(400, "Malformed JSON", $"Send {{\"ticket\": \"…\", \"nonce\": \"…\"}}: {e.Message}");
-        }
+        var (request, bad) = await ReadBodyAsync<SessionRequest>(c, "{\"ticket\": \"…\", \"nonce\": \"…\"}");
+        if (bad is not null) return bad;
         if (request is not { Ticket: { Length: > 0 and <= 200 } ticket, Nonce: { Length: > 0 and <= 200 } nonce })
             return Problem(400, "Invalid sign-in", "Send the ticket of the sign-in window and the nonce the softphone started it with: {\"ticket\": \"…\", \"nonce\": \"…\"}.");
         var started = await sessions.RedeemAsync(tenantId, ticket, nonce, c.RequestAborted);
@@ -160,10 +152,50 @@ public static class AgentApi
     }
 
     private static Task<IResult> CommandAsync(HttpContext c, string tenantId, ContactCenterConnections connections, CommandStore store, CommandSender sender,
-        IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime)
+        IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime, InteractionStore interactions, LivePictureStore picture)
     {
         var s = c.Session();
-        return CommandEndpoints.DispatchAsync(c, tenantId, s.AgentId, $"softphone: {s.SalesforceUsername}", connections, store, sender, options, lifetime);
+        return CommandEndpoints.DispatchAsync(c, tenantId, s.AgentId, $"softphone: {s.SalesforceUsername}", connections, store, sender, options, lifetime,
+            (type, data) => MayAsync(c, tenantId, s.AgentId, type, data, interactions, store, picture));
+    }
+
+    private static string? Str(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>
+    /// What the softphone may ask for, beyond acting as its own agent: only the agent's own contacts, its own callbacks and its
+    /// skills' (never another agent's personal one), and only its own skills to take contacts or dial for.
+    /// </summary>
+    private static async Task<IResult?> MayAsync(HttpContext c, string tenantId, string agentId, string type, JsonObject data, InteractionStore interactions,
+        CommandStore commands, LivePictureStore picture)
+    {
+        var ct = c.RequestAborted;
+        if (Str(data, "interactionId") is { } interactionId && !await IsMineAsync(tenantId, agentId, interactionId, interactions, commands, ct))
+            return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        var agents = await picture.AgentsAsync(tenantId, ct, agentId);
+        var skills = agents.Count > 0 ? agents[0].Skills : new Dictionary<string, string>();
+        if (type != "transfer" && Str(data, "skill") is { } skill && !skills.ContainsKey(skill))
+            return Problem(403, "Not your skill", $"You do not have the skill {skill}: only your own skills' contacts and calls are yours to take or make.");
+        if (Str(data, "forAgentId") is { } forAgent && forAgent != agentId)
+            return Problem(403, "Not yours", "A personal callback is for yourself: schedule it for one of your skills to have another agent call back.");
+        if (Str(data, "commitmentId") is { } commitmentId)
+        {
+            var found = await picture.CommitmentsAsync(tenantId, ct, commitmentId, pendingOnly: false);
+            if (found.Count == 0 || !(found[0].AgentId == agentId || found[0].AgentId is null && found[0].SkillId is { } k && skills.ContainsKey(k)))
+                return TenantAccess.NotFoundProblem($"No callback {commitmentId} of yours or your skills'.");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A contact is the agent's when the hub has it at the agent, or when the contact center made it for one of the agent's commands
+    /// (a call just dialled, not folded yet).
+    /// </summary>
+    private static async Task<bool> IsMineAsync(string tenantId, string agentId, string interactionId, InteractionStore interactions, CommandStore commands, CancellationToken ct)
+    {
+        var row = await interactions.GetAsync(tenantId, interactionId, ct);
+        return row is not null ? row.AgentId == agentId
+            : (await commands.RecentAsync(tenantId, agentId, 50, ct)).Any(x => x.Status == CommandRecord.Accepted && x.Result?["interactionId"] is JsonValue v
+                                                                           && v.TryGetValue<string>(out var id) && id == interactionId);
     }
 
     private static Task LiveAsync(HttpContext c, string tenantId, LivePictureStore store, LivePictureFeed feed, AgentSessionStore sessions, IHostApplicationLifetime lifetime)
@@ -211,14 +243,21 @@ public static class AgentApi
         var key = c.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (key is null || key.Length is 0 or > 100 || !key.All(char.IsAsciiLetterOrDigit))
             return (null, Problem(400, "Idempotency-Key required", "Send an Idempotency-Key header of 1 to 100 letters and digits: a repeat of the same request is then stored once."));
-        if (!c.Request.HasJsonContentType()) return (null, Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json."));
+        return await ReadBodyAsync<T>(c, example);
+    }
+
+    /// <summary>A small JSON body (at most 16 KiB), read within its bound and parsed strictly, as <typeparamref name="T"/>: or the 4xx problem saying what is wrong.</summary>
+    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext c, string example) where T : class
+    {
+        var (json, bad) = await CommandEndpoints.ReadJsonAsync(c, 16 * 1024);
+        if (bad is not null) return (null, bad);
         try
         {
-            return await c.Request.ReadFromJsonAsync<T>(c.RequestAborted) is { } body ? (body, null) : (null, Problem(400, "Malformed JSON", $"Send {example}."));
+            return json is JsonObject && json.Deserialize<T>(JsonSerializerOptions.Web) is { } body ? (body, null) : (null, Problem(400, "Invalid body", $"Send a JSON object: {example}."));
         }
         catch (JsonException e)
         {
-            return (null, Problem(400, "Malformed JSON", $"Send {example}: {e.Message}"));
+            return (null, Problem(400, "Invalid body", $"Send {example}: {e.Message}"));
         }
     }
 
@@ -233,13 +272,11 @@ public static class AgentApi
     {
         var ct = c.RequestAborted;
         var agentId = c.Session().AgentId;
-        var row = await interactions.GetAsync(tenantId, interactionId, ct);
-        var mine = row is not null ? row.AgentId == agentId
-            : (await commands.RecentAsync(tenantId, agentId, 50, ct)).Any(x => x.Status == CommandRecord.Accepted && x.Result?["interactionId"] is JsonValue v
-                                                                           && v.TryGetValue<string>(out var id) && id == interactionId);
-        if (!mine) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        if (!await IsMineAsync(tenantId, agentId, interactionId, interactions, commands, ct)) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        // One event per agent, contact, kind and key: a repeat is stored once, and a key used again elsewhere is another event.
         var key = c.Request.Headers["Idempotency-Key"].ToString();
-        var added = new Intake.InteractionEvent($"softphone-{agentId}-{key}", $"contactbridge/softphone/{agentId}", Intake.InteractionEvent.TypePrefix + type, interactionId,
+        var eventId = "softphone-" + AgentSessionStore.Hash($"{agentId}\n{type}\n{interactionId}\n{key}")[..40].ToLowerInvariant();
+        var added = new Intake.InteractionEvent(eventId, $"contactbridge/softphone/{agentId}", Intake.InteractionEvent.TypePrefix + type, interactionId,
             clock.GetUtcNow(), data);
         await inbox.AppendAsync(tenantId, [added], ct);
         pipeline.Wake();

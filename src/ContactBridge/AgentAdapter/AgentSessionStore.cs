@@ -27,6 +27,9 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
     /// <summary>A session not used for this long ends (a softphone in use asks every few seconds, and its stream is open).</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(12);
 
+    /// <summary>However busy, a session ends a day after it started: the agent signs in again (a call in progress goes on).</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -62,6 +65,11 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
     {
         var ticket = NewSecret();
         await using var w = await db.WriteAsync(durable: true, ct);
+        // Sessions that ended, went unused past the idle timeout or past their lifetime, and tickets never taken, go as new ones come.
+        await w.Connection.ExecuteAsync("""
+            DELETE FROM agent_sessions WHERE ended_at IS NOT NULL OR last_seen_at < @idle OR created_at < @old OR (token_hash IS NULL AND created_at < @unclaimed)
+            """, new { idle = Now - (long)IdleTimeout.TotalMilliseconds, old = Now - (long)MaxLifetime.TotalMilliseconds, unclaimed = Now - (long)TicketLifetime.TotalMilliseconds },
+            w.Transaction);
         await w.Connection.ExecuteAsync("""
             INSERT INTO agent_sessions (session_id, tenant_id, agent_id, salesforce_user_id, salesforce_username, display_name, nonce_hash, ticket_hash, token_hash,
                 created_at, last_seen_at, ended_at)
@@ -86,8 +94,12 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
         if (row.SessionId is null || row.TenantId != tenantId || Now - row.CreatedAt > TicketLifetime.TotalMilliseconds
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.NonceHash), Encoding.ASCII.GetBytes(Hash(nonce))))
             return null;
-        await w.Connection.ExecuteAsync("UPDATE agent_sessions SET ticket_hash = NULL, token_hash = @token, last_seen_at = @now WHERE session_id = @id",
-            new { token = Hash(token), now = Now, id = row.SessionId }, w.Transaction);
+        // Two softphones redeeming one ticket at once: one of them wins, the other finds the ticket gone.
+        var taken = await w.Connection.ExecuteAsync("""
+            UPDATE agent_sessions SET ticket_hash = NULL, token_hash = @token, last_seen_at = @now
+            WHERE session_id = @id AND ticket_hash = @ticket AND token_hash IS NULL AND ended_at IS NULL
+            """, new { token = Hash(token), now = Now, id = row.SessionId, ticket = Hash(ticket) }, w.Transaction);
+        if (taken != 1) return null;
         await w.CommitAsync(ct);
         var session = await GetAsync(Hash(token), touch: false, ct);
         return session is null ? null : (session, token);
@@ -108,7 +120,7 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
         }
         if (session is null) return null;
         var now = Now;
-        if (now - session.LastSeenAt > IdleTimeout.TotalMilliseconds) return null;
+        if (now - session.LastSeenAt > IdleTimeout.TotalMilliseconds || now - session.CreatedAt > MaxLifetime.TotalMilliseconds) return null;
         if (touch && now - session.LastSeenAt > 60_000)
         {
             await using var w = await db.WriteAsync(durable: false, ct);

@@ -56,7 +56,7 @@ public static class AgentSignIn
         return Results.Redirect(request.Url.ToString());
     }
 
-    private static async Task<IResult> CallbackAsync(HttpContext c, string? state, string? code, string? error, string? error_description, LinkStore links,
+    private static async Task<IResult> CallbackAsync(HttpContext c, string? state, string? code, string? error, string? error_description, TenantStore tenants, LinkStore links,
         AgentSessionStore sessions, SalesforceLinkService linking, SecretProtector secrets, IHttpClientFactory http, AgentDirectory directory, IOptions<HubOptions> options,
         ILoggerFactory loggers)
     {
@@ -68,6 +68,8 @@ public static class AgentSignIn
             return Window(c, 403, "Salesforce said no",
                 error == "access_denied" ? "Access was denied in Salesforce. To use the softphone, choose Allow when Salesforce asks." : $"Salesforce refused the sign-in ({error}: {error_description}).");
         var tenantId = attempt.TenantId;
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is null) return Window(c, 404, "No such tenant", "This softphone's tenant is no longer on this hub.");
         if (await links.GetAsync(tenantId, ct) is not { IsUsable: true, InstanceUrl: { } instance, ClientId: { } clientId } link)
             return Window(c, 409, "Salesforce is not linked", "This tenant is no longer linked to Salesforce.");
         if (string.IsNullOrEmpty(code)) return Window(c, 400, "Sign in again", "Salesforce did not return an authorization code. Close this window and try again.");
@@ -91,14 +93,23 @@ public static class AgentSignIn
                 loggers.CreateLogger(typeof(AgentSignIn)).LogInformation("Salesforce did not take back an agent sign-in token of tenant {TenantId}: {Error}", tenantId, e.Message);
             }
         }
-        catch (Exception e) when (e is SalesforceOAuthException or SalesforceApiException or HttpRequestException or LinkingException)
+        catch (Exception e) when (e is SalesforceOAuthException or SalesforceApiException or HttpRequestException or LinkingException or System.Text.Json.JsonException
+                                       or CryptographicException)
         {
             return Window(c, 502, "Salesforce refused the sign-in", $"The sign-in could not be completed ({e.Message}). Close this window and try again.");
         }
         if (!string.Equals(identity.OrganizationId, link.OrgId, StringComparison.Ordinal))
             return Window(c, 403, "Another Salesforce org",
                 $"You signed in to a Salesforce org this tenant is not linked to ({identity.OrganizationId}). Sign in as your user in the tenant's org.");
-        var agent = await directory.FindAsync(tenantId, identity, ct);
+        (string? AgentId, string? Problem) agent;
+        try
+        {
+            agent = await directory.FindAsync(tenant!, identity, ct);
+        }
+        catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or LinkingException)
+        {
+            return Window(c, 502, "Salesforce did not answer", $"Your agent could not be looked up in Salesforce's routing map ({e.Message}). Close this window and try again.");
+        }
         if (agent.AgentId is null) return Window(c, 403, "No agent for this user", agent.Problem!);
         var ticket = await sessions.AddPendingAsync(tenantId, agent.AgentId, identity.UserId, identity.Username, identity.DisplayName, attempt.NonceHash, ct);
         c.Response.Headers.CacheControl = "no-store";
@@ -113,21 +124,27 @@ public static class AgentSignIn
 /// </summary>
 public sealed class AgentDirectory(SalesforceConnections connections, HubDatabase db, ILogger<AgentDirectory> logger)
 {
-    public async Task<(string? AgentId, string? Problem)> FindAsync(string tenantId, SalesforceIdentity identity, CancellationToken ct)
+    /// <summary>The agent, or why there is none. Throws when Salesforce cannot be asked (the sign-in is then tried again, never decided by e-mail instead).</summary>
+    public async Task<(string? AgentId, string? Problem)> FindAsync(Tenant tenant, SalesforceIdentity identity, CancellationToken ct)
     {
+        var tenantId = tenant.Id;
         try
         {
             var client = await connections.ClientAsync(tenantId, ct);
-            var rows = await client.QueryAsync($"SELECT ExternalId FROM CallCenterRoutingMap WHERE ReferenceRecordId = {Soql.String(identity.UserId)} LIMIT 2", ct);
+            // This tenant's call center only: an org linked to several tenants has a routing map per call center.
+            var rows = await client.QueryAsync($"""
+                SELECT ExternalId FROM CallCenterRoutingMap WHERE ReferenceRecordId = {Soql.String(identity.UserId)}
+                AND CallCenter.InternalName = {Soql.String(CallCenterDefinitionFile.InternalName(tenant))} LIMIT 2
+                """, ct);
             var ids = rows["records"]?.AsArray().Select(r => r?["ExternalId"]?.GetValue<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Distinct().ToList() ?? [];
             if (ids.Count == 1) return (ids[0], null);
             if (ids.Count > 1)
                 return (null, $"Your Salesforce user {identity.Username} is mapped to more than one agent in the routing map: an administrator keeps one mapping per user.");
         }
-        catch (Exception e) when (e is SalesforceApiException or HttpRequestException or LinkingException)
+        catch (SalesforceApiException e) when (e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD")
         {
             // An org without Service Cloud Voice has no routing map: the e-mail decides.
-            logger.LogInformation("No routing map read for tenant {TenantId}: {Error}", tenantId, e.Message);
+            logger.LogInformation("No routing map in the org of tenant {TenantId}: {Error}", tenantId, e.Message);
         }
         if (!string.IsNullOrWhiteSpace(identity.Email))
         {

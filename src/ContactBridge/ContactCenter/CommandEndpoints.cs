@@ -66,7 +66,8 @@ public static class CommandEndpoints
     private static IResult Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions);
 
-    private static async Task<(JsonNode? Json, IResult? Problem)> ReadJsonAsync(HttpContext c, int maxBytes)
+    /// <summary>A JSON body read within its bound and parsed strictly: or the 4xx problem that says what is wrong with it.</summary>
+    public static async Task<(JsonNode? Json, IResult? Problem)> ReadJsonAsync(HttpContext c, int maxBytes)
     {
         if (!c.Request.HasJsonContentType()) return (null, Problem(415, "Unsupported media type", "Send JSON, with Content-Type: application/json."));
         if (c.Request.ContentLength > maxBytes) return (null, Problem(413, "Too large", $"A request may carry at most {maxBytes / 1024} KiB."));
@@ -101,7 +102,8 @@ public static class CommandEndpoints
     /// agent of its tenant, the softphone for its own agent only), and answers as the contact center did.
     /// </summary>
     public static async Task<IResult> DispatchAsync(HttpContext c, string tenantId, string agentId, string? requestedBy, ContactCenterConnections connections, CommandStore store,
-        CommandSender sender, Microsoft.Extensions.Options.IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime)
+        CommandSender sender, Microsoft.Extensions.Options.IOptions<ContactCenterOptions> options, IHostApplicationLifetime lifetime,
+        Func<string, JsonObject, Task<IResult?>>? authorize = null)
     {
         var ct = c.RequestAborted;
         var problems = new List<string>();
@@ -118,6 +120,8 @@ public static class CommandEndpoints
         if (problems.Count > 0)
             return Problem(400, "Invalid command", $"{problems.Count} problem(s); nothing was sent.", new Dictionary<string, object?> { ["errors"] = problems });
 
+        // The caller may act for this agent, but perhaps not on everything the command names (another agent's contact …).
+        if (authorize is not null && await authorize(type!, (JsonObject)data) is { } refused) return refused;
         var connection = await connections.GetAsync(tenantId, ct);
         if (connection is null)
             return Problem(409, "No contact center to send to",

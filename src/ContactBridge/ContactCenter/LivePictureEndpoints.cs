@@ -72,8 +72,16 @@ public static class LivePictureEndpoints
         c.Response.ContentType = "text/event-stream";
         c.Response.Headers.CacheControl = "no-store";
         c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
-        AgentView Seen(AgentView a) => viewerAgentId is null || a.AgentId == viewerAgentId ? a : a with { Contacts = [] };
-        bool Visible(CommitmentView x) => viewerAgentId is null || x.AgentId is null || x.AgentId == viewerAgentId;
+        // An agent sees its own view whole; of the others, their state and station, not their contacts, e-mail or phone number;
+        // its own callbacks and its skills', not another agent's personal ones.
+        IReadOnlyDictionary<string, string> viewerSkills = new Dictionary<string, string>();
+        AgentView Seen(AgentView a)
+        {
+            if (a.AgentId == viewerAgentId) viewerSkills = a.Skills;
+            return viewerAgentId is null || a.AgentId == viewerAgentId ? a : a with { Contacts = [], Email = null, PhoneNumber = null };
+        }
+        bool Visible(CommitmentView x) => viewerAgentId is null || x.AgentId == viewerAgentId || x.AgentId is null && x.SkillId is { } skill && viewerSkills.ContainsKey(skill);
+        var lastCheck = System.Diagnostics.Stopwatch.StartNew();
         Task WriteAsync(string name, object data) =>
             c.Response.WriteAsync($"event: {name}\ndata: {System.Text.Json.JsonSerializer.Serialize(data, System.Text.Json.JsonSerializerOptions.Web)}\n\n", ct);
         async Task SendAsync(string name, object data)
@@ -81,12 +89,15 @@ public static class LivePictureEndpoints
             await WriteAsync(name, data);
             await c.Response.Body.FlushAsync(ct);
         }
-        async Task SnapshotAsync() =>
+        async Task SnapshotAsync()
+        {
+            var agents = (await store.AgentsAsync(tenantId, ct)).Select(Seen).ToList();
             await SendAsync("snapshot", new
             {
-                agents = (await store.AgentsAsync(tenantId, ct)).Select(Seen), queues = await store.QueuesAsync(tenantId, ct),
-                commitments = (await store.CommitmentsAsync(tenantId, ct)).Where(Visible), addressBooks = await store.AddressBooksAsync(tenantId, ct),
+                agents, queues = await store.QueuesAsync(tenantId, ct), commitments = (await store.CommitmentsAsync(tenantId, ct)).Where(Visible).ToList(),
+                addressBooks = await store.AddressBooksAsync(tenantId, ct),
             });
+        }
         try
         {
             await SnapshotAsync();
@@ -102,9 +113,16 @@ public static class LivePictureEndpoints
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     if (!await stillAllowed()) return;
+                    lastCheck.Restart();
                     await c.Response.WriteAsync(": keep-alive\n\n", ct);
                     await c.Response.Body.FlushAsync(ct);
                     continue;
+                }
+                // However busy the stream, whether it may go on is asked again every keep-alive period.
+                if (lastCheck.Elapsed >= KeepAlive)
+                {
+                    if (!await stillAllowed()) return;
+                    lastCheck.Restart();
                 }
                 if (changes.Any(x => x.Kind == PictureChange.Resync))
                 {

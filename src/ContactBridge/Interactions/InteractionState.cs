@@ -16,7 +16,14 @@ public sealed record RelatedRecord(string Object, string Id)
     public bool IsPerson => Object is "Lead" or "Contact";
 
     /// <summary>Only a well-formed API name and record id are ever used (they come from outside).</summary>
-    public bool IsValid => Salesforce.Soql.IsName(Object) && Id.Length is 15 or 18 && Id.All(char.IsAsciiLetterOrDigit);
+    public bool IsValid => Salesforce.Soql.IsName(Object) && Id.Length is 15 or 18 && Id.All(char.IsAsciiLetterOrDigit) && Id[..3] == (Object switch
+    {
+        // The id's key prefix must be the object's, for those a Task or Case relates to by kind.
+        "Lead" => "00Q",
+        "Contact" => "003",
+        "Account" => "001",
+        _ => Id[..3],
+    });
 }
 public sealed record Attachment(string FileName, string? ContentType, string ContentBase64);
 /// <summary>A transfer or conference: to an agent, a skill or a number; kind blind, consulted or conference.</summary>

@@ -59,7 +59,12 @@ public static class LogPlanner
         string? personRef = null;
         var who = match?.Object is "Lead" or "Contact" ? match.Id : null;
         var what = match?.Object == "Account" ? match.Id : null;
-        if (related is { IsPerson: true }) who = related.Id;
+        if (related is { IsPerson: true })
+        {
+            who = related.Id;
+            // Salesforce takes no WhatId on a Task whose WhoId is a Lead.
+            if (related.Object == "Lead") what = null;
+        }
         else if (related is not null)
         {
             what = related.Id;
@@ -109,7 +114,7 @@ public static class LogPlanner
             if (FitsEmail(s.Caller.Email, shape, "SuppliedEmail")) kase["SuppliedEmail"] = s.Caller.Email;
             // A Case's ContactId takes a Contact only: a matched or created Lead stays off the Case.
             if (who is not null && (match?.Object == "Contact" || personRef is not null && personObject == "Contact")) kase["ContactId"] = who;
-            if (what is not null) kase["AccountId"] = what;
+            if (what is not null && related is not { IsPerson: false, Object: not "Account" }) kase["AccountId"] = what;
             if (i.OwnerId is not null) kase["OwnerId"] = i.OwnerId;
             Map(kase, settings, "Case", s, i.TenantName, shape);
             foreach (var empty in kase.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList()) kase.Remove(empty);

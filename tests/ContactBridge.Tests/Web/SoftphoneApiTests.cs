@@ -130,9 +130,21 @@ public sealed partial class SoftphoneApiTests
         status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
         var sent = (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Last()!;
         (sent["type"]!.GetValue<string>(), sent["agentId"]!.GetValue<string>()).ShouldBe(("set_state", "ag-1"));
+        // Nor on anything not Ada's: another's contact, a skill she does not have, a callback for another agent. The contact center never hears of these.
+        var before = (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Count;
         (status, body, response) = await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/commands", new JsonObject { ["type"] = "hold", ["data"] = new JsonObject { ["interactionId"] = "someone-elses-call" } });
-        ShouldBeProblem(response, 409);
-        body!["reason"]!.GetValue<string>().ShouldBe("no_such_contact");
+        ShouldBeProblem(response, 404);
+        body!["detail"]!.GetValue<string>().ShouldContain("of yours");
+        (_, body, response) = await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/commands", new JsonObject { ["type"] = "next_contact", ["data"] = new JsonObject { ["skill"] = "billing" } });
+        ShouldBeProblem(response, 403);
+        body!["detail"]!.GetValue<string>().ShouldContain("billing");
+        (_, _, response) = await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/commands", new JsonObject
+        {
+            ["type"] = "create_commitment", ["data"] = new JsonObject { ["due"] = "2030-01-01T10:00:00Z", ["number"] = "+14155550100", ["forAgentId"] = "ag-2" },
+        });
+        ShouldBeProblem(response, 403);
+        ShouldBeProblem((await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/commands", new JsonObject { ["type"] = "complete_commitment", ["data"] = new JsonObject { ["commitmentId"] = "cm-someone" } })).Response, 404);
+        (await cc.StateAsync(tenant.Id))["commands"]!.AsArray().Count.ShouldBe(before);
 
         // Contacts that are not Ada's are not found; malformed input is a 4xx problem that says what is wrong.
         ShouldBeProblem((await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/contacts/someone-elses-call/screen-pop")).Response, 404);

@@ -21,8 +21,11 @@
   var books = {};           // bookId → AddressBookView
   var receivedAt = {};      // agentId → performance.now() when its view came
   var receivedWall = {};    // agentId → Date.now() then
-  var consulting = {};      // interactionId → true while a consulted transfer waits to be completed
+  var consulting = {};      // interactionId → true while a consulted transfer waits to be completed (kept across a reload)
+  try { consulting = JSON.parse(sessionStorage.getItem('contactbridge.consulting') || '{}'); } catch (e) { consulting = {}; }
+  function saveConsulting() { try { sessionStorage.setItem('contactbridge.consulting', JSON.stringify(consulting)); } catch (e) { /* ignore */ } }
   var signInNonce = null;
+  var signInWindow = null;  // the sign-in window this page opened: only its answer counts
   var logLines = [];
   var pageOnScreen = null;  // the Salesforce record on screen (Open CTI onNavigationChange)
 
@@ -147,7 +150,7 @@
       headers: { 'Content-Type': 'application/json', 'X-ContactBridge-Softphone': '1', 'Idempotency-Key': uuid() },
     }).then(function (r) {
       if (r.status === 401) sessionEnded();
-      if (!r.ok) return r.json().then(function (p) { throw new Error(p.detail || p.title); });
+      if (!r.ok) return r.json().then(function (p) { var e = new Error(p.detail || p.title); e.status = r.status; throw e; });
     });
   }
   function quietly(promise) { return promise.catch(function (e) { log('error', e.message); }); }
@@ -162,10 +165,13 @@
     crypto.getRandomValues(b);
     signInNonce = base64url(b);
     var w = window.open('/agent/' + encodeURIComponent(tenant) + '/sign-in?nonce=' + signInNonce, 'contactbridge-sign-in', 'width=480,height=640');
+    signInWindow = w;
     if (!w) $('sign-in-error').textContent = 'The browser blocked the sign-in window: allow pop-ups for this softphone, then try again.';
   }
   window.addEventListener('message', function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.type !== 'contactbridge.sign-in') return;
+    if (!signInWindow || event.source !== signInWindow) return; // an earlier window's late answer
+    signInWindow = null;
     if (!event.data.ticket) {
       $('sign-in-error').textContent = event.data.message || 'The sign-in did not complete.';
       return;
@@ -186,6 +192,10 @@
   function sessionEnded(why) {
     if (live) { live.close(); live = null; }
     me = null;
+    // Nothing of the agent that was signed in stays for the next one.
+    agents = {}; queues = {}; commitments = {}; books = {}; popAsked = {}; consulting = {};
+    saveConsulting();
+    ['contacts', 'agents', 'queues', 'book-entries', 'history', 'callbacks', 'messages'].forEach(function (id) { $(id).textContent = ''; });
     view('sign-in');
     $('sign-in-error').textContent = why || 'Your softphone session ended: sign in again. A call in progress goes on.';
   }
@@ -220,9 +230,11 @@
   function signOut() {
     var a = me && agents[me.agentId];
     var first = a && a.loggedIn ? command('logout') : Promise.resolve();
-    first.then(function () { return request('POST', '/sign-out'); })
-      .then(function () { sessionEnded('You are logged out.'); })
-      .catch(function (e) { log('error', e.message); });
+    // Signed out of the softphone even when the contact center could not log the agent out (its reason is shown).
+    first.catch(function (e) { log('error', e.message); })
+      .then(function () { return request('POST', '/sign-out'); })
+      .catch(function (e) { log('error', e.message); })
+      .then(function () { sessionEnded('You are signed out.'); });
   }
 
   // ---- Live picture -------------------------------------------------------------------------------------------------
@@ -263,10 +275,20 @@
       count.title = 'Unread messages. Latest from ' + (m.from || 'a supervisor') + ': ' + m.text;
     });
     live.onerror = function () {
-      // The browser reconnects by itself; a closed stream means the hub refused it: is the session over?
+      // The browser reconnects by itself; a closed stream means the hub refused it: is the session over, or the hub away?
       show('Reconnecting…', true);
-      if (live && live.readyState === EventSource.CLOSED) quietly(request('GET', '/me').then(function () { connectLive(); }));
+      if (live && live.readyState === EventSource.CLOSED) retryLive();
     };
+    live.addEventListener('open', function () { liveRetry = 1000; });
+  }
+
+  var liveRetry = 1000;
+  function retryLive() {
+    request('GET', '/me').then(function () { connectLive(); }).catch(function (e) {
+      if (e.status === 401 || !me) return; // signed out: the sign-in view says so
+      setTimeout(retryLive, liveRetry);
+      liveRetry = Math.min(liveRetry * 2, 30000);
+    });
   }
 
   // ---- Rendering ----------------------------------------------------------------------------------------------------
@@ -322,10 +344,11 @@
     tick();
   }
   /** The contact the agent last worked (what a wrap-up is about), kept across a reload of the tab. */
-  function lastContact() { try { return sessionStorage.getItem('contactbridge.last-contact'); } catch (e) { return null; } }
+  function lastContactKey() { return 'contactbridge.last-contact.' + (me ? me.agentId : ''); }
+  function lastContact() { try { return sessionStorage.getItem(lastContactKey()); } catch (e) { return null; } }
   function renderContacts(a) {
     var worked = (a.contacts || []).filter(function (c) { return c.phase === 'connected' || c.phase === 'held'; });
-    if (worked.length) { try { sessionStorage.setItem('contactbridge.last-contact', worked[worked.length - 1].interactionId); } catch (e) { /* ignore */ } }
+    if (worked.length) { try { sessionStorage.setItem(lastContactKey(), worked[worked.length - 1].interactionId); } catch (e) { /* ignore */ } }
     var list = $('contacts');
     list.textContent = '';
     (a.contacts || []).forEach(function (c) {
@@ -342,7 +365,7 @@
           : button('Mute', function () { quietly(command('mute', { interactionId: id })); }));
         actions.appendChild(button('Transfer', function () { toggleTransfer(item, id); }));
         if (consulting[id]) actions.appendChild(button('Complete transfer', function () {
-          quietly(command('complete_transfer', { interactionId: id }).then(function () { delete consulting[id]; }));
+          quietly(command('complete_transfer', { interactionId: id }).then(function () { delete consulting[id]; saveConsulting(); }));
         }, 'slds-button_brand'));
         actions.appendChild(button('Hang up', function () { quietly(command('hangup', { interactionId: id })); }, 'slds-button_destructive'));
       }
@@ -374,7 +397,7 @@
       var to = {};
       to[kind.value] = target.value.trim();
       if (!to[kind.value]) return;
-      quietly(command('transfer', { interactionId: id, kind: how, to: to }).then(function () { if (how === 'consulted') consulting[id] = true; }));
+      quietly(command('transfer', { interactionId: id, kind: how, to: to }).then(function () { if (how === 'consulted') { consulting[id] = true; saveConsulting(); } }));
     }
     item.appendChild(el('div', { className: 'cb-transfer cb-row' }, [kind, target,
       button('Blind', function () { go('blind'); }, 'slds-button_brand', 'Transfer at once'),
@@ -614,10 +637,13 @@
     var wrap = { disposition: $('disposition').value || null, notes: $('wrap-up-notes').value.trim() || null };
     log('info', 'wrap-up ' + JSON.stringify(wrap) + (last ? ' for ' + last : ''));
     // The disposition and notes go to the hub first (they end up on the contact's Task), then the next state.
-    var saved = last && (wrap.disposition || wrap.notes) ? contactEvent(last, 'wrap-up', wrap) : Promise.resolve();
+    // A contact no longer the agent's (transferred away meanwhile) keeps no wrap-up here: the next state still goes.
+    var saved = last && (wrap.disposition || wrap.notes)
+      ? contactEvent(last, 'wrap-up', wrap).catch(function (e) { if (e.status !== 404) throw e; notice(e.message); })
+      : Promise.resolve();
     quietly(saved.then(function () { return command('set_state', data); }).then(function () {
       $('wrap-up-notes').value = ''; $('disposition').value = '';
-      try { sessionStorage.removeItem('contactbridge.last-contact'); } catch (e) { /* ignore */ }
+      try { sessionStorage.removeItem(lastContactKey()); } catch (e) { /* ignore */ }
     }).catch(function (e) { notice(e.message); throw e; }));
   });
   $('dial-button').addEventListener('click', function () {
