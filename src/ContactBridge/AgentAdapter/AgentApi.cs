@@ -226,6 +226,9 @@ public static class AgentApi
         var result = JsonSerializer.Deserialize<IdentificationResult>(row.Identification, InteractionStore.Json)!;
         var state = row.Parsed;
         var term = state.Caller.Phone ?? state.Caller.Email;
+        var rules = (await logging.GetAsync(tenantId, ct)).Identification;
+        if (rules.ScreenPopUrl is { } template && (rules.ScreenPopUrlWhen == "always" || result.Outcome is IdentificationResult.None or IdentificationResult.Unidentified))
+            return Results.Ok(new ScreenPopAnswer(interactionId, "ready", result.Outcome, "url", new JsonObject { ["url"] = ScreenPopTemplate.Render(template, state) }, result.MatchedBy));
         return Results.Ok(result switch
         {
             { Outcome: IdentificationResult.One } => new ScreenPopAnswer(interactionId, "ready", result.Outcome, "sobject",

@@ -1,3 +1,5 @@
+using ContactBridge.Interactions;
+
 namespace ContactBridge.Identification;
 
 public sealed record CallerMatch(string Object, string Id, string? Name);
@@ -41,6 +43,69 @@ public sealed record IdentificationRules
 
     /// <summary>IVR inputs that identify a caller, tried before phone and e-mail (an account number keyed in, say).</summary>
     public List<IvrRule> IvrRules { get; init; } = [];
+
+    /// <summary>
+    /// A custom screen pop: a Salesforce path (/apex/…, /lightning/…) the console opens, or an https:// page the softphone opens in a
+    /// new tab, with placeholders filled in from the contact (see <see cref="ScreenPopTemplate"/>); null: the record, search or new-record pop.
+    /// </summary>
+    public string? ScreenPopUrl { get; init; }
+
+    /// <summary>"no_match" (the custom pop instead of a new-record form) or "always" (instead of any record pop).</summary>
+    public string ScreenPopUrlWhen { get; init; } = "no_match";
+}
+
+/// <summary>The custom screen pop's URL template: placeholders in braces, each value URL-encoded where it goes.</summary>
+public static partial class ScreenPopTemplate
+{
+    public const int MaxLength = 2000;
+
+    public static readonly IReadOnlyDictionary<string, string> Placeholders = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["caller.phone"] = "the caller's number",
+        ["caller.email"] = "the caller's e-mail",
+        ["caller.name"] = "the caller's name",
+        ["interaction.id"] = "the contact's id",
+        ["queue"] = "the queue or skill",
+        ["dialled"] = "the number the caller dialled",
+        ["ivr.KEY"] = "what the caller keyed in for KEY in the IVR (ivr.account_number …)",
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{([A-Za-z0-9_.\-]+)\}")]
+    private static partial System.Text.RegularExpressions.Regex Placeholder();
+
+    private static bool Known(string name) => Placeholders.ContainsKey(name) || name.StartsWith("ivr.", StringComparison.Ordinal) && IvrRule.IsKey(name[4..]);
+
+    /// <summary>What is wrong with a template, or null.</summary>
+    public static string? Problem(string? template)
+    {
+        if (template is null) return null;
+        if (template.Length > MaxLength) return $"The screen pop URL is at most {MaxLength} characters.";
+        if (template.Any(char.IsControl) || template.Any(char.IsWhiteSpace)) return "The screen pop URL may not hold spaces or control characters.";
+        if (!(template.StartsWith('/') && !template.StartsWith("//", StringComparison.Ordinal)) && !template.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            return "The screen pop URL is a Salesforce path (starting with /, such as /apex/CallerLookup?ani={caller.phone}) or an https:// address.";
+        var unknown = Placeholder().Matches(template).Select(m => m.Groups[1].Value).Where(n => !Known(n)).Distinct().ToList();
+        if (unknown.Count > 0) return $"Unknown placeholder(s): {string.Join(", ", unknown.Select(u => "{" + u + "}"))}. Use {string.Join(", ", Placeholders.Keys.Select(k => "{" + k + "}"))}.";
+        if (template.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && !Uri.TryCreate(Render(template, new InteractionState { InteractionId = "x" }), UriKind.Absolute, out _))
+            return "The screen pop URL is not a valid address.";
+        return null;
+    }
+
+    public static string Render(string template, InteractionState s) => Placeholder().Replace(template, m =>
+    {
+        var name = m.Groups[1].Value;
+        var value = name switch
+        {
+            "caller.phone" => s.Caller.Phone,
+            "caller.email" => s.Caller.Email,
+            "caller.name" => s.Caller.Name,
+            "interaction.id" => s.InteractionId,
+            "queue" => s.Queue,
+            "dialled" => s.DialledNumber,
+            _ when name.StartsWith("ivr.", StringComparison.Ordinal) => s.Ivr.GetValueOrDefault(name[4..]),
+            _ => null,
+        };
+        return Uri.EscapeDataString(value ?? "");
+    });
 }
 
 public sealed record ObjectRule(string Object, List<string> PhoneFields, List<string> EmailFields);

@@ -97,6 +97,8 @@ public static class IdentificationRulesEditor
         return (new IdentificationRules
         {
             DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString(), Objects = objects, IvrRules = ivr,
+            ScreenPopUrl = f["screenPopUrl"].ToString().Trim() is { Length: > 0 } url ? url : null,
+            ScreenPopUrlWhen = f["screenPopUrlWhen"].ToString() is { Length: > 0 } when ? when : "no_match",
         }, errors);
     }
 
@@ -140,6 +142,8 @@ public static class IdentificationRulesEditor
         if (!PhoneNumbers.IsKnownCountry(rules.DefaultCountry))
             errors["defaultCountry"] = $"\"{rules.DefaultCountry}\" is not a country the phone library knows; choose one from the list.";
         if (rules.WhenSeveral is not ("screen_pop_search" or "most_recent")) errors["whenSeveral"] = "Choose what happens when several records match from the list.";
+        if (ScreenPopTemplate.Problem(rules.ScreenPopUrl) is { } popProblem) errors["screenPopUrl"] = popProblem;
+        if (rules.ScreenPopUrlWhen is not ("no_match" or "always")) errors["screenPopUrlWhen"] = "Choose when the custom screen pop is used from the list.";
         if (rules.Objects.Count == 0 && rules.IvrRules.Count == 0) errors["newObject"] = "Search at least one object, or add an IVR rule: otherwise no caller is ever identified.";
         for (var i = 0; i < rules.Objects.Count; i++)
         {

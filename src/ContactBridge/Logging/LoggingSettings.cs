@@ -54,6 +54,8 @@ public sealed record LoggingSettings
         if (!PhoneNumbers.IsKnownCountry(Identification.DefaultCountry))
             yield return $"identification.defaultCountry \"{Identification.DefaultCountry}\" is not a region code the phone library knows; use an ISO 3166 code such as US, GB, DE.";
         if (Identification.WhenSeveral is not ("screen_pop_search" or "most_recent")) yield return "identification.whenSeveral must be screen_pop_search or most_recent.";
+        if (Identification.ScreenPopUrlWhen is not ("no_match" or "always")) yield return "identification.screenPopUrlWhen must be no_match or always.";
+        if (ContactBridge.Identification.ScreenPopTemplate.Problem(Identification.ScreenPopUrl) is { } popProblem) yield return $"identification.screenPopUrl: {popProblem}";
         foreach (var channel in ChannelFieldMapping.Keys.Where(c => !Channels.Contains(c)))
             yield return $"channelFieldMapping.{channel}: not a channel; use {string.Join(", ", Channels)}.";
         foreach (var (where, obj, field, template) in AllMappings())

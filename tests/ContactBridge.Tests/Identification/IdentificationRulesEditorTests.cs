@@ -83,11 +83,17 @@ public sealed class IdentificationRulesEditorTests
 
         // Contact (now second) matches only the custom pager number; an IVR rule looks the account number up first.
         page = await portal.SubmitFormAsync(page, "rules-form", "#add-ivr");
+        // A custom screen pop that is neither a Salesforce path nor https is refused, with what it may be.
+        var refused = await portal.SubmitFormAsync(page, "rules-form", "#save-rules", f => f.Set("#screenPopUrl", "javascript:alert(1)//{caller.phone}"));
+        refused.Html.ShouldShowText("The screen pop URL is a Salesforce path (starting with /, such as /apex/CallerLookup?ani={caller.phone}) or an https:// address.");
+        refused = await portal.SubmitFormAsync(page, "rules-form", "#save-rules", f => f.Set("#screenPopUrl", "/apex/Lookup?x={caller.secret}"));
+        refused.Html.ShouldShowText("Unknown placeholder(s): {caller.secret}.");
         page = await portal.SubmitFormAsync(page, "rules-form", "#save-rules", f =>
         {
             foreach (var box in ContactPhones) f.Check($"#o1-phone-{box}", false);
             f.Check("#o1-phone-Pager_Phone__c").Check("#o1-email-Email", false).Check("#o1-email-Work_Email__c");
             f.Set("#v0-key", "account_number").Set("#v0-target", "Account.AccountNumber").Set("#whenSeveral", "most_recent").Set("#defaultCountry", "NG");
+            f.Set("#screenPopUrl", "https://crm.example/lookup?ani={caller.phone}&acct={ivr.account_number}").Set("#screenPopUrlWhen", "no_match");
         });
         page.Status.ShouldBe(HttpStatusCode.OK, page.Html);
         page.Html.ShouldShowText("Identification rules saved.");
@@ -97,6 +103,7 @@ public sealed class IdentificationRulesEditorTests
         saved.Objects[1].EmailFields.ShouldBe(["Work_Email__c"]);
         saved.IvrRules.ShouldHaveSingleItem().ShouldBe(new IvrRule("account_number", "Account", "AccountNumber"));
         (saved.WhenSeveral, saved.DefaultCountry).ShouldBe(("most_recent", "NG"));
+        (saved.ScreenPopUrl, saved.ScreenPopUrlWhen).ShouldBe(("https://crm.example/lookup?ani={caller.phone}&acct={ivr.account_number}", "no_match"));
 
         // Reloaded, the page shows what was saved.
         var again = await portal.GetAsync($"/tenants/{tenant.Id}/identification");

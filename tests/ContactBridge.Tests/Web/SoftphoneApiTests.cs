@@ -163,6 +163,23 @@ public sealed partial class SoftphoneApiTests
         ShouldBeProblem((await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/contacts/{new string('x', 300)}/screen-pop")).Response, 400);
         ShouldBeProblem((await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/session", rawBody: "[]")).Response, 400);
 
+        // A custom screen pop: the tenant's URL with the contact's values, each encoded where it goes.
+        await hub.Services.GetRequiredService<ContactBridge.Logging.LoggingSettingsStore>().SaveAsync(tenant.Id, new ContactBridge.Logging.LoggingSettings
+        {
+            Identification = new ContactBridge.Identification.IdentificationRules
+            {
+                ScreenPopUrl = "/apex/CallerLookup?ani={caller.phone}&acct={ivr.account_number}&q={queue}", ScreenPopUrlWhen = "always",
+            },
+        }, Ct);
+        var call = await cc.CallAsync(tenant.Id, "+1 415 555 0100", new JsonObject { ["account_number"] = "A 1/2&x" });
+        cc.Server.Center.Tick();
+        await cc.FlushAsync(tenant.Id);
+        await hub.RunPipelineAsync();
+        (status, body, _) = await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/contacts/{call}/screen-pop");
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        (body!["status"]!.GetValue<string>(), body["type"]!.GetValue<string>(), body["params"]!["url"]!.GetValue<string>())
+            .ShouldBe(("ready", "url", "/apex/CallerLookup?ani=%2B1%20415%20555%200100&acct=A%201%2F2%26x&q=Support"));
+
         // Signing out ends the session; so does a day of disuse (twelve hours).
         (await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/sign-out")).Status.ShouldBe(HttpStatusCode.NoContent);
         ShouldBeProblem((await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/me")).Response, 401);

@@ -592,8 +592,14 @@
         }
         markPopped(c.interactionId);
         if (!pop.type) return;
+        // A page outside Salesforce opens in a new tab (Open CTI pops only Salesforce paths).
+        if (pop.type === 'url' && /^https:\/\//i.test(pop.params.url)) {
+          log('info', 'screen pop ' + pop.params.url + ' for ' + c.interactionId);
+          window.open(pop.params.url, '_blank', 'noopener');
+          return;
+        }
         var types = cti.SCREENPOP_TYPE || {};
-        var type = { sobject: types.SOBJECT, search: types.SEARCH, newRecord: types.NEW_RECORD_MODAL }[pop.type] || pop.type;
+        var type = { sobject: types.SOBJECT, search: types.SEARCH, newRecord: types.NEW_RECORD_MODAL, url: types.URL }[pop.type] || pop.type;
         log('info', 'screen pop ' + pop.type + ' for ' + c.interactionId);
         cti.screenPop({ type: type, params: pop.params, defaultFieldValues: pop.defaultFieldValues || undefined, callback: function (r) { if (!r.success) log('error', 'screen pop refused: ' + JSON.stringify(r.errors)); } });
       }).catch(function (e) { delete popAsked[c.interactionId]; log('error', e.message); });
