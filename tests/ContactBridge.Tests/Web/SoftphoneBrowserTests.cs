@@ -78,10 +78,10 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
     }
 
     /// <summary>Signs in to the Salesforce console as the user, and the softphone by single sign-on (allowing the hub the first time).</summary>
-    private static async Task<(IPage Salesforce, IFrameLocator Softphone)> SignInAsync(IBrowserContext context, TestHub hub, string username, string password)
+    private static async Task<(IPage Salesforce, IFrameLocator Softphone)> SignInAsync(IBrowserContext context, string instanceUrl, string username, string password)
     {
         var salesforce = await context.NewPageAsync();
-        await salesforce.GotoAsync($"{hub.Emulator.InstanceUrl}/?startURL=%2Flightning%2Fpage%2Fhome");
+        await salesforce.GotoAsync($"{instanceUrl}/?startURL=%2Flightning%2Fpage%2Fhome");
         await salesforce.FillAsync("#username", username);
         await salesforce.FillAsync("#password", password);
         await salesforce.ClickAsync("#Login");
@@ -133,7 +133,7 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         }, Ct);
 
         await using var context = await _chromium.Browser.NewContextAsync();
-        var (salesforce, softphone) = await SignInAsync(context, hub, TestHub.AgentEmail, "Agent-Password-1");
+        var (salesforce, softphone) = await SignInAsync(context, hub.Emulator.InstanceUrl, TestHub.AgentEmail, "Agent-Password-1");
         await Assertions.Expect(softphone.Locator("#cc-login-name")).ToHaveTextAsync("Ada Agent");
 
         // Logged in to the contact center at a station: the main view, unavailable, line connected.
@@ -228,8 +228,8 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
 
         await using var adaContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
         await using var bobContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
-        var (ada, adaPhone) = await SignInAsync(adaContext, hub, TestHub.AgentEmail, "Agent-Password-1");
-        var (bob, bobPhone) = await SignInAsync(bobContext, hub, BobEmail, "Agent-Password-2");
+        var (ada, adaPhone) = await SignInAsync(adaContext, hub.Emulator.InstanceUrl, TestHub.AgentEmail, "Agent-Password-1");
+        var (bob, bobPhone) = await SignInAsync(bobContext, hub.Emulator.InstanceUrl, BobEmail, "Agent-Password-2");
         await AcceptedAsync(ada, adaPhone.Locator("#cc-login-button"));
         await AcceptedAsync(bob, bobPhone.Locator("#cc-login-button"));
         await cc.FlushAsync(tenant.Id);
@@ -322,15 +322,7 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
             new ContactBridge.ContactCenterEmulator.ContactCenterEmulatorOptions { Port = FreePort() });
         demo.Banner().ShouldContain(ContactBridge.Cli.DemoCommand.SoftphoneUsername);
         await using var context = await _chromium.Browser.NewContextAsync();
-        var salesforce = await context.NewPageAsync();
-        await salesforce.GotoAsync($"{demo.Emulator.InstanceUrl}/lightning/page/home");
-        await salesforce.FillAsync("#username", ContactBridge.Cli.DemoCommand.SoftphoneUsername);
-        await salesforce.FillAsync("#password", ContactBridge.Cli.DemoCommand.SoftphonePassword);
-        await salesforce.ClickAsync("#Login");
-        await salesforce.ClickAsync("#softphone-item");
-        var softphone = salesforce.FrameLocator("#softphone-frame");
-        var window = await context.RunAndWaitForPageAsync(() => softphone.Locator("#sign-in-button").ClickAsync());
-        await window.ClickAsync("#oaapprove");
+        var (salesforce, softphone) = await SignInAsync(context, demo.Emulator.InstanceUrl, ContactBridge.Cli.DemoCommand.SoftphoneUsername, ContactBridge.Cli.DemoCommand.SoftphonePassword);
         await softphone.Locator("#station").FillAsync("4030");
         await softphone.Locator("#cc-login-button").ClickAsync();
         await Assertions.Expect(softphone.Locator("#main")).ToBeVisibleAsync();
