@@ -12,6 +12,7 @@ public sealed record CommandRequest(string Id, string TenantId, string AgentId, 
     [
         "login", "logout", "set_state", "dial", "accept", "decline", "hangup", "hold", "resume", "mute", "unmute", "send_dtmf",
         "transfer", "complete_transfer", "next_contact", "create_commitment", "reschedule_commitment", "complete_commitment", "email_reply",
+        "verify_password",
     ];
 
     /// <summary>Reads a command, collecting every problem with its shape rather than stopping at the first.</summary>

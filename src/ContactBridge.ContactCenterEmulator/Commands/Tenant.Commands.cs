@@ -42,6 +42,19 @@ public sealed partial class Tenant
         }
     }
 
+    /// <summary>An agent's name and password, as the hub's softphone sign-in checks them: nothing else happens.</summary>
+    private static CommandOutcome VerifyPassword(Agents.Agent a, CommandData d)
+    {
+        var password = d.Required("password");
+        if (d.Invalid() is { } invalid) return invalid;
+        var expected = System.Text.Encoding.UTF8.GetBytes(a.Password ?? "");
+        var given = System.Text.Encoding.UTF8.GetBytes(password!);
+        return a.Password is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Security.Cryptography.SHA256.HashData(expected), System.Security.Cryptography.SHA256.HashData(given))
+            ? CommandOutcome.Accepted(new System.Text.Json.Nodes.JsonObject { ["name"] = a.Name })
+            : CommandOutcome.Refused("invalid_credentials", "The agent name or password is wrong.");
+    }
+
     private CommandOutcome Execute(CommandRequest command)
     {
         if (!_agentsById.TryGetValue(command.AgentId, out var a))
@@ -68,6 +81,7 @@ public sealed partial class Tenant
             "reschedule_commitment" => RescheduleCommitment(d),
             "complete_commitment" => CompleteCommitment(d),
             "email_reply" => EmailReply(a, d),
+            "verify_password" => VerifyPassword(a, d),
             _ => CommandOutcome.Refused("invalid", $"Unknown command type '{command.Type}'."),
         };
     }

@@ -46,6 +46,13 @@ public static class AgentApi
             .Produces<SoftphoneMe>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+        app.MapPost("/agent/{tenantId}/api/password-sign-in", PasswordSignInAsync).AllowAnonymous().WithTags("Softphone")
+            .WithSummary("Signs an agent in by its name (agent id) and password, which the contact center checks (verify_password); the hub never stores the password. Five wrong tries in 15 minutes lock that agent out for the rest of them.")
+            .Accepts<PasswordSignInRequest>("application/json")
+            .Produces<SoftphoneMe>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         var api = app.MapGroup("/agent/{tenantId}/api").AllowAnonymous().WithTags("Softphone").AddEndpointFilter(RequireSessionAsync)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/me", MeAsync).WithSummary("The signed-in agent, its tenant and Salesforce user, and its state now.").Produces<SoftphoneMe>();
@@ -82,6 +89,57 @@ public static class AgentApi
     public sealed record RelatedRecordRequest(string? ObjectType, string? RecordId);
 
     public sealed record SessionRequest(string? Ticket, string? Nonce);
+
+    public sealed record PasswordSignInRequest(string? AgentId, string? Password);
+
+    /// <summary>Wrong passwords per tenant and agent, on this instance: a guesser gets five tries per 15 minutes.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Agent), List<DateTimeOffset>> Failures = new();
+
+    public const int MaxFailures = 5;
+    public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
+
+    private static async Task<IResult> PasswordSignInAsync(HttpContext c, string tenantId, AgentSessionStore sessions, TenantStore tenants, LinkStore links,
+        LivePictureStore picture, ContactCenterConnections connections, CommandSender sender, TimeProvider clock, IOptions<HubOptions> options, IHostApplicationLifetime lifetime)
+    {
+        var ct = c.RequestAborted;
+        if (c.Request.Headers[SoftphoneHeader] != "1")
+            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        var (request, bad) = await ReadBodyAsync<PasswordSignInRequest>(c, "{\"agentId\": \"…\", \"password\": \"…\"}");
+        if (bad is not null) return bad;
+        if (request is not { AgentId: { Length: > 0 and <= 200 } agentId, Password: { Length: > 0 and <= 200 } password } || agentId.Any(char.IsControl) || agentId.Trim() != agentId)
+            return Problem(400, "Invalid sign-in", "Send your agent name (1 to 200 characters) and password: {\"agentId\": \"…\", \"password\": \"…\"}.");
+        if (await tenants.GetAsync(tenantId, ct) is null) return TenantAccess.NotFoundProblem($"No tenant {tenantId}.");
+        var now = clock.GetUtcNow();
+        var failures = Failures.GetOrAdd((tenantId, agentId), _ => []);
+        lock (failures)
+        {
+            failures.RemoveAll(t => now - t > FailureWindow);
+            if (failures.Count >= MaxFailures)
+            {
+                c.Response.Headers.RetryAfter = ((int)Math.Ceiling((failures[0] + FailureWindow - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problem(429, "Too many tries", $"{MaxFailures} wrong passwords for {agentId} in {FailureWindow.TotalMinutes:0} minutes: try again later, or sign in with Salesforce.");
+            }
+        }
+        if (await connections.GetAsync(tenantId, ct) is not { } connection)
+            return Problem(409, "No contact center to ask", "This tenant's contact center is not connected, so no agent password can be checked: sign in with Salesforce.");
+        // Checked by the contact center, which owns the agents' passwords; this command is never stored (its data holds the password).
+        var check = new CommandRecord("cmd_" + AgentSessionStore.NewSecret()[..20], agentId, ContactCenterCommands.VerifyPassword, new JsonObject { ["password"] = password },
+            CommandRecord.Sending, null, null, null, 0, "softphone sign-in", now, null);
+        var delivery = await sender.SendAsync(connection, tenantId, check, lifetime.ApplicationStopping);
+        if (delivery.Answer is not { } answer)
+            return Problem(502, "The contact center did not answer", $"Your password could not be checked now ({delivery.Problem}). Try again in a moment, or sign in with Salesforce.");
+        if (answer.Outcome != "accepted")
+        {
+            lock (failures) failures.Add(now);
+            return Problem(401, "Wrong agent name or password", "The contact center did not accept this agent name and password.");
+        }
+        lock (failures) failures.Clear();
+        var name = answer.Result?["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : null;
+        var (session, token) = await sessions.AddActiveAsync(tenantId, agentId, name, ct);
+        c.Response.Cookies.Append(CookieName, token, CookieOptionsFor(tenantId, options.Value));
+        c.Response.Headers.CacheControl = "no-store";
+        return Results.Ok(await MeOfAsync(session, tenants, links, picture, ct));
+    }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(statusCode: status, title: title, detail: detail);
 

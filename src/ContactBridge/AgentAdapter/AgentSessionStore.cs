@@ -80,6 +80,22 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
         return ticket;
     }
 
+    /// <summary>A session started at once (the agent's name and password were checked by the contact center): returns its token.</summary>
+    public async Task<(AgentSession Session, string Token)> AddActiveAsync(string tenantId, string agentId, string? displayName, CancellationToken ct)
+    {
+        var token = NewSecret();
+        await using (var w = await db.WriteAsync(durable: true, ct))
+        {
+            await w.Connection.ExecuteAsync("""
+                INSERT INTO agent_sessions (session_id, tenant_id, agent_id, salesforce_user_id, salesforce_username, display_name, nonce_hash, ticket_hash, token_hash,
+                    created_at, last_seen_at, ended_at)
+                VALUES (@id, @tenantId, @agentId, '', @username, @displayName, '', NULL, @token, @now, @now, NULL)
+                """, new { id = "as_" + NewSecret()[..16], tenantId, agentId, username = agentId, displayName, token = Hash(token), now = Now }, w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        return ((await GetAsync(Hash(token), touch: false, ct))!, token);
+    }
+
     /// <summary>
     /// Trades a ticket for a session token, once, within <see cref="TicketLifetime"/>, and only for the softphone holding the
     /// nonce the sign-in started with (a ticket carried to another browser is worthless there).

@@ -116,6 +116,7 @@ public static class CommandEndpoints
         var type = body["type"] is JsonValue tv && tv.TryGetValue<string>(out var t) ? t : null;
         var data = body["data"]?.DeepClone() ?? new JsonObject();
         if (body["type"] is not null && type is null) problems.Add("type must be a string.");
+        else if (type == ContactCenterCommands.VerifyPassword) problems.Add("verify_password is sent by the softphone's sign-in only (POST /agent/{tenantId}/api/password-sign-in): a password is never stored with a command.");
         else problems.AddRange(ContactCenterCommands.Problems(type, data));
         if (problems.Count > 0)
             return Problem(400, "Invalid command", $"{problems.Count} problem(s); nothing was sent.", new Dictionary<string, object?> { ["errors"] = problems });

@@ -11,6 +11,7 @@ namespace ContactBridge.ContactCenter;
 public static class ContactCenterCommands
 {
     public const string ProtocolVersion = "1";
+    public const string VerifyPassword = "verify_password";
     private const int MaxId = 200;
 
     private static Identifier Interaction() => new("interactionId", MaxId, "The contact (interaction) it is about: the event subject the contact center sent.");
@@ -66,6 +67,9 @@ public static class ContactCenterCommands
                 new Identifier("commitmentId", MaxId, "The callback."), new Timestamp("due", "When it is due now."),
             ], ["commitmentId", "due"]),
             ["complete_commitment"] = ("Marks a callback done.", [new Identifier("commitmentId", MaxId, "The callback.")], ["commitmentId"]),
+            [VerifyPassword] = ("Checks an agent's name (the agent id) and password for the softphone's sign-in: accepted, or refused with invalid_credentials. Sent by the hub's sign-in only, never stored.", [
+                new Text("password", MaxShortText, "The password the agent typed."),
+            ], ["password"]),
             ["email_reply"] = ("Replies to an e-mail contact.", [
                 Interaction(), new Text("subject", MaxShortText, "The subject."), new Text("body", MaxLongText, "The reply."),
             ], ["interactionId", "body"]),

@@ -60,7 +60,7 @@ public sealed partial class SoftphoneApiTests
         var tenant = await hub.LinkedTenantAsync();
         var other = await hub.LinkedTenantAsync("Globex");
         await using var cc = await TestContactCenter.StartAsync(hub);
-        await cc.ConnectAsync(tenant, [new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Station = "4021", Skills = new() { ["support"] = 5 } }]);
+        await cc.ConnectAsync(tenant, [new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Station = "4021", Password = "Ada-Agent-Pass-1", Skills = new() { ["support"] = 5 } }]);
         using (var admin = await hub.SignInAsync())
         {
             // Ada's agent is known to the hub by its e-mail once the contact center reports it (no routing map in this org).
@@ -189,6 +189,31 @@ public sealed partial class SoftphoneApiTests
         (await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/me")).Status.ShouldBe(HttpStatusCode.OK);
         hub.Clock.Advance(AgentSessionStore.IdleTimeout + TimeSpan.FromMinutes(1));
         ShouldBeProblem((await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/me")).Response, 401);
+
+        // By agent name and password, checked by the contact center; the password is never stored, and guessing stops after five tries.
+        using var byPassword = new PortalClient(hub.BaseUri, hub.Emulator.BaseUri);
+        (status, body, response) = await SendAsync(byPassword, HttpMethod.Post, $"/agent/{tenant.Id}/api/password-sign-in", new { agentId = "ag-1", password = "wrong" });
+        ShouldBeProblem(response, 401);
+        (status, body, response) = await SendAsync(byPassword, HttpMethod.Post, $"/agent/{tenant.Id}/api/password-sign-in", new { agentId = "ag-1", password = "Ada-Agent-Pass-1" });
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        (body!["agentId"]!.GetValue<string>(), body["displayName"]!.GetValue<string>()).ShouldBe(("ag-1", "Ada Agent"));
+        (await SendAsync(byPassword, HttpMethod.Get, $"/agent/{tenant.Id}/api/me")).Status.ShouldBe(HttpStatusCode.OK);
+        for (var i = 0; i < AgentApi.MaxFailures; i++)
+            (await SendAsync(byPassword, HttpMethod.Post, $"/agent/{tenant.Id}/api/password-sign-in", new { agentId = "ag-1", password = $"guess-{i}" })).Status.ShouldBe(HttpStatusCode.Unauthorized);
+        (status, _, response) = await SendAsync(byPassword, HttpMethod.Post, $"/agent/{tenant.Id}/api/password-sign-in", new { agentId = "ag-1", password = "Ada-Agent-Pass-1" });
+        ShouldBeProblem(response, 429);
+        response.Headers.RetryAfter.ShouldNotBeNull();
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM contact_center_commands WHERE type = 'verify_password' OR data LIKE '%Ada-Agent-Pass%'")).ShouldBe(0);
+        hub.Logs.All.ShouldNotContain("Ada-Agent-Pass-1");
+        using (var admin = await hub.SignInAsync())
+        {
+            using var forged = new HttpRequestMessage(HttpMethod.Post, new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/agents/ag-1/commands"))
+            {
+                Content = JsonContent.Create(new JsonObject { ["type"] = "verify_password", ["data"] = new JsonObject { ["password"] = "x" } }),
+            };
+            (await admin.SendAsync(forged)).Status.ShouldBe(HttpStatusCode.BadRequest);
+        }
 
         // A sign-in window opened by anything but the softphone, or a callback nobody started, goes nowhere.
         (await browser.GetAsync($"/agent/{tenant.Id}/sign-in")).Status.ShouldBe(HttpStatusCode.BadRequest);

@@ -26,6 +26,9 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
 
     public const string BobEmail = "bob@acme.example";
 
+    /// <summary>Bob's password in the contact center (his agent's, not his Salesforce user's).</summary>
+    public const string BobAgentPassword = "Bob-Agent-Pass-2";
+
     /// <summary>The test org with a second agent user (Bob) besides Ada.</summary>
     private static SeedFile Seed()
     {
@@ -46,7 +49,7 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         var cc = await TestContactCenter.StartAsync(hub);
         await cc.ConnectAsync(tenant, [
             new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Station = "4021", Skills = new() { ["support"] = 5 } },
-            new AgentSeed { Id = "ag-2", Name = "Bob Agent", Email = BobEmail, Station = "4022", Skills = new() { ["support"] = 5 } },
+            new AgentSeed { Id = "ag-2", Name = "Bob Agent", Email = BobEmail, Station = "4022", Password = BobAgentPassword, Skills = new() { ["support"] = 5 } },
         ]);
         using var portal = await hub.SignInAsync();
         var (_, xml) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition");
@@ -78,7 +81,8 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
     }
 
     /// <summary>Signs in to the Salesforce console as the user, and the softphone by single sign-on (allowing the hub the first time).</summary>
-    private static async Task<(IPage Salesforce, IFrameLocator Softphone)> SignInAsync(IBrowserContext context, string instanceUrl, string username, string password)
+    private static async Task<(IPage Salesforce, IFrameLocator Softphone)> SignInAsync(IBrowserContext context, string instanceUrl, string username, string password,
+        string? agentId = null, string? agentPassword = null)
     {
         var salesforce = await context.NewPageAsync();
         await salesforce.GotoAsync($"{instanceUrl}/?startURL=%2Flightning%2Fpage%2Fhome");
@@ -88,6 +92,18 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         await salesforce.ClickAsync("#softphone-item");
         var softphone = salesforce.FrameLocator("#softphone-frame");
         await Assertions.Expect(softphone.Locator("#sign-in-button")).ToBeVisibleAsync();
+        if (agentPassword is not null)
+        {
+            // The agent's own name and password instead, checked by the contact center: a wrong one says so, then the right one.
+            await softphone.Locator("#agent-name").FillAsync(agentId!);
+            await softphone.Locator("#agent-password").FillAsync("not-" + agentPassword);
+            await softphone.Locator("#password-sign-in").ClickAsync();
+            await Assertions.Expect(softphone.Locator("#sign-in-error")).ToHaveTextAsync("The contact center did not accept this agent name and password.");
+            await softphone.Locator("#agent-password").FillAsync(agentPassword);
+            await softphone.Locator("#password-sign-in").ClickAsync();
+            await Assertions.Expect(softphone.Locator("#cc-login")).ToBeVisibleAsync();
+            return (salesforce, softphone);
+        }
         // The sign-in window opens on the hub, goes to Salesforce (signed in already: only the one-time consent), and back.
         var window = await context.RunAndWaitForPageAsync(() => softphone.Locator("#sign-in-button").ClickAsync());
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -229,7 +245,7 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         await using var adaContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
         await using var bobContext = await _chromium.Browser.NewContextAsync(new() { TimezoneId = "UTC" });
         var (ada, adaPhone) = await SignInAsync(adaContext, hub.Emulator.InstanceUrl, TestHub.AgentEmail, "Agent-Password-1");
-        var (bob, bobPhone) = await SignInAsync(bobContext, hub.Emulator.InstanceUrl, BobEmail, "Agent-Password-2");
+        var (bob, bobPhone) = await SignInAsync(bobContext, hub.Emulator.InstanceUrl, BobEmail, "Agent-Password-2", "ag-2", BobAgentPassword);
         await AcceptedAsync(ada, adaPhone.Locator("#cc-login-button"));
         await AcceptedAsync(bob, bobPhone.Locator("#cc-login-button"));
         await cc.FlushAsync(tenant.Id);

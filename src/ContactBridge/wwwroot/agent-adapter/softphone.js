@@ -622,6 +622,21 @@
 
   // ---- Controls -----------------------------------------------------------------------------------------------------
   $('sign-in-button').addEventListener('click', startSignIn);
+  $('password-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    $('sign-in-error').textContent = '';
+    var body = { agentId: $('agent-name').value.trim(), password: $('agent-password').value };
+    $('agent-password').value = '';
+    fetch(api + '/password-sign-in', {
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', 'X-ContactBridge-Softphone': '1' },
+    }).then(function (r) {
+      return r.json().then(function (json) {
+        if (!r.ok) throw new Error(json.detail || json.title);
+        signedIn(json);
+      });
+    }).catch(function (error) { $('sign-in-error').textContent = error.message; });
+  });
   $('cc-login-button').addEventListener('click', loginToContactCenter);
   Array.prototype.forEach.call(document.querySelectorAll('.cb-sign-out'), function (b) { b.addEventListener('click', signOut); });
   $('log-out').addEventListener('click', signOut);
