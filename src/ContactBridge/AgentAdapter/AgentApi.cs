@@ -47,7 +47,7 @@ public static class AgentApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         app.MapPost("/agent/{tenantId}/api/password-sign-in", PasswordSignInAsync).AllowAnonymous().WithTags("Softphone")
-            .WithSummary("Signs an agent in by its name (agent id) and password, which the contact center checks (verify_password); the hub never stores the password. Five wrong tries in 15 minutes lock that agent out for the rest of them.")
+            .WithSummary("Signs an agent in by its name (agent id) and password, which the contact center checks (verify_password); the hub never stores the password. Five wrong tries in 15 minutes (on any hub instance) lock that agent name out for the rest of them.")
             .Accepts<PasswordSignInRequest>("application/json")
             .Produces<SoftphoneMe>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -92,9 +92,7 @@ public static class AgentApi
 
     public sealed record PasswordSignInRequest(string? AgentId, string? Password);
 
-    /// <summary>Wrong passwords per tenant and agent, on this instance: a guesser gets five tries per 15 minutes.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Agent), List<DateTimeOffset>> Failures = new();
-
+    /// <summary>A guesser gets five tries per 15 minutes for an agent name, counted in the database, so across every hub instance.</summary>
     public const int MaxFailures = 5;
     public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
 
@@ -110,15 +108,12 @@ public static class AgentApi
             return Problem(400, "Invalid sign-in", "Send your agent name (1 to 200 characters) and password: {\"agentId\": \"…\", \"password\": \"…\"}.");
         if (await tenants.GetAsync(tenantId, ct) is null) return TenantAccess.NotFoundProblem($"No tenant {tenantId}.");
         var now = clock.GetUtcNow();
-        var failures = Failures.GetOrAdd((tenantId, agentId), _ => []);
-        lock (failures)
+        var failures = await sessions.FailuresAsync(tenantId, agentId, FailureWindow, ct);
+        if (failures.Count >= MaxFailures)
         {
-            failures.RemoveAll(t => now - t > FailureWindow);
-            if (failures.Count >= MaxFailures)
-            {
-                c.Response.Headers.RetryAfter = ((int)Math.Ceiling((failures[0] + FailureWindow - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Problem(429, "Too many tries", $"{MaxFailures} wrong passwords for {agentId} in {FailureWindow.TotalMinutes:0} minutes: try again later, or sign in with Salesforce.");
-            }
+            var until = DateTimeOffset.FromUnixTimeMilliseconds(failures[^MaxFailures]) + FailureWindow;
+            c.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(429, "Too many tries", $"{MaxFailures} wrong passwords for {agentId} in {FailureWindow.TotalMinutes:0} minutes: try again later, or sign in with Salesforce.");
         }
         if (await connections.GetAsync(tenantId, ct) is not { } connection)
             return Problem(409, "No contact center to ask", "This tenant's contact center is not connected, so no agent password can be checked: sign in with Salesforce.");
@@ -130,10 +125,10 @@ public static class AgentApi
             return Problem(502, "The contact center did not answer", $"Your password could not be checked now ({delivery.Problem}). Try again in a moment, or sign in with Salesforce.");
         if (answer.Outcome != "accepted")
         {
-            lock (failures) failures.Add(now);
+            await sessions.AddFailureAsync(tenantId, agentId, CancellationToken.None);
             return Problem(401, "Wrong agent name or password", "The contact center did not accept this agent name and password.");
         }
-        lock (failures) failures.Clear();
+        await sessions.ClearFailuresAsync(tenantId, agentId, CancellationToken.None);
         var name = answer.Result?["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : null;
         var (session, token) = await sessions.AddActiveAsync(tenantId, agentId, name, ct);
         c.Response.Cookies.Append(CookieName, token, CookieOptionsFor(tenantId, options.Value));

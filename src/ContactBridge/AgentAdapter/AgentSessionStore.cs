@@ -80,6 +80,32 @@ public sealed class AgentSessionStore(HubDatabase db, TimeProvider clock)
         return ticket;
     }
 
+    /// <summary>Wrong passwords for this agent within the window, oldest first (older ones are forgotten as this asks).</summary>
+    public async Task<IReadOnlyList<long>> FailuresAsync(string tenantId, string agentId, TimeSpan window, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("DELETE FROM agent_sign_in_failures WHERE failed_at < @old", new { old = Now - (long)window.TotalMilliseconds }, w.Transaction);
+        var failures = (await w.Connection.QueryAsync<long>(
+            "SELECT failed_at FROM agent_sign_in_failures WHERE tenant_id = @tenantId AND agent_id = @agentId ORDER BY failed_at", new { tenantId, agentId }, w.Transaction)).ToList();
+        await w.CommitAsync(ct);
+        return failures;
+    }
+
+    public async Task AddFailureAsync(string tenantId, string agentId, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync("INSERT INTO agent_sign_in_failures (tenant_id, agent_id, failed_at) VALUES (@tenantId, @agentId, @now)", new { tenantId, agentId, now = Now },
+            w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    public async Task ClearFailuresAsync(string tenantId, string agentId, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync("DELETE FROM agent_sign_in_failures WHERE tenant_id = @tenantId AND agent_id = @agentId", new { tenantId, agentId }, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
     /// <summary>A session started at once (the agent's name and password were checked by the contact center): returns its token.</summary>
     public async Task<(AgentSession Session, string Token)> AddActiveAsync(string tenantId, string agentId, string? displayName, CancellationToken ct)
     {

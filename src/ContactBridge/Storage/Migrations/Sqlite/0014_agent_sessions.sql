@@ -27,3 +27,11 @@ CREATE TABLE agent_sessions (
 CREATE UNIQUE INDEX agent_sessions_ticket ON agent_sessions (ticket_hash);
 CREATE UNIQUE INDEX agent_sessions_token ON agent_sessions (token_hash);
 CREATE INDEX agent_sessions_agent ON agent_sessions (tenant_id, agent_id);
+
+-- Wrong agent passwords at the softphone's sign-in, for the lock-out every hub instance shares.
+CREATE TABLE agent_sign_in_failures (
+    tenant_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    failed_at BIGINT NOT NULL
+);
+CREATE INDEX agent_sign_in_failures_agent ON agent_sign_in_failures (tenant_id, agent_id, failed_at);
