@@ -369,6 +369,54 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
     }
 
     [Fact]
+    public async Task The_softphone_api_answers_broken_bodies_hostile_ids_and_missing_sessions_with_problems_and_starts_no_session()
+    {
+        var t = h.Mine.Id;
+        using var browser = new PortalClient(h.Hub.BaseUri, h.Hub.Emulator.BaseUri);
+        async Task<HostileHub.Answer> SoftphoneAsync(HttpMethod method, string path, byte[]? body = null, string? type = "application/json")
+        {
+            using var request = new HttpRequestMessage(method, new Uri(h.Hub.BaseUri, path));
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                if (type is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+            }
+            request.Headers.Add(ContactBridge.AgentAdapter.AgentApi.SoftphoneHeader, "1");
+            using var response = await browser.Http.SendAsync(request, Ct);
+            return await HostileHub.ReadAsync(response);
+        }
+        foreach (var (path, valid, value) in new[]
+                 {
+                     ($"/agent/{t}/api/session", """{"ticket":"t-123","nonce":"n-123"}""", "t-123"),
+                     ($"/agent/{t}/api/password-sign-in", """{"agentId":"ag-1","password":"secret"}""", "secret"),
+                 })
+        {
+            foreach (var (name, body, type) in BrokenJson(valid, value))
+            {
+                var a = await SoftphoneAsync(HttpMethod.Post, path, body, type);
+                ShouldBeAnApiAnswer(a, $"{path} {name}");
+                a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.Unauthorized, HttpStatusCode.Conflict,
+                    HttpStatusCode.RequestEntityTooLarge], $"{path} {name}: {a}");
+            }
+        }
+        foreach (var id in new[] { "%00", "a%0d%0ab", "..%2f..%2fetc", Uri.EscapeDataString(HostileHub.Script), new string('x', 300) })
+        {
+            foreach (var (method, path) in new[]
+                     {
+                         (HttpMethod.Get, $"/agent/{id}/api/me"), (HttpMethod.Get, $"/agent/{t}/api/contacts/{id}/screen-pop"),
+                         (HttpMethod.Post, $"/agent/{t}/api/contacts/{id}/wrap-up"), (HttpMethod.Post, $"/agent/{id}/api/commands"), (HttpMethod.Get, $"/agent/{id}/api/live"),
+                     })
+            {
+                var a = await SoftphoneAsync(method, path, method == HttpMethod.Post ? Utf8("""{"type":"logout"}""") : null);
+                ShouldBeAnApiAnswer(a, path);
+                a.Status.ShouldBeOneOf([HttpStatusCode.Unauthorized, HttpStatusCode.NotFound, HttpStatusCode.BadRequest], $"{path}: {a}");
+                a.Text.ShouldNotContain("<script>");
+            }
+        }
+        browser.Cookies.GetAllCookies().Count.ShouldBe(0, "no session was started");
+    }
+
+    [Fact]
     public async Task Api_writes_without_the_csrf_header_or_a_session_are_problems_and_change_nothing()
     {
         using var anonymous = new HttpClient { BaseAddress = h.Hub.BaseUri };

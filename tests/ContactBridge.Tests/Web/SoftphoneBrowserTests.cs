@@ -92,6 +92,7 @@ public sealed class SoftphoneBrowserTests : IAsyncLifetime
         await salesforce.ClickAsync("#softphone-item");
         var softphone = salesforce.FrameLocator("#softphone-frame");
         await Assertions.Expect(softphone.Locator("#sign-in-button")).ToBeVisibleAsync();
+        await ScreenshotAsync(salesforce, "softphone-sign-in.png");
         if (agentPassword is not null)
         {
             // The agent's own name and password instead, checked by the contact center: a wrong one says so, then the right one.
