@@ -100,8 +100,7 @@ public static class AgentApi
         LivePictureStore picture, ContactCenterConnections connections, CommandSender sender, TimeProvider clock, IOptions<HubOptions> options, IHostApplicationLifetime lifetime)
     {
         var ct = c.RequestAborted;
-        if (c.Request.Headers[SoftphoneHeader] != "1")
-            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        if (NotFromSoftphone(c) is { } refused) return refused;
         var (request, bad) = await ReadBodyAsync<PasswordSignInRequest>(c, "{\"agentId\": \"…\", \"password\": \"…\"}");
         if (bad is not null) return bad;
         if (request is not { AgentId: { Length: > 0 and <= 200 } agentId, Password: { Length: > 0 and <= 200 } password } || agentId.Any(char.IsControl) || agentId.Trim() != agentId)
@@ -138,6 +137,10 @@ public static class AgentApi
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(statusCode: status, title: title, detail: detail);
 
+    /// <summary>A change without the softphone's header: another page's request (it cannot add the header without CORS, which the hub does not allow).</summary>
+    private static IResult? NotFromSoftphone(HttpContext c) => c.Request.Headers[SoftphoneHeader] == "1" ? null
+        : Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+
     /// <summary>The cookie works in Salesforce's frame: SameSite=None, Secure and Partitioned over https (a browser drops SameSite=None without Secure, so plain-http development on one machine keeps Lax, same-site there).</summary>
     public static CookieOptions CookieOptionsFor(string tenantId, HubOptions options)
     {
@@ -159,8 +162,7 @@ public static class AgentApi
         if (session is null)
             return Problem(401, "Sign in to the softphone", "The softphone's session has ended or was never started: sign in again (“Sign in with Salesforce”). A call in progress goes on.");
         if (session.TenantId != tenantId) return TenantAccess.NotFoundProblem($"No tenant {tenantId} for this softphone session.");
-        if (!HttpMethods.IsGet(c.Request.Method) && !HttpMethods.IsHead(c.Request.Method) && c.Request.Headers[SoftphoneHeader] != "1")
-            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        if (!HttpMethods.IsGet(c.Request.Method) && !HttpMethods.IsHead(c.Request.Method) && NotFromSoftphone(c) is { } refused) return refused;
         c.Items[SessionItem] = session;
         c.Response.Headers.CacheControl = "no-store";
         return await next(context);
@@ -169,8 +171,7 @@ public static class AgentApi
     private static async Task<IResult> StartSessionAsync(HttpContext c, string tenantId, AgentSessionStore sessions, TenantStore tenants, LinkStore links,
         LivePictureStore picture, IOptions<HubOptions> options, IOptions<ContactCenterOptions> ccOptions)
     {
-        if (c.Request.Headers[SoftphoneHeader] != "1")
-            return Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
+        if (NotFromSoftphone(c) is { } refused) return refused;
         var (request, bad) = await ReadBodyAsync<SessionRequest>(c, "{\"ticket\": \"…\", \"nonce\": \"…\"}");
         if (bad is not null) return bad;
         if (request is not { Ticket: { Length: > 0 and <= 200 } ticket, Nonce: { Length: > 0 and <= 200 } nonce })
