@@ -106,7 +106,7 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
     };
 
     /// <summary>An org with the test softphone as the agent's call center, and the agent signed in on <paramref name="startUrl"/>.</summary>
-    private async Task<Console> OpenAsync(string? startUrl = null, string extraGeneral = "", string adapterPage = "index.html", string username = Agent, string password = AgentPassword)
+    private async Task<Console> OpenAsync(string? startUrl = null, string extraGeneral = "", string adapterPage = "index.html", string username = Agent, string password = AgentPassword, bool attach = true)
     {
         var server = await TestEmulator.StartAsync(Seed());
         var softphone = await SoftphoneHost.StartAsync();
@@ -131,7 +131,7 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await page.ClickAsync("#Login");
         await page.WaitForSelectorAsync("#main");
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
-        if (await page.QuerySelectorAsync("#softphone-panel") is not null) await console.AttachSoftphoneAsync();
+        if (attach && await page.QuerySelectorAsync("#softphone-panel") is not null) await console.AttachSoftphoneAsync();
         return console;
     }
 
@@ -423,7 +423,9 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await using var c = await OpenAsync(extraGeneral: """
             <item sortOrder="7" name="reqStandbyUrl" label="Standby URL">STANDBY</item>
             <item sortOrder="8" name="reqTimeout" label="Timeout">1500</item>
-            """.Replace("STANDBY", "https://standby.invalid/softphone", StringComparison.Ordinal), adapterPage: "index.html?role=primary");
+            """.Replace("STANDBY", "https://standby.invalid/softphone", StringComparison.Ordinal), adapterPage: "index.html?role=primary", attach: false);
+        // Not attached: on a busy machine the 1.5 s may pass before the primary page is ready, and it
+        // never will be once the standby has replaced it.
         await c.Page.WaitForFunctionAsync("() => document.getElementById('softphone-frame').src.startsWith('https://standby.invalid/softphone?')");
     }
 }

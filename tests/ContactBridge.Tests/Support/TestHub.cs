@@ -158,16 +158,16 @@ public sealed class TestHub : IAsyncDisposable
 
     /// <summary>Live records of one object in the emulator's default org.</summary>
     /// <summary>A second instance on the same database and Salesforce as this one, with the same hub key (no background workers).</summary>
-    public Task<HubServer> AnotherInstanceAsync(string database, string key) =>
-        HubServer.StartAsync(new HubServerOptions
+    public Task<HubServer> AnotherInstanceAsync(string database, string key, Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>
         {
-            Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false,
-            Settings = new()
-            {
-                ["Hub:Database"] = database, ["Hub:Key"] = key, ["Hub:DataDirectory"] = System.IO.Path.Combine(Directory, "second"),
-                ["Salesforce:ProductionLoginUrl"] = Emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = Emulator.SandboxLoginUrl,
-            },
-        }, TestContext.Current.CancellationToken);
+            ["Hub:Database"] = database, ["Hub:Key"] = key, ["Hub:DataDirectory"] = System.IO.Path.Combine(Directory, "second"),
+            ["Salesforce:ProductionLoginUrl"] = Emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = Emulator.SandboxLoginUrl,
+        };
+        foreach (var (k, v) in settings ?? []) all[k] = v;
+        return HubServer.StartAsync(new HubServerOptions { Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false, Settings = all }, TestContext.Current.CancellationToken);
+    }
 
     /// <summary>A record made in the emulator's org directly, as if someone had entered it in Salesforce.</summary>
     public string CreateRecord(string sobject, System.Text.Json.Nodes.JsonObject fields)

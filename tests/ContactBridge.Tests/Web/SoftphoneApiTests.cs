@@ -33,9 +33,9 @@ public sealed partial class SoftphoneApiTests
     }
 
     private static async Task<(HttpStatusCode Status, JsonObject? Body, HttpResponseMessage Response)> SendAsync(PortalClient browser, HttpMethod method, string path,
-        object? body = null, bool softphone = true, string? key = null, string? rawBody = null, string contentType = "application/json")
+        object? body = null, bool softphone = true, string? key = null, string? rawBody = null, string contentType = "application/json", Uri? at = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(browser.Hub, path));
+        using var request = new HttpRequestMessage(method, new Uri(at ?? browser.Hub, path));
         if (rawBody is not null) request.Content = new StringContent(rawBody, Encoding.UTF8, contentType);
         else if (body is not null) request.Content = JsonContent.Create(body);
         if (softphone) request.Headers.Add(AgentApi.SoftphoneHeader, "1");
@@ -220,5 +220,75 @@ public sealed partial class SoftphoneApiTests
         (await browser.GetAsync($"/agent/{tenant.Id}/sign-in?nonce=short")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await browser.GetAsync($"/agent/no-such-tenant/sign-in?nonce={Nonce()}")).Status.ShouldBe(HttpStatusCode.NotFound);
         (await browser.GetAsync($"{AgentSignIn.CallbackPath}?state=forged&code=x")).Status.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_softphone_signed_in_at_one_hub_instance_works_at_another_and_hears_what_the_first_took_in()
+    {
+        // Two instances on one PostgreSQL, as behind a load balancer without sticky sessions: the session is a row, the live
+        // stream's changes come through PostgreSQL's notifications, whichever instance took the contact center's event.
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using var db = await TestDatabase.CreateAsync("postgresql");
+        var settings = TestContactCenter.HubSettings;
+        settings["Hub:Key"] = key;
+        await using var first = await TestHub.StartAsync(db.ConnectionString, settings: settings);
+        await using var second = await first.AnotherInstanceAsync(db.ConnectionString!, key, TestContactCenter.HubSettings);
+        var tenant = await first.LinkedTenantAsync();
+        await using var cc = await TestContactCenter.StartAsync(first);
+        await cc.ConnectAsync(tenant, [new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Station = "4021", Skills = new() { ["support"] = 5 } }]);
+        first.CreateRecord("Contact", new JsonObject { ["FirstName"] = "Grace", ["LastName"] = "Caller", ["Phone"] = "+1 415 555 0188" });
+        using (var admin = await first.SignInAsync())
+        {
+            // The hub knows Ada's agent (by its e-mail) once the contact center reports it.
+            using var login = new HttpRequestMessage(HttpMethod.Post, new Uri(first.BaseUri, $"/api/v1/tenants/{tenant.Id}/agents/ag-1/commands"))
+            {
+                Content = JsonContent.Create(new JsonObject { ["type"] = "login", ["data"] = new JsonObject { ["station"] = "4021" } }),
+            };
+            (await admin.SendAsync(login)).Status.ShouldBe(HttpStatusCode.OK);
+            await cc.FlushAsync(tenant.Id);
+        }
+
+        using var ada = new PortalClient(first.BaseUri, first.Emulator.BaseUri);
+        var nonce = Nonce();
+        var page = await SingleSignOnAsync(ada, tenant.Id, nonce, TestHub.AgentEmail, "Agent-Password-1");
+        (await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/session", new { ticket = Ticket().Match(page.Html).Groups[1].Value, nonce })).Status.ShouldBe(HttpStatusCode.OK);
+        var (status, body, _) = await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/me", at: second.BaseUri);
+        status.ShouldBe(HttpStatusCode.OK, "the session signed in at the first instance is good at the second");
+        body!["agentId"]!.GetValue<string>().ShouldBe("ag-1");
+
+        using var stream = await LiveStream.OpenAsync(ada.Http, new Uri(second.BaseUri, $"/agent/{tenant.Id}/api/live"));
+        (await stream.NextAsync()).Name.ShouldBe("snapshot");
+        // Once the second instance listens it says "read it all again"; changes then come one by one.
+        (await stream.NextAsync()).Name.ShouldBe("snapshot");
+
+        // Commands at the second instance reach the contact center; its events go to the first; the second's stream carries them.
+        (status, body, _) = await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/commands", new JsonObject { ["type"] = "set_state", ["data"] = new JsonObject { ["state"] = "available" } }, key: "av", at: second.BaseUri);
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        await cc.FlushAsync(tenant.Id);
+        await AgentAsync(a => a["state"]!.GetValue<string>() == "available");
+
+        var call = await cc.CallAsync(tenant.Id, "+1 415 555 0188");
+        cc.Server.Center.Tick();
+        await cc.FlushAsync(tenant.Id);
+        await first.RunPipelineAsync();
+        var ringing = await AgentAsync(a => a["contacts"]!.AsArray().Any(x => x!["interactionId"]!.GetValue<string>() == call));
+        ringing["contacts"]!.AsArray().Single(x => x!["interactionId"]!.GetValue<string>() == call)!["callerAddress"]!.GetValue<string>().ShouldBe("+1 415 555 0188");
+        (status, body, _) = await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/contacts/{call}/screen-pop", at: second.BaseUri);
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        (body!["status"]!.GetValue<string>(), body["type"]!.GetValue<string>()).ShouldBe(("ready", "sobject"), "identified by the first instance's pipeline, answered by the second");
+
+        // Signing out at the second ends the session everywhere.
+        (await SendAsync(ada, HttpMethod.Post, $"/agent/{tenant.Id}/api/sign-out", at: second.BaseUri)).Status.ShouldBe(HttpStatusCode.NoContent);
+        ShouldBeProblem((await SendAsync(ada, HttpMethod.Get, $"/agent/{tenant.Id}/api/me")).Response, 401);
+
+        async Task<JsonObject> AgentAsync(Func<JsonObject, bool> condition)
+        {
+            for (var seen = 0; seen < 50; seen++)
+            {
+                var (name, data) = await stream.NextAsync();
+                if (name == "agent" && data["agentId"]!.GetValue<string>() == "ag-1" && condition(data)) return data;
+            }
+            throw new ShouldAssertException("Fifty changes and never the one awaited");
+        }
     }
 }
