@@ -23,12 +23,14 @@ internal sealed record ContactCenterBenchOptions
     /// <summary>How long to wait after the load for contacts to end, events to arrive and the hub to log everything.</summary>
     public TimeSpan DrainLimit { get; init; } = TimeSpan.FromMinutes(5);
     public string? JsonFile { get; init; }
+    /// <summary>Agents whose softphone the run signs in and follows, as the page in Salesforce does (ring and screen-pop times).</summary>
+    public int Softphones { get; init; } = 10;
 
     public string DatabaseLabel => PostgreSqlAdmin is null ? "sqlite" : "postgresql";
 
     public const string Usage = """
         contact-center [--agents 200] [--rate 20] [--minutes 10] [--database sqlite|postgresql|"Host=…;Username=…"]
-                       [--talk 3-9] [--wrap-up 2] [--short-abandons 0.05] [--latency-ms 100] [--jitter-ms 30] [--drain 5m] [--json FILE]
+                       [--talk 3-9] [--wrap-up 2] [--short-abandons 0.05] [--latency-ms 100] [--jitter-ms 30] [--drain 5m] [--softphones 10] [--json FILE]
           --database postgresql takes the server from CONTACTBRIDGE_TEST_POSTGRES (source scripts/test-services.sh); the run
           creates a database there and drops it at the end.
         """;
@@ -56,6 +58,7 @@ internal sealed record ContactCenterBenchOptions
                     "--jitter-ms" => o with { JitterMs = Number() },
                     "--drain" => o with { DrainLimit = Soak.SoakOptions.ParseDuration(Value()) },
                     "--json" => o with { JsonFile = Value() },
+                    "--softphones" => o with { Softphones = (int)Number() },
                     _ => throw new FormatException($"Unknown option {args[i]}."),
                 };
             }
@@ -87,6 +90,7 @@ internal sealed record ContactCenterBenchOptions
     private string? Problem()
     {
         if (Agents is < 1 or > 5000) return "--agents must be from 1 to 5000.";
+        if (Softphones < 0 || Softphones > Agents) return "--softphones must be from 0 to the number of agents.";
         if (Rate is <= 0 or > 1000) return "--rate must be above 0 and at most 1000 calls a second.";
         if (Minutes <= 0) return "--minutes must be above 0.";
         if (TalkMin < 0 || TalkMax < TalkMin) return "--talk must be MIN-MAX with 0 <= MIN <= MAX.";

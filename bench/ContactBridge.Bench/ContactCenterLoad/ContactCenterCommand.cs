@@ -15,6 +15,9 @@ internal static class ContactCenterCommand
     /// <summary>The target for event → picture.</summary>
     private const double PictureTargetP99Ms = 250;
 
+    /// <summary>The agent-adapter issue's "within a second" for new contacts reaching the softphone.</summary>
+    private const double SoftphoneTargetMs = 1000;
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Contains("--help"))
@@ -71,6 +74,12 @@ internal static class ContactCenterCommand
         Row("Salesforce API calls per interaction", string.Create(CultureInfo.InvariantCulture, $"{r.CallsPerInteraction:F3} ({r.ApiCalls:N0}: {r.CallKinds})"), "≤ 0.1");
         Row("ended → first record write in Salesforce", Latencies(r.EndedToRecord) + $"; {r.WritesDone:N0} writes sent in all");
         Row("screen pop (started → identified)", Latencies(r.ScreenPop));
+        if (r.Softphones > 0)
+        {
+            Row($"softphones ({r.Softphones}): offered → ringing", Latencies(r.SoftphoneRing) + $"; {r.SoftphoneSeenAfterOffer} first seen already answered",
+                (r.SoftphoneRing.P99 < SoftphoneTargetMs ? "[green]" : "[red]") + $"p99 < {SoftphoneTargetMs:F0} ms[/]");
+            Row($"softphones: offered → screen pop ready", Latencies(r.SoftphonePop) + $"; {r.SoftphonePopRequests:N0} pop requests");
+        }
         Row("peak memory (working set, whole process)", $"{r.PeakWorkingSetMiB} MiB");
         Row("machine CPU busy during the load", string.Create(CultureInfo.InvariantCulture, $"{r.MachineCpuPercent:F0} % of {Environment.ProcessorCount} cores (other work on the machine included)"));
         Row("emulator delivery", $"{r.Delivery.Delivered:N0} delivered, {r.Delivery.Pending} pending, {r.Delivery.Rejected} rejected, {r.Delivery.FailedAttempts} failed attempts" +

@@ -68,6 +68,13 @@ internal sealed record ContactCenterResult
     public required string CallKinds { get; init; }
     public required Stats EndedToRecord { get; init; }
     public required Stats ScreenPop { get; init; }
+    public required int Softphones { get; init; }
+    /// <summary>Offered at the contact center → ringing in an agent's softphone (its live stream).</summary>
+    public required Stats SoftphoneRing { get; init; }
+    /// <summary>Offered at the contact center → the softphone has a ready screen pop (asked as the page asks).</summary>
+    public required Stats SoftphonePop { get; init; }
+    public required long SoftphonePopRequests { get; init; }
+    public required long SoftphoneSeenAfterOffer { get; init; }
     /// <summary>Composite writes sent to Salesforce (an interaction whose wrap-up ends after it is logged is written again).</summary>
     public required long WritesDone { get; init; }
     /// <summary>The whole machine's CPU busy during the load: other work on the same cores shows here.</summary>

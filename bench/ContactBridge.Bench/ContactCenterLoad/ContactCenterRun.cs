@@ -94,7 +94,7 @@ internal static class ContactCenterRun
                 new SkillSeed { Id = "chat", Name = "Chat", Channel = "chat" },
                 new SkillSeed { Id = "email", Name = "E-mail", Channel = "email" },
             ],
-            Agents = Enumerable.Range(1, o.Agents).Select(Agent).ToList(),
+            Agents = Enumerable.Range(1, o.Agents).Select(n => Agent(n, n <= o.Softphones ? SoftphonePassword(n) : null)).ToList(),
             WrapUpSeconds = o.WrapUpSeconds, AutoAnswerSeconds = 1, TalkSeconds = new TalkSeconds { Min = o.TalkMin, Max = o.TalkMax },
             Patience = new PatienceSetting { Distribution = "infinite" },
         });
@@ -118,6 +118,11 @@ internal static class ContactCenterRun
             }
             await Task.Delay(50);
         }
+
+        // A few agents work in the softphone, as in Salesforce: signed in by agent name and password, following their own stream.
+        var softphones = Enumerable.Range(1, o.Softphones).Select(n => new SoftphoneWatcher(hub.BaseUri, tenant.Id, AgentId(n))).ToList();
+        for (var n = 1; n <= softphones.Count; n++) await softphones[n - 1].SignInAsync(SoftphonePassword(n), default);
+        var watching = softphones.Select(w => w.RunAsync(stop.Token)).ToList();
 
         salesforce.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(o.LatencyMs), Jitter = TimeSpan.FromMilliseconds(o.JitterMs) });
         var logStart = salesforce.State.Log.LastSequence;
@@ -197,7 +202,8 @@ internal static class ContactCenterRun
         // A moment for a duplicate write, were there one, to land before counting.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
-        await Task.WhenAll(tallying, subscribing);
+        await Task.WhenAll([tallying, subscribing, .. watching]);
+        foreach (var w in softphones) w.Dispose();
         process.Refresh();
 
         var state = (await control.GetFromJsonAsync<JsonObject>($"_emulator/tenants/{tenant.Id}"))!;
@@ -258,6 +264,9 @@ internal static class ContactCenterRun
             Tasks = tasks, Cases = cases, NewLeads = leads,
             ApiCalls = apiCalls, CallsPerInteraction = generated == 0 ? 0 : (double)apiCalls / generated, CallKinds = string.Join(", ", kinds),
             EndedToRecord = Stats.Of(endedToRecord), ScreenPop = Stats.Of(screenPop),
+            Softphones = softphones.Count, SoftphoneRing = Stats.Of(softphones.SelectMany(w => w.Ring()).ToList()),
+            SoftphonePop = Stats.Of(softphones.SelectMany(w => w.Pop()).ToList()), SoftphonePopRequests = softphones.Sum(w => w.PopRequests),
+            SoftphoneSeenAfterOffer = softphones.Sum(w => w.SeenAfterOffer),
             WritesDone = writes, MachineCpuPercent = machineBusy,
             PeakWorkingSetMiB = Math.Max(process.PeakWorkingSet64, peakWorkingSet) / 1024 / 1024,
             Delivery = new DeliveryFigures(delivery["pending"]!.GetValue<long>(), delivery["delivered"]!.GetValue<long>(), delivery["rejected"]!.GetValue<long>(),
@@ -267,10 +276,15 @@ internal static class ContactCenterRun
 
     private static string AgentEmail(int n) => $"agent{n:0000}@bench.example";
 
+    private static string AgentId(int n) => $"agent-{n:0000}";
+
+    private static string SoftphonePassword(int n) => $"Softphone-Pass-{n:0000}";
+
     /// <summary>Every agent takes calls; every other one chats, the rest answer e-mail (voice 80 %, chat and e-mail 10 % each).</summary>
-    private static AgentSeed Agent(int n) => new()
+    private static AgentSeed Agent(int n, string? password = null) => new()
     {
-        Id = $"agent-{n:0000}", Name = $"Agent {n:0000}", Email = AgentEmail(n), Station = $"{4000 + n}", AutoAnswer = true, LoggedIn = true,
+        Password = password,
+        Id = AgentId(n), Name = $"Agent {n:0000}", Email = AgentEmail(n), Station = $"{4000 + n}", AutoAnswer = true, LoggedIn = true,
         Skills = new Dictionary<string, int> { ["phone"] = 5, [n % 2 == 0 ? "chat" : "email"] = 5 },
     };
 

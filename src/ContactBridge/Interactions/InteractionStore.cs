@@ -189,14 +189,18 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         if (results.Count == 0) return;
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
+        var agentChanges = new List<ContactCenter.PictureChange>();
         foreach (var (row, result) in results.OrderBy(r => (r.Row.TenantId, r.Row.InteractionId), LockOrderComparer))
         {
-            await c.ExecuteAsync("UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
-                new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
+            // The agent it has now, not when the lookup began: a contact is often offered while its caller is looked up.
+            var agentId = await c.ExecuteScalarAsync<string?>("""
+                UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now
+                WHERE tenant_id = @tenantId AND interaction_id = @interactionId RETURNING agent_id
+                """, new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
+            // The agent with the contact learns who is calling (the softphone pops the record).
+            if (agentId is not null) agentChanges.Add(new ContactCenter.PictureChange(row.TenantId, ContactCenter.PictureChange.Agent, agentId));
         }
-        // The agent with the contact learns who is calling (the softphone pops the record).
-        var agentChanges = results.Where(r => r.Row.AgentId is not null)
-            .Select(r => new ContactCenter.PictureChange(r.Row.TenantId, ContactCenter.PictureChange.Agent, r.Row.AgentId!)).Distinct().ToList();
+        agentChanges = agentChanges.Distinct().ToList();
         if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, agentChanges);
         await w.CommitAsync(ct);
         feed?.Committed(agentChanges);

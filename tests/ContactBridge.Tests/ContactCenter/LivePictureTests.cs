@@ -270,4 +270,33 @@ public sealed class LivePictureTests
         seconds["after_call_work"]!.GetValue<long>().ShouldBe(300);
         seconds["unavailable"]!.GetValue<long>().ShouldBe(180);
     }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_caller_identified_after_the_contact_was_offered_reaches_the_agent_it_was_offered_to(string database)
+    {
+        // The lookup reads its interactions, then (a few hundred ms later, with Salesforce) stores what it found; the contact
+        // is often offered to an agent in between. That agent, not the one the lookup read (none), hears of the answer.
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var store = hub.Services.GetRequiredService<ContactBridge.Interactions.InteractionStore>();
+        var t0 = hub.Clock.GetUtcNow().AddMinutes(-1);
+        await sender.AcceptAsync(sender.Event("call-9", "started", new() { ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0199" } }, t0));
+        await store.FoldAsync(100, Ct);
+        var read = (await store.NeedingIdentificationAsync(tenant.Id, 10, Ct)).ShouldHaveSingleItem();
+        read.AgentId.ShouldBeNull();
+
+        await sender.AcceptAsync(sender.Event("call-9", "offered", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, t0.AddSeconds(1)));
+        await store.FoldAsync(100, Ct);
+        using var subscription = hub.Services.GetRequiredService<LivePictureFeed>().Subscribe(tenant.Id);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bound.CancelAfter(TimeSpan.FromSeconds(30));
+        // On PostgreSQL the instance listens from its first subscriber on, and says so with a resync.
+        if (database == "postgresql") (await subscription.ReadAvailableAsync(bound.Token)).ShouldBe([new PictureChange(tenant.Id, PictureChange.Resync, "")]);
+        await store.SetIdentificationsAsync([(read, new ContactBridge.Identification.IdentificationResult(ContactBridge.Identification.IdentificationResult.None, [], null, null, hub.Clock.GetUtcNow()))], Ct);
+        (await subscription.ReadAvailableAsync(bound.Token)).ShouldContain(new PictureChange(tenant.Id, PictureChange.Agent, "ag-1"));
+    }
 }
