@@ -8,6 +8,7 @@ using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Emulator.Rest;
 using ContactBridge.Emulator.Streaming;
+using ContactBridge.Emulator.Telephony;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -93,6 +94,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         app.MapConsoleSignIn();
         app.MapRecordPages();
         app.MapOpenCti();
+        app.MapTelephony();
 
         var server = new EmulatorServer(app, state, dataFile);
         await app.StartAsync(cancellationToken);

@@ -26,13 +26,18 @@ public sealed class CallCenterDefinitionException(int line, string reason) : Exc
 public sealed partial class CallCenterDefinition
 {
     public const string GeneralInfo = "reqGeneralInfo";
+    /// <summary>The Service Cloud Voice section: a contact center with partner telephony (Service Cloud Voice Partner Telephony Developer Guide).</summary>
+    public const string Hvcc = "reqHvcc";
     public static readonly string[] RequiredItems = ["reqInternalName", "reqDisplayName", "reqAdapterUrl", "reqUseApi", "reqSoftphoneHeight", "reqSoftphoneWidth"];
+    /// <summary>A Service Cloud Voice contact center names itself and its vendor (ConversationVendorInfo); its connector's URL lives there.</summary>
+    public static readonly string[] VoiceRequiredItems = ["reqInternalName", "reqDisplayName"];
     public static readonly string[] CompatibilityModes = ["Classic", "Lightning", "Classic_and_Lightning"];
 
     /// <summary>Names starting with "req" belong to Salesforce: these sections and items, nothing else.</summary>
     private static readonly Dictionary<string, string[]> SalesforceSections = new(StringComparer.Ordinal)
     {
-        [GeneralInfo] = [.. RequiredItems, "reqSalesforceCompatibilityMode", "reqStandbyUrl", "reqTimeout", "reqCanvasNamespace", "reqCanvasApiName"],
+        [GeneralInfo] = [.. RequiredItems, "reqSalesforceCompatibilityMode", "reqStandbyUrl", "reqTimeout", "reqCanvasNamespace", "reqCanvasApiName", "reqVendorInfoApiName", "reqDescription", "reqProgId"],
+        [Hvcc] = ["reqTelephonyIntegrationCertificate", "reqLongDistPrefix", "reqTelephonyProvider", "reqInstanceName", "reqRelayState", "reqIdentityUrl"],
         ["reqDialingOptions"] = ["reqOutsidePrefix", "reqLongDistPrefix", "reqInternationalPrefix"],
     };
 
@@ -59,13 +64,23 @@ public sealed partial class CallCenterDefinition
 
     public string InternalName => Item(GeneralInfo, "reqInternalName")!;
     public string DisplayName => Item(GeneralInfo, "reqDisplayName")!;
-    public string AdapterUrl => Item(GeneralInfo, "reqAdapterUrl")!;
-    public int SoftphoneHeight => int.Parse(Item(GeneralInfo, "reqSoftphoneHeight")!, CultureInfo.InvariantCulture);
-    public int SoftphoneWidth => int.Parse(Item(GeneralInfo, "reqSoftphoneWidth")!, CultureInfo.InvariantCulture);
+    /// <summary>The softphone's URL; a Service Cloud Voice contact center may have none (its connector's URL is its vendor's).</summary>
+    public string? AdapterUrl => Item(GeneralInfo, "reqAdapterUrl") is { Length: > 0 } url ? url : null;
+    public int? SoftphoneHeight => Item(GeneralInfo, "reqSoftphoneHeight") is { } px ? int.Parse(px, CultureInfo.InvariantCulture) : null;
+    public int? SoftphoneWidth => Item(GeneralInfo, "reqSoftphoneWidth") is { } px ? int.Parse(px, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>A Service Cloud Voice contact center (a reqHvcc section): its telephony provider calls the Telephony Integration REST API.</summary>
+    public bool IsVoice => Sections.Any(s => s.Name == Hvcc);
+
+    /// <summary>The certificate whose key signs the telephony provider's JWTs (reqHvcc/reqTelephonyIntegrationCertificate).</summary>
+    public string? TelephonyCertificate => Item(Hvcc, "reqTelephonyIntegrationCertificate") is { Length: > 0 } pem ? pem : null;
+
+    /// <summary>The ConversationVendorInfo developer name that holds the connector's URL.</summary>
+    public string? VendorInfoApiName => Item(GeneralInfo, "reqVendorInfoApiName") is { Length: > 0 } name ? name : null;
     public string? StandbyUrl => Item(GeneralInfo, "reqStandbyUrl") is { Length: > 0 } url ? url : null;
 
     /// <summary>Whether Lightning Experience shows this call center's softphone (reqSalesforceCompatibilityMode; Classic when missing).</summary>
-    public bool ForLightning => Item(GeneralInfo, "reqSalesforceCompatibilityMode") is "Lightning" or "Classic_and_Lightning";
+    public bool ForLightning => AdapterUrl is not null && Item(GeneralInfo, "reqSalesforceCompatibilityMode") is "Lightning" or "Classic_and_Lightning";
 
     /// <summary>How long the adapter has to call notifyInitializationComplete before the standby URL loads.</summary>
     public TimeSpan? StandbyTimeout => Item(GeneralInfo, "reqTimeout") is { Length: > 0 } ms ? TimeSpan.FromMilliseconds(int.Parse(ms, CultureInfo.InvariantCulture)) : null;
@@ -149,10 +164,12 @@ public sealed partial class CallCenterDefinition
         var general = root.Elements().FirstOrDefault(e => (string?)e.Attribute("name") == GeneralInfo)
                       ?? throw new CallCenterDefinitionException(Line(root), $"the <section name=\"{GeneralInfo}\"> is missing; it names the call center and its softphone.");
         var generalItems = sections.First(s => s.Name == GeneralInfo).Items;
-        foreach (var required in RequiredItems)
+        var voice = sections.FirstOrDefault(s => s.Name == Hvcc);
+        var required = voice is null ? RequiredItems : VoiceRequiredItems;
+        foreach (var item in required)
         {
-            if (generalItems.FirstOrDefault(i => i.Name == required) is not { Value.Length: > 0 })
-                throw new CallCenterDefinitionException(Line(general), $"the {GeneralInfo} section has no {required} item (required: {string.Join(", ", RequiredItems)}).");
+            if (generalItems.FirstOrDefault(i => i.Name == item) is not { Value.Length: > 0 })
+                throw new CallCenterDefinitionException(Line(general), $"the {GeneralInfo} section has no {item} item (required: {string.Join(", ", required)}).");
         }
         foreach (var check in sortChecks) check();
         // Salesforce fixes these: reqGeneralInfo first, then reqInternalName and reqDisplayName as its first two items.
@@ -171,19 +188,20 @@ public sealed partial class CallCenterDefinition
             throw new CallCenterDefinitionException(LineOf("reqInternalName"), $"reqInternalName '{internalName}' must start with a letter and hold only letters and digits (at most 40).");
         if (Value("reqDisplayName").Length > 1000)
             throw new CallCenterDefinitionException(LineOf("reqDisplayName"), "reqDisplayName is longer than 1000 characters.");
-        CheckUrl("reqAdapterUrl", required: true);
+        CheckUrl("reqAdapterUrl", required: voice is null);
         CheckUrl("reqStandbyUrl", required: false);
-        if (!bool.TryParse(Value("reqUseApi"), out _))
+        if (generalItems.Any(i => i.Name == "reqUseApi") && !bool.TryParse(Value("reqUseApi"), out _))
             throw new CallCenterDefinitionException(LineOf("reqUseApi"), $"reqUseApi is '{Value("reqUseApi")}'; it is true or false.");
         foreach (var size in new[] { "reqSoftphoneHeight", "reqSoftphoneWidth" })
         {
-            if (!int.TryParse(Value(size), NumberStyles.None, CultureInfo.InvariantCulture, out var px) || px is < 1 or > 10_000)
+            if (generalItems.Any(i => i.Name == size) && (!int.TryParse(Value(size), NumberStyles.None, CultureInfo.InvariantCulture, out var px) || px is < 1 or > 10_000))
                 throw new CallCenterDefinitionException(LineOf(size), $"{size} is '{Value(size)}'; it is a number of pixels (1 to 10000).");
         }
+        if (voice is not null) CheckVoice(root.Elements().First(e => (string?)e.Attribute("name") == Hvcc), voice);
         var mode = generalItems.FirstOrDefault(i => i.Name == "reqSalesforceCompatibilityMode")?.Value;
         if (mode is not null && !CompatibilityModes.Contains(mode, StringComparer.Ordinal))
             throw new CallCenterDefinitionException(LineOf("reqSalesforceCompatibilityMode"), $"reqSalesforceCompatibilityMode is '{mode}'; it is one of {string.Join(", ", CompatibilityModes)}.");
-        if (mode is null or "Classic")
+        if ((mode is null or "Classic") && voice is null)
             warnings.Add("reqSalesforceCompatibilityMode is " + (mode is null ? "missing, so Classic" : "Classic") + ": Lightning Experience shows no softphone for this call center; set it to Lightning or Classic_and_Lightning.");
         var timeout = generalItems.FirstOrDefault(i => i.Name == "reqTimeout");
         var standby = generalItems.FirstOrDefault(i => i.Name == "reqStandbyUrl");
@@ -208,6 +226,20 @@ public sealed partial class CallCenterDefinition
             if (url.Scheme == "http")
                 warnings.Add($"{item} is not https ({found.Value}): Salesforce requires https outside a local emulator.");
         }
+    }
+
+    /// <summary>The reqHvcc section: the telephony integration certificate must be an X.509 certificate (PEM) with an RSA key.</summary>
+    private static void CheckVoice(XElement element, CallCenterSection section)
+    {
+        var item = section.Items.FirstOrDefault(i => i.Name == "reqTelephonyIntegrationCertificate");
+        var line = element.Elements().FirstOrDefault(e => (string?)e.Attribute("name") == "reqTelephonyIntegrationCertificate") is { } found ? Line(found) : Line(element);
+        if (item is not { Value.Length: > 0 })
+            throw new CallCenterDefinitionException(line, $"the {Hvcc} section has no reqTelephonyIntegrationCertificate: the certificate (PEM) whose private key signs the telephony provider's requests.");
+        if (item.Value.Length > 16_384)
+            throw new CallCenterDefinitionException(line, "reqTelephonyIntegrationCertificate is longer than 16384 characters; it holds one certificate.");
+        var certificate = TelephonyCertificates.TryRead(item.Value, out var problem)
+                          ?? throw new CallCenterDefinitionException(line, "reqTelephonyIntegrationCertificate: " + problem);
+        certificate.Dispose();
     }
 
     private static bool IsSalesforceName(string name) => name.StartsWith("req", StringComparison.Ordinal);

@@ -20,6 +20,12 @@ public static class CallCenterEndpoints
         admin.MapGet("/softphone-layout", (EmulatorState s, string org) =>
             s.FindOrg(org) is { } o ? Results.Ok(o.Console.SoftphoneLayout.Json) : NoOrg(org)).WithSummary("The softphone layout (getSoftphoneLayout's shape).");
         admin.MapPut("/softphone-layout", SetLayout).WithSummary("Replaces the softphone layout: per call type, the objects searched, the fields shown, and what pops for no, one or several matches.");
+        admin.MapGet("/voice-calls/{id}/transcript", (EmulatorState s, string org, string id) =>
+            {
+                if (s.FindOrg(org) is not { } o) return NoOrg(org);
+                lock (o.Sync) return Results.Ok(o.Transcripts.Of(Records.SalesforceId.TryNormalize(id, out var id18) ? id18 : id));
+            })
+            .WithSummary("The transcript telephony providers posted for a voice call (Telephony Integration REST API), in time order.");
         admin.MapGet("/open-cti", (EmulatorState s, string org, long? after, string? username) =>
                 s.FindOrg(org) is { } o ? Results.Ok(o.Console.OpenCti.Entries(after ?? 0, username)) : NoOrg(org))
             .WithSummary("What softphones did through Open CTI (calls with their answers and effects), and the navigations and clicks to dial that followed, oldest first.");

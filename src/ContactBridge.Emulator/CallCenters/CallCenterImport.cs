@@ -22,7 +22,7 @@ public static class CallCenterImport
             var admin = org.Records.OfType("User")[0].Id;
             var body = new JsonObject
             {
-                ["Name"] = definition.DisplayName.Length <= 80 ? definition.DisplayName : definition.DisplayName[..80], ["InternalName"] = definition.InternalName, ["AdapterUrl"] = definition.AdapterUrl,
+                ["Name"] = definition.DisplayName.Length <= 80 ? definition.DisplayName : definition.DisplayName[..80], ["InternalName"] = definition.InternalName, ["AdapterUrl"] = definition.AdapterUrl is { } url ? url : null,
                 ["CustomSettings"] = xml, ["Version"] = 4,
             };
             if (existing is null) return new Result(writer.Create(admin, type, body, system: true), true, definition);

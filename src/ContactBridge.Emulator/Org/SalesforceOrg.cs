@@ -45,6 +45,9 @@ public sealed class SalesforceOrg
     /// <summary>The Lightning console's own state: recent records, the softphone layout, the Open CTI record.</summary>
     public Lightning.ConsoleState Console { get; } = new();
 
+    /// <summary>What telephony providers posted as their calls' transcripts (Telephony Integration REST API).</summary>
+    public Telephony.Transcripts Transcripts { get; } = new();
+
     /// <summary>Held around every read and write of this org's records.</summary>
     public object Sync { get; } = new();
 

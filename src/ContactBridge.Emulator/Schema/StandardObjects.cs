@@ -18,6 +18,7 @@ public static class StandardObjects
         yield return Task();
         yield return CallCenter();
         yield return CallCenterRoutingMap();
+        yield return VoiceCall();
         yield return ContentDocument();
         yield return ContentVersion();
         yield return ContentDocumentLink();
@@ -237,6 +238,40 @@ public static class StandardObjects
         .Add(new FieldDef { Name = "Version", Type = FieldType.Double, Createable = false })
         .Add(new FieldDef { Name = "AdapterUrl", Type = FieldType.Url, Length = 1024, Createable = false })
         .Add(new FieldDef { Name = "CustomSettings", Type = FieldType.TextArea, Length = 131_072, Createable = false, Updateable = false, Filterable = false });
+
+    /// <summary>
+    /// A call in Service Cloud Voice (Object Reference, VoiceCall): made and updated by the telephony provider through the
+    /// Telephony Integration REST API. CallEndDateTime is nillable here, as a call in progress has none yet.
+    /// </summary>
+    private static ObjectDef VoiceCall() => WithSystemFields(new ObjectDef { Name = "VoiceCall", Label = "Voice Call", LabelPlural = "Voice Calls", KeyPrefix = "0LQ" })
+        .Add(Ref("CallCenterId", "CallCenter", null, "CallCenter"))
+        .Add(new FieldDef { Name = "VendorCallKey", Type = FieldType.String, Length = 255, IdLookup = true })
+        .Add(Picklist("CallType", ["Callback", "Consult", "Inbound", "InternalCall", "Outbound", "Transfer"], nillable: false, restricted: true))
+        .Add(Picklist("VendorType", ["ContactCenter"], "ContactCenter", restricted: true))
+        .Add(new FieldDef { Name = "FromPhoneNumber", Type = FieldType.Phone, Length = 40, Label = "Caller Contact Info", Nillable = false })
+        .Add(new FieldDef { Name = "ToPhoneNumber", Type = FieldType.Phone, Length = 40, Label = "Recipient Contact Info", Nillable = false })
+        .Add(new FieldDef { Name = "CallStartDateTime", Type = FieldType.DateTime, Nillable = false })
+        .Add(new FieldDef { Name = "CallEndDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "CallQueuedDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "CallAcceptDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "CallDurationInSeconds", Type = FieldType.Int })
+        .Add(Str("CallDisposition", 255, label: "Call Status"))
+        .Add(Picklist("CallOrigin", ["Preview", "Progressive", "Voicemail"], restricted: true))
+        .Add(Picklist("CallSubtype", ["PSTN", "WebRTC"], restricted: true))
+        .Add(Str("QueueName", 255))
+        .Add(new FieldDef { Name = "CustomerHoldDuration", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "LongestHoldDuration", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "NumberOfHolds", Type = FieldType.Int })
+        .Add(Str("DisconnectReason", 255))
+        .Add(Text("Description"))
+        .Add(Picklist("CallResolution", ["Resolved", "Unresolved"], "Resolved"))
+        .Add(Bool("IsRecorded"))
+        .Add(Ref("PreviousCallId", "PreviousCall", null, "VoiceCall"))
+        .Add(Ref("NextCallId", "NextCall", null, "VoiceCall"))
+        .Add(Ref("UserId", "User", null, "User"))
+        .Add(Ref("ActivityId", "Activity", null, "Task"))
+        .Add(Ref("RelatedRecordId", "RelatedRecord", null, "Account", "Case", "Contact", "Lead"))
+        .Add(Owner("VoiceCalls"));
 
     // Key prefix: Salesforce does not document it; the emulator's choice is recorded in the README.
     private static ObjectDef CallCenterRoutingMap() => WithSystemFields(new ObjectDef
