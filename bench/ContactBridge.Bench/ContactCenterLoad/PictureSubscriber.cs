@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -70,35 +71,28 @@ internal sealed partial class PictureSubscriber(Uri hub, string tenantId) : IDis
     {
         using var response = await _http.GetAsync(new Uri(hub, $"/api/v1/tenants/{tenantId}/live"), HttpCompletionOption.ResponseHeadersRead, stop);
         if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"The live stream answered {(int)response.StatusCode} {response.ReasonPhrase}.");
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop));
-        string? name = null;
         try
         {
-            while (await reader.ReadLineAsync(stop) is { } line)
+            await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(stop)).EnumerateAsync(stop))
             {
-                if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
-                else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null)
+                var received = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var data = JsonNode.Parse(item.Data)!;
+                lock (_gate)
                 {
-                    var received = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    var data = JsonNode.Parse(line.AsSpan(6).ToString())!;
-                    lock (_gate)
+                    switch (item.EventType)
                     {
-                        switch (name)
-                        {
-                            case "snapshot":
-                                foreach (var agent in data["agents"]!.AsArray()) Show(agent!, received, isChange: _snapshots > 0);
-                                _snapshots++;
-                                break;
-                            case "agent":
-                                _agentEvents++;
-                                Show(data, received, isChange: true);
-                                break;
-                            case "queue":
-                                _queueEvents++;
-                                break;
-                        }
+                        case "snapshot":
+                            foreach (var agent in data["agents"]!.AsArray()) Show(agent!, received, isChange: _snapshots > 0);
+                            _snapshots++;
+                            break;
+                        case "agent":
+                            _agentEvents++;
+                            Show(data, received, isChange: true);
+                            break;
+                        case "queue":
+                            _queueEvents++;
+                            break;
                     }
-                    name = null;
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 
 namespace ContactBridge.Bench.ContactCenterLoad;
@@ -49,26 +50,19 @@ internal sealed class SoftphoneWatcher(Uri hub, string tenantId, string agentId)
     {
         using var response = await _http.GetAsync(new Uri(hub, $"/agent/{tenantId}/api/live"), HttpCompletionOption.ResponseHeadersRead, stop);
         if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"The softphone's live stream answered {(int)response.StatusCode} {response.ReasonPhrase}.");
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop));
-        string? name = null;
         try
         {
-            while (await reader.ReadLineAsync(stop) is { } line)
+            await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(stop)).EnumerateAsync(stop))
             {
-                if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
-                else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null)
+                var received = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var data = JsonNode.Parse(item.Data)!;
+                var mine = item.EventType switch
                 {
-                    var received = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    var data = JsonNode.Parse(line.AsSpan(6).ToString())!;
-                    var mine = name switch
-                    {
-                        "snapshot" => data["agents"]!.AsArray().FirstOrDefault(a => a!["agentId"]!.GetValue<string>() == agentId),
-                        "agent" when data["agentId"]!.GetValue<string>() == agentId => data,
-                        _ => null,
-                    };
-                    if (mine is not null) await SeeAsync(mine["contacts"]!.AsArray(), received, stop);
-                    name = null;
-                }
+                    "snapshot" => data["agents"]!.AsArray().FirstOrDefault(a => a!["agentId"]!.GetValue<string>() == agentId),
+                    "agent" when data["agentId"]!.GetValue<string>() == agentId => data,
+                    _ => null,
+                };
+                if (mine is not null) await SeeAsync(mine["contacts"]!.AsArray(), received, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

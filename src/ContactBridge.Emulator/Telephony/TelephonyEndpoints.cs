@@ -37,9 +37,30 @@ public static class TelephonyEndpoints
     public static void MapTelephony(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/telephony/v1").WithTags("Service Cloud Voice: Telephony Integration REST API");
-        api.MapPost("/voiceCalls", CreateAsync).WithSummary("Creates the VoiceCall of a call that starts (idempotent on vendorCallKey: the same key answers the same voiceCallId).");
-        api.MapPatch("/voiceCalls/{callId}", UpdateAsync).WithSummary("Updates a VoiceCall, named by its id or its vendorCallKey: end time, holds, queue, agent, disposition.");
-        api.MapPost("/voiceCalls/{vendorCallKey}/messages", MessageAsync).WithSummary("Adds a message of the call's transcript (idempotent on messageId).");
+        api.MapPost("/voiceCalls", (HttpContext c, EmulatorState s) => HandleAsync(c, s, "telephony.voiceCalls.create", (caller, body) => Create(s, caller, body)))
+            .WithSummary("Creates the VoiceCall of a call that starts (idempotent on vendorCallKey: the same key answers the same voiceCallId).");
+        api.MapPatch("/voiceCalls/{callId}", (HttpContext c, EmulatorState s, string callId) => HandleAsync(c, s, "telephony.voiceCalls.update", (caller, body) => Update(s, caller, body, callId)))
+            .WithSummary("Updates a VoiceCall, named by its id or its vendorCallKey: end time, holds, queue, agent, disposition.");
+        api.MapPost("/voiceCalls/{vendorCallKey}/messages", (HttpContext c, EmulatorState s, string vendorCallKey) => HandleAsync(c, s, "telephony.voiceCalls.messages", (caller, body) => Message(caller, body, vendorCallKey)))
+            .WithSummary("Adds a message of the call's transcript (idempotent on messageId).");
+    }
+
+    /// <summary>Every request: the JWT, then a JSON body, then the work; a refusal anywhere is Salesforce's error list with its status.</summary>
+    private static async Task<IResult> HandleAsync(HttpContext context, EmulatorState state, string kind, Func<TelephonyCaller, JsonObject, IResult> work)
+    {
+        context.Items[EmulatorMiddleware.LogKindKey] = kind;
+        var (caller, error) = await TelephonyAuth.AuthenticateAsync(context, state);
+        if (caller is null) return Fail(error!);
+        var (body, bad) = await ReadAsync(context);
+        if (body is null) return Fail(bad!);
+        try
+        {
+            return work(caller, body);
+        }
+        catch (SalesforceException e)
+        {
+            return Fail(e);
+        }
     }
 
     private static SalesforceJsonResult Json(int status, JsonNode? body) => new(status, body, null);
@@ -131,164 +152,128 @@ public static class TelephonyEndpoints
         return org.Records.FindBy(type, type.Field("VendorCallKey")!, key).FirstOrDefault(r => !r.IsDeleted);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, EmulatorState state)
+    private static IResult Create(EmulatorState state, TelephonyCaller caller, JsonObject body)
     {
-        context.Items[EmulatorMiddleware.LogKindKey] = "telephony.voiceCalls.create";
-        var (caller, error) = await TelephonyAuth.AuthenticateAsync(context, state);
-        if (caller is null) return Fail(error!);
-        var (body, bad) = await ReadAsync(context);
-        if (body is null) return Fail(bad!);
-        try
+        Unknown(body, CreateFields);
+        var centerName = Required(body, "callCenterApiName", 80);
+        if (centerName != caller.Definition.InternalName)
+            throw Bad($"callCenterApiName '{centerName}' is not the contact center the JWT was issued for ('{caller.Definition.InternalName}', its sub).");
+        var key = Required(body, "vendorCallKey");
+        var to = Required(body, "to", 40);
+        var from = Required(body, "from", 40);
+        var method = Required(body, "initiationMethod", 40);
+        if (!CallTypes.TryGetValue(method, out var callType))
+            throw Bad($"initiationMethod '{method}' is not one of {string.Join(", ", CallTypes.Keys)}.", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+        var start = Time(body, "startTime") ?? throw Bad("startTime is required.", "REQUIRED_FIELD_MISSING");
+        if (body["participants"] is not JsonArray { Count: > 0 } participants)
+            throw Bad("participants is required: at least one {\"participantKey\": \"+14155550100\", \"type\": \"END_USER\"}.", "REQUIRED_FIELD_MISSING");
+        foreach (var p in participants)
         {
-            Unknown(body, CreateFields);
-            var centerName = Required(body, "callCenterApiName", 80);
-            if (centerName != caller.Definition.InternalName)
-                throw Bad($"callCenterApiName '{centerName}' is not the contact center the JWT was issued for ('{caller.Definition.InternalName}', its sub).");
-            var key = Required(body, "vendorCallKey");
-            var to = Required(body, "to", 40);
-            var from = Required(body, "from", 40);
-            var method = Required(body, "initiationMethod", 40);
-            if (!CallTypes.TryGetValue(method, out var callType))
-                throw Bad($"initiationMethod '{method}' is not one of {string.Join(", ", CallTypes.Keys)}.", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
-            var start = Time(body, "startTime") ?? throw Bad("startTime is required.", "REQUIRED_FIELD_MISSING");
-            if (body["participants"] is not JsonArray { Count: > 0 } participants)
-                throw Bad("participants is required: at least one {\"participantKey\": \"+14155550100\", \"type\": \"END_USER\"}.", "REQUIRED_FIELD_MISSING");
-            foreach (var p in participants)
-            {
-                if (p is not JsonObject participant || Text(participant, "participantKey") is not { Length: > 0 } || Text(participant, "type") is not { } kind || !ParticipantTypes.Contains(kind, StringComparer.Ordinal))
-                    throw Bad($"Each participant has a participantKey and a type ({string.Join(", ", ParticipantTypes)}).");
-            }
-            var parentKey = Text(body, "parentVoiceCallId");
-            if (callType == "Transfer" && parentKey is null) throw Bad("parentVoiceCallId is required when initiationMethod is Transfer.", "REQUIRED_FIELD_MISSING");
-            var org = caller.Org;
-            lock (org.Sync)
-            {
-                if (FindCall(org, key) is { } existing && existing.GetString("CallCenterId") == caller.CallCenter.Id && callType != "Transfer")
-                    return Json(200, new JsonObject { ["voiceCallId"] = existing.Id });
-                SRecord? parent = null;
-                if (parentKey is not null && (parent = FindCall(org, parentKey)) is null)
-                    throw new SalesforceException(404, "NOT_FOUND", $"parentVoiceCallId '{parentKey}' names no voice call of this org.");
-                var fields = new JsonObject
-                {
-                    ["CallCenterId"] = caller.CallCenter.Id, ["VendorCallKey"] = key, ["CallType"] = callType, ["FromPhoneNumber"] = from, ["ToPhoneNumber"] = to,
-                    ["CallStartDateTime"] = start, ["CallDisposition"] = "new", ["VendorType"] = "ContactCenter", ["PreviousCallId"] = parent?.Id,
-                    ["CallOrigin"] = Text(body, "callOrigin", 40), ["CallSubtype"] = Text(body, "callSubtype", 40),
-                };
-                Attributes(org, body, fields, creating: true);
-                var writer = new RecordWriter(org, state.Clock);
-                var admin = org.Records.OfType("User")[0].Id;
-                var created = writer.Create(admin, org.Schema.Require("VoiceCall"), fields, system: true);
-                if (parent is not null) writer.Update(admin, parent, new JsonObject { ["NextCallId"] = created.Id }, system: true);
-                return Json(201, new JsonObject { ["voiceCallId"] = created.Id });
-            }
+            if (p is not JsonObject participant || Text(participant, "participantKey") is not { Length: > 0 } || Text(participant, "type") is not { } kind || !ParticipantTypes.Contains(kind, StringComparer.Ordinal))
+                throw Bad($"Each participant has a participantKey and a type ({string.Join(", ", ParticipantTypes)}).");
         }
-        catch (SalesforceException e)
+        var parentKey = Text(body, "parentVoiceCallId");
+        if (callType == "Transfer" && parentKey is null) throw Bad("parentVoiceCallId is required when initiationMethod is Transfer.", "REQUIRED_FIELD_MISSING");
+        var org = caller.Org;
+        lock (org.Sync)
         {
-            return Fail(e);
+            if (FindCall(org, key) is { } existing && existing.GetString("CallCenterId") == caller.CallCenter.Id && callType != "Transfer")
+                return Json(200, new JsonObject { ["voiceCallId"] = existing.Id });
+            SRecord? parent = null;
+            if (parentKey is not null && (parent = FindCall(org, parentKey)) is null)
+                throw new SalesforceException(404, "NOT_FOUND", $"parentVoiceCallId '{parentKey}' names no voice call of this org.");
+            var fields = new JsonObject
+            {
+                ["CallCenterId"] = caller.CallCenter.Id, ["VendorCallKey"] = key, ["CallType"] = callType, ["FromPhoneNumber"] = from, ["ToPhoneNumber"] = to,
+                ["CallStartDateTime"] = start, ["CallDisposition"] = "new", ["VendorType"] = "ContactCenter", ["PreviousCallId"] = parent?.Id,
+                ["CallOrigin"] = Text(body, "callOrigin", 40), ["CallSubtype"] = Text(body, "callSubtype", 40),
+            };
+            Attributes(org, body, fields, creating: true);
+            var writer = new RecordWriter(org, state.Clock);
+            var admin = org.Records.OfType("User")[0].Id;
+            var created = writer.Create(admin, org.Schema.Require("VoiceCall"), fields, system: true);
+            if (parent is not null) writer.Update(admin, parent, new JsonObject { ["NextCallId"] = created.Id }, system: true);
+            return Json(201, new JsonObject { ["voiceCallId"] = created.Id });
         }
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext context, EmulatorState state, string callId)
+    private static IResult Update(EmulatorState state, TelephonyCaller caller, JsonObject body, string callId)
     {
-        context.Items[EmulatorMiddleware.LogKindKey] = "telephony.voiceCalls.update";
-        var (caller, error) = await TelephonyAuth.AuthenticateAsync(context, state);
-        if (caller is null) return Fail(error!);
-        var (body, bad) = await ReadAsync(context);
-        if (body is null) return Fail(bad!);
-        try
+        Unknown(body, UpdateFields);
+        if (Text(body, "callCenterApiName", 80) is { } centerName && centerName != caller.Definition.InternalName)
+            throw Bad($"callCenterApiName '{centerName}' is not the contact center the JWT was issued for ('{caller.Definition.InternalName}').");
+        var org = caller.Org;
+        lock (org.Sync)
         {
-            Unknown(body, UpdateFields);
-            if (Text(body, "callCenterApiName", 80) is { } centerName && centerName != caller.Definition.InternalName)
-                throw Bad($"callCenterApiName '{centerName}' is not the contact center the JWT was issued for ('{caller.Definition.InternalName}').");
-            var org = caller.Org;
-            lock (org.Sync)
+            if (FindCall(org, callId) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
+                throw new SalesforceException(404, "NOT_FOUND", $"No voice call '{(callId.Length <= 80 ? callId : callId[..80] + "…")}' (an id or a vendorCallKey) in this contact center.");
+            var fields = new JsonObject();
+            void Set(string field, JsonNode? value)
             {
-                if (FindCall(org, callId) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
-                    throw new SalesforceException(404, "NOT_FOUND", $"No voice call '{(callId.Length <= 80 ? callId : callId[..80] + "…")}' (an id or a vendorCallKey) in this contact center.");
-                var fields = new JsonObject();
-                void Set(string field, JsonNode? value)
-                {
-                    if (value is not null) fields[field] = value;
-                }
-                var start = Time(body, "startTime");
-                var end = Time(body, "endTime");
-                Set("CallStartDateTime", start);
-                Set("CallEndDateTime", end);
-                Set("CallQueuedDateTime", Time(body, "enqueueTime"));
-                Set("CallAcceptDateTime", Time(body, "acceptTime"));
-                Set("FromPhoneNumber", Text(body, "fromNumber", 40));
-                Set("CustomerHoldDuration", Seconds(body, "totalHoldDuration"));
-                Set("LongestHoldDuration", Seconds(body, "longestHoldDuration"));
-                Set("NumberOfHolds", Seconds(body, "numberOfHolds"));
-                Set("QueueName", Text(body, "queue"));
-                Set("CallOrigin", Text(body, "callOrigin", 40));
-                Seconds(body, "totalRecordingDuration");
-                Seconds(body, "agentInteractionDuration");
-                if (Text(body, "recordingLocation", 2048) is { Length: > 0 }) fields["IsRecorded"] = true;
-                if (Text(body, "agent", 80) is { } username)
-                    Set("UserId", (org.UserByUsername(username) ?? throw Bad($"agent '{username}' is not the username of a user of this org.")).Id);
-                switch (body["disconnectReason"])
-                {
-                    case null:
-                        break;
-                    case JsonObject reason when Text(reason, "value") is { } value:
-                        fields["DisconnectReason"] = value;
-                        break;
-                    case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                        fields["DisconnectReason"] = Text(body, "disconnectReason");
-                        break;
-                    default:
-                        throw Bad("disconnectReason is {\"value\": \"…\", \"isError\": false}.");
-                }
-                var active = body["isActiveCall"] switch
-                {
-                    null => false,
-                    JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-                    _ => throw Bad("isActiveCall is true or false."),
-                };
-                fields["CallDisposition"] = active ? "in-progress" : "completed";
-                // The duration is worked out only when both times come in the same update (as Salesforce documents).
-                if (start is not null && end is not null)
-                    fields["CallDurationInSeconds"] = (int)Math.Max(0, (DateTimeOffset.Parse(end, CultureInfo.InvariantCulture) - DateTimeOffset.Parse(start, CultureInfo.InvariantCulture)).TotalSeconds);
-                Attributes(org, body, fields, creating: false);
-                new RecordWriter(org, state.Clock).Update(org.Records.OfType("User")[0].Id, call, fields, system: true);
-                return Json(200, new JsonObject { ["voiceCallId"] = call.Id, ["status"] = "pending" });
+                if (value is not null) fields[field] = value;
             }
-        }
-        catch (SalesforceException e)
-        {
-            return Fail(e);
+            var start = Time(body, "startTime");
+            var end = Time(body, "endTime");
+            Set("CallStartDateTime", start);
+            Set("CallEndDateTime", end);
+            Set("CallQueuedDateTime", Time(body, "enqueueTime"));
+            Set("CallAcceptDateTime", Time(body, "acceptTime"));
+            Set("FromPhoneNumber", Text(body, "fromNumber", 40));
+            Set("CustomerHoldDuration", Seconds(body, "totalHoldDuration"));
+            Set("LongestHoldDuration", Seconds(body, "longestHoldDuration"));
+            Set("NumberOfHolds", Seconds(body, "numberOfHolds"));
+            Set("QueueName", Text(body, "queue"));
+            Set("CallOrigin", Text(body, "callOrigin", 40));
+            Seconds(body, "totalRecordingDuration");
+            Seconds(body, "agentInteractionDuration");
+            if (Text(body, "recordingLocation", 2048) is { Length: > 0 }) fields["IsRecorded"] = true;
+            if (Text(body, "agent", 80) is { } username)
+                Set("UserId", (org.UserByUsername(username) ?? throw Bad($"agent '{username}' is not the username of a user of this org.")).Id);
+            switch (body["disconnectReason"])
+            {
+                case null:
+                    break;
+                case JsonObject reason when Text(reason, "value") is { } value:
+                    fields["DisconnectReason"] = value;
+                    break;
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                    fields["DisconnectReason"] = Text(body, "disconnectReason");
+                    break;
+                default:
+                    throw Bad("disconnectReason is {\"value\": \"…\", \"isError\": false}.");
+            }
+            var active = body["isActiveCall"] switch
+            {
+                null => false,
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                _ => throw Bad("isActiveCall is true or false."),
+            };
+            fields["CallDisposition"] = active ? "in-progress" : "completed";
+            // The duration is worked out only when both times come in the same update (as Salesforce documents).
+            if (start is not null && end is not null)
+                fields["CallDurationInSeconds"] = (int)Math.Max(0, (DateTimeOffset.Parse(end, CultureInfo.InvariantCulture) - DateTimeOffset.Parse(start, CultureInfo.InvariantCulture)).TotalSeconds);
+            Attributes(org, body, fields, creating: false);
+            new RecordWriter(org, state.Clock).Update(org.Records.OfType("User")[0].Id, call, fields, system: true);
+            return Json(200, new JsonObject { ["voiceCallId"] = call.Id, ["status"] = "pending" });
         }
     }
 
-    private static async Task<IResult> MessageAsync(HttpContext context, EmulatorState state, string vendorCallKey)
+    private static IResult Message(TelephonyCaller caller, JsonObject body, string vendorCallKey)
     {
-        context.Items[EmulatorMiddleware.LogKindKey] = "telephony.voiceCalls.messages";
-        var (caller, error) = await TelephonyAuth.AuthenticateAsync(context, state);
-        if (caller is null) return Fail(error!);
-        var (body, bad) = await ReadAsync(context);
-        if (body is null) return Fail(bad!);
-        try
+        Unknown(body, ["participantId", "messageId", "startTime", "endTime", "content", "senderType"]);
+        var message = new TranscriptMessage(
+            Required(body, "participantId"), Required(body, "messageId"), Millis(body, "startTime"), Millis(body, "endTime"),
+            Text(body, "content", 32_000) ?? throw Bad("content is required.", "REQUIRED_FIELD_MISSING"),
+            Required(body, "senderType", 40) is var sender && SenderTypes.Contains(sender, StringComparer.Ordinal) ? sender : throw Bad($"senderType is one of {string.Join(", ", SenderTypes)}."));
+        if (message.EndTime < message.StartTime) throw Bad("endTime is before startTime.");
+        var org = caller.Org;
+        lock (org.Sync)
         {
-            Unknown(body, ["participantId", "messageId", "startTime", "endTime", "content", "senderType"]);
-            var message = new TranscriptMessage(
-                Required(body, "participantId"), Required(body, "messageId"), Millis(body, "startTime"), Millis(body, "endTime"),
-                Text(body, "content", 32_000) ?? throw Bad("content is required.", "REQUIRED_FIELD_MISSING"),
-                Required(body, "senderType", 40) is var sender && SenderTypes.Contains(sender, StringComparer.Ordinal) ? sender : throw Bad($"senderType is one of {string.Join(", ", SenderTypes)}."));
-            if (message.EndTime < message.StartTime) throw Bad("endTime is before startTime.");
-            var org = caller.Org;
-            lock (org.Sync)
-            {
-                if (FindCall(org, vendorCallKey) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
-                    throw new SalesforceException(404, "NOT_FOUND", "No voice call with that vendorCallKey in this contact center.");
-                org.Transcripts.Add(call.Id, message);
-            }
-            return Json(201, new JsonObject { ["messageId"] = message.MessageId });
+            if (FindCall(org, vendorCallKey) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
+                throw new SalesforceException(404, "NOT_FOUND", "No voice call with that vendorCallKey in this contact center.");
+            org.Transcripts.Add(call.Id, message);
         }
-        catch (SalesforceException e)
-        {
-            return Fail(e);
-        }
+        return Json(201, new JsonObject { ["messageId"] = message.MessageId });
     }
 
     private static long Millis(JsonObject body, string name)
