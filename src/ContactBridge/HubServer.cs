@@ -14,6 +14,7 @@ using ContactBridge.Security;
 using ContactBridge.Storage;
 using ContactBridge.Tenants;
 using ContactBridge.Web;
+using ContactBridge.VoiceCalls;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -70,6 +71,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddIntake();
         services.AddContactCenter();
         services.AddAgentAdapter();
+        services.AddVoiceCalls(workers);
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);
@@ -104,6 +106,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapIntake();
         app.MapContactCenter();
         app.MapAgentAdapter();
+        app.MapVoiceCalls();
         app.MapLogging();
         app.MapLoggingPages();
         app.MapIdentificationRulesEditor();

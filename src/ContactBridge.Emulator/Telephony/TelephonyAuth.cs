@@ -59,7 +59,9 @@ public static class TelephonyAuth
         var audienceGiven = jwt.Audiences.Any();
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
+            // The certificate lives for this one check: no provider may keep it.
             IssuerSigningKey = new X509SecurityKey(certificate), ValidateIssuerSigningKey = true, RequireSignedTokens = true,
+            CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256], ValidateIssuer = false, ValidateLifetime = false, RequireExpirationTime = false,
             ValidateAudience = audienceGiven, ValidAudience = Audience,
         });

@@ -21,16 +21,17 @@ public static class AgentAdapterEndpoints
         app.MapGet("/api/v1/tenants/{tenantId}/agent-adapter/call-center-definition", DefinitionAsync)
             .RequireAuthorization()
             .WithTags("Agent adapter")
-            .WithSummary("The call center definition file (XML) to import in Salesforce (Setup → Call Centers → Import): it puts the tenant's ContactBridge softphone in the agents' softphone panel.")
+            .WithSummary("The call center definition file (XML) to import in Salesforce (Setup → Call Centers → Import): with Service Cloud Voice off, it puts the tenant's ContactBridge softphone in the agents' softphone panel; on, it is the contact center for partner telephony with the tenant's telephony certificate.")
             .Produces<string>(StatusCodes.Status200OK, "application/xml")
             .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/agent/{tenantId}", PageAsync).AllowAnonymous().ExcludeFromDescription();
     }
 
-    private static async Task<IResult> DefinitionAsync(HttpContext c, string tenantId, IOptions<HubOptions> options)
+    private static async Task<IResult> DefinitionAsync(HttpContext c, string tenantId, IOptions<HubOptions> options, VoiceCalls.VoiceCallSettingsStore voice)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
-        var xml = CallCenterDefinitionFile.For(tenant, options.Value.PublicUrl);
+        var settings = await voice.GetAsync(tenant.Id, c.RequestAborted);
+        var xml = settings.Enabled ? CallCenterDefinitionFile.ForVoice(tenant, settings.CertificatePem) : CallCenterDefinitionFile.For(tenant, options.Value.PublicUrl);
         c.Response.Headers.ContentDisposition = $"attachment; filename=\"contactbridge-{tenant.Slug}-call-center.xml\"";
         return Results.Text(xml, "application/xml; charset=utf-8");
     }

@@ -44,6 +44,34 @@ public static partial class CallCenterDefinitionFile
                     Item(6, "reqSalesforceCompatibilityMode", "Salesforce Compatibility Mode", "Lightning")),
                 new XElement("section", new XAttribute("sortOrder", 1), new XAttribute("name", "contactBridge"), new XAttribute("label", "ContactBridge"),
                     Item(0, "tenantId", "Tenant", tenant.Id))));
+        return Write(doc);
+    }
+
+    /// <summary>
+    /// The tenant's contact center for Service Cloud Voice partner telephony: the same internal name (the JWT's sub), its
+    /// vendor (reqVendorInfoApiName), and the certificate whose key signs the hub's Telephony Integration API requests.
+    /// </summary>
+    public static string ForVoice(Tenant tenant, string certificatePem)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        static XElement Item(int order, string name, string label, string value) =>
+            new("item", new XAttribute("sortOrder", order), new XAttribute("name", name), new XAttribute("label", label), value);
+        var doc = new XDocument(
+            new XDeclaration("1.0", "UTF-8", null),
+            new XElement("callCenter",
+                new XElement("section", new XAttribute("sortOrder", 0), new XAttribute("name", "reqGeneralInfo"), new XAttribute("label", "General Information"),
+                    Item(0, "reqInternalName", "InternalName", InternalName(tenant)),
+                    Item(1, "reqDisplayName", "Display Name", $"ContactBridge ({tenant.Name})"),
+                    Item(2, "reqVendorInfoApiName", "Conversation Vendor Info Developer Name", "ContactBridge")),
+                new XElement("section", new XAttribute("sortOrder", 1), new XAttribute("name", "reqHvcc"), new XAttribute("label", "SCV Settings"),
+                    Item(0, "reqTelephonyIntegrationCertificate", "Telephony Integration Certificate", certificatePem.Trim())),
+                new XElement("section", new XAttribute("sortOrder", 2), new XAttribute("name", "contactBridge"), new XAttribute("label", "ContactBridge"),
+                    Item(0, "tenantId", "Tenant", tenant.Id))));
+        return Write(doc);
+    }
+
+    private static string Write(XDocument doc)
+    {
         var sb = new StringBuilder();
         using (var writer = XmlWriter.Create(new StringWriterUtf8(sb), new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) })) doc.Save(writer);
         return sb.ToString();

@@ -73,7 +73,12 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
                       // Commands answered long ago, messages read long ago, callbacks done long ago.
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_commands WHERE created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM agent_messages WHERE sent_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
-                      + await w.Connection.ExecuteAsync("DELETE FROM commitments WHERE status <> 'pending' AND as_of < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction);
+                      + await w.Connection.ExecuteAsync("DELETE FROM commitments WHERE status <> 'pending' AND as_of < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      // VoiceCalls sent long ago whose interaction is gone.
+                      + await w.Connection.ExecuteAsync("""
+                          DELETE FROM voice_calls WHERE updated_at < @at
+                            AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.tenant_id = voice_calls.tenant_id AND i.interaction_id = voice_calls.interaction_id)
+                          """, new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction);
         await w.CommitAsync(ct);
         return removed;
     }

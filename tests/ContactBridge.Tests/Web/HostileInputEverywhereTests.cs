@@ -233,6 +233,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{id}/commitments");
             paths.Add($"/api/v1/tenants/{id}/contact-center");
             paths.Add($"/api/v1/tenants/{id}/agent-adapter/call-center-definition");
+            paths.Add($"/api/v1/tenants/{id}/voice-calls/settings");
+            paths.Add($"/api/v1/tenants/{id}/voice-calls/certificate");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -278,6 +280,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/agents/ag-1/today", $"/api/v1/tenants/{theirs}/live",
             $"/api/v1/tenants/{theirs}/commitments", $"/api/v1/tenants/{theirs}/address-books", $"/api/v1/tenants/{theirs}/agents/ag-1/messages",
             $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center", $"/api/v1/tenants/{theirs}/agent-adapter/call-center-definition",
+            $"/api/v1/tenants/{theirs}/voice-calls/settings", $"/api/v1/tenants/{theirs}/voice-calls/certificate",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -313,6 +316,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Post, $"/api/v1/tenants/{theirs}/agents/ag-1/commands", """{"type":"logout"}"""),
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/contact-center", """{"commandUrl":"https://steal.example/commands","newSecret":true}"""),
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/contact-center", null),
+            (HttpMethod.Put, $"/api/v1/tenants/{theirs}/voice-calls/settings", """{"enabled":true}"""),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)
@@ -328,6 +332,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         (await h.Hub.Services.GetRequiredService<OutboxStore>().ForTenantAsync(theirs, OutboxState.Dead, 10, Ct)).Select(d => d.Id).ShouldBe([h.TheirDeadLetter]);
         (await h.Hub.Services.GetRequiredService<InboxStore>().QuarantinedAsync(theirs, 10, Ct)).Select(q => q.Seq).ShouldBe([h.TheirSetAside]);
         (await h.Hub.LinkAsync(h.Theirs))!.Status.ShouldBe(LinkStatus.Linked);
+        (await h.Hub.Services.GetRequiredService<ContactBridge.VoiceCalls.VoiceCallSettingsStore>().GetAsync(theirs, Ct)).Enabled.ShouldBeFalse("Service Cloud Voice not switched on for them by me");
     }
 
     [Fact]

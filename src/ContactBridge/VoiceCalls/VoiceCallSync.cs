@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ContactBridge.Interactions;
+using ContactBridge.Linking;
+using ContactBridge.Salesforce;
+using ContactBridge.Storage;
+using ContactBridge.Tenants;
+using Dapper;
+
+namespace ContactBridge.VoiceCalls;
+
+/// <summary>
+/// Keeps a VoiceCall in the tenant's org for every voice interaction since Service Cloud Voice was switched on: created
+/// when the call starts (<c>POST /voiceCalls</c>, its vendorCallKey the interaction id, so a create whose answer was lost
+/// and is sent again gets the same record), updated once it ends (<c>PATCH /voiceCalls/{id}</c>: end, accept, hold, queue,
+/// outcome, the agent's disposition and notes), again if a later event changes an ended call. Each call is a row in
+/// <c>voice_calls</c>: a crash between two steps repeats the later one. One instance works a tenant at a time (a lease).
+/// </summary>
+public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore settings, TelephonyClient telephony, LinkStore links, TenantStore tenants,
+    SalesforceRequestLog requests, WorkLeases leases, TimeProvider clock, ILogger<VoiceCallSync> logger)
+{
+    public const string RequestStep = "voice_call";
+    private const int BatchSize = 100;
+    /// <summary>A request refused for a passing reason is tried again, at most this often, waiting at most <see cref="MaxDelay"/>.</summary>
+    public const int MaxAttempts = 12;
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
+
+    /// <summary>A row due for a request (a class: column types differ between SQLite and PostgreSQL, and Dapper converts properties).</summary>
+    private sealed class Due
+    {
+        public string InteractionId { get; init; } = "";
+        public string? VoiceCallId { get; init; }
+        public long Attempts { get; init; }
+        public string State { get; init; } = "";
+        public long StateVersion { get; init; }
+        public long Ended { get; init; }
+    }
+
+    /// <summary>One pass over every tenant with Service Cloud Voice on; the requests it sent (0: nothing was due).</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var sent = 0;
+        foreach (var tenantId in await settings.EnabledTenantsAsync(ct))
+        {
+            var lease = "voice-calls:" + tenantId;
+            if (!await leases.TryAcquireAsync(lease, TimeSpan.FromMinutes(2), ct)) continue;
+            try
+            {
+                sent += await RunTenantAsync(tenantId, ct);
+            }
+            finally
+            {
+                await leases.ReleaseAsync(lease, CancellationToken.None);
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>Passes until nothing is due (tests and the demo).</summary>
+    public async Task RunUntilIdleAsync(CancellationToken ct)
+    {
+        while (await RunOnceAsync(ct) > 0)
+        {
+        }
+    }
+
+    private async Task<int> RunTenantAsync(string tenantId, CancellationToken ct)
+    {
+        var current = await settings.GetAsync(tenantId, ct);
+        if (!current.Enabled || current.EnabledAt is not { } since || await tenants.GetAsync(tenantId, ct) is not { } tenant) return 0;
+        if (await links.GetAsync(tenantId, ct) is not { IsUsable: true } link) return 0;
+        var apiName = AgentAdapter.CallCenterDefinitionFile.InternalName(tenant);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        List<Due> due;
+        await using (var w = await db.WriteAsync(durable: false, ct))
+        {
+            // Voice calls the hub learnt of after Service Cloud Voice was switched on, not yet known here.
+            await w.Connection.ExecuteAsync("""
+                INSERT INTO voice_calls (tenant_id, interaction_id, created_at, updated_at)
+                SELECT i.tenant_id, i.interaction_id, @now, @now FROM interactions i
+                WHERE i.tenant_id = @tenantId AND i.channel = 'voice' AND i.created_at > @since
+                  AND NOT EXISTS (SELECT 1 FROM voice_calls v WHERE v.tenant_id = i.tenant_id AND v.interaction_id = i.interaction_id)
+                """, new { tenantId, now, since = since.ToUnixTimeMilliseconds() }, w.Transaction);
+            due = (await w.Connection.QueryAsync<Due>("""
+                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended FROM voice_calls v
+                JOIN interactions i ON i.tenant_id = v.tenant_id AND i.interaction_id = v.interaction_id
+                WHERE v.tenant_id = @tenantId AND v.dead = 0 AND v.next_attempt_at <= @now
+                  AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version))
+                ORDER BY v.created_at LIMIT @max
+                """, new { tenantId, now, max = BatchSize }, w.Transaction)).ToList();
+            await w.CommitAsync(ct);
+        }
+        var sent = 0;
+        foreach (var row in due)
+        {
+            if (InteractionRow.TryRead(row.State) is not { StartedAt: { } } state) continue;
+            var calls = new List<SalesforceCall>();
+            var voiceCallId = row.VoiceCallId;
+            try
+            {
+                if (voiceCallId is null)
+                {
+                    var answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", CreateBody(apiName, state), calls, ct);
+                    voiceCallId = answer?["voiceCallId"]?.GetValue<string>()
+                                  ?? throw new TelephonyException("The Telephony Integration API created the call but named no voiceCallId.", transient: true);
+                    await SaveAsync(tenantId, row.InteractionId, voiceCallId, sentVersion: 0, attempts: 0, error: null, dead: false, ct);
+                }
+                if (row.Ended == 1)
+                {
+                    await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), EndBody(state), calls, ct);
+                    await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct);
+                }
+            }
+            catch (TelephonyException e)
+            {
+                var attempts = row.Attempts + 1;
+                var dead = !e.Transient || attempts >= MaxAttempts;
+                logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: {Reason}{Then}", row.InteractionId, tenantId, e.Message,
+                    dead ? "; given up (see the interaction's page)" : "; tried again later");
+                await SaveAsync(tenantId, row.InteractionId, voiceCallId, null, attempts, e.Message, dead, ct,
+                    next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, MaxDelay));
+            }
+            finally
+            {
+                await requests.AddAsync(tenantId, [row.InteractionId], RequestStep, calls, CancellationToken.None);
+            }
+            sent += calls.Count;
+        }
+        return sent;
+    }
+
+    private async Task SaveAsync(string tenantId, string interactionId, string? voiceCallId, long? sentVersion, long attempts, string? error, bool dead, CancellationToken ct,
+        DateTimeOffset? next = null)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync("""
+            UPDATE voice_calls SET voice_call_id = @voiceCallId, sent_version = COALESCE(@sentVersion, sent_version), attempts = @attempts, last_error = @error,
+                dead = @dead, next_attempt_at = @next, updated_at = @now
+            WHERE tenant_id = @tenantId AND interaction_id = @interactionId
+            """, new
+        {
+            tenantId, interactionId, voiceCallId, sentVersion, attempts, error, dead = dead ? 1 : 0, next = next?.ToUnixTimeMilliseconds() ?? 0,
+            now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        }, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The call as it starts: who called whom, when, inbound or outbound.</summary>
+    public static JsonObject CreateBody(string apiName, InteractionState s)
+    {
+        var outbound = s.Direction == "outbound";
+        var customer = s.Caller.Phone ?? "anonymous";
+        var center = s.DialledNumber ?? "unknown";
+        return new JsonObject
+        {
+            ["callCenterApiName"] = apiName, ["vendorCallKey"] = s.InteractionId, ["initiationMethod"] = outbound ? "Outbound" : "Inbound",
+            ["from"] = outbound ? center : customer, ["to"] = outbound ? customer : center, ["startTime"] = Time(s.StartedAt!.Value),
+            ["participants"] = new JsonArray(new JsonObject { ["participantKey"] = customer, ["type"] = "END_USER" }),
+        };
+    }
+
+    /// <summary>The call as it ended: times, holds, queue, how it ended, and the agent's wrap-up in the description.</summary>
+    public static JsonObject EndBody(InteractionState s)
+    {
+        var body = new JsonObject
+        {
+            ["startTime"] = Time(s.StartedAt!.Value), ["endTime"] = Time(s.EndedAt ?? s.StartedAt.Value.AddSeconds(s.DurationSeconds ?? 0)),
+            ["totalHoldDuration"] = s.HoldSeconds, ["isActiveCall"] = false,
+            ["disconnectReason"] = new JsonObject { ["value"] = s.Outcome ?? "ended", ["isError"] = false },
+        };
+        if (s.ConnectedAt is { } accepted) body["acceptTime"] = Time(accepted);
+        if (s.Queue is { Length: > 0 } queue) body["queue"] = queue;
+        var lines = new List<string>();
+        if (s.Outcome == "abandoned") lines.Add(s.Queue is null ? "Abandoned before an agent answered." : $"Abandoned in {s.Queue} before an agent answered.");
+        if ((s.WrapUp?.Code ?? s.Disposition) is { Length: > 0 } code) lines.Add("Disposition: " + code);
+        if (s.WrapUp?.Notes is { Length: > 0 } notes) lines.Add(notes);
+        lines.AddRange(s.Transfers.Select(t => $"Transferred ({t.Kind}) to {t.ToAgent ?? t.ToSkill ?? t.ToNumber}"));
+        if (lines.Count > 0)
+        {
+            var description = string.Join("\n", lines);
+            body["callAttributes"] = new JsonObject { ["Description"] = description.Length <= 32_000 ? description : description[..32_000] }.ToJsonString();
+        }
+        return body;
+    }
+}

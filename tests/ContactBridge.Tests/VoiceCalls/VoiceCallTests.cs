@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Tests.Support;
+using ContactBridge.VoiceCalls;
+
+namespace ContactBridge.Tests.VoiceCalls;
+
+/// <summary>
+/// Service Cloud Voice from the contact center's events: with it on, each voice call gets a VoiceCall in the tenant's org
+/// through the emulator's Telephony Integration REST API, signed with the tenant's key, once, whatever is lost on the way.
+/// </summary>
+public sealed class VoiceCallTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<(HttpStatusCode Status, JsonObject? Body)> PutAsync(PortalClient portal, string path, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(portal.Hub, path)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        return await portal.SendAsync(request);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Each_voice_call_since_switching_on_is_a_voice_call_in_salesforce_made_at_its_start_and_updated_once_at_its_end(string database)
+    {
+        await using var db = await TestDatabase.CreateAsync(database);
+        await using var hub = await TestHub.StartAsync(db.ConnectionString);
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        var sync = hub.Services.GetRequiredService<VoiceCallSync>();
+        var t0 = hub.Clock.GetUtcNow().AddMinutes(-2);
+        JsonObject Started(string call, string phone, int at) => sender.Event(call, "started", new()
+        {
+            ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = phone }, ["dialledNumber"] = "+1 800 555 0199", ["queue"] = "Support",
+        }, t0.AddSeconds(at));
+
+        // A call before Service Cloud Voice is on gets no VoiceCall.
+        await sender.AcceptAsync(Started("call-before", "+1 415 555 0101", 0));
+        await hub.RunPipelineAsync();
+
+        // On: the settings show the certificate, and the definition file becomes a Service Cloud Voice contact center carrying it.
+        var (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}");
+        status.ShouldBe(HttpStatusCode.OK, hub.Logs.All);
+        var certificate = body!["certificatePem"]!.GetValue<string>();
+        certificate.ShouldStartWith("-----BEGIN CERTIFICATE-----");
+        body["telephonyUrl"]!.GetValue<string>().ShouldBe(new Uri(hub.Emulator.BaseUri, "/telephony/v1/").ToString());
+        var definition = await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition");
+        definition.Html.ShouldContain("reqHvcc");
+        definition.Html.ShouldContain(certificate.Trim().Split('\n')[1].Trim());
+        using (var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri })
+        {
+            var imported = await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition.Html, Encoding.UTF8, "application/xml"), Ct);
+            imported.StatusCode.ShouldBe(HttpStatusCode.Created, await imported.Content.ReadAsStringAsync(Ct));
+        }
+        // Its private key is encrypted at rest.
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<string>(c, "SELECT private_key_enc FROM voice_call_settings WHERE tenant_id = @t", new { t = tenant.Id }))!.ShouldNotContain("PRIVATE KEY");
+
+        // A call starts: its VoiceCall is made right away, "new", from the caller to the number dialled.
+        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        await sender.AcceptAsync(Started("call-1", "+1 415 555 0123", 100), sender.Event("call-1", "offered", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, t0.AddSeconds(105)));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        var call = hub.Records("VoiceCall").ShouldHaveSingleItem();
+        (call.GetString("VendorCallKey"), call.GetString("CallType"), call.GetString("FromPhoneNumber"), call.GetString("ToPhoneNumber"), call.GetString("CallDisposition"))
+            .ShouldBe(("call-1", "Inbound", "+1 415 555 0123", "+1 800 555 0199", "new"));
+
+        // It is answered, held, wrapped up and ends: one update with the totals and the disposition.
+        await sender.AcceptAsync(
+            sender.Event("call-1", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, t0.AddSeconds(110)),
+            sender.Event("call-1", "held", null, t0.AddSeconds(130)),
+            sender.Event("call-1", "resumed", null, t0.AddSeconds(160)),
+            sender.Event("call-1", "wrapped_up", new() { ["wrapUp"] = new JsonObject { ["code"] = "Refund issued", ["notes"] = "Card charged twice." } }, t0.AddSeconds(175)),
+            sender.Event("call-1", "ended", new() { ["outcome"] = "answered" }, t0.AddSeconds(170)));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        call = hub.Records("VoiceCall").ShouldHaveSingleItem();
+        (call.GetString("CallDisposition"), Convert.ToInt64(call["CallDurationInSeconds"], System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToInt64(call["CustomerHoldDuration"], System.Globalization.CultureInfo.InvariantCulture), call.GetString("QueueName"), call.GetString("DisconnectReason"))
+            .ShouldBe(("completed", 70L, 30L, "Support", "answered"));
+        call.GetString("Description")!.ShouldContain("Disposition: Refund issued");
+        call.GetString("Description")!.ShouldContain("Card charged twice.");
+        (await sync.RunOnceAsync(Ct)).ShouldBe(0, "nothing more to send");
+
+        // A call abandoned in the queue is recorded as such; the first create's answer is lost, and the retry makes no second record.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.DropResponse, Remaining = 1, PathContains = "/telephony/v1/voiceCalls" });
+        await sender.AcceptAsync(Started("call-2", "+1 415 555 0144", 200), sender.Event("call-2", "ended", new() { ["outcome"] = "abandoned" }, t0.AddSeconds(212)));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").Count(r => r.GetString("VendorCallKey") == "call-2").ShouldBe(1, "the create was made, only its answer was lost");
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<string>(c, "SELECT last_error FROM voice_calls WHERE tenant_id = @t AND interaction_id = 'call-2'", new { t = tenant.Id }))!
+                .ShouldContain("could not be reached");
+        hub.Clock.Advance(TimeSpan.FromMinutes(1));
+        await sync.RunUntilIdleAsync(Ct);
+        var abandoned = hub.Records("VoiceCall").Where(r => r.GetString("VendorCallKey") == "call-2").ShouldHaveSingleItem();
+        (abandoned.GetString("CallDisposition"), abandoned.GetString("DisconnectReason")).ShouldBe(("completed", "abandoned"));
+        abandoned["CallAcceptDateTime"].ShouldBeNull("nobody answered");
+        abandoned.GetString("Description")!.ShouldContain("Abandoned in Support");
+        hub.Records("VoiceCall").Count.ShouldBe(2, "the call before Service Cloud Voice was switched on has none");
+
+        // Bad input: a clear 400; another tenant's settings are not found.
+        (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": \"yes\"}");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body!["detail"]!.GetValue<string>().ShouldContain("\"enabled\": true");
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": ")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await PutAsync(portal, "/api/v1/tenants/no-such-tenant/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
