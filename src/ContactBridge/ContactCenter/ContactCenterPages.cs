@@ -10,6 +10,7 @@ public static class ContactCenterPages
         var portal = app.MapGroup("/tenants/{tenantId}/contact-center").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapGet("", (HttpContext c, string tenantId) => PageAsync(c, tenantId, new PageState()));
         portal.MapPost("", SaveConnectionAsync);
+        portal.MapPost("/voice", SwitchVoiceAsync);
     }
 
     private sealed record PageState(string? Ok = null, string? Error = null, string? UrlError = null, string? CommandUrl = null, string? NewSecret = null);
@@ -29,7 +30,21 @@ public static class ContactCenterPages
             Commands = await sp.GetRequiredService<CommandStore>().RecentAsync(tenantId, null, 20, ct),
             state.Ok, state.Error, state.UrlError, state.CommandUrl, state.NewSecret,
             AgentCallbackUrl = ContactBridge.AgentAdapter.AgentSignIn.CallbackUrl(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value).ToString(),
+            Voice = await VoiceCalls.VoiceCallEndpoints.ViewAsync(tenant, sp.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>(), sp.GetRequiredService<Linking.LinkStore>(), ct),
         }, state.Error is null ? 200 : 400);
+    }
+
+    /// <summary>Service Cloud Voice on or off, from the page's button.</summary>
+    private static async Task<IResult> SwitchVoiceAsync(HttpContext c, string tenantId, IFormCollection form, VoiceCalls.VoiceCallSettingsStore voice)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
+        if (form["enabled"].ToString() is not ("true" or "false") || form["enabled"].Count != 1)
+            return await PageAsync(c, tenantId, new PageState(Error: "Nothing was changed: say whether Service Cloud Voice is on (enabled=true) or off (enabled=false)."));
+        var on = form["enabled"] == "true";
+        await voice.SetEnabledAsync(tenantId, on, c.RequestAborted);
+        return await PageAsync(c, tenantId, new PageState(Ok: on
+            ? "Service Cloud Voice is on: voice calls from now on get a VoiceCall in Salesforce. Download the call center definition again and import it."
+            : "Service Cloud Voice is off: no more VoiceCalls are made; the call center definition is the Open CTI softphone again."));
     }
 
     private static async Task<IResult> SaveConnectionAsync(HttpContext c, string tenantId, IFormCollection form, ContactCenterConnections connections)

@@ -35,7 +35,7 @@ public static class VoiceCallEndpoints
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<VoiceCallSettingsView> ViewAsync(Tenants.Tenant tenant, VoiceCallSettingsStore store, LinkStore links, CancellationToken ct)
+    public static async Task<VoiceCallSettingsView> ViewAsync(Tenants.Tenant tenant, VoiceCallSettingsStore store, LinkStore links, CancellationToken ct)
     {
         var s = await store.GetAsync(tenant.Id, ct);
         var link = await links.GetAsync(tenant.Id, ct);

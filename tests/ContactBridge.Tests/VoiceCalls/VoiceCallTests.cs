@@ -110,4 +110,36 @@ public sealed class VoiceCallTests
         (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": ")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await PutAsync(portal, "/api/v1/tenants/no-such-tenant/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task The_contact_center_page_switches_service_cloud_voice_on_and_off_and_offers_the_certificate()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/contact-center");
+        page.Html.ShouldContain("id=\"voice-state\">Off");
+        var certificate = await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/voice-calls/certificate");
+        certificate.Status.ShouldBe(HttpStatusCode.OK);
+        certificate.Html.ShouldStartWith("-----BEGIN CERTIFICATE-----");
+
+        page = await portal.SubmitFormAsync(page, "voice-form", "#voice-switch");
+        page.Status.ShouldBe(HttpStatusCode.OK, page.Html);
+        page.Html.ShouldContain("Service Cloud Voice is on");
+        page.Html.ShouldContain($"<code>{ContactBridge.AgentAdapter.CallCenterDefinitionFile.InternalName(tenant)}</code>");
+        page.Html.ShouldContain("id=\"telephony-url\"");
+        (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeTrue();
+        (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/voice-calls/certificate")).Html.ShouldBe(certificate.Html, "the same key pair: the certificate in Salesforce stays good");
+
+        page = await portal.SubmitFormAsync(page, "voice-form", "#voice-switch");
+        page.Html.ShouldContain("Service Cloud Voice is off");
+        (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeFalse();
+        (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html.ShouldContain("reqAdapterUrl");
+
+        // A forged form value changes nothing and says why.
+        var refused = await portal.SubmitAsync(page, "voice-form", new Dictionary<string, string> { ["enabled"] = "maybe" });
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.ShouldContain("Nothing was changed");
+        (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeFalse();
+    }
 }
