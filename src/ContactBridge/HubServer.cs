@@ -153,8 +153,10 @@ public sealed class HubServer : IAsyncDisposable
 /// <summary>Fails start-up with every misconfiguration listed, instead of failing later on first use.</summary>
 public sealed class HubOptionsValidator : IValidateOptions<HubOptions>, IValidateOptions<SalesforceOptions>, IValidateOptions<ContactBridge.RoutingMaps.RoutingMapOptions>,
     IValidateOptions<ContactBridge.Observability.ObservabilityOptions>, IValidateOptions<ContactBridge.Retention.RetentionOptions>,
-    IValidateOptions<ContactBridge.Intake.IntakeOptions>, IValidateOptions<ContactBridge.ContactCenter.ContactCenterOptions>
+    IValidateOptions<ContactBridge.Intake.IntakeOptions>, IValidateOptions<ContactBridge.ContactCenter.ContactCenterOptions>, IValidateOptions<ContactBridge.VoiceCalls.VoiceCallOptions>
 {
+    public ValidateOptionsResult Validate(string? name, ContactBridge.VoiceCalls.VoiceCallOptions options) => Result(options.Problems());
+
     public ValidateOptionsResult Validate(string? name, ContactBridge.ContactCenter.ContactCenterOptions options) => Result(options.Problems());
 
     public ValidateOptionsResult Validate(string? name, ContactBridge.Intake.IntakeOptions options) => Result(options.Problems());

@@ -83,7 +83,8 @@ public static class TelephonyEndpoints
         }
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) is JsonObject o ? (o, null) : (null, Bad("The body is not a JSON object.", "JSON_PARSER_ERROR"));
+            return JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject o
+                ? (o, null) : (null, Bad("The body is not a JSON object.", "JSON_PARSER_ERROR"));
         }
         catch (JsonException e)
         {
@@ -129,7 +130,7 @@ public static class TelephonyEndpoints
         JsonObject attributes;
         try
         {
-            attributes = JsonNode.Parse(raw) as JsonObject ?? throw Bad("callAttributes is a JSON object in a string, e.g. \"{\\\"Reason__c\\\":\\\"Billing\\\"}\".");
+            attributes = JsonNode.Parse(raw, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject ?? throw Bad("callAttributes is a JSON object in a string, e.g. \"{\\\"Reason__c\\\":\\\"Billing\\\"}\".");
         }
         catch (JsonException)
         {
@@ -139,17 +140,26 @@ public static class TelephonyEndpoints
         foreach (var (name, value) in attributes)
         {
             var field = type.Field(name);
-            if (field is null || field.Calculated || !(creating ? field.Createable : field.Updateable))
+            if (field is null || field.Calculated || !(creating ? field.Createable : field.Updateable) || Reserved.Contains(field.Name))
                 throw Bad($"callAttributes names '{(name.Length <= 40 ? name : name[..40] + "…")}', which is not a field of VoiceCall that can be set.", "INVALID_FIELD");
             fields[field.Name] = value?.DeepClone();
         }
     }
 
-    private static SRecord? FindCall(SalesforceOrg org, string key)
+    /// <summary>Fields the API's own properties set, or that tie the call to its contact center and its other legs: not through callAttributes.</summary>
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
+        "CallCenterId", "VendorCallKey", "PreviousCallId", "NextCallId", "OwnerId", "CallType", "VendorType",
+    };
+
+    /// <summary>A call of this contact center, by its id or its vendorCallKey (two contact centers may use the same keys).</summary>
+    private static SRecord? FindCall(TelephonyCaller caller, string key)
+    {
+        var org = caller.Org;
         var type = org.Schema.Require("VoiceCall");
-        if (SalesforceId.TryNormalize(key, out var id) && org.Records.Get(id) is { IsDeleted: false } byId && byId.Type.Name == "VoiceCall") return byId;
-        return org.Records.FindBy(type, type.Field("VendorCallKey")!, key).FirstOrDefault(r => !r.IsDeleted);
+        bool Mine(SRecord r) => !r.IsDeleted && r.Type.Name == "VoiceCall" && r.GetString("CallCenterId") == caller.CallCenter.Id;
+        if (SalesforceId.TryNormalize(key, out var id) && org.Records.Get(id) is { } byId && Mine(byId)) return byId;
+        return org.Records.FindBy(type, type.Field("VendorCallKey")!, key).FirstOrDefault(Mine);
     }
 
     private static IResult Create(EmulatorState state, TelephonyCaller caller, JsonObject body)
@@ -177,11 +187,11 @@ public static class TelephonyEndpoints
         var org = caller.Org;
         lock (org.Sync)
         {
-            if (FindCall(org, key) is { } existing && existing.GetString("CallCenterId") == caller.CallCenter.Id && callType != "Transfer")
+            if (FindCall(caller, key) is { } existing && callType != "Transfer")
                 return Json(200, new JsonObject { ["voiceCallId"] = existing.Id });
             SRecord? parent = null;
-            if (parentKey is not null && (parent = FindCall(org, parentKey)) is null)
-                throw new SalesforceException(404, "NOT_FOUND", $"parentVoiceCallId '{parentKey}' names no voice call of this org.");
+            if (parentKey is not null && (parent = FindCall(caller, parentKey)) is null)
+                throw new SalesforceException(404, "NOT_FOUND", $"parentVoiceCallId '{parentKey}' names no voice call of this contact center.");
             var fields = new JsonObject
             {
                 ["CallCenterId"] = caller.CallCenter.Id, ["VendorCallKey"] = key, ["CallType"] = callType, ["FromPhoneNumber"] = from, ["ToPhoneNumber"] = to,
@@ -205,7 +215,7 @@ public static class TelephonyEndpoints
         var org = caller.Org;
         lock (org.Sync)
         {
-            if (FindCall(org, callId) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
+            if (FindCall(caller, callId) is not { } call)
                 throw new SalesforceException(404, "NOT_FOUND", $"No voice call '{(callId.Length <= 80 ? callId : callId[..80] + "…")}' (an id or a vendorCallKey) in this contact center.");
             var fields = new JsonObject();
             void Set(string field, JsonNode? value)
@@ -269,7 +279,7 @@ public static class TelephonyEndpoints
         var org = caller.Org;
         lock (org.Sync)
         {
-            if (FindCall(org, vendorCallKey) is not { } call || call.GetString("CallCenterId") != caller.CallCenter.Id)
+            if (FindCall(caller, vendorCallKey) is not { } call)
                 throw new SalesforceException(404, "NOT_FOUND", "No voice call with that vendorCallKey in this contact center.");
             org.Transcripts.Add(call.Id, message);
         }

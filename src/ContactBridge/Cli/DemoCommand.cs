@@ -246,6 +246,7 @@ public static class DemoCommand
                 [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
                 // The demo's contact center is on this machine.
                 [$"{ContactBridge.ContactCenter.ContactCenterOptions.Section}:AllowPrivateNetwork"] = "true",
+                [$"{ContactBridge.VoiceCalls.VoiceCallOptions.Section}:TelephonyBaseUrl"] = new Uri(emulator.BaseUri, "/telephony/v1/").ToString(),
             },
         }, ct);
         var app = emulator.State.FindApp(WellKnown.ClientId)!;

@@ -30,7 +30,8 @@ public static class ContactCenterPages
             Commands = await sp.GetRequiredService<CommandStore>().RecentAsync(tenantId, null, 20, ct),
             state.Ok, state.Error, state.UrlError, state.CommandUrl, state.NewSecret,
             AgentCallbackUrl = ContactBridge.AgentAdapter.AgentSignIn.CallbackUrl(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value).ToString(),
-            Voice = await VoiceCalls.VoiceCallEndpoints.ViewAsync(tenant, sp.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>(), sp.GetRequiredService<Linking.LinkStore>(), ct),
+            Voice = await VoiceCalls.VoiceCallEndpoints.ViewAsync(tenant, sp.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>(), sp.GetRequiredService<Linking.LinkStore>(),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VoiceCalls.VoiceCallOptions>>().Value, ct),
         }, state.Error is null ? 200 : 400);
     }
 

@@ -11,43 +11,49 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace ContactBridge.VoiceCalls;
 
-/// <summary>A request to the Telephony Integration REST API that did not succeed: whether trying again may help, and why.</summary>
-public sealed class TelephonyException(string message, bool transient, int? status = null) : Exception(message)
-{
-    public bool Transient { get; } = transient;
-    public int? Status { get; } = status;
-}
-
 /// <summary>
 /// The Telephony Integration REST API of the tenant's org (Service Cloud Voice partner telephony): each request carries a
 /// fresh JWT signed RS256 with the tenant's key (<c>iss</c> the org id, <c>sub</c> the contact center's API name,
 /// <c>aud</c> https://scrt.salesforce.com, three minutes). Its address follows the org's My Domain:
-/// <c>https://acme.my.salesforce.com</c> → <c>https://acme.my.salesforce-scrt.com/telephony/v1</c>; anything else (the
-/// emulator) serves it on the instance's own origin.
+/// <c>https://acme.my.salesforce.com</c> → <c>https://acme.my.salesforce-scrt.com/telephony/v1</c>, or
+/// <see cref="VoiceCallOptions.TelephonyBaseUrl"/> (the emulator). Whatever goes wrong is a <see cref="TelephonyException"/>.
 /// </summary>
-public sealed class TelephonyClient(IHttpClientFactory http, VoiceCallSettingsStore settings, TimeProvider clock)
+public sealed class TelephonyClient(IHttpClientFactory http, VoiceCallSettingsStore settings, TimeProvider clock, Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options)
 {
     public const string HttpClientName = "telephony";
     public const string Audience = "https://scrt.salesforce.com";
     private static readonly JsonWebTokenHandler Tokens = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public static Uri BaseUrl(string instanceUrl)
+    /// <summary>The org's Telephony Integration API: the configured one, else the one of its My Domain; null for an instance that is not a Salesforce My Domain.</summary>
+    public static Uri? BaseUrl(string? instanceUrl, Uri? configured)
     {
-        var instance = new Uri(instanceUrl);
+        if (configured is not null) return configured.AbsoluteUri.EndsWith('/') ? configured : new Uri(configured.AbsoluteUri + "/");
+        if (!Uri.TryCreate(instanceUrl, UriKind.Absolute, out var instance) || instance.Scheme != "https") return null;
         const string salesforce = ".my.salesforce.com";
-        return instance.Host.EndsWith(salesforce, StringComparison.OrdinalIgnoreCase)
-            ? new Uri($"https://{instance.Host[..^salesforce.Length]}.my.salesforce-scrt.com/telephony/v1/")
-            : new Uri($"{instance.GetLeftPart(UriPartial.Authority)}/telephony/v1/");
+        var host = instance.IdnHost;
+        if (!host.EndsWith(salesforce, StringComparison.OrdinalIgnoreCase) || host.Length == salesforce.Length) return null;
+        // acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com …: the same name under salesforce-scrt.com.
+        return new Uri($"https://{host[..^salesforce.Length]}.my.salesforce-scrt.com/telephony/v1/");
     }
 
     /// <summary>Sends one request; the answer's JSON, or a <see cref="TelephonyException"/>. <paramref name="calls"/> gets the request as the interaction's page lists it.</summary>
     public async Task<JsonNode?> SendAsync(SalesforceLink link, string contactCenterApiName, HttpMethod method, string path, JsonObject body, List<SalesforceCall> calls, CancellationToken ct)
     {
-        if (link is not { IsUsable: true, OrgId: { } orgId, InstanceUrl: { } instanceUrl })
+        if (link is not { IsUsable: true, OrgId: { } orgId })
             throw new TelephonyException("The tenant is not linked to Salesforce.", transient: true);
+        var baseUrl = BaseUrl(link.InstanceUrl, options.Value.TelephonyBaseUrl)
+                      ?? throw new TelephonyException($"The org's instance ({link.InstanceUrl}) is not a Salesforce My Domain (https://….my.salesforce.com), so the hub does not know where its Telephony Integration API is.", transient: false);
         string jwt;
-        using (var key = await settings.PrivateKeyAsync(link.TenantId, ct)) jwt = Sign(key, orgId, contactCenterApiName);
-        using var request = new HttpRequestMessage(method, new Uri(BaseUrl(instanceUrl), path)) { Content = JsonContent.Create(body) };
+        try
+        {
+            using var key = await settings.PrivateKeyAsync(link.TenantId, ct);
+            jwt = Sign(key, orgId, contactCenterApiName);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new TelephonyException("The tenant's telephony key cannot be read (was the hub's key changed?): " + e.Message, transient: false);
+        }
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", jwt);
         request.Headers.Add("Telephony-Provider-Name", "ContactBridge");
         var started = clock.GetUtcNow();
@@ -62,7 +68,7 @@ public sealed class TelephonyClient(IHttpClientFactory http, VoiceCallSettingsSt
             calls.Add(new SalesforceCall(started, method.Method, request.RequestUri!.AbsolutePath, "telephony", "unreachable", null, watch.Elapsed));
             throw new TelephonyException("The Telephony Integration API could not be reached: " + e.Message, transient: true);
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             calls.Add(new SalesforceCall(started, method.Method, request.RequestUri!.AbsolutePath, "telephony", "timeout", null, watch.Elapsed));
             throw new TelephonyException("The Telephony Integration API did not answer in time.", transient: true);
@@ -71,18 +77,27 @@ public sealed class TelephonyClient(IHttpClientFactory http, VoiceCallSettingsSt
         {
             var status = (int)response.StatusCode;
             calls.Add(new SalesforceCall(started, method.Method, request.RequestUri!.AbsolutePath, "telephony", response.IsSuccessStatusCode ? "ok" : "error", status, watch.Elapsed));
-            var text = await response.Content.ReadAsStringAsync(ct);
+            string text;
+            try
+            {
+                text = await response.Content.ReadAsStringAsync(ct);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new TelephonyException("The Telephony Integration API's answer was cut off: " + e.Message, transient: true, status);
+            }
             JsonNode? json = null;
             try
             {
-                json = text.Length == 0 ? null : JsonNode.Parse(text);
+                json = text.Length == 0 ? null : JsonNode.Parse(text, documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false });
             }
             catch (System.Text.Json.JsonException)
             {
                 // Not JSON (a proxy's page): the status says enough.
             }
             if (response.IsSuccessStatusCode) return json;
-            var reason = json is JsonArray { Count: > 0 } list && list[0]?["message"]?.GetValue<string>() is { } m ? m : $"{status} {response.ReasonPhrase}";
+            var reason = json is JsonArray { Count: > 0 } list && list[0] is JsonObject first && first["message"] is JsonValue m && m.TryGetValue<string>(out var message)
+                ? message : $"{status} {response.ReasonPhrase}";
             // Busy, down, or not trusted yet (the certificate may still be on its way into Salesforce): later. Anything else is this request's fault.
             var transient = status is 401 or 403 or 408 or 429 || status >= 500;
             throw new TelephonyException($"The Telephony Integration API answered {status}: {reason}", transient, status);

@@ -5,17 +5,22 @@ using ContactBridge.Web;
 
 namespace ContactBridge.VoiceCalls;
 
-/// <summary>What the settings API shows: on or off, the certificate to put on the contact center, and where the hub sends VoiceCalls.</summary>
+/// <summary>What the settings API shows: on or off, the certificate to put on the contact center, and where the hub sends VoiceCalls (null: nowhere it knows).</summary>
 public sealed record VoiceCallSettingsView(bool Enabled, DateTimeOffset? EnabledAt, string ContactCenterApiName, string CertificatePem, string? TelephonyUrl);
 
 public static class VoiceCallEndpoints
 {
     public static IServiceCollection AddVoiceCalls(this IServiceCollection services, bool workers)
     {
+        services.AddOptions<VoiceCallOptions>().BindConfiguration(VoiceCallOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<VoiceCallOptions>, HubOptionsValidator>();
         services.AddSingleton<VoiceCallSettingsStore>();
         services.AddSingleton<TelephonyClient>();
         services.AddSingleton<VoiceCallSync>();
-        services.AddHttpClient(TelephonyClient.HttpClientName).ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Signed requests go where the org's My Domain says, and nowhere a redirect points.
+        services.AddHttpClient(TelephonyClient.HttpClientName)
+            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VoiceCallOptions>>().Value.RequestTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         if (workers) services.AddHostedService<VoiceCallWorker>();
         return services;
     }
@@ -35,21 +40,21 @@ public static class VoiceCallEndpoints
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    public static async Task<VoiceCallSettingsView> ViewAsync(Tenants.Tenant tenant, VoiceCallSettingsStore store, LinkStore links, CancellationToken ct)
+    public static async Task<VoiceCallSettingsView> ViewAsync(Tenants.Tenant tenant, VoiceCallSettingsStore store, LinkStore links, VoiceCallOptions options, CancellationToken ct)
     {
         var s = await store.GetAsync(tenant.Id, ct);
         var link = await links.GetAsync(tenant.Id, ct);
         return new VoiceCallSettingsView(s.Enabled, s.EnabledAt, AgentAdapter.CallCenterDefinitionFile.InternalName(tenant), s.CertificatePem,
-            link?.InstanceUrl is { } instance ? TelephonyClient.BaseUrl(instance).ToString() : null);
+            link is null ? null : TelephonyClient.BaseUrl(link.InstanceUrl, options.TelephonyBaseUrl)?.ToString());
     }
 
-    private static async Task<IResult> GetAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store, LinkStore links)
+    private static async Task<IResult> GetAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store, LinkStore links, Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
-        return Results.Ok(await ViewAsync(tenant, store, links, c.RequestAborted));
+        return Results.Ok(await ViewAsync(tenant, store, links, options.Value, c.RequestAborted));
     }
 
-    private static async Task<IResult> PutAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store, LinkStore links)
+    private static async Task<IResult> PutAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store, LinkStore links, Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
         var (json, bad) = await CommandEndpoints.ReadJsonAsync(c, 4 * 1024);
@@ -57,7 +62,7 @@ public static class VoiceCallEndpoints
         if (json is not JsonObject body || body["enabled"] is not JsonValue flag || flag.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
             return Results.Problem(statusCode: 400, title: "Invalid body", detail: "Send {\"enabled\": true} or {\"enabled\": false}.");
         await store.SetEnabledAsync(tenant.Id, flag.GetValue<bool>(), c.RequestAborted);
-        return Results.Ok(await ViewAsync(tenant, store, links, c.RequestAborted));
+        return Results.Ok(await ViewAsync(tenant, store, links, options.Value, c.RequestAborted));
     }
 
     private static async Task<IResult> CertificateAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)

@@ -16,7 +16,8 @@ public sealed record VoiceCallSettings(string TenantId, bool Enabled, DateTimeOf
 /// </summary>
 public sealed class VoiceCallSettingsStore(HubDatabase db, SecretProtector protector, TimeProvider clock)
 {
-    private const string KeyPurpose = "telephony-private-key";
+    /// <summary>Bound to the tenant: a ciphertext copied into another tenant's row does not open there.</summary>
+    private static string KeyPurpose(string tenantId) => Linking.SalesforceLinkService.Purpose("telephony_private_key", tenantId);
 
     /// <summary>A stored row (a class: column types differ between SQLite and PostgreSQL, and Dapper converts properties).</summary>
     private sealed class Row
@@ -55,7 +56,7 @@ public sealed class VoiceCallSettingsStore(HubDatabase db, SecretProtector prote
     {
         var row = await RowAsync(tenantId, ct);
         var key = RSA.Create();
-        key.ImportFromPem(protector.Unprotect(row.PrivateKeyEnc, KeyPurpose));
+        key.ImportFromPem(protector.Unprotect(row.PrivateKeyEnc, KeyPurpose(tenantId)));
         return key;
     }
 
@@ -84,7 +85,7 @@ public sealed class VoiceCallSettingsStore(HubDatabase db, SecretProtector prote
             await w.Connection.ExecuteAsync("""
                 INSERT INTO voice_call_settings (tenant_id, enabled, private_key_enc, certificate_pem, updated_at)
                 VALUES (@tenantId, 0, @key, @certificate, @now) ON CONFLICT (tenant_id) DO NOTHING
-                """, new { tenantId, key = protector.Protect(key.ExportPkcs8PrivateKeyPem(), KeyPurpose), certificate = certificate.ExportCertificatePem(), now = now.ToUnixTimeMilliseconds() },
+                """, new { tenantId, key = protector.Protect(key.ExportPkcs8PrivateKeyPem(), KeyPurpose(tenantId)), certificate = certificate.ExportCertificatePem(), now = now.ToUnixTimeMilliseconds() },
                 w.Transaction);
             await w.CommitAsync(ct);
         }

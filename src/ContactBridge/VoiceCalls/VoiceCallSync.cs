@@ -17,13 +17,9 @@ namespace ContactBridge.VoiceCalls;
 /// <c>voice_calls</c>: a crash between two steps repeats the later one. One instance works a tenant at a time (a lease).
 /// </summary>
 public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore settings, TelephonyClient telephony, LinkStore links, TenantStore tenants,
-    SalesforceRequestLog requests, WorkLeases leases, TimeProvider clock, ILogger<VoiceCallSync> logger)
+    SalesforceRequestLog requests, WorkLeases leases, TimeProvider clock, Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options, ILogger<VoiceCallSync> logger)
 {
     public const string RequestStep = "voice_call";
-    private const int BatchSize = 100;
-    /// <summary>A request refused for a passing reason is tried again, at most this often, waiting at most <see cref="MaxDelay"/>.</summary>
-    public const int MaxAttempts = 12;
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
 
     /// <summary>A row due for a request (a class: column types differ between SQLite and PostgreSQL, and Dapper converts properties).</summary>
     private sealed class Due
@@ -42,15 +38,18 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
         var sent = 0;
         foreach (var tenantId in await settings.EnabledTenantsAsync(ct))
         {
-            var lease = "voice-calls:" + tenantId;
-            if (!await leases.TryAcquireAsync(lease, TimeSpan.FromMinutes(2), ct)) continue;
+            // Renewed while the pass goes on; should another instance take it over all the same, this one stops.
+            await using var lease = await leases.HoldAsync("voice-calls:" + tenantId, TimeSpan.FromMinutes(1), ct);
+            if (lease is null) continue;
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
             try
             {
-                sent += await RunTenantAsync(tenantId, ct);
+                sent += await RunTenantAsync(tenantId, both.Token);
             }
-            finally
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                await leases.ReleaseAsync(lease, CancellationToken.None);
+                // One tenant's trouble (its database rows, its key) holds up no other tenant.
+                logger.LogError(e, "Sending the VoiceCalls of tenant {TenantId} failed; the next pass tries again", tenantId);
             }
         }
         return sent;
@@ -80,6 +79,7 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
                 SELECT i.tenant_id, i.interaction_id, @now, @now FROM interactions i
                 WHERE i.tenant_id = @tenantId AND i.channel = 'voice' AND i.created_at > @since
                   AND NOT EXISTS (SELECT 1 FROM voice_calls v WHERE v.tenant_id = i.tenant_id AND v.interaction_id = i.interaction_id)
+                ON CONFLICT (tenant_id, interaction_id) DO NOTHING
                 """, new { tenantId, now, since = since.ToUnixTimeMilliseconds() }, w.Transaction);
             due = (await w.Connection.QueryAsync<Due>("""
                 SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended FROM voice_calls v
@@ -87,13 +87,29 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
                 WHERE v.tenant_id = @tenantId AND v.dead = 0 AND v.next_attempt_at <= @now
                   AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version))
                 ORDER BY v.created_at LIMIT @max
-                """, new { tenantId, now, max = BatchSize }, w.Transaction)).ToList();
+                """, new { tenantId, now, max = options.Value.BatchSize }, w.Transaction)).ToList();
             await w.CommitAsync(ct);
         }
         var sent = 0;
         foreach (var row in due)
         {
-            if (InteractionRow.TryRead(row.State) is not { StartedAt: { } } state) continue;
+            var state = InteractionRow.TryRead(row.State);
+            // Not a call after all (its first event came before the one naming its channel): no VoiceCall. (A call the hub learns of after
+            // the switch gets one even if the contact center sends it late: Salesforce takes VoiceCalls of calls that have ended.)
+            if (state is not null && state.Channel != "voice")
+            {
+                await ForgetAsync(tenantId, row.InteractionId, ct);
+                continue;
+            }
+            if (state is not null && state.StartedAt is null && state.EndedAt is { } end) state = state with { StartedAt = end.AddSeconds(-(state.DurationSeconds ?? 0)) };
+            if (state?.StartedAt is null)
+            {
+                // Nothing to send yet (no start known): look again later, and give up in the end, saying why.
+                var waited = row.Attempts + 1;
+                await SaveAsync(tenantId, row.InteractionId, row.VoiceCallId, null, waited, state is null ? "The interaction's stored state cannot be read." : "No start time is known for the call yet.",
+                    dead: state is null || waited >= options.Value.MaxAttempts, ct, next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(waited, options.Value.MaxRetryDelay));
+                continue;
+            }
             var calls = new List<SalesforceCall>();
             var voiceCallId = row.VoiceCallId;
             try
@@ -101,8 +117,9 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
                 if (voiceCallId is null)
                 {
                     var answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", CreateBody(apiName, state), calls, ct);
-                    voiceCallId = answer?["voiceCallId"]?.GetValue<string>()
-                                  ?? throw new TelephonyException("The Telephony Integration API created the call but named no voiceCallId.", transient: true);
+                    voiceCallId = answer is JsonObject o && o["voiceCallId"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length is > 0 and <= 18 && id.All(char.IsAsciiLetterOrDigit)
+                        ? id
+                        : throw new TelephonyException("The Telephony Integration API answered the create without a voiceCallId.", transient: true);
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, sentVersion: 0, attempts: 0, error: null, dead: false, ct);
                 }
                 if (row.Ended == 1)
@@ -111,14 +128,15 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct);
                 }
             }
-            catch (TelephonyException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A refusal, or anything unexpected (counted as passing): the attempt counts, and the row waits its turn again.
                 var attempts = row.Attempts + 1;
-                var dead = !e.Transient || attempts >= MaxAttempts;
+                var dead = e is TelephonyException { Transient: false } || attempts >= options.Value.MaxAttempts;
                 logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: {Reason}{Then}", row.InteractionId, tenantId, e.Message,
                     dead ? "; given up (see the interaction's page)" : "; tried again later");
                 await SaveAsync(tenantId, row.InteractionId, voiceCallId, null, attempts, e.Message, dead, ct,
-                    next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, MaxDelay));
+                    next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, options.Value.MaxRetryDelay));
             }
             finally
             {
@@ -127,6 +145,14 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
             sent += calls.Count;
         }
         return sent;
+    }
+
+    private async Task ForgetAsync(string tenantId, string interactionId, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("DELETE FROM voice_calls WHERE tenant_id = @tenantId AND interaction_id = @interactionId AND voice_call_id IS NULL",
+            new { tenantId, interactionId }, w.Transaction);
+        await w.CommitAsync(ct);
     }
 
     private async Task SaveAsync(string tenantId, string interactionId, string? voiceCallId, long? sentVersion, long attempts, string? error, bool dead, CancellationToken ct,

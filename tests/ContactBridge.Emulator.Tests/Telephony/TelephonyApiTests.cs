@@ -138,6 +138,16 @@ public sealed class TelephonyApiTests
         await RefusedAsync(Jwt(key, server.State.FindOrg("other")!.Id, "AcmeVoice", now), "INVALID_JWT", "another org (no such contact center there)");
         await RefusedAsync(Jwt(key, org.Id, "AcmeVoice", now, audience: "https://login.salesforce.com"), "INVALID_JWT", "another audience");
         await RefusedAsync(Jwt(key, org.Id, "ContactBridgeVoice", now), "INVALID_JWT", "a call center that is not Service Cloud Voice");
+        static string B64(string json) => Base64UrlEncoder.Encode(json);
+        var claims = $"{{\"iss\":\"{org.Id}\",\"sub\":\"AcmeVoice\",\"exp\":{now.AddMinutes(3).ToUnixTimeSeconds()}}}";
+        await RefusedAsync($"{B64("{\"alg\":\"none\"}")}.{B64(claims)}.", "INVALID_JWT", "unsigned (alg none)");
+        await RefusedAsync($"{B64("{\"alg\":\"RS256\"}")}.{B64(claims)}.", "INVALID_JWT", "RS256 with the signature left off");
+        var noExpiry = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = org.Id, Subject = new ClaimsIdentity([new Claim("sub", "AcmeVoice")]),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key), SecurityAlgorithms.RsaSha256),
+        });
+        await RefusedAsync(noExpiry, "INVALID_JWT", "no exp");
         (await SendAsync(http, HttpMethod.Post, "/telephony/v1/voiceCalls", Jwt(key, org.Id, "AcmeVoice", now, audience: null), Call("vck-3"))).Status
             .ShouldBe(HttpStatusCode.Created, "aud is checked only when present: providers often leave it out");
         clock.Advance(TimeSpan.FromMinutes(4));
@@ -158,6 +168,8 @@ public sealed class TelephonyApiTests
         await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", Call("vck-4", method: "Sideways"), HttpStatusCode.BadRequest, "initiationMethod 'Sideways'");
         await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", Call("vck-4", method: "Transfer"), HttpStatusCode.BadRequest, "parentVoiceCallId is required");
         await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", Call("vck-4", attributes: "{\"Nope__c\": 1}"), HttpStatusCode.BadRequest, "Nope__c");
+        await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", Call("vck-4", attributes: "{\"CallCenterId\": \"04v000000000000AAA\"}"), HttpStatusCode.BadRequest, "CallCenterId");
+        await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", null, HttpStatusCode.BadRequest, "not valid JSON", raw: "{\"vendorCallKey\": \"a\", \"vendorCallKey\": \"b\"}");
         await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls", Call("vck-4\u0000"), HttpStatusCode.BadRequest, "control characters");
         await BadAsync(HttpMethod.Patch, "/telephony/v1/voiceCalls/no-such-call", new { endTime = "2026-12-04T09:04:10Z" }, HttpStatusCode.NotFound, "No voice call");
         await BadAsync(HttpMethod.Patch, "/telephony/v1/voiceCalls/vck-1", new { totalHoldDuration = -3 }, HttpStatusCode.BadRequest, "totalHoldDuration");

@@ -78,6 +78,8 @@ public sealed class TestHub : IAsyncDisposable
                 [$"{HubOptions.Section}:PublicUrl"] = $"http://127.0.0.1:{port}",
                 [$"{SalesforceOptions.Section}:ProductionLoginUrl"] = emulator.ProductionLoginUrl,
                 [$"{SalesforceOptions.Section}:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
+                // The emulator serves the Telephony Integration API for its orgs (not at a My Domain's salesforce-scrt.com).
+                [$"{ContactBridge.VoiceCalls.VoiceCallOptions.Section}:TelephonyBaseUrl"] = new Uri(emulator.BaseUri, "/telephony/v1/").ToString(),
             };
             if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
             foreach (var (k, v) in settings ?? []) hubSettings[k] = v;

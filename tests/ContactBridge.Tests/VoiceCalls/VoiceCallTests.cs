@@ -85,6 +85,20 @@ public sealed class VoiceCallTests
         call.GetString("Description")!.ShouldContain("Disposition: Refund issued");
         call.GetString("Description")!.ShouldContain("Card charged twice.");
         (await sync.RunOnceAsync(Ct)).ShouldBe(0, "nothing more to send");
+        hub.Emulator.State.Log.Entries(null, 0).Count(e => e.Kind == "telephony.voiceCalls.update").ShouldBe(1, "one update for the ended call");
+
+        // A chat whose first event came before the one naming its channel gets no VoiceCall.
+        await sender.AcceptAsync(sender.Event("chat-1", "offered", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, t0.AddSeconds(150)));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        await sender.AcceptAsync(sender.Event("chat-1", "started", new() { ["channel"] = "web_chat", ["caller"] = new JsonObject { ["email"] = "c@example.com" } }, t0.AddSeconds(149)),
+            sender.Event("chat-1", "ended", new() { ["outcome"] = "answered" }, t0.AddSeconds(190)));
+        await hub.RunPipelineAsync();
+        hub.Clock.Advance(TimeSpan.FromMinutes(1));
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").ShouldHaveSingleItem();
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM voice_calls WHERE tenant_id = @t AND interaction_id = 'chat-1'", new { t = tenant.Id })).ShouldBe(0);
 
         // A call abandoned in the queue is recorded as such; the first create's answer is lost, and the retry makes no second record.
         hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.DropResponse, Remaining = 1, PathContains = "/telephony/v1/voiceCalls" });
@@ -141,5 +155,22 @@ public sealed class VoiceCallTests
         refused.Status.ShouldBe(HttpStatusCode.BadRequest);
         refused.Html.ShouldContain("Nothing was changed");
         (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("https://acme.my.salesforce.com", "https://acme.my.salesforce-scrt.com/telephony/v1/")]
+    [InlineData("https://acme--uat.sandbox.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce-scrt.com/telephony/v1/")]
+    [InlineData("https://ACME.My.Salesforce.com/", "https://acme.my.salesforce-scrt.com/telephony/v1/")]
+    [InlineData("http://acme.my.salesforce.com", null)]
+    [InlineData("https://my.salesforce.com", null)]
+    [InlineData("https://evil.example", null)]
+    [InlineData("https://acme.my.salesforce.com.evil.example", null)]
+    [InlineData("not a url", null)]
+    [InlineData(null, null)]
+    public void The_telephony_api_is_the_org_my_domains_and_nothing_else_unless_configured(string? instance, string? expected)
+    {
+        TelephonyClient.BaseUrl(instance, null)?.ToString().ShouldBe(expected);
+        if (expected is null) TelephonyClient.BaseUrl(instance, null).ShouldBeNull();
+        TelephonyClient.BaseUrl(instance, new Uri("http://127.0.0.1:5000/telephony/v1")).ShouldBe(new Uri("http://127.0.0.1:5000/telephony/v1/"));
     }
 }
