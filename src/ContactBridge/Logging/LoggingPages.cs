@@ -170,6 +170,7 @@ public static class LoggingPages
             Tenant = tenant, Row = row, Events = await inbox.ForInteractionAsync(tenantId, interactionId, ct), Writes = await outbox.ForInteractionAsync(tenantId, interactionId, ct),
             Requests = await c.RequestServices.GetRequiredService<SalesforceRequestLog>().ForInteractionAsync(tenantId, interactionId, ct),
             InstanceUrl = Html.HttpUrl((await links.GetAsync(tenantId, ct))?.InstanceUrl)?.TrimEnd('/'),
+            VoiceCall = await c.RequestServices.GetRequiredService<VoiceCalls.VoiceCallSync>().ForInteractionAsync(tenantId, interactionId, ct),
         });
     }
 

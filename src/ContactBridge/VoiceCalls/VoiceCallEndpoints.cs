@@ -35,6 +35,8 @@ public static class VoiceCallEndpoints
             .WithSummary("Turns Service Cloud Voice on or off ({\"enabled\": true}): from then on every voice call gets a VoiceCall in the tenant's org, made at its start and updated at its end.")
             .Accepts<JsonObject>("application/json").Produces<VoiceCallSettingsView>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        var portal = app.MapGroup("/tenants/{tenantId}/interactions/{interactionId}/voice-call").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
+        portal.MapPost("/send-again", SendAgainAsync);
         api.MapGet("/certificate", CertificateAsync)
             .WithSummary("The tenant's telephony integration certificate (PEM), for the contact center in Salesforce; its private key never leaves the hub.")
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file").ProducesProblem(StatusCodes.Status404NotFound);
@@ -63,6 +65,15 @@ public static class VoiceCallEndpoints
             return Results.Problem(statusCode: 400, title: "Invalid body", detail: "Send {\"enabled\": true} or {\"enabled\": false}.");
         await store.SetEnabledAsync(tenant.Id, flag.GetValue<bool>(), c.RequestAborted);
         return Results.Ok(await ViewAsync(tenant, store, links, options.Value, c.RequestAborted));
+    }
+
+    /// <summary>The interaction page's "Send again" for a VoiceCall given up on; back to the page.</summary>
+    private static async Task<IResult> SendAgainAsync(HttpContext c, string tenantId, string interactionId, VoiceCallSync sync)
+    {
+        interactionId = interactionId.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
+        if (!await sync.SendAgainAsync(tenantId, interactionId, c.RequestAborted)) return TenantAccess.NotFoundPage("VoiceCall given up on");
+        return Results.Redirect($"/tenants/{Uri.EscapeDataString(tenantId)}/interactions/{Uri.EscapeDataString(interactionId)}");
     }
 
     private static async Task<IResult> CertificateAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)

@@ -9,6 +9,17 @@ using Dapper;
 
 namespace ContactBridge.VoiceCalls;
 
+/// <summary>One interaction's VoiceCall as the hub keeps it: its id once made, the attempts and last error, whether it was given up on.</summary>
+public sealed class VoiceCallRow
+{
+    public string? VoiceCallId { get; init; }
+    public long SentVersion { get; init; }
+    public long Attempts { get; init; }
+    public string? LastError { get; init; }
+    public long Dead { get; init; }
+    public long NextAttemptAt { get; init; }
+}
+
 /// <summary>
 /// Keeps a VoiceCall in the tenant's org for every voice interaction since Service Cloud Voice was switched on: created
 /// when the call starts (<c>POST /voiceCalls</c>, its vendorCallKey the interaction id, so a create whose answer was lost
@@ -145,6 +156,26 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
             sent += calls.Count;
         }
         return sent;
+    }
+
+    /// <summary>The VoiceCall of one interaction as the hub keeps it, or null when it has none.</summary>
+    public async Task<VoiceCallRow?> ForInteractionAsync(string tenantId, string interactionId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<VoiceCallRow>("""
+            SELECT voice_call_id, sent_version, attempts, last_error, dead, next_attempt_at FROM voice_calls WHERE tenant_id = @tenantId AND interaction_id = @interactionId
+            """, new { tenantId, interactionId });
+    }
+
+    /// <summary>A VoiceCall given up on is tried again from the start of its attempts; false when there is none given up on.</summary>
+    public async Task<bool> SendAgainAsync(string tenantId, string interactionId, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        var changed = await w.Connection.ExecuteAsync("""
+            UPDATE voice_calls SET dead = 0, attempts = 0, next_attempt_at = 0, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId AND dead = 1
+            """, new { tenantId, interactionId, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
+        await w.CommitAsync(ct);
+        return changed == 1;
     }
 
     private async Task ForgetAsync(string tenantId, string interactionId, CancellationToken ct)

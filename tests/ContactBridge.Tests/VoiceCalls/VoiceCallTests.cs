@@ -117,6 +117,19 @@ public sealed class VoiceCallTests
         abandoned.GetString("Description")!.ShouldContain("Abandoned in Support");
         hub.Records("VoiceCall").Count.ShouldBe(2, "the call before Service Cloud Voice was switched on has none");
 
+        // A refusal that trying again would not change is given up on, shown on the interaction's page, and sent again from there.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 400, Remaining = 1, PathContains = "/telephony/v1/voiceCalls" });
+        await sender.AcceptAsync(Started("call-3", "+1 415 555 0155", 300));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").Count(r => r.GetString("VendorCallKey") == "call-3").ShouldBe(0);
+        var interaction = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-3");
+        interaction.Html.ShouldContain("Given up after 1 attempt(s): The Telephony Integration API answered 400");
+        interaction = await portal.SubmitFormAsync(interaction, "voice-call-form", "#voice-call-send-again");
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").Count(r => r.GetString("VendorCallKey") == "call-3").ShouldBe(1);
+        (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-3")).Html.ShouldContain("made when the call started");
+
         // Bad input: a clear 400; another tenant's settings are not found.
         (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": \"yes\"}");
         status.ShouldBe(HttpStatusCode.BadRequest);
