@@ -29,22 +29,14 @@ public static partial class CallCenterDefinitionFile
     public static string For(Tenant tenant, Uri publicUrl)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        static XElement Item(int order, string name, string label, string value) =>
-            new("item", new XAttribute("sortOrder", order), new XAttribute("name", name), new XAttribute("label", label), value);
-        var doc = new XDocument(
-            new XDeclaration("1.0", "UTF-8", null),
-            new XElement("callCenter",
-                new XElement("section", new XAttribute("sortOrder", 0), new XAttribute("name", "reqGeneralInfo"), new XAttribute("label", "General Information"),
-                    Item(0, "reqInternalName", "InternalName", InternalName(tenant)),
-                    Item(1, "reqDisplayName", "Display Name", $"ContactBridge ({tenant.Name})"),
-                    Item(2, "reqAdapterUrl", "CTI Adapter URL", AdapterUrl(publicUrl, tenant.Id).ToString()),
-                    Item(3, "reqUseApi", "Use CTI API", "true"),
-                    Item(4, "reqSoftphoneHeight", "Softphone Height", Height.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    Item(5, "reqSoftphoneWidth", "Softphone Width", Width.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    Item(6, "reqSalesforceCompatibilityMode", "Salesforce Compatibility Mode", "Lightning")),
-                new XElement("section", new XAttribute("sortOrder", 1), new XAttribute("name", "contactBridge"), new XAttribute("label", "ContactBridge"),
-                    Item(0, "tenantId", "Tenant", tenant.Id))));
-        return Write(doc);
+        return Write(tenant, Section(0, "reqGeneralInfo", "General Information",
+            (Name: "reqInternalName", Label: "InternalName", Value: InternalName(tenant)),
+            ("reqDisplayName", "Display Name", $"ContactBridge ({tenant.Name})"),
+            ("reqAdapterUrl", "CTI Adapter URL", AdapterUrl(publicUrl, tenant.Id).ToString()),
+            ("reqUseApi", "Use CTI API", "true"),
+            ("reqSoftphoneHeight", "Softphone Height", Height.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("reqSoftphoneWidth", "Softphone Width", Width.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("reqSalesforceCompatibilityMode", "Salesforce Compatibility Mode", "Lightning")));
     }
 
     /// <summary>
@@ -54,21 +46,24 @@ public static partial class CallCenterDefinitionFile
     public static string ForVoice(Tenant tenant, string certificatePem)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        static XElement Item(int order, string name, string label, string value) =>
-            new("item", new XAttribute("sortOrder", order), new XAttribute("name", name), new XAttribute("label", label), value);
-        var doc = new XDocument(
-            new XDeclaration("1.0", "UTF-8", null),
-            new XElement("callCenter",
-                new XElement("section", new XAttribute("sortOrder", 0), new XAttribute("name", "reqGeneralInfo"), new XAttribute("label", "General Information"),
-                    Item(0, "reqInternalName", "InternalName", InternalName(tenant)),
-                    Item(1, "reqDisplayName", "Display Name", $"ContactBridge ({tenant.Name})"),
-                    Item(2, "reqVendorInfoApiName", "Conversation Vendor Info Developer Name", "ContactBridge")),
-                new XElement("section", new XAttribute("sortOrder", 1), new XAttribute("name", "reqHvcc"), new XAttribute("label", "SCV Settings"),
-                    Item(0, "reqTelephonyIntegrationCertificate", "Telephony Integration Certificate", certificatePem.Trim())),
-                new XElement("section", new XAttribute("sortOrder", 2), new XAttribute("name", "contactBridge"), new XAttribute("label", "ContactBridge"),
-                    Item(0, "tenantId", "Tenant", tenant.Id))));
-        return Write(doc);
+        ArgumentNullException.ThrowIfNull(certificatePem);
+        return Write(tenant,
+            Section(0, "reqGeneralInfo", "General Information",
+                (Name: "reqInternalName", Label: "InternalName", Value: InternalName(tenant)),
+                ("reqDisplayName", "Display Name", $"ContactBridge ({tenant.Name})"),
+                ("reqVendorInfoApiName", "Conversation Vendor Info Developer Name", "ContactBridge")),
+            Section(1, "reqHvcc", "SCV Settings", (Name: "reqTelephonyIntegrationCertificate", Label: "Telephony Integration Certificate", Value: certificatePem.Trim())));
     }
+
+    /// <summary>A section of items, each with its sort order in the order given.</summary>
+    private static XElement Section(int order, string name, string label, params (string Name, string Label, string Value)[] items) =>
+        new("section", new XAttribute("sortOrder", order), new XAttribute("name", name), new XAttribute("label", label),
+            items.Select((item, i) => new XElement("item", new XAttribute("sortOrder", i), new XAttribute("name", item.Name), new XAttribute("label", item.Label), item.Value)));
+
+    /// <summary>The file: the given sections, then ContactBridge's own (the tenant's id).</summary>
+    private static string Write(Tenant tenant, params XElement[] sections) =>
+        Write(new XDocument(new XDeclaration("1.0", "UTF-8", null),
+            new XElement("callCenter", sections, Section(sections.Length, "contactBridge", "ContactBridge", (Name: "tenantId", Label: "Tenant", Value: tenant.Id)))));
 
     private static string Write(XDocument doc)
     {

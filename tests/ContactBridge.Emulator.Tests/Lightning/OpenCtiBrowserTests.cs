@@ -129,8 +129,8 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await page.FillAsync("#username", username);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#Login");
-        await page.WaitForSelectorAsync("#main");
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        // The console, parsed (asked of the page itself: Playwright's load-state wait once missed a DOMContentLoaded that had fired).
+        await page.WaitForFunctionAsync("() => document.readyState !== 'loading' && !!document.getElementById('main')");
         if (attach && await page.QuerySelectorAsync("#softphone-panel") is not null) await console.AttachSoftphoneAsync();
         return console;
     }
