@@ -205,7 +205,7 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The call as it starts: who called whom, when, inbound or outbound.</summary>
-    public static JsonObject CreateBody(string apiName, InteractionState s)
+    private static JsonObject CreateBody(string apiName, InteractionState s)
     {
         var outbound = s.Direction == "outbound";
         var customer = s.Caller.Phone ?? "anonymous";
@@ -219,7 +219,7 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
     }
 
     /// <summary>The call as it ended: times, holds, queue, how it ended, and the agent's wrap-up in the description.</summary>
-    public static JsonObject EndBody(InteractionState s)
+    private static JsonObject EndBody(InteractionState s)
     {
         var body = new JsonObject
         {
