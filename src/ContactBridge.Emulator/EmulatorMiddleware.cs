@@ -23,7 +23,19 @@ public sealed class EmulatorMiddleware(RequestDelegate next, EmulatorState state
         while (path.Contains("//", StringComparison.Ordinal)) path = path.Replace("//", "/", StringComparison.Ordinal);
         var origin = EmulatorHost.Origin(context);
         EmulatorHost host;
-        if (StartsWithSegment(path, "/login", out var rest))
+        string rest;
+        if (Lightning.LightningHosts.OrgKey(context.Request.Host.Host) is { } lightningOrg)
+        {
+            // An org's Lightning host (https://{org}.lightning.force.com): the same org as its My Domain, at the host's root.
+            if (state.FindOrg(lightningOrg) is not { } org)
+            {
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsJsonAsync(new JsonArray(new JsonObject { ["errorCode"] = "NOT_FOUND", ["message"] = "No such org on this emulator." }));
+                return;
+            }
+            host = new EmulatorHost(HostKind.MyDomain, org, origin);
+        }
+        else if (StartsWithSegment(path, "/login", out rest))
         {
             host = new EmulatorHost(HostKind.ProductionLogin, null, origin + "/login");
             context.Request.PathBase = "/login";

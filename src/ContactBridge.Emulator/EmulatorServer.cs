@@ -41,6 +41,13 @@ public sealed class EmulatorServer : IAsyncDisposable
     public string ProductionLoginUrl => InstanceUrl + "/login";
     public string SandboxLoginUrl => InstanceUrl + "/test";
 
+    /// <summary>The https port of the orgs' Lightning hosts, when <see cref="EmulatorOptions.HttpsPort"/> asked for one.</summary>
+    public int? HttpsPort { get; private set; }
+
+    /// <summary>An org's Lightning host, e.g. https://default.lightning.force.com:8845 (needs <see cref="EmulatorOptions.HttpsPort"/>).</summary>
+    public string LightningUrlOf(string orgKey) =>
+        $"https://{orgKey}{Lightning.LightningHosts.Suffix}:{HttpsPort ?? throw new InvalidOperationException("Start the emulator with an HttpsPort to have Lightning hosts.")}";
+
     public string InstanceUrlOf(string orgKey) => orgKey == WellKnown.DefaultOrgKey ? InstanceUrl : $"{InstanceUrl}/orgs/{orgKey}";
 
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
@@ -67,6 +74,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Parse(options.Host), options.Port);
+            if (options.HttpsPort is { } https) k.Listen(IPAddress.Parse(options.Host), https, l => l.UseHttps(Lightning.LightningHosts.Certificate()));
             // Bulk uploads may be up to 150 MB.
             k.Limits.MaxRequestBodySize = 200 * 1024 * 1024;
             // Salesforce accepts request URIs up to 16,384 bytes (REST API Developer Guide, "Limits").
@@ -98,8 +106,10 @@ public sealed class EmulatorServer : IAsyncDisposable
 
         var server = new EmulatorServer(app, state, dataFile);
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal))).ToList();
+        server.BaseUri = addresses.First(a => a.Scheme == Uri.UriSchemeHttp);
+        server.HttpsPort = addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps)?.Port;
         if (dataFile is not null) server._saver = server.SaveLoopAsync(options.SaveInterval);
         return server;
     }

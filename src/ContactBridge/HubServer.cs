@@ -125,7 +125,9 @@ public sealed class HubServer : IAsyncDisposable
         await PrepareAsync(app.Services, ct);
         var server = new HubServer(app);
         await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // Listening on http and https, the http address is the base (the hub's own clients and tests talk plainly on this machine).
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .OrderBy(a => a.StartsWith("https:", StringComparison.Ordinal) ? 1 : 0).First();
         server.BaseUri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         return server;
     }

@@ -26,6 +26,20 @@ public static class CallCenterEndpoints
                 lock (o.Sync) return Results.Ok(o.Transcripts.Of(Records.SalesforceId.TryNormalize(id, out var id18) ? id18 : id));
             })
             .WithSummary("The transcript telephony providers posted for a voice call (Telephony Integration REST API), in time order.");
+        admin.MapPut("/conversation-vendor-infos/{developerName}", PutVendorInfo)
+            .WithSummary("Creates or replaces a ConversationVendorInfo: a telephony vendor's connector URL (what Salesforce's voice widget loads for contact centers naming it in reqVendorInfoApiName).");
+        admin.MapGet("/conversation-vendor-infos", (EmulatorState s, string org) =>
+            {
+                if (s.FindOrg(org) is not { } o) return NoOrg(org);
+                lock (o.Sync) return Results.Ok(o.Console.VendorInfos.Values.OrderBy(v => v.DeveloperName, StringComparer.Ordinal).ToList());
+            })
+            .WithSummary("The org's ConversationVendorInfo records.");
+        admin.MapGet("/presence-statuses", (EmulatorState s, string org) =>
+            {
+                if (s.FindOrg(org) is not { } o) return NoOrg(org);
+                lock (o.Sync) return Results.Ok(o.Console.PresenceStatuses(o));
+            })
+            .WithSummary("The Omni-Channel presence statuses agents choose from in the voice widget: their ids, API names, labels, and whether they take calls.");
         admin.MapGet("/open-cti", (EmulatorState s, string org, long? after, string? username) =>
                 s.FindOrg(org) is { } o ? Results.Ok(o.Console.OpenCti.Entries(after ?? 0, username)) : NoOrg(org))
             .WithSummary("What softphones did through Open CTI (calls with their answers and effects), and the navigations and clicks to dial that followed, oldest first.");
@@ -94,6 +108,36 @@ public static class CallCenterEndpoints
                 };
             }).ToList());
         }
+    }
+
+    public sealed record VendorInfoRequest(string? MasterLabel, string? VendorType, string? ConnectorUrl);
+
+    private static readonly string[] VendorTypes = ["ServiceCloudVoicePartner", "BringYourOwnContactCenter"];
+
+    private static async Task<IResult> PutVendorInfo(HttpContext context, EmulatorState state, string org, string developerName)
+    {
+        if (state.FindOrg(org) is not { } target) return NoOrg(org);
+        VendorInfoRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<VendorInfoRequest>(context.Request.Body, JsonSerializerOptions.Web, context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Bad("The body is not JSON: " + e.Message);
+        }
+        var problems = new List<string>();
+        if (!System.Text.RegularExpressions.Regex.IsMatch(developerName, "^[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,79}$") || developerName.EndsWith('_'))
+            problems.Add("The developer name must start with a letter and hold only letters, digits and single underscores (at most 80), not ending in one.");
+        if (body?.ConnectorUrl is not { } url || !Uri.TryCreate(url, UriKind.Absolute, out var u) || !(u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp && u.IsLoopback))
+            problems.Add("connectorUrl must be an absolute https URL (http only on this machine).");
+        var type = body?.VendorType ?? "ServiceCloudVoicePartner";
+        if (!VendorTypes.Contains(type, StringComparer.Ordinal)) problems.Add($"vendorType must be one of {string.Join(", ", VendorTypes)}.");
+        if (body?.MasterLabel is { Length: > 80 }) problems.Add("masterLabel is at most 80 characters.");
+        if (problems.Count > 0) return Bad(string.Join(" ", problems));
+        var info = new Lightning.VendorInfo(developerName, body!.MasterLabel ?? developerName, type, body.ConnectorUrl!);
+        lock (target.Sync) target.Console.VendorInfos[developerName] = info;
+        return Results.Ok(info);
     }
 
     private static async Task<IResult> SetLayout(HttpContext context, EmulatorState state, string org)

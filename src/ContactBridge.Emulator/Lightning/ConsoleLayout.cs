@@ -32,7 +32,9 @@ internal static class ConsoleLayout
     {
         var b = ctx.Base;
         var center = ctx.CallCenter;
-        var softphone = center is { ForLightning: true }
+        var voice = center is { IsVoice: true };
+        var voiceScript = voice ? $"""<script src="{E(b)}{Assets}/lightning/voice.js" defer></script>""" : "";
+        var softphone = voice ? VoiceWidget.Html(ctx, center!) : center is { ForLightning: true }
             ? $"""
               <footer class="slds-utility-bar_container cb-utility-bar" aria-label="Utility Bar">
                 <h2 class="slds-assistive-text">Utility Bar</h2>
@@ -79,6 +81,7 @@ internal static class ConsoleLayout
             <link rel="stylesheet" href="{{E(b)}}{{Assets}}/lightning/console.css">
             <script src="{{E(b)}}{{Assets}}/lib/htmx/htmx.min.js" defer></script>
             <script src="{{E(b)}}{{Assets}}/lightning/console.js" defer></script>
+            {{voiceScript}}
             </head>
             <body class="cb-console" hx-boost="true" hx-target="#main" hx-select="#main" hx-swap="outerHTML" data-base="{{E(b)}}" data-csrf="{{E(ctx.Csrf)}}">
             <header class="slds-global-header_container cb-header">

@@ -13,6 +13,20 @@ public sealed class ConsoleState
 
     public OpenCtiLog OpenCti { get; } = new();
 
+    /// <summary>ConversationVendorInfo records by developer name: where each telephony vendor's connector lives. Callers hold the org's lock.</summary>
+    public Dictionary<string, VendorInfo> VendorInfos { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    private List<PresenceStatus>? _presence;
+
+    /// <summary>The Omni-Channel presence statuses agents choose from in the voice widget (made on first use). Callers hold the org's lock.</summary>
+    public IReadOnlyList<PresenceStatus> PresenceStatuses(Org.SalesforceOrg org) => _presence ??=
+    [
+        new(org.NewId("0N5"), "Available_for_Voice", "Available for Voice", true),
+        new(org.NewId("0N5"), "Busy", "Busy", false),
+        new(org.NewId("0N5"), "Break", "Break", false),
+        new(org.NewId("0N5"), "Lunch", "Lunch", false),
+    ];
+
     /// <summary>Most recent first. Callers hold the org's lock.</summary>
     public IReadOnlyList<string> RecentlyViewed(string userId) => _recent.TryGetValue(userId, out var list) ? list.ToList() : [];
 
@@ -24,3 +38,9 @@ public sealed class ConsoleState
         while (list.Count > RecentLimit) list.RemoveLast();
     }
 }
+
+/// <summary>A ConversationVendorInfo: a telephony vendor and the URL of its connector, which the voice widget loads.</summary>
+public sealed record VendorInfo(string DeveloperName, string MasterLabel, string VendorType, string ConnectorUrl);
+
+/// <summary>An Omni-Channel presence status: online ones take voice calls (the connector hears Online), the others Offline.</summary>
+public sealed record PresenceStatus(string Id, string DeveloperName, string MasterLabel, bool Online);

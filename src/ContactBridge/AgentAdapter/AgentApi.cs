@@ -53,8 +53,7 @@ public static class AgentApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        var api = app.MapGroup("/agent/{tenantId}/api").AllowAnonymous().WithTags("Softphone").AddEndpointFilter(RequireSessionAsync)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
+        var api = app.MapSoftphoneApi();
         api.MapGet("/me", MeAsync).WithSummary("The signed-in agent, its tenant and Salesforce user, and its state now.").Produces<SoftphoneMe>();
         api.MapPost("/sign-out", SignOutAsync).WithSummary("Ends the softphone's session (the agent stays logged in to the contact center unless the softphone sent logout first).")
             .Produces(StatusCodes.Status204NoContent);
@@ -83,6 +82,11 @@ public static class AgentApi
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    /// <summary>The softphone's API (/agent/{tenantId}/api): every endpoint in it acts as the agent of the session's cookie, for its tenant only.</summary>
+    public static RouteGroupBuilder MapSoftphoneApi(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/agent/{tenantId}/api").AllowAnonymous().WithTags("Softphone").AddEndpointFilter(RequireSessionAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
 
     public sealed record WrapUpRequest(string? Disposition, string? Notes);
 
@@ -130,7 +134,7 @@ public static class AgentApi
         await sessions.ClearFailuresAsync(tenantId, agentId, CancellationToken.None);
         var name = answer.Result?["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : null;
         var (session, token) = await sessions.AddActiveAsync(tenantId, agentId, name, ct);
-        c.Response.Cookies.Append(CookieName, token, CookieOptionsFor(tenantId, options.Value));
+        c.Response.Cookies.Append(CookieName, token, CookieOptionsFor(c, tenantId, options.Value));
         c.Response.Headers.CacheControl = "no-store";
         return Results.Ok(await MeOfAsync(session, tenants, links, picture, ct));
     }
@@ -141,10 +145,14 @@ public static class AgentApi
     private static IResult? NotFromSoftphone(HttpContext c) => c.Request.Headers[SoftphoneHeader] == "1" ? null
         : Problem(403, "Only the softphone may do this", $"Changes come from the softphone page itself, with the {SoftphoneHeader} header.");
 
-    /// <summary>The cookie works in Salesforce's frame: SameSite=None, Secure and Partitioned over https (a browser drops SameSite=None without Secure, so plain-http development on one machine keeps Lax, same-site there).</summary>
-    public static CookieOptions CookieOptionsFor(string tenantId, HubOptions options)
+    /// <summary>
+    /// The cookie works in Salesforce's frame: SameSite=None, Secure and Partitioned over https, whether the hub's public URL is https
+    /// or the request came to its https port (a browser drops SameSite=None without Secure, so plain-http development on one machine
+    /// keeps Lax, same-site there).
+    /// </summary>
+    public static CookieOptions CookieOptionsFor(HttpContext c, string tenantId, HubOptions options)
     {
-        var https = options.PublicUrl.Scheme == Uri.UriSchemeHttps;
+        var https = options.PublicUrl.Scheme == Uri.UriSchemeHttps || c.Request.IsHttps;
         var cookie = new CookieOptions
         {
             HttpOnly = true, Path = $"/agent/{tenantId}", Secure = https, SameSite = https ? SameSiteMode.None : SameSiteMode.Lax, IsEssential = true,
@@ -179,7 +187,7 @@ public static class AgentApi
         var started = await sessions.RedeemAsync(tenantId, ticket, nonce, c.RequestAborted);
         if (started is not { } s)
             return Problem(401, "Sign in again", "This sign-in was already used, took too long, or was started by another softphone. Choose “Sign in with Salesforce” again.");
-        c.Response.Cookies.Append(CookieName, s.Token, CookieOptionsFor(tenantId, options.Value));
+        c.Response.Cookies.Append(CookieName, s.Token, CookieOptionsFor(c, tenantId, options.Value));
         c.Response.Headers.CacheControl = "no-store";
         return Results.Ok(await MeOfAsync(s.Session, tenants, links, picture, c.RequestAborted));
     }
@@ -201,7 +209,7 @@ public static class AgentApi
     private static async Task<IResult> SignOutAsync(HttpContext c, string tenantId, AgentSessionStore sessions, IOptions<HubOptions> options)
     {
         await sessions.EndAsync(c.Session().SessionId, c.RequestAborted);
-        c.Response.Cookies.Delete(CookieName, CookieOptionsFor(tenantId, options.Value));
+        c.Response.Cookies.Delete(CookieName, CookieOptionsFor(c, tenantId, options.Value));
         return Results.NoContent();
     }
 

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using ContactBridge.AgentAdapter;
 using ContactBridge.ContactCenter;
+using ContactBridge.Interactions;
+using ContactBridge.Tenants;
 using ContactBridge.Linking;
 using ContactBridge.Web;
 
@@ -7,6 +10,9 @@ namespace ContactBridge.VoiceCalls;
 
 /// <summary>What the settings API shows: on or off, the certificate to put on the contact center, and where the hub sends VoiceCalls (null: nowhere it knows).</summary>
 public sealed record VoiceCallSettingsView(bool Enabled, DateTimeOffset? EnabledAt, string ContactCenterApiName, string CertificatePem, string? TelephonyUrl);
+
+/// <summary>One of an agent's calls and its VoiceCall in Salesforce (null until Salesforce has answered).</summary>
+public sealed record AgentVoiceCall(string InteractionId, string? VoiceCallId);
 
 public static class VoiceCallEndpoints
 {
@@ -37,6 +43,10 @@ public static class VoiceCallEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         var portal = app.MapGroup("/tenants/{tenantId}/interactions/{interactionId}/voice-call").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapPost("/send-again", SendAgainAsync);
+        app.MapGet("/agent/{tenantId}/voice-connector", ConnectorPageAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapSoftphoneApi().MapGet("/contacts/{interactionId}/voice-call", AgentVoiceCallAsync)
+            .WithSummary("The VoiceCall the hub made in Salesforce for one of the agent's calls: its id once Salesforce has answered (null before), for the voice widget to open.")
+            .Produces<AgentVoiceCall>();
         api.MapGet("/certificate", CertificateAsync)
             .WithSummary("The tenant's telephony integration certificate (PEM), for the contact center in Salesforce; its private key never leaves the hub.")
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file").ProducesProblem(StatusCodes.Status404NotFound);
@@ -74,6 +84,36 @@ public static class VoiceCallEndpoints
         if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
         if (!await sync.SendAgainAsync(tenantId, interactionId, c.RequestAborted)) return TenantAccess.NotFoundPage("VoiceCall given up on");
         return Results.Redirect($"/tenants/{Uri.EscapeDataString(tenantId)}/interactions/{Uri.EscapeDataString(interactionId)}");
+    }
+
+    /// <summary>
+    /// The connector page holds nothing until an agent signs in; only the tenant's own Lightning host (and configured consoles)
+    /// may frame it, and it runs only the hub's scripts: Salesforce's connector base, vendored, and the connector.
+    /// </summary>
+    private static async Task<IResult> ConnectorPageAsync(HttpContext c, string tenantId, TenantStore tenants, LinkStore links,
+        Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options)
+    {
+        var ct = c.RequestAborted;
+        if (tenantId.Length > 200 || await tenants.GetAsync(tenantId, ct) is not { } tenant)
+            return PortalPage.Message("No such tenant", "This connector address names no tenant of this hub: set the ConnectorUrl of the contact center's vendor again from the portal.", 404);
+        var link = await links.GetAsync(tenant.Id, ct);
+        var origin = link is { IsUsable: true, InstanceUrl: { } instance } && Uri.TryCreate(instance, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : null;
+        var ancestors = (origin is null ? [] : AgentAdapter.AgentAdapterEndpoints.FrameAncestors(origin)).Concat(options.Value.ConsoleOrigins).Distinct().ToList();
+        c.Response.Headers.ContentSecurityPolicy =
+            $"default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors {(ancestors.Count == 0 ? "'none'" : string.Join(' ', ancestors))}";
+        c.Response.Headers.Remove("X-Frame-Options");
+        c.Response.Headers.CacheControl = "no-store";
+        return PortalPage.Render<VoiceConnectorPage>(new { TenantId = tenant.Id, TenantName = tenant.Name });
+    }
+
+    private static async Task<IResult> AgentVoiceCallAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, VoiceCallSync sync)
+    {
+        var ct = c.RequestAborted;
+        if (interactionId.Length is 0 or > 200) return Results.Problem(statusCode: 400, title: "Invalid contact id", detail: "A contact id is 1 to 200 characters.");
+        var row = await interactions.GetAsync(tenantId, interactionId, ct);
+        if (row is null || row.AgentId != c.Session().AgentId) return TenantAccess.NotFoundProblem($"No contact {interactionId} of yours.");
+        var call = await sync.ForInteractionAsync(tenantId, interactionId, ct);
+        return Results.Ok(new AgentVoiceCall(interactionId, call?.VoiceCallId));
     }
 
     private static async Task<IResult> CertificateAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)

@@ -13,6 +13,12 @@ public sealed class VoiceCallOptions
     /// </summary>
     public Uri? TelephonyBaseUrl { get; set; }
 
+    /// <summary>
+    /// Origins besides each tenant's own Lightning host that may frame the connector (e.g. <c>https://default.lightning.force.com:8845</c>,
+    /// a Salesforce emulator's console). Unset in production: the connector is framed only by the tenant's org.
+    /// </summary>
+    public string[] ConsoleOrigins { get; set; } = [];
+
     /// <summary>One request's limit.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -29,6 +35,9 @@ public sealed class VoiceCallOptions
     {
         if (TelephonyBaseUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http")))
             yield return "VoiceCalls:TelephonyBaseUrl must be an absolute http(s) URL, e.g. https://acme.my.salesforce-scrt.com/telephony/v1/.";
+        foreach (var origin in ConsoleOrigins)
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var o) || o.Scheme != "https" || o.PathAndQuery != "/" || o.GetLeftPart(UriPartial.Authority) != origin.TrimEnd('/'))
+                yield return $"VoiceCalls:ConsoleOrigins holds \"{origin}\": each must be an https origin only, e.g. https://acme.lightning.force.com.";
         if (RequestTimeout < TimeSpan.FromSeconds(1) || RequestTimeout > TimeSpan.FromMinutes(2)) yield return "VoiceCalls:RequestTimeout must be between 00:00:01 and 00:02:00.";
         if (MaxAttempts is < 1 or > 100) yield return "VoiceCalls:MaxAttempts must be between 1 and 100.";
         if (MaxRetryDelay < TimeSpan.FromSeconds(1) || MaxRetryDelay > TimeSpan.FromHours(6)) yield return "VoiceCalls:MaxRetryDelay must be between 00:00:01 and 06:00:00.";

@@ -3,8 +3,11 @@ using Microsoft.Playwright;
 namespace ContactBridge.Tests.Support;
 
 /// <summary>Debian's Chromium, headless, driven by Playwright: one per browser test class.</summary>
-public sealed class HeadlessChromium : IAsyncLifetime
+public sealed class HeadlessChromium(params string[] extraArgs) : IAsyncLifetime
 {
+    /// <summary>The emulator's Lightning hosts (https://{org}.lightning.force.com) are on this machine.</summary>
+    public const string LightningHostsHere = "--host-resolver-rules=MAP *.lightning.force.com 127.0.0.1";
+
     private IPlaywright _playwright = null!;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -22,7 +25,7 @@ public sealed class HeadlessChromium : IAsyncLifetime
             ExecutablePath = ExecutablePath,
             Headless = true,
             // Flags that keep Chromium from reaching for the network this machine does not have.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", .. extraArgs],
         });
     }
 

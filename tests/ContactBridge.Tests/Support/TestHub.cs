@@ -58,11 +58,21 @@ public sealed class TestHub : IAsyncDisposable
         };
     }
 
-    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null, Dictionary<string, string?>? settings = null)
+    /// <summary>The hub's https address, when started with <c>lightning: true</c>.</summary>
+    public Uri? HttpsUri { get; private set; }
+
+    /// <summary>
+    /// A hub and emulator; with <paramref name="lightning"/>, the emulator also serves its orgs' Lightning hosts over https and the hub
+    /// listens on an https port too (both with certificates made here), and the hub lets the default org's Lightning host frame its
+    /// Service Cloud Voice connector: what a Service Cloud Voice console in a browser needs.
+    /// </summary>
+    public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null, Dictionary<string, string?>? settings = null,
+        bool lightning = false)
     {
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
-        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed() }, ct);
+        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed(), HttpsPort = lightning ? 0 : null }, ct);
+        var httpsPort = 0;
         var clock = new ManualClock();
         var logs = new CapturedLogs();
         HubServer? hub = null;
@@ -82,12 +92,21 @@ public sealed class TestHub : IAsyncDisposable
                 [$"{ContactBridge.VoiceCalls.VoiceCallOptions.Section}:TelephonyBaseUrl"] = new Uri(emulator.BaseUri, "/telephony/v1/").ToString(),
             };
             if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
+            var urls = $"http://127.0.0.1:{port}";
+            if (lightning)
+            {
+                httpsPort = FreePort();
+                urls += $";https://127.0.0.1:{httpsPort}";
+                hubSettings["Kestrel:Certificates:Default:Path"] = LoopbackCertificate(directory);
+                hubSettings["Kestrel:Certificates:Default:Password"] = CertificatePassword;
+                hubSettings[$"{ContactBridge.VoiceCalls.VoiceCallOptions.Section}:ConsoleOrigins:0"] = emulator.LightningUrlOf(WellKnown.DefaultOrgKey);
+            }
             foreach (var (k, v) in settings ?? []) hubSettings[k] = v;
             try
             {
                 hub = await HubServer.StartAsync(new HubServerOptions
                 {
-                    Urls = $"http://127.0.0.1:{port}", Settings = hubSettings, Clock = clock, RunBackgroundWorkers = false,
+                    Urls = urls, Settings = hubSettings, Clock = clock, RunBackgroundWorkers = false,
                     ConfigureLogging = l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace),
                 }, ct);
             }
@@ -99,10 +118,28 @@ public sealed class TestHub : IAsyncDisposable
         // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}/linking/callback");
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}{ContactBridge.AgentAdapter.AgentSignIn.CallbackPath}");
-        var test = new TestHub(emulator, hub, directory, clock, logs);
+        var test = new TestHub(emulator, hub, directory, clock, logs) { HttpsUri = lightning ? new Uri($"https://127.0.0.1:{httpsPort}") : null };
         if (systemApp) await hub.Services.GetRequiredService<SalesforceLinkService>().SetSystemAppAsync(WellKnown.ClientId, WellKnown.ClientSecret, ct);
         await hub.Services.GetRequiredService<UserStore>().CreateAsync(AdminEmail, Password, Roles.SystemAdmin, null, ct);
         return test;
+    }
+
+    private const string CertificatePassword = "test-only";
+
+    /// <summary>A self-signed certificate for 127.0.0.1 (a PKCS#12 file in the hub's directory), for the hub's https port.</summary>
+    private static string LoopbackCertificate(string directory)
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+        var path = Path.Combine(directory, "hub-https.pfx");
+        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, CertificatePassword));
+        return path;
     }
 
     private static int FreePort()
