@@ -13,7 +13,11 @@ namespace ContactBridge.AgentAdapter;
 
 /// <summary>Who is signed in to the softphone, with what the softphone needs to start.</summary>
 public sealed record SoftphoneMe(string TenantId, string TenantName, string AgentId, string SalesforceUsername, string? DisplayName, string Version,
-    string? SalesforceUrl, IReadOnlyList<string> UnavailableReasons, IReadOnlyList<string> Dispositions, AgentView? Agent);
+    string? SalesforceUrl, IReadOnlyList<string> UnavailableReasons, IReadOnlyList<string> Dispositions, AgentView? Agent)
+{
+    /// <summary>For the Service Cloud Voice connector: the tenant's Omni-Channel statuses and the contact-center states they mean.</summary>
+    public IReadOnlyList<VoiceCalls.PresenceMappingEntry> PresenceMapping { get; init; } = [];
+}
 
 /// <summary>Where the console should go for a contact: Open CTI's screenPop type and its parameters, or pending while the hub is still looking the caller up.</summary>
 public sealed record ScreenPopAnswer(string InteractionId, string Status, string? Outcome, string? Type, JsonObject? Params, string? MatchedBy)
@@ -136,7 +140,7 @@ public static class AgentApi
         var (session, token) = await sessions.AddActiveAsync(tenantId, agentId, name, ct);
         c.Response.Cookies.Append(CookieName, token, CookieOptionsFor(c, tenantId, options.Value));
         c.Response.Headers.CacheControl = "no-store";
-        return Results.Ok(await MeOfAsync(session, tenants, links, picture, ct));
+        return Results.Ok(await MeOfAsync(session, tenants, links, picture, c.RequestServices, ct));
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(statusCode: status, title: title, detail: detail);
@@ -189,10 +193,10 @@ public static class AgentApi
             return Problem(401, "Sign in again", "This sign-in was already used, took too long, or was started by another softphone. Choose “Sign in with Salesforce” again.");
         c.Response.Cookies.Append(CookieName, s.Token, CookieOptionsFor(c, tenantId, options.Value));
         c.Response.Headers.CacheControl = "no-store";
-        return Results.Ok(await MeOfAsync(s.Session, tenants, links, picture, c.RequestAborted));
+        return Results.Ok(await MeOfAsync(s.Session, tenants, links, picture, c.RequestServices, c.RequestAborted));
     }
 
-    private static async Task<SoftphoneMe> MeOfAsync(AgentSession s, TenantStore tenants, LinkStore links, LivePictureStore picture, CancellationToken ct)
+    private static async Task<SoftphoneMe> MeOfAsync(AgentSession s, TenantStore tenants, LinkStore links, LivePictureStore picture, IServiceProvider services, CancellationToken ct)
     {
         var tenant = await tenants.GetAsync(s.TenantId, ct);
         var link = await links.GetAsync(s.TenantId, ct);
@@ -200,11 +204,14 @@ public static class AgentApi
         var agent = agents.Count > 0 ? agents[0] : null;
         var version = typeof(AgentApi).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
         return new SoftphoneMe(s.TenantId, tenant?.Name ?? s.TenantId, s.AgentId, s.SalesforceUsername, s.DisplayName, version, link?.InstanceUrl, DefaultReasons,
-            DefaultDispositions, agent);
+            DefaultDispositions, agent)
+        {
+            PresenceMapping = await services.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>().PresenceMappingAsync(s.TenantId, ct),
+        };
     }
 
     private static async Task<IResult> MeAsync(HttpContext c, TenantStore tenants, LinkStore links, LivePictureStore picture) =>
-        Results.Ok(await MeOfAsync(c.Session(), tenants, links, picture, c.RequestAborted));
+        Results.Ok(await MeOfAsync(c.Session(), tenants, links, picture, c.RequestServices, c.RequestAborted));
 
     private static async Task<IResult> SignOutAsync(HttpContext c, string tenantId, AgentSessionStore sessions, IOptions<HubOptions> options)
     {

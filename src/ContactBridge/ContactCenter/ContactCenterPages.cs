@@ -11,9 +11,11 @@ public static class ContactCenterPages
         portal.MapGet("", (HttpContext c, string tenantId) => PageAsync(c, tenantId, new PageState()));
         portal.MapPost("", SaveConnectionAsync);
         portal.MapPost("/voice", SwitchVoiceAsync);
+        portal.MapPost("/presence-mapping", SaveMappingAsync);
     }
 
-    private sealed record PageState(string? Ok = null, string? Error = null, string? UrlError = null, string? CommandUrl = null, string? NewSecret = null);
+    private sealed record PageState(string? Ok = null, string? Error = null, string? UrlError = null, string? CommandUrl = null, string? NewSecret = null,
+        string? MappingText = null, IReadOnlyList<string>? MappingErrors = null);
 
     private static async Task<IResult> PageAsync(HttpContext c, string tenantId, PageState state)
     {
@@ -30,6 +32,9 @@ public static class ContactCenterPages
             Commands = await sp.GetRequiredService<CommandStore>().RecentAsync(tenantId, null, 20, ct),
             state.Ok, state.Error, state.UrlError, state.CommandUrl, state.NewSecret,
             AgentCallbackUrl = ContactBridge.AgentAdapter.AgentSignIn.CallbackUrl(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value).ToString(),
+            ConnectorUrl = VoiceCalls.VoiceCallEndpoints.ConnectorUrl(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.PublicUrl, tenantId).ToString(),
+            Mapping = await sp.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>().PresenceMappingAsync(tenantId, ct),
+            state.MappingText, MappingErrors = state.MappingErrors ?? [], Reasons = ContactBridge.AgentAdapter.AgentApi.DefaultReasons,
             Voice = await VoiceCalls.VoiceCallEndpoints.ViewAsync(tenant, sp.GetRequiredService<VoiceCalls.VoiceCallSettingsStore>(), sp.GetRequiredService<Linking.LinkStore>(),
                 sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VoiceCalls.VoiceCallOptions>>().Value, ct),
         }, state.Error is null ? 200 : 400);
@@ -46,6 +51,21 @@ public static class ContactCenterPages
         return await PageAsync(c, tenantId, new PageState(Ok: on
             ? "Service Cloud Voice is on: voice calls from now on get a VoiceCall in Salesforce. Download the call center definition again and import it."
             : "Service Cloud Voice is off: no more VoiceCalls are made; the call center definition is the Open CTI softphone again."));
+    }
+
+    /// <summary>The presence mapping from the page's text (CSV): saved whole, or the page again with each problem and the text as typed.</summary>
+    private static async Task<IResult> SaveMappingAsync(HttpContext c, string tenantId, IFormCollection form, VoiceCalls.VoiceCallSettingsStore voice)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
+        var text = form["mapping"].ToString();
+        if (text.Length > 64 * 1024)
+            return await PageAsync(c, tenantId, new PageState(Error: "Nothing was saved: the mapping is longer than 64 KiB.", MappingErrors: ["The mapping is longer than 64 KiB."]));
+        var (entries, problems) = VoiceCalls.PresenceMapping.ParseCsv(text);
+        problems.AddRange(VoiceCalls.PresenceMapping.Problems(entries, ContactBridge.AgentAdapter.AgentApi.DefaultReasons));
+        if (problems.Count > 0)
+            return await PageAsync(c, tenantId, new PageState(Error: "Nothing was saved: the presence mapping has problems (below).", MappingText: text, MappingErrors: problems));
+        await voice.SetPresenceMappingAsync(tenantId, entries, c.RequestAborted);
+        return await PageAsync(c, tenantId, new PageState(Ok: $"Presence mapping saved: {entries.Count} Omni-Channel status{(entries.Count == 1 ? "" : "es")}."));
     }
 
     private static async Task<IResult> SaveConnectionAsync(HttpContext c, string tenantId, IFormCollection form, ContactCenterConnections connections)

@@ -11,6 +11,9 @@ namespace ContactBridge.VoiceCalls;
 /// <summary>What the settings API shows: on or off, the certificate to put on the contact center, and where the hub sends VoiceCalls (null: nowhere it knows).</summary>
 public sealed record VoiceCallSettingsView(bool Enabled, DateTimeOffset? EnabledAt, string ContactCenterApiName, string CertificatePem, string? TelephonyUrl);
 
+/// <summary>The presence mapping, and the contact center's reasons an unavailable state may carry.</summary>
+public sealed record PresenceMappingView(IReadOnlyList<PresenceMappingEntry> Statuses, IReadOnlyList<string> Reasons);
+
 /// <summary>One of an agent's calls and its VoiceCall in Salesforce (null until Salesforce has answered).</summary>
 public sealed record AgentVoiceCall(string InteractionId, string? VoiceCallId);
 
@@ -43,6 +46,13 @@ public static class VoiceCallEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         var portal = app.MapGroup("/tenants/{tenantId}/interactions/{interactionId}/voice-call").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapPost("/send-again", SendAgainAsync);
+        api.MapGet("/presence-mapping", GetMappingAsync)
+            .WithSummary("The tenant's Omni-Channel presence statuses and the contact-center agent state each means (available, unavailable with a reason, logged_out), which the connector follows both ways.")
+            .Produces<PresenceMappingView>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/presence-mapping", PutMappingAsync)
+            .WithSummary("Replaces the presence mapping: {\"statuses\": [{\"statusApiName\": \"Break\", \"statusId\": \"0N5…\", \"state\": \"unavailable\", \"reason\": \"Break\"}]}. A state or reason the contact center does not have is refused, naming its row.")
+            .Accepts<PresenceMappingView>("application/json").Produces<PresenceMappingView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/agent/{tenantId}/voice-connector", ConnectorPageAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapSoftphoneApi().MapGet("/contacts/{interactionId}/voice-call", AgentVoiceCallAsync)
             .WithSummary("The VoiceCall the hub made in Salesforce for one of the agent's calls: its id once Salesforce has answered (null before), for the voice widget to open.")
@@ -84,6 +94,42 @@ public static class VoiceCallEndpoints
         if (await TenantAccess.TenantAsync(c, tenantId) is null) return TenantAccess.NotFoundPage();
         if (!await sync.SendAgainAsync(tenantId, interactionId, c.RequestAborted)) return TenantAccess.NotFoundPage("VoiceCall given up on");
         return Results.Redirect($"/tenants/{Uri.EscapeDataString(tenantId)}/interactions/{Uri.EscapeDataString(interactionId)}");
+    }
+
+    /// <summary>Where Salesforce's voice widget finds the tenant's connector (the ConnectorUrl of its ConversationVendorInfo).</summary>
+    public static Uri ConnectorUrl(Uri publicUrl, string tenantId) => new(publicUrl, $"/agent/{Uri.EscapeDataString(tenantId)}/voice-connector");
+
+    private static async Task<IResult> GetMappingAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        return Results.Ok(new PresenceMappingView(await store.PresenceMappingAsync(tenant.Id, c.RequestAborted), AgentApi.DefaultReasons));
+    }
+
+    private static async Task<IResult> PutMappingAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        var (json, bad) = await CommandEndpoints.ReadJsonAsync(c, 64 * 1024);
+        if (bad is not null) return bad;
+        const string Example = "{\"statuses\": [{\"statusApiName\": \"Break\", \"statusId\": null, \"state\": \"unavailable\", \"reason\": \"Break\"}]}";
+        List<PresenceMappingEntry>? entries;
+        try
+        {
+            entries = json is JsonObject { } o && o["statuses"] is JsonArray array && array.All(x => x is JsonObject)
+                ? System.Text.Json.JsonSerializer.Deserialize<List<PresenceMappingEntry>>(array, System.Text.Json.JsonSerializerOptions.Web)
+                : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid body", detail: $"Send {Example}: {e.Message}");
+        }
+        if (entries is null) return Results.Problem(statusCode: 400, title: "Invalid body", detail: $"Send {Example}.");
+        entries = entries.Select(e => e with { State = e.State ?? "" }).ToList();
+        var problems = PresenceMapping.Problems(entries, AgentApi.DefaultReasons);
+        if (problems.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid presence mapping", detail: string.Join(" ", problems.Take(5)),
+                extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        await store.SetPresenceMappingAsync(tenant.Id, entries, c.RequestAborted);
+        return Results.Ok(new PresenceMappingView(entries, AgentApi.DefaultReasons));
     }
 
     /// <summary>

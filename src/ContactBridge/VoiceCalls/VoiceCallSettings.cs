@@ -51,6 +51,25 @@ public sealed class VoiceCallSettingsStore(HubDatabase db, SecretProtector prote
         return await GetAsync(tenantId, ct);
     }
 
+    /// <summary>The tenant's Omni-Channel presence statuses and the contact-center states they mean (empty: the connector's defaults).</summary>
+    public async Task<IReadOnlyList<PresenceMappingEntry>> PresenceMappingAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var json = await c.QuerySingleOrDefaultAsync<string?>("SELECT presence_mapping FROM voice_call_settings WHERE tenant_id = @tenantId", new { tenantId });
+        return json is null ? [] : System.Text.Json.JsonSerializer.Deserialize<List<PresenceMappingEntry>>(json, System.Text.Json.JsonSerializerOptions.Web) ?? [];
+    }
+
+    /// <summary>Replaces the mapping (already checked by <see cref="PresenceMapping.Problems"/>).</summary>
+    public async Task SetPresenceMappingAsync(string tenantId, IReadOnlyList<PresenceMappingEntry> entries, CancellationToken ct)
+    {
+        await RowAsync(tenantId, ct);
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync("UPDATE voice_call_settings SET presence_mapping = @json, updated_at = @now WHERE tenant_id = @tenantId",
+            new { tenantId, json = System.Text.Json.JsonSerializer.Serialize(entries, System.Text.Json.JsonSerializerOptions.Web), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
     /// <summary>The private key that signs the tenant's requests (the caller disposes it).</summary>
     public async Task<RSA> PrivateKeyAsync(string tenantId, CancellationToken ct)
     {

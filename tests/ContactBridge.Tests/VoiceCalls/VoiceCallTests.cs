@@ -170,6 +170,53 @@ public sealed class VoiceCallTests
         (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task The_presence_mapping_accepts_only_states_and_reasons_the_contact_center_has_in_the_portal_and_the_api()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        var store = hub.Services.GetRequiredService<VoiceCallSettingsStore>();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/contact-center");
+        page.Html.ShouldContain($"/agent/{tenant.Id}/voice-connector");
+
+        // From the page, as CSV: saved whole, and shown back.
+        page = await portal.SubmitFormAsync(page, "presence-mapping-form", "#save-mapping", form =>
+            ((AngleSharp.Html.Dom.IHtmlTextAreaElement)form.QuerySelector("#mapping")!).Value =
+                "Status API name,Status ID,State,Reason\nAvailable_for_Voice,0N5000000000001,available,\nBreak,,unavailable,Break\nOffline,,logged out,\n");
+        page.Status.ShouldBe(HttpStatusCode.OK, page.Html);
+        page.Html.ShouldContain("Presence mapping saved: 3 Omni-Channel statuses.");
+        (await store.PresenceMappingAsync(tenant.Id, Ct)).ShouldBe([
+            new PresenceMappingEntry("Available_for_Voice", "0N5000000000001", "available", null), new PresenceMappingEntry("Break", null, "unavailable", "Break"),
+            new PresenceMappingEntry("Offline", null, "logged_out", null)]);
+
+        // A reason or a state the contact center does not have: nothing saved, each problem named by its row, the text kept as typed.
+        var typed = "Coffee,,unavailable,Coffee\nParty,,on_fire,\nBreak,0N5bad,available,\nToo,many,columns,here,really\n";
+        var refused = await portal.SubmitFormAsync(page, "presence-mapping-form", "#save-mapping", form =>
+            ((AngleSharp.Html.Dom.IHtmlTextAreaElement)form.QuerySelector("#mapping")!).Value = typed);
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.ShouldContain("the contact center has no reason “Coffee”: use one of Break, Lunch, Meeting, Training, Personal");
+        refused.Html.ShouldContain("Row 2: the contact center has no state “on_fire”");
+        refused.Html.ShouldContain("Row 3: the status ID “0N5bad” is not a presence status id");
+        refused.Html.ShouldContain("Line 4: 5 columns");
+        refused.Html.ShouldContain(System.Net.WebUtility.HtmlEncode("Coffee,,unavailable,Coffee"));
+        (await store.PresenceMappingAsync(tenant.Id, Ct)).Count.ShouldBe(3);
+
+        // The API: the same checks, as problem+json with every error.
+        var (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping",
+            """{"statuses":[{"statusApiName":"Lunch","state":"unavailable","reason":"Lunch"},{"statusApiName":"lunch","state":"available","reason":"Lunch"}]}""");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body!["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ShouldBe(["Row 2: lunch is mapped twice.", "Row 2: only unavailable takes a reason (available has none)."]);
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping", "{\"statuses\": 3}")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping",
+            """{"statuses":[{"statusApiName":"Lunch","statusId":"0N5000000000002AAA","state":"unavailable","reason":"Lunch"}]}""");
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        body!["reasons"]!.AsArray().Count.ShouldBe(ContactBridge.AgentAdapter.AgentApi.DefaultReasons.Length);
+        (await PutAsync(portal, "/api/v1/tenants/no-such-tenant/voice-calls/presence-mapping", "{\"statuses\": []}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        var got = await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping", null);
+        got.Body!["statuses"]!.AsArray().ShouldHaveSingleItem()!["statusId"]!.GetValue<string>().ShouldBe("0N5000000000002AAA");
+    }
+
     [Theory]
     [InlineData("https://acme.my.salesforce.com", "https://acme.my.salesforce-scrt.com/telephony/v1/")]
     [InlineData("https://acme--uat.sandbox.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce-scrt.com/telephony/v1/")]

@@ -53,6 +53,16 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         using var connector = await emulator.PutAsJsonAsync($"/_emulator/orgs/default/conversation-vendor-infos/{vendor}",
             new { masterLabel = "ContactBridge", connectorUrl = new Uri(hub.HttpsUri!, $"/agent/{tenant.Id}/voice-connector").ToString() }, Ct);
         connector.StatusCode.ShouldBe(HttpStatusCode.OK, await connector.Content.ReadAsStringAsync(Ct));
+        // Omni-Channel's Break and Lunch are the contact center's unavailable states with those reasons, both ways.
+        var statuses = (await emulator.GetFromJsonAsync<JsonArray>("/_emulator/orgs/default/presence-statuses", Ct))!;
+        string StatusId(string name) => statuses.First(x => x!["developerName"]!.GetValue<string>() == name)!["id"]!.GetValue<string>();
+        var mapping = new JsonObject
+        {
+            ["statuses"] = new JsonArray(
+                new JsonObject { ["statusApiName"] = "Break", ["statusId"] = StatusId("Break"), ["state"] = "unavailable", ["reason"] = "Break" },
+                new JsonObject { ["statusApiName"] = "Lunch", ["statusId"] = StatusId("Lunch"), ["state"] = "unavailable", ["reason"] = "Lunch" }),
+        };
+        (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping", mapping.ToJsonString())).Status.ShouldBe(HttpStatusCode.OK);
         var org = hub.Emulator.State.DefaultOrg;
         lock (org.Sync)
         {
@@ -78,14 +88,21 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await hub.Services.GetRequiredService<VoiceCallSync>().RunUntilIdleAsync(Ct);
     }
 
-    /// <summary>Bob, at his own desk in the contact center: a command for him from the hub's API.</summary>
-    private static async Task BobAsync(TestHub hub, PortalClient portal, string tenantId, TestContactCenter cc, string type, object data)
+    /// <summary>An agent's state in the contact center, and its reason.</summary>
+    private static async Task<(string? State, string? Reason)> AgentStateAsync(TestContactCenter cc, string tenantId, string agentId)
     {
-        using var command = new HttpRequestMessage(HttpMethod.Post, new Uri(portal.Hub, $"/api/v1/tenants/{tenantId}/agents/ag-2/commands"))
+        var agent = (await cc.StateAsync(tenantId))["agents"]!.AsArray().First(a => a!["id"]!.GetValue<string>() == agentId)!;
+        return (agent["state"]?.GetValue<string>(), agent["reason"]?.GetValue<string>());
+    }
+
+    /// <summary>Something done at the contact center itself (Bob at his desk, a supervisor): a command for an agent from the hub's API.</summary>
+    private static async Task AgentCommandAsync(TestHub hub, PortalClient portal, string tenantId, TestContactCenter cc, string agentId, string type, object data)
+    {
+        using var command = new HttpRequestMessage(HttpMethod.Post, new Uri(portal.Hub, $"/api/v1/tenants/{tenantId}/agents/{agentId}/commands"))
         {
             Content = JsonContent.Create(new { type, data }),
         };
-        command.Headers.Add("Idempotency-Key", "bob" + type + Guid.NewGuid().ToString("N"));
+        command.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         var (status, body) = await portal.SendAsync(command);
         status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
         await SettleAsync(hub, cc, tenantId);
@@ -121,8 +138,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         // Online: the contact center logs Ada in and makes her available.
         await CommandAsync(page, () => page.Locator("#voice-status").SelectOptionAsync(new SelectOptionValue { Label = "Available for Voice" }), "set_state");
         await SettleAsync(hub, cc, tenant.Id);
-        var ada = (await cc.StateAsync(tenant.Id))["agents"]!.AsArray().First(a => a!["id"]!.GetValue<string>() == "ag-1")!;
-        ada["state"]!.GetValue<string>().ShouldBe("available", ada.ToJsonString());
+        (await AgentStateAsync(cc, tenant.Id, "ag-1")).ShouldBe(("available", null));
         await Assertions.Expect(page.Locator("#voice-item-status")).ToHaveTextAsync("Available for Voice");
 
         // A call comes in: its VoiceCall is made at the start, the widget rings, and the console opens the VoiceCall.
@@ -152,7 +168,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         // Transfer: the phone contacts are the contact center's agents (Bob is at his station) and queues; a blind transfer to Bob ends Ada's part.
         using var portal = await hub.SignInAsync();
         foreach (var (type, data) in new[] { ("login", (object)new { station = "4022" }), ("set_state", new { state = "available" }) })
-            await BobAsync(hub, portal, tenant.Id, cc, type, data);
+            await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-2", type, data);
         await page.Locator("#voice-transfer").ClickAsync();
         var bob = page.Locator("#voice-contacts li[data-contact-id='ag-2']");
         await Assertions.Expect(bob).ToContainTextAsync("Bob Agent");
@@ -164,7 +180,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         hub.Emulator.State.Log.Entries(null, 0).Count(e => e.Kind == "telephony.voiceCalls.update").ShouldBe(0, "the call goes on at Bob's");
 
         // Bob takes it and hangs up: the VoiceCall is updated once, with the hold time and the transfer.
-        foreach (var type in new[] { "accept", "hangup" }) await BobAsync(hub, portal, tenant.Id, cc, type, new { interactionId = call });
+        foreach (var type in new[] { "accept", "hangup" }) await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-2", type, new { interactionId = call });
         voiceCall = hub.Records("VoiceCall").ShouldHaveSingleItem();
         (voiceCall.GetString("CallDisposition"), Convert.ToInt64(voiceCall["CustomerHoldDuration"], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(("completed", 15L));
         voiceCall.GetString("Description")!.ShouldContain("ag-2");
@@ -173,6 +189,15 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         // Close work: Ada is available again.
         await CommandAsync(page, () => page.Locator("#voice-close-work").ClickAsync(), "set_state");
         await SettleAsync(hub, cc, tenant.Id);
+        (await AgentStateAsync(cc, tenant.Id, "ag-1")).ShouldBe(("available", null));
+
+        // Break in Omni-Channel is unavailable (Break) in the contact center; Lunch set there shows as Lunch in Salesforce.
+        await CommandAsync(page, () => page.Locator("#voice-status").SelectOptionAsync(new SelectOptionValue { Label = "Break" }), "set_state");
+        await SettleAsync(hub, cc, tenant.Id);
+        (await AgentStateAsync(cc, tenant.Id, "ag-1")).ShouldBe(("unavailable", "Break"));
+        await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-1", "set_state", new { state = "unavailable", reason = "Lunch" });
+        await Assertions.Expect(page.Locator("#voice-item-status")).ToHaveTextAsync("Lunch");
+        await Assertions.Expect(page.Locator("#voice-status option:checked")).ToHaveTextAsync("Lunch");
 
         // Every event the connector published passed the base package's checks; one built without its classes does not.
         await Assertions.Expect(page.Locator("#voice-errors li")).ToHaveCountAsync(0);

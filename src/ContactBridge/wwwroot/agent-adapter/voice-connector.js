@@ -249,7 +249,7 @@
   /** Which contact-center state an Omni-Channel status means: the tenant's mapping, else by kind and name. */
   function targetOf(agentStatus, statusInfo) {
     var row = mappingFor(statusInfo || {});
-    if (row) return { state: row.state, reason: row.reason || null };
+    if (row) return row.state === 'logged_out' ? { state: 'logout' } : { state: row.state, reason: row.reason || null };
     if (agentStatus === C.AGENT_STATUS.ONLINE) return { state: 'available' };
     if (agentStatus === C.AGENT_STATUS.ACW) return null;
     if (agentStatus === C.AGENT_STATUS.OFFLINE) {
