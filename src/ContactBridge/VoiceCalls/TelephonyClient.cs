@@ -100,7 +100,11 @@ public sealed class TelephonyClient(IHttpClientFactory http, VoiceCallSettingsSt
                 ? message : $"{status} {response.ReasonPhrase}";
             // Busy, down, or not trusted yet (the certificate may still be on its way into Salesforce): later. Anything else is this request's fault.
             var transient = status is 401 or 403 or 408 or 429 || status >= 500;
-            throw new TelephonyException($"The Telephony Integration API answered {status}: {reason}", transient, status);
+            // Refused signatures: most often the contact center in Salesforce holds another certificate than this tenant's key.
+            var hint = status is 401 or 403
+                ? " Salesforce did not accept the hub's signature: the contact center in Salesforce must hold this tenant's telephony certificate (download it from the contact-center page and put it on the contact center again); the hub keeps trying."
+                : "";
+            throw new TelephonyException($"The Telephony Integration API answered {status}: {reason}.{hint}".Replace("..", ".", StringComparison.Ordinal), transient, status);
         }
     }
 

@@ -171,6 +171,48 @@ public sealed class VoiceCallTests
     }
 
     [Fact]
+    public async Task A_contact_center_holding_another_certificate_is_a_clear_error_on_the_call_and_the_call_is_made_once_the_right_one_is_there()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
+        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
+        var ours = System.Text.RegularExpressions.Regex.Match(definition, "-----BEGIN CERTIFICATE-----[^<]+-----END CERTIFICATE-----").Value;
+        using var otherKey = System.Security.Cryptography.RSA.Create(2048);
+        using var other = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=someone else", otherKey,
+                System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri };
+        async Task ImportAsync(string xml)
+        {
+            using var imported = await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(xml, Encoding.UTF8, "application/xml"), Ct);
+            imported.IsSuccessStatusCode.ShouldBeTrue(await imported.Content.ReadAsStringAsync(Ct));
+        }
+        await ImportAsync(definition.Replace(ours, other.ExportCertificatePem(), StringComparison.Ordinal));
+
+        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        await sender.AcceptAsync(sender.Event("call-1", "started", new()
+        {
+            ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0123" }, ["dialledNumber"] = "+1 800 555 0199",
+        }, hub.Clock.GetUtcNow()));
+        await hub.RunPipelineAsync();
+        var sync = hub.Services.GetRequiredService<VoiceCallSync>();
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").ShouldBeEmpty();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-1");
+        page.Html.ShouldContain("does not match the certificate on contact center");
+        page.Html.ShouldContain("must hold this tenant&#x27;s telephony certificate");
+
+        // The right certificate goes on the contact center: the next attempt makes the call's one VoiceCall.
+        await ImportAsync(definition);
+        hub.Clock.Advance(TimeSpan.FromMinutes(5));
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").ShouldHaveSingleItem().GetString("VendorCallKey").ShouldBe("call-1");
+    }
+
+    [Fact]
     public async Task The_presence_mapping_accepts_only_states_and_reasons_the_contact_center_has_in_the_portal_and_the_api()
     {
         await using var hub = await TestHub.StartAsync();
