@@ -156,13 +156,23 @@ public sealed partial class Tenant
         c.Outcome = outcome;
         c.Phase = phase;
         c.RingEndsAt = null;
-        Emit(EventTypes.Ended, c.Id, new JsonObject
+        var ended = new JsonObject
         {
             ["startedAt"] = Rfc3339(c.StartedAt),
             ["endedAt"] = Rfc3339(c.EndedAt.Value),
             ["durationSeconds"] = (long)Math.Clamp((c.EndedAt.Value - c.StartedAt).TotalSeconds, 0, 7 * 86_400),
             ["outcome"] = outcome,
-        });
+        };
+        // Answered calls are recorded from the answer on, where the tenant records calls.
+        if (Seed.RecordingBaseUrl is { } recordings && c.Channel == "voice" && c.ConnectedAt is { } answered)
+        {
+            ended["recording"] = new JsonObject
+            {
+                ["url"] = recordings.TrimEnd('/') + "/" + Uri.EscapeDataString(c.Id) + ".wav",
+                ["durationSeconds"] = (long)Math.Clamp((c.EndedAt.Value - answered).TotalSeconds, 0, 7 * 86_400),
+            };
+        }
+        Emit(EventTypes.Ended, c.Id, ended);
         if (phase == ContactPhases.Ended) Forget(c);
     }
 

@@ -33,6 +33,9 @@ public sealed class TenantSeed
     /// <summary>Null: wrap-up ends only when the agent sets a state.</summary>
     public int? WrapUpSeconds { get; init; } = 30;
     public int AutoAnswerSeconds { get; init; } = 1;
+
+    /// <summary>Where answered calls' recordings are (https): each answered call ends with its recording, {base}/{contact id}.wav. Null: calls are not recorded.</summary>
+    public string? RecordingBaseUrl { get; init; }
     public TalkSeconds TalkSeconds { get; init; } = new();
     public PatienceSetting? Patience { get; init; }
 
@@ -89,6 +92,8 @@ public sealed class TenantSeed
         if (RingSeconds is < 1 or > 3600) problems.Add("ringSeconds must be from 1 to 3600.");
         if (WrapUpSeconds is < 0 or > 86_400) problems.Add("wrapUpSeconds must be from 0 to 86400, or null to end wrap-up only when the agent sets a state.");
         if (AutoAnswerSeconds is < 0 or > 3600) problems.Add("autoAnswerSeconds must be from 0 to 3600.");
+        if (RecordingBaseUrl is not null && !(Uri.TryCreate(RecordingBaseUrl, UriKind.Absolute, out var recordings) && recordings.Scheme == Uri.UriSchemeHttps))
+            problems.Add("recordingBaseUrl must be an absolute https URL, or null for no recordings.");
         if (TalkSeconds is null || TalkSeconds.Min < 0 || TalkSeconds.Max < TalkSeconds.Min)
             problems.Add("talkSeconds must be {min, max} with 0 <= min <= max.");
         Patience?.Check("patience", problems);

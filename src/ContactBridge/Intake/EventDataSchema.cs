@@ -141,6 +141,10 @@ public static class EventDataSchema
             new Text("disposition", MaxShortText, "The call's disposition."),
             new OneOf("outcome", ["answered", "abandoned"], "Whether anyone answered."),
             Caller("The caller, when only known at the end."),
+            new Obj("recording", [
+                new Text("url", 2048, "Where the recording is (https): Service Cloud Voice's VoiceCall gets it as its recording."),
+                new Integer("durationSeconds", 0, 7 * 24 * 3600, "How long the recording is."),
+            ], "The call's recording, where the contact center made one."),
         ],
     };
 

@@ -33,7 +33,7 @@ public sealed record InteractionEvent(string Id, string Source, string Type, str
         [TypePrefix + "conferenced"] = "with {agentId, number}",
         [TypePrefix + "wrap_up_started"] = "(no data): the agent's after-contact work begins",
         [TypePrefix + "wrap_up_ended"] = "(no data): after-contact work is done",
-        [TypePrefix + "ended"] = "startedAt, endedAt, durationSeconds, disposition, outcome (answered, abandoned)",
+        [TypePrefix + "ended"] = "startedAt, endedAt, durationSeconds, disposition, outcome (answered, abandoned), recording {url, durationSeconds}",
     };
 
     public const int MaxIdLength = 200;

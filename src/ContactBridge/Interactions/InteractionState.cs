@@ -42,6 +42,11 @@ public sealed record InteractionState
     public string? DialledNumber { get; init; }
     public string? Queue { get; init; }
     public Dictionary<string, string> Ivr { get; init; } = [];
+
+    /// <summary>Where the call's recording is (https only), and how long it is, when the contact center recorded it.</summary>
+    public string? RecordingUrl { get; init; }
+
+    public int? RecordingSeconds { get; init; }
     public Dictionary<string, string> CustomFields { get; init; } = [];
     public Agent? Agent { get; init; }
     public List<Message> Messages { get; init; } = [];
@@ -214,6 +219,8 @@ public sealed record InteractionState
                     HoldSeconds = HoldSeconds + (HeldSince is { } open ? (int)Math.Max(0, (ended - open).TotalSeconds) : 0), HeldSince = null,
                     Ended = true, EndedAt = ended, StartedAt = started ?? StartedAt, DurationSeconds = duration,
                     Disposition = S(d["disposition"]) ?? Disposition, Outcome = S(d["outcome"])?.ToLowerInvariant() ?? Outcome,
+                    RecordingUrl = d["recording"] is JsonObject rec && S(rec["url"]) is { } url && Uri.TryCreate(url, UriKind.Absolute, out var ru) && ru.Scheme == Uri.UriSchemeHttps ? url : RecordingUrl,
+                    RecordingSeconds = d["recording"] is JsonObject rec2 && rec2["durationSeconds"] is JsonValue rv && rv.TryGetValue<int>(out var rsecs) ? rsecs : RecordingSeconds,
                     Caller = d["caller"] is JsonObject late ? new Caller(Caller.Phone ?? S(late["phone"]), Caller.Email ?? S(late["email"]), Caller.Name ?? S(late["name"]), Caller.Company ?? S(late["company"])) : Caller,
                 };
             default:

@@ -99,6 +99,12 @@ public static class VoiceCallEndpoints
     /// <summary>Where Salesforce's voice widget finds the tenant's connector (the ConnectorUrl of its ConversationVendorInfo).</summary>
     public static Uri ConnectorUrl(Uri publicUrl, string tenantId) => new(publicUrl, $"/agent/{Uri.EscapeDataString(tenantId)}/voice-connector");
 
+    /// <summary>A status with a name it does not know (a typo such as "reasn") is refused, not quietly dropped.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions StrictJson = new(System.Text.Json.JsonSerializerOptions.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
     private static async Task<IResult> GetMappingAsync(HttpContext c, string tenantId, VoiceCallSettingsStore store)
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
@@ -115,7 +121,7 @@ public static class VoiceCallEndpoints
         try
         {
             entries = json is JsonObject { } o && o["statuses"] is JsonArray array && array.All(x => x is JsonObject)
-                ? System.Text.Json.JsonSerializer.Deserialize<List<PresenceMappingEntry>>(array, System.Text.Json.JsonSerializerOptions.Web)
+                ? System.Text.Json.JsonSerializer.Deserialize<List<PresenceMappingEntry>>(array, StrictJson)
                 : null;
         }
         catch (System.Text.Json.JsonException e)

@@ -27,7 +27,7 @@ public sealed class VoiceCallRow
 /// outcome, the agent's disposition and notes), again if a later event changes an ended call. Each call is a row in
 /// <c>voice_calls</c>: a crash between two steps repeats the later one. One instance works a tenant at a time (a lease).
 /// </summary>
-public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore settings, TelephonyClient telephony, LinkStore links, TenantStore tenants,
+public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore settings, TelephonyClient telephony, LinkStore links, TenantStore tenants,
     SalesforceRequestLog requests, WorkLeases leases, TimeProvider clock, Microsoft.Extensions.Options.IOptions<VoiceCallOptions> options, ILogger<VoiceCallSync> logger)
 {
     public const string RequestStep = "voice_call";
@@ -127,7 +127,19 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
             {
                 if (voiceCallId is null)
                 {
-                    var answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", CreateBody(apiName, state), calls, ct);
+                    var create = CreateBody(apiName, state);
+                    JsonNode? answer;
+                    try
+                    {
+                        answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", create, calls, ct);
+                    }
+                    catch (TelephonyException refused) when (refused.Status == 400 && create.Remove("callAttributes"))
+                    {
+                        // The org has no such VoiceCall field (or refuses its value): the call still gets its VoiceCall, without the IVR's fields.
+                        logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: IVR fields refused ({Reason}); made without them",
+                            row.InteractionId, tenantId, refused.Message);
+                        answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", create, calls, ct);
+                    }
                     voiceCallId = answer is JsonObject o && o["voiceCallId"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length is > 0 and <= 18 && id.All(char.IsAsciiLetterOrDigit)
                         ? id
                         : throw new TelephonyException("The Telephony Integration API answered the create without a voiceCallId.", transient: true);
@@ -210,13 +222,22 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
         var outbound = s.Direction == "outbound";
         var customer = s.Caller.Phone ?? "anonymous";
         var center = s.DialledNumber ?? "unknown";
-        return new JsonObject
+        var body = new JsonObject
         {
             ["callCenterApiName"] = apiName, ["vendorCallKey"] = s.InteractionId, ["initiationMethod"] = outbound ? "Outbound" : "Inbound",
             ["from"] = outbound ? center : customer, ["to"] = outbound ? customer : center, ["startTime"] = Time(s.StartedAt!.Value),
             ["participants"] = new JsonArray(new JsonObject { ["participantKey"] = customer, ["type"] = "END_USER" }),
         };
+        // IVR data named as a VoiceCall custom field (Account_Number__c) lands in that field; other IVR keys stay in the hub's log.
+        var fields = new JsonObject();
+        foreach (var (key, value) in s.Ivr.OrderBy(k => k.Key, StringComparer.Ordinal))
+            if (CustomField().IsMatch(key)) fields[key] = value;
+        if (fields.Count > 0) body["callAttributes"] = fields.ToJsonString();
+        return body;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}__c$")]
+    private static partial System.Text.RegularExpressions.Regex CustomField();
 
     /// <summary>The call as it ended: times, holds, queue, how it ended, and the agent's wrap-up in the description.</summary>
     private static JsonObject EndBody(InteractionState s)
@@ -229,6 +250,12 @@ public sealed class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore setting
         };
         if (s.ConnectedAt is { } accepted) body["acceptTime"] = Time(accepted);
         if (s.Queue is { Length: > 0 } queue) body["queue"] = queue;
+        if (s.RecordingUrl is { } recording)
+        {
+            // Salesforce makes the call's VoiceCallRecording from these.
+            body["recordingLocation"] = recording;
+            if (s.RecordingSeconds is { } seconds) body["totalRecordingDuration"] = seconds;
+        }
         var lines = new List<string>();
         if (s.Outcome == "abandoned") lines.Add(s.Queue is null ? "Abandoned before an agent answered." : $"Abandoned in {s.Queue} before an agent answered.");
         if ((s.WrapUp?.Code ?? s.Disposition) is { Length: > 0 } code) lines.Add("Disposition: " + code);

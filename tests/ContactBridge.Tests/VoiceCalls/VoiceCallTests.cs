@@ -213,6 +213,47 @@ public sealed class VoiceCallTests
     }
 
     [Fact]
+    public async Task Ivr_data_named_as_voice_call_fields_and_the_recording_go_on_the_voice_call_and_a_field_the_org_lacks_costs_no_voice_call()
+    {
+        var seed = TestHub.Seed();
+        seed.Orgs[0].CustomFields["VoiceCall"] = [new SeedField { Name = "Account_Number__c", Type = "string", Length = 20 }];
+        await using var hub = await TestHub.StartAsync(seed: seed);
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
+        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
+        using (var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri })
+            (await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition, Encoding.UTF8, "application/xml"), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        var t0 = hub.Clock.GetUtcNow();
+        JsonObject Started(string call, JsonObject ivr) => sender.Event(call, "started", new()
+        {
+            ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0123" }, ["dialledNumber"] = "+1 800 555 0199", ["ivr"] = ivr,
+        }, t0);
+        await sender.AcceptAsync(Started("call-1", new JsonObject { ["Account_Number__c"] = "00042", ["language"] = "en" }),
+            Started("call-2", new JsonObject { ["Missing__c"] = "x" }));
+        await hub.RunPipelineAsync();
+        var sync = hub.Services.GetRequiredService<VoiceCallSync>();
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-1").GetString("Account_Number__c").ShouldBe("00042");
+        hub.Records("VoiceCall").Count(r => r.GetString("VendorCallKey") == "call-2").ShouldBe(1, "made without the field the org does not have");
+
+        await sender.AcceptAsync(sender.Event("call-1", "ended", new()
+        {
+            ["outcome"] = "answered", ["recording"] = new JsonObject { ["url"] = "https://recordings.example/call-1.wav", ["durationSeconds"] = 60 },
+        }, t0.AddSeconds(90)), sender.Event("call-2", "ended", new()
+        {
+            ["outcome"] = "answered", ["recording"] = new JsonObject { ["url"] = "http://insecure.example/call-2.wav" },
+        }, t0.AddSeconds(90)));
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        var recorded = hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-1");
+        (recorded["IsRecorded"] as bool?).ShouldBe(true);
+        (hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-2")["IsRecorded"] as bool? ?? false).ShouldBeFalse("only https recordings are passed on");
+    }
+
+    [Fact]
     public async Task The_presence_mapping_accepts_only_states_and_reasons_the_contact_center_has_in_the_portal_and_the_api()
     {
         await using var hub = await TestHub.StartAsync();

@@ -202,6 +202,34 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         }
     }
 
+    [Fact]
+    public async Task The_presence_mapping_put_refuses_hostile_bodies_and_keeps_the_mapping()
+    {
+        var store = h.Hub.Services.GetRequiredService<ContactBridge.VoiceCalls.VoiceCallSettingsStore>();
+        var before = JsonSerializer.Serialize(await store.PresenceMappingAsync(h.Mine.Id, Ct));
+        var path = $"/api/v1/tenants/{h.Mine.Id}/voice-calls/presence-mapping";
+        var valid = """{"statuses":[{"statusApiName":"Break","statusId":null,"state":"unavailable","reason":"Break"}]}""";
+        var bodies = BrokenJson(valid, "Break").ToList();
+        foreach (var (name, value) in Texts)
+        {
+            bodies.Add(($"statusApiName {name}", Utf8(JsonSerializer.Serialize(new { statuses = new[] { new { statusApiName = value, state = "available" } } })), "application/json"));
+            bodies.Add(($"state {name}", Utf8(JsonSerializer.Serialize(new { statuses = new[] { new { statusApiName = "Break", state = value } } })), "application/json"));
+            bodies.Add(($"reason {name}", Utf8(JsonSerializer.Serialize(new { statuses = new[] { new { statusApiName = "Break", state = "unavailable", reason = value } } })), "application/json"));
+            bodies.Add(($"statusId {name}", Utf8(JsonSerializer.Serialize(new { statuses = new[] { new { statusApiName = "Break", statusId = value, state = "available" } } })), "application/json"));
+        }
+        bodies.Add(("statuses an object", Utf8("""{"statuses":{"statusApiName":"Break"}}"""), "application/json"));
+        bodies.Add(("a status a string", Utf8("""{"statuses":["Break"]}"""), "application/json"));
+        bodies.Add(("a state a number", Utf8("""{"statuses":[{"statusApiName":"Break","state":3}]}"""), "application/json"));
+        bodies.Add(("101 statuses", Utf8(JsonSerializer.Serialize(new { statuses = Enumerable.Range(0, 101).Select(i => new { statusApiName = $"S{i}", state = "available" }) })), "application/json"));
+        foreach (var (name, body, contentType) in bodies)
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, path, body, contentType);
+            ShouldBeAnApiAnswer(a, name);
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.RequestEntityTooLarge], $"{name}: {a}");
+            JsonSerializer.Serialize(await store.PresenceMappingAsync(h.Mine.Id, Ct)).ShouldBe(before, name);
+        }
+    }
+
     private static readonly string[] Lists =
         ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard", "agents", "queues",
          "commitments", "address-books", "commands", "contact-center"];
@@ -235,6 +263,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{id}/agent-adapter/call-center-definition");
             paths.Add($"/api/v1/tenants/{id}/voice-calls/settings");
             paths.Add($"/api/v1/tenants/{id}/voice-calls/certificate");
+            paths.Add($"/api/v1/tenants/{id}/voice-calls/presence-mapping");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -281,6 +310,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/commitments", $"/api/v1/tenants/{theirs}/address-books", $"/api/v1/tenants/{theirs}/agents/ag-1/messages",
             $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center", $"/api/v1/tenants/{theirs}/agent-adapter/call-center-definition",
             $"/api/v1/tenants/{theirs}/voice-calls/settings", $"/api/v1/tenants/{theirs}/voice-calls/certificate",
+            $"/api/v1/tenants/{theirs}/voice-calls/presence-mapping",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -317,6 +347,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/contact-center", """{"commandUrl":"https://steal.example/commands","newSecret":true}"""),
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/contact-center", null),
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/voice-calls/settings", """{"enabled":true}"""),
+            (HttpMethod.Put, $"/api/v1/tenants/{theirs}/voice-calls/presence-mapping", """{"statuses":[{"statusApiName":"Break","state":"logged_out"}]}"""),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)
@@ -409,6 +440,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             foreach (var (method, path) in new[]
                      {
                          (HttpMethod.Get, $"/agent/{id}/api/me"), (HttpMethod.Get, $"/agent/{t}/api/contacts/{id}/screen-pop"),
+                         (HttpMethod.Get, $"/agent/{t}/api/contacts/{id}/voice-call"),
                          (HttpMethod.Post, $"/agent/{t}/api/contacts/{id}/wrap-up"), (HttpMethod.Post, $"/agent/{id}/api/commands"), (HttpMethod.Get, $"/agent/{id}/api/live"),
                      })
             {
