@@ -41,6 +41,8 @@ public static class TelephonyEndpoints
             .WithSummary("Creates the VoiceCall of a call that starts (idempotent on vendorCallKey: the same key answers the same voiceCallId).");
         api.MapPatch("/voiceCalls/{callId}", (HttpContext c, EmulatorState s, string callId) => HandleAsync(c, s, "telephony.voiceCalls.update", (caller, body) => Update(s, caller, body, callId)))
             .WithSummary("Updates a VoiceCall, named by its id or its vendorCallKey: end time, holds, queue, agent, disposition.");
+        api.MapPost("/voiceCalls/messages", (HttpContext c, EmulatorState s) => HandleAsync(c, s, "telephony.voiceCalls.messages.bulk", (caller, body) => Bulk(caller, body)))
+            .WithSummary("Creates transcript messages for up to 5 voice calls (by vendorCallKey), at most 5 messages each: {\"entries\": [{\"vendorCallKey\": \"…\", \"messages\": [ … ]}]}. All or none are taken.");
         api.MapPost("/voiceCalls/{vendorCallKey}/messages", (HttpContext c, EmulatorState s, string vendorCallKey) => HandleAsync(c, s, "telephony.voiceCalls.messages", (caller, body) => Message(caller, body, vendorCallKey)))
             .WithSummary("Adds a message of the call's transcript (idempotent on messageId).");
     }
@@ -268,7 +270,38 @@ public static class TelephonyEndpoints
         }
     }
 
-    private static IResult Message(TelephonyCaller caller, JsonObject body, string vendorCallKey)
+    private static IResult Bulk(TelephonyCaller caller, JsonObject body)
+    {
+        Unknown(body, ["entries"]);
+        if (body["entries"] is not JsonArray { Count: > 0 and <= 5 } entries || entries.Any(e => e is not JsonObject))
+            throw Bad("entries is a list of 1 to 5 voice calls: [{\"vendorCallKey\": \"…\", \"messages\": [ … ]}].");
+        var parsed = new List<(string Key, List<TranscriptMessage> Messages)>();
+        foreach (var entry in entries.Cast<JsonObject>())
+        {
+            Unknown(entry, ["vendorCallKey", "messages"]);
+            var key = Required(entry, "vendorCallKey");
+            if (entry["messages"] is not JsonArray { Count: > 0 and <= 5 } messages || messages.Any(m => m is not JsonObject))
+                throw Bad($"messages of {key} is a list of 1 to 5 messages.");
+            if (parsed.Any(p => p.Key == key)) throw Bad($"vendorCallKey {key} is in entries twice.");
+            parsed.Add((key, messages.Cast<JsonObject>().Select(ParseMessage).ToList()));
+        }
+        var org = caller.Org;
+        lock (org.Sync)
+        {
+            var found = parsed.Select(p => (Call: FindCall(caller, p.Key) ?? throw new SalesforceException(404, "NOT_FOUND", $"No voice call with the vendorCallKey {p.Key} in this contact center."), p.Messages)).ToList();
+            foreach (var (call, messages) in found)
+                foreach (var message in messages) org.Transcripts.Add(call.Id, message);
+        }
+        return Json(201, new JsonObject
+        {
+            ["entries"] = new JsonArray(parsed.Select(p => (JsonNode)new JsonObject
+            {
+                ["vendorCallKey"] = p.Key, ["messageIds"] = new JsonArray(p.Messages.Select(m => (JsonNode)m.MessageId).ToArray()),
+            }).ToArray()),
+        });
+    }
+
+    private static TranscriptMessage ParseMessage(JsonObject body)
     {
         Unknown(body, ["participantId", "messageId", "startTime", "endTime", "content", "senderType"]);
         var message = new TranscriptMessage(
@@ -276,6 +309,12 @@ public static class TelephonyEndpoints
             Text(body, "content", 32_000) ?? throw Bad("content is required.", "REQUIRED_FIELD_MISSING"),
             Required(body, "senderType", 40) is var sender && SenderTypes.Contains(sender, StringComparer.Ordinal) ? sender : throw Bad($"senderType is one of {string.Join(", ", SenderTypes)}."));
         if (message.EndTime < message.StartTime) throw Bad("endTime is before startTime.");
+        return message;
+    }
+
+    private static IResult Message(TelephonyCaller caller, JsonObject body, string vendorCallKey)
+    {
+        var message = ParseMessage(body);
         var org = caller.Org;
         lock (org.Sync)
         {

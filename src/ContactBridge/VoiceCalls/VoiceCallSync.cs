@@ -33,7 +33,7 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
     public const string RequestStep = "voice_call";
 
     /// <summary>A row due for a request (a class: column types differ between SQLite and PostgreSQL, and Dapper converts properties).</summary>
-    private sealed class Due
+    private sealed record Due
     {
         public string InteractionId { get; init; } = "";
         public string? VoiceCallId { get; init; }
@@ -41,7 +41,15 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
         public string State { get; init; } = "";
         public long StateVersion { get; init; }
         public long Ended { get; init; }
+        public long SentVersion { get; init; }
+        public string? SentMessages { get; init; }
+        public long MessagesVersion { get; init; }
+        public string? EndHash { get; init; }
     }
+
+    /// <summary>Per request of the bulk transcript API: at most 5 calls, 5 messages each (Salesforce's limits).</summary>
+    public const int CallsPerTranscriptRequest = 5;
+    public const int MessagesPerCall = 5;
 
     /// <summary>One pass over every tenant with Service Cloud Voice on; the requests it sent (0: nothing was due).</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -93,15 +101,16 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                 ON CONFLICT (tenant_id, interaction_id) DO NOTHING
                 """, new { tenantId, now, since = since.ToUnixTimeMilliseconds() }, w.Transaction);
             due = (await w.Connection.QueryAsync<Due>("""
-                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended FROM voice_calls v
+                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended, v.sent_version, v.sent_messages, v.messages_version, v.end_hash FROM voice_calls v
                 JOIN interactions i ON i.tenant_id = v.tenant_id AND i.interaction_id = v.interaction_id
                 WHERE v.tenant_id = @tenantId AND v.dead = 0 AND v.next_attempt_at <= @now
-                  AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version))
+                  AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version) OR v.messages_version < i.state_version)
                 ORDER BY v.created_at LIMIT @max
                 """, new { tenantId, now, max = options.Value.BatchSize }, w.Transaction)).ToList();
             await w.CommitAsync(ct);
         }
         var sent = 0;
+        var transcripts = new List<(Due Row, InteractionState State, List<(string Id, JsonObject Message)> Pending)>();
         foreach (var row in due)
         {
             var state = InteractionRow.TryRead(row.State);
@@ -145,11 +154,16 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                         : throw new TelephonyException("The Telephony Integration API answered the create without a voiceCallId.", transient: true);
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, sentVersion: 0, attempts: 0, error: null, dead: false, ct);
                 }
-                if (row.Ended == 1)
+                if (row.Ended == 1 && row.SentVersion < row.StateVersion)
                 {
-                    await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), EndBody(state), calls, ct);
-                    await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct);
+                    // Sent again only when what it says changed (not for a transcript message alone).
+                    var update = EndBody(state);
+                    var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(update.ToJsonString())));
+                    if (hash != row.EndHash)
+                        await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
+                    await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct, endHash: hash);
                 }
+                if (row.MessagesVersion < row.StateVersion) transcripts.Add((row with { VoiceCallId = voiceCallId }, state, PendingMessages(row, state)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -167,7 +181,99 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
             }
             sent += calls.Count;
         }
+        sent += await SendTranscriptsAsync(tenantId, link, apiName, transcripts, ct);
         return sent;
+    }
+
+    /// <summary>A message's id: the same message (who, when, what) always gets the same one, so a repeat is one transcript entry.</summary>
+    private static string MessageId(Message m) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{m.From}\n{m.At.ToUnixTimeMilliseconds()}\n{m.Text}")))[..24];
+
+    /// <summary>The call's messages not posted yet, as the Telephony Integration API takes them (oldest first).</summary>
+    private static List<(string Id, JsonObject Message)> PendingMessages(Due row, InteractionState state)
+    {
+        var sentIds = row.SentMessages is { } json ? System.Text.Json.JsonSerializer.Deserialize<HashSet<string>>(json) ?? [] : [];
+        var agent = state.Agent?.Email ?? state.Agent?.Id ?? "agent";
+        return state.Messages.Where(m => !string.IsNullOrWhiteSpace(m.Text)).Select(m => (Id: MessageId(m), m)).Where(x => !sentIds.Contains(x.Id)).Select(x =>
+        {
+            var (senderType, participant) = x.m.From switch
+            {
+                "agent" => ("HUMAN_AGENT", agent),
+                "bot" => ("VIRTUAL_AGENT", state.InteractionId),
+                _ => ("END_USER", state.Caller.Phone ?? "END_USER"),
+            };
+            var at = x.m.At.ToUnixTimeMilliseconds();
+            return (x.Id, new JsonObject
+            {
+                ["participantId"] = participant, ["messageId"] = x.Id, ["startTime"] = at, ["endTime"] = at, ["senderType"] = senderType,
+                ["content"] = x.m.Text.Length <= 32_000 ? x.m.Text : x.m.Text[..32_000],
+            });
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Posts the calls' new transcript messages: one alone through <c>/voiceCalls/{key}/messages</c>, more in bulk through
+    /// <c>/voiceCalls/messages</c> (5 calls, 5 messages each, per request). Each call remembers the ids posted; a refusal counts an
+    /// attempt on the calls of that request, which are tried again later.
+    /// </summary>
+    private async Task<int> SendTranscriptsAsync(string tenantId, SalesforceLink link, string apiName,
+        List<(Due Row, InteractionState State, List<(string Id, JsonObject Message)> Pending)> transcripts, CancellationToken ct)
+    {
+        var sent = 0;
+        foreach (var (row, _, _) in transcripts.Where(t => t.Pending.Count == 0))
+            await MarkMessagesAsync(tenantId, row, [], row.StateVersion, ct);
+        foreach (var chunk in transcripts.Where(t => t.Pending.Count > 0 && t.Row.VoiceCallId is not null).Chunk(CallsPerTranscriptRequest))
+        {
+            var calls = new List<SalesforceCall>();
+            var taken = chunk.Select(t => (t.Row, Messages: t.Pending.Take(MessagesPerCall).ToList(), Done: t.Pending.Count <= MessagesPerCall)).ToList();
+            try
+            {
+                if (taken.Count == 1 && taken[0].Messages.Count == 1)
+                {
+                    await telephony.SendAsync(link, apiName, HttpMethod.Post, $"voiceCalls/{Uri.EscapeDataString(taken[0].Row.InteractionId)}/messages",
+                        taken[0].Messages[0].Message, calls, ct);
+                }
+                else
+                {
+                    var entries = new JsonArray(taken.Select(t => (JsonNode)new JsonObject
+                    {
+                        ["vendorCallKey"] = t.Row.InteractionId, ["messages"] = new JsonArray(t.Messages.Select(m => (JsonNode)m.Message.DeepClone()).ToArray()),
+                    }).ToArray());
+                    await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls/messages", new JsonObject { ["entries"] = entries }, calls, ct);
+                }
+                foreach (var (row, messages, done) in taken)
+                    await MarkMessagesAsync(tenantId, row, messages.Select(m => m.Id), done ? row.StateVersion : row.MessagesVersion, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                foreach (var (row, _, _) in taken)
+                {
+                    var attempts = row.Attempts + 1;
+                    var dead = e is TelephonyException { Transient: false } || attempts >= options.Value.MaxAttempts;
+                    logger.LogWarning("Transcript of interaction {InteractionId} of tenant {TenantId}: {Reason}", row.InteractionId, tenantId, e.Message);
+                    await SaveAsync(tenantId, row.InteractionId, row.VoiceCallId, null, attempts, "Transcript: " + e.Message, dead, ct,
+                        next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, options.Value.MaxRetryDelay));
+                }
+            }
+            finally
+            {
+                await requests.AddAsync(tenantId, taken.Select(t => t.Row.InteractionId).ToList(), RequestStep, calls, CancellationToken.None);
+            }
+            sent += calls.Count;
+        }
+        return sent;
+    }
+
+    private async Task MarkMessagesAsync(string tenantId, Due row, IEnumerable<string> ids, long version, CancellationToken ct)
+    {
+        var all = row.SentMessages is { } json ? System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
+        all.AddRange(ids);
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync(
+            "UPDATE voice_calls SET sent_messages = @sent, messages_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
+            new { tenantId, interactionId = row.InteractionId, sent = System.Text.Json.JsonSerializer.Serialize(all.Distinct().ToList()), version, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            w.Transaction);
+        await w.CommitAsync(ct);
     }
 
     /// <summary>The VoiceCall of one interaction as the hub keeps it, or null when it has none.</summary>
@@ -199,16 +305,16 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
     }
 
     private async Task SaveAsync(string tenantId, string interactionId, string? voiceCallId, long? sentVersion, long attempts, string? error, bool dead, CancellationToken ct,
-        DateTimeOffset? next = null)
+        DateTimeOffset? next = null, string? endHash = null)
     {
         await using var w = await db.WriteAsync(durable: true, ct);
         await w.Connection.ExecuteAsync("""
             UPDATE voice_calls SET voice_call_id = @voiceCallId, sent_version = COALESCE(@sentVersion, sent_version), attempts = @attempts, last_error = @error,
-                dead = @dead, next_attempt_at = @next, updated_at = @now
+                dead = @dead, next_attempt_at = @next, updated_at = @now, end_hash = COALESCE(@endHash, end_hash)
             WHERE tenant_id = @tenantId AND interaction_id = @interactionId
             """, new
         {
-            tenantId, interactionId, voiceCallId, sentVersion, attempts, error, dead = dead ? 1 : 0, next = next?.ToUnixTimeMilliseconds() ?? 0,
+            tenantId, interactionId, voiceCallId, sentVersion, attempts, error, dead = dead ? 1 : 0, next = next?.ToUnixTimeMilliseconds() ?? 0, endHash,
             now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         }, w.Transaction);
         await w.CommitAsync(ct);

@@ -254,6 +254,78 @@ public sealed class VoiceCallTests
     }
 
     [Fact]
+    public async Task Transcript_messages_are_posted_once_each_alone_or_in_bulk_and_a_late_one_sends_no_second_update()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.LinkedTenantAsync();
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
+        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
+        using (var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri })
+            (await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition, Encoding.UTF8, "application/xml"), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        var t0 = hub.Clock.GetUtcNow();
+        var sync = hub.Services.GetRequiredService<VoiceCallSync>();
+        int Requests(string kind) => hub.Emulator.State.Log.Entries(null, 0).Count(e => e.Kind == kind);
+        IReadOnlyList<ContactBridge.Emulator.Telephony.TranscriptMessage> Transcript(string call)
+        {
+            var org = hub.Emulator.State.DefaultOrg;
+            var id = hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == call).Id;
+            lock (org.Sync) return org.Transcripts.Of(id);
+        }
+        var seq = 0;
+        JsonObject Said(string call, string from, string text) => sender.Event(call, "message_appended", new()
+        {
+            ["message"] = new JsonObject { ["from"] = from, ["text"] = text, ["at"] = t0.AddSeconds(10 + ++seq).ToString("O") },
+        }, t0.AddSeconds(10 + seq));
+        async Task SettleAsync()
+        {
+            await hub.RunPipelineAsync();
+            await sync.RunUntilIdleAsync(Ct);
+        }
+        foreach (var call in new[] { "call-1", "call-2" })
+        {
+            await sender.AcceptAsync(sender.Event(call, "started", new()
+            {
+                ["channel"] = "voice", ["caller"] = new JsonObject { ["phone"] = "+1 415 555 0123" }, ["dialledNumber"] = "+1 800 555 0199",
+            }, t0), sender.Event(call, "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-1", ["email"] = "ada@acme.example" } }, t0.AddSeconds(5)));
+        }
+        await SettleAsync();
+
+        // One message: posted alone, as the caller's.
+        await sender.AcceptAsync(Said("call-1", "customer", "Hello, my card was charged twice."));
+        await SettleAsync();
+        Requests("telephony.voiceCalls.messages").ShouldBe(1);
+        var first = Transcript("call-1").ShouldHaveSingleItem();
+        (first.SenderType, first.ParticipantId, first.Content).ShouldBe(("END_USER", "+1 415 555 0123", "Hello, my card was charged twice."));
+
+        // Many: in bulk, 5 calls and 5 messages a request at most; the agent's and the bot's by who said them; the first answer is lost.
+        var batch = Enumerable.Range(1, 7).Select(i => Said("call-1", i % 2 == 0 ? "agent" : "bot", $"Line {i}")).Concat([Said("call-2", "customer", "Hi"), Said("call-2", "agent", "Hello")]).ToArray();
+        await sender.AcceptAsync(batch);
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.DropResponse, Remaining = 1, PathContains = "/telephony/v1/voiceCalls/messages" });
+        await hub.RunPipelineAsync();
+        await sync.RunUntilIdleAsync(Ct);
+        hub.Clock.Advance(TimeSpan.FromMinutes(5));
+        await sync.RunUntilIdleAsync(Ct);
+        Transcript("call-1").Count.ShouldBe(8, "each message once, though one request was sent twice");
+        Transcript("call-2").Select(m => (m.SenderType, m.Content)).ShouldBe([("END_USER", "Hi"), ("HUMAN_AGENT", "Hello")]);
+        Transcript("call-1").Where(m => m.SenderType == "HUMAN_AGENT").ShouldAllBe(m => m.ParticipantId == "ada@acme.example");
+        Transcript("call-1").Count(m => m.SenderType == "VIRTUAL_AGENT").ShouldBe(4);
+        Requests("telephony.voiceCalls.messages.bulk").ShouldBe(3, "5 + 2 messages in the first request (sent twice), the other 2 in the next");
+
+        // The call ends: one update. A message that comes after it is posted, and sends no second update.
+        await sender.AcceptAsync(sender.Event("call-1", "ended", new() { ["outcome"] = "answered" }, t0.AddSeconds(60)));
+        await SettleAsync();
+        Requests("telephony.voiceCalls.update").ShouldBe(1);
+        await sender.AcceptAsync(Said("call-1", "agent", "Goodbye"));
+        await SettleAsync();
+        Transcript("call-1").Count.ShouldBe(9);
+        Requests("telephony.voiceCalls.update").ShouldBe(1, "nothing in the update changed");
+        (await sync.RunOnceAsync(Ct)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task The_presence_mapping_accepts_only_states_and_reasons_the_contact_center_has_in_the_portal_and_the_api()
     {
         await using var hub = await TestHub.StartAsync();
