@@ -75,7 +75,8 @@ internal static class VoiceWidget
                 <p id="voice-message" class="slds-m-top_x-small slds-text-body_small" role="status">Connecting to the phone system…</p>
                 <ul id="voice-errors" class="slds-m-top_x-small slds-text-color_error" role="alert"></ul>
                 <div id="voice-call" class="slds-box slds-box_x-small slds-m-top_small" hidden>
-                  <div><strong id="voice-call-number"></strong> <span class="slds-badge" id="voice-call-state"></span></div>
+                  <div><strong id="voice-call-name"></strong> <span class="slds-badge" id="voice-call-state"></span></div>
+                  <div id="voice-call-number"></div>
                   <div class="slds-m-top_x-small" id="voice-call-queue"></div>
                   <div class="slds-button-group slds-m-top_x-small cb-voice-controls" role="group">
                     <button type="button" class="slds-button slds-button_success" id="voice-accept">Accept</button>

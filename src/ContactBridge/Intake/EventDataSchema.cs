@@ -34,6 +34,8 @@ public static class EventDataSchema
     public sealed record Integer(string Name, long Min, long Max, string Description) : Field(Name, Description);
     public sealed record Timestamp(string Name, string Description) : Field(Name, Description);
     public sealed record Base64(string Name, string Description) : Field(Name, Description);
+    /// <summary>An absolute https URL of at most 2,048 characters.</summary>
+    public sealed record HttpsUrl(string Name, string Description) : Field(Name, Description);
     public sealed record Obj(string Name, IReadOnlyList<Field> Fields, string Description) : Field(Name, Description);
     /// <summary>An array of objects of one shape, at most <paramref name="MaxItems"/> of them (an address book's entries).</summary>
     public sealed record List(string Name, IReadOnlyList<Field> Fields, int MaxItems, string Description) : Field(Name, Description);
@@ -142,7 +144,7 @@ public static class EventDataSchema
             new OneOf("outcome", ["answered", "abandoned"], "Whether anyone answered."),
             Caller("The caller, when only known at the end."),
             new Obj("recording", [
-                new Text("url", 2048, "Where the recording is (https): Service Cloud Voice's VoiceCall gets it as its recording."),
+                new HttpsUrl("url", "Where the recording is (https): Service Cloud Voice's VoiceCall gets it as its recording."),
                 new Integer("durationSeconds", 0, 7 * 24 * 3600, "How long the recording is."),
             ], "The call's recording, where the contact center made one."),
         ],
@@ -258,6 +260,9 @@ public static class EventDataSchema
             case Timestamp when !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out _):
                 problems.Add($"{at} must be an RFC 3339 timestamp such as 2026-11-21T10:00:00Z.");
                 break;
+            case HttpsUrl when text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps:
+                problems.Add($"{at} must be an absolute https URL of at most 2,048 characters.");
+                break;
             case Base64 when !IsBase64(text):
                 problems.Add($"{at} is not valid base64.");
                 break;
@@ -308,6 +313,7 @@ public static class EventDataSchema
         Email e => new JsonObject { ["type"] = "string", ["maxLength"] = MaxEmailLength, ["description"] = e.Description },
         Timestamp t => new JsonObject { ["type"] = "string", ["format"] = "date-time", ["description"] = t.Description },
         Base64 b => new JsonObject { ["type"] = "string", ["contentEncoding"] = "base64", ["description"] = b.Description },
+        HttpsUrl u => new JsonObject { ["type"] = "string", ["format"] = "uri", ["maxLength"] = 2048, ["pattern"] = "^https://", ["description"] = u.Description },
         Identifier id => new JsonObject { ["type"] = "string", ["maxLength"] = id.MaxLength, ["description"] = id.Description },
         Text t => new JsonObject { ["type"] = "string", ["description"] = $"{t.Description} Longer than {t.MaxLength} characters is cut, with a marker." },
         _ => new JsonObject(),

@@ -28,6 +28,7 @@ public static partial class PresenceMapping
         if (entries.Count > MaxEntries) problems.Add($"At most {MaxEntries} statuses; this mapping has {entries.Count}.");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var followed = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < entries.Count && i < MaxEntries; i++)
         {
             var (name, id, state, reason) = entries[i];
@@ -44,6 +45,8 @@ public static partial class PresenceMapping
                 problems.Add($"{row}: the contact center has no reason “{Shorten(reason)}”: use one of {string.Join(", ", reasons)}, or none.");
             else if (state != Unavailable && reason is not null)
                 problems.Add($"{row}: only unavailable takes a reason ({state} has none).");
+            else if (id is not null && !followed.Add(state + ":" + reason))
+                problems.Add($"{row}: another status with an ID already means {state.Replace('_', ' ')}{(reason is null ? "" : $" ({reason})")}: when the contact center sets it, Salesforce could show either. Give the ID to one of them only.");
         }
         return problems;
     }

@@ -155,7 +155,7 @@ public static class VoiceCallEndpoints
             $"default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors {(ancestors.Count == 0 ? "'none'" : string.Join(' ', ancestors))}";
         c.Response.Headers.Remove("X-Frame-Options");
         c.Response.Headers.CacheControl = "no-store";
-        return PortalPage.Render<VoiceConnectorPage>(new { TenantId = tenant.Id, TenantName = tenant.Name });
+        return PortalPage.Render<VoiceConnectorPage>(new { TenantId = tenant.Id, TenantName = tenant.Name, ConsoleOrigins = string.Join(' ', ancestors) });
     }
 
     private static async Task<IResult> AgentVoiceCallAsync(HttpContext c, string tenantId, string interactionId, InteractionStore interactions, VoiceCallSync sync)

@@ -242,15 +242,20 @@ public sealed class VoiceCallTests
         await sender.AcceptAsync(sender.Event("call-1", "ended", new()
         {
             ["outcome"] = "answered", ["recording"] = new JsonObject { ["url"] = "https://recordings.example/call-1.wav", ["durationSeconds"] = 60 },
-        }, t0.AddSeconds(90)), sender.Event("call-2", "ended", new()
+        }, t0.AddSeconds(90)));
+        // A recording anywhere but https is refused at the door, saying so; the call's other events stand.
+        var (refused, problem) = await sender.SendAsync(new JsonArray(sender.Event("call-2", "ended", new()
         {
             ["outcome"] = "answered", ["recording"] = new JsonObject { ["url"] = "http://insecure.example/call-2.wav" },
-        }, t0.AddSeconds(90)));
+        }, t0.AddSeconds(90))).ToJsonString());
+        refused.ShouldBe(HttpStatusCode.BadRequest);
+        problem!.ToJsonString().ShouldContain("recording.url must be an absolute https URL");
+        await sender.AcceptAsync(sender.Event("call-2", "ended", new() { ["outcome"] = "answered" }, t0.AddSeconds(91)));
         await hub.RunPipelineAsync();
         await sync.RunUntilIdleAsync(Ct);
         var recorded = hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-1");
         (recorded["IsRecorded"] as bool?).ShouldBe(true);
-        (hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-2")["IsRecorded"] as bool? ?? false).ShouldBeFalse("only https recordings are passed on");
+        (hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-2")["IsRecorded"] as bool? ?? false).ShouldBeFalse("no recording, none claimed");
     }
 
     [Fact]
@@ -363,6 +368,10 @@ public sealed class VoiceCallTests
         status.ShouldBe(HttpStatusCode.BadRequest);
         body!["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ShouldBe(["Row 2: lunch is mapped twice.", "Row 2: only unavailable takes a reason (available has none)."]);
         (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping", "{\"statuses\": 3}")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping",
+            """{"statuses":[{"statusApiName":"Lunch","statusId":"0N5000000000002","state":"unavailable","reason":"Lunch"},{"statusApiName":"Meal","statusId":"0N5000000000003","state":"unavailable","reason":"Lunch"}]}""");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body!["detail"]!.GetValue<string>().ShouldContain("Row 2: another status with an ID already means unavailable (Lunch)");
         (status, body) = await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/presence-mapping",
             """{"statuses":[{"statusApiName":"Lunch","statusId":"0N5000000000002AAA","state":"unavailable","reason":"Lunch"}]}""");
         status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());

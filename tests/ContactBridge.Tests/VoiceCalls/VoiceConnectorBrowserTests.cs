@@ -148,7 +148,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         var voiceCall = hub.Records("VoiceCall").ShouldHaveSingleItem();
         voiceCall.GetString("VendorCallKey").ShouldBe(call);
         await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Incoming call");
-        await Assertions.Expect(page.Locator("#voice-call-number")).ToHaveTextAsync(new Regex(@"\+1 415 555 0123|Caller"));
+        await Assertions.Expect(page.Locator("#voice-call-number")).ToHaveTextAsync("+1 415 555 0123");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/lightning/r/VoiceCall/{voiceCall.Id}/view$"));
 
         // Accept, hold for 15 s, resume.
@@ -192,6 +192,25 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await SettleAsync(hub, cc, tenant.Id);
         (await AgentStateAsync(cc, tenant.Id, "ag-1")).ShouldBe(("available", null));
 
+        // The call is Bob's now: Ada's connector cannot look up its VoiceCall, nor reach another tenant's softphone API.
+        var frame = page.Frames.Single(f => f.Url.EndsWith("/voice-connector", StringComparison.Ordinal));
+        (await frame.EvaluateAsync<int>($"() => fetch('/agent/{tenant.Id}/api/contacts/{call}/voice-call').then(r => r.status)")).ShouldBe(404);
+        var other = await hub.CreateTenantAsync("Other Co");
+        (await frame.EvaluateAsync<int>($"() => fetch('/agent/{other.Id}/api/me').then(r => r.status)")).ShouldBe(401);
+
+        // Ada calls out from the widget: it shows the call once, ringing then connected, and she hangs up.
+        await page.Locator("#voice-number").FillAsync("+1 415 555 0142");
+        await CommandAsync(page, () => page.Locator("#voice-dial").ClickAsync(), "dial");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Connected");
+        await Assertions.Expect(page.Locator("#voice-call-number")).ToHaveTextAsync("+1 415 555 0142");
+        await CommandAsync(page, () => page.Locator("#voice-end").ClickAsync(), "hangup");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call")).ToBeHiddenAsync();
+        await CommandAsync(page, () => page.Locator("#voice-close-work").ClickAsync(), "set_state");
+        await SettleAsync(hub, cc, tenant.Id);
+        (await AgentStateAsync(cc, tenant.Id, "ag-1")).ShouldBe(("available", null));
+
         // Break in Omni-Channel is unavailable (Break) in the contact center; Lunch set there shows as Lunch in Salesforce.
         await CommandAsync(page, () => page.Locator("#voice-status").SelectOptionAsync(new SelectOptionValue { Label = "Break" }), "set_state");
         await SettleAsync(hub, cc, tenant.Id);
@@ -202,10 +221,36 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
 
         // Every event the connector published passed the base package's checks; one built without its classes does not.
         await Assertions.Expect(page.Locator("#voice-errors li")).ToHaveCountAsync(0);
-        var frame = page.Frames.Single(f => f.Url.EndsWith("/voice-connector", StringComparison.Ordinal));
         await frame.EvaluateAsync("() => SCVConnectorBase.publishEvent({ eventType: 'CALL_STARTED', payload: { call: { callId: 'x', state: 'ringing' } } })");
         await Assertions.Expect(page.Locator("#voice-errors li")).ToHaveAttributeAsync("data-error-type", "CAN_NOT_START_THE_CALL");
         await frame.EvaluateAsync("() => SCVConnectorBase.publishEvent({ eventType: 'HOLD_TOGGLE', payload: new SCVConnectorBase.CallResult({}) })");
         await Assertions.Expect(page.Locator("#voice-errors li").Last).ToHaveAttributeAsync("data-error-type", "CAN_NOT_TOGGLE_HOLD");
+    }
+
+    [Fact]
+    public async Task The_connector_takes_its_setup_only_from_the_console_that_frames_it()
+    {
+        var (hub, cc, tenant) = await StartAsync();
+        await using var _hub = hub;
+        await using var _cc = cc;
+        await using var context = await _chromium.Browser.NewContextAsync(new() { IgnoreHTTPSErrors = true });
+        var page = await context.NewPageAsync();
+        // A Salesforce page (an allowed origin) that opens the connector in a window of its own and tries to set it up: refused.
+        var lightning = hub.Emulator.LightningUrlOf(WellKnown.DefaultOrgKey);
+        await page.GotoAsync($"{lightning}/_emulator/openapi/emulator.json");
+        var url = new Uri(hub.HttpsUri!, $"/agent/{tenant.Id}/voice-connector").ToString();
+        var popup = await page.RunAndWaitForPopupAsync(() => page.EvaluateAsync($"() => {{ window.w = window.open('{url}'); }}"));
+        await popup.WaitForFunctionAsync("() => !!window.SCVConnectorBase && document.readyState === 'complete'");
+        await page.EvaluateAsync("() => { const c = new MessageChannel(); window.w.postMessage({ type: 'SETUP_CONNECTOR', connectorConfig: {} }, '*', [c.port2]); }");
+        await Assertions.Expect(popup.Locator("#connector")).ToHaveAttributeAsync("data-setup-refused", new Uri(lightning).GetLeftPart(UriPartial.Authority));
+        await Assertions.Expect(popup.Locator("#sign-in")).ToBeHiddenAsync();
+
+        // The page names who may frame it, and runs its own scripts only.
+        using var http = new HttpClient { BaseAddress = hub.BaseUri };
+        using var response = await http.GetAsync($"/agent/{tenant.Id}/voice-connector", Ct);
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        csp.ShouldContain($"frame-ancestors {hub.Emulator.InstanceUrl} {lightning}");
+        csp.ShouldContain("script-src 'self'");
+        (await http.GetAsync("/agent/no-such-tenant/voice-connector", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }

@@ -44,7 +44,9 @@
     return s ? s.statusName : 'Offline';
   }
   function showStatus(id) {
-    statusId = id || '';
+    // Ids come in their 15- or 18-character forms: the same status either way.
+    var known = statuses.filter(function (x) { return id && x.statusId.slice(0, 15) === String(id).slice(0, 15); })[0];
+    statusId = known ? known.statusId : '';
     $('voice-status').value = statusId;
     $('voice-item-status').textContent = statusLabel(statusId);
   }
@@ -65,7 +67,8 @@
     $('voice-dialer').hidden = !!call || !ready;
     if (!call) return;
     var state = call.state;
-    $('voice-call-number').textContent = (call.contact && call.contact.name) || call.phoneNumber || 'Unknown caller';
+    $('voice-call-name').textContent = (call.contact && call.contact.name) || call.phoneNumber || 'Unknown caller';
+    $('voice-call-number').textContent = call.phoneNumber || '';
     $('voice-call-state').textContent = state === 'ringing' ? (String(call.callType).toLowerCase() === 'outbound' ? 'Calling' : 'Incoming call')
       : held ? 'On hold' : state === 'connected' ? 'Connected' : state;
     $('voice-call-queue').textContent = call.callInfo && call.callInfo.queueName ? 'Queue: ' + call.callInfo.queueName : '';

@@ -27,6 +27,10 @@
   var lastState = null; // the agent's contact-center state last seen, "state:reason"
   var learned = {};     // "state:reason" → the Omni-Channel statusInfo the widget used for it
   var loginShown = false;
+  var ready = false;    // the widget has the connector (init answered, signed in)
+  var finished = {};    // interactionId → true: calls done with
+  var lastEnded = null; // the call after-call work is about
+  var dialsInFlight = 0;
 
   // ---- The hub ----------------------------------------------------------------------------------------------------
   function uuid() {
@@ -62,6 +66,7 @@
   function view(name) { ['sign-in', 'ready'].forEach(function (v) { $(v).hidden = v !== name; }); }
   function signedIn(json) {
     me = json;
+    ready = true;
     agent = json.agent;
     $('me-name').textContent = me.displayName || me.agentId;
     view('ready');
@@ -69,8 +74,16 @@
   }
   function sessionEnded() {
     if (live) { live.close(); live = null; }
-    me = null; agent = null; others = {}; queues = {}; books = {};
+    // Nothing of the agent that was signed in stays for the next one.
+    me = null; agent = null; others = {}; queues = {}; books = {}; calls = {}; finished = {};
+    omni = null; pending = null; lastState = null; learned = {}; lastEnded = null;
     view('sign-in');
+    if (ready) {
+      // The session ended under the widget (signed out elsewhere, expired): it shows the login again.
+      ready = false;
+      loginShown = true;
+      B.publishEvent({ eventType: C.EVENT_TYPE.LOGOUT_RESULT, payload: new B.LogoutResult({ success: true, loginFrameHeight: 420 }) });
+    }
   }
   var signInNonce = null, signInWindow = null;
   $('sign-in-button').addEventListener('click', function () {
@@ -174,31 +187,63 @@
 
   /** Tells the widget what changed on a call that it did not ask for itself (the contact center's own doing, or the customer's). */
   function report(k) {
-    if (k.busy) return;
+    if (k.busy > 0 || k.awaitingDial) return;
     var c = k.contact;
     var id = c.interactionId;
     var p = c.phase;
-    if (p === 'offered' || p === 'queued') {
-      // An inbound call rings once its VoiceCall is known (the widget opens it); an outbound one is reported by dial().
-      if (!k.reported && (k.voiceCallId || k.waitedForVoiceCall)) {
-        k.reported = 'ringing';
-        publish(C.EVENT_TYPE.CALL_STARTED, new B.CallResult({ call: phoneCall(k, C.CALL_STATE.RINGING) }));
-      }
-    } else if (p === 'connected' || p === 'held') {
+    var live = p === 'offered' || p === 'queued' || p === 'connected' || p === 'held';
+    if (live && !k.reported) {
+      // A call rings in the widget once its VoiceCall is known (the widget opens it), or after a few seconds without it.
+      if (!(k.voiceCallId || k.waitedForVoiceCall)) return;
+      k.reported = 'ringing';
+      publish(C.EVENT_TYPE.CALL_STARTED, new B.CallResult({ call: phoneCall(k, C.CALL_STATE.RINGING) }));
+    }
+    // What a command just did, until the live picture (a moment behind) says so too: an older view does not undo it.
+    var now = Date.now();
+    if (k.expectPhase && (p === k.expectPhase || now >= k.expectUntil)) k.expectPhase = null;
+    if (k.expectMuted !== undefined && (!!c.muted === k.expectMuted || now >= k.expectUntil)) k.expectMuted = undefined;
+    if ((p === 'connected' || p === 'held') && !k.expectPhase) {
+      if (k.consulting && p === 'held') k.consultHeld = true;
+      // Back to the caller after a consultation: the contact center dropped it.
+      if (k.consulting && k.consultHeld && p === 'connected') { k.consulting = false; k.consultHeld = false; }
       if (k.reported === 'held' && p === 'connected') { k.reported = 'connected'; publish(C.EVENT_TYPE.HOLD_TOGGLE, holdResult(k, false)); }
       else if (k.reported === 'connected' && p === 'held') { k.reported = 'held'; publish(C.EVENT_TYPE.HOLD_TOGGLE, holdResult(k, true)); }
-      else if (k.reported !== 'connected' && k.reported !== 'held') {
+      else if (k.reported === 'ringing') {
         k.reported = 'connected';
         publish(C.EVENT_TYPE.CALL_CONNECTED, new B.CallResult({ call: phoneCall(k, C.CALL_STATE.CONNECTED) }));
         if (p === 'held') { k.reported = 'held'; publish(C.EVENT_TYPE.HOLD_TOGGLE, holdResult(k, true)); }
       }
-      if (!!c.muted !== !!k.muted) { k.muted = !!c.muted; publish(C.EVENT_TYPE.MUTE_TOGGLE, new B.MuteToggleResult({ isMuted: k.muted })); }
-    } else if (k.reported !== 'ended') {
+      if (k.expectMuted === undefined && !!c.muted !== !!k.muted) { k.muted = !!c.muted; publish(C.EVENT_TYPE.MUTE_TOGGLE, new B.MuteToggleResult({ isMuted: k.muted })); }
+    } else if (!live && k.reported !== 'ended') {
       var had = k.reported;
       k.reported = 'ended';
-      delete calls[id];
+      forget(id);
       if (had) publish(C.EVENT_TYPE.HANGUP, new B.HangupResult({ calls: [phoneCall(k, C.CALL_STATE.ENDED)] }));
     }
+  }
+
+  /** A call done with: never brought back by a late view of it (wrap-up keeps it in the agent's contacts a while). */
+  function forget(id) {
+    delete calls[id];
+    lastEnded = id;
+    finished[id] = true;
+  }
+
+  /** Runs after a command's answer: what the live picture said meanwhile is reported now, once. */
+  function settle(k) {
+    k.busy = Math.max(0, (k.busy || 0) - 1);
+    if (k.busy === 0) setTimeout(function () { report(k); }, 0);
+  }
+
+  function track(c) {
+    var k = calls[c.interactionId];
+    if (k) { k.contact = c; return k; }
+    k = calls[c.interactionId] = { contact: c, reported: null, muted: false, voiceCallId: null, busy: 0 };
+    // An outbound call seen while the agent's own dial is still being answered is that dial's: dial() reports it.
+    if (c.direction === 'outbound' && dialsInFlight > 0) k.awaitingDial = true;
+    fetchVoiceCall(k, 250);
+    setTimeout(function () { k.waitedForVoiceCall = true; report(k); }, 5000);
+    return k;
   }
 
   function changed(a) {
@@ -206,20 +251,15 @@
     var seen = {};
     (a.contacts || []).filter(isVoice).forEach(function (c) {
       seen[c.interactionId] = true;
-      var k = calls[c.interactionId];
-      if (!k) {
-        k = calls[c.interactionId] = { contact: c, reported: null, muted: false, voiceCallId: null };
-        if (c.direction !== 'outbound') {
-          fetchVoiceCall(k, 250);
-          // A call rings within seconds whether or not Salesforce has its VoiceCall yet.
-          setTimeout(function () { k.waitedForVoiceCall = true; report(k); }, 5000);
-        }
-      }
-      k.contact = c;
+      var live = c.phase === 'offered' || c.phase === 'queued' || c.phase === 'connected' || c.phase === 'held';
+      if (finished[c.interactionId] || !live && !calls[c.interactionId]) return;
+      var k = track(c);
+      k.seenLive = true;
       report(k);
     });
     Object.keys(calls).forEach(function (id) {
-      if (seen[id]) return;
+      // Gone from the agent's contacts: ended. (A call just dialled is not in them yet: it waits for its first view.)
+      if (seen[id] || !calls[id].seenLive) return;
       calls[id].contact = Object.assign({}, calls[id].contact, { phase: 'ended' });
       report(calls[id]);
     });
@@ -237,6 +277,8 @@
   }
 
   // ---- Agent status: Omni-Channel ↔ the contact center's states ----------------------------------------------------
+  /** Salesforce ids are the same record in their 15- and 18-character forms. */
+  function same(a, b) { return !!a && !!b && String(a).slice(0, 15) === String(b).slice(0, 15); }
   function mappingFor(statusInfo) {
     var rows = (me && me.presenceMapping) || [];
     for (var i = 0; i < rows.length; i++) {
@@ -256,7 +298,8 @@
       var name = ((statusInfo && (statusInfo.statusName || statusInfo.statusApiName)) || '').toLowerCase();
       var reasons = (me && me.unavailableReasons) || [];
       for (var i = 0; i < reasons.length; i++) if (reasons[i].toLowerCase() === name) return { state: 'unavailable', reason: reasons[i] };
-      return { state: 'logout' };
+      // Omni-Channel's own Offline (or no status at all) logs the agent out; any other status that takes no calls is unavailable.
+      return !name || name === 'offline' ? { state: 'logout' } : { state: 'unavailable' };
     }
     var invalid = new Error('No contact-center state for the status ' + agentStatus + '.');
     invalid.type = 'INVALID_AGENT_STATUS';
@@ -279,16 +322,19 @@
   /** The contact center changed the agent's state by itself (its own desktop, a supervisor): Omni-Channel follows where it can. */
   function stateChanged(a) {
     if (a.state === 'after_call_work') {
-      var last = Object.keys(calls)[0];
-      publish(C.EVENT_TYPE.AFTER_CALL_WORK_STARTED, { callId: last || null });
+      publish(C.EVENT_TYPE.AFTER_CALL_WORK_STARTED, { callId: lastEnded });
       return;
     }
     if (a.state === 'on_contact') return;
     var key = a.loggedIn ? a.state + ':' + (a.reason || '') : 'logged_out:';
+    // The state the agent's own Omni-Channel status asked for: nothing to follow.
+    var asked = null;
+    try { asked = omni && targetOf(omni.agentStatus, omni.statusInfo); } catch (e) { asked = null; }
+    if (asked && (asked.state === 'logout' ? 'logged_out:' : asked.state + ':' + (asked.reason || '')) === key) return;
     var rows = (me && me.presenceMapping) || [];
     var row = rows.filter(function (r) { return r.statusId && r.state + ':' + (r.reason || '') === key; })[0];
-    var info = row ? { statusId: row.statusId } : learned[key];
-    if (info && info.statusId && (!omni || !omni.statusInfo || omni.statusInfo.statusId !== info.statusId)) {
+    var info = learned[key] && (!row || same(learned[key].statusId, row.statusId)) ? learned[key] : row ? { statusId: row.statusId } : null;
+    if (info && info.statusId && (!omni || !omni.statusInfo || !same(omni.statusInfo.statusId, info.statusId))) {
       omni = { agentStatus: a.state === 'available' ? C.AGENT_STATUS.ONLINE : C.AGENT_STATUS.OFFLINE, statusInfo: info };
       publish(C.EVENT_TYPE.SET_AGENT_STATUS, new B.AgentStatusInfo({ statusId: info.statusId, statusApiName: info.statusApiName, statusName: info.statusName }));
     }
@@ -299,7 +345,7 @@
   function deskPhone() { try { return localStorage.getItem(phonePrefKey()) || null; } catch (e) { return null; } }
 
   function mine(call) {
-    var id = call && (call.callId || (call.callAttributes && call.callAttributes.initialCallId));
+    var id = call && (call.callId || (call.callInfo && call.callInfo.initialCallId));
     var k = id && calls[id];
     if (!k) throw new Error('No call ' + (id || '(none)') + ' of yours.');
     return k;
@@ -310,13 +356,23 @@
     return calls[ids[0]];
   }
   /** Runs a command for a call while the live picture's report of the same change waits, so the widget hears of it once. */
-  function onCall(k, type, expect) {
-    k.busy = true;
-    return command(type, { interactionId: k.contact.interactionId }).then(function (answer) {
-      k.busy = false;
-      if (expect) k.reported = expect;
+  function onCall(k, type, expect, data) {
+    k.busy = (k.busy || 0) + 1;
+    return command(type, Object.assign({ interactionId: k.contact.interactionId }, data || {})).then(function (answer) {
+      if (expect) {
+        k.reported = expect;
+        if (expect === 'held' || expect === 'connected') expecting(k, 'phase', expect);
+      }
+      if (type === 'mute' || type === 'unmute') expecting(k, 'muted', type === 'mute');
+      settle(k);
       return answer;
-    }, function (e) { k.busy = false; report(k); throw e; });
+    }, function (e) { settle(k); throw e; });
+  }
+  /** Holds a call's reports to what a command did for up to 10 seconds, until the live picture agrees. */
+  function expecting(k, what, value) {
+    if (what === 'phase') k.expectPhase = value; else k.expectMuted = value;
+    k.expectUntil = Date.now() + 10000;
+    setTimeout(function () { report(k); }, 10050);
   }
 
   // ---- The connector ------------------------------------------------------------------------------------------------
@@ -351,31 +407,30 @@
 
     declineCall(call) {
       var k = mine(call);
-      return onCall(k, 'decline', 'ended').then(function () { delete calls[k.contact.interactionId]; return new B.CallResult({ call: phoneCall(k, C.CALL_STATE.ENDED) }); });
+      return onCall(k, 'decline', 'ended').then(function () { forget(k.contact.interactionId); return new B.CallResult({ call: phoneCall(k, C.CALL_STATE.ENDED) }); });
     }
 
     endCall(call) {
       var k = mine(call);
-      // Ending the agent's leg while a consulted transfer waits hands the caller over to whoever was consulted.
-      var type = k.consulting ? 'complete_transfer' : 'hangup';
-      return onCall(k, type, 'ended').then(function () {
-        delete calls[k.contact.interactionId];
+      // Ending the agent's leg while a consulted transfer waits hands the caller over to whoever was consulted; if the
+      // contact center has no consultation any more (dropped meanwhile), the call is simply hung up.
+      var first = k.consulting
+        ? onCall(k, 'complete_transfer', 'ended').catch(function (e) { B.log('complete transfer refused: ' + e.message, C.LOG_LEVEL.INFO); k.consulting = false; return onCall(k, 'hangup', 'ended'); })
+        : onCall(k, 'hangup', 'ended');
+      return first.then(function () {
+        forget(k.contact.interactionId);
         return new B.HangupResult({ calls: [phoneCall(k, C.CALL_STATE.ENDED)] });
       });
     }
 
     mute() {
       var k = connectedCall();
-      k.busy = true;
-      return command('mute', { interactionId: k.contact.interactionId }).then(function () { k.busy = false; k.muted = true; return new B.MuteToggleResult({ isMuted: true }); },
-        function (e) { k.busy = false; throw e; });
+      return onCall(k, 'mute').then(function () { k.muted = true; return new B.MuteToggleResult({ isMuted: true }); });
     }
 
     unmute() {
       var k = connectedCall();
-      k.busy = true;
-      return command('unmute', { interactionId: k.contact.interactionId }).then(function () { k.busy = false; k.muted = false; return new B.MuteToggleResult({ isMuted: false }); },
-        function (e) { k.busy = false; throw e; });
+      return onCall(k, 'unmute').then(function () { k.muted = false; return new B.MuteToggleResult({ isMuted: false }); });
     }
 
     hold(call) {
@@ -385,7 +440,8 @@
 
     resume(call) {
       var k = mine(call);
-      return onCall(k, 'resume', 'connected').then(function () { return holdResult(k, false); });
+      // Back to the caller: the contact center drops a consultation in progress.
+      return onCall(k, 'resume', 'connected').then(function () { k.consulting = false; k.consultHeld = false; return holdResult(k, false); });
     }
 
     setAgentStatus(agentStatus, statusInfo, enqueueNextState) {
@@ -417,14 +473,29 @@
         e.type = 'INVALID_DESTINATION';
         return Promise.reject(e);
       }
+      dialsInFlight++;
       return ensureLoggedIn().then(function () { return command('dial', { number: number }); }).then(function (answer) {
+        dialsInFlight--;
         var id = answer && answer.result && answer.result.interactionId;
-        var c = { interactionId: id || ('dial-' + uuid()), channel: 'voice', direction: 'outbound', phase: 'offered', callerAddress: number, phaseSince: new Date().toISOString() };
-        var k = calls[c.interactionId] || (calls[c.interactionId] = { contact: c, reported: null, muted: false, voiceCallId: null });
-        if (!k.contact.phase) k.contact = c;
-        k.reported = k.reported || 'ringing';
+        // The call the contact center made: by its id, or else the outbound call seen while this dial was being answered.
+        var k = id ? calls[id] : null;
+        if (!k) k = Object.keys(calls).map(function (x) { return calls[x]; }).filter(function (x) { return x.awaitingDial; })[0] || null;
+        if (!k) {
+          var c = { interactionId: id || ('dial-' + uuid()), channel: 'voice', direction: 'outbound', phase: 'offered', callerAddress: number, phaseSince: new Date().toISOString() };
+          k = track(c);
+          // A call the live picture never shows (the contact center dropped it at once) ends after a while.
+          setTimeout(function () {
+            if (k.seenLive || calls[c.interactionId] !== k) return;
+            k.contact = Object.assign({}, k.contact, { phase: 'ended' });
+            report(k);
+          }, 30000);
+        }
+        k.awaitingDial = false;
+        k.reported = 'ringing';
+        // The widget hears CALL_STARTED from this answer first; anything the live picture said meanwhile (connected) follows.
+        setTimeout(function () { report(k); }, 0);
         return new B.CallResult({ call: phoneCall(k, C.CALL_STATE.RINGING) });
-      });
+      }, function (e) { dialsInFlight--; throw e; });
     }
 
     sendDigits(digits) {
@@ -481,15 +552,13 @@
         e.type = 'INVALID_DESTINATION';
         return Promise.reject(e);
       }
-      k.busy = true;
-      return command('transfer', { interactionId: k.contact.interactionId, kind: isBlindTransfer ? 'blind' : 'consulted', to: to }).then(function () {
-        k.busy = false;
-        if (isBlindTransfer) { k.reported = 'ended'; delete calls[k.contact.interactionId]; } else k.consulting = true;
+      return onCall(k, 'transfer', null, { kind: isBlindTransfer ? 'blind' : 'consulted', to: to }).then(function () {
+        if (isBlindTransfer) { k.reported = 'ended'; forget(k.contact.interactionId); } else { k.consulting = true; k.consultHeld = false; }
         return new B.ParticipantResult({
           initialCallHasEnded: !!isBlindTransfer, callInfo: new B.CallInfo({ isOnHold: !isBlindTransfer }),
           phoneNumber: contact.phoneNumber || contact.name || contact.id, callId: k.contact.interactionId,
         });
-      }, function (e) { k.busy = false; throw e; });
+      });
     }
 
     conference() { throw new Error('The contact center has no conference: transfer the call (consulted), then hang up to hand it over.'); }
@@ -544,6 +613,7 @@
     logout() {
       var first = agent && agent.loggedIn ? command('logout').catch(function (e) { B.log('contact-center logout failed: ' + e.message, C.LOG_LEVEL.ERROR); }) : Promise.resolve();
       return first.then(function () { return request('POST', '/sign-out'); }).then(function () {
+        ready = false; // the widget hears of it from this answer
         sessionEnded();
         loginShown = true;
         return new B.LogoutResult({ success: true, loginFrameHeight: 420 });
@@ -561,5 +631,16 @@
     supervisorBargeIn() { throw new Error('Supervisors listen in from the contact center, not from Salesforce.'); }
   }
 
+  // Only the Salesforce console that frames this page may set it up: the connector base takes the first SETUP_CONNECTOR from
+  // any Salesforce domain, so a page of another org that opened this one in a window could otherwise drive it.
+  var consoles = (root.dataset.consoleOrigins || '').split(' ').filter(Boolean);
+  window.addEventListener('message', function (event) {
+    if (!event.data || event.data.type !== 'SETUP_CONNECTOR') return;
+    if (window.top === window || event.source !== window.parent || consoles.indexOf(event.origin) < 0) {
+      event.stopImmediatePropagation();
+      root.dataset.setupRefused = event.origin;
+      B.log('SETUP_CONNECTOR refused from ' + event.origin, C.LOG_LEVEL.ERROR);
+    }
+  }, true);
   B.initializeConnector(new ContactBridgeConnector());
 })();
