@@ -158,9 +158,22 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                 {
                     // Sent again only when what it says changed (not for a transcript message alone).
                     var update = EndBody(state);
+                    if (state.Agent?.Id is { } agentId && await SalesforceUsernameAsync(tenantId, agentId, ct) is { } username) update["agent"] = username;
                     var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(update.ToJsonString())));
                     if (hash != row.EndHash)
-                        await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
+                    {
+                        try
+                        {
+                            await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
+                        }
+                        catch (TelephonyException refused) when (refused.Status == 400 && update.Remove("agent"))
+                        {
+                            // A user the org does not know (renamed, deactivated): the call is updated all the same, without its agent.
+                            logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: agent refused ({Reason}); updated without it",
+                                row.InteractionId, tenantId, refused.Message);
+                            await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
+                        }
+                    }
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct, endHash: hash);
                 }
                 if (row.MessagesVersion < row.StateVersion) transcripts.Add((row with { VoiceCallId = voiceCallId }, state, PendingMessages(row, state)));
@@ -183,6 +196,18 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
         }
         sent += await SendTranscriptsAsync(tenantId, link, apiName, transcripts, ct);
         return sent;
+    }
+
+    /// <summary>
+    /// The Salesforce username of the agent's latest single sign-on to the softphone (a session made by password names no Salesforce
+    /// user): the VoiceCall's agent. Null when the agent never signed in with Salesforce.
+    /// </summary>
+    private async Task<string?> SalesforceUsernameAsync(string tenantId, string agentId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QueryFirstOrDefaultAsync<string?>(
+            "SELECT salesforce_username FROM agent_sessions WHERE tenant_id = @tenantId AND agent_id = @agentId AND salesforce_user_id <> '' ORDER BY created_at DESC LIMIT 1",
+            new { tenantId, agentId });
     }
 
     /// <summary>A message's id: the same message (who, when, what) always gets the same one, so a repeat is one transcript entry.</summary>

@@ -239,6 +239,14 @@ public sealed class VoiceCallTests
         hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-1").GetString("Account_Number__c").ShouldBe("00042");
         hub.Records("VoiceCall").Count(r => r.GetString("VendorCallKey") == "call-2").ShouldBe(1, "made without the field the org does not have");
 
+        // Ada answers call-1; she signed in to the softphone with Salesforce once, so the VoiceCall names her. Call-2's agent never did.
+        var ada = hub.Emulator.State.DefaultOrg.UserByUsername(TestHub.AgentEmail)!.Id;
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            await Dapper.SqlMapper.ExecuteAsync(c,
+                "INSERT INTO agent_sessions (session_id, tenant_id, agent_id, salesforce_user_id, salesforce_username, nonce_hash, created_at, last_seen_at) VALUES ('as_test', @t, 'ag-1', @ada, @username, '', 0, 0)",
+                new { t = tenant.Id, ada, username = TestHub.AgentEmail });
+        await sender.AcceptAsync(sender.Event("call-1", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, t0.AddSeconds(5)),
+            sender.Event("call-2", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-2" } }, t0.AddSeconds(5)));
         await sender.AcceptAsync(sender.Event("call-1", "ended", new()
         {
             ["outcome"] = "answered", ["recording"] = new JsonObject { ["url"] = "https://recordings.example/call-1.wav", ["durationSeconds"] = 60 },
@@ -255,6 +263,8 @@ public sealed class VoiceCallTests
         await sync.RunUntilIdleAsync(Ct);
         var recorded = hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-1");
         (recorded["IsRecorded"] as bool?).ShouldBe(true);
+        recorded.GetString("UserId").ShouldBe(ada);
+        hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-2").GetString("UserId").ShouldBeNull();
         (hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == "call-2")["IsRecorded"] as bool? ?? false).ShouldBeFalse("no recording, none claimed");
     }
 
