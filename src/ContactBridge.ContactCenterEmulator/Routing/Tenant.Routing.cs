@@ -83,6 +83,7 @@ public sealed partial class Tenant
     private void Connect(Contact c, Agent a)
     {
         if (a.InWrapUp) FinishWrapUp(a);
+        var first = c.ConnectedAt is null;
         c.Phase = ContactPhases.Connected;
         c.AgentId = a.Id;
         c.ConnectedAt ??= Now;
@@ -91,6 +92,18 @@ public sealed partial class Tenant
         a.AutoAnswerAt = null;
         a.Current = c;
         Emit(EventTypes.Connected, c.Id, new JsonObject { ["agent"] = AgentRef(a) });
+        if (first && Seed.TranscribeCalls && c.Channel == "voice")
+        {
+            var skill = c.Skill is { } s && _skillsById.TryGetValue(s, out var known) ? known.Name ?? s : "us";
+            Emit(EventTypes.MessageAppended, c.Id, new JsonObject
+            {
+                ["message"] = new JsonObject { ["from"] = "agent", ["text"] = $"Thank you for calling {skill}, this is {a.Name ?? a.Id}. How can I help?", ["at"] = Rfc3339(Now) },
+            });
+            Emit(EventTypes.MessageAppended, c.Id, new JsonObject
+            {
+                ["message"] = new JsonObject { ["from"] = "customer", ["text"] = "Hello, I have a question about my account.", ["at"] = Rfc3339(Now.AddSeconds(3)) },
+            });
+        }
         SetState(a, AgentStates.OnContact, null);
         if (a.AutoAnswer)
             a.TalkEndsAt = Now + TimeSpan.FromSeconds(_random.Next(Seed.TalkSeconds.Min, Seed.TalkSeconds.Max + 1));

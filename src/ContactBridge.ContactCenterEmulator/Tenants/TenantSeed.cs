@@ -36,6 +36,9 @@ public sealed class TenantSeed
 
     /// <summary>Where answered calls' recordings are (https): each answered call ends with its recording, {base}/{contact id}.wav. Null: calls are not recorded.</summary>
     public string? RecordingBaseUrl { get; init; }
+
+    /// <summary>Answered calls are transcribed as they go: the agent's greeting and the caller's first words, as messages of the call.</summary>
+    public bool TranscribeCalls { get; init; }
     public TalkSeconds TalkSeconds { get; init; } = new();
     public PatienceSetting? Patience { get; init; }
 

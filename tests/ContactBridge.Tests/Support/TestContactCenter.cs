@@ -32,14 +32,14 @@ public sealed class TestContactCenter(ContactCenterEmulatorServer server, TestHu
     }).ToList();
 
     /// <summary>Connects the hub's tenant and the emulator's: the hub makes both secrets, the emulator is given them.</summary>
-    public async Task ConnectAsync(ContactBridge.Tenants.Tenant tenant, List<AgentSeed>? agents = null, string? recordingBaseUrl = null)
+    public async Task ConnectAsync(ContactBridge.Tenants.Tenant tenant, List<AgentSeed>? agents = null, string? recordingBaseUrl = null, bool transcribe = false)
     {
         var eventSecret = await hub.Services.GetRequiredService<IntakeSecrets>().RotateAsync(tenant.Id, Ct);
         var commandSecret = await hub.Services.GetRequiredService<ContactCenterConnections>().ConnectAsync(tenant.Id, Server.CommandUrlOf(tenant.Id).ToString(), true, Ct);
         var problems = Server.Center.PutTenant(new TenantSeed
         {
             Id = tenant.Id, HubEventsUrl = new Uri(hub.BaseUri, $"/api/v1/tenants/{tenant.Id}/events").ToString(), EventSecret = eventSecret, CommandSecret = commandSecret,
-            Skills = [new SkillSeed { Id = "support", Name = "Support", Channel = "phone" }], Agents = agents ?? Agents("ag-1", "ag-2"), WrapUpSeconds = null, RecordingBaseUrl = recordingBaseUrl,
+            Skills = [new SkillSeed { Id = "support", Name = "Support", Channel = "phone" }], Agents = agents ?? Agents("ag-1", "ag-2"), WrapUpSeconds = null, RecordingBaseUrl = recordingBaseUrl, TranscribeCalls = transcribe,
         });
         problems.ShouldBeEmpty();
         await FlushAsync(tenant.Id);

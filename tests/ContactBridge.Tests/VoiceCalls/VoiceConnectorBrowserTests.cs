@@ -38,7 +38,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await cc.ConnectAsync(tenant, [
             new AgentSeed { Id = "ag-1", Name = "Ada Agent", Email = TestHub.AgentEmail, Password = AdaAgentPassword, Skills = new() { ["support"] = 5 } },
             new AgentSeed { Id = "ag-2", Name = "Bob Agent", Email = "bob@acme.example", Station = "4022", Skills = new() { ["support"] = 5 } },
-        ], recordingBaseUrl: "https://recordings.acme.example/calls");
+        ], recordingBaseUrl: "https://recordings.acme.example/calls", transcribe: true);
         using var portal = await hub.SignInAsync();
         using (var on = new HttpRequestMessage(HttpMethod.Put, new Uri(portal.Hub, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings"))
                { Content = new StringContent("{\"enabled\": true}", Encoding.UTF8, "application/json") })
@@ -185,6 +185,9 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         (voiceCall.GetString("CallDisposition"), Convert.ToInt64(voiceCall["CustomerHoldDuration"], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(("completed", 15L));
         voiceCall.GetString("Description")!.ShouldContain("ag-2");
         (voiceCall["IsRecorded"] as bool?).ShouldBe(true, "the contact center's recording is the VoiceCall's");
+        var org = hub.Emulator.State.DefaultOrg;
+        lock (org.Sync)
+            org.Transcripts.Of(voiceCall.Id).Select(m => m.SenderType).ShouldBe(["HUMAN_AGENT", "END_USER"], "the contact center's transcript of the call, posted as it came");
         hub.Emulator.State.Log.Entries(null, 0).Count(e => e.Kind == "telephony.voiceCalls.update").ShouldBe(1, "one update for the ended call");
 
         // Close work: Ada is available again.
