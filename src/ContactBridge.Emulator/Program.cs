@@ -2,7 +2,7 @@ using ContactBridge.Emulator;
 using ContactBridge.Emulator.Org;
 
 // ContactBridge Salesforce emulator: a local org on 127.0.0.1 that Salesforce clients can use.
-//   dotnet run --project src/ContactBridge.Emulator -- [--port 8844] [--host 127.0.0.1] [--seed seed.json] [--data-file org-data.json]
+//   dotnet run --project src/ContactBridge.Emulator -- [--port 8844] [--https-port 8845] [--host 127.0.0.1] [--seed seed.json] [--data-file org-data.json]
 EmulatorOptions options;
 try
 {
@@ -12,7 +12,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("usage: ContactBridge.Emulator [--port 8844] [--host 127.0.0.1] [--seed FILE] [--data-file FILE]");
+    Console.Error.WriteLine("usage: ContactBridge.Emulator [--port 8844] [--https-port 8845] [--host 127.0.0.1] [--seed FILE] [--data-file FILE]");
     return 2;
 }
 
@@ -44,6 +44,7 @@ await using (server)
                                     secret    {WellKnown.ClientSecret}
           Control API               {server.InstanceUrl}/_emulator  (OpenAPI: /_emulator/openapi/emulator.json)
           Data                      {options.DataFile ?? "in memory (use --data-file to keep it)"}
+          Lightning host (https)    {(server.HttpsPort is null ? "none (--https-port 8845 serves https://{org}.lightning.force.com for Service Cloud Voice)" : server.LightningUrlOf(WellKnown.DefaultOrgKey) + "  (map *.lightning.force.com to this machine)")}
 
         Press Ctrl+C to stop.
         """);
@@ -54,6 +55,7 @@ return 0;
 static EmulatorOptions ParseArguments(string[] args)
 {
     int port = EmulatorOptions.DefaultPort;
+    int? httpsPort = null;
     string host = "127.0.0.1";
     string? seed = null, dataFile = null;
     for (var i = 0; i < args.Length; i++)
@@ -65,6 +67,10 @@ static EmulatorOptions ParseArguments(string[] args)
                 var raw = Value();
                 if (!int.TryParse(raw, out port)) throw new ArgumentException($"--port '{raw}' is not a number.");
                 break;
+            case "--https-port":
+                var https = Value();
+                httpsPort = int.TryParse(https, out var parsed) ? parsed : throw new ArgumentException($"--https-port '{https}' is not a number.");
+                break;
             case "--host": host = Value(); break;
             case "--seed": seed = Value(); break;
             case "--data-file": dataFile = Value(); break;
@@ -72,5 +78,5 @@ static EmulatorOptions ParseArguments(string[] args)
             default: throw new ArgumentException($"unknown option '{args[i]}'.");
         }
     }
-    return new EmulatorOptions { Port = port, Host = host, SeedFile = seed, DataFile = dataFile };
+    return new EmulatorOptions { Port = port, HttpsPort = httpsPort, Host = host, SeedFile = seed, DataFile = dataFile };
 }
