@@ -24,7 +24,7 @@ internal static class ConsoleLayout
     public static string StandardIcon(string objectName) => objectName switch
     {
         "Account" => "account", "Contact" => "contact", "Lead" => "lead", "Case" => "case", "Task" => "task", "User" => "user",
-        "CallCenter" => "call", "ContentDocument" or "ContentVersion" => "file", "Organization" => "home",
+        "CallCenter" or "VoiceCall" => "call", "ContentDocument" or "ContentVersion" => "file", "Organization" => "home",
         _ => "custom",
     };
 

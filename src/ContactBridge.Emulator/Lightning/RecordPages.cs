@@ -106,6 +106,7 @@ internal static class RecordPages
         }
         var center = ctx.CallCenter;
         var phone = center is null ? "You are not in a call center: no softphone."
+            : center.IsVoice ? $"Contact center: {center.DisplayName} (Service Cloud Voice). Take calls from Phone in the utility bar."
             : center.ForLightning ? $"Call center: {center.DisplayName}. The softphone is in the utility bar (Phone)."
             : $"Call center: {center.DisplayName}, which is for Salesforce Classic only (reqSalesforceCompatibilityMode): no softphone in Lightning.";
         return Page(ctx, "Home", $"""

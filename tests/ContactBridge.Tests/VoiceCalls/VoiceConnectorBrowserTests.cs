@@ -126,6 +126,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         var connector = page.FrameLocator("#voice-connector");
         await Assertions.Expect(page.Locator("#voice-panel")).ToBeVisibleAsync();
         await Assertions.Expect(connector.Locator("#password-form")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "voice-sign-in.png");
         await connector.Locator("#agent-name").FillAsync("ag-1");
         await connector.Locator("#agent-password").FillAsync(AdaAgentPassword);
         await connector.Locator("#password-sign-in").ClickAsync();
@@ -150,6 +151,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Incoming call");
         await Assertions.Expect(page.Locator("#voice-call-number")).ToHaveTextAsync("+1 415 555 0123");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/lightning/r/VoiceCall/{voiceCall.Id}/view$"));
+        await ScreenshotAsync(page, "voice-ringing.png");
 
         // Accept, hold for 15 s, resume.
         await CommandAsync(page, () => page.Locator("#voice-accept").ClickAsync(), "accept");
@@ -173,6 +175,7 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         var bob = page.Locator("#voice-contacts li[data-contact-id='ag-2']");
         await Assertions.Expect(bob).ToContainTextAsync("Bob Agent");
         await Assertions.Expect(page.Locator("#voice-contacts li[data-contact-id='support']")).ToContainTextAsync("Queue");
+        await ScreenshotAsync(page, "voice-transfer.png");
         await CommandAsync(page, () => bob.GetByRole(AriaRole.Button, new() { Name = "Transfer" }).ClickAsync(), "transfer");
         await SettleAsync(hub, cc, tenant.Id);
         await Assertions.Expect(page.Locator("#voice-call")).ToBeHiddenAsync();
@@ -255,5 +258,11 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         csp.ShouldContain($"frame-ancestors {hub.Emulator.InstanceUrl} {lightning}");
         csp.ShouldContain("script-src 'self'");
         (await http.GetAsync("/agent/no-such-tenant/voice-connector", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name) });
     }
 }
