@@ -11,7 +11,7 @@ public sealed record CommandRequest(string Id, string TenantId, string AgentId, 
     public static readonly IReadOnlyList<string> Types =
     [
         "login", "logout", "set_state", "dial", "accept", "decline", "hangup", "hold", "resume", "mute", "unmute", "send_dtmf",
-        "transfer", "complete_transfer", "next_contact", "create_commitment", "reschedule_commitment", "complete_commitment", "email_reply",
+        "transfer", "complete_transfer", "swap", "conference", "next_contact", "create_commitment", "reschedule_commitment", "complete_commitment", "email_reply",
         "verify_password",
     ];
 

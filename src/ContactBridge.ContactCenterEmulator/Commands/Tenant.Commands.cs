@@ -76,6 +76,8 @@ public sealed partial class Tenant
             "send_dtmf" => SendDtmf(a, d),
             "transfer" => Transfer(a, d),
             "complete_transfer" => CompleteTransfer(a, d),
+            "swap" => Swap(a, d),
+            "conference" => Conference(a, d),
             "next_contact" => NextContact(a, d),
             "create_commitment" => CreateCommitment(a, d),
             "reschedule_commitment" => RescheduleCommitment(d),

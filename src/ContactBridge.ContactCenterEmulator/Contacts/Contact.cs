@@ -36,6 +36,9 @@ public sealed class Contact
     public string? OnlyForAgent { get; init; }
     public string? CommitmentId { get; init; }
     public Consultation? Consultation { get; set; }
+
+    /// <summary>During a consultation: the customer and the consulted party all on the line (a conference).</summary>
+    public bool Conferenced { get; set; }
     public int Transfers { get; set; }
     public bool FromLoad { get; init; }
 }

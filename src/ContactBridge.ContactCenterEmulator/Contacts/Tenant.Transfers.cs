@@ -54,12 +54,51 @@ public sealed partial class Tenant
         return CommandOutcome.Accepted();
     }
 
+    /// <summary>During a consultation, the agent goes back and forth: the customer on the line and the consulted party held, or the other way.</summary>
+    private CommandOutcome Swap(Agent a, CommandData d)
+    {
+        if (Own(a, d, out var c) is { } refused) return refused;
+        if (c!.Consultation is null) return CommandOutcome.Refused("no_consultation", $"Contact {c.Id} has no consulted transfer: there is no one to swap with.");
+        if (c.Conferenced) return CommandOutcome.Refused("invalid", $"Contact {c.Id} is a conference: everyone is on the line.");
+        if (c.Phase == ContactPhases.Held)
+        {
+            c.Phase = ContactPhases.Connected;
+            Emit(EventTypes.Resumed, c.Id, []);
+        }
+        else
+        {
+            c.Phase = ContactPhases.Held;
+            Emit(EventTypes.Held, c.Id, []);
+        }
+        return CommandOutcome.Accepted();
+    }
+
+    /// <summary>During a consultation, brings the customer and the consulted party together; completing the transfer then leaves them to it.</summary>
+    private CommandOutcome Conference(Agent a, CommandData d)
+    {
+        if (Own(a, d, out var c) is { } refused) return refused;
+        if (c!.Consultation is not { } consultation) return CommandOutcome.Refused("no_consultation", $"Contact {c.Id} has no consulted transfer: there is no one to bring in.");
+        if (c.Conferenced) return CommandOutcome.Accepted();
+        c.Conferenced = true;
+        var with = new JsonObject();
+        if (consultation.AgentId is not null) with["agentId"] = consultation.AgentId;
+        if (consultation.Number is not null) with["number"] = consultation.Number;
+        Emit(EventTypes.Conferenced, c.Id, new JsonObject { ["with"] = with });
+        if (c.Phase == ContactPhases.Held)
+        {
+            c.Phase = ContactPhases.Connected;
+            Emit(EventTypes.Resumed, c.Id, []);
+        }
+        return CommandOutcome.Accepted();
+    }
+
     private CommandOutcome CompleteTransfer(Agent a, CommandData d)
     {
         if (Own(a, d, out var c) is { } refused) return refused;
         if (c!.Consultation is not { } consultation) return CommandOutcome.Refused("no_consultation", $"Contact {c.Id} has no consulted transfer to complete.");
         if (consultation.AgentId is not null) _agentsById[consultation.AgentId].Reserved = null;
         c.Consultation = null;
+        c.Conferenced = false;
         HandOver(c, a, consultation, "consulted");
         return CommandOutcome.Accepted();
     }
@@ -100,6 +139,7 @@ public sealed partial class Tenant
         if (c.Consultation is null) return;
         if (c.Consultation.AgentId is { } agentId && _agentsById[agentId].Reserved == c) _agentsById[agentId].Reserved = null;
         c.Consultation = null;
+        c.Conferenced = false;
         Route();
     }
 }

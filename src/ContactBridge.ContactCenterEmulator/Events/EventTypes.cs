@@ -13,6 +13,7 @@ public static class EventTypes
     public const string Resumed = Interaction + "resumed";
     public const string Muted = Interaction + "muted";
     public const string Transferred = Interaction + "transferred";
+    public const string Conferenced = Interaction + "conferenced";
     public const string WrapUpStarted = Interaction + "wrap_up_started";
     public const string WrapUpEnded = Interaction + "wrap_up_ended";
     public const string MessageAppended = Interaction + "message_appended";

@@ -84,6 +84,8 @@ internal static class VoiceWidget
                     <button type="button" class="slds-button slds-button_neutral" id="voice-mute">Mute</button>
                     <button type="button" class="slds-button slds-button_neutral" id="voice-hold">Hold</button>
                     <button type="button" class="slds-button slds-button_neutral" id="voice-transfer">Transfer</button>
+                    <button type="button" class="slds-button slds-button_neutral" id="voice-swap">Swap</button>
+                    <button type="button" class="slds-button slds-button_neutral" id="voice-merge">Merge</button>
                     <button type="button" class="slds-button slds-button_destructive" id="voice-end">End Call</button>
                   </div>
                   <div class="slds-m-top_x-small" id="voice-keypad-row" hidden>

@@ -54,7 +54,9 @@ public static class ContactCenterCommands
             ["transfer"] = ("Transfers the contact to an agent, a skill or a number: blind (at once) or consulted (after talking to them).", [
                 Interaction(), new OneOf("kind", ["blind", "consulted"], "Blind or consulted."), To,
             ], ["interactionId", "kind", "to"]),
-            ["complete_transfer"] = ("Hands a consulted transfer over.", [Interaction()], ["interactionId"]),
+            ["complete_transfer"] = ("Hands a consulted transfer over (a conference too: the agent leaves, the others stay).", [Interaction()], ["interactionId"]),
+            ["swap"] = ("During a consulted transfer, switches who is held: the customer or the consulted party.", [Interaction()], ["interactionId"]),
+            ["conference"] = ("During a consulted transfer, brings the customer and the consulted party together on the line.", [Interaction()], ["interactionId"]),
             ["next_contact"] = ("Takes the longest-waiting contact of a skill now.", [new Identifier("skill", MaxId, "The skill.")], ["skill"]),
             ["create_commitment"] = ("Schedules a callback, for a skill or one agent.", [
                 new Timestamp("due", "When it is due."),

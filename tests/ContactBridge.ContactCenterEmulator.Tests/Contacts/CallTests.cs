@@ -97,6 +97,40 @@ public sealed class CallTests
     }
 
     [Fact]
+    public async Task During_a_consultation_the_agent_swaps_between_customer_and_target_and_a_conference_brings_them_together()
+    {
+        await using var cc = await TestCenter.StartAsync(TestCenter.Acme());
+        await cc.AvailableAsync("ag-1");
+        var call = await cc.CallAsync();
+        await cc.AcceptedAsync("ag-1", "accept", new { interactionId = call });
+        (await cc.RefusedAsync("ag-1", "swap", new { interactionId = call })).ShouldBe("no_consultation");
+        (await cc.RefusedAsync("ag-1", "conference", new { interactionId = call })).ShouldBe("no_consultation");
+        await cc.AvailableAsync("ag-2");
+        await cc.AcceptedAsync("ag-1", "transfer", new { interactionId = call, kind = "consulted", to = new { agentId = "ag-2" } });
+        var mark = await cc.LastSeqAsync();
+
+        await cc.AcceptedAsync("ag-1", "swap", new { interactionId = call });
+        (await cc.ContactAsync(call))["phase"]!.GetValue<string>().ShouldBe("connected", "the customer is back on the line, the target held");
+        await cc.AcceptedAsync("ag-1", "swap", new { interactionId = call });
+        (await cc.ContactAsync(call))["phase"]!.GetValue<string>().ShouldBe("held");
+        await cc.AcceptedAsync("ag-1", "conference", new { interactionId = call });
+        (await cc.RefusedAsync("ag-1", "swap", new { interactionId = call })).ShouldBe("invalid");
+        await cc.AcceptedAsync("ag-1", "complete_transfer", new { interactionId = call });
+
+        (await cc.LinesAfterAsync(mark)).ShouldBe([
+            $"resumed {call}",
+            $"held {call}",
+            $"conferenced {call}",
+            $"resumed {call}",
+            $"transferred {call} consulted {{\"agentId\":\"ag-2\"}}",
+            $"wrap_up_started {call}",
+            "state_changed ag-1 after_call_work",
+            $"connected {call} ag-2",
+            "state_changed ag-2 on_contact",
+        ]);
+    }
+
+    [Fact]
     public async Task Blind_transfer_to_a_skill_requeues_at_the_head_and_to_a_number_ends_the_call()
     {
         await using var cc = await TestCenter.StartAsync(TestCenter.Acme());

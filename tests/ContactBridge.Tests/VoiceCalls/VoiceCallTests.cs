@@ -170,15 +170,33 @@ public sealed class VoiceCallTests
         (await hub.Services.GetRequiredService<VoiceCallSettingsStore>().GetAsync(tenant.Id, Ct)).Enabled.ShouldBeFalse();
     }
 
+    /// <summary>
+    /// A linked tenant with Service Cloud Voice on, its event sender and an admin's portal; its contact center (the definition returned)
+    /// imported in the emulator's org unless the test does it itself. The clock then moves on a second: calls from now on get VoiceCalls.
+    /// </summary>
+    private static async Task<(ContactBridge.Tenants.Tenant Tenant, EventSender Sender, PortalClient Portal, string Definition)> VoiceOnAsync(TestHub hub, bool import = true)
+    {
+        var tenant = await hub.LinkedTenantAsync();
+        var sender = await EventSender.ForAsync(hub, tenant.Id);
+        var portal = await hub.SignInAsync();
+        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
+        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
+        if (import)
+        {
+            using var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri };
+            (await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition, Encoding.UTF8, "application/xml"), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+            hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        return (tenant, sender, portal, definition);
+    }
+
     [Fact]
     public async Task A_contact_center_holding_another_certificate_is_a_clear_error_on_the_call_and_the_call_is_made_once_the_right_one_is_there()
     {
         await using var hub = await TestHub.StartAsync();
-        var tenant = await hub.LinkedTenantAsync();
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        using var portal = await hub.SignInAsync();
-        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
-        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
+        var (tenant, sender, portal, definition) = await VoiceOnAsync(hub, import: false);
+        using var _sender = sender;
+        using var _portal = portal;
         var ours = System.Text.RegularExpressions.Regex.Match(definition, "-----BEGIN CERTIFICATE-----[^<]+-----END CERTIFICATE-----").Value;
         using var otherKey = System.Security.Cryptography.RSA.Create(2048);
         using var other = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=someone else", otherKey,
@@ -218,14 +236,9 @@ public sealed class VoiceCallTests
         var seed = TestHub.Seed();
         seed.Orgs[0].CustomFields["VoiceCall"] = [new SeedField { Name = "Account_Number__c", Type = "string", Length = 20 }];
         await using var hub = await TestHub.StartAsync(seed: seed);
-        var tenant = await hub.LinkedTenantAsync();
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        using var portal = await hub.SignInAsync();
-        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
-        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
-        using (var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri })
-            (await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition, Encoding.UTF8, "application/xml"), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
-        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        var (tenant, sender, portal, _) = await VoiceOnAsync(hub);
+        using var _sender = sender;
+        using var _portal = portal;
         var t0 = hub.Clock.GetUtcNow();
         JsonObject Started(string call, JsonObject ivr) => sender.Event(call, "started", new()
         {
@@ -272,14 +285,9 @@ public sealed class VoiceCallTests
     public async Task Transcript_messages_are_posted_once_each_alone_or_in_bulk_and_a_late_one_sends_no_second_update()
     {
         await using var hub = await TestHub.StartAsync();
-        var tenant = await hub.LinkedTenantAsync();
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        using var portal = await hub.SignInAsync();
-        (await PutAsync(portal, $"/api/v1/tenants/{tenant.Id}/voice-calls/settings", "{\"enabled\": true}")).Status.ShouldBe(HttpStatusCode.OK);
-        var definition = (await portal.GetAsync($"/api/v1/tenants/{tenant.Id}/agent-adapter/call-center-definition")).Html;
-        using (var emulator = new HttpClient { BaseAddress = hub.Emulator.BaseUri })
-            (await emulator.PostAsync("/_emulator/orgs/default/call-centers", new StringContent(definition, Encoding.UTF8, "application/xml"), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
-        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        var (tenant, sender, portal, _) = await VoiceOnAsync(hub);
+        using var _sender = sender;
+        using var _portal = portal;
         var t0 = hub.Clock.GetUtcNow();
         var sync = hub.Services.GetRequiredService<VoiceCallSync>();
         int Requests(string kind) => hub.Emulator.State.Log.Entries(null, 0).Count(e => e.Kind == kind);

@@ -133,8 +133,9 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#voice-status")).ToBeEnabledAsync();
         await Assertions.Expect(page.Locator("#voice-connector")).Not.ToHaveClassAsync(new Regex("cb-visible"));
         var capabilities = JsonNode.Parse((await page.Locator("#voice-panel").GetAttributeAsync("data-capabilities"))!)!;
-        (capabilities["MUTE"]!.GetValue<bool>(), capabilities["BLIND_TRANSFER"]!.GetValue<bool>(), capabilities["MERGE"]!.GetValue<bool>(), capabilities["RECORD"]!.GetValue<bool>())
-            .ShouldBe((true, true, false, false), "what the contact center can do, and no more");
+        (capabilities["MUTE"]!.GetValue<bool>(), capabilities["BLIND_TRANSFER"]!.GetValue<bool>(), capabilities["MERGE"]!.GetValue<bool>(), capabilities["SWAP"]!.GetValue<bool>(),
+                capabilities["RECORD"]!.GetValue<bool>(), capabilities["SUPERVISOR_BARGE_IN"]!.GetValue<bool>())
+            .ShouldBe((true, true, true, true, false, false), "what the contact center can do, and no more");
 
         // Online: the contact center logs Ada in and makes her available.
         await CommandAsync(page, () => page.Locator("#voice-status").SelectOptionAsync(new SelectOptionValue { Label = "Available for Voice" }), "set_state");
@@ -224,6 +225,34 @@ public sealed class VoiceConnectorBrowserTests : IAsyncLifetime
         await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-1", "set_state", new { state = "unavailable", reason = "Lunch" });
         await Assertions.Expect(page.Locator("#voice-item-status")).ToHaveTextAsync("Lunch");
         await Assertions.Expect(page.Locator("#voice-status option:checked")).ToHaveTextAsync("Lunch");
+
+        // A consulted transfer: Ada talks to Bob with the caller held, swaps back to the caller, brings everyone together, and leaves
+        // them to it (ending her part hands the call over).
+        await CommandAsync(page, () => page.Locator("#voice-status").SelectOptionAsync(new SelectOptionValue { Label = "Available for Voice" }), "set_state");
+        await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-2", "set_state", new { state = "available" });
+        var second = await cc.CallAsync(tenant.Id, "+1 415 555 0177");
+        cc.Server.Center.Tick();
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Incoming call");
+        await CommandAsync(page, () => page.Locator("#voice-accept").ClickAsync(), "accept");
+        await SettleAsync(hub, cc, tenant.Id);
+        await page.Locator("#voice-transfer").ClickAsync();
+        await CommandAsync(page, () => page.Locator("#voice-contacts li[data-contact-id='ag-2']").GetByRole(AriaRole.Button, new() { Name = "Consult" }).ClickAsync(), "transfer");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Caller on hold");
+        await CommandAsync(page, () => page.Locator("#voice-swap").ClickAsync(), "swap");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Caller on the line");
+        await CommandAsync(page, () => page.Locator("#voice-merge").ClickAsync(), "conference");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call-state")).ToHaveTextAsync("Conference");
+        await CommandAsync(page, () => page.Locator("#voice-end").ClickAsync(), "complete_transfer");
+        await SettleAsync(hub, cc, tenant.Id);
+        await Assertions.Expect(page.Locator("#voice-call")).ToBeHiddenAsync();
+        await AgentCommandAsync(hub, portal, tenant.Id, cc, "ag-2", "hangup", new { interactionId = second });
+        var conferenced = hub.Records("VoiceCall").Single(r => r.GetString("VendorCallKey") == second);
+        conferenced.GetString("Description")!.ShouldContain("Transferred (consulted) to ag-2");
+        conferenced.GetString("CallDisposition").ShouldBe("completed");
 
         // Every event the connector published passed the base package's checks; one built without its classes does not.
         await Assertions.Expect(page.Locator("#voice-errors li")).ToHaveCountAsync(0);

@@ -20,6 +20,8 @@
   var lastCall = null;    // the call after-call work is about
   var muted = false;
   var held = false;
+  var consulting = false; // a consulted party was added and the call is not handed over yet
+  var conference = false; // everyone on the line
   var statusId = '';      // the Omni-Channel status in force
   var asked = null;       // the status last asked for, until the connector answers
 
@@ -31,8 +33,10 @@
     $('voice-errors').appendChild(li);
     while ($('voice-errors').children.length > 5) $('voice-errors').firstChild.remove();
   }
+  var lastAsked = null;
   function send(data) {
     if (!port) return;
+    lastAsked = data.type;
     port.postMessage(data);
   }
   function open() {
@@ -70,7 +74,7 @@
     $('voice-call-name').textContent = (call.contact && call.contact.name) || call.phoneNumber || 'Unknown caller';
     $('voice-call-number').textContent = call.phoneNumber || '';
     $('voice-call-state').textContent = state === 'ringing' ? (String(call.callType).toLowerCase() === 'outbound' ? 'Calling' : 'Incoming call')
-      : held ? 'On hold' : state === 'connected' ? 'Connected' : state;
+      : conference ? 'Conference' : held ? (consulting ? 'Caller on hold' : 'On hold') : state === 'connected' ? (consulting ? 'Caller on the line' : 'Connected') : state;
     $('voice-call-queue').textContent = call.callInfo && call.callInfo.queueName ? 'Queue: ' + call.callInfo.queueName : '';
     var inboundRinging = state === 'ringing' && String(call.callType).toLowerCase() !== 'outbound';
     $('voice-accept').hidden = !inboundRinging;
@@ -80,7 +84,9 @@
     $('voice-mute').textContent = muted ? 'Unmute' : 'Mute';
     $('voice-hold').hidden = !connected;
     $('voice-hold').textContent = held ? 'Resume' : 'Hold';
-    $('voice-transfer').hidden = !connected;
+    $('voice-transfer').hidden = !connected || consulting;
+    $('voice-swap').hidden = !connected || !consulting || conference;
+    $('voice-merge').hidden = !connected || !consulting || conference;
     $('voice-keypad-row').hidden = !connected;
     $('voice-end').hidden = inboundRinging;
     if (!connected) $('voice-transfer-panel').hidden = true;
@@ -111,18 +117,24 @@
         message('On a call');
         popVoiceCall(call);
         break;
-      case 'HOLD_TOGGLE': held = !!(payload && payload.isCustomerOnHold); break;
+      case 'HOLD_TOGGLE':
+        held = !!(payload && payload.isCustomerOnHold);
+        if (consulting && payload && !payload.isCustomerOnHold && !payload.isThirdPartyOnHold && lastAsked === 'CONFERENCE') conference = true;
+        break;
       case 'MUTE_TOGGLE': muted = !!(payload && payload.isMuted); break;
       case 'HANGUP': {
         var ended = Array.isArray(payload) ? payload[0] : payload;
         lastCall = ended || call;
-        call = null; held = false; muted = false;
+        call = null; held = false; muted = false; consulting = false; conference = false;
         message('Call ended');
         if (config.isACWAllowed) $('voice-acw').hidden = false;
         break;
       }
       case 'AFTER_CALL_WORK_STARTED': $('voice-acw').hidden = false; break;
-      case 'PARTICIPANT_ADDED': message('Transferring to ' + ((payload && payload.phoneNumber) || 'the other party') + '…'); break;
+      case 'PARTICIPANT_ADDED':
+        message('Talking to ' + ((payload && payload.phoneNumber) || 'the other party') + '; the caller is on hold.');
+        if (payload && !payload.initialCallHasEnded) { consulting = true; held = true; }
+        break;
       case 'PARTICIPANT_CONNECTED': message('Connected to ' + ((payload && payload.phoneNumber) || 'the other party')); break;
       case 'PARTICIPANT_REMOVED': message('The other party left'); break;
       case 'SET_AGENT_STATUS': if (payload && payload.statusId) showStatus(payload.statusId); break;
@@ -215,7 +227,14 @@
     send({ type: 'END_CALL', call: call, agentStatus: s && s.online ? 'Online' : 'Offline' });
   });
   $('voice-mute').addEventListener('click', function () { send({ type: muted ? 'UNMUTE' : 'MUTE', call: call }); });
-  $('voice-hold').addEventListener('click', function () { if (call) send({ type: held ? 'RESUME' : 'HOLD', call: call }); });
+  $('voice-hold').addEventListener('click', function () {
+    if (!call) return;
+    // Taking the caller back from hold ends a consultation.
+    if (held && consulting) { consulting = false; conference = false; }
+    send({ type: held ? 'RESUME' : 'HOLD', call: call });
+  });
+  $('voice-swap').addEventListener('click', function () { if (call) send({ type: 'SWAP_PARTICIPANTS', callToHold: call, callToResume: call }); });
+  $('voice-merge').addEventListener('click', function () { if (call) send({ type: 'CONFERENCE', calls: [call] }); });
   $('voice-transfer').addEventListener('click', function () {
     var box = $('voice-transfer-panel');
     box.hidden = !box.hidden;

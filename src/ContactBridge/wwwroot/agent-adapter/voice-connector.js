@@ -161,8 +161,8 @@
       callInfo: new B.CallInfo({
         isOnHold: c.phase === 'held', isMuted: !!c.muted, callStateTimestamp: c.phaseSince ? new Date(c.phaseSince) : new Date(),
         queueName: c.queue || null, initialCallId: c.interactionId,
-        // What this contact center can do on a call: no recording control, no conference or swap.
-        recordEnabled: false, showRecordButton: false, swapEnabled: false, conferenceEnabled: false, showMergeButton: false, showSwapButton: false,
+        // What this contact center can do on a call: everything but recording control.
+        recordEnabled: false, showRecordButton: false,
       }),
     });
   }
@@ -203,9 +203,6 @@
     if (k.expectPhase && (p === k.expectPhase || now >= k.expectUntil)) k.expectPhase = null;
     if (k.expectMuted !== undefined && (!!c.muted === k.expectMuted || now >= k.expectUntil)) k.expectMuted = undefined;
     if ((p === 'connected' || p === 'held') && !k.expectPhase) {
-      if (k.consulting && p === 'held') k.consultHeld = true;
-      // Back to the caller after a consultation: the contact center dropped it.
-      if (k.consulting && k.consultHeld && p === 'connected') { k.consulting = false; k.consultHeld = false; }
       if (k.reported === 'held' && p === 'connected') { k.reported = 'connected'; publish(C.EVENT_TYPE.HOLD_TOGGLE, holdResult(k, false)); }
       else if (k.reported === 'connected' && p === 'held') { k.reported = 'held'; publish(C.EVENT_TYPE.HOLD_TOGGLE, holdResult(k, true)); }
       else if (k.reported === 'ringing') {
@@ -350,6 +347,14 @@
     if (!k) throw new Error('No call ' + (id || '(none)') + ' of yours.');
     return k;
   }
+  /** The call with a consultation in progress among these (or any of the agent's). */
+  function consultingCall(list) {
+    var ids = [].concat(list || []).map(function (c) { return c && (c.callId || (c.callInfo && c.callInfo.initialCallId)); });
+    var consulting = Object.keys(calls).map(function (id) { return calls[id]; }).filter(function (x) { return x.consulting; });
+    var k = consulting.filter(function (x) { return ids.indexOf(x.contact.interactionId) >= 0; })[0] || consulting[0];
+    if (!k) throw new Error('No consulted transfer in progress: consult someone first.');
+    return k;
+  }
   function connectedCall() {
     var ids = Object.keys(calls).filter(function (id) { var p = calls[id].contact.phase; return p === 'connected' || p === 'held'; });
     if (!ids.length) throw new Error('You have no call in progress.');
@@ -441,7 +446,7 @@
     resume(call) {
       var k = mine(call);
       // Back to the caller: the contact center drops a consultation in progress.
-      return onCall(k, 'resume', 'connected').then(function () { k.consulting = false; k.consultHeld = false; return holdResult(k, false); });
+      return onCall(k, 'resume', 'connected').then(function () { k.consulting = false; k.conferenced = false; return holdResult(k, false); });
     }
 
     setAgentStatus(agentStatus, statusInfo, enqueueNextState) {
@@ -553,7 +558,7 @@
         return Promise.reject(e);
       }
       return onCall(k, 'transfer', null, { kind: isBlindTransfer ? 'blind' : 'consulted', to: to }).then(function () {
-        if (isBlindTransfer) { k.reported = 'ended'; forget(k.contact.interactionId); } else { k.consulting = true; k.consultHeld = false; }
+        if (isBlindTransfer) { k.reported = 'ended'; forget(k.contact.interactionId); } else { k.consulting = true; k.reported = 'held'; expecting(k, 'phase', 'held'); }
         return new B.ParticipantResult({
           initialCallHasEnded: !!isBlindTransfer, callInfo: new B.CallInfo({ isOnHold: !isBlindTransfer }),
           phoneNumber: contact.phoneNumber || contact.name || contact.id, callId: k.contact.interactionId,
@@ -561,9 +566,23 @@
       });
     }
 
-    conference() { throw new Error('The contact center has no conference: transfer the call (consulted), then hang up to hand it over.'); }
+    conference(calls) {
+      var k = consultingCall(calls);
+      return onCall(k, 'conference', 'connected').then(function () {
+        k.conferenced = true;
+        return new B.HoldToggleResult({ isThirdPartyOnHold: false, isCustomerOnHold: false, calls: [phoneCall(k, C.CALL_STATE.CONNECTED)] });
+      });
+    }
 
-    swap() { throw new Error('The contact center has no swap between participants.'); }
+    swap(callToHold, callToResume) {
+      var k = consultingCall([callToHold, callToResume]);
+      if (k.conferenced) return Promise.reject(new Error('Everyone is on the line (a conference): there is no one to swap with.'));
+      // The customer's call is held while the agent talks to the consulted party, and the other way round.
+      var customerHeld = k.reported !== 'held';
+      return onCall(k, 'swap', customerHeld ? 'held' : 'connected').then(function () {
+        return new B.HoldToggleResult({ isThirdPartyOnHold: !customerHeld, isCustomerOnHold: customerHeld, calls: [phoneCall(k, C.CALL_STATE.CONNECTED)] });
+      });
+    }
 
     pauseRecording() { throw new Error('The contact center does not let agents pause recordings.'); }
 
@@ -604,7 +623,7 @@
 
     getCapabilities() {
       return new B.CapabilitiesResult({
-        hasMute: true, hasRecord: false, hasMerge: false, hasSwap: false, hasSignedRecordingUrl: false, debugEnabled: true,
+        hasMute: true, hasRecord: false, hasMerge: true, hasSwap: true, hasSignedRecordingUrl: false, debugEnabled: true,
         hasContactSearch: true, hasAgentAvailability: true, hasQueueWaitTime: true, hasBlindTransfer: true, hasTransferToOmniFlow: false,
         hasPendingStatusChange: false, hasPhoneBook: true, supportsMos: false, hasSupervisorListenIn: false, hasSupervisorBargeIn: false,
       });
