@@ -60,6 +60,8 @@ public sealed partial class Tenant
         if (Own(a, d, out var c) is { } refused) return refused;
         if (c!.Consultation is null) return CommandOutcome.Refused("no_consultation", $"Contact {c.Id} has no consulted transfer: there is no one to swap with.");
         if (c.Conferenced) return CommandOutcome.Refused("invalid", $"Contact {c.Id} is a conference: everyone is on the line.");
+        if (c.Consultation.AgentId is null && c.Consultation.Number is null)
+            return CommandOutcome.Refused("invalid", $"Contact {c.Id}'s consultation is with a queue: there is no one on the line to swap with.");
         if (c.Phase == ContactPhases.Held)
         {
             c.Phase = ContactPhases.Connected;
@@ -78,6 +80,8 @@ public sealed partial class Tenant
     {
         if (Own(a, d, out var c) is { } refused) return refused;
         if (c!.Consultation is not { } consultation) return CommandOutcome.Refused("no_consultation", $"Contact {c.Id} has no consulted transfer: there is no one to bring in.");
+        if (consultation.AgentId is null && consultation.Number is null)
+            return CommandOutcome.Refused("invalid", $"Contact {c.Id}'s consultation is with a queue: there is no one on the line to bring in.");
         if (c.Conferenced) return CommandOutcome.Accepted();
         c.Conferenced = true;
         var with = new JsonObject();

@@ -18,6 +18,8 @@ public sealed class VoiceCallRow
     public string? LastError { get; init; }
     public long Dead { get; init; }
     public long NextAttemptAt { get; init; }
+    /// <summary>Why the call's transcript could not be posted last, if it could not.</summary>
+    public string? TranscriptError { get; init; }
 }
 
 /// <summary>
@@ -45,6 +47,11 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
         public string? SentMessages { get; init; }
         public long MessagesVersion { get; init; }
         public string? EndHash { get; init; }
+        public long TranscriptAttempts { get; init; }
+        /// <summary>1 when the call's own create or update is due (not given up on, its wait over).</summary>
+        public long MainDue { get; init; }
+        /// <summary>1 when its transcript may have new messages and its wait is over.</summary>
+        public long TranscriptDue { get; init; }
     }
 
     /// <summary>Per request of the bulk transcript API: at most 5 calls, 5 messages each (Salesforce's limits).</summary>
@@ -101,10 +108,15 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                 ON CONFLICT (tenant_id, interaction_id) DO NOTHING
                 """, new { tenantId, now, since = since.ToUnixTimeMilliseconds() }, w.Transaction);
             due = (await w.Connection.QueryAsync<Due>("""
-                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended, v.sent_version, v.sent_messages, v.messages_version, v.end_hash FROM voice_calls v
+                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended, v.sent_version, v.sent_messages, v.messages_version, v.end_hash,
+                    v.transcript_attempts,
+                    CASE WHEN v.dead = 0 AND v.next_attempt_at <= @now AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version)) THEN 1 ELSE 0 END AS main_due,
+                    CASE WHEN v.voice_call_id IS NOT NULL AND v.messages_version < i.state_version AND v.transcript_next_at <= @now THEN 1 ELSE 0 END AS transcript_due
+                FROM voice_calls v
                 JOIN interactions i ON i.tenant_id = v.tenant_id AND i.interaction_id = v.interaction_id
-                WHERE v.tenant_id = @tenantId AND v.dead = 0 AND v.next_attempt_at <= @now
-                  AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version) OR v.messages_version < i.state_version)
+                WHERE v.tenant_id = @tenantId
+                  AND ((v.dead = 0 AND v.next_attempt_at <= @now AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version)))
+                    OR (v.voice_call_id IS NOT NULL AND v.messages_version < i.state_version AND v.transcript_next_at <= @now))
                 ORDER BY v.created_at LIMIT @max
                 """, new { tenantId, now, max = options.Value.BatchSize }, w.Transaction)).ToList();
             await w.CommitAsync(ct);
@@ -122,6 +134,12 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                 continue;
             }
             if (state is not null && state.StartedAt is null && state.EndedAt is { } end) state = state with { StartedAt = end.AddSeconds(-(state.DurationSeconds ?? 0)) };
+            if (row.MainDue == 0)
+            {
+                // Only its transcript is due (the call's own update is done, waiting, or given up on: transcripts go on regardless).
+                if (state is not null) transcripts.Add((row, state, PendingMessages(row, state)));
+                continue;
+            }
             if (state?.StartedAt is null)
             {
                 // Nothing to send yet (no start known): look again later, and give up in the end, saying why.
@@ -176,7 +194,9 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                     }
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct, endHash: hash);
                 }
-                if (row.MessagesVersion < row.StateVersion) transcripts.Add((row with { VoiceCallId = voiceCallId }, state, PendingMessages(row, state)));
+                // A call just made may already have words to post; one made before waits for its transcript's turn.
+                if (row.VoiceCallId is null ? row.MessagesVersion < row.StateVersion : row.TranscriptDue == 1)
+                    transcripts.Add((row with { VoiceCallId = voiceCallId }, state, PendingMessages(row, state)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -211,15 +231,23 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
     }
 
     /// <summary>A message's id: the same message (who, when, what) always gets the same one, so a repeat is one transcript entry.</summary>
-    private static string MessageId(Message m) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{m.From}\n{m.At.ToUnixTimeMilliseconds()}\n{m.Text}")))[..24];
+    private static string MessageId(Message m, int repeat) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{m.From}\n{m.At.ToUnixTimeMilliseconds()}\n{m.Text}\n{repeat}")))[..24];
 
     /// <summary>The call's messages not posted yet, as the Telephony Integration API takes them (oldest first).</summary>
     private static List<(string Id, JsonObject Message)> PendingMessages(Due row, InteractionState state)
     {
         var sentIds = row.SentMessages is { } json ? System.Text.Json.JsonSerializer.Deserialize<HashSet<string>>(json) ?? [] : [];
         var agent = state.Agent?.Email ?? state.Agent?.Id ?? "agent";
-        return state.Messages.Where(m => !string.IsNullOrWhiteSpace(m.Text)).Select(m => (Id: MessageId(m), m)).Where(x => !sentIds.Contains(x.Id)).Select(x =>
+        // The same words from the same speaker at the same moment, said again, are another message: each repeat is counted into its id.
+        var seen = new Dictionary<(string, DateTimeOffset, string), int>();
+        return state.Messages.Where(m => !string.IsNullOrWhiteSpace(m.Text)).Select(m =>
+        {
+            var key = (m.From, m.At, m.Text);
+            var repeat = seen.TryGetValue(key, out var n) ? n + 1 : 0;
+            seen[key] = repeat;
+            return (Id: MessageId(m, repeat), m);
+        }).Where(x => !sentIds.Contains(x.Id)).Select(x =>
         {
             var (senderType, participant) = x.m.From switch
             {
@@ -249,44 +277,72 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
             await MarkMessagesAsync(tenantId, row, [], row.StateVersion, ct);
         foreach (var chunk in transcripts.Where(t => t.Pending.Count > 0 && t.Row.VoiceCallId is not null).Chunk(CallsPerTranscriptRequest))
         {
-            var calls = new List<SalesforceCall>();
             var taken = chunk.Select(t => (t.Row, Messages: t.Pending.Take(MessagesPerCall).ToList(), Done: t.Pending.Count <= MessagesPerCall)).ToList();
-            try
-            {
-                if (taken.Count == 1 && taken[0].Messages.Count == 1)
-                {
-                    await telephony.SendAsync(link, apiName, HttpMethod.Post, $"voiceCalls/{Uri.EscapeDataString(taken[0].Row.InteractionId)}/messages",
-                        taken[0].Messages[0].Message, calls, ct);
-                }
-                else
-                {
-                    var entries = new JsonArray(taken.Select(t => (JsonNode)new JsonObject
-                    {
-                        ["vendorCallKey"] = t.Row.InteractionId, ["messages"] = new JsonArray(t.Messages.Select(m => (JsonNode)m.Message.DeepClone()).ToArray()),
-                    }).ToArray());
-                    await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls/messages", new JsonObject { ["entries"] = entries }, calls, ct);
-                }
-                foreach (var (row, messages, done) in taken)
-                    await MarkMessagesAsync(tenantId, row, messages.Select(m => m.Id), done ? row.StateVersion : row.MessagesVersion, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                foreach (var (row, _, _) in taken)
-                {
-                    var attempts = row.Attempts + 1;
-                    var dead = e is TelephonyException { Transient: false } || attempts >= options.Value.MaxAttempts;
-                    logger.LogWarning("Transcript of interaction {InteractionId} of tenant {TenantId}: {Reason}", row.InteractionId, tenantId, e.Message);
-                    await SaveAsync(tenantId, row.InteractionId, row.VoiceCallId, null, attempts, "Transcript: " + e.Message, dead, ct,
-                        next: clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, options.Value.MaxRetryDelay));
-                }
-            }
-            finally
-            {
-                await requests.AddAsync(tenantId, taken.Select(t => t.Row.InteractionId).ToList(), RequestStep, calls, CancellationToken.None);
-            }
-            sent += calls.Count;
+            var (count, refused) = await PostTranscriptsAsync(tenantId, link, apiName, taken, ct);
+            sent += count;
+            // One call's message Salesforce refuses (400) must not hold up the others of its request: each is tried alone.
+            if (refused is { Status: 400 } && taken.Count > 1)
+                foreach (var one in taken)
+                    sent += (await PostTranscriptsAsync(tenantId, link, apiName, [one], ct)).Calls;
         }
         return sent;
+    }
+
+    /// <summary>
+    /// Posts one request of transcript messages: one alone through <c>/voiceCalls/{key}/messages</c>, more through the bulk
+    /// <c>/voiceCalls/messages</c>. Their calls remember the ids posted; a failure counts a transcript attempt on them (their own
+    /// updates are not held up) and is shown on their interactions' pages. Returns the requests made and the refusal, if any.
+    /// </summary>
+    private async Task<(int Calls, TelephonyException? Refused)> PostTranscriptsAsync(string tenantId, SalesforceLink link, string apiName,
+        List<(Due Row, List<(string Id, JsonObject Message)> Messages, bool Done)> taken, CancellationToken ct)
+    {
+        var calls = new List<SalesforceCall>();
+        try
+        {
+            if (taken.Count == 1 && taken[0].Messages.Count == 1)
+            {
+                await telephony.SendAsync(link, apiName, HttpMethod.Post, $"voiceCalls/{Uri.EscapeDataString(taken[0].Row.InteractionId)}/messages",
+                    taken[0].Messages[0].Message, calls, ct);
+            }
+            else
+            {
+                var entries = new JsonArray(taken.Select(t => (JsonNode)new JsonObject
+                {
+                    ["vendorCallKey"] = t.Row.InteractionId, ["messages"] = new JsonArray(t.Messages.Select(m => (JsonNode)m.Message.DeepClone()).ToArray()),
+                }).ToArray());
+                await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls/messages", new JsonObject { ["entries"] = entries }, calls, ct);
+            }
+            foreach (var (row, messages, done) in taken)
+                await MarkMessagesAsync(tenantId, row, messages.Select(m => m.Id), done ? row.StateVersion : row.MessagesVersion, ct);
+            return (calls.Count, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var refused = e as TelephonyException;
+            if (refused is { Status: 400 } && taken.Count > 1) return (calls.Count, refused); // tried call by call next
+            foreach (var (row, _, _) in taken)
+            {
+                var attempts = row.TranscriptAttempts + 1;
+                // Given up after the attempts (or at once for a refusal): until the call changes again, when its messages are tried once more.
+                var giveUp = refused is { Transient: false } || attempts >= options.Value.MaxAttempts;
+                logger.LogWarning("Transcript of interaction {InteractionId} of tenant {TenantId}: {Reason}", row.InteractionId, tenantId, e.Message);
+                await using var w = await db.WriteAsync(durable: true, ct);
+                await w.Connection.ExecuteAsync(
+                    "UPDATE voice_calls SET transcript_attempts = @attempts, transcript_next_at = @next, transcript_error = @error, messages_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
+                    new
+                    {
+                        tenantId, interactionId = row.InteractionId, attempts = giveUp ? 0 : attempts, error = (giveUp ? "Transcript given up on: " : "Transcript: ") + e.Message,
+                        next = giveUp ? 0 : (clock.GetUtcNow() + Outbox.RetryPolicy.Delay(attempts, options.Value.MaxRetryDelay)).ToUnixTimeMilliseconds(),
+                        version = giveUp ? row.StateVersion : row.MessagesVersion, now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                    }, w.Transaction);
+                await w.CommitAsync(ct);
+            }
+            return (calls.Count, refused);
+        }
+        finally
+        {
+            await requests.AddAsync(tenantId, taken.Select(t => t.Row.InteractionId).ToList(), RequestStep, calls, CancellationToken.None);
+        }
     }
 
     private async Task MarkMessagesAsync(string tenantId, Due row, IEnumerable<string> ids, long version, CancellationToken ct)
@@ -295,7 +351,7 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
         all.AddRange(ids);
         await using var w = await db.WriteAsync(durable: true, ct);
         await w.Connection.ExecuteAsync(
-            "UPDATE voice_calls SET sent_messages = @sent, messages_version = @version, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
+            "UPDATE voice_calls SET sent_messages = @sent, messages_version = @version, transcript_attempts = 0, transcript_error = NULL, updated_at = @now WHERE tenant_id = @tenantId AND interaction_id = @interactionId",
             new { tenantId, interactionId = row.InteractionId, sent = System.Text.Json.JsonSerializer.Serialize(all.Distinct().ToList()), version, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             w.Transaction);
         await w.CommitAsync(ct);
@@ -306,7 +362,7 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
     {
         await using var c = await db.OpenAsync(ct);
         return await c.QuerySingleOrDefaultAsync<VoiceCallRow>("""
-            SELECT voice_call_id, sent_version, attempts, last_error, dead, next_attempt_at FROM voice_calls WHERE tenant_id = @tenantId AND interaction_id = @interactionId
+            SELECT voice_call_id, sent_version, attempts, last_error, dead, next_attempt_at, transcript_error FROM voice_calls WHERE tenant_id = @tenantId AND interaction_id = @interactionId
             """, new { tenantId, interactionId });
     }
 

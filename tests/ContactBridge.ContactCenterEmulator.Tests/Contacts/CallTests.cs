@@ -105,6 +105,11 @@ public sealed class CallTests
         await cc.AcceptedAsync("ag-1", "accept", new { interactionId = call });
         (await cc.RefusedAsync("ag-1", "swap", new { interactionId = call })).ShouldBe("no_consultation");
         (await cc.RefusedAsync("ag-1", "conference", new { interactionId = call })).ShouldBe("no_consultation");
+        // A consultation with a queue has no one on the line to swap with or bring in.
+        await cc.AcceptedAsync("ag-1", "transfer", new { interactionId = call, kind = "consulted", to = new { skill = "support" } });
+        (await cc.RefusedAsync("ag-1", "swap", new { interactionId = call })).ShouldBe("invalid");
+        (await cc.RefusedAsync("ag-1", "conference", new { interactionId = call })).ShouldBe("invalid");
+        await cc.AcceptedAsync("ag-1", "resume", new { interactionId = call });
         await cc.AvailableAsync("ag-2");
         await cc.AcceptedAsync("ag-1", "transfer", new { interactionId = call, kind = "consulted", to = new { agentId = "ag-2" } });
         var mark = await cc.LastSeqAsync();

@@ -345,6 +345,33 @@ public sealed class VoiceCallTests
         await SettleAsync();
         Transcript("call-1").Count.ShouldBe(9);
         Requests("telephony.voiceCalls.update").ShouldBe(1, "nothing in the update changed");
+
+        // A request Salesforce refuses is tried call by call, so one call's refused words hold up no other call.
+        await sender.AcceptAsync(Said("call-1", "agent", "One more thing."), Said("call-2", "customer", "Are you there?"), Said("call-2", "agent", "Yes."));
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 400, Remaining = 1, PathContains = "/messages" });
+        await SettleAsync();
+        (Transcript("call-1").Count, Transcript("call-2").Count).ShouldBe((10, 4), "refused together, taken one call at a time");
+
+        // A call whose words are refused keeps its update; its page says the transcript was given up on, until the call changes again.
+        await sender.AcceptAsync(Said("call-2", "customer", "Hello?"));
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Status, Status = 400, Remaining = 1, PathContains = "/messages" });
+        await SettleAsync();
+        Transcript("call-2").Count.ShouldBe(4);
+        (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-2")).Html.ShouldContain("Transcript given up on");
+        await sender.AcceptAsync(sender.Event("call-2", "ended", new() { ["outcome"] = "answered" }, t0.AddSeconds(70)));
+        await SettleAsync();
+        Requests("telephony.voiceCalls.update").ShouldBe(2, "call-2's update went out all the same");
+        Transcript("call-2").Count.ShouldBe(5, "the call changed: its words were tried once more, and taken");
+        (await portal.GetAsync($"/tenants/{tenant.Id}/interactions/call-2")).Html.ShouldNotContain("Transcript given up on");
+
+        // The same words said twice at the same moment are two messages.
+        JsonObject Again() => sender.Event("call-1", "message_appended", new()
+        {
+            ["message"] = new JsonObject { ["from"] = "customer", ["text"] = "Sorry?", ["at"] = t0.AddSeconds(80).ToString("O") },
+        }, t0.AddSeconds(80));
+        await sender.AcceptAsync(Again(), Again());
+        await SettleAsync();
+        Transcript("call-1").Count(m => m.Content == "Sorry?").ShouldBe(2);
         (await sync.RunOnceAsync(Ct)).ShouldBe(0);
     }
 

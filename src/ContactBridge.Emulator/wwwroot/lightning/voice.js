@@ -33,10 +33,9 @@
     $('voice-errors').appendChild(li);
     while ($('voice-errors').children.length > 5) $('voice-errors').firstChild.remove();
   }
-  var lastAsked = null;
+  var asking = null; // CONFERENCE or RESUME while its answer (HOLD_TOGGLE or an error) is awaited
   function send(data) {
     if (!port) return;
-    lastAsked = data.type;
     port.postMessage(data);
   }
   function open() {
@@ -119,7 +118,9 @@
         break;
       case 'HOLD_TOGGLE':
         held = !!(payload && payload.isCustomerOnHold);
-        if (consulting && payload && !payload.isCustomerOnHold && !payload.isThirdPartyOnHold && lastAsked === 'CONFERENCE') conference = true;
+        if (payload && !payload.isCustomerOnHold && !payload.isThirdPartyOnHold && asking === 'CONFERENCE') conference = true;
+        if (payload && !payload.isCustomerOnHold && asking === 'RESUME') { consulting = false; conference = false; }
+        asking = null;
         break;
       case 'MUTE_TOGGLE': muted = !!(payload && payload.isMuted); break;
       case 'HANGUP': {
@@ -146,6 +147,7 @@
       case 'PHONE_CONTACTS': renderContacts((payload && payload.contacts) || []); break;
       case 'LOGOUT_RESULT': ready = false; showStatus(''); $('voice-status').disabled = true; showLogin(payload && payload.loginFrameHeight); break;
       case 'ERROR':
+        asking = null;
         error((payload && (payload.message || (payload.customError && payload.customError.labelName))) || 'ERROR',
           payload && payload.customError ? payload.customError.message : '');
         if (asked !== null) { showStatus(statusId); asked = null; }
@@ -229,12 +231,12 @@
   $('voice-mute').addEventListener('click', function () { send({ type: muted ? 'UNMUTE' : 'MUTE', call: call }); });
   $('voice-hold').addEventListener('click', function () {
     if (!call) return;
-    // Taking the caller back from hold ends a consultation.
-    if (held && consulting) { consulting = false; conference = false; }
+    // Taking the caller back from hold ends a consultation, once the connector says it is done.
+    asking = held ? 'RESUME' : null;
     send({ type: held ? 'RESUME' : 'HOLD', call: call });
   });
   $('voice-swap').addEventListener('click', function () { if (call) send({ type: 'SWAP_PARTICIPANTS', callToHold: call, callToResume: call }); });
-  $('voice-merge').addEventListener('click', function () { if (call) send({ type: 'CONFERENCE', calls: [call] }); });
+  $('voice-merge').addEventListener('click', function () { if (call) { asking = 'CONFERENCE'; send({ type: 'CONFERENCE', calls: [call] }); } });
   $('voice-transfer').addEventListener('click', function () {
     var box = $('voice-transfer-panel');
     box.hidden = !box.hidden;

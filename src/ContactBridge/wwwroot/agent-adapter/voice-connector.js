@@ -49,6 +49,7 @@
           if (!r.ok) {
             var error = new Error((json && (json.detail || json.title)) || ('The hub answered ' + r.status + '.'));
             error.status = r.status;
+            error.reason = json && json.reason; // the contact center's refusal code, when it refused
             if (r.status === 401 && me) sessionEnded();
             throw error;
           }
@@ -187,7 +188,8 @@
 
   /** Tells the widget what changed on a call that it did not ask for itself (the contact center's own doing, or the customer's). */
   function report(k) {
-    if (k.busy > 0 || k.awaitingDial) return;
+    // A call forgotten meanwhile (ended, or the agent signed out): a late timer about it says nothing.
+    if (calls[k.contact.interactionId] !== k || k.busy > 0 || k.awaitingDial) return;
     var c = k.contact;
     var id = c.interactionId;
     var p = c.phase;
@@ -241,6 +243,17 @@
     fetchVoiceCall(k, 250);
     setTimeout(function () { k.waitedForVoiceCall = true; report(k); }, 5000);
     return k;
+  }
+
+  /** No dial waiting for its answer any more: outbound calls held back for one are reported as any other. */
+  function releaseDials() {
+    if (dialsInFlight > 0) return;
+    Object.keys(calls).forEach(function (id) {
+      var k = calls[id];
+      if (!k.awaitingDial) return;
+      k.awaitingDial = false;
+      setTimeout(function () { report(k); }, 0);
+    });
   }
 
   function changed(a) {
@@ -420,7 +433,13 @@
       // Ending the agent's leg while a consulted transfer waits hands the caller over to whoever was consulted; if the
       // contact center has no consultation any more (dropped meanwhile), the call is simply hung up.
       var first = k.consulting
-        ? onCall(k, 'complete_transfer', 'ended').catch(function (e) { B.log('complete transfer refused: ' + e.message, C.LOG_LEVEL.INFO); k.consulting = false; return onCall(k, 'hangup', 'ended'); })
+        ? onCall(k, 'complete_transfer', 'ended').catch(function (e) {
+          // Only a consultation that is gone means hanging up; any other failure keeps the caller (nobody is dropped).
+          if (e.reason !== 'no_consultation') throw e;
+          B.log('no consultation any more: hanging up', C.LOG_LEVEL.INFO);
+          k.consulting = false;
+          return onCall(k, 'hangup', 'ended');
+        })
         : onCall(k, 'hangup', 'ended');
       return first.then(function () {
         forget(k.contact.interactionId);
@@ -482,9 +501,10 @@
       return ensureLoggedIn().then(function () { return command('dial', { number: number }); }).then(function (answer) {
         dialsInFlight--;
         var id = answer && answer.result && answer.result.interactionId;
-        // The call the contact center made: by its id, or else the outbound call seen while this dial was being answered.
-        var k = id ? calls[id] : null;
-        if (!k) k = Object.keys(calls).map(function (x) { return calls[x]; }).filter(function (x) { return x.awaitingDial; })[0] || null;
+        // The call the contact center made: by its id, or (no id given) the outbound call seen while this dial was being answered.
+        var k = id ? calls[id] : Object.keys(calls).map(function (x) { return calls[x]; }).filter(function (x) { return x.awaitingDial; })[0] || null;
+        if (k) k.awaitingDial = false;
+        releaseDials();
         if (!k) {
           var c = { interactionId: id || ('dial-' + uuid()), channel: 'voice', direction: 'outbound', phase: 'offered', callerAddress: number, phaseSince: new Date().toISOString() };
           k = track(c);
@@ -500,7 +520,7 @@
         // The widget hears CALL_STARTED from this answer first; anything the live picture said meanwhile (connected) follows.
         setTimeout(function () { report(k); }, 0);
         return new B.CallResult({ call: phoneCall(k, C.CALL_STATE.RINGING) });
-      }, function (e) { dialsInFlight--; throw e; });
+      }, function (e) { dialsInFlight--; releaseDials(); throw e; });
     }
 
     sendDigits(digits) {
