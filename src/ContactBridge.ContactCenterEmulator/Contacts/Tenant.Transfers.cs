@@ -40,11 +40,7 @@ public sealed partial class Tenant
 
         if (kind == "consulted")
         {
-            if (c.Phase == ContactPhases.Connected)
-            {
-                c.Phase = ContactPhases.Held;
-                Emit(EventTypes.Held, c.Id, []);
-            }
+            if (c.Phase == ContactPhases.Connected) HoldCustomer(c, true);
             c.Consultation = new Consultation(toAgent, toSkill, toNumber);
             // The target is kept for this consultation: nothing else is offered to them meanwhile.
             if (target is not null) target.Reserved = c;
@@ -62,17 +58,15 @@ public sealed partial class Tenant
         if (c.Conferenced) return CommandOutcome.Refused("invalid", $"Contact {c.Id} is a conference: everyone is on the line.");
         if (c.Consultation.AgentId is null && c.Consultation.Number is null)
             return CommandOutcome.Refused("invalid", $"Contact {c.Id}'s consultation is with a queue: there is no one on the line to swap with.");
-        if (c.Phase == ContactPhases.Held)
-        {
-            c.Phase = ContactPhases.Connected;
-            Emit(EventTypes.Resumed, c.Id, []);
-        }
-        else
-        {
-            c.Phase = ContactPhases.Held;
-            Emit(EventTypes.Held, c.Id, []);
-        }
+        HoldCustomer(c, c.Phase != ContactPhases.Held);
         return CommandOutcome.Accepted();
+    }
+
+    /// <summary>The customer held, or back on the line, and the event that says so.</summary>
+    private void HoldCustomer(Contact c, bool held)
+    {
+        c.Phase = held ? ContactPhases.Held : ContactPhases.Connected;
+        Emit(held ? EventTypes.Held : EventTypes.Resumed, c.Id, []);
     }
 
     /// <summary>During a consultation, brings the customer and the consulted party together; completing the transfer then leaves them to it.</summary>
@@ -88,11 +82,7 @@ public sealed partial class Tenant
         if (consultation.AgentId is not null) with["agentId"] = consultation.AgentId;
         if (consultation.Number is not null) with["number"] = consultation.Number;
         Emit(EventTypes.Conferenced, c.Id, new JsonObject { ["with"] = with });
-        if (c.Phase == ContactPhases.Held)
-        {
-            c.Phase = ContactPhases.Connected;
-            Emit(EventTypes.Resumed, c.Id, []);
-        }
+        if (c.Phase == ContactPhases.Held) HoldCustomer(c, false);
         return CommandOutcome.Accepted();
     }
 
