@@ -108,16 +108,16 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                 ON CONFLICT (tenant_id, interaction_id) DO NOTHING
                 """, new { tenantId, now, since = since.ToUnixTimeMilliseconds() }, w.Transaction);
             due = (await w.Connection.QueryAsync<Due>("""
-                SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended, v.sent_version, v.sent_messages, v.messages_version, v.end_hash,
-                    v.transcript_attempts,
-                    CASE WHEN v.dead = 0 AND v.next_attempt_at <= @now AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version)) THEN 1 ELSE 0 END AS main_due,
-                    CASE WHEN v.voice_call_id IS NOT NULL AND v.messages_version < i.state_version AND v.transcript_next_at <= @now THEN 1 ELSE 0 END AS transcript_due
-                FROM voice_calls v
-                JOIN interactions i ON i.tenant_id = v.tenant_id AND i.interaction_id = v.interaction_id
-                WHERE v.tenant_id = @tenantId
-                  AND ((v.dead = 0 AND v.next_attempt_at <= @now AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version)))
-                    OR (v.voice_call_id IS NOT NULL AND v.messages_version < i.state_version AND v.transcript_next_at <= @now))
-                ORDER BY v.created_at LIMIT @max
+                SELECT * FROM (
+                    SELECT v.interaction_id, v.voice_call_id, v.attempts, i.state, i.state_version, i.ended, v.sent_version, v.sent_messages, v.messages_version,
+                        v.end_hash, v.transcript_attempts, v.created_at,
+                        CASE WHEN v.dead = 0 AND v.next_attempt_at <= @now AND (v.voice_call_id IS NULL OR (i.ended = 1 AND v.sent_version < i.state_version)) THEN 1 ELSE 0 END AS main_due,
+                        CASE WHEN v.voice_call_id IS NOT NULL AND v.messages_version < i.state_version AND v.transcript_next_at <= @now THEN 1 ELSE 0 END AS transcript_due
+                    FROM voice_calls v
+                    JOIN interactions i ON i.tenant_id = v.tenant_id AND i.interaction_id = v.interaction_id
+                    WHERE v.tenant_id = @tenantId) d
+                WHERE main_due = 1 OR transcript_due = 1
+                ORDER BY created_at LIMIT @max
                 """, new { tenantId, now, max = options.Value.BatchSize }, w.Transaction)).ToList();
             await w.CommitAsync(ct);
         }
@@ -154,19 +154,9 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
             {
                 if (voiceCallId is null)
                 {
-                    var create = CreateBody(apiName, state);
-                    JsonNode? answer;
-                    try
-                    {
-                        answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", create, calls, ct);
-                    }
-                    catch (TelephonyException refused) when (refused.Status == 400 && create.Remove("callAttributes"))
-                    {
-                        // The org has no such VoiceCall field (or refuses its value): the call still gets its VoiceCall, without the IVR's fields.
-                        logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: IVR fields refused ({Reason}); made without them",
-                            row.InteractionId, tenantId, refused.Message);
-                        answer = await telephony.SendAsync(link, apiName, HttpMethod.Post, "voiceCalls", create, calls, ct);
-                    }
+                    // The org may lack an IVR field named in callAttributes (or refuse its value): the call still gets its VoiceCall.
+                    var answer = await SendOrWithoutAsync(tenantId, row.InteractionId, link, apiName, HttpMethod.Post, "voiceCalls", CreateBody(apiName, state), "callAttributes",
+                        calls, ct);
                     voiceCallId = answer is JsonObject o && o["voiceCallId"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length is > 0 and <= 18 && id.All(char.IsAsciiLetterOrDigit)
                         ? id
                         : throw new TelephonyException("The Telephony Integration API answered the create without a voiceCallId.", transient: true);
@@ -178,20 +168,10 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
                     var update = EndBody(state);
                     if (state.Agent?.Id is { } agentId && await SalesforceUsernameAsync(tenantId, agentId, ct) is { } username) update["agent"] = username;
                     var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(update.ToJsonString())));
+                    // The org may not know the agent's user (renamed, deactivated): the call is updated all the same.
                     if (hash != row.EndHash)
-                    {
-                        try
-                        {
-                            await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
-                        }
-                        catch (TelephonyException refused) when (refused.Status == 400 && update.Remove("agent"))
-                        {
-                            // A user the org does not know (renamed, deactivated): the call is updated all the same, without its agent.
-                            logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: agent refused ({Reason}); updated without it",
-                                row.InteractionId, tenantId, refused.Message);
-                            await telephony.SendAsync(link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, calls, ct);
-                        }
-                    }
+                        await SendOrWithoutAsync(tenantId, row.InteractionId, link, apiName, HttpMethod.Patch, "voiceCalls/" + Uri.EscapeDataString(voiceCallId), update, "agent",
+                            calls, ct);
                     await SaveAsync(tenantId, row.InteractionId, voiceCallId, row.StateVersion, attempts: 0, error: null, dead: false, ct, endHash: hash);
                 }
                 // A call just made may already have words to post; one made before waits for its transcript's turn.
@@ -216,6 +196,25 @@ public sealed partial class VoiceCallSync(HubDatabase db, VoiceCallSettingsStore
         }
         sent += await SendTranscriptsAsync(tenantId, link, apiName, transcripts, ct);
         return sent;
+    }
+
+    /// <summary>
+    /// Sends a request; if Salesforce refuses it (400) and it carries the optional <paramref name="optional"/> property, sends it once
+    /// more without that property, so what the hub only adds for good measure never costs the call its record.
+    /// </summary>
+    private async Task<JsonNode?> SendOrWithoutAsync(string tenantId, string interactionId, SalesforceLink link, string apiName, HttpMethod method, string path,
+        JsonObject body, string optional, List<SalesforceCall> calls, CancellationToken ct)
+    {
+        try
+        {
+            return await telephony.SendAsync(link, apiName, method, path, body, calls, ct);
+        }
+        catch (TelephonyException refused) when (refused.Status == 400 && body.Remove(optional))
+        {
+            logger.LogWarning("VoiceCall of interaction {InteractionId} of tenant {TenantId}: {Property} refused ({Reason}); sent without it",
+                interactionId, tenantId, optional, refused.Message);
+            return await telephony.SendAsync(link, apiName, method, path, body, calls, ct);
+        }
     }
 
     /// <summary>
