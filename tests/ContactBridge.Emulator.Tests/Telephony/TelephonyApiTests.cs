@@ -176,6 +176,33 @@ public sealed class TelephonyApiTests
         await BadAsync(HttpMethod.Patch, "/telephony/v1/voiceCalls/vck-1", new { holdTotal = 3 }, HttpStatusCode.BadRequest, "Unknown property 'holdTotal'");
         await BadAsync(HttpMethod.Patch, "/telephony/v1/voiceCalls/vck-1", new { agent = "nobody@nowhere.example" }, HttpStatusCode.BadRequest, "nobody@nowhere.example");
         await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls/vck-1/messages", new { messageId = "m-2" }, HttpStatusCode.BadRequest, "participantId is required");
+
+        // Transcripts in bulk: all of them or none.
+        object Said(string messageId) => new { participantId = "+14155550100", messageId, startTime = 1_796_288_403_000L, endTime = 1_796_288_404_000L, content = "Still there?", senderType = "END_USER" };
+        await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls/messages", new { entries = Array.Empty<object>() }, HttpStatusCode.BadRequest, "entries is a list of 1 to 5");
+        await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls/messages", new { entries = new[] { new { vendorCallKey = "vck-1", messages = new[] { Said("m-4"), Said("m-5"), Said("m-6"), Said("m-7"), Said("m-8"), Said("m-9") } } } },
+            HttpStatusCode.BadRequest, "1 to 5 messages");
+        await BadAsync(HttpMethod.Post, "/telephony/v1/voiceCalls/messages", new { entries = new[] { new { vendorCallKey = "vck-1", messages = new[] { Said("m-4") } }, new { vendorCallKey = "nope", messages = new[] { Said("m-5") } } } },
+            HttpStatusCode.NotFound, "nope");
+        (await http.GetFromJsonAsync<JsonArray>($"/_emulator/orgs/default/voice-calls/{id}/transcript", Ct))!.Count.ShouldBe(1, "nothing of a refused request is kept");
+        var (bulk, taken) = await SendAsync(http, HttpMethod.Post, "/telephony/v1/voiceCalls/messages", good, new { entries = new[] { new { vendorCallKey = "vck-1", messages = new[] { Said("m-4"), Said("m-5") } } } });
+        bulk.ShouldBe(HttpStatusCode.Created, taken?.ToJsonString());
+        (await http.GetFromJsonAsync<JsonArray>($"/_emulator/orgs/default/voice-calls/{id}/transcript", Ct))!.Count.ShouldBe(3);
+
+        // ConversationVendorInfo through the control API: bad names, URLs and types are refused, saying which.
+        foreach (var (name, request, says) in new (string, object, string)[]
+                 {
+                     ("bad__name", new { connectorUrl = "https://cc.example/connector" }, "developer name"),
+                     ("Good", new { connectorUrl = "http://cc.example/connector" }, "connectorUrl"),
+                     ("Good", new { connectorUrl = "https://cc.example/connector", vendorType = "Telegraph" }, "vendorType"),
+                 })
+        {
+            using var refused = await http.PutAsJsonAsync($"/_emulator/orgs/default/conversation-vendor-infos/{name}", request, Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            (await refused.Content.ReadAsStringAsync(Ct)).ShouldContain(says);
+        }
+        (await http.GetFromJsonAsync<JsonArray>("/_emulator/orgs/default/conversation-vendor-infos", Ct))!.ShouldBeEmpty();
     }
 
     [Fact]
