@@ -10,6 +10,7 @@ using ContactBridge.Observability;
 using ContactBridge.Outbox;
 using ContactBridge.Retention;
 using ContactBridge.RoutingMaps;
+using ContactBridge.Workforce;
 using ContactBridge.Security;
 using ContactBridge.Storage;
 using ContactBridge.Tenants;
@@ -72,6 +73,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddContactCenter();
         services.AddAgentAdapter();
         services.AddVoiceCalls(workers);
+        services.AddWorkforce(workers);
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
         services.AddRoutingMaps(workers);
@@ -107,6 +109,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapContactCenter();
         app.MapAgentAdapter();
         app.MapVoiceCalls();
+        app.MapWorkforce();
         app.MapLogging();
         app.MapLoggingPages();
         app.MapIdentificationRulesEditor();

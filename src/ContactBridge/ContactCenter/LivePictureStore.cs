@@ -97,6 +97,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         HashSet<PictureChange> changes)
     {
         var stored = new HashSet<(string, string)>();
+        var earliestState = new Dictionary<string, long>(StringComparer.Ordinal);
         // Rows are locked in one order, (tenant, part, subject), whatever order the events came in: two batches can then wait for each
         // other but not deadlock. Each subject's events go in time order; the guards make the result the same in any order.
         foreach (var (tenantId, e) in events.OrderBy(x => x.TenantId, StringComparer.Ordinal).ThenBy(x => Array.IndexOf(PartOrder, ContactCenterEvents.PartOf(x.Event.Type)))
@@ -113,7 +114,10 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             await ApplyAsync(w, tenantId, e, at, now);
             var part = ContactCenterEvents.PartOf(e.Type);
             changes.Add(new PictureChange(tenantId, part, part == PictureChange.Message ? e.Id : e.InteractionId));
+            if (Workforce.WorkforceFeed.IsStateEvent(e.Type)) earliestState[tenantId] = Math.Min(at, earliestState.GetValueOrDefault(tenantId, long.MaxValue));
         }
+        // The workforce feed computes the intervals from the earliest state change on again.
+        foreach (var (tenantId, from) in earliestState) await Workforce.WorkforceFeed.MarkAsync(w.Connection, w.Transaction, tenantId, from);
         return stored;
     }
 

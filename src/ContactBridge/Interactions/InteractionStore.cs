@@ -64,6 +64,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
         var formerAgents = new Dictionary<(string Tenant, string Interaction), string>();
+        var changed = new List<(string TenantId, InteractionState State)>();
         var (c, tx) = (w.Connection, w.Transaction);
         foreach (var tenant in pending.GroupBy(e => e.TenantId))
         {
@@ -85,6 +86,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                     agents[(tenant.Key, agentId.Trim())] = new RoutingMaps.SeenUser(agentId.Trim(), agent.Email, agent.Name);
                 var state = JsonSerializer.Serialize(folded, Json);
                 if (existing.TryGetValue(id, out var old) && old == state) continue;
+                changed.Add((tenant.Key, folded));
                 updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null, events[id].OrderBy(e => e.Seq).FirstOrDefault(e => e.TraceParent is not null)?.TraceParent,
                     InteractionSearch.KeysOf(folded)));
             }
@@ -111,6 +113,8 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                     """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId }, w.Transaction);
             }
         }
+        // The workforce feed's contacts change with their interactions, in the same transaction.
+        await Workforce.WorkforceFeed.RecordContactsAsync(db, w.Connection, w.Transaction, changed);
         foreach (var seen in agents.GroupBy(a => a.Key.Tenant))
             await RoutingMaps.RoutingMapStore.RecordSeenAsync(w.Connection, w.Transaction, seen.Key, seen.Select(a => a.Value), now);
         var quarantined = poison.Select(p => p.Event.Seq).ToHashSet();

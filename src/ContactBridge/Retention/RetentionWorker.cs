@@ -70,6 +70,8 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
                       + await w.Connection.ExecuteAsync("DELETE FROM salesforce_call_hours WHERE hour < @hour", new { hour = Dashboard.SalesforceCallLedger.HourOf(cutoff) }, w.Transaction)
                       // The contact center's agent and queue events: the picture they made stays; an event repeated after this long is taken as new.
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_events WHERE received_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      // The workforce feed's contacts as long as the agent events it computes with (intervals it computed stay).
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_contacts WHERE offered_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       // Commands answered long ago, messages read long ago, callbacks done long ago.
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_commands WHERE created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM agent_messages WHERE sent_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)

@@ -1,0 +1,87 @@
+-- Workforce-management integrations per tenant: historical (interval statistics) and real-time (agent states), each in a
+-- named group, unique per kind. Settings other than the client secret are JSON; the secret is encrypted under a purpose
+-- bound to the tenant. computed_through is the end of the last closed interval the historical feed has computed (null:
+-- compute from scratch), revision counts its passes: rows carry the revision that last changed them ("changed since").
+CREATE TABLE workforce_integrations (
+    tenant_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    enabled BIGINT NOT NULL,
+    settings TEXT NOT NULL,
+    client_secret_enc TEXT,
+    computed_through BIGINT,
+    revision BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, kind, group_name)
+);
+
+-- Each contact as the feed counts it, kept in step with the interaction it comes from (in the fold's transaction).
+CREATE TABLE workforce_contacts (
+    tenant_id TEXT NOT NULL,
+    interaction_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    queue TEXT,
+    agent_id TEXT,
+    offered_at BIGINT NOT NULL,
+    answered_at BIGINT,
+    ended_at BIGINT,
+    abandoned BIGINT NOT NULL,
+    hold_seconds BIGINT NOT NULL,
+    wrap_seconds BIGINT NOT NULL,
+    transfers BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, interaction_id)
+);
+CREATE INDEX workforce_contacts_offered ON workforce_contacts (tenant_id, offered_at);
+
+-- The earliest moment whose intervals an event changed since the feed last looked (one row per tenant; version tells a
+-- mark made while the feed was computing from the one it read).
+CREATE TABLE workforce_recompute (
+    tenant_id TEXT PRIMARY KEY,
+    from_ms BIGINT NOT NULL,
+    version BIGINT NOT NULL
+);
+
+CREATE TABLE workforce_queue_intervals (
+    tenant_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    interval_start BIGINT NOT NULL,
+    queue TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    offered BIGINT NOT NULL,
+    answered BIGINT NOT NULL,
+    answered_in_threshold BIGINT NOT NULL,
+    abandoned BIGINT NOT NULL,
+    short_abandoned BIGINT NOT NULL,
+    answer_wait_seconds BIGINT NOT NULL,
+    handled BIGINT NOT NULL,
+    talk_seconds BIGINT NOT NULL,
+    hold_seconds BIGINT NOT NULL,
+    wrap_seconds BIGINT NOT NULL,
+    transfers BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, group_name, interval_start, queue, channel)
+);
+CREATE INDEX workforce_queue_intervals_revision ON workforce_queue_intervals (tenant_id, group_name, revision);
+
+CREATE TABLE workforce_agent_intervals (
+    tenant_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    interval_start BIGINT NOT NULL,
+    agent_id TEXT NOT NULL,
+    admin_seconds BIGINT NOT NULL,
+    idle_seconds BIGINT NOT NULL,
+    not_ready_seconds BIGINT NOT NULL,
+    ready_seconds BIGINT NOT NULL,
+    unclassified TEXT NOT NULL,
+    handled BIGINT NOT NULL,
+    talk_seconds BIGINT NOT NULL,
+    hold_seconds BIGINT NOT NULL,
+    wrap_seconds BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, group_name, interval_start, agent_id)
+);
+CREATE INDEX workforce_agent_intervals_revision ON workforce_agent_intervals (tenant_id, group_name, revision);
+-- An agent's state events before a moment, for the state it was in when a recomputed range begins.
+CREATE INDEX contact_center_events_type ON contact_center_events (tenant_id, type, occurred_at);

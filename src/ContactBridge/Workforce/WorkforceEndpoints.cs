@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Web;
+using Dapper;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>One queue's interval as the feed gives it (JSON, and the CSV's columns in this order).</summary>
+public sealed record QueueIntervalView(DateTimeOffset Start, DateTimeOffset LocalStart, string Queue, string Channel, long Offered, long Answered,
+    long AnsweredWithinThreshold, long Abandoned, long ShortAbandoned, double? ServiceLevelPercent, double? AbandonRatePercent, double? AverageSpeedOfAnswerSeconds,
+    long Handled, double? AverageHandleSeconds, long TalkSeconds, long HoldSeconds, long AfterContactWorkSeconds, long Transfers, long Revision);
+
+/// <summary>One agent's interval as the feed gives it.</summary>
+public sealed record AgentIntervalView(DateTimeOffset Start, DateTimeOffset LocalStart, string AgentId, long AdminSeconds, long IdleSeconds, long NotReadySeconds,
+    long ReadySeconds, long UnclassifiedSeconds, IReadOnlyDictionary<string, long> Unclassified, long Handled, long HandleSeconds, long TalkSeconds, long HoldSeconds,
+    long AfterContactWorkSeconds, long Revision);
+
+/// <summary>A page of the feed: the intervals asked for, and the revision to ask "changed since" with next time.</summary>
+public sealed record IntervalFeed<T>(string Group, int IntervalMinutes, string TimeZone, DateTimeOffset From, DateTimeOffset To, DateTimeOffset? ComputedThrough,
+    long Revision, IReadOnlyList<T> Intervals);
+
+/// <summary>One agent as a workforce tool's user import takes it: ids in the contact center and in Salesforce, and skills.</summary>
+public sealed record WorkforceAgent(string AgentId, string? Name, string? Email, string? SalesforceUserId, string? SalesforceUsername,
+    IReadOnlyDictionary<string, string> Skills, bool LoggedIn, string? Activity, DateTimeOffset FirstSeenAt);
+
+public static class WorkforceEndpoints
+{
+    public static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
+
+    public static IServiceCollection AddWorkforce(this IServiceCollection services, bool workers)
+    {
+        services.AddSingleton<WorkforceSettingsStore>();
+        services.AddSingleton<WorkforceOrgCheck>();
+        services.AddSingleton<WorkforceIntegrations>();
+        services.AddSingleton<WorkforceFeed>();
+        if (workers) services.AddHostedService<WorkforceFeedWorker>();
+        return services;
+    }
+
+    public static void MapWorkforce(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/tenants/{tenantId}/workforce").RequireAuthorization().WithTags("Workforce management");
+        api.MapGet("/integrations", ListAsync)
+            .WithSummary("The tenant's workforce-management integrations, historical and real-time, each in its group (client secrets are never shown).")
+            .Produces<IReadOnlyList<WorkforceIntegrationView>>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{kind}/{group}", GetAsync)
+            .WithSummary("One integration: kind historical or realtime, and its group.")
+            .Produces<WorkforceIntegrationView>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/historical/{group}", PutHistoricalAsync)
+            .WithSummary("Creates or replaces a historical integration: {\"enabled\": true, \"readyActivities\": \"Available; On contact\", \"serviceLevelSeconds\": 20, …, \"clientSecret\": \"…\"}. " +
+                         "Every setting is checked (credentials and API version against the org) before anything changes; a leftout clientSecret keeps the stored one.")
+            .Accepts<HistoricalSettings>("application/json").Produces<WorkforceIntegrationView>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/realtime/{group}", PutRealTimeAsync)
+            .WithSummary("Creates or replaces a real-time integration: {\"enabled\": true, \"platformEvent\": \"Agent_State__e\", …}. It can be switched on only while a historical integration is on.")
+            .Accepts<RealTimeSettings>("application/json").Produces<WorkforceIntegrationView>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{kind}/{group}", DeleteAsync)
+            .WithSummary("Removes an integration (a historical one with what its feed computed); the last historical one stays while a real-time one is on.")
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/historical/{group}/queue-intervals", QueueIntervalsAsync)
+            .WithSummary("Interval statistics per queue and channel: offered, answered (within the threshold), abandoned and short-abandoned, service level, abandon rate, " +
+                         "speed of answer, handle time split into talk, hold and after-contact work, transfers. ?from=&to= (ISO 8601, at most 31 days), ?changedSince={revision}, " +
+                         "?format=csv (or Accept: text/csv).")
+            .Produces<IntervalFeed<QueueIntervalView>>().Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/historical/{group}/agent-intervals", AgentIntervalsAsync)
+            .WithSummary("Interval statistics per agent: seconds of Admin, Idle, Not-ready and Ready time by the activity lists, activities in no list by name, contacts handled " +
+                         "and their handle time. Same parameters as queue-intervals.")
+            .Produces<IntervalFeed<AgentIntervalView>>().Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/agents", AgentsAsync)
+            .WithSummary("Agent sync (user import): every agent the contact center has reported, with its id there and in Salesforce (from single sign-on), its skills, " +
+                         "and its current activity. ?format=csv (or Accept: text/csv).")
+            .Produces<IReadOnlyList<WorkforceAgent>>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapWorkforcePage();
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext c, string tenantId, WorkforceSettingsStore store)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        return Results.Ok((await store.ListAsync(tenant.Id, c.RequestAborted)).Select(WorkforceIntegrationView.Of).ToList());
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext c, string tenantId, string kind, string group, WorkforceSettingsStore store)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        if (!WorkforceKinds.IsKnown(kind) || await store.GetAsync(tenant.Id, kind, group, c.RequestAborted) is not { } row)
+            return TenantAccess.NotFoundProblem($"No {(WorkforceKinds.IsKnown(kind) ? kind : "such")} integration \"{group}\": the kinds are historical and realtime.");
+        return Results.Ok(WorkforceIntegrationView.Of(row));
+    }
+
+    /// <summary>A setting with a name the hub does not know (a typo such as "readyActivity") is refused, not quietly dropped.</summary>
+    private static readonly JsonSerializerOptions StrictJson = new(JsonSerializerOptions.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The body as settings and the client secret apart; or the problem with it.</summary>
+    private static async Task<(T? Settings, string? Secret, IResult? Problem)> ReadSettingsAsync<T>(HttpContext c) where T : class
+    {
+        var (json, bad) = await CommandEndpoints.ReadJsonAsync(c, 16 * 1024);
+        if (bad is not null) return (null, null, bad);
+        if (json is not JsonObject body) return (null, null, Results.Problem(statusCode: 400, title: "Invalid body", detail: "Send the settings as a JSON object."));
+        string? secret = null;
+        if (body["clientSecret"] is { } s)
+        {
+            if (s is not JsonValue v || !v.TryGetValue(out secret) || secret.Length > 1024)
+                return (null, null, Settings([new("clientSecret", "The client secret is a string of at most 1,024 characters.")]));
+            body.Remove("clientSecret");
+        }
+        try
+        {
+            return (body.Deserialize<T>(StrictJson) ?? throw new JsonException("null"), secret, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, null, Results.Problem(statusCode: 400, title: "Invalid body",
+                detail: $"The settings could not be read{(e.Path is { Length: > 2 } path ? $" at {path}" : "")}: {e.Message.Split(" Path:")[0]}"));
+        }
+    }
+
+    /// <summary>400 with each problem under the setting it is about (RFC 9457 with an errors member).</summary>
+    public static IResult Settings(IReadOnlyList<SettingProblem> problems) =>
+        Results.ValidationProblem(problems.GroupBy(p => p.Setting).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()),
+            title: "Invalid workforce settings", detail: $"Nothing was changed: {string.Join(" ", problems.Select(p => $"{p.Setting}: {p.Message}").Take(5))}");
+
+    private static async Task<IResult> PutHistoricalAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        var (settings, secret, bad) = await ReadSettingsAsync<HistoricalSettings>(c);
+        if (bad is not null) return bad;
+        var outcome = await integrations.SaveHistoricalAsync(tenant.Id, group, settings!, secret, c.RequestAborted);
+        return outcome.Saved is { } saved ? Results.Ok(saved) : Settings(outcome.Problems);
+    }
+
+    private static async Task<IResult> PutRealTimeAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        var (settings, secret, bad) = await ReadSettingsAsync<RealTimeSettings>(c);
+        if (bad is not null) return bad;
+        var outcome = await integrations.SaveRealTimeAsync(tenant.Id, group, settings!, secret, c.RequestAborted);
+        return outcome.Saved is { } saved ? Results.Ok(saved) : Settings(outcome.Problems);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext c, string tenantId, string kind, string group, WorkforceIntegrations integrations)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        if (!WorkforceKinds.IsKnown(kind)) return TenantAccess.NotFoundProblem("The kinds of integration are historical and realtime.");
+        return await integrations.DeleteAsync(tenant.Id, kind, group, c.RequestAborted) switch
+        {
+            null => Results.NoContent(),
+            { Setting: "group" } missing => TenantAccess.NotFoundProblem(missing.Message),
+            var problem => Settings([problem]),
+        };
+    }
+
+    private static bool WantsCsv(HttpContext c) =>
+        c.Request.Query["format"] == "csv" || c.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The integration and the range asked for; or the problem with the question.</summary>
+    private static async Task<(WorkforceIntegrationRow? Integration, DateTimeOffset From, DateTimeOffset To, long? Since, IResult? Problem)> RangeAsync(HttpContext c,
+        string tenantId, string group, WorkforceSettingsStore store, TimeProvider clock)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return (null, default, default, null, TenantAccess.TenantNotFound(tenantId));
+        if (await store.GetAsync(tenant.Id, WorkforceKinds.Historical, group, c.RequestAborted) is not { } integration)
+            return (null, default, default, null, TenantAccess.NotFoundProblem($"No historical integration \"{group}\"."));
+        var q = c.Request.Query;
+        static DateTimeOffset? Instant(string? text) =>
+            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+        var problems = new List<string>();
+        var to = q.ContainsKey("to") ? Instant(q["to"]) : integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : clock.GetUtcNow();
+        var from = q.ContainsKey("from") ? Instant(q["from"]) : to?.AddDays(-1);
+        if (from is null) problems.Add("from must be an ISO 8601 instant, such as 2026-12-04T09:00:00Z.");
+        if (to is null) problems.Add("to must be an ISO 8601 instant, such as 2026-12-05T09:00:00Z.");
+        if (from is { } f && to is { } t && (t <= f || t - f > MaxRange)) problems.Add("to must come after from, and the range is at most 31 days.");
+        long? since = null;
+        if (q.ContainsKey("changedSince"))
+        {
+            if (long.TryParse(q["changedSince"], NumberStyles.None, CultureInfo.InvariantCulture, out var s)) since = s;
+            else problems.Add("changedSince is a revision (a whole number ≥ 0) from an earlier answer.");
+        }
+        if (q.TryGetValue("format", out var format) && format != "csv" && format != "json") problems.Add("format is csv or json.");
+        return problems.Count > 0
+            ? (null, default, default, null, Results.Problem(statusCode: 400, title: "Invalid range", detail: string.Join(" ", problems)))
+            : (integration, from!.Value, to!.Value, since, null);
+    }
+
+    private static async Task<IResult> QueueIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    {
+        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
+        if (bad is not null) return bad;
+        var s = integration!.Historical();
+        var intervals = s.Clock();
+        var rows = (await feed.QueueRowsAsync(integration.TenantId, group, from, to, since, c.RequestAborted)).Select(r =>
+        {
+            var q = r.Interval();
+            return new QueueIntervalView(q.Start, intervals.Local(q.Start), q.Queue, q.Channel, q.Offered, q.Answered, q.AnsweredInThreshold, q.Abandoned, q.ShortAbandoned,
+                q.ServiceLevelPercent, q.AbandonRatePercent, q.AverageSpeedOfAnswerSeconds, q.Handled, q.AverageHandleSeconds, q.TalkSeconds, q.HoldSeconds, q.WrapSeconds,
+                q.Transfers, r.Revision);
+        }).ToList();
+        c.Response.Headers["ContactBridge-Revision"] = integration.Revision.ToString(CultureInfo.InvariantCulture);
+        if (!WantsCsv(c)) return Results.Ok(Feed(integration, s, from, to, rows));
+        return Csv(["start", "localStart", "queue", "channel", "offered", "answered", "answeredWithinThreshold", "abandoned", "shortAbandoned", "serviceLevelPercent",
+            "abandonRatePercent", "averageSpeedOfAnswerSeconds", "handled", "averageHandleSeconds", "talkSeconds", "holdSeconds", "afterContactWorkSeconds", "transfers", "revision"],
+            rows.Select(r => (IReadOnlyList<string?>)[Instant(r.Start), Instant(r.LocalStart), r.Queue, r.Channel, N(r.Offered), N(r.Answered), N(r.AnsweredWithinThreshold),
+                N(r.Abandoned), N(r.ShortAbandoned), D(r.ServiceLevelPercent), D(r.AbandonRatePercent), D(r.AverageSpeedOfAnswerSeconds), N(r.Handled), D(r.AverageHandleSeconds),
+                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Transfers), N(r.Revision)]));
+    }
+
+    private static async Task<IResult> AgentIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    {
+        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
+        if (bad is not null) return bad;
+        var s = integration!.Historical();
+        var intervals = s.Clock();
+        var rows = (await feed.AgentRowsAsync(integration.TenantId, group, from, to, since, c.RequestAborted)).Select(r =>
+        {
+            var start = DateTimeOffset.FromUnixTimeMilliseconds(r.IntervalStart);
+            var other = r.UnclassifiedSeconds;
+            return new AgentIntervalView(start, intervals.Local(start), r.AgentId, r.AdminSeconds, r.IdleSeconds, r.NotReadySeconds, r.ReadySeconds, other.Values.Sum(), other,
+                r.Handled, r.TalkSeconds + r.HoldSeconds + r.WrapSeconds, r.TalkSeconds, r.HoldSeconds, r.WrapSeconds, r.Revision);
+        }).ToList();
+        c.Response.Headers["ContactBridge-Revision"] = integration.Revision.ToString(CultureInfo.InvariantCulture);
+        if (!WantsCsv(c)) return Results.Ok(Feed(integration, s, from, to, rows));
+        return Csv(["start", "localStart", "agentId", "adminSeconds", "idleSeconds", "notReadySeconds", "readySeconds", "unclassifiedSeconds", "unclassified", "handled",
+            "handleSeconds", "talkSeconds", "holdSeconds", "afterContactWorkSeconds", "revision"],
+            rows.Select(r => (IReadOnlyList<string?>)[Instant(r.Start), Instant(r.LocalStart), r.AgentId, N(r.AdminSeconds), N(r.IdleSeconds), N(r.NotReadySeconds),
+                N(r.ReadySeconds), N(r.UnclassifiedSeconds), string.Join(";", r.Unclassified.Select(u => $"{u.Key}={N(u.Value)}")), N(r.Handled), N(r.HandleSeconds),
+                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Revision)]));
+    }
+
+    private static IntervalFeed<T> Feed<T>(WorkforceIntegrationRow integration, HistoricalSettings s, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<T> rows) =>
+        new(integration.GroupName, s.IntervalMinutes, s.TimeZone, from, to,
+            integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : null, integration.Revision, rows);
+
+    private sealed class AgentSyncRow
+    {
+        public string AgentId { get; init; } = "";
+        public string? Name { get; init; }
+        public string? Email { get; init; }
+        public long LoggedIn { get; init; }
+        public string? State { get; init; }
+        public string? Reason { get; init; }
+        public string? Skills { get; init; }
+        public long? FirstSeenAt { get; init; }
+        public long UpdatedAt { get; init; }
+        public string? SalesforceUserId { get; init; }
+        public string? SalesforceUsername { get; init; }
+    }
+
+    private static async Task<IResult> AgentsAsync(HttpContext c, string tenantId, Storage.HubDatabase db)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
+        List<AgentSyncRow> rows;
+        await using (var conn = await db.OpenAsync(c.RequestAborted))
+        {
+            // The Salesforce user is the one the agent last signed in to the softphone as (single sign-on from the org).
+            rows = (await conn.QueryAsync<AgentSyncRow>("""
+                SELECT a.agent_id, COALESCE(a.name, u.name) AS name, COALESCE(a.email, u.email) AS email, a.logged_in, a.state, a.reason, a.skills,
+                    u.first_seen_at, a.updated_at, s.salesforce_user_id, s.salesforce_username
+                FROM agents a
+                LEFT JOIN contact_center_users u ON u.tenant_id = a.tenant_id AND u.external_id = a.agent_id
+                LEFT JOIN agent_sessions s ON s.session_id = (SELECT s2.session_id FROM agent_sessions s2 WHERE s2.tenant_id = a.tenant_id AND s2.agent_id = a.agent_id
+                    ORDER BY s2.created_at DESC LIMIT 1)
+                WHERE a.tenant_id = @tenantId ORDER BY a.agent_id
+                """, new { tenantId = tenant.Id })).ToList();
+        }
+        var agents = rows.Select(r => new WorkforceAgent(r.AgentId, r.Name, r.Email, r.SalesforceUserId, r.SalesforceUsername,
+            r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? [],
+            r.LoggedIn == 1, r.LoggedIn == 1 ? ActivityOf(r.State, r.Reason) : null, DateTimeOffset.FromUnixTimeMilliseconds(r.FirstSeenAt ?? r.UpdatedAt))).ToList();
+        if (!WantsCsv(c)) return Results.Ok(agents);
+        return Csv(["agentId", "name", "email", "salesforceUserId", "salesforceUsername", "skills", "loggedIn", "activity", "firstSeenAt"],
+            agents.Select(a => (IReadOnlyList<string?>)[a.AgentId, a.Name, a.Email, a.SalesforceUserId, a.SalesforceUsername,
+                string.Join(";", a.Skills.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")), a.LoggedIn ? "true" : "false", a.Activity,
+                Instant(a.FirstSeenAt)]));
+    }
+
+    private static string? ActivityOf(string? state, string? reason) =>
+        WorkforceFeed.ActivityOf(ContactCenterEvents.StateChanged, new JsonObject { ["state"] = state, ["reason"] = reason }.ToJsonString());
+
+    private static IResult Csv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows) =>
+        Results.Text(RoutingMaps.RoutingMapCsv.Write(header, rows, forSpreadsheets: true), "text/csv; charset=utf-8");
+
+    private static string Instant(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+    private static string? D(double? d) => d?.ToString("0.##", CultureInfo.InvariantCulture);
+}

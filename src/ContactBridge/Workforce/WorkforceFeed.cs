@@ -1,0 +1,428 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Interactions;
+using ContactBridge.Storage;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>
+/// The historical feed, kept computed: each enabled historical integration's closed intervals are computed once they close, and
+/// again when an event changes them late. Events mark the earliest moment they change (in the transaction that stores them); a
+/// pass computes from the earliest of that mark and where the integration had got, up to the last closed interval, a day at a
+/// time, and writes only rows whose numbers changed, each with the pass's revision ("changed since").
+/// </summary>
+public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore settings, WorkLeases leases, TimeProvider clock,
+    IOptions<Retention.RetentionOptions> retention, ILogger<WorkforceFeed> logger)
+{
+    /// <summary>Intervals computed per read and write of the database: a day of 15-minute intervals.</summary>
+    public const int ChunkIntervals = 96;
+
+    private static readonly string[] StateTypes = [ContactCenterEvents.StateChanged, ContactCenterEvents.LoggedIn, ContactCenterEvents.LoggedOut];
+
+    public static bool IsStateEvent(string type) => StateTypes.Contains(type);
+
+    /// <summary>
+    /// The activity an agent event leaves the agent in, as the activity lists name it: an unavailable state with a reason is the
+    /// reason; logging in without a state yet is Unavailable; logged out or offline is null (no activity, counted nowhere).
+    /// </summary>
+    public static string? ActivityOf(string type, string data)
+    {
+        if (type == ContactCenterEvents.LoggedOut) return null;
+        if (type == ContactCenterEvents.LoggedIn) return "Unavailable";
+        var d = JsonNode.Parse(data) as JsonObject;
+        var state = d?["state"] is JsonValue v && v.TryGetValue<string>(out var named) ? named.Trim().ToLowerInvariant() : null;
+        var reason = d?["reason"] is JsonValue r && r.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
+        return state switch
+        {
+            "available" => "Available",
+            "unavailable" => reason ?? "Unavailable",
+            "after_call_work" => "After call work",
+            "on_contact" => "On contact",
+            "offline" or null => null,
+            _ => state,
+        };
+    }
+
+    /// <summary>Part of the transaction that stored events: the tenant's intervals from <paramref name="fromMs"/> on are to be computed again.</summary>
+    public static Task MarkAsync(DbConnection c, DbTransaction tx, string tenantId, long fromMs) =>
+        c.ExecuteAsync("""
+            INSERT INTO workforce_recompute (tenant_id, from_ms, version) VALUES (@tenantId, @fromMs, 1)
+            ON CONFLICT (tenant_id) DO UPDATE SET version = workforce_recompute.version + 1,
+                from_ms = CASE WHEN excluded.from_ms < workforce_recompute.from_ms THEN excluded.from_ms ELSE workforce_recompute.from_ms END
+            """, new { tenantId, fromMs }, tx);
+
+    /// <summary>A folded interaction as the feed counts it; null before anything says when it was offered.</summary>
+    public static ContactFact? FactOf(InteractionState s)
+    {
+        if (s.StartedAt is not { } offered) return null;
+        var abandoned = s.Outcome == "abandoned" || (s.Ended && s.ConnectedAt is null && s.Outcome != "answered");
+        return new ContactFact(s.InteractionId, s.Channel, s.Direction, s.Queue, s.Agent?.Id, offered, s.ConnectedAt, s.Ended ? s.EndedAt : null, abandoned,
+            s.HoldSeconds, s.WrapUpSeconds, s.Transfers.Count);
+    }
+
+    /// <summary>Part of the fold's transaction: the folded interactions' contacts, and a mark from the earliest interval they change.</summary>
+    public static async Task RecordContactsAsync(HubDatabase db, DbConnection c, DbTransaction tx, IEnumerable<(string TenantId, InteractionState State)> folded)
+    {
+        foreach (var tenant in folded.GroupBy(x => x.TenantId))
+        {
+            var facts = tenant.Select(x => FactOf(x.State)).OfType<ContactFact>().ToList();
+            if (facts.Count == 0) continue;
+            var ids = facts.Select(f => f.InteractionId).ToArray();
+            var before = await c.QueryAsync<long>($"SELECT offered_at FROM workforce_contacts WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
+                new { t = tenant.Key, ids }, tx);
+            foreach (var f in facts)
+            {
+                await c.ExecuteAsync("""
+                    INSERT INTO workforce_contacts (tenant_id, interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned,
+                        hold_seconds, wrap_seconds, transfers)
+                    VALUES (@tenantId, @InteractionId, @Channel, @Direction, @Queue, @AgentId, @offered, @answered, @ended, @abandoned, @HoldSeconds, @WrapSeconds, @Transfers)
+                    ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET channel = excluded.channel, direction = excluded.direction, queue = excluded.queue,
+                        agent_id = excluded.agent_id, offered_at = excluded.offered_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
+                        abandoned = excluded.abandoned, hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds, transfers = excluded.transfers
+                    """, new
+                {
+                    tenantId = tenant.Key, f.InteractionId, f.Channel, f.Direction, f.Queue, f.AgentId, offered = f.OfferedAt.ToUnixTimeMilliseconds(),
+                    answered = f.AnsweredAt?.ToUnixTimeMilliseconds(), ended = f.EndedAt?.ToUnixTimeMilliseconds(), abandoned = f.Abandoned ? 1 : 0,
+                    f.HoldSeconds, f.WrapSeconds, f.Transfers,
+                }, tx);
+            }
+            await MarkAsync(c, tx, tenant.Key, facts.Select(f => f.OfferedAt.ToUnixTimeMilliseconds()).Concat(before).Min());
+        }
+    }
+
+    private sealed class Mark
+    {
+        public string TenantId { get; init; } = "";
+        public long FromMs { get; init; }
+        public long Version { get; init; }
+    }
+
+    /// <summary>Computes every enabled historical integration up to its last closed interval; returns the rows written.</summary>
+    public async Task<long> RunUntilIdleAsync(CancellationToken ct)
+    {
+        var integrations = await settings.EnabledHistoricalAsync(ct);
+        Dictionary<string, Mark> marks;
+        await using (var c = await db.OpenAsync(ct))
+            marks = (await c.QueryAsync<Mark>("SELECT tenant_id, from_ms, version FROM workforce_recompute")).ToDictionary(m => m.TenantId);
+        long written = 0;
+        foreach (var tenant in integrations.Where(i => i.Historical().Source == WorkforceSources.ContactCenter).GroupBy(i => i.TenantId))
+        {
+            await using var lease = await leases.HoldAsync($"contactbridge:workforce:{tenant.Key}", TimeSpan.FromMinutes(2), ct);
+            if (lease is null) continue;
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
+            var mark = marks.GetValueOrDefault(tenant.Key);
+            foreach (var integration in tenant) written += await ComputeAsync(integration, mark?.FromMs, both.Token);
+            if (mark is not null) await ForgetMarkAsync(mark, ct);
+            marks.Remove(tenant.Key);
+        }
+        // Marks of tenants with no historical integration on: nothing to compute.
+        foreach (var mark in marks.Values) await ForgetMarkAsync(mark, ct);
+        return written;
+    }
+
+    /// <summary>A mark made while the pass computed has another version, and stays for the next pass.</summary>
+    private async Task ForgetMarkAsync(Mark mark, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("DELETE FROM workforce_recompute WHERE tenant_id = @TenantId AND version = @Version", mark, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    private async Task<long> ComputeAsync(WorkforceIntegrationRow integration, long? markFrom, CancellationToken ct)
+    {
+        var calculator = integration.Historical().Calculator();
+        var intervals = calculator.Clock;
+        var now = clock.GetUtcNow();
+        var end = intervals.StartOf(now);
+        var horizon = intervals.Next(intervals.StartOf(now - retention.Value.LinkActivity));
+        DateTimeOffset? from = integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : await EarliestAsync(integration.TenantId, ct);
+        if (markFrom is { } m && (from is null || m < from.Value.ToUnixTimeMilliseconds())) from = DateTimeOffset.FromUnixTimeMilliseconds(m);
+        var start = from is { } f ? intervals.StartOf(f) : end;
+        if (start < horizon) start = horizon;
+        var revision = integration.Revision + 1;
+        if (start >= end)
+        {
+            if (integration.ComputedThrough is null) await FinishAsync(integration, end, integration.Revision, ct);
+            return 0;
+        }
+        long written = 0;
+        var activities = await ActivitiesAtAsync(integration.TenantId, start, ct);
+        while (start < end)
+        {
+            var chunkEnd = start;
+            for (var i = 0; i < ChunkIntervals && chunkEnd < end; i++) chunkEnd = intervals.Next(chunkEnd);
+            var (changes, contacts) = await FactsAsync(integration.TenantId, start, chunkEnd, ct);
+            var (queues, agents, final) = calculator.Compute(start, chunkEnd, activities, changes, contacts);
+            written += await WriteAsync(integration, start, chunkEnd, queues, agents, revision, chunkEnd >= end ? end : null, ct);
+            (activities, start) = (final, chunkEnd);
+        }
+        logger.LogDebug("Workforce feed {TenantId}/{Group}: {Rows} interval rows written, computed through {End}", integration.TenantId, integration.GroupName, written, end);
+        return written;
+    }
+
+    /// <summary>The earliest moment the tenant's events speak of (agent states or contacts); null: none yet.</summary>
+    private async Task<DateTimeOffset?> EarliestAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var contacts = await c.ExecuteScalarAsync<long?>("SELECT MIN(offered_at) FROM workforce_contacts WHERE tenant_id = @tenantId", new { tenantId });
+        long? states = null;
+        foreach (var type in StateTypes)
+        {
+            var first = await c.ExecuteScalarAsync<long?>("SELECT MIN(occurred_at) FROM contact_center_events WHERE tenant_id = @tenantId AND type = @type", new { tenantId, type });
+            if (first is { } v && (states is null || v < states)) states = v;
+        }
+        var earliest = new[] { contacts, states }.Where(x => x is not null).Select(x => x!.Value).DefaultIfEmpty(-1).Min();
+        return earliest < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(earliest);
+    }
+
+    private sealed class StateRow
+    {
+        public string Subject { get; init; } = "";
+        public string Type { get; init; } = "";
+        public long OccurredAt { get; init; }
+        public string EventId { get; init; } = "";
+        public string Data { get; init; } = "";
+    }
+
+    /// <summary>Each agent's activity at a moment: from its last state event before it.</summary>
+    private async Task<Dictionary<string, string?>> ActivitiesAtAsync(string tenantId, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var agents = (await c.QueryAsync<string>("SELECT agent_id FROM agents WHERE tenant_id = @tenantId", new { tenantId })).ToList();
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var agentId in agents)
+        {
+            var last = await c.QuerySingleOrDefaultAsync<StateRow>($"""
+                SELECT subject, type, occurred_at, event_id, data FROM contact_center_events
+                WHERE tenant_id = @tenantId AND subject = @agentId AND {db.AnyOf("type", "types")} AND occurred_at < @at
+                ORDER BY occurred_at DESC, event_id DESC LIMIT 1
+                """, new { tenantId, agentId, types = StateTypes, at = at.ToUnixTimeMilliseconds() });
+            if (last is not null) result[agentId] = ActivityOf(last.Type, last.Data);
+        }
+        return result;
+    }
+
+    private sealed class ContactRow
+    {
+        public string InteractionId { get; init; } = "";
+        public string Channel { get; init; } = "";
+        public string Direction { get; init; } = "";
+        public string? Queue { get; init; }
+        public string? AgentId { get; init; }
+        public long OfferedAt { get; init; }
+        public long? AnsweredAt { get; init; }
+        public long? EndedAt { get; init; }
+        public long Abandoned { get; init; }
+        public long HoldSeconds { get; init; }
+        public long WrapSeconds { get; init; }
+        public long Transfers { get; init; }
+    }
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+
+    private async Task<(List<ActivityChange>, List<ContactFact>)> FactsAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var range = new { tenantId, types = StateTypes, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() };
+        var changes = (await c.QueryAsync<StateRow>($"""
+            SELECT subject, type, occurred_at, event_id, data FROM contact_center_events
+            WHERE tenant_id = @tenantId AND {db.AnyOf("type", "types")} AND occurred_at >= @from AND occurred_at < @to
+            """, range)).Select(r => new ActivityChange(r.Subject, DateTimeOffset.FromUnixTimeMilliseconds(r.OccurredAt), r.EventId, ActivityOf(r.Type, r.Data))).ToList();
+        var contacts = (await c.QueryAsync<ContactRow>("""
+            SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers
+            FROM workforce_contacts WHERE tenant_id = @tenantId AND offered_at >= @from AND offered_at < @to
+            """, range)).Select(r => new ContactFact(r.InteractionId, r.Channel, r.Direction, r.Queue, r.AgentId, DateTimeOffset.FromUnixTimeMilliseconds(r.OfferedAt),
+                Time(r.AnsweredAt), Time(r.EndedAt), r.Abandoned == 1, (int)r.HoldSeconds, (int)r.WrapSeconds, (int)r.Transfers)).ToList();
+        return (changes, contacts);
+    }
+
+    /// <summary>A stored queue row's numbers, in column order.</summary>
+    public sealed class QueueRow
+    {
+        public long IntervalStart { get; init; }
+        public string Queue { get; init; } = "";
+        public string Channel { get; init; } = "";
+        public long Offered { get; init; }
+        public long Answered { get; init; }
+        public long AnsweredInThreshold { get; init; }
+        public long Abandoned { get; init; }
+        public long ShortAbandoned { get; init; }
+        public long AnswerWaitSeconds { get; init; }
+        public long Handled { get; init; }
+        public long TalkSeconds { get; init; }
+        public long HoldSeconds { get; init; }
+        public long WrapSeconds { get; init; }
+        public long Transfers { get; init; }
+        public long Revision { get; init; }
+
+        public static QueueRow Of(QueueInterval q) => new()
+        {
+            IntervalStart = q.Start.ToUnixTimeMilliseconds(), Queue = q.Queue, Channel = q.Channel, Offered = q.Offered, Answered = q.Answered,
+            AnsweredInThreshold = q.AnsweredInThreshold, Abandoned = q.Abandoned, ShortAbandoned = q.ShortAbandoned, AnswerWaitSeconds = q.AnswerWaitSeconds,
+            Handled = q.Handled, TalkSeconds = q.TalkSeconds, HoldSeconds = q.HoldSeconds, WrapSeconds = q.WrapSeconds, Transfers = q.Transfers,
+        };
+
+        public QueueInterval Interval() => new(DateTimeOffset.FromUnixTimeMilliseconds(IntervalStart), Queue, Channel)
+        {
+            Offered = Offered, Answered = Answered, AnsweredInThreshold = AnsweredInThreshold, Abandoned = Abandoned, ShortAbandoned = ShortAbandoned,
+            AnswerWaitSeconds = AnswerWaitSeconds, Handled = Handled, TalkSeconds = TalkSeconds, HoldSeconds = HoldSeconds, WrapSeconds = WrapSeconds, Transfers = Transfers,
+        };
+
+        public (long, long, long, long, long, long, long, long, long, long, long) Numbers =>
+            (Offered, Answered, AnsweredInThreshold, Abandoned, ShortAbandoned, AnswerWaitSeconds, Handled, TalkSeconds, HoldSeconds, WrapSeconds, Transfers);
+    }
+
+    /// <summary>A stored agent row's numbers.</summary>
+    public sealed class AgentRow
+    {
+        public long IntervalStart { get; init; }
+        public string AgentId { get; init; } = "";
+        public long AdminSeconds { get; init; }
+        public long IdleSeconds { get; init; }
+        public long NotReadySeconds { get; init; }
+        public long ReadySeconds { get; init; }
+        public string Unclassified { get; init; } = "{}";
+        public long Handled { get; init; }
+        public long TalkSeconds { get; init; }
+        public long HoldSeconds { get; init; }
+        public long WrapSeconds { get; init; }
+        public long Revision { get; init; }
+
+        public static AgentRow Of(AgentInterval a) => new()
+        {
+            IntervalStart = a.Start.ToUnixTimeMilliseconds(), AgentId = a.AgentId, AdminSeconds = a.AdminSeconds, IdleSeconds = a.IdleSeconds,
+            NotReadySeconds = a.NotReadySeconds, ReadySeconds = a.ReadySeconds, Unclassified = JsonSerializer.Serialize(a.Unclassified),
+            Handled = a.Handled, TalkSeconds = a.TalkSeconds, HoldSeconds = a.HoldSeconds, WrapSeconds = a.WrapSeconds,
+        };
+
+        public IReadOnlyDictionary<string, long> UnclassifiedSeconds => JsonSerializer.Deserialize<SortedDictionary<string, long>>(Unclassified) ?? [];
+
+        public (long, long, long, long, string, long, long, long, long) Numbers =>
+            (AdminSeconds, IdleSeconds, NotReadySeconds, ReadySeconds, Unclassified, Handled, TalkSeconds, HoldSeconds, WrapSeconds);
+    }
+
+    private const string QueueColumns = "interval_start, queue, channel, offered, answered, answered_in_threshold, abandoned, short_abandoned, answer_wait_seconds, handled, " +
+                                        "talk_seconds, hold_seconds, wrap_seconds, transfers, revision";
+
+    private const string AgentColumns = "interval_start, agent_id, admin_seconds, idle_seconds, not_ready_seconds, ready_seconds, unclassified, handled, talk_seconds, " +
+                                        "hold_seconds, wrap_seconds, revision";
+
+    /// <summary>One range's rows in one transaction: new and changed rows with the revision, rows that no longer have numbers set to zero.</summary>
+    private async Task<long> WriteAsync(WorkforceIntegrationRow integration, DateTimeOffset from, DateTimeOffset to, List<QueueInterval> queues, List<AgentInterval> agents,
+        long revision, DateTimeOffset? finishedThrough, CancellationToken ct)
+    {
+        var key = new { tenantId = integration.TenantId, group = integration.GroupName, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() };
+        await using var w = await db.WriteAsync(durable: false, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
+        var oldQueues = (await c.QueryAsync<QueueRow>($"""
+            SELECT {QueueColumns} FROM workforce_queue_intervals WHERE tenant_id = @tenantId AND group_name = @group AND interval_start >= @from AND interval_start < @to
+            """, key, tx)).ToDictionary(r => (r.IntervalStart, r.Queue, r.Channel));
+        var oldAgents = (await c.QueryAsync<AgentRow>($"""
+            SELECT {AgentColumns} FROM workforce_agent_intervals WHERE tenant_id = @tenantId AND group_name = @group AND interval_start >= @from AND interval_start < @to
+            """, key, tx)).ToDictionary(r => (r.IntervalStart, r.AgentId));
+        var newQueues = queues.Select(QueueRow.Of).ToList();
+        var computedQueues = newQueues.Select(q => (q.IntervalStart, q.Queue, q.Channel)).ToHashSet();
+        newQueues.AddRange(oldQueues.Values.Where(o => !computedQueues.Contains((o.IntervalStart, o.Queue, o.Channel)))
+            .Select(o => new QueueRow { IntervalStart = o.IntervalStart, Queue = o.Queue, Channel = o.Channel }));
+        var newAgents = agents.Select(AgentRow.Of).ToList();
+        var computedAgents = newAgents.Select(a => (a.IntervalStart, a.AgentId)).ToHashSet();
+        newAgents.AddRange(oldAgents.Values.Where(o => !computedAgents.Contains((o.IntervalStart, o.AgentId)))
+            .Select(o => new AgentRow { IntervalStart = o.IntervalStart, AgentId = o.AgentId }));
+        long written = 0;
+        foreach (var q in newQueues)
+        {
+            if (oldQueues.TryGetValue((q.IntervalStart, q.Queue, q.Channel), out var old) ? old.Numbers == q.Numbers : q.Offered == 0 && q.Transfers == 0) continue;
+            written += await c.ExecuteAsync($"""
+                INSERT INTO workforce_queue_intervals (tenant_id, group_name, {QueueColumns})
+                VALUES (@tenantId, @group, @IntervalStart, @Queue, @Channel, @Offered, @Answered, @AnsweredInThreshold, @Abandoned, @ShortAbandoned, @AnswerWaitSeconds,
+                    @Handled, @TalkSeconds, @HoldSeconds, @WrapSeconds, @Transfers, @revision)
+                ON CONFLICT (tenant_id, group_name, interval_start, queue, channel) DO UPDATE SET offered = excluded.offered, answered = excluded.answered,
+                    answered_in_threshold = excluded.answered_in_threshold, abandoned = excluded.abandoned, short_abandoned = excluded.short_abandoned,
+                    answer_wait_seconds = excluded.answer_wait_seconds, handled = excluded.handled, talk_seconds = excluded.talk_seconds,
+                    hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds, transfers = excluded.transfers, revision = excluded.revision
+                """, new
+            {
+                key.tenantId, key.group, q.IntervalStart, q.Queue, q.Channel, q.Offered, q.Answered, q.AnsweredInThreshold, q.Abandoned, q.ShortAbandoned,
+                q.AnswerWaitSeconds, q.Handled, q.TalkSeconds, q.HoldSeconds, q.WrapSeconds, q.Transfers, revision,
+            }, tx);
+        }
+        foreach (var a in newAgents)
+        {
+            if (oldAgents.TryGetValue((a.IntervalStart, a.AgentId), out var old) ? old.Numbers == a.Numbers : false) continue;
+            written += await c.ExecuteAsync($"""
+                INSERT INTO workforce_agent_intervals (tenant_id, group_name, {AgentColumns})
+                VALUES (@tenantId, @group, @IntervalStart, @AgentId, @AdminSeconds, @IdleSeconds, @NotReadySeconds, @ReadySeconds, @Unclassified, @Handled,
+                    @TalkSeconds, @HoldSeconds, @WrapSeconds, @revision)
+                ON CONFLICT (tenant_id, group_name, interval_start, agent_id) DO UPDATE SET admin_seconds = excluded.admin_seconds, idle_seconds = excluded.idle_seconds,
+                    not_ready_seconds = excluded.not_ready_seconds, ready_seconds = excluded.ready_seconds, unclassified = excluded.unclassified,
+                    handled = excluded.handled, talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds,
+                    revision = excluded.revision
+                """, new
+            {
+                key.tenantId, key.group, a.IntervalStart, a.AgentId, a.AdminSeconds, a.IdleSeconds, a.NotReadySeconds, a.ReadySeconds, a.Unclassified, a.Handled,
+                a.TalkSeconds, a.HoldSeconds, a.WrapSeconds, revision,
+            }, tx);
+        }
+        if (finishedThrough is { } through) await FinishAsync(c, tx, integration, through, revision);
+        await w.CommitAsync(ct);
+        return written;
+    }
+
+    private async Task FinishAsync(WorkforceIntegrationRow integration, DateTimeOffset through, long revision, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await FinishAsync(w.Connection, w.Transaction, integration, through, revision);
+        await w.CommitAsync(ct);
+    }
+
+    /// <summary>How far the feed has got, unless the settings were saved meanwhile (then the next pass starts from scratch with them).</summary>
+    private static Task FinishAsync(DbConnection c, DbTransaction tx, WorkforceIntegrationRow integration, DateTimeOffset through, long revision) =>
+        c.ExecuteAsync("""
+            UPDATE workforce_integrations SET computed_through = @through, revision = @revision
+            WHERE tenant_id = @TenantId AND kind = @Kind AND group_name = @GroupName AND updated_at = @UpdatedAt
+            """, new { integration.TenantId, integration.Kind, integration.GroupName, integration.UpdatedAt, through = through.ToUnixTimeMilliseconds(), revision }, tx);
+
+    /// <summary>Stored queue rows of a range, or those changed after a revision, oldest interval first.</summary>
+    public async Task<IReadOnlyList<QueueRow>> QueueRowsAsync(string tenantId, string group, DateTimeOffset from, DateTimeOffset to, long? changedSince, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<QueueRow>($"""
+            SELECT {QueueColumns} FROM workforce_queue_intervals WHERE tenant_id = @tenantId AND group_name = @group AND interval_start >= @from AND interval_start < @to
+            AND revision > @since ORDER BY interval_start, queue, channel
+            """, new { tenantId, group, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), since = changedSince ?? -1 })).ToList();
+    }
+
+    public async Task<IReadOnlyList<AgentRow>> AgentRowsAsync(string tenantId, string group, DateTimeOffset from, DateTimeOffset to, long? changedSince, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<AgentRow>($"""
+            SELECT {AgentColumns} FROM workforce_agent_intervals WHERE tenant_id = @tenantId AND group_name = @group AND interval_start >= @from AND interval_start < @to
+            AND revision > @since ORDER BY interval_start, agent_id
+            """, new { tenantId, group, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), since = changedSince ?? -1 })).ToList();
+    }
+}
+
+/// <summary>Keeps the historical feed computed: a pass every few seconds (intervals close on the clock, and late events mark what they change).</summary>
+public sealed class WorkforceFeedWorker(WorkforceFeed feed, TimeProvider clock, ILogger<WorkforceFeedWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), clock);
+        do
+        {
+            try
+            {
+                await feed.RunUntilIdleAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Computing the workforce feed failed; trying again in five seconds");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

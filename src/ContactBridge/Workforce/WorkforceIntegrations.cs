@@ -1,0 +1,102 @@
+using ContactBridge.Storage;
+using Dapper;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>What the API, the portal and the CLI show of one integration (never its client secret).</summary>
+public sealed record WorkforceIntegrationView(string Kind, string Group, bool Enabled, HistoricalSettings? Historical, RealTimeSettings? RealTime, bool ClientSecretSet,
+    DateTimeOffset? ComputedThrough, long Revision, DateTimeOffset UpdatedAt)
+{
+    public static WorkforceIntegrationView Of(WorkforceIntegrationRow r) => new(r.Kind, r.GroupName, r.IsEnabled,
+        r.Kind == WorkforceKinds.Historical ? r.Historical() : null, r.Kind == WorkforceKinds.RealTime ? r.RealTime() : null, r.ClientSecretEnc is not null,
+        r.ComputedThrough is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.Revision, DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt));
+}
+
+/// <summary>The outcome of saving: the integration as saved, or the problems (by setting) that kept it as it was.</summary>
+public sealed record WorkforceSaveOutcome(WorkforceIntegrationView? Saved, IReadOnlyList<SettingProblem> Problems);
+
+/// <summary>
+/// Saves integrations under the seed's rules: every setting checked (those that need the org, against the org) before anything
+/// changes; real-time switched on only with a historical integration on (agent sync relies on historical data collection), and
+/// the last historical integration not switched off or removed while a real-time one relies on it. What fails leaves the
+/// integration as it was.
+/// </summary>
+public sealed class WorkforceIntegrations(WorkforceSettingsStore store, WorkforceOrgCheck orgCheck, HubDatabase db)
+{
+    /// <summary>The activities the tenant's agents can be in: the contact center's states, and the reasons it has used or the hub knows.</summary>
+    public async Task<IReadOnlyList<string>> KnownActivitiesAsync(string tenantId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var reasons = await c.QueryAsync<string>("SELECT DISTINCT reason FROM agents WHERE tenant_id = @tenantId AND reason IS NOT NULL", new { tenantId });
+        return WorkforceSettingsRules.StateActivities.Concat(AgentAdapter.AgentApi.DefaultReasons).Concat(reasons.Select(r => r.Trim()))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    public async Task<WorkforceSaveOutcome> SaveHistoricalAsync(string tenantId, string group, HistoricalSettings s, string? clientSecret, CancellationToken ct)
+    {
+        var problems = GroupProblems(group);
+        problems.AddRange(WorkforceSettingsRules.Problems(s, await KnownActivitiesAsync(tenantId, ct)));
+        var existing = await store.GetAsync(tenantId, WorkforceKinds.Historical, group, ct);
+        if (existing is { IsEnabled: true } && !s.Enabled && await RealTimeReliesOnAsync(tenantId, group, ct) is { } realTime)
+            problems.Add(new("enabled", $"The real-time integration \"{realTime}\" relies on this one (agent sync needs historical data collection): switch it off first."));
+        if (problems.Count > 0) return new(null, problems);
+        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, clientSecret), s.TokenUrl, s.ApiVersion, null, ct);
+        if (check.Problems.Count > 0) return new(null, check.Problems);
+        var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId) };
+        // What changes the numbers (or switching on again, after events went unmarked) computes everything again.
+        var recompute = existing is null || !existing.IsEnabled || Computing(existing.Historical()) != Computing(saved);
+        await store.SaveAsync(tenantId, WorkforceKinds.Historical, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), recompute, ct);
+        return new(WorkforceIntegrationView.Of((await store.GetAsync(tenantId, WorkforceKinds.Historical, group, ct))!), []);
+    }
+
+    public async Task<WorkforceSaveOutcome> SaveRealTimeAsync(string tenantId, string group, RealTimeSettings s, string? clientSecret, CancellationToken ct)
+    {
+        var problems = GroupProblems(group);
+        problems.AddRange(WorkforceSettingsRules.Problems(s));
+        if (s.Enabled && !(await store.ListAsync(tenantId, ct)).Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled))
+            problems.Add(new("enabled", "Configure and switch on a historical integration first: the real-time integration's agent sync relies on historical data collection."));
+        if (problems.Count > 0) return new(null, problems);
+        var existing = await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct);
+        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, clientSecret), s.TokenUrl, s.ApiVersion, Blank(s.PlatformEvent), ct);
+        if (check.Problems.Count > 0) return new(null, check.Problems);
+        var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent) };
+        await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct);
+        return new(WorkforceIntegrationView.Of((await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct))!), []);
+    }
+
+    /// <summary>Removes an integration; null when it is gone, or the problem that keeps it.</summary>
+    public async Task<SettingProblem?> DeleteAsync(string tenantId, string kind, string group, CancellationToken ct)
+    {
+        var existing = await store.GetAsync(tenantId, kind, group, ct);
+        if (existing is null) return new("group", $"There is no {kind} integration \"{group}\".");
+        if (kind == WorkforceKinds.Historical && existing.IsEnabled && await RealTimeReliesOnAsync(tenantId, group, ct) is { } realTime)
+            return new("enabled", $"The real-time integration \"{realTime}\" relies on this one (agent sync needs historical data collection): switch it off first.");
+        await store.DeleteAsync(tenantId, kind, group, ct);
+        return null;
+    }
+
+    /// <summary>An enabled real-time integration, when <paramref name="group"/> is the only enabled historical one.</summary>
+    private async Task<string?> RealTimeReliesOnAsync(string tenantId, string group, CancellationToken ct)
+    {
+        var all = await store.ListAsync(tenantId, ct);
+        if (all.Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled && i.GroupName != group)) return null;
+        return all.FirstOrDefault(i => i.Kind == WorkforceKinds.RealTime && i.IsEnabled)?.GroupName;
+    }
+
+    private static List<SettingProblem> GroupProblems(string group) =>
+        WorkforceSettingsRules.GroupProblem(group) is { } p ? [new("group", p)] : [];
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    /// <summary>The secret to check with: the one given, else the stored one (when the client id stays).</summary>
+    private string? SecretFor(WorkforceIntegrationRow? existing, string? clientId, string? given) =>
+        !string.IsNullOrEmpty(given) ? given : existing is null || string.IsNullOrWhiteSpace(clientId) ? null : store.ClientSecret(existing);
+
+    /// <summary>No client id: no secret kept. Otherwise a new secret replaces the stored one, and none given keeps it.</summary>
+    private static string? SecretChange(string? clientId, string? given) => clientId is null ? "" : string.IsNullOrEmpty(given) ? null : given;
+
+    private static string Computing(HistoricalSettings s) => System.Text.Json.JsonSerializer.Serialize(s with
+    {
+        Enabled = false, ClientId = null, TokenUrl = "", ApiVersion = null,
+    });
+}
