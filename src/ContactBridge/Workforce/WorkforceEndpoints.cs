@@ -96,6 +96,7 @@ public static class WorkforceEndpoints
     private static readonly JsonSerializerOptions StrictJson = new(JsonSerializerOptions.Web)
     {
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
     };
 
     /// <summary>The body as settings and the client secret apart; or the problem with it.</summary>

@@ -230,9 +230,44 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         }
     }
 
+    [Fact]
+    public async Task Workforce_settings_put_refuses_broken_and_hostile_json_with_problems_and_saves_nothing()
+    {
+        var store = h.Hub.Services.GetRequiredService<ContactBridge.Workforce.WorkforceSettingsStore>();
+        var before = JsonSerializer.Serialize((await store.ListAsync(h.Mine.Id, Ct)).Select(i => (i.Kind, i.GroupName, i.Settings, i.UpdatedAt)).ToList());
+        var path = $"/api/v1/tenants/{h.Mine.Id}/workforce/historical/default";
+        var valid = """{"enabled":true,"readyActivities":"Available","timeZone":"UTC"}""";
+        var bodies = BrokenJson(valid, "Available").ToList();
+        foreach (var (name, value) in Texts)
+            foreach (var setting in new[] { "readyActivities", "notReadyActivities", "adminActivities", "idleActivities", "timeZone", "source", "apiVersion", "tokenUrl", "clientId" })
+                // An empty list, client id or API version is a valid choice (none, the link, the link's version).
+                if (value.Trim().Length > 0 || setting is "timeZone" or "source" or "tokenUrl")
+                    bodies.Add(($"{setting} {name}", Utf8(new JsonObject { ["enabled"] = true, [setting] = value }.ToJsonString()), "application/json"));
+        bodies.Add(("a threshold a string", Utf8("""{"serviceLevelSeconds":"20"}"""), "application/json"));
+        bodies.Add(("a threshold too big for an int", Utf8("""{"serviceLevelSeconds":99999999999}"""), "application/json"));
+        bodies.Add(("a threshold with a fraction", Utf8("""{"shortAbandonSeconds":4.5}"""), "application/json"));
+        bodies.Add(("enabled a string", Utf8("""{"enabled":"yes"}"""), "application/json"));
+        bodies.Add(("the secret a number", Utf8("""{"enabled":true,"clientId":"x","clientSecret":5}"""), "application/json"));
+        bodies.Add(("an unknown setting", Utf8("""{"enabled":true,"readyActivity":"Available"}"""), "application/json"));
+        foreach (var (name, body, contentType) in bodies)
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, path, body, contentType);
+            ShouldBeAnApiAnswer(a, name);
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.RequestEntityTooLarge], $"{name}: {a}");
+            JsonSerializer.Serialize((await store.ListAsync(h.Mine.Id, Ct)).Select(i => (i.Kind, i.GroupName, i.Settings, i.UpdatedAt)).ToList()).ShouldBe(before, name);
+        }
+        // As a group name in the path (the server refuses a URL of 70,000 characters before the hub sees it).
+        foreach (var (name, value) in Texts.Where(t => t.Value.Length < 8000))
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, $"/api/v1/tenants/{h.Mine.Id}/workforce/realtime/{Uri.EscapeDataString(value)}", Utf8("""{"enabled":false}"""));
+            ShouldBeAnApiAnswer(a, $"group {name}");
+            a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.NotFound], $"group {name}: {a}");
+        }
+    }
+
     private static readonly string[] Lists =
         ["interactions", "dead-letters", "set-aside-events", "salesforce-status", "routing-map/imports", "routing-map/settings", "routing-map/seen-users", "logging-settings", "incidents", "dashboard", "agents", "queues",
-         "commitments", "address-books", "commands", "contact-center"];
+         "commitments", "address-books", "commands", "contact-center", "workforce/integrations", "workforce/agents", "workforce/agents?format=csv"];
 
     [Fact]
     public async Task Gets_with_hostile_ids_and_query_strings_answer_problems_or_data()
@@ -264,9 +299,18 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{id}/voice-calls/settings");
             paths.Add($"/api/v1/tenants/{id}/voice-calls/certificate");
             paths.Add($"/api/v1/tenants/{id}/voice-calls/presence-mapping");
+            paths.Add($"/api/v1/tenants/{id}/workforce/integrations");
+            paths.Add($"/api/v1/tenants/{t}/workforce/historical/{id}");
+            paths.Add($"/api/v1/tenants/{t}/workforce/{id}/default");
+            paths.Add($"/api/v1/tenants/{t}/workforce/historical/{id}/queue-intervals");
+            paths.Add($"/api/v1/tenants/{t}/workforce/historical/{id}/agent-intervals?format=csv");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
+        // The feed's own parameters, hostile: each a 400 or data, never a 5xx.
+        foreach (var q in new[] { "from=abc", "to=%00", "from=2026-12-05T00:00:00Z&to=2026-01-01T00:00:00Z", "from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z",
+                     "changedSince=-1", "changedSince=1e3", "changedSince=99999999999999999999", "format=xml", "format=csv&format=json", "from=%27%20OR%201%3D1" })
+            paths.Add($"/api/v1/tenants/{t}/workforce/historical/default/queue-intervals?{q}");
         foreach (var p in paths)
         {
             var a = await h.SendAsync(h.MineAdmin, HttpMethod.Get, p);
@@ -311,6 +355,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/commands", $"/api/v1/tenants/{theirs}/contact-center", $"/api/v1/tenants/{theirs}/agent-adapter/call-center-definition",
             $"/api/v1/tenants/{theirs}/voice-calls/settings", $"/api/v1/tenants/{theirs}/voice-calls/certificate",
             $"/api/v1/tenants/{theirs}/voice-calls/presence-mapping",
+            $"/api/v1/tenants/{theirs}/workforce/integrations", $"/api/v1/tenants/{theirs}/workforce/agents", $"/api/v1/tenants/{theirs}/workforce/historical/default",
+            $"/api/v1/tenants/{theirs}/workforce/historical/default/queue-intervals", $"/api/v1/tenants/{theirs}/workforce/historical/default/agent-intervals?format=csv",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -348,6 +394,9 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/contact-center", null),
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/voice-calls/settings", """{"enabled":true}"""),
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/voice-calls/presence-mapping", """{"statuses":[{"statusApiName":"Break","state":"logged_out"}]}"""),
+            (HttpMethod.Put, $"/api/v1/tenants/{theirs}/workforce/historical/default", """{"enabled":false}"""),
+            (HttpMethod.Put, $"/api/v1/tenants/{theirs}/workforce/realtime/default", """{"enabled":false}"""),
+            (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/workforce/historical/default", null),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)
@@ -364,6 +413,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
         (await h.Hub.Services.GetRequiredService<InboxStore>().QuarantinedAsync(theirs, 10, Ct)).Select(q => q.Seq).ShouldBe([h.TheirSetAside]);
         (await h.Hub.LinkAsync(h.Theirs))!.Status.ShouldBe(LinkStatus.Linked);
         (await h.Hub.Services.GetRequiredService<ContactBridge.VoiceCalls.VoiceCallSettingsStore>().GetAsync(theirs, Ct)).Enabled.ShouldBeFalse("Service Cloud Voice not switched on for them by me");
+        (await h.Hub.Services.GetRequiredService<ContactBridge.Workforce.WorkforceSettingsStore>().ListAsync(theirs, Ct)).ShouldBeEmpty("no workforce integration made for them by me");
     }
 
     [Fact]
