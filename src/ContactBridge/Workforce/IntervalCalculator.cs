@@ -29,7 +29,11 @@ public sealed record ContactFact(string InteractionId, string Channel, string Di
 }
 
 /// <summary>An agent's activity from a moment on (null: offline, which no list counts).</summary>
-public sealed record ActivityChange(string AgentId, DateTimeOffset At, string EventId, string? Activity);
+public sealed record ActivityChange(string AgentId, DateTimeOffset At, string EventId, string? Activity)
+{
+    /// <summary>Order among changes at the same moment: 0 logging in, 1 a state, 2 logging out.</summary>
+    public int Rank { get; init; } = 1;
+}
 
 /// <summary>What the contacts of one queue and channel did in one interval (every number of a contact falls in the interval it was offered in).</summary>
 public sealed record QueueInterval(DateTimeOffset Start, string Queue, string Channel)
@@ -124,7 +128,7 @@ public sealed class IntervalCalculator(IntervalClock clock, ActivityCategories c
                 t = end;
             }
         }
-        foreach (var change in changes.Where(c => c.At >= from && c.At < to).OrderBy(c => c.At).ThenBy(c => c.EventId, StringComparer.Ordinal))
+        foreach (var change in changes.Where(c => c.At >= from && c.At < to).OrderBy(c => c.At).ThenBy(c => c.Rank).ThenBy(c => c.EventId, StringComparer.Ordinal))
         {
             Close(change.AgentId, change.At);
             current[change.AgentId] = (change.Activity, change.At);

@@ -97,6 +97,7 @@ public static class WorkforceEndpoints
     {
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>The body as settings and the client secret apart; or the problem with it.</summary>
@@ -172,11 +173,15 @@ public static class WorkforceEndpoints
         static DateTimeOffset? Instant(string? text) =>
             DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
         var problems = new List<string>();
-        var to = q.ContainsKey("to") ? Instant(q["to"]) : integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : clock.GetUtcNow();
-        var from = q.ContainsKey("from") ? Instant(q["from"]) : to?.AddDays(-1);
+        // "Changed since" alone asks for every interval changed since, however old; otherwise the last day up to what is computed.
+        var changesOnly = q.ContainsKey("changedSince") && !q.ContainsKey("from") && !q.ContainsKey("to");
+        var to = changesOnly ? DateTimeOffset.MaxValue : q.ContainsKey("to") ? Instant(q["to"])
+            : integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : clock.GetUtcNow();
+        var from = changesOnly ? DateTimeOffset.UnixEpoch : q.ContainsKey("from") ? Instant(q["from"]) : to is { } end && end > DateTimeOffset.UnixEpoch.AddDays(1) ? end.AddDays(-1) : null;
         if (from is null) problems.Add("from must be an ISO 8601 instant, such as 2026-12-04T09:00:00Z.");
         if (to is null) problems.Add("to must be an ISO 8601 instant, such as 2026-12-05T09:00:00Z.");
-        if (from is { } f && to is { } t && (t <= f || t - f > MaxRange)) problems.Add("to must come after from, and the range is at most 31 days.");
+        if (!changesOnly && from is { } f && to is { } t && (t <= f || t - f > MaxRange || f < DateTimeOffset.UnixEpoch))
+            problems.Add("to must come after from, the range is at most 31 days, and it starts after 1970.");
         long? since = null;
         if (q.ContainsKey("changedSince"))
         {

@@ -25,6 +25,9 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
 
     public static bool IsStateEvent(string type) => StateTypes.Contains(type);
 
+    /// <summary>Of an agent's events at the same moment, logging in comes first and logging out last (then the event id decides).</summary>
+    public static int RankOf(string type) => type == ContactCenterEvents.LoggedIn ? 0 : type == ContactCenterEvents.LoggedOut ? 2 : 1;
+
     /// <summary>
     /// The activity an agent event leaves the agent in, as the activity lists name it: an unavailable state with a reason is the
     /// reason; logging in without a state yet is Unavailable; logged out or offline is null (no activity, counted nowhere).
@@ -49,11 +52,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
 
     /// <summary>Part of the transaction that stored events: the tenant's intervals from <paramref name="fromMs"/> on are to be computed again.</summary>
     public static Task MarkAsync(DbConnection c, DbTransaction tx, string tenantId, long fromMs) =>
-        c.ExecuteAsync("""
-            INSERT INTO workforce_recompute (tenant_id, from_ms, version) VALUES (@tenantId, @fromMs, 1)
-            ON CONFLICT (tenant_id) DO UPDATE SET version = workforce_recompute.version + 1,
-                from_ms = CASE WHEN excluded.from_ms < workforce_recompute.from_ms THEN excluded.from_ms ELSE workforce_recompute.from_ms END
-            """, new { tenantId, fromMs }, tx);
+        c.ExecuteAsync("INSERT INTO workforce_marks (tenant_id, from_ms) VALUES (@tenantId, @fromMs)", new { tenantId, fromMs }, tx);
 
     /// <summary>A folded interaction as the feed counts it; null before anything says when it was offered.</summary>
     public static ContactFact? FactOf(InteractionState s)
@@ -64,72 +63,92 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             s.HoldSeconds, s.WrapUpSeconds, s.Transfers.Count);
     }
 
-    /// <summary>Part of the fold's transaction: the folded interactions' contacts, and a mark from the earliest interval they change.</summary>
+    /// <summary>Part of the fold's transaction: the folded interactions' contacts, and a mark from the earliest interval one that changed is counted in.</summary>
     public static async Task RecordContactsAsync(HubDatabase db, DbConnection c, DbTransaction tx, IEnumerable<(string TenantId, InteractionState State)> folded)
     {
-        foreach (var tenant in folded.GroupBy(x => x.TenantId))
+        foreach (var tenant in folded.GroupBy(x => x.TenantId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var facts = tenant.Select(x => FactOf(x.State)).OfType<ContactFact>().ToList();
             if (facts.Count == 0) continue;
             var ids = facts.Select(f => f.InteractionId).ToArray();
-            var before = await c.QueryAsync<long>($"SELECT offered_at FROM workforce_contacts WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
-                new { t = tenant.Key, ids }, tx);
+            var before = (await c.QueryAsync<ContactRow>($"""
+                SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers
+                FROM workforce_contacts WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}
+                """, new { t = tenant.Key, ids }, tx)).ToDictionary(r => r.InteractionId);
+            long? earliest = null;
             foreach (var f in facts)
             {
+                var row = ContactRow.Of(f);
+                // A message or a note changes the interaction, not what the feed counts of it: nothing to write or compute again.
+                if (before.TryGetValue(f.InteractionId, out var old) && old.Same(row)) continue;
+                earliest = Math.Min(earliest ?? long.MaxValue, Math.Min(row.OfferedAt, old?.OfferedAt ?? long.MaxValue));
                 await c.ExecuteAsync("""
                     INSERT INTO workforce_contacts (tenant_id, interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned,
                         hold_seconds, wrap_seconds, transfers)
-                    VALUES (@tenantId, @InteractionId, @Channel, @Direction, @Queue, @AgentId, @offered, @answered, @ended, @abandoned, @HoldSeconds, @WrapSeconds, @Transfers)
+                    VALUES (@tenantId, @InteractionId, @Channel, @Direction, @Queue, @AgentId, @OfferedAt, @AnsweredAt, @EndedAt, @Abandoned, @HoldSeconds, @WrapSeconds, @Transfers)
                     ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET channel = excluded.channel, direction = excluded.direction, queue = excluded.queue,
                         agent_id = excluded.agent_id, offered_at = excluded.offered_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
                         abandoned = excluded.abandoned, hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds, transfers = excluded.transfers
                     """, new
                 {
-                    tenantId = tenant.Key, f.InteractionId, f.Channel, f.Direction, f.Queue, f.AgentId, offered = f.OfferedAt.ToUnixTimeMilliseconds(),
-                    answered = f.AnsweredAt?.ToUnixTimeMilliseconds(), ended = f.EndedAt?.ToUnixTimeMilliseconds(), abandoned = f.Abandoned ? 1 : 0,
-                    f.HoldSeconds, f.WrapSeconds, f.Transfers,
+                    tenantId = tenant.Key, row.InteractionId, row.Channel, row.Direction, row.Queue, row.AgentId, row.OfferedAt, row.AnsweredAt, row.EndedAt, row.Abandoned,
+                    row.HoldSeconds, row.WrapSeconds, row.Transfers,
                 }, tx);
             }
-            await MarkAsync(c, tx, tenant.Key, facts.Select(f => f.OfferedAt.ToUnixTimeMilliseconds()).Concat(before).Min());
+            if (earliest is { } from) await MarkAsync(c, tx, tenant.Key, from);
         }
     }
 
     private sealed class Mark
     {
-        public string TenantId { get; init; } = "";
+        public long Seq { get; init; }
         public long FromMs { get; init; }
-        public long Version { get; init; }
     }
 
     /// <summary>Computes every enabled historical integration up to its last closed interval; returns the rows written.</summary>
     public async Task<long> RunUntilIdleAsync(CancellationToken ct)
     {
-        var integrations = await settings.EnabledHistoricalAsync(ct);
-        Dictionary<string, Mark> marks;
+        List<string> tenants;
         await using (var c = await db.OpenAsync(ct))
-            marks = (await c.QueryAsync<Mark>("SELECT tenant_id, from_ms, version FROM workforce_recompute")).ToDictionary(m => m.TenantId);
+            tenants = (await c.QueryAsync<string>("SELECT DISTINCT tenant_id FROM workforce_marks UNION SELECT tenant_id FROM workforce_integrations WHERE kind = @kind AND enabled = 1",
+                new { kind = WorkforceKinds.Historical })).Order(StringComparer.Ordinal).ToList();
         long written = 0;
-        foreach (var tenant in integrations.Where(i => i.Historical().Source == WorkforceSources.ContactCenter).GroupBy(i => i.TenantId))
+        foreach (var tenantId in tenants)
         {
-            await using var lease = await leases.HoldAsync($"contactbridge:workforce:{tenant.Key}", TimeSpan.FromMinutes(2), ct);
+            // One instance computes a tenant at a time; what it computes from is read once it holds the lease.
+            await using var lease = await leases.HoldAsync($"contactbridge:workforce:{tenantId}", TimeSpan.FromMinutes(2), ct);
             if (lease is null) continue;
             using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
-            var mark = marks.GetValueOrDefault(tenant.Key);
-            foreach (var integration in tenant) written += await ComputeAsync(integration, mark?.FromMs, both.Token);
-            if (mark is not null) await ForgetMarkAsync(mark, ct);
-            marks.Remove(tenant.Key);
+            try
+            {
+                written += await ComputeTenantAsync(tenantId, both.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not OperationCanceledException || lease.Lost.IsCancellationRequested)
+            {
+                logger.LogError(e, "Computing the workforce feed of tenant {TenantId} failed; the next pass tries again", tenantId);
+            }
         }
-        // Marks of tenants with no historical integration on: nothing to compute.
-        foreach (var mark in marks.Values) await ForgetMarkAsync(mark, ct);
         return written;
     }
 
-    /// <summary>A mark made while the pass computed has another version, and stays for the next pass.</summary>
-    private async Task ForgetMarkAsync(Mark mark, CancellationToken ct)
+    private async Task<long> ComputeTenantAsync(string tenantId, CancellationToken ct)
     {
-        await using var w = await db.WriteAsync(durable: false, ct);
-        await w.Connection.ExecuteAsync("DELETE FROM workforce_recompute WHERE tenant_id = @TenantId AND version = @Version", mark, w.Transaction);
-        await w.CommitAsync(ct);
+        List<Mark> marks;
+        await using (var c = await db.OpenAsync(ct))
+            marks = (await c.QueryAsync<Mark>("SELECT seq, from_ms FROM workforce_marks WHERE tenant_id = @tenantId", new { tenantId })).ToList();
+        var integrations = (await settings.ListAsync(tenantId, ct))
+            .Where(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled && i.Historical().Source == WorkforceSources.ContactCenter).ToList();
+        long written = 0;
+        long? from = marks.Count == 0 ? null : marks.Min(m => m.FromMs);
+        foreach (var integration in integrations) written += await ComputeAsync(integration, from, ct);
+        // Exactly the marks read: one made meanwhile stays for the next pass.
+        foreach (var chunk in marks.Select(m => m.Seq).Chunk(500))
+        {
+            await using var w = await db.WriteAsync(durable: false, ct);
+            await w.Connection.ExecuteAsync($"DELETE FROM workforce_marks WHERE {db.AnyOf("seq", "chunk")}", new { chunk }, w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        return written;
     }
 
     private async Task<long> ComputeAsync(WorkforceIntegrationRow integration, long? markFrom, CancellationToken ct)
@@ -196,12 +215,15 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var agentId in agents)
         {
-            var last = await c.QuerySingleOrDefaultAsync<StateRow>($"""
+            // The last few, for those at the same last moment are ordered as the calculator orders them.
+            var latest = (await c.QueryAsync<StateRow>($"""
                 SELECT subject, type, occurred_at, event_id, data FROM contact_center_events
                 WHERE tenant_id = @tenantId AND subject = @agentId AND {db.AnyOf("type", "types")} AND occurred_at < @at
-                ORDER BY occurred_at DESC, event_id DESC LIMIT 1
-                """, new { tenantId, agentId, types = StateTypes, at = at.ToUnixTimeMilliseconds() });
-            if (last is not null) result[agentId] = ActivityOf(last.Type, last.Data);
+                ORDER BY occurred_at DESC LIMIT 8
+                """, new { tenantId, agentId, types = StateTypes, at = at.ToUnixTimeMilliseconds() })).ToList();
+            if (latest.Count == 0) continue;
+            var last = latest.Where(r => r.OccurredAt == latest[0].OccurredAt).OrderBy(r => RankOf(r.Type)).ThenBy(r => r.EventId, StringComparer.Ordinal).Last();
+            result[agentId] = ActivityOf(last.Type, last.Data);
         }
         return result;
     }
@@ -220,6 +242,16 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         public long HoldSeconds { get; init; }
         public long WrapSeconds { get; init; }
         public long Transfers { get; init; }
+
+        public static ContactRow Of(ContactFact f) => new()
+        {
+            InteractionId = f.InteractionId, Channel = f.Channel, Direction = f.Direction, Queue = f.Queue, AgentId = f.AgentId, OfferedAt = f.OfferedAt.ToUnixTimeMilliseconds(),
+            AnsweredAt = f.AnsweredAt?.ToUnixTimeMilliseconds(), EndedAt = f.EndedAt?.ToUnixTimeMilliseconds(), Abandoned = f.Abandoned ? 1 : 0, HoldSeconds = f.HoldSeconds,
+            WrapSeconds = f.WrapSeconds, Transfers = f.Transfers,
+        };
+
+        public bool Same(ContactRow o) => (Channel, Direction, Queue, AgentId, OfferedAt, AnsweredAt, EndedAt, Abandoned, HoldSeconds, WrapSeconds, Transfers)
+            == (o.Channel, o.Direction, o.Queue, o.AgentId, o.OfferedAt, o.AnsweredAt, o.EndedAt, o.Abandoned, o.HoldSeconds, o.WrapSeconds, o.Transfers);
     }
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
@@ -231,7 +263,10 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         var changes = (await c.QueryAsync<StateRow>($"""
             SELECT subject, type, occurred_at, event_id, data FROM contact_center_events
             WHERE tenant_id = @tenantId AND {db.AnyOf("type", "types")} AND occurred_at >= @from AND occurred_at < @to
-            """, range)).Select(r => new ActivityChange(r.Subject, DateTimeOffset.FromUnixTimeMilliseconds(r.OccurredAt), r.EventId, ActivityOf(r.Type, r.Data))).ToList();
+            """, range)).Select(r => new ActivityChange(r.Subject, DateTimeOffset.FromUnixTimeMilliseconds(r.OccurredAt), r.EventId, ActivityOf(r.Type, r.Data))
+            {
+                Rank = RankOf(r.Type),
+            }).ToList();
         var contacts = (await c.QueryAsync<ContactRow>("""
             SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers
             FROM workforce_contacts WHERE tenant_id = @tenantId AND offered_at >= @from AND offered_at < @to
@@ -418,7 +453,7 @@ public sealed class WorkforceFeedWorker(WorkforceFeed feed, TimeProvider clock, 
             {
                 await feed.RunUntilIdleAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 logger.LogError(e, "Computing the workforce feed failed; trying again in five seconds");
             }

@@ -40,12 +40,15 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
         if (existing is { IsEnabled: true } && !s.Enabled && await RealTimeReliesOnAsync(tenantId, group, ct) is { } realTime)
             problems.Add(new("enabled", $"The real-time integration \"{realTime}\" relies on this one (agent sync needs historical data collection): switch it off first."));
         if (problems.Count > 0) return new(null, problems);
-        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, clientSecret), s.TokenUrl, s.ApiVersion, null, ct);
+        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, null, ct);
         if (check.Problems.Count > 0) return new(null, check.Problems);
         var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId) };
         // What changes the numbers (or switching on again, after events went unmarked) computes everything again.
         var recompute = existing is null || !existing.IsEnabled || Computing(existing.Historical()) != Computing(saved);
-        await store.SaveAsync(tenantId, WorkforceKinds.Historical, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), recompute, ct);
+        // Intervals of another length or time zone are other intervals: the old ones go, and all are computed again.
+        var newGrid = existing is not null && (existing.Historical().IntervalMinutes, existing.Historical().TimeZone) != (saved.IntervalMinutes, saved.TimeZone);
+        await store.SaveAsync(tenantId, WorkforceKinds.Historical, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), recompute, ct,
+            forgetIntervals: newGrid);
         return new(WorkforceIntegrationView.Of((await store.GetAsync(tenantId, WorkforceKinds.Historical, group, ct))!), []);
     }
 
@@ -57,7 +60,7 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
             problems.Add(new("enabled", "Configure and switch on a historical integration first: the real-time integration's agent sync relies on historical data collection."));
         if (problems.Count > 0) return new(null, problems);
         var existing = await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct);
-        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, clientSecret), s.TokenUrl, s.ApiVersion, Blank(s.PlatformEvent), ct);
+        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, Blank(s.PlatformEvent), ct);
         if (check.Problems.Count > 0) return new(null, check.Problems);
         var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent) };
         await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct);
@@ -88,9 +91,18 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    /// <summary>The secret to check with: the one given, else the stored one (when the client id stays).</summary>
-    private string? SecretFor(WorkforceIntegrationRow? existing, string? clientId, string? given) =>
-        !string.IsNullOrEmpty(given) ? given : existing is null || string.IsNullOrWhiteSpace(clientId) ? null : store.ClientSecret(existing);
+    /// <summary>
+    /// The secret to check with: the one given, else the stored one, but only while the client id and the token URL stay the same
+    /// (a stored secret is never sent to a token URL it was not given for).
+    /// </summary>
+    private string? SecretFor(WorkforceIntegrationRow? existing, string? clientId, string tokenUrl, string? given)
+    {
+        if (!string.IsNullOrEmpty(given)) return given;
+        if (existing is null || string.IsNullOrWhiteSpace(clientId)) return null;
+        var (storedId, storedUrl) = existing.Kind == WorkforceKinds.Historical
+            ? (existing.Historical().ClientId, existing.Historical().TokenUrl) : (existing.RealTime().ClientId, existing.RealTime().TokenUrl);
+        return storedId == clientId.Trim() && storedUrl == tokenUrl ? store.ClientSecret(existing) : null;
+    }
 
     /// <summary>No client id: no secret kept. Otherwise a new secret replaces the stored one, and none given keeps it.</summary>
     private static string? SecretChange(string? clientId, string? given) => clientId is null ? "" : string.IsNullOrEmpty(given) ? null : given;

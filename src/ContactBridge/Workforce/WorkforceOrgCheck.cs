@@ -20,7 +20,9 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         {
             return await CheckOrgAsync(tenantId, clientId, clientSecret, tokenUrl, apiVersion, platformEvent, ct);
         }
-        catch (Exception e) when (e is HttpRequestException or LinkingException or SalesforceApiException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or LinkingException or SalesforceApiException or SalesforceOAuthException or TaskCanceledException
+                                       or System.Text.Json.JsonException or UriFormatException or ArgumentException or InvalidOperationException
+                                   && !ct.IsCancellationRequested)
         {
             // The org did not answer as it should: nothing is saved, and the admin learns why.
             var setting = string.IsNullOrWhiteSpace(clientId) ? "apiVersion" : "tokenUrl";
@@ -37,7 +39,7 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         if (!string.IsNullOrWhiteSpace(clientId))
         {
             if (string.IsNullOrEmpty(clientSecret))
-                return new([new("clientSecret", "A client id needs its client secret (the connected app's consumer secret).")], false, version);
+                return new([new("clientSecret", "A client id needs its client secret (the connected app's consumer secret), given again when the client id or the OAuth 2.0 URL changes.")], false, version);
             var http = httpFactory.CreateClient(SalesforceConnections.HttpClientName);
             TokenResponse token;
             try

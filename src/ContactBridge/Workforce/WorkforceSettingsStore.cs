@@ -50,14 +50,6 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
             $"SELECT {Columns} FROM workforce_integrations WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group", new { tenantId, kind, group });
     }
 
-    /// <summary>Every enabled historical integration of every tenant, for the feed's passes.</summary>
-    public async Task<IReadOnlyList<WorkforceIntegrationRow>> EnabledHistoricalAsync(CancellationToken ct)
-    {
-        await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<WorkforceIntegrationRow>($"SELECT {Columns} FROM workforce_integrations WHERE kind = @kind AND enabled = 1 ORDER BY tenant_id, group_name",
-            new { kind = WorkforceKinds.Historical })).ToList();
-    }
-
     public string? ClientSecret(WorkforceIntegrationRow row) =>
         row.ClientSecretEnc is null ? null : protector.Unprotect(row.ClientSecretEnc, SecretPurpose(row.TenantId, row.Kind, row.GroupName));
 
@@ -65,7 +57,8 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
     /// Saves one integration (settings already checked). <paramref name="clientSecret"/> null keeps the stored one, empty removes it.
     /// <paramref name="recompute"/> forgets how far the feed had got, so it computes everything again with the new settings.
     /// </summary>
-    public async Task SaveAsync(string tenantId, string kind, string group, bool enabled, object settings, string? clientSecret, bool recompute, CancellationToken ct)
+    public async Task SaveAsync(string tenantId, string kind, string group, bool enabled, object settings, string? clientSecret, bool recompute, CancellationToken ct,
+        bool forgetIntervals = false)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var json = JsonSerializer.Serialize(settings, settings.GetType(), JsonSerializerOptions.Web);
@@ -78,6 +71,7 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
                 client_secret_enc = CASE WHEN @keep = 1 THEN workforce_integrations.client_secret_enc ELSE excluded.client_secret_enc END,
                 computed_through = CASE WHEN @recompute = 1 THEN NULL ELSE workforce_integrations.computed_through END
             """, new { tenantId, kind, group, enabled = enabled ? 1 : 0, json, secret, now, keep = clientSecret is null ? 1 : 0, recompute = recompute ? 1 : 0 }, w.Transaction);
+        if (forgetIntervals) await DeleteIntervalsAsync(w, tenantId, group);
         await w.CommitAsync(ct);
     }
 
@@ -87,12 +81,14 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
         await using var w = await db.WriteAsync(durable: true, ct);
         var args = new { tenantId, kind, group };
         var removed = await w.Connection.ExecuteAsync("DELETE FROM workforce_integrations WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group", args, w.Transaction);
-        if (kind == WorkforceKinds.Historical)
-        {
-            await w.Connection.ExecuteAsync("DELETE FROM workforce_queue_intervals WHERE tenant_id = @tenantId AND group_name = @group", args, w.Transaction);
-            await w.Connection.ExecuteAsync("DELETE FROM workforce_agent_intervals WHERE tenant_id = @tenantId AND group_name = @group", args, w.Transaction);
-        }
+        if (kind == WorkforceKinds.Historical) await DeleteIntervalsAsync(w, tenantId, group);
         await w.CommitAsync(ct);
         return removed == 1;
+    }
+
+    private static async Task DeleteIntervalsAsync(HubDatabase.WriteScope w, string tenantId, string group)
+    {
+        await w.Connection.ExecuteAsync("DELETE FROM workforce_queue_intervals WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group }, w.Transaction);
+        await w.Connection.ExecuteAsync("DELETE FROM workforce_agent_intervals WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group }, w.Transaction);
     }
 }

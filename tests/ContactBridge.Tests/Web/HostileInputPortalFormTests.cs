@@ -407,7 +407,7 @@ public sealed class HostileInputPortalFormTests(HostileHub h) : IClassFixture<Ho
                  {
                      $"/tenants/{theirs}/salesforce", $"/tenants/{theirs}/logging", $"/tenants/{theirs}/activity", $"/tenants/{theirs}/routing-map",
                      $"/tenants/{theirs}/routing-map/imports/{h.TheirImport}", $"/tenants/{h.Mine.Id}/routing-map/imports/{h.TheirImport}", "/system/salesforce-app",
-                     $"/tenants/{h.Theirs.Slug}/logging", $"/tenants/{theirs}", $"/tenants/{h.Theirs.Slug}", $"/tenants/{theirs}/interactions/x",
+                     $"/tenants/{h.Theirs.Slug}/logging", $"/tenants/{theirs}", $"/tenants/{h.Theirs.Slug}", $"/tenants/{theirs}/interactions/x", $"/tenants/{theirs}/workforce",
                  })
         {
             var page = await h.MineAdmin.GetAsync(p);
@@ -425,6 +425,8 @@ public sealed class HostileInputPortalFormTests(HostileHub h) : IClassFixture<Ho
                      ($"/tenants/{theirs}/routing-map/imports", "source=seen_users&callCenterId=04vE0000000000BIAQ&matchBy=email"),
                      ($"/tenants/{theirs}/admins", "email=intruder%40hub.example&password=long-enough-password"),
                      ("/system/salesforce-app", "clientId=mine&clientSecret=mine"),
+                     ($"/tenants/{theirs}/workforce/historical", "enabled=true&group=default"),
+                     ($"/tenants/{theirs}/workforce/realtime", "enabled=false&group=default"),
                  })
         {
             var a = await h.PostFormAsync(h.MineAdmin, p, fields);

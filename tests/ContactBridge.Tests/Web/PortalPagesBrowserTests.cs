@@ -39,7 +39,8 @@ public sealed class PortalPagesBrowserTests : IAsyncLifetime
             "/tenants", "/system/salesforce-app", $"/tenants/{tenant.Id}", $"/tenants/{tenant.Id}/salesforce", $"/tenants/{tenant.Id}/logging",
             $"/tenants/{tenant.Id}/identification", $"/tenants/{tenant.Id}/field-mapping", $"/tenants/{tenant.Id}/field-mapping?channel=web_chat",
             $"/tenants/{tenant.Id}/routing-map", $"/tenants/{tenant.Id}/activity", $"/tenants/{tenant.Id}/activity?q=grace&state=written",
-            $"/tenants/{tenant.Id}/interactions/call-1", $"/tenants/{tenant.Id}/contact-center", "/tenants/no-such-tenant/activity",
+            $"/tenants/{tenant.Id}/interactions/call-1", $"/tenants/{tenant.Id}/contact-center", $"/tenants/{tenant.Id}/workforce",
+            "/tenants/no-such-tenant/activity",
         ];
         foreach (var path in paths)
         {

@@ -59,6 +59,17 @@ public sealed class IntervalCalculatorTests
     }
 
     [Fact]
+    public void Logging_in_and_a_state_at_the_same_moment_leave_the_state_whatever_the_event_ids()
+    {
+        var (_, agents, _) = Calculator().Compute(At("2026-12-04T09:00:00Z"), At("2026-12-04T09:15:00Z"), new Dictionary<string, string?>(),
+        [
+            new ActivityChange("ag-1", At("2026-12-04T09:05:00Z"), "z-login", "Unavailable") { Rank = 0 },
+            new ActivityChange("ag-1", At("2026-12-04T09:05:00Z"), "a-state", "Available") { Rank = 1 },
+        ], []);
+        agents.ShouldHaveSingleItem().ReadySeconds.ShouldBe(600, "logging in comes first at the same moment, though its id sorts last");
+    }
+
+    [Fact]
     public void Berlin_intervals_follow_its_wall_clock_across_the_spring_daylight_saving_change()
     {
         // 29 March 2026: at 02:00 CET the clocks go to 03:00 CEST; 00:45Z is 01:45 local, 01:00Z is 03:00 local.

@@ -180,6 +180,11 @@ public sealed class WorkforceFeedTests
         (kept["historical"]!["intervalMinutes"]!.GetValue<int>(), kept["historical"]!["timeZone"]!.GetValue<string>()).ShouldBe((30, "Europe/Berlin"));
         (status, body) = await portal.SendJsonAsync(HttpMethod.Put, historical, Settings(new { enabled = true, clientId = WellKnown.ClientId, tokenUrl, apiVersion = "61.0" }));
         status.ShouldBe(HttpStatusCode.OK, "the stored secret is used when none is given");
+        (status, body) = await portal.SendJsonAsync(HttpMethod.Put, historical, Settings(new
+        {
+            enabled = true, clientId = WellKnown.ClientId, tokenUrl = hub.Emulator.ProductionLoginUrl + "/services/oauth2/token",
+        }));
+        Errors(body)["clientSecret"].ShouldContain("given again when the client id or the OAuth 2.0 URL changes", customMessage: "a stored secret goes to no other token URL");
 
         // Real-time: an unknown platform event is refused by name; then on, and the historical integration cannot go while it relies on it.
         (status, body) = await portal.SendJsonAsync(HttpMethod.Put, realtime, Settings(new { enabled = true, platformEvent = "Agent_Nope__e" }));
@@ -203,6 +208,71 @@ public sealed class WorkforceFeedTests
         Errors(body)["group"].ShouldContain("A group name is");
         (await portal.GetArrayAsync($"/api/v1/tenants/{tenant.Id}/workforce/integrations")).Select(i => $"{i!["kind"]}/{i["group"]}")
             .ShouldBe(["historical/amer", "historical/emea", "realtime/default"]);
+    }
+
+    [Fact]
+    public async Task The_portal_page_saves_a_form_shows_each_refused_setting_under_its_field_and_charts_the_last_day()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var tenant = await hub.CreateTenantAsync("Acme Support");
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        using var portal = await hub.SignInAsync();
+        var path = $"/tenants/{tenant.Id}/workforce";
+        var page = await portal.GetAsync(path);
+        page.Status.ShouldBe(HttpStatusCode.OK);
+        page.Html.TextAt("#no-integrations")!.ShouldContain("start with a historical integration");
+
+        // Real-time first: refused under its switch, with the reason.
+        var refused = await portal.SubmitFormAsync(page, "realtime-form", "#realtime-save", f => ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#realtime-enabled")!).IsChecked = true);
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.TextAt("#realtime-enabled-error")!.ShouldContain("historical integration first");
+
+        // Two wrong settings: each under its field, the text as typed kept, nothing saved.
+        refused = await portal.SubmitFormAsync(page, "historical-form", "#historical-save", f =>
+        {
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-enabled")!).IsChecked = true;
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-shortAbandonSeconds")!).Value = "five";
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-timeZone")!).Value = "Europe/Atlantis";
+        });
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Html.TextAt("#historical-shortAbandonSeconds-error")!.ShouldContain("\"five\" is not a whole number");
+        refused.Html.AttributeAt("#historical-timeZone", "value").ShouldBe("Europe/Atlantis");
+        (await hub.Services.GetRequiredService<WorkforceSettingsStore>().ListAsync(tenant.Id, Ct)).ShouldBeEmpty();
+        refused = await portal.SubmitFormAsync(page, "historical-form", "#historical-save", f =>
+        {
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-enabled")!).IsChecked = true;
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-timeZone")!).Value = "Europe/Atlantis";
+        });
+        refused.Html.TextAt("#historical-timeZone-error")!.ShouldContain("is not a time zone");
+
+        var saved = await portal.SubmitFormAsync(page, "historical-form", "#historical-save", f =>
+        {
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-enabled")!).IsChecked = true;
+            ((AngleSharp.Html.Dom.IHtmlInputElement)f.QuerySelector("#historical-timeZone")!).Value = "America/New_York";
+        });
+        saved.Status.ShouldBe(HttpStatusCode.OK, saved.Html);
+        saved.Html.ShouldShowText("Historical integration \"default\" saved (on).");
+
+        // A day of calls (the last interval's are all abandoned): the chart shows offered, abandoned and service level per interval.
+        var clock = new IntervalClock(TimeSpan.FromMinutes(15), TimeZoneInfo.Utc);
+        var t0 = clock.StartOf(hub.Clock.GetUtcNow()).AddHours(-1);
+        var events = new List<JsonObject>();
+        for (var i = 0; i < 4; i++)
+        {
+            var at = t0.AddMinutes(15 * i + 1);
+            var abandoned = i == 3;
+            events.Add(sender.Event($"c{i}", "started", new() { ["channel"] = "voice", ["direction"] = "inbound", ["queue"] = "support" }, at));
+            if (!abandoned) events.Add(sender.Event($"c{i}", "connected", new() { ["agent"] = new JsonObject { ["id"] = "ag-1" } }, at.AddSeconds(10 * i)));
+            events.Add(sender.Event($"c{i}", "ended", new() { ["outcome"] = abandoned ? "abandoned" : "answered" }, at.AddSeconds(60)));
+        }
+        await sender.AcceptAsync([.. events]);
+        await hub.RunPipelineAsync();
+        await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(Ct);
+        page = await portal.GetAsync(path);
+        var bars = System.Text.RegularExpressions.Regex.Matches(page.Html, "data-offered=\"(\\d+)\" data-abandoned=\"(\\d+)\"\\s+data-service-level=\"([^\"]*)\"")
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
+        bars.ShouldBe([("1", "0", "100"), ("1", "0", "100"), ("1", "0", "100"), ("1", "1", "0")], "answered in 0, 10 and 20 s (all within 20), then abandoned");
+        page.Html.ShouldContain("queue-intervals?format=csv");
     }
 
     private static Dictionary<string, string> Errors(JsonObject? problem)

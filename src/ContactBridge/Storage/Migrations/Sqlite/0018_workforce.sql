@@ -35,13 +35,15 @@ CREATE TABLE workforce_contacts (
 );
 CREATE INDEX workforce_contacts_offered ON workforce_contacts (tenant_id, offered_at);
 
--- The earliest moment whose intervals an event changed since the feed last looked (one row per tenant; version tells a
--- mark made while the feed was computing from the one it read).
-CREATE TABLE workforce_recompute (
-    tenant_id TEXT PRIMARY KEY,
-    from_ms BIGINT NOT NULL,
-    version BIGINT NOT NULL
+-- Moments from which an event changed a tenant's intervals, appended in the transaction that stored the event (no row is
+-- updated, so marking never waits for another transaction); the feed computes from the earliest and deletes exactly the
+-- marks it read.
+CREATE TABLE workforce_marks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    from_ms BIGINT NOT NULL
 );
+CREATE INDEX workforce_marks_tenant ON workforce_marks (tenant_id);
 
 CREATE TABLE workforce_queue_intervals (
     tenant_id TEXT NOT NULL,
