@@ -72,6 +72,7 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_events WHERE received_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       // The workforce feed's contacts as long as the agent events it computes with (intervals it computed stay).
                       + await w.Connection.ExecuteAsync("DELETE FROM workforce_contacts WHERE offered_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_deliveries WHERE state <> 'pending' AND created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       // Commands answered long ago, messages read long ago, callbacks done long ago.
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_commands WHERE created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM agent_messages WHERE sent_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)

@@ -35,7 +35,8 @@ public static class WorkforceEndpoints
         services.AddSingleton<WorkforceOrgCheck>();
         services.AddSingleton<WorkforceIntegrations>();
         services.AddSingleton<WorkforceFeed>();
-        if (workers) services.AddHostedService<WorkforceFeedWorker>();
+        services.AddSingleton<WorkforceDeliverySender>();
+        if (workers) services.AddHostedService<WorkforceFeedWorker>().AddHostedService<WorkforceDeliveryWorker>();
         return services;
     }
 
@@ -75,6 +76,18 @@ public static class WorkforceEndpoints
             .WithSummary("Agent sync (user import): every agent the contact center has reported, with its id there and in Salesforce (from single sign-on), its skills, " +
                          "and its current activity. ?format=csv (or Accept: text/csv).")
             .Produces<IReadOnlyList<WorkforceAgent>>().Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/realtime/{group}/snapshot", SnapshotEndpointAsync)
+            .WithSummary("Every agent's state now, as the real-time feed gives it: agentId, state, reason, activity, category (ready, not_ready, idle, admin, none, offline), since.")
+            .Produces<IReadOnlyList<AgentStateChange>>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/realtime/{group}/stream", StreamEndpointAsync)
+            .WithSummary("The real-time feed as server-sent events: a snapshot of every agent, then a state event for each agent as its state changes; a comment every 15 s keeps the line open.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/realtime/{group}/deliveries", DeliveriesAsync)
+            .WithSummary("The integration's latest deliveries (webhook, platform event): sent, pending (with the next attempt and the last error) or dead.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/realtime/{group}/deliveries/{deliveryId}/retry", RetryDeliveryAsync)
+            .WithSummary("Sends a delivery that was given up on again, from its first attempt.")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapWorkforcePage();
     }
 
@@ -241,6 +254,129 @@ public static class WorkforceEndpoints
     private static IntervalFeed<T> Feed<T>(WorkforceIntegrationRow integration, HistoricalSettings s, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<T> rows) =>
         new(integration.GroupName, s.IntervalMinutes, s.TimeZone, from, to,
             integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : null, integration.Revision, rows);
+
+    /// <summary>The tenant's agents as the real-time feed gives them now.</summary>
+    private static async Task<List<AgentStateChange>> SnapshotAsync(string tenantId, LivePictureStore store, WorkforceSettingsStore settings, IReadOnlyCollection<string>? agentIds,
+        CancellationToken ct)
+    {
+        var categories = WorkforceRealTime.Categories(await settings.ListAsync(tenantId, ct));
+        return (await store.AgentsAsync(tenantId, agentIds, ct)).Select(a => StateOf(categories, a)).ToList();
+    }
+
+    private static AgentStateChange StateOf(ActivityCategories? categories, AgentView a)
+    {
+        if (!a.LoggedIn) return new(a.AgentId, "offline", null, null, "offline", a.StateSince ?? DateTimeOffset.UnixEpoch, null);
+        var activity = ActivityOf(a.State ?? "unavailable", a.Reason);
+        return new(a.AgentId, a.State ?? "unavailable", a.Reason, activity, WorkforceRealTime.CategoryOf(categories, activity), a.StateSince ?? DateTimeOffset.UnixEpoch, null);
+    }
+
+    /// <summary>The real-time integration named, for the caller's tenant; or the 404 to answer.</summary>
+    private static async Task<(WorkforceIntegrationRow? Row, IResult? Problem)> RealTimeAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore settings)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return (null, TenantAccess.TenantNotFound(tenantId));
+        return await settings.GetAsync(tenant.Id, WorkforceKinds.RealTime, group, c.RequestAborted) is { } row
+            ? (row, null) : (null, TenantAccess.NotFoundProblem($"No real-time integration \"{group}\"."));
+    }
+
+    private static async Task<IResult> SnapshotEndpointAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore settings, LivePictureStore store, TimeProvider clock)
+    {
+        var (row, bad) = await RealTimeAsync(c, tenantId, group, settings);
+        if (bad is not null) return bad;
+        return Results.Ok(new { group = row!.GroupName, asOf = clock.GetUtcNow(), agents = await SnapshotAsync(row.TenantId, store, settings, null, c.RequestAborted) });
+    }
+
+    /// <summary>
+    /// Server-sent events: a snapshot of every agent, then a "state" event for each agent whose state changed (within the time the
+    /// live picture takes to hear of it), a comment every 15 s; the stream ends when the caller may no longer see the tenant.
+    /// </summary>
+    private static async Task StreamEndpointAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore settings, LivePictureStore store, LivePictureFeed feed,
+        IHostApplicationLifetime lifetime)
+    {
+        var (row, bad) = await RealTimeAsync(c, tenantId, group, settings);
+        if (bad is not null)
+        {
+            await bad.ExecuteAsync(c);
+            return;
+        }
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, lifetime.ApplicationStopping);
+        var ct = both.Token;
+        // Subscribed before the snapshot is read: nothing changes unseen between the two.
+        using var subscription = feed.Subscribe(row!.TenantId);
+        c.Response.ContentType = "text/event-stream";
+        c.Response.Headers.CacheControl = "no-store";
+        c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        var sent = new Dictionary<string, AgentStateChange>(StringComparer.Ordinal);
+        async Task SendAsync(string name, object data)
+        {
+            await c.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, JsonSerializerOptions.Web)}\n\n", ct);
+            await c.Response.Body.FlushAsync(ct);
+        }
+        async Task SnapshotAsync()
+        {
+            var agents = await WorkforceEndpoints.SnapshotAsync(row.TenantId, store, settings, null, ct);
+            foreach (var a in agents) sent[a.AgentId] = a;
+            await SendAsync("snapshot", new { agents });
+        }
+        try
+        {
+            await SnapshotAsync();
+            while (!ct.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(LivePictureEndpoints.KeepAlive);
+                IReadOnlyList<PictureChange> changes;
+                try
+                {
+                    changes = await subscription.ReadAvailableAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    if (!await TenantAccess.AllowedAsync(c, row.TenantId)) return;
+                    await c.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await c.Response.Body.FlushAsync(ct);
+                    continue;
+                }
+                if (changes.Any(x => x.Kind == PictureChange.Resync))
+                {
+                    await SnapshotAsync();
+                    continue;
+                }
+                var ids = changes.Where(x => x.Kind == PictureChange.Agent).Select(x => x.Id).Distinct().ToList();
+                if (ids.Count == 0) continue;
+                foreach (var state in await WorkforceEndpoints.SnapshotAsync(row.TenantId, store, settings, ids, ct))
+                {
+                    // A change of the agent's contacts only is no change of state.
+                    if (sent.TryGetValue(state.AgentId, out var before) && before == state) continue;
+                    sent[state.AgentId] = state;
+                    await SendAsync("state", state);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The caller went, or the hub is stopping.
+        }
+    }
+
+    private static async Task<IResult> DeliveriesAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore settings, WorkforceDeliverySender sender)
+    {
+        var (row, bad) = await RealTimeAsync(c, tenantId, group, settings);
+        if (bad is not null) return bad;
+        return Results.Ok((await sender.RecentAsync(row!.TenantId, row.GroupName, 100, c.RequestAborted)).Select(d => new
+        {
+            d.Id, d.Target, d.State, d.Changes, d.Attempts, d.LastError, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(d.CreatedAt),
+            SentAt = d.SentAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : (DateTimeOffset?)null,
+            NextAttemptAt = d.State == "pending" ? DateTimeOffset.FromUnixTimeMilliseconds(d.NextAt) : (DateTimeOffset?)null,
+        }).ToList());
+    }
+
+    private static async Task<IResult> RetryDeliveryAsync(HttpContext c, string tenantId, string group, string deliveryId, WorkforceSettingsStore settings, WorkforceDeliverySender sender)
+    {
+        var (row, bad) = await RealTimeAsync(c, tenantId, group, settings);
+        if (bad is not null) return bad;
+        return await sender.RetryAsync(row!.TenantId, deliveryId, c.RequestAborted)
+            ? Results.Accepted() : TenantAccess.NotFoundProblem($"No delivery {deliveryId} given up on in \"{group}\".");
+    }
 
     private sealed class AgentSyncRow
     {

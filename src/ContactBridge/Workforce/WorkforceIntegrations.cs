@@ -7,6 +7,9 @@ namespace ContactBridge.Workforce;
 public sealed record WorkforceIntegrationView(string Kind, string Group, bool Enabled, HistoricalSettings? Historical, RealTimeSettings? RealTime, bool ClientSecretSet,
     DateTimeOffset? ComputedThrough, long Revision, DateTimeOffset UpdatedAt)
 {
+    /// <summary>The webhook's signing secret, in the answer that made it only (set it in the WFM tool; the hub shows it never again).</summary>
+    public string? WebhookSecret { get; init; }
+
     public static WorkforceIntegrationView Of(WorkforceIntegrationRow r) => new(r.Kind, r.GroupName, r.IsEnabled,
         r.Kind == WorkforceKinds.Historical ? r.Historical() : null, r.Kind == WorkforceKinds.RealTime ? r.RealTime() : null, r.ClientSecretEnc is not null,
         r.ComputedThrough is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.Revision, DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt));
@@ -21,8 +24,22 @@ public sealed record WorkforceSaveOutcome(WorkforceIntegrationView? Saved, IRead
 /// the last historical integration not switched off or removed while a real-time one relies on it. What fails leaves the
 /// integration as it was.
 /// </summary>
-public sealed class WorkforceIntegrations(WorkforceSettingsStore store, WorkforceOrgCheck orgCheck, HubDatabase db)
+public sealed class WorkforceIntegrations(WorkforceSettingsStore store, WorkforceOrgCheck orgCheck, HubDatabase db,
+    Microsoft.Extensions.Options.IOptions<ContactCenter.ContactCenterOptions> network)
 {
+    /// <summary>Why a webhook URL cannot be used, or null: absolute https to a public address, unless the operator allows private networks.</summary>
+    public string? WebhookUrlProblem(string url)
+    {
+        if (url.Length > 2_000) return "The webhook URL is longer than 2,000 characters.";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+            return "The webhook URL must be an absolute https URL.";
+        if (!string.IsNullOrEmpty(uri.UserInfo)) return "The webhook URL must not carry a user name or password: deliveries are authenticated by their signature.";
+        if (network.Value.AllowPrivateNetwork) return null;
+        if (uri.Scheme == "http" || uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.DnsSafeHost, out var ip) && ContactCenter.ContactCenterConnections.IsPrivate(ip)))
+            return "Deliveries travel over https to a public address. For a WFM tool on this machine or a private network (over plain http too), the hub's operator sets ContactCenter:AllowPrivateNetwork=true.";
+        return null;
+    }
+
     /// <summary>The activities the tenant's agents can be in: the contact center's states, and the reasons it has used or the hub knows.</summary>
     public async Task<IReadOnlyList<string>> KnownActivitiesAsync(string tenantId, CancellationToken ct)
     {
@@ -56,15 +73,31 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
     {
         var problems = GroupProblems(group);
         problems.AddRange(WorkforceSettingsRules.Problems(s));
+        if (Blank(s.WebhookUrl) is { } webhook && WebhookUrlProblem(webhook) is { } bad) problems.Add(new("webhookUrl", bad));
         if (s.Enabled && !(await store.ListAsync(tenantId, ct)).Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled))
             problems.Add(new("enabled", "Configure and switch on a historical integration first: the real-time integration's agent sync relies on historical data collection."));
         if (problems.Count > 0) return new(null, problems);
         var existing = await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct);
         var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, Blank(s.PlatformEvent), ct);
         if (check.Problems.Count > 0) return new(null, check.Problems);
-        var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent) };
+        IReadOnlyList<string>? fields = null;
+        if (check.EventFields is { } eventFields)
+        {
+            fields = WorkforceRealTime.PlatformEventFields.Where(f => eventFields.Contains(f, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (!fields.Contains("AgentId__c") || !fields.Contains("State__c"))
+                return new(null, [new("platformEvent", $"The platform event {s.PlatformEvent!.Trim()} needs the fields AgentId__c and State__c (Text); it may also have Reason__c, " +
+                                                       "Activity__c and Category__c (Text) and Since__c (Date/Time), which the hub fills too.")]);
+        }
+        var saved = s with
+        {
+            ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent),
+            PlatformEventFields = fields, WebhookUrl = Blank(s.WebhookUrl),
+        };
         await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct);
-        return new(WorkforceIntegrationView.Of((await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct))!), []);
+        var row = (await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct))!;
+        // A webhook's first secret is made here and shown in this answer only.
+        var newSecret = saved.WebhookUrl is not null && row.WebhookSecretEnc is null ? await store.NewWebhookSecretAsync(tenantId, group, ct) : null;
+        return new(WorkforceIntegrationView.Of(row) with { WebhookSecret = newSecret }, []);
     }
 
     /// <summary>Removes an integration; null when it is gone, or the problem that keeps it.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using ContactBridge.Linking;
 using ContactBridge.Salesforce;
 
@@ -12,7 +13,11 @@ namespace ContactBridge.Workforce;
 public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, SalesforceConnections connections, LinkStore links, TimeProvider clock)
 {
     /// <summary>What the check found: problems by setting, and whether the org was reached at all.</summary>
-    public sealed record Outcome(List<SettingProblem> Problems, bool Reached, string? ApiVersion);
+    public sealed record Outcome(List<SettingProblem> Problems, bool Reached, string? ApiVersion)
+    {
+        /// <summary>The platform event's field names, when one was checked.</summary>
+        public IReadOnlyList<string>? EventFields { get; init; }
+    }
 
     public async Task<Outcome> CheckAsync(string tenantId, string? clientId, string? clientSecret, string tokenUrl, string? apiVersion, string? platformEvent, CancellationToken ct)
     {
@@ -79,11 +84,13 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
             return new(problems, true, version);
         }
         version ??= versions.Count > 0 ? versions[^1].Version : null;
+        IReadOnlyList<string>? eventFields = null;
         if (!string.IsNullOrWhiteSpace(platformEvent))
         {
             try
             {
-                await client.GetAsync($"/services/data/v{version}/sobjects/{Uri.EscapeDataString(platformEvent.Trim())}/describe", ct);
+                var describe = await client.GetAsync($"/services/data/v{version}/sobjects/{Uri.EscapeDataString(platformEvent.Trim())}/describe", ct);
+                eventFields = (describe?["fields"] as JsonArray)?.Select(f => f?["name"]?.GetValue<string>()).OfType<string>().ToList() ?? [];
             }
             catch (SalesforceApiException e) when (e.Status == HttpStatusCode.NotFound || e.ErrorCode is "NOT_FOUND" or "INVALID_TYPE")
             {
@@ -94,6 +101,6 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
                 problems.Add(new("platformEvent", $"The platform event could not be checked: Salesforce answered {e.ErrorCode}: {e.Message}"));
             }
         }
-        return new(problems, true, version);
+        return new(problems, true, version) { EventFields = eventFields };
     }
 }

@@ -86,6 +86,12 @@ public sealed record RealTimeSettings
 
     /// <summary>The platform event (Agent_State__e) each state change is published as, or read from when Omni-Channel is the source; empty: none.</summary>
     public string? PlatformEvent { get; init; }
+
+    /// <summary>Of the fields the hub fills (AgentId__c, State__c, Reason__c, Activity__c, Category__c, Since__c), those the event has: found when saved.</summary>
+    public IReadOnlyList<string>? PlatformEventFields { get; init; }
+
+    /// <summary>Where each batch of state changes is posted, signed with the integration's webhook secret; empty: no webhook.</summary>
+    public string? WebhookUrl { get; init; }
 }
 
 /// <summary>One problem with one setting, named as the API names it.</summary>
@@ -174,6 +180,7 @@ public static partial class WorkforceSettingsRules
         Credentials(s.ClientId, s.TokenUrl, s.ApiVersion, problems);
         if (!string.IsNullOrWhiteSpace(s.PlatformEvent) && !PlatformEventPattern().IsMatch(s.PlatformEvent.Trim()))
             problems.Add(new("platformEvent", $"\"{s.PlatformEvent}\" is not a platform event's API name: it ends in __e, such as Agent_State__e."));
+        if (s.PlatformEventFields is not null) problems.Add(new("platformEventFields", "The hub finds the platform event's fields itself when the settings are saved: leave this out."));
         return problems;
     }
 

@@ -14,6 +14,7 @@ public sealed class WorkforceIntegrationRow
     public long Enabled { get; init; }
     public string Settings { get; init; } = "{}";
     public string? ClientSecretEnc { get; init; }
+    public string? WebhookSecretEnc { get; init; }
     public long? ComputedThrough { get; init; }
     public long Revision { get; init; }
     public long UpdatedAt { get; init; }
@@ -34,7 +35,20 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
     private static string SecretPurpose(string tenantId, string kind, string group) =>
         Linking.SalesforceLinkService.Purpose($"workforce_client_secret:{kind}:{group}", tenantId);
 
-    private const string Columns = "tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, updated_at";
+    private const string Columns = "tenant_id, kind, group_name, enabled, settings, client_secret_enc, webhook_secret_enc, computed_through, revision, updated_at";
+
+    public static string WebhookPurpose(string tenantId, string group) => Linking.SalesforceLinkService.Purpose($"workforce_webhook_secret:{group}", tenantId);
+
+    /// <summary>Sets a new webhook signing secret for a real-time integration; returns it (shown once).</summary>
+    public async Task<string> NewWebhookSecretAsync(string tenantId, string group, CancellationToken ct)
+    {
+        var secret = WorkforceRealTime.NewSecret();
+        await using var w = await db.WriteAsync(durable: true, ct);
+        await w.Connection.ExecuteAsync("UPDATE workforce_integrations SET webhook_secret_enc = @enc WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group",
+            new { tenantId, group, kind = WorkforceKinds.RealTime, enc = protector.Protect(secret, WebhookPurpose(tenantId, group)) }, w.Transaction);
+        await w.CommitAsync(ct);
+        return secret;
+    }
 
     public async Task<IReadOnlyList<WorkforceIntegrationRow>> ListAsync(string tenantId, CancellationToken ct)
     {

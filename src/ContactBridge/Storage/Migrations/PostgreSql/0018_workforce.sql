@@ -9,6 +9,7 @@ CREATE TABLE workforce_integrations (
     enabled BIGINT NOT NULL,
     settings TEXT NOT NULL,
     client_secret_enc TEXT,
+    webhook_secret_enc TEXT,
     computed_through BIGINT,
     revision BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
@@ -87,3 +88,23 @@ CREATE TABLE workforce_agent_intervals (
 CREATE INDEX workforce_agent_intervals_revision ON workforce_agent_intervals (tenant_id, group_name, revision);
 -- An agent's state events before a moment, for the state it was in when a recomputed range begins.
 CREATE INDEX contact_center_events_type ON contact_center_events (tenant_id, type, occurred_at);
+
+-- The real-time feed's deliveries: each batch of agent state changes for each real-time integration's webhook and platform
+-- event, written in the transaction that stored the changes, and sent (with retries) by one instance at a time.
+CREATE TABLE workforce_deliveries (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    target TEXT NOT NULL,
+    body TEXT NOT NULL,
+    changes BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX workforce_deliveries_due ON workforce_deliveries (state, next_at, seq);
+CREATE INDEX workforce_deliveries_tenant ON workforce_deliveries (tenant_id, group_name, created_at);

@@ -1,0 +1,335 @@
+using System.Data.Common;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Salesforce;
+using ContactBridge.Storage;
+using Dapper;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>
+/// One agent's state as the real-time feed gives it: the contact center's state and reason, the activity they make, its
+/// category by the historical integration's lists (ready, not_ready, idle, admin; none when in no list; offline), and since when.
+/// </summary>
+public sealed record AgentStateChange(string AgentId, string? State, string? Reason, string? Activity, string Category, DateTimeOffset Since, string? EventId);
+
+/// <summary>
+/// The real-time feed: each agent state event becomes, in the transaction that stores it, a delivery for every real-time
+/// integration with a webhook or a platform event; the dispatcher sends them (signed webhook, or the platform event in the
+/// tenant's org, batched), retrying with backoff. Streams and snapshots read the live picture.
+/// </summary>
+public static class WorkforceRealTime
+{
+    public const string Webhook = "webhook";
+    public const string PlatformEvent = "platform_event";
+
+    /// <summary>The fields the hub fills in a platform event, where the event has them (AgentId__c and State__c it must have).</summary>
+    public static readonly string[] PlatformEventFields = ["AgentId__c", "State__c", "Reason__c", "Activity__c", "Category__c", "Since__c"];
+
+    public static string CategoryOf(ActivityCategories? categories, string? activity) => activity is null ? "offline" : (categories?.CategoryOf(activity) ?? ActivityCategory.None) switch
+    {
+        ActivityCategory.Ready => "ready",
+        ActivityCategory.NotReady => "not_ready",
+        ActivityCategory.Idle => "idle",
+        ActivityCategory.Admin => "admin",
+        _ => "none",
+    };
+
+    /// <summary>The activity lists the real-time feed categorizes with: those of the tenant's first enabled historical integration.</summary>
+    public static ActivityCategories? Categories(IEnumerable<WorkforceIntegrationRow> integrations) =>
+        integrations.Where(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled).OrderBy(i => i.GroupName, StringComparer.Ordinal).Select(i => i.Historical())
+            .Select(h => new ActivityCategories(h.AdminActivities, h.IdleActivities, h.NotReadyActivities, h.ReadyActivities)).FirstOrDefault();
+
+    public static AgentStateChange ChangeOf(ActivityCategories? categories, string agentId, string type, string data, DateTimeOffset at, string? eventId)
+    {
+        var activity = WorkforceFeed.ActivityOf(type, data);
+        string? state = type == ContactCenterEvents.LoggedOut ? "offline" : type == ContactCenterEvents.LoggedIn ? "unavailable" : null;
+        string? reason = null;
+        if (state is null && JsonNode.Parse(data) is JsonObject d)
+        {
+            state = d["state"] is JsonValue s && s.TryGetValue<string>(out var st) ? st.Trim().ToLowerInvariant() : null;
+            reason = d["reason"] is JsonValue r && r.TryGetValue<string>(out var re) && !string.IsNullOrWhiteSpace(re) ? re.Trim() : null;
+        }
+        return new AgentStateChange(agentId, state, reason, activity, CategoryOf(categories, activity), at, eventId);
+    }
+
+    /// <summary>
+    /// Part of the transaction that stored agent events: a delivery per real-time integration (webhook, platform event) of the
+    /// tenant with the state changes among them, in time order.
+    /// </summary>
+    public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, string tenantId, IReadOnlyList<(string AgentId, string Type, string Data, DateTimeOffset At, string EventId)> events,
+        long now)
+    {
+        if (events.Count == 0) return;
+        var integrations = (await c.QueryAsync<WorkforceIntegrationRow>("""
+            SELECT tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, updated_at FROM workforce_integrations
+            WHERE tenant_id = @tenantId AND enabled = 1
+            """, new { tenantId }, tx)).ToList();
+        var realTime = integrations.Where(i => i.Kind == WorkforceKinds.RealTime).ToList();
+        if (realTime.Count == 0) return;
+        var categories = Categories(integrations);
+        var changes = events.OrderBy(e => e.At).ThenBy(e => WorkforceFeed.RankOf(e.Type)).ThenBy(e => e.EventId, StringComparer.Ordinal)
+            .Select(e => ChangeOf(categories, e.AgentId, e.Type, e.Data, e.At, e.EventId)).ToList();
+        foreach (var integration in realTime)
+        {
+            var s = integration.RealTime();
+            var targets = new List<string>();
+            if (s.WebhookUrl is not null) targets.Add(Webhook);
+            if (s.PlatformEvent is not null) targets.Add(PlatformEvent);
+            foreach (var target in targets)
+                foreach (var batch in changes.Chunk(200))
+                    await c.ExecuteAsync("""
+                        INSERT INTO workforce_deliveries (id, tenant_id, group_name, target, body, changes, state, attempts, next_at, created_at)
+                        VALUES (@id, @tenantId, @group, @target, @body, @count, 'pending', 0, @now, @now)
+                        """, new
+                    {
+                        id = $"wfd_{Guid.NewGuid():N}", tenantId, group = integration.GroupName, target, count = batch.Length, now,
+                        body = JsonSerializer.Serialize(batch, JsonSerializerOptions.Web),
+                    }, tx);
+        }
+    }
+
+    /// <summary>A new webhook signing secret (shown once).</summary>
+    public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>A delivery as stored, and as the API lists it.</summary>
+public sealed class WorkforceDelivery
+{
+    public string Id { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public string GroupName { get; init; } = "";
+    public string Target { get; init; } = "";
+    public string Body { get; init; } = "[]";
+    public long Changes { get; init; }
+    public string State { get; init; } = "";
+    public long Attempts { get; init; }
+    public long NextAt { get; init; }
+    public string? LastError { get; init; }
+    public long CreatedAt { get; init; }
+    public long? SentAt { get; init; }
+}
+
+/// <summary>
+/// Sends the real-time feed's deliveries: due ones every 200 ms (an agent's change reaches the WFM tool well within a second),
+/// by one hub instance at a time. A webhook gets the changes signed like the protocol's requests (ContactBridge-Signature), with
+/// the delivery's id as Idempotency-Key; a platform event is published in the tenant's org, up to 200 changes in one API call.
+/// A failure is retried with doubling waits (1 s to 10 min) and given up after 15 attempts, kept with its last error.
+/// </summary>
+public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsStore settings, Security.SecretProtector protector, IHttpClientFactory httpFactory,
+    Linking.SalesforceConnections connections, Dashboard.SalesforceCallLedger ledger, WorkLeases leases, TimeProvider clock, ILogger<WorkforceDeliverySender> logger)
+{
+    public const int MaxAttempts = 15;
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<(string, string), SalesforceRestClient> _ownCredentials = [];
+
+    /// <summary>Sends what is due; returns how many deliveries were settled (sent, or given up).</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        List<WorkforceDelivery> due;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using (var c = await db.OpenAsync(durable: false, ct))
+            due = (await c.QueryAsync<WorkforceDelivery>("""
+                SELECT id, tenant_id, group_name, target, body, changes, state, attempts, next_at, last_error, created_at, sent_at FROM workforce_deliveries
+                WHERE state = 'pending' ORDER BY seq LIMIT 1000
+                """)).ToList();
+        if (!due.Any(d => d.NextAt <= now)) return 0;
+        await using var lease = await leases.HoldAsync("contactbridge:workforce-deliveries", TimeSpan.FromMinutes(1), ct);
+        if (lease is null) return 0;
+        var settled = 0;
+        foreach (var integration in due.GroupBy(d => (d.TenantId, d.GroupName)).Where(g => g.Any(d => d.NextAt <= now)))
+        {
+            var row = await settings.GetAsync(integration.Key.TenantId, WorkforceKinds.RealTime, integration.Key.GroupName, ct);
+            if (row is not { IsEnabled: true })
+            {
+                foreach (var d in integration) await SettleAsync(d, "cancelled", "The real-time integration was switched off or removed.", ct);
+                settled += integration.Count();
+                continue;
+            }
+            // In order: a delivery waiting for its next attempt holds back those after it. Webhooks one delivery at a time; the
+            // platform event's deliveries together, 200 changes a call.
+            foreach (var d in Due(integration, WorkforceRealTime.Webhook, now))
+            {
+                var error = await SendWebhookAsync(row, d, ct);
+                settled += await OutcomeAsync([d], error, ct);
+                if (error is not null) break;
+            }
+            var events = Due(integration, WorkforceRealTime.PlatformEvent, now);
+            while (events.Count > 0)
+            {
+                var batch = new List<WorkforceDelivery>();
+                var total = 0L;
+                while (events.Count > 0 && (batch.Count == 0 || total + events[0].Changes <= 200))
+                {
+                    total += events[0].Changes;
+                    batch.Add(events[0]);
+                    events.RemoveAt(0);
+                }
+                settled += await OutcomeAsync(batch, await PublishAsync(row, batch, ct), ct);
+            }
+        }
+        return settled;
+    }
+
+    private static List<WorkforceDelivery> Due(IEnumerable<WorkforceDelivery> pending, string target, long now) =>
+        pending.Where(d => d.Target == target).TakeWhile(d => d.NextAt <= now).ToList();
+
+    private async Task<string?> SendWebhookAsync(WorkforceIntegrationRow row, WorkforceDelivery d, CancellationToken ct)
+    {
+        var s = row.RealTime();
+        if (s.WebhookUrl is null || row.WebhookSecretEnc is null) return "The integration has no webhook any more.";
+        var secret = protector.Unprotect(row.WebhookSecretEnc, WorkforceSettingsStore.WebhookPurpose(row.TenantId, row.GroupName));
+        var body = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["deliveryId"] = d.Id, ["tenantId"] = row.TenantId, ["integration"] = row.GroupName, ["changes"] = JsonNode.Parse(d.Body),
+        }.ToJsonString());
+        var t = clock.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, s.WebhookUrl) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", d.Id);
+        request.Headers.TryAddWithoutValidation(Intake.EventSignature.Header, $"t={t},v1={Intake.IntakeSecrets.Sign(secret, t, body)}");
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        attempt.CancelAfter(AttemptTimeout);
+        try
+        {
+            using var response = await httpFactory.CreateClient(CommandSender.HttpClientName).SendAsync(request, attempt.Token);
+            return response.IsSuccessStatusCode ? null : $"The webhook answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        }
+        catch (Exception e) when (e is HttpRequestException or CommandUrlRefusedException || e is OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return e is OperationCanceledException ? $"The webhook did not answer within {AttemptTimeout.TotalSeconds:0} s." : $"The webhook could not be reached: {e.Message}";
+        }
+    }
+
+    private async Task<string?> PublishAsync(WorkforceIntegrationRow row, List<WorkforceDelivery> batch, CancellationToken ct)
+    {
+        var s = row.RealTime();
+        if (s.PlatformEvent is null) return "The integration has no platform event any more.";
+        var fields = s.PlatformEventFields ?? ["AgentId__c", "State__c"];
+        var records = new JsonArray();
+        foreach (var change in batch.SelectMany(d => JsonSerializer.Deserialize<List<AgentStateChange>>(d.Body, JsonSerializerOptions.Web) ?? []))
+        {
+            var record = new JsonObject { ["attributes"] = new JsonObject { ["type"] = s.PlatformEvent } };
+            var values = new Dictionary<string, JsonNode?>
+            {
+                ["AgentId__c"] = change.AgentId, ["State__c"] = change.State, ["Reason__c"] = change.Reason, ["Activity__c"] = change.Activity,
+                ["Category__c"] = change.Category, ["Since__c"] = change.Since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            foreach (var f in fields) if (values.TryGetValue(f, out var v)) record[f] = v?.DeepClone();
+            records.Add(record);
+        }
+        try
+        {
+            var client = await ClientAsync(row, s, ct);
+            var results = await client.SendAsync(HttpMethod.Post, $"/services/data/v{s.ApiVersion ?? client.Session.ApiVersion}/composite/sobjects",
+                new JsonObject { ["allOrNone"] = true, ["records"] = records }, ct);
+            var failed = (results as JsonArray)?.OfType<JsonObject>().FirstOrDefault(r => r["success"]?.GetValue<bool>() != true);
+            return failed is null ? null : $"Salesforce refused the platform event: {failed["errors"]?.ToJsonString()}";
+        }
+        catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or Linking.LinkingException
+                                   || e is OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            _ownCredentials.Remove((row.TenantId, row.GroupName));
+            return $"Publishing the platform event failed: {e.Message}";
+        }
+    }
+
+    /// <summary>The tenant's link, or the integration's own client credentials (a session kept while it works).</summary>
+    private async Task<SalesforceRestClient> ClientAsync(WorkforceIntegrationRow row, RealTimeSettings s, CancellationToken ct)
+    {
+        if (s.ClientId is null) return await connections.ClientAsync(row.TenantId, ct);
+        if (_ownCredentials.TryGetValue((row.TenantId, row.GroupName), out var kept)) return kept;
+        var http = httpFactory.CreateClient(Linking.SalesforceConnections.HttpClientName);
+        var secret = settings.ClientSecret(row) ?? throw new Linking.LinkingException("no_secret", "The integration has no client secret.");
+        var oauth = new SalesforceOAuthClient(http);
+        var token = await oauth.ClientCredentialsAsync(new Uri(s.TokenUrl), s.ClientId, secret, ct);
+        var session = new SalesforceSession(new Uri(token.InstanceUrl), s.ApiVersion ?? "62.0", token.AccessToken,
+            async c2 => (await oauth.ClientCredentialsAsync(new Uri(s.TokenUrl), s.ClientId, secret, c2)).AccessToken)
+        {
+            Tenant = row.TenantId, CallObserved = (_, outcome) => ledger.Observe(row.TenantId, outcome),
+        };
+        return _ownCredentials[(row.TenantId, row.GroupName)] = new SalesforceRestClient(http, session, clock);
+    }
+
+    /// <summary>Sent, or another attempt later (doubling waits), or given up after the last.</summary>
+    private async Task<int> OutcomeAsync(List<WorkforceDelivery> deliveries, string? error, CancellationToken ct)
+    {
+        var settled = 0;
+        foreach (var d in deliveries)
+        {
+            if (error is null)
+            {
+                await SettleAsync(d, "sent", null, ct);
+                settled++;
+                continue;
+            }
+            var attempts = d.Attempts + 1;
+            if (attempts >= MaxAttempts)
+            {
+                await SettleAsync(d, "dead", error, ct, attempts);
+                settled++;
+                logger.LogWarning("A real-time delivery of tenant {TenantId} was given up after {Attempts} attempts: {Error}", d.TenantId, attempts, error);
+                continue;
+            }
+            var wait = TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempts - 1)));
+            await using var w = await db.WriteAsync(durable: false, ct);
+            await w.Connection.ExecuteAsync("UPDATE workforce_deliveries SET attempts = @attempts, next_at = @next, last_error = @error WHERE id = @Id AND state = 'pending'",
+                new { d.Id, attempts, error, next = (clock.GetUtcNow() + wait).ToUnixTimeMilliseconds() }, w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        return settled;
+    }
+
+    private async Task SettleAsync(WorkforceDelivery d, string state, string? error, CancellationToken ct, long? attempts = null)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("""
+            UPDATE workforce_deliveries SET state = @state, last_error = COALESCE(@error, last_error), attempts = @attempts, sent_at = @now WHERE id = @Id AND state = 'pending'
+            """, new { d.Id, state, error, attempts = attempts ?? d.Attempts + 1, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    /// <summary>A dead delivery sent again from its first attempt.</summary>
+    public async Task<bool> RetryAsync(string tenantId, string id, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: true, ct);
+        var n = await w.Connection.ExecuteAsync("UPDATE workforce_deliveries SET state = 'pending', attempts = 0, next_at = @now WHERE tenant_id = @tenantId AND id = @id AND state = 'dead'",
+            new { tenantId, id, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
+        await w.CommitAsync(ct);
+        return n == 1;
+    }
+
+    public async Task<IReadOnlyList<WorkforceDelivery>> RecentAsync(string tenantId, string group, int max, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<WorkforceDelivery>(
+            "SELECT id, tenant_id, group_name, target, body, changes, state, attempts, next_at, last_error, created_at, sent_at FROM workforce_deliveries " +
+            "WHERE tenant_id = @tenantId AND group_name = @group ORDER BY seq DESC LIMIT @max", new { tenantId, group, max })).ToList();
+    }
+}
+
+/// <summary>Runs the delivery sender every 200 ms.</summary>
+public sealed class WorkforceDeliveryWorker(WorkforceDeliverySender sender, TimeProvider clock, ILogger<WorkforceDeliveryWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200), clock);
+        do
+        {
+            try
+            {
+                while (await sender.RunOnceAsync(stoppingToken) > 0) { }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Sending the real-time workforce feed failed; trying again shortly");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
