@@ -16,7 +16,7 @@ public static class WorkforcePages
 
     /// <summary>What the page shows after a post: a message, the form as typed, and each refused setting's reason.</summary>
     private sealed record PageState(string? Ok = null, string? Error = null, string? Kind = null, IReadOnlyDictionary<string, string>? Form = null,
-        IReadOnlyDictionary<string, string>? Errors = null);
+        IReadOnlyDictionary<string, string>? Errors = null, string? WebhookSecret = null);
 
     private static async Task<IResult> PageAsync(HttpContext c, string tenantId, PageState state)
     {
@@ -39,6 +39,9 @@ public static class WorkforcePages
             Activities = await sp.GetRequiredService<WorkforceIntegrations>().KnownActivitiesAsync(tenantId, ct),
             ChartGroup = chartOf?.GroupName, ChartZone = chartOf?.Historical().Clock(), Chart = chart,
             state.Ok, state.Error, state.Kind, Form = state.Form ?? new Dictionary<string, string>(), Errors = state.Errors ?? new Dictionary<string, string>(),
+            state.WebhookSecret,
+            Deliveries = integrations.FirstOrDefault(i => i.Kind == WorkforceKinds.RealTime) is { } rt
+                ? await sp.GetRequiredService<WorkforceDeliverySender>().RecentAsync(tenantId, rt.GroupName, 10, ct) : [],
         }, state.Error is null ? 200 : 400);
     }
 
@@ -99,11 +102,15 @@ public static class WorkforcePages
         var settings = new RealTimeSettings
         {
             Enabled = form["enabled"] == "true", ClientId = Text(form, "clientId"), TokenUrl = Text(form, "tokenUrl") ?? WorkforceSettingsRules.DefaultTokenUrl,
-            ApiVersion = Text(form, "apiVersion"), PlatformEvent = Text(form, "platformEvent"),
+            ApiVersion = Text(form, "apiVersion"), PlatformEvent = Text(form, "platformEvent"), WebhookUrl = Text(form, "webhookUrl"),
         };
         var outcome = await integrations.SaveRealTimeAsync(tenantId, group, settings, Text(form, "clientSecret"), c.RequestAborted);
         if (outcome.Saved is not null)
-            return await PageAsync(c, tenantId, new PageState(Ok: $"Real-time integration \"{group}\" saved ({(settings.Enabled ? "on" : "off")})."));
+        {
+            if (outcome.Saved.WebhookSecret is not null) c.Response.Headers.CacheControl = "no-store";
+            return await PageAsync(c, tenantId, new PageState(Ok: $"Real-time integration \"{group}\" saved ({(settings.Enabled ? "on" : "off")}).",
+                WebhookSecret: outcome.Saved.WebhookSecret));
+        }
         return await Refused(c, tenantId, WorkforceKinds.RealTime, form, outcome.Problems);
     }
 

@@ -256,6 +256,28 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.RequestEntityTooLarge], $"{name}: {a}");
             JsonSerializer.Serialize((await store.ListAsync(h.Mine.Id, Ct)).Select(i => (i.Kind, i.GroupName, i.Settings, i.UpdatedAt)).ToList()).ShouldBe(before, name);
         }
+        // The real-time integration's own settings, hostile: a webhook URL or a platform event name that is not one.
+        var realtime = $"/api/v1/tenants/{h.Mine.Id}/workforce/realtime/default";
+        foreach (var (name, value) in Texts.Where(t => t.Value.Trim().Length > 0))
+            foreach (var setting in new[] { "webhookUrl", "platformEvent" })
+            {
+                var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, realtime, Utf8(new JsonObject { ["enabled"] = false, [setting] = value }.ToJsonString()));
+                ShouldBeAnApiAnswer(a, $"{setting} {name}");
+                a.Status.ShouldBeOneOf([HttpStatusCode.BadRequest, HttpStatusCode.RequestEntityTooLarge], $"{setting} {name}: {a}");
+            }
+        foreach (var url in new[] { "http://169.254.169.254/latest/meta-data", "https://127.0.0.1/hook", "https://user:pw@wfm.example/hook", "ftp://wfm.example/hook" })
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Put, realtime, Utf8(new JsonObject { ["enabled"] = false, ["webhookUrl"] = url }.ToJsonString()));
+            a.Status.ShouldBe(HttpStatusCode.BadRequest, $"{url}: {a}");
+            a.Json!["errors"]!["webhookUrl"].ShouldNotBeNull(url);
+        }
+        foreach (var id in new[] { "x", "%27%20OR%201%3D1%20--", "%ff", "wfd_%00" })
+        {
+            var a = await h.SendAsync(h.MineAdmin, HttpMethod.Post, $"{realtime}/deliveries/{id}/retry", null);
+            ShouldBeAnApiAnswer(a, id);
+            a.Status.ShouldBeOneOf([HttpStatusCode.NotFound, HttpStatusCode.BadRequest], $"{id}: {a}");
+        }
+        JsonSerializer.Serialize((await store.ListAsync(h.Mine.Id, Ct)).Select(i => (i.Kind, i.GroupName, i.Settings, i.UpdatedAt)).ToList()).ShouldBe(before);
         // As a group name in the path (the server refuses a URL of 70,000 characters before the hub sees it).
         foreach (var (name, value) in Texts.Where(t => t.Value.Length < 8000))
         {
@@ -304,6 +326,9 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             paths.Add($"/api/v1/tenants/{t}/workforce/{id}/default");
             paths.Add($"/api/v1/tenants/{t}/workforce/historical/{id}/queue-intervals");
             paths.Add($"/api/v1/tenants/{t}/workforce/historical/{id}/agent-intervals?format=csv");
+            paths.Add($"/api/v1/tenants/{t}/workforce/realtime/{id}/snapshot");
+            paths.Add($"/api/v1/tenants/{t}/workforce/realtime/{id}/deliveries");
+            paths.Add($"/api/v1/tenants/{t}/workforce/realtime/{id}/stream");
         }
         foreach (var q in queries)
             paths.AddRange(Lists.Select(p => $"/api/v1/tenants/{t}/{p}?{q}"));
@@ -357,6 +382,8 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/voice-calls/presence-mapping",
             $"/api/v1/tenants/{theirs}/workforce/integrations", $"/api/v1/tenants/{theirs}/workforce/agents", $"/api/v1/tenants/{theirs}/workforce/historical/default",
             $"/api/v1/tenants/{theirs}/workforce/historical/default/queue-intervals", $"/api/v1/tenants/{theirs}/workforce/historical/default/agent-intervals?format=csv",
+            $"/api/v1/tenants/{theirs}/workforce/realtime/default/snapshot", $"/api/v1/tenants/{theirs}/workforce/realtime/default/stream",
+            $"/api/v1/tenants/{theirs}/workforce/realtime/default/deliveries",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -397,6 +424,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/workforce/historical/default", """{"enabled":false}"""),
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/workforce/realtime/default", """{"enabled":false}"""),
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/workforce/historical/default", null),
+            (HttpMethod.Post, $"/api/v1/tenants/{theirs}/workforce/realtime/default/deliveries/wfd_1/retry", null),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)
