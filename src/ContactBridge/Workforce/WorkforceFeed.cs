@@ -260,10 +260,17 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
     {
         await using var c = await db.OpenAsync(ct);
         var range = new { tenantId, types = StateTypes, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() };
+        // The same few bodies repeat ({"state":"available"} …): each is read once.
+        var activities = new Dictionary<(string, string), string?>();
+        string? Activity(string type, string data)
+        {
+            if (!activities.TryGetValue((type, data), out var activity)) activities[(type, data)] = activity = ActivityOf(type, data);
+            return activity;
+        }
         var changes = (await c.QueryAsync<StateRow>($"""
             SELECT subject, type, occurred_at, event_id, data FROM contact_center_events
             WHERE tenant_id = @tenantId AND {db.AnyOf("type", "types")} AND occurred_at >= @from AND occurred_at < @to
-            """, range)).Select(r => new ActivityChange(r.Subject, DateTimeOffset.FromUnixTimeMilliseconds(r.OccurredAt), r.EventId, ActivityOf(r.Type, r.Data))
+            """, range)).Select(r => new ActivityChange(r.Subject, DateTimeOffset.FromUnixTimeMilliseconds(r.OccurredAt), r.EventId, Activity(r.Type, r.Data))
             {
                 Rank = RankOf(r.Type),
             }).ToList();
@@ -368,42 +375,51 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         newAgents.AddRange(oldAgents.Values.Where(o => !computedAgents.Contains((o.IntervalStart, o.AgentId)))
             .Select(o => new AgentRow { IntervalStart = o.IntervalStart, AgentId = o.AgentId }));
         long written = 0;
-        foreach (var q in newQueues)
-        {
-            if (oldQueues.TryGetValue((q.IntervalStart, q.Queue, q.Channel), out var old) ? old.Numbers == q.Numbers : q.Offered == 0 && q.Transfers == 0) continue;
-            written += await c.ExecuteAsync($"""
-                INSERT INTO workforce_queue_intervals (tenant_id, group_name, {QueueColumns})
-                VALUES (@tenantId, @group, @IntervalStart, @Queue, @Channel, @Offered, @Answered, @AnsweredInThreshold, @Abandoned, @ShortAbandoned, @AnswerWaitSeconds,
-                    @Handled, @TalkSeconds, @HoldSeconds, @WrapSeconds, @Transfers, @revision)
-                ON CONFLICT (tenant_id, group_name, interval_start, queue, channel) DO UPDATE SET offered = excluded.offered, answered = excluded.answered,
-                    answered_in_threshold = excluded.answered_in_threshold, abandoned = excluded.abandoned, short_abandoned = excluded.short_abandoned,
-                    answer_wait_seconds = excluded.answer_wait_seconds, handled = excluded.handled, talk_seconds = excluded.talk_seconds,
-                    hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds, transfers = excluded.transfers, revision = excluded.revision
-                """, new
+        var queueValues = newQueues.Where(q => oldQueues.TryGetValue((q.IntervalStart, q.Queue, q.Channel), out var old) ? old.Numbers != q.Numbers : q.Offered != 0 || q.Transfers != 0)
+            .Select(q => new object?[]
             {
                 key.tenantId, key.group, q.IntervalStart, q.Queue, q.Channel, q.Offered, q.Answered, q.AnsweredInThreshold, q.Abandoned, q.ShortAbandoned,
                 q.AnswerWaitSeconds, q.Handled, q.TalkSeconds, q.HoldSeconds, q.WrapSeconds, q.Transfers, revision,
-            }, tx);
-        }
-        foreach (var a in newAgents)
-        {
-            if (oldAgents.TryGetValue((a.IntervalStart, a.AgentId), out var old) ? old.Numbers == a.Numbers : false) continue;
-            written += await c.ExecuteAsync($"""
-                INSERT INTO workforce_agent_intervals (tenant_id, group_name, {AgentColumns})
-                VALUES (@tenantId, @group, @IntervalStart, @AgentId, @AdminSeconds, @IdleSeconds, @NotReadySeconds, @ReadySeconds, @Unclassified, @Handled,
-                    @TalkSeconds, @HoldSeconds, @WrapSeconds, @revision)
-                ON CONFLICT (tenant_id, group_name, interval_start, agent_id) DO UPDATE SET admin_seconds = excluded.admin_seconds, idle_seconds = excluded.idle_seconds,
-                    not_ready_seconds = excluded.not_ready_seconds, ready_seconds = excluded.ready_seconds, unclassified = excluded.unclassified,
-                    handled = excluded.handled, talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, wrap_seconds = excluded.wrap_seconds,
-                    revision = excluded.revision
-                """, new
+            }).ToList();
+        written += await UpsertAsync(c, tx, "workforce_queue_intervals", $"tenant_id, group_name, {QueueColumns}", "tenant_id, group_name, interval_start, queue, channel", queueValues);
+        var agentValues = newAgents.Where(a => !(oldAgents.TryGetValue((a.IntervalStart, a.AgentId), out var old) && old.Numbers == a.Numbers))
+            .Select(a => new object?[]
             {
                 key.tenantId, key.group, a.IntervalStart, a.AgentId, a.AdminSeconds, a.IdleSeconds, a.NotReadySeconds, a.ReadySeconds, a.Unclassified, a.Handled,
                 a.TalkSeconds, a.HoldSeconds, a.WrapSeconds, revision,
-            }, tx);
-        }
+            }).ToList();
+        written += await UpsertAsync(c, tx, "workforce_agent_intervals", $"tenant_id, group_name, {AgentColumns}", "tenant_id, group_name, interval_start, agent_id", agentValues);
         if (finishedThrough is { } through) await FinishAsync(c, tx, integration, through, revision);
         await w.CommitAsync(ct);
+        return written;
+    }
+
+    /// <summary>
+    /// Inserts or replaces rows with one prepared statement (reused for each row: the statement's cost, not the computing, is what
+    /// the from-scratch run spends most on): <paramref name="columns"/> in the order of each row's values, the key columns named by
+    /// <paramref name="key"/>; every other column takes the new value.
+    /// </summary>
+    private static async Task<long> UpsertAsync(DbConnection c, DbTransaction tx, string table, string columns, string key, List<object?[]> rows)
+    {
+        if (rows.Count == 0) return 0;
+        var names = columns.Split(',', StringSplitOptions.TrimEntries);
+        var keys = key.Split(',', StringSplitOptions.TrimEntries).ToHashSet();
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"INSERT INTO {table} ({columns}) VALUES ({string.Join(", ", names.Select((_, i) => $"@p{i}"))}) " +
+                              $"ON CONFLICT ({key}) DO UPDATE SET {string.Join(", ", names.Where(n => !keys.Contains(n)).Select(n => $"{n} = excluded.{n}"))}";
+        for (var i = 0; i < names.Length; i++)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = $"p{i}";
+            command.Parameters.Add(p);
+        }
+        long written = 0;
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
+            written += await command.ExecuteNonQueryAsync();
+        }
         return written;
     }
 
