@@ -29,6 +29,7 @@ public static class CliCommands
         root.Subcommands.Add(Events());
         root.Subcommands.Add(ContactCenterConnectionCommands.Build());
         root.Subcommands.Add(RoutingMapCommands.Build());
+        root.Subcommands.Add(WorkforceCommands.Build());
         return root;
     }
 

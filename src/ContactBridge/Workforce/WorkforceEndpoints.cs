@@ -207,48 +207,64 @@ public static class WorkforceEndpoints
             : (integration, from!.Value, to!.Value, since, null);
     }
 
-    private static async Task<IResult> QueueIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    /// <summary>A range of the queue feed, as the API and the CLI give it.</summary>
+    public static async Task<List<QueueIntervalView>> QueueViewsAsync(WorkforceFeed feed, WorkforceIntegrationRow integration, DateTimeOffset from, DateTimeOffset to, long? since,
+        CancellationToken ct)
     {
-        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
-        if (bad is not null) return bad;
-        var s = integration!.Historical();
-        var intervals = s.Clock();
-        var rows = (await feed.QueueRowsAsync(integration.TenantId, group, from, to, since, c.RequestAborted)).Select(r =>
+        var intervals = integration.Historical().Clock();
+        return (await feed.QueueRowsAsync(integration.TenantId, integration.GroupName, from, to, since, ct)).Select(r =>
         {
             var q = r.Interval();
             return new QueueIntervalView(q.Start, intervals.Local(q.Start), q.Queue, q.Channel, q.Offered, q.Answered, q.AnsweredInThreshold, q.Abandoned, q.ShortAbandoned,
                 q.ServiceLevelPercent, q.AbandonRatePercent, q.AverageSpeedOfAnswerSeconds, q.Handled, q.AverageHandleSeconds, q.TalkSeconds, q.HoldSeconds, q.WrapSeconds,
                 q.Transfers, r.Revision);
         }).ToList();
-        c.Response.Headers["ContactBridge-Revision"] = integration.Revision.ToString(CultureInfo.InvariantCulture);
-        if (!WantsCsv(c)) return Results.Ok(Feed(integration, s, from, to, rows));
-        return Csv(["start", "localStart", "queue", "channel", "offered", "answered", "answeredWithinThreshold", "abandoned", "shortAbandoned", "serviceLevelPercent",
-            "abandonRatePercent", "averageSpeedOfAnswerSeconds", "handled", "averageHandleSeconds", "talkSeconds", "holdSeconds", "afterContactWorkSeconds", "transfers", "revision"],
-            rows.Select(r => (IReadOnlyList<string?>)[Instant(r.Start), Instant(r.LocalStart), r.Queue, r.Channel, N(r.Offered), N(r.Answered), N(r.AnsweredWithinThreshold),
-                N(r.Abandoned), N(r.ShortAbandoned), D(r.ServiceLevelPercent), D(r.AbandonRatePercent), D(r.AverageSpeedOfAnswerSeconds), N(r.Handled), D(r.AverageHandleSeconds),
-                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Transfers), N(r.Revision)]));
     }
 
-    private static async Task<IResult> AgentIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    public static async Task<List<AgentIntervalView>> AgentViewsAsync(WorkforceFeed feed, WorkforceIntegrationRow integration, DateTimeOffset from, DateTimeOffset to, long? since,
+        CancellationToken ct)
     {
-        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
-        if (bad is not null) return bad;
-        var s = integration!.Historical();
-        var intervals = s.Clock();
-        var rows = (await feed.AgentRowsAsync(integration.TenantId, group, from, to, since, c.RequestAborted)).Select(r =>
+        var intervals = integration.Historical().Clock();
+        return (await feed.AgentRowsAsync(integration.TenantId, integration.GroupName, from, to, since, ct)).Select(r =>
         {
             var start = DateTimeOffset.FromUnixTimeMilliseconds(r.IntervalStart);
             var other = r.UnclassifiedSeconds;
             return new AgentIntervalView(start, intervals.Local(start), r.AgentId, r.AdminSeconds, r.IdleSeconds, r.NotReadySeconds, r.ReadySeconds, other.Values.Sum(), other,
                 r.Handled, r.TalkSeconds + r.HoldSeconds + r.WrapSeconds, r.TalkSeconds, r.HoldSeconds, r.WrapSeconds, r.Revision);
         }).ToList();
-        c.Response.Headers["ContactBridge-Revision"] = integration.Revision.ToString(CultureInfo.InvariantCulture);
-        if (!WantsCsv(c)) return Results.Ok(Feed(integration, s, from, to, rows));
-        return Csv(["start", "localStart", "agentId", "adminSeconds", "idleSeconds", "notReadySeconds", "readySeconds", "unclassifiedSeconds", "unclassified", "handled",
+    }
+
+    /// <summary>The queue feed as CSV (the README documents each column).</summary>
+    public static string QueueCsv(IEnumerable<QueueIntervalView> rows) =>
+        RoutingMaps.RoutingMapCsv.Write(["start", "localStart", "queue", "channel", "offered", "answered", "answeredWithinThreshold", "abandoned", "shortAbandoned", "serviceLevelPercent",
+            "abandonRatePercent", "averageSpeedOfAnswerSeconds", "handled", "averageHandleSeconds", "talkSeconds", "holdSeconds", "afterContactWorkSeconds", "transfers", "revision"],
+            rows.Select(r => (IReadOnlyList<string?>)[Instant(r.Start), Instant(r.LocalStart), r.Queue, r.Channel, N(r.Offered), N(r.Answered), N(r.AnsweredWithinThreshold),
+                N(r.Abandoned), N(r.ShortAbandoned), D(r.ServiceLevelPercent), D(r.AbandonRatePercent), D(r.AverageSpeedOfAnswerSeconds), N(r.Handled), D(r.AverageHandleSeconds),
+                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Transfers), N(r.Revision)]), forSpreadsheets: true);
+
+    public static string AgentCsv(IEnumerable<AgentIntervalView> rows) =>
+        RoutingMaps.RoutingMapCsv.Write(["start", "localStart", "agentId", "adminSeconds", "idleSeconds", "notReadySeconds", "readySeconds", "unclassifiedSeconds", "unclassified", "handled",
             "handleSeconds", "talkSeconds", "holdSeconds", "afterContactWorkSeconds", "revision"],
             rows.Select(r => (IReadOnlyList<string?>)[Instant(r.Start), Instant(r.LocalStart), r.AgentId, N(r.AdminSeconds), N(r.IdleSeconds), N(r.NotReadySeconds),
                 N(r.ReadySeconds), N(r.UnclassifiedSeconds), string.Join(";", r.Unclassified.Select(u => $"{u.Key}={N(u.Value)}")), N(r.Handled), N(r.HandleSeconds),
-                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Revision)]));
+                N(r.TalkSeconds), N(r.HoldSeconds), N(r.AfterContactWorkSeconds), N(r.Revision)]), forSpreadsheets: true);
+
+    private static async Task<IResult> QueueIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    {
+        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
+        if (bad is not null) return bad;
+        var rows = await QueueViewsAsync(feed, integration!, from, to, since, c.RequestAborted);
+        c.Response.Headers["ContactBridge-Revision"] = integration!.Revision.ToString(CultureInfo.InvariantCulture);
+        return WantsCsv(c) ? Results.Text(QueueCsv(rows), "text/csv; charset=utf-8") : Results.Ok(Feed(integration, integration.Historical(), from, to, rows));
+    }
+
+    private static async Task<IResult> AgentIntervalsAsync(HttpContext c, string tenantId, string group, WorkforceSettingsStore store, WorkforceFeed feed, TimeProvider clock)
+    {
+        var (integration, from, to, since, bad) = await RangeAsync(c, tenantId, group, store, clock);
+        if (bad is not null) return bad;
+        var rows = await AgentViewsAsync(feed, integration!, from, to, since, c.RequestAborted);
+        c.Response.Headers["ContactBridge-Revision"] = integration!.Revision.ToString(CultureInfo.InvariantCulture);
+        return WantsCsv(c) ? Results.Text(AgentCsv(rows), "text/csv; charset=utf-8") : Results.Ok(Feed(integration, integration.Historical(), from, to, rows));
     }
 
     private static IntervalFeed<T> Feed<T>(WorkforceIntegrationRow integration, HistoricalSettings s, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<T> rows) =>

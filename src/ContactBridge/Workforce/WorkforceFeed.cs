@@ -106,7 +106,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
     }
 
     /// <summary>Computes every enabled historical integration up to its last closed interval; returns the rows written.</summary>
-    public async Task<long> RunUntilIdleAsync(CancellationToken ct)
+    public async Task<long> RunUntilIdleAsync(CancellationToken ct, IProgress<RoutingMaps.ImportProgress>? progress = null)
     {
         List<string> tenants;
         await using (var c = await db.OpenAsync(ct))
@@ -121,7 +121,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
             try
             {
-                written += await ComputeTenantAsync(tenantId, both.Token);
+                written += await ComputeTenantAsync(tenantId, both.Token, progress);
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is not OperationCanceledException || lease.Lost.IsCancellationRequested)
             {
@@ -131,7 +131,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         return written;
     }
 
-    private async Task<long> ComputeTenantAsync(string tenantId, CancellationToken ct)
+    private async Task<long> ComputeTenantAsync(string tenantId, CancellationToken ct, IProgress<RoutingMaps.ImportProgress>? progress)
     {
         List<Mark> marks;
         await using (var c = await db.OpenAsync(ct))
@@ -140,7 +140,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             .Where(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled && i.Historical().Source == WorkforceSources.ContactCenter).ToList();
         long written = 0;
         long? from = marks.Count == 0 ? null : marks.Min(m => m.FromMs);
-        foreach (var integration in integrations) written += await ComputeAsync(integration, from, ct);
+        foreach (var integration in integrations) written += await ComputeAsync(integration, from, ct, progress);
         // Exactly the marks read: one made meanwhile stays for the next pass.
         foreach (var chunk in marks.Select(m => m.Seq).Chunk(500))
         {
@@ -151,7 +151,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         return written;
     }
 
-    private async Task<long> ComputeAsync(WorkforceIntegrationRow integration, long? markFrom, CancellationToken ct)
+    private async Task<long> ComputeAsync(WorkforceIntegrationRow integration, long? markFrom, CancellationToken ct, IProgress<RoutingMaps.ImportProgress>? progress = null)
     {
         var calculator = integration.Historical().Calculator();
         var intervals = calculator.Clock;
@@ -170,8 +170,11 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         }
         long written = 0;
         var activities = await ActivitiesAtAsync(integration.TenantId, start, ct);
+        var chunks = (int)Math.Ceiling((end - start) / (intervals.Length * ChunkIntervals));
+        var done = 0;
         while (start < end)
         {
+            progress?.Report(new RoutingMaps.ImportProgress($"{integration.TenantId}/{integration.GroupName} from {start:u}", done++, chunks));
             var chunkEnd = start;
             for (var i = 0; i < ChunkIntervals && chunkEnd < end; i++) chunkEnd = intervals.Next(chunkEnd);
             var (changes, contacts) = await FactsAsync(integration.TenantId, start, chunkEnd, ct);
