@@ -115,7 +115,7 @@ public sealed class WorkforceDelivery
 }
 
 /// <summary>
-/// Sends the real-time feed's deliveries: due ones every 200 ms (an agent's change reaches the WFM tool well within a second),
+/// Sends the real-time feed's deliveries: due ones every 100 ms (an agent's change reaches the WFM tool well within a second),
 /// by one hub instance at a time. A webhook gets the changes signed like the protocol's requests (ContactBridge-Signature), with
 /// the delivery's id as Idempotency-Key; a platform event is published in the tenant's org, up to 200 changes in one API call.
 /// A failure is retried with doubling waits (1 s to 10 min) and given up after 15 attempts, kept with its last error.
@@ -313,12 +313,12 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
     }
 }
 
-/// <summary>Runs the delivery sender every 200 ms.</summary>
+/// <summary>Runs the delivery sender every 100 ms.</summary>
 public sealed class WorkforceDeliveryWorker(WorkforceDeliverySender sender, TimeProvider clock, ILogger<WorkforceDeliveryWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200), clock);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), clock);
         do
         {
             try
