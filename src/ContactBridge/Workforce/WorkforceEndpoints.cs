@@ -142,21 +142,19 @@ public static class WorkforceEndpoints
         Results.ValidationProblem(problems.GroupBy(p => p.Setting).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()),
             title: "Invalid workforce settings", detail: $"Nothing was changed: {string.Join(" ", problems.Select(p => $"{p.Setting}: {p.Message}").Take(5))}");
 
-    private static async Task<IResult> PutHistoricalAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations)
-    {
-        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
-        var (settings, secret, bad) = await ReadSettingsAsync<HistoricalSettings>(c);
-        if (bad is not null) return bad;
-        var outcome = await integrations.SaveHistoricalAsync(tenant.Id, group, settings!, secret, c.RequestAborted);
-        return outcome.Saved is { } saved ? Results.Ok(saved) : Settings(outcome.Problems);
-    }
+    private static Task<IResult> PutHistoricalAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations) =>
+        PutAsync<HistoricalSettings>(c, tenantId, (tenant, settings, secret) => integrations.SaveHistoricalAsync(tenant, group, settings, secret, c.RequestAborted));
 
-    private static async Task<IResult> PutRealTimeAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations)
+    private static Task<IResult> PutRealTimeAsync(HttpContext c, string tenantId, string group, WorkforceIntegrations integrations) =>
+        PutAsync<RealTimeSettings>(c, tenantId, (tenant, settings, secret) => integrations.SaveRealTimeAsync(tenant, group, settings, secret, c.RequestAborted));
+
+    /// <summary>Reads the settings of either kind and saves them: the integration as saved, or each problem by setting.</summary>
+    private static async Task<IResult> PutAsync<T>(HttpContext c, string tenantId, Func<string, T, string?, Task<WorkforceSaveOutcome>> save) where T : class
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
-        var (settings, secret, bad) = await ReadSettingsAsync<RealTimeSettings>(c);
+        var (settings, secret, bad) = await ReadSettingsAsync<T>(c);
         if (bad is not null) return bad;
-        var outcome = await integrations.SaveRealTimeAsync(tenant.Id, group, settings!, secret, c.RequestAborted);
+        var outcome = await save(tenant.Id, settings!, secret);
         return outcome.Saved is { } saved ? Results.Ok(saved) : Settings(outcome.Problems);
     }
 
