@@ -320,6 +320,7 @@ public static class WorkforceEndpoints
         c.Response.Headers.CacheControl = "no-store";
         c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         var sent = new Dictionary<string, AgentStateChange>(StringComparer.Ordinal);
+        var lastCheck = System.Diagnostics.Stopwatch.StartNew();
         async Task SendAsync(string name, object data)
         {
             await c.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, JsonSerializerOptions.Web)}\n\n", ct);
@@ -346,9 +347,16 @@ public static class WorkforceEndpoints
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     if (!await TenantAccess.AllowedAsync(c, row.TenantId)) return;
+                    lastCheck.Restart();
                     await c.Response.WriteAsync(": keep-alive\n\n", ct);
                     await c.Response.Body.FlushAsync(ct);
                     continue;
+                }
+                // However busy the stream, whether it may go on is asked again every keep-alive period.
+                if (lastCheck.Elapsed >= LivePictureEndpoints.KeepAlive)
+                {
+                    if (!await TenantAccess.AllowedAsync(c, row.TenantId)) return;
+                    lastCheck.Restart();
                 }
                 if (changes.Any(x => x.Kind == PictureChange.Resync))
                 {
@@ -388,7 +396,7 @@ public static class WorkforceEndpoints
     {
         var (row, bad) = await RealTimeAsync(c, tenantId, group, settings);
         if (bad is not null) return bad;
-        return await sender.RetryAsync(row!.TenantId, deliveryId, c.RequestAborted)
+        return await sender.RetryAsync(row!.TenantId, row.GroupName, deliveryId, c.RequestAborted)
             ? Results.Accepted() : TenantAccess.NotFoundProblem($"No delivery {deliveryId} given up on in \"{group}\".");
     }
 

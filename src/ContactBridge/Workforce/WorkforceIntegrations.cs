@@ -93,11 +93,13 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
             ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent),
             PlatformEventFields = fields, WebhookUrl = Blank(s.WebhookUrl),
         };
-        await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct);
+        // A webhook's first secret is made with the save, and shown in this answer only (when it is the one kept).
+        var offered = saved.WebhookUrl is not null && existing?.WebhookSecretEnc is null ? WorkforceRealTime.NewSecret() : null;
+        await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct,
+            webhookSecret: offered);
         var row = (await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct))!;
-        // A webhook's first secret is made here and shown in this answer only.
-        var newSecret = saved.WebhookUrl is not null && row.WebhookSecretEnc is null ? await store.NewWebhookSecretAsync(tenantId, group, ct) : null;
-        return new(WorkforceIntegrationView.Of(row) with { WebhookSecret = newSecret }, []);
+        var kept = offered is not null && row.WebhookSecretEnc is not null && store.WebhookSecret(row) == offered;
+        return new(WorkforceIntegrationView.Of(row) with { WebhookSecret = kept ? offered : null }, []);
     }
 
     /// <summary>Removes an integration; null when it is gone, or the problem that keeps it.</summary>

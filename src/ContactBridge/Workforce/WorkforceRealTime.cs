@@ -65,9 +65,10 @@ public static class WorkforceRealTime
         long now)
     {
         if (events.Count == 0) return;
-        var integrations = (await c.QueryAsync<WorkforceIntegrationRow>("""
+        // On PostgreSQL the rows are locked: two intake transactions of a tenant then number their deliveries in the order they commit.
+        var integrations = (await c.QueryAsync<WorkforceIntegrationRow>($"""
             SELECT tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, updated_at FROM workforce_integrations
-            WHERE tenant_id = @tenantId AND enabled = 1
+            WHERE tenant_id = @tenantId AND enabled = 1{(c.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal) ? " FOR UPDATE" : "")}
             """, new { tenantId }, tx)).ToList();
         var realTime = integrations.Where(i => i.Kind == WorkforceKinds.RealTime).ToList();
         if (realTime.Count == 0) return;
@@ -120,70 +121,110 @@ public sealed class WorkforceDelivery
 /// the delivery's id as Idempotency-Key; a platform event is published in the tenant's org, up to 200 changes in one API call.
 /// A failure is retried with doubling waits (1 s to 10 min) and given up after 15 attempts, kept with its last error.
 /// </summary>
-public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsStore settings, Security.SecretProtector protector, IHttpClientFactory httpFactory,
+public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsStore settings, IHttpClientFactory httpFactory,
     Linking.SalesforceConnections connections, Dashboard.SalesforceCallLedger ledger, WorkLeases leases, TimeProvider clock, ILogger<WorkforceDeliverySender> logger)
 {
     public const int MaxAttempts = 15;
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<(string, string), SalesforceRestClient> _ownCredentials = [];
+    /// <summary>Sessions with an integration's own client credentials, by its settings' version (saving new ones starts a new session).</summary>
+    private readonly Dictionary<(string, string, long), SalesforceRestClient> _ownCredentials = [];
+
+    /// <summary>The first pending delivery of one integration's target: the one that goes next.</summary>
+    private sealed class Head
+    {
+        public string TenantId { get; init; } = "";
+        public string GroupName { get; init; } = "";
+        public string Target { get; init; } = "";
+        public long NextAt { get; init; }
+    }
 
     /// <summary>Sends what is due; returns how many deliveries were settled (sent, or given up).</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        List<WorkforceDelivery> due;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // Each integration's target in order: its first pending delivery decides whether it is due, so one that waits holds back
+        // only its own, never another tenant's.
+        const string Heads = """
+            SELECT h.tenant_id, h.group_name, h.target, d.next_at FROM (
+                SELECT tenant_id, group_name, target, MIN(seq) AS head FROM workforce_deliveries WHERE state = 'pending' GROUP BY tenant_id, group_name, target
+            ) h JOIN workforce_deliveries d ON d.seq = h.head
+            """;
         await using (var c = await db.OpenAsync(durable: false, ct))
-            due = (await c.QueryAsync<WorkforceDelivery>("""
-                SELECT id, tenant_id, group_name, target, body, changes, state, attempts, next_at, last_error, created_at, sent_at FROM workforce_deliveries
-                WHERE state = 'pending' ORDER BY seq LIMIT 1000
-                """)).ToList();
-        if (!due.Any(d => d.NextAt <= now)) return 0;
+            if (!(await c.QueryAsync<Head>(Heads)).Any(h => h.NextAt <= now)) return 0;
+        // The lease first, then what is due: another instance may have sent it meanwhile.
         await using var lease = await leases.HoldAsync("contactbridge:workforce-deliveries", TimeSpan.FromMinutes(1), ct);
         if (lease is null) return 0;
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
+        List<Head> due;
+        await using (var c = await db.OpenAsync(durable: false, both.Token))
+            due = (await c.QueryAsync<Head>(Heads)).Where(h => h.NextAt <= now).ToList();
         var settled = 0;
-        foreach (var integration in due.GroupBy(d => (d.TenantId, d.GroupName)).Where(g => g.Any(d => d.NextAt <= now)))
+        foreach (var head in due)
         {
-            var row = await settings.GetAsync(integration.Key.TenantId, WorkforceKinds.RealTime, integration.Key.GroupName, ct);
-            if (row is not { IsEnabled: true })
+            try
             {
-                foreach (var d in integration) await SettleAsync(d, "cancelled", "The real-time integration was switched off or removed.", ct);
-                settled += integration.Count();
-                continue;
+                settled += await SendAsync(head, now, both.Token);
             }
-            // In order: a delivery waiting for its next attempt holds back those after it. Webhooks one delivery at a time; the
-            // platform event's deliveries together, 200 changes a call.
-            foreach (var d in Due(integration, WorkforceRealTime.Webhook, now))
+            catch (Exception e) when (e is not OperationCanceledException || !both.IsCancellationRequested)
             {
-                var error = await SendWebhookAsync(row, d, ct);
-                settled += await OutcomeAsync([d], error, ct);
-                if (error is not null) break;
-            }
-            var events = Due(integration, WorkforceRealTime.PlatformEvent, now);
-            while (events.Count > 0)
-            {
-                var batch = new List<WorkforceDelivery>();
-                var total = 0L;
-                while (events.Count > 0 && (batch.Count == 0 || total + events[0].Changes <= 200))
-                {
-                    total += events[0].Changes;
-                    batch.Add(events[0]);
-                    events.RemoveAt(0);
-                }
-                settled += await OutcomeAsync(batch, await PublishAsync(row, batch, ct), ct);
+                logger.LogError(e, "Real-time deliveries of tenant {TenantId} ({Group}, {Target}) failed; trying again later", head.TenantId, head.GroupName, head.Target);
             }
         }
         return settled;
     }
 
-    private static List<WorkforceDelivery> Due(IEnumerable<WorkforceDelivery> pending, string target, long now) =>
-        pending.Where(d => d.Target == target).TakeWhile(d => d.NextAt <= now).ToList();
+    private async Task<int> SendAsync(Head head, long now, CancellationToken ct)
+    {
+        List<WorkforceDelivery> pending;
+        await using (var c = await db.OpenAsync(durable: false, ct))
+            pending = (await c.QueryAsync<WorkforceDelivery>("""
+                SELECT id, tenant_id, group_name, target, body, changes, state, attempts, next_at, last_error, created_at, sent_at FROM workforce_deliveries
+                WHERE state = 'pending' AND tenant_id = @TenantId AND group_name = @GroupName AND target = @Target ORDER BY seq LIMIT 200
+                """, head)).ToList();
+        var deliveries = pending.TakeWhile(d => d.NextAt <= now).ToList();
+        var row = await settings.GetAsync(head.TenantId, WorkforceKinds.RealTime, head.GroupName, ct);
+        var s = row is { IsEnabled: true } ? row.RealTime() : null;
+        if (s is null || (head.Target == WorkforceRealTime.Webhook ? s.WebhookUrl is null : s.PlatformEvent is null))
+        {
+            foreach (var d in deliveries) await SettleAsync(d, "cancelled", "The real-time integration, or this target of it, was switched off or removed.", ct);
+            return deliveries.Count;
+        }
+        var settled = 0;
+        if (head.Target == WorkforceRealTime.Webhook)
+        {
+            // One delivery at a time, in order: a failure holds back those after it.
+            foreach (var d in deliveries)
+            {
+                var error = await SendWebhookAsync(row!, d, ct);
+                settled += await OutcomeAsync(head, [d], error, ct);
+                if (error is not null) break;
+            }
+            return settled;
+        }
+        // The platform event's deliveries together, 200 changes a call, in order.
+        while (deliveries.Count > 0)
+        {
+            var batch = new List<WorkforceDelivery>();
+            var total = 0L;
+            while (deliveries.Count > 0 && (batch.Count == 0 || total + deliveries[0].Changes <= 200))
+            {
+                total += deliveries[0].Changes;
+                batch.Add(deliveries[0]);
+                deliveries.RemoveAt(0);
+            }
+            var error = await PublishAsync(row!, batch, ct);
+            settled += await OutcomeAsync(head, batch, error, ct);
+            if (error is not null) break;
+        }
+        return settled;
+    }
 
     private async Task<string?> SendWebhookAsync(WorkforceIntegrationRow row, WorkforceDelivery d, CancellationToken ct)
     {
         var s = row.RealTime();
         if (s.WebhookUrl is null || row.WebhookSecretEnc is null) return "The integration has no webhook any more.";
-        var secret = protector.Unprotect(row.WebhookSecretEnc, WorkforceSettingsStore.WebhookPurpose(row.TenantId, row.GroupName));
+        var secret = settings.WebhookSecret(row)!;
         var body = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["deliveryId"] = d.Id, ["tenantId"] = row.TenantId, ["integration"] = row.GroupName, ["changes"] = JsonNode.Parse(d.Body),
@@ -234,7 +275,7 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
         catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or Linking.LinkingException
                                    || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
-            _ownCredentials.Remove((row.TenantId, row.GroupName));
+            _ownCredentials.Remove((row.TenantId, row.GroupName, row.UpdatedAt));
             return $"Publishing the platform event failed: {e.Message}";
         }
     }
@@ -243,7 +284,7 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
     private async Task<SalesforceRestClient> ClientAsync(WorkforceIntegrationRow row, RealTimeSettings s, CancellationToken ct)
     {
         if (s.ClientId is null) return await connections.ClientAsync(row.TenantId, ct);
-        if (_ownCredentials.TryGetValue((row.TenantId, row.GroupName), out var kept)) return kept;
+        if (_ownCredentials.TryGetValue((row.TenantId, row.GroupName, row.UpdatedAt), out var kept)) return kept;
         var http = httpFactory.CreateClient(Linking.SalesforceConnections.HttpClientName);
         var secret = settings.ClientSecret(row) ?? throw new Linking.LinkingException("no_secret", "The integration has no client secret.");
         var oauth = new SalesforceOAuthClient(http);
@@ -253,11 +294,14 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
         {
             Tenant = row.TenantId, CallObserved = (_, outcome) => ledger.Observe(row.TenantId, outcome),
         };
-        return _ownCredentials[(row.TenantId, row.GroupName)] = new SalesforceRestClient(http, session, clock);
+        return _ownCredentials[(row.TenantId, row.GroupName, row.UpdatedAt)] = new SalesforceRestClient(http, session, clock);
     }
 
-    /// <summary>Sent, or another attempt later (doubling waits), or given up after the last.</summary>
-    private async Task<int> OutcomeAsync(List<WorkforceDelivery> deliveries, string? error, CancellationToken ct)
+    /// <summary>
+    /// Sent, or another attempt later (doubling waits), or given up after the last. Once one is given up, those behind it get one
+    /// attempt each (at once) rather than a full series: a receiver down for good does not hold a day of changes behind it.
+    /// </summary>
+    private async Task<int> OutcomeAsync(Head head, List<WorkforceDelivery> deliveries, string? error, CancellationToken ct)
     {
         var settled = 0;
         foreach (var d in deliveries)
@@ -273,6 +317,14 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
             {
                 await SettleAsync(d, "dead", error, ct, attempts);
                 settled++;
+                await using (var behind = await db.WriteAsync(durable: false, ct))
+                {
+                    await behind.Connection.ExecuteAsync("""
+                        UPDATE workforce_deliveries SET attempts = @last WHERE state = 'pending' AND tenant_id = @TenantId AND group_name = @GroupName AND target = @Target
+                            AND attempts < @last
+                        """, new { head.TenantId, head.GroupName, head.Target, last = MaxAttempts - 1 }, behind.Transaction);
+                    await behind.CommitAsync(ct);
+                }
                 logger.LogWarning("A real-time delivery of tenant {TenantId} was given up after {Attempts} attempts: {Error}", d.TenantId, attempts, error);
                 continue;
             }
@@ -295,11 +347,11 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
     }
 
     /// <summary>A dead delivery sent again from its first attempt.</summary>
-    public async Task<bool> RetryAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<bool> RetryAsync(string tenantId, string group, string id, CancellationToken ct)
     {
         await using var w = await db.WriteAsync(durable: true, ct);
-        var n = await w.Connection.ExecuteAsync("UPDATE workforce_deliveries SET state = 'pending', attempts = 0, next_at = @now WHERE tenant_id = @tenantId AND id = @id AND state = 'dead'",
-            new { tenantId, id, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
+        var n = await w.Connection.ExecuteAsync("UPDATE workforce_deliveries SET state = 'pending', attempts = 0, next_at = @now WHERE tenant_id = @tenantId AND group_name = @group AND id = @id AND state = 'dead'",
+            new { tenantId, group, id, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
         await w.CommitAsync(ct);
         return n == 1;
     }

@@ -39,17 +39,6 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
 
     public static string WebhookPurpose(string tenantId, string group) => Linking.SalesforceLinkService.Purpose($"workforce_webhook_secret:{group}", tenantId);
 
-    /// <summary>Sets a new webhook signing secret for a real-time integration; returns it (shown once).</summary>
-    public async Task<string> NewWebhookSecretAsync(string tenantId, string group, CancellationToken ct)
-    {
-        var secret = WorkforceRealTime.NewSecret();
-        await using var w = await db.WriteAsync(durable: true, ct);
-        await w.Connection.ExecuteAsync("UPDATE workforce_integrations SET webhook_secret_enc = @enc WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group",
-            new { tenantId, group, kind = WorkforceKinds.RealTime, enc = protector.Protect(secret, WebhookPurpose(tenantId, group)) }, w.Transaction);
-        await w.CommitAsync(ct);
-        return secret;
-    }
-
     public async Task<IReadOnlyList<WorkforceIntegrationRow>> ListAsync(string tenantId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
@@ -64,6 +53,9 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
             $"SELECT {Columns} FROM workforce_integrations WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group", new { tenantId, kind, group });
     }
 
+    public string? WebhookSecret(WorkforceIntegrationRow row) =>
+        row.WebhookSecretEnc is null ? null : protector.Unprotect(row.WebhookSecretEnc, WebhookPurpose(row.TenantId, row.GroupName));
+
     public string? ClientSecret(WorkforceIntegrationRow row) =>
         row.ClientSecretEnc is null ? null : protector.Unprotect(row.ClientSecretEnc, SecretPurpose(row.TenantId, row.Kind, row.GroupName));
 
@@ -72,19 +64,23 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
     /// <paramref name="recompute"/> forgets how far the feed had got, so it computes everything again with the new settings.
     /// </summary>
     public async Task SaveAsync(string tenantId, string kind, string group, bool enabled, object settings, string? clientSecret, bool recompute, CancellationToken ct,
-        bool forgetIntervals = false)
+        bool forgetIntervals = false, string? webhookSecret = null)
     {
+        // A webhook secret is kept with the settings in one transaction: the first one made stays (of two saves at once, one wins).
+        var webhookEnc = webhookSecret is null ? null : protector.Protect(webhookSecret, WebhookPurpose(tenantId, group));
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var json = JsonSerializer.Serialize(settings, settings.GetType(), JsonSerializerOptions.Web);
         var secret = string.IsNullOrEmpty(clientSecret) ? null : protector.Protect(clientSecret, SecretPurpose(tenantId, kind, group));
         await using var w = await db.WriteAsync(durable: true, ct);
         await w.Connection.ExecuteAsync("""
-            INSERT INTO workforce_integrations (tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, created_at, updated_at)
-            VALUES (@tenantId, @kind, @group, @enabled, @json, @secret, NULL, 0, @now, @now)
+            INSERT INTO workforce_integrations (tenant_id, kind, group_name, enabled, settings, client_secret_enc, webhook_secret_enc, computed_through, revision, created_at, updated_at)
+            VALUES (@tenantId, @kind, @group, @enabled, @json, @secret, @webhookEnc, NULL, 0, @now, @now)
             ON CONFLICT (tenant_id, kind, group_name) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at,
+                webhook_secret_enc = COALESCE(workforce_integrations.webhook_secret_enc, excluded.webhook_secret_enc),
                 client_secret_enc = CASE WHEN @keep = 1 THEN workforce_integrations.client_secret_enc ELSE excluded.client_secret_enc END,
                 computed_through = CASE WHEN @recompute = 1 THEN NULL ELSE workforce_integrations.computed_through END
-            """, new { tenantId, kind, group, enabled = enabled ? 1 : 0, json, secret, now, keep = clientSecret is null ? 1 : 0, recompute = recompute ? 1 : 0 }, w.Transaction);
+            """, new { tenantId, kind, group, enabled = enabled ? 1 : 0, json, secret, webhookEnc, now, keep = clientSecret is null ? 1 : 0, recompute = recompute ? 1 : 0 },
+            w.Transaction);
         if (forgetIntervals) await DeleteIntervalsAsync(w, tenantId, group);
         await w.CommitAsync(ct);
     }

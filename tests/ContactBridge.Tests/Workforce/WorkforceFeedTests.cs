@@ -275,6 +275,49 @@ public sealed class WorkforceFeedTests
         page.Html.ShouldContain("queue-intervals?format=csv");
     }
 
+    [Fact]
+    public async Task Calls_and_agent_states_from_the_contact_center_emulator_reach_the_feeds_csv()
+    {
+        await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
+        var tenant = await hub.LinkedTenantAsync();
+        await using var cc = await TestContactCenter.StartAsync(hub);
+        await cc.ConnectAsync(tenant);
+        using var portal = await hub.SignInAsync();
+        (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/workforce/historical/default", Settings(new { enabled = true }))).Status.ShouldBe(HttpStatusCode.OK);
+        async Task CommandAsync(string type, JsonObject? data = null)
+        {
+            var (status, body) = await portal.SendJsonAsync(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/agents/ag-1/commands",
+                new JsonObject { ["type"] = type, ["data"] = data ?? new JsonObject() }.ToJsonString());
+            status.ShouldBe(HttpStatusCode.OK, $"{type}: {body?.ToJsonString()}");
+        }
+
+        // Ada logs in and goes available; a call comes in, she takes it, talks a minute and hangs up.
+        await CommandAsync("login");
+        await CommandAsync("set_state", new() { ["state"] = "available" });
+        hub.Clock.Advance(TimeSpan.FromSeconds(30));
+        var call = await cc.CallAsync(tenant.Id, "+1 415 555 0100");
+        hub.Clock.Advance(TimeSpan.FromSeconds(3));
+        await CommandAsync("accept", new() { ["interactionId"] = call });
+        hub.Clock.Advance(TimeSpan.FromSeconds(60));
+        await CommandAsync("hangup", new() { ["interactionId"] = call });
+        await cc.FlushAsync(tenant.Id);
+        await hub.RunPipelineAsync();
+
+        // Once the call's interval has closed, the feed has it.
+        hub.Clock.Advance(TimeSpan.FromMinutes(16));
+        await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(Ct);
+        var (status, csv) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/workforce/historical/default/queue-intervals?format=csv");
+        status.ShouldBe(HttpStatusCode.OK, csv);
+        var support = csv.Split('\n').Where(l => l.Contains(",Support,", StringComparison.Ordinal)).Select(l => l.Split(',')).ToList();
+        support.Sum(r => int.Parse(r[4], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(1, csv);
+        support.Sum(r => int.Parse(r[5], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(1, "answered");
+        support.Sum(r => int.Parse(r[12], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(1, "handled");
+        var agents = (await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{tenant.Id}/workforce/historical/default/agent-intervals", null)).Body!;
+        var ada = agents["intervals"]!.AsArray().Where(r => r!["agentId"]!.GetValue<string>() == "ag-1").ToList();
+        ada.Sum(r => r!["handled"]!.GetValue<long>()).ShouldBe(1);
+        ada.Sum(r => r!["readySeconds"]!.GetValue<long>()).ShouldBeGreaterThanOrEqualTo(90, "available 30 s, ringing and on the call 63 s: Ready time");
+    }
+
     private static Dictionary<string, string> Errors(JsonObject? problem)
     {
         problem.ShouldNotBeNull();

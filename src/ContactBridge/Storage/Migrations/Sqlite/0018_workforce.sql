@@ -106,5 +106,6 @@ CREATE TABLE workforce_deliveries (
     created_at BIGINT NOT NULL,
     sent_at BIGINT
 );
-CREATE INDEX workforce_deliveries_due ON workforce_deliveries (state, next_at, seq);
+-- Each integration's target's pending deliveries in order: the first decides whether they are due.
+CREATE INDEX workforce_deliveries_pending ON workforce_deliveries (state, tenant_id, group_name, target, seq);
 CREATE INDEX workforce_deliveries_tenant ON workforce_deliveries (tenant_id, group_name, created_at);
