@@ -74,6 +74,7 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
         var problems = GroupProblems(group);
         problems.AddRange(WorkforceSettingsRules.Problems(s));
         if (Blank(s.WebhookUrl) is { } webhook && WebhookUrlProblem(webhook) is { } bad) problems.Add(new("webhookUrl", bad));
+        if (s.NewWebhookSecret == true && Blank(s.WebhookUrl) is null) problems.Add(new("newWebhookSecret", "A new webhook secret is for a webhook: give the webhook URL too."));
         if (s.Enabled && !(await store.ListAsync(tenantId, ct)).Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled))
             problems.Add(new("enabled", "Configure and switch on a historical integration first: the real-time integration's agent sync relies on historical data collection."));
         if (problems.Count > 0) return new(null, problems);
@@ -91,12 +92,13 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
         var saved = s with
         {
             ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId), PlatformEvent = Blank(s.PlatformEvent),
-            PlatformEventFields = fields, WebhookUrl = Blank(s.WebhookUrl),
+            PlatformEventFields = fields, WebhookUrl = Blank(s.WebhookUrl), NewWebhookSecret = null,
         };
         // A webhook's first secret is made with the save, and shown in this answer only (when it is the one kept).
-        var offered = saved.WebhookUrl is not null && existing?.WebhookSecretEnc is null ? WorkforceRealTime.NewSecret() : null;
+        var rotate = s.NewWebhookSecret == true;
+        var offered = saved.WebhookUrl is not null && (existing?.WebhookSecretEnc is null || rotate) ? WorkforceRealTime.NewSecret() : null;
         await store.SaveAsync(tenantId, WorkforceKinds.RealTime, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), false, ct,
-            webhookSecret: offered);
+            webhookSecret: offered, replaceWebhookSecret: rotate);
         var row = (await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct))!;
         var kept = offered is not null && row.WebhookSecretEnc is not null && store.WebhookSecret(row) == offered;
         return new(WorkforceIntegrationView.Of(row) with { WebhookSecret = kept ? offered : null }, []);

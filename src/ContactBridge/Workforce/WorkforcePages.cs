@@ -103,6 +103,7 @@ public static class WorkforcePages
         {
             Enabled = form["enabled"] == "true", ClientId = Text(form, "clientId"), TokenUrl = Text(form, "tokenUrl") ?? WorkforceSettingsRules.DefaultTokenUrl,
             ApiVersion = Text(form, "apiVersion"), PlatformEvent = Text(form, "platformEvent"), WebhookUrl = Text(form, "webhookUrl"),
+            NewWebhookSecret = form["newWebhookSecret"] == "true" ? true : null,
         };
         var outcome = await integrations.SaveRealTimeAsync(tenantId, group, settings, Text(form, "clientSecret"), c.RequestAborted);
         if (outcome.Saved is not null)

@@ -92,6 +92,10 @@ public sealed record RealTimeSettings
 
     /// <summary>Where each batch of state changes is posted, signed with the integration's webhook secret; empty: no webhook.</summary>
     public string? WebhookUrl { get; init; }
+
+    /// <summary>Asked with a save (true): a new webhook secret replaces the old one at once and is shown in the answer. Never stored.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? NewWebhookSecret { get; init; }
 }
 
 /// <summary>One problem with one setting, named as the API names it.</summary>

@@ -64,7 +64,7 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
     /// <paramref name="recompute"/> forgets how far the feed had got, so it computes everything again with the new settings.
     /// </summary>
     public async Task SaveAsync(string tenantId, string kind, string group, bool enabled, object settings, string? clientSecret, bool recompute, CancellationToken ct,
-        bool forgetIntervals = false, string? webhookSecret = null)
+        bool forgetIntervals = false, string? webhookSecret = null, bool replaceWebhookSecret = false)
     {
         // A webhook secret is kept with the settings in one transaction: the first one made stays (of two saves at once, one wins).
         var webhookEnc = webhookSecret is null ? null : protector.Protect(webhookSecret, WebhookPurpose(tenantId, group));
@@ -76,10 +76,15 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
             INSERT INTO workforce_integrations (tenant_id, kind, group_name, enabled, settings, client_secret_enc, webhook_secret_enc, computed_through, revision, created_at, updated_at)
             VALUES (@tenantId, @kind, @group, @enabled, @json, @secret, @webhookEnc, NULL, 0, @now, @now)
             ON CONFLICT (tenant_id, kind, group_name) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at,
-                webhook_secret_enc = COALESCE(workforce_integrations.webhook_secret_enc, excluded.webhook_secret_enc),
+                webhook_secret_enc = CASE WHEN @replace = 1 THEN excluded.webhook_secret_enc
+                    ELSE COALESCE(workforce_integrations.webhook_secret_enc, excluded.webhook_secret_enc) END,
                 client_secret_enc = CASE WHEN @keep = 1 THEN workforce_integrations.client_secret_enc ELSE excluded.client_secret_enc END,
                 computed_through = CASE WHEN @recompute = 1 THEN NULL ELSE workforce_integrations.computed_through END
-            """, new { tenantId, kind, group, enabled = enabled ? 1 : 0, json, secret, webhookEnc, now, keep = clientSecret is null ? 1 : 0, recompute = recompute ? 1 : 0 },
+            """, new
+            {
+                tenantId, kind, group, enabled = enabled ? 1 : 0, json, secret, webhookEnc, now, keep = clientSecret is null ? 1 : 0, recompute = recompute ? 1 : 0,
+                replace = replaceWebhookSecret ? 1 : 0,
+            },
             w.Transaction);
         if (forgetIntervals) await DeleteIntervalsAsync(w, tenantId, group);
         await w.CommitAsync(ct);

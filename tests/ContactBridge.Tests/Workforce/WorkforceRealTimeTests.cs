@@ -86,6 +86,15 @@ public sealed class WorkforceRealTimeTests
         secret.ShouldStartWith("whsec_");
         body["realTime"]!["platformEventFields"]!.AsArray().Count.ShouldBe(6);
         (await portal.SendJsonAsync(HttpMethod.Get, $"{api}/realtime/default", null)).Body!.ToJsonString().ShouldNotContain(secret, customMessage: "shown once");
+        // Saved again: the secret stays (and is not shown); asked for, a new one replaces it, shown in that answer.
+        (await portal.SendJsonAsync(HttpMethod.Put, $"{api}/realtime/default", $$"""{"enabled": true, "platformEvent": "Agent_State__e", "webhookUrl": "{{receiver.Url}}"}""")).Body!
+            ["webhookSecret"].ShouldBeNull();
+        var (_, rotated) = await portal.SendJsonAsync(HttpMethod.Put, $"{api}/realtime/default",
+            $$"""{"enabled": true, "platformEvent": "Agent_State__e", "webhookUrl": "{{receiver.Url}}", "newWebhookSecret": true}""");
+        var newSecret = rotated!["webhookSecret"]!.GetValue<string>();
+        newSecret.ShouldNotBe(secret);
+        rotated["realTime"]!.AsObject().ContainsKey("newWebhookSecret").ShouldBeFalse("asked for, not kept");
+        secret = newSecret;
 
         using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(hub.BaseUri, $"{api}/realtime/default/stream"));
         var (name, snapshot) = await stream.NextAsync();
