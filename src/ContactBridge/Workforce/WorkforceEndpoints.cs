@@ -442,8 +442,7 @@ public static class WorkforceEndpoints
                 Instant(a.FirstSeenAt)]));
     }
 
-    private static string? ActivityOf(string? state, string? reason) =>
-        WorkforceFeed.ActivityOf(ContactCenterEvents.StateChanged, new JsonObject { ["state"] = state, ["reason"] = reason }.ToJsonString());
+    private static string? ActivityOf(string? state, string? reason) => WorkforceFeed.ActivityOf((state?.ToLowerInvariant(), reason));
 
     private static IResult Csv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows) =>
         Results.Text(RoutingMaps.RoutingMapCsv.Write(header, rows, forSpreadsheets: true), "text/csv; charset=utf-8");

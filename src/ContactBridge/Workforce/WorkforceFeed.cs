@@ -32,23 +32,29 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
     /// The activity an agent event leaves the agent in, as the activity lists name it: an unavailable state with a reason is the
     /// reason; logging in without a state yet is Unavailable; logged out or offline is null (no activity, counted nowhere).
     /// </summary>
-    public static string? ActivityOf(string type, string data)
+    public static string? ActivityOf(string type, string data) => ActivityOf(StateOf(type, data));
+
+    /// <summary>The state and reason an agent event leaves the agent in (logging in: unavailable; logging out: offline), its body read once.</summary>
+    public static (string? State, string? Reason) StateOf(string type, string data)
     {
-        if (type == ContactCenterEvents.LoggedOut) return null;
-        if (type == ContactCenterEvents.LoggedIn) return "Unavailable";
+        if (type == ContactCenterEvents.LoggedOut) return ("offline", null);
+        if (type == ContactCenterEvents.LoggedIn) return ("unavailable", null);
         var d = JsonNode.Parse(data) as JsonObject;
         var state = d?["state"] is JsonValue v && v.TryGetValue<string>(out var named) ? named.Trim().ToLowerInvariant() : null;
         var reason = d?["reason"] is JsonValue r && r.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
-        return state switch
-        {
-            "available" => "Available",
-            "unavailable" => reason ?? "Unavailable",
-            "after_call_work" => "After call work",
-            "on_contact" => "On contact",
-            "offline" or null => null,
-            _ => state,
-        };
+        return (state, reason);
     }
+
+    /// <summary>The activity of a state and reason, as the activity lists name it.</summary>
+    public static string? ActivityOf((string? State, string? Reason) s) => s.State switch
+    {
+        "available" => "Available",
+        "unavailable" => s.Reason ?? "Unavailable",
+        "after_call_work" => "After call work",
+        "on_contact" => "On contact",
+        "offline" or null => null,
+        var other => other,
+    };
 
     /// <summary>Part of the transaction that stored events: the tenant's intervals from <paramref name="fromMs"/> on are to be computed again.</summary>
     public static Task MarkAsync(DbConnection c, DbTransaction tx, string tenantId, long fromMs) =>

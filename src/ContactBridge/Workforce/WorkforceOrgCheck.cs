@@ -13,7 +13,7 @@ namespace ContactBridge.Workforce;
 public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, SalesforceConnections connections, LinkStore links, TimeProvider clock)
 {
     /// <summary>What the check found: problems by setting, and whether the org was reached at all.</summary>
-    public sealed record Outcome(List<SettingProblem> Problems, bool Reached, string? ApiVersion)
+    public sealed record Outcome(List<SettingProblem> Problems, string? ApiVersion)
     {
         /// <summary>The platform event's field names, when one was checked.</summary>
         public IReadOnlyList<string>? EventFields { get; init; }
@@ -31,7 +31,7 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         {
             // The org did not answer as it should: nothing is saved, and the admin learns why.
             var setting = string.IsNullOrWhiteSpace(clientId) ? "apiVersion" : "tokenUrl";
-            return new([new(setting, $"The org could not be reached to check the settings ({e.Message}). Try again, or check the tenant's Salesforce link.")], false,
+            return new([new(setting, $"The org could not be reached to check the settings ({e.Message}). Try again, or check the tenant's Salesforce link.")],
                 WorkforceSettingsRules.Version(apiVersion));
         }
     }
@@ -44,7 +44,7 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         if (!string.IsNullOrWhiteSpace(clientId))
         {
             if (string.IsNullOrEmpty(clientSecret))
-                return new([new("clientSecret", "A client id needs its client secret (the connected app's consumer secret), given again when the client id or the OAuth 2.0 URL changes.")], false, version);
+                return new([new("clientSecret", "A client id needs its client secret (the connected app's consumer secret), given again when the client id or the OAuth 2.0 URL changes.")], version);
             var http = httpFactory.CreateClient(SalesforceConnections.HttpClientName);
             TokenResponse token;
             try
@@ -55,11 +55,11 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
             {
                 var setting = e.Error switch { "invalid_client_id" => "clientId", "invalid_client" => "clientSecret", _ => "clientId" };
                 return new([new(setting, $"Salesforce refused the client credentials ({e.Error}: {e.Description}). Check the client id and secret, that the connected app " +
-                                         "enables the client credentials flow with a run-as user, and that the OAuth 2.0 URL is your My Domain's token endpoint.")], false, version);
+                                         "enables the client credentials flow with a run-as user, and that the OAuth 2.0 URL is your My Domain's token endpoint.")], version);
             }
             catch (HttpRequestException e)
             {
-                return new([new("tokenUrl", $"The OAuth 2.0 URL could not be reached ({e.Message}).")], false, version);
+                return new([new("tokenUrl", $"The OAuth 2.0 URL could not be reached ({e.Message}).")], version);
             }
             var session = new SalesforceSession(new Uri(token.InstanceUrl), version ?? "62.0", token.AccessToken,
                 _ => throw new SalesforceApiException(HttpStatusCode.Unauthorized, "INVALID_SESSION_ID", "The checking session expired."));
@@ -74,14 +74,14 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         {
             if (!string.IsNullOrWhiteSpace(platformEvent))
                 problems.Add(new("platformEvent", "The hub reaches no org to publish the platform event in: link the tenant to Salesforce, or give client credentials."));
-            return new(problems, false, version);
+            return new(problems, version);
         }
 
         var versions = await SalesforceRestClient.VersionsAsync(httpFactory.CreateClient(SalesforceConnections.HttpClientName), client.Session.InstanceUrl, ct);
         if (version is not null && versions.Count > 0 && !versions.Any(v => v.Version == version))
         {
             problems.Add(new("apiVersion", $"The org does not offer API version {version}; it offers {versions[0].Version} to {versions[^1].Version}."));
-            return new(problems, true, version);
+            return new(problems, version);
         }
         version ??= versions.Count > 0 ? versions[^1].Version : null;
         IReadOnlyList<string>? eventFields = null;
@@ -101,6 +101,6 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
                 problems.Add(new("platformEvent", $"The platform event could not be checked: Salesforce answered {e.ErrorCode}: {e.Message}"));
             }
         }
-        return new(problems, true, version) { EventFields = eventFields };
+        return new(problems, version) { EventFields = eventFields };
     }
 }

@@ -46,14 +46,8 @@ public static class WorkforceRealTime
 
     public static AgentStateChange ChangeOf(ActivityCategories? categories, string agentId, string type, string data, DateTimeOffset at, string? eventId)
     {
-        var activity = WorkforceFeed.ActivityOf(type, data);
-        string? state = type == ContactCenterEvents.LoggedOut ? "offline" : type == ContactCenterEvents.LoggedIn ? "unavailable" : null;
-        string? reason = null;
-        if (state is null && JsonNode.Parse(data) is JsonObject d)
-        {
-            state = d["state"] is JsonValue s && s.TryGetValue<string>(out var st) ? st.Trim().ToLowerInvariant() : null;
-            reason = d["reason"] is JsonValue r && r.TryGetValue<string>(out var re) && !string.IsNullOrWhiteSpace(re) ? re.Trim() : null;
-        }
+        var (state, reason) = WorkforceFeed.StateOf(type, data);
+        var activity = WorkforceFeed.ActivityOf((state, reason));
         return new AgentStateChange(agentId, state, reason, activity, CategoryOf(categories, activity), at, eventId);
     }
 
