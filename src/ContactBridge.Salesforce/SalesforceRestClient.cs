@@ -70,7 +70,11 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
     }
 
     /// <summary>Any request (a CSV upload, a CSV result): the answer's text, with the same refresh, retry and usage tracking.</summary>
-    public async Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, CancellationToken ct)
+    public Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, CancellationToken ct) =>
+        SendTextAsync(method, path, content, null, ct);
+
+    /// <summary>Any request, with the successful answer's headers handed to <paramref name="headers"/> (a Bulk API result's Sforce-Locator).</summary>
+    public async Task<string> SendTextAsync(HttpMethod method, string path, Func<HttpContent>? content, Action<System.Net.Http.Headers.HttpResponseHeaders>? headers, CancellationToken ct)
     {
         var safeToRepeat = method == HttpMethod.Get || method == HttpMethod.Head;
         var refreshed = false;
@@ -105,6 +109,7 @@ public sealed class SalesforceRestClient(HttpClient http, SalesforceSession sess
                 if (response.IsSuccessStatusCode)
                 {
                     Observe(method, path, kind, "ok", at, took, (int)response.StatusCode);
+                    headers?.Invoke(response.Headers);
                     return text;
                 }
                 var error = Error(response.StatusCode, text);

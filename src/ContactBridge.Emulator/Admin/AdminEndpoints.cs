@@ -56,6 +56,8 @@ public static class AdminEndpoints
             s.Clock.Advance(TimeSpan.FromSeconds(r.Seconds));
             return Results.Ok(new { now = s.Clock.GetUtcNow(), offsetSeconds = s.Clock.Offset.TotalSeconds });
         }).WithSummary("Moves the emulator's clock forward.");
+        admin.MapPost("/orgs/{org}/omni-channel/activity", OmniChannelActivityAsync)
+            .WithSummary("Writes realistic Omni-Channel history into the org: agents' presence, work routed, accepted, declined, transferred and abandoned.");
         admin.MapPost("/orgs/{org}/connected-apps", AddApp).WithSummary("Adds a connected app (seed-file shape).");
         admin.MapPatch("/users/{username}", ChangeUser).WithSummary("Activates or deactivates a user, or sets a password.");
     }
@@ -145,6 +147,14 @@ public static class AdminEndpoints
         var user = state.FindUser(username);
         if (user is null || user.Value.Org.Key != org) return Problem($"No user '{username}' in org '{org}'.", 404);
         return Results.Ok(state.OAuth.Approvals(user.Value.User.Id, clientId).Select(a => new { createdAt = a.CreatedAt, lastUsedAt = a.LastUsedAt }));
+    }
+
+    private static IResult OmniChannelActivityAsync(EmulatorState state, string org, OmniChannel.OmniChannelActivityRequest? request)
+    {
+        if (state.FindOrg(org) is not { } o) return Problem($"No org '{org}'.", 404);
+        request ??= new();
+        if (OmniChannel.OmniChannelActivity.Check(request, state.Clock.GetUtcNow()) is { Count: > 0 } problems) return Problem(string.Join(" ", problems));
+        return Results.Ok(OmniChannel.OmniChannelActivity.Generate(o, state.Clock, request));
     }
 
     private static IResult AddApp(EmulatorState state, string org, SeedConnectedApp app)

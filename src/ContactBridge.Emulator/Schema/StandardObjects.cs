@@ -19,6 +19,11 @@ public static class StandardObjects
         yield return CallCenter();
         yield return CallCenterRoutingMap();
         yield return VoiceCall();
+        yield return Group();
+        yield return ServiceChannel();
+        yield return ServicePresenceStatus();
+        yield return UserServicePresence();
+        yield return AgentWork();
         yield return ContentDocument();
         yield return ContentVersion();
         yield return ContentDocumentLink();
@@ -322,4 +327,78 @@ public static class StandardObjects
         .Add(new FieldDef { Name = "LinkedEntityId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Account", "Contact", "Lead", "Case", "Task", "User"], RelationshipName = "LinkedEntity", ChildRelationshipName = "ContentDocumentLinks", Nillable = false, Updateable = false })
         .Add(Picklist("ShareType", ["V", "C", "I"], "V", restricted: true))
         .Add(Picklist("Visibility", ["AllUsers", "InternalUsers", "SharedUsers"], "AllUsers", restricted: true));
+
+    // Omni-Channel (Object Reference: Group, ServiceChannel, ServicePresenceStatus, UserServicePresence, AgentWork, API 32.0+).
+    // Key prefixes other than Group's are not documented; the emulator's choices are recorded in the README.
+
+    /// <summary>A queue (or public group). Omni-Channel routes work from queues; AgentWork.OriginalQueueId names the one it came from.</summary>
+    private static ObjectDef Group() => WithSystemFields(new ObjectDef { Name = "Group", Label = "Group", LabelPlural = "Groups", KeyPrefix = "00G", Searchable = false })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 40, Nillable = false, NameField = true, Label = "Label" })
+        .Add(new FieldDef { Name = "DeveloperName", Type = FieldType.String, Length = 80, Nillable = false, IdLookup = true, Label = "Group Name" })
+        .Add(Picklist("Type", ["Queue", "Regular", "Role", "Organization"], "Regular", nillable: false, restricted: true, updateable: false))
+        .Add(Email("Email"))
+        .Add(Owner("Groups"));
+
+    /// <summary>A kind of work Omni-Channel routes (phone calls, cases, messaging sessions): setup data, read-only through the API.</summary>
+    private static ObjectDef ServiceChannel() => WithSystemFields(new ObjectDef
+    {
+        Name = "ServiceChannel", Label = "Service Channel", LabelPlural = "Service Channels", KeyPrefix = "0N1", Createable = false, Updateable = false, Deletable = false,
+        Searchable = false,
+    })
+        .Add(new FieldDef { Name = "DeveloperName", Type = FieldType.String, Length = 80, Nillable = false, IdLookup = true, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "MasterLabel", Type = FieldType.String, Length = 80, Nillable = false, NameField = true, Label = "Service Channel Name", Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "RelatedEntity", Type = FieldType.String, Length = 255, Nillable = false, Label = "Salesforce Object", Createable = false, Updateable = false });
+
+    /// <summary>A presence status agents choose in the Omni-Channel widget (Available, Break …).</summary>
+    private static ObjectDef ServicePresenceStatus() => WithSystemFields(new ObjectDef
+    {
+        Name = "ServicePresenceStatus", Label = "Presence Status", LabelPlural = "Presence Statuses", KeyPrefix = "0N5", Deletable = false, Searchable = false,
+    })
+        .Add(new FieldDef { Name = "DeveloperName", Type = FieldType.String, Length = 80, Nillable = false, IdLookup = true })
+        .Add(new FieldDef { Name = "MasterLabel", Type = FieldType.String, Length = 80, Nillable = false, NameField = true, Label = "Status Name" });
+
+    /// <summary>
+    /// One presence status an agent held: Omni-Channel writes it (no create or update through the API); the end date and the
+    /// durations (seconds) are set when the status ends, and the open one has IsCurrentState true.
+    /// </summary>
+    private static ObjectDef UserServicePresence() => WithSystemFields(new ObjectDef
+    {
+        Name = "UserServicePresence", Label = "User Presence", LabelPlural = "User Presences", KeyPrefix = "0Hn", Createable = false, Updateable = false, Searchable = false,
+    })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, NameField = true, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "UserId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "User", Nillable = false })
+        .Add(Ref("ServicePresenceStatusId", "ServicePresenceStatus", null, "ServicePresenceStatus"))
+        .Add(new FieldDef { Name = "StatusStartDate", Type = FieldType.DateTime, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "StatusEndDate", Type = FieldType.DateTime, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "StatusDuration", Type = FieldType.Int, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "IdleDuration", Type = FieldType.Int, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "AtCapacityDuration", Type = FieldType.Int, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "AverageCapacity", Type = FieldType.Double, Createable = false, Updateable = false })
+        .Add(new FieldDef { Name = "ConfiguredCapacity", Type = FieldType.Int, Createable = false, Updateable = false })
+        .Add(Bool("IsAway", createable: false, updateable: false))
+        .Add(Bool("IsCurrentState", createable: false, updateable: false))
+        .Add(Owner("UserServicePresences"));
+
+    /// <summary>A piece of work routed to an agent; a transfer to another agent is a new record. Times are UTC, durations seconds.</summary>
+    private static ObjectDef AgentWork() => WithSystemFields(new ObjectDef { Name = "AgentWork", Label = "Agent Work", LabelPlural = "Agent Work", KeyPrefix = "0Bz", Searchable = false })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 255, NameField = true })
+        .Add(new FieldDef { Name = "UserId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "User", Nillable = false, Updateable = false })
+        .Add(new FieldDef { Name = "WorkItemId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Case", "VoiceCall", "Lead", "Contact", "Account"], RelationshipName = "WorkItem", Nillable = false, Updateable = false })
+        .Add(new FieldDef { Name = "ServiceChannelId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["ServiceChannel"], RelationshipName = "ServiceChannel", Updateable = false })
+        .Add(new FieldDef { Name = "OriginalQueueId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["Group"], RelationshipName = "OriginalQueue", Updateable = false })
+        .Add(new FieldDef { Name = "RequestDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "AssignedDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "AcceptDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "DeclineDateTime", Type = FieldType.DateTime })
+        .Add(Str("DeclineReason", 255))
+        .Add(new FieldDef { Name = "CloseDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "CancelDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "PushTimeoutDateTime", Type = FieldType.DateTime })
+        .Add(new FieldDef { Name = "SpeedToAnswer", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "HandleTime", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "ActiveTime", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "AfterConversationActualTime", Type = FieldType.Int })
+        .Add(new FieldDef { Name = "CapacityWeight", Type = FieldType.Double })
+        .Add(Picklist("Status", ["Assigned", "Opened", "Closed", "Declined", "DeclinedOnPushTimeout", "Canceled", "Transferred", "Unavailable"], "Assigned", nillable: false, restricted: true))
+        .Add(Owner("AgentWorks"));
 }

@@ -31,11 +31,15 @@ public static class WorkforceEndpoints
 
     public static IServiceCollection AddWorkforce(this IServiceCollection services, bool workers)
     {
+        services.AddOptions<WorkforceOptions>().BindConfiguration(WorkforceOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<WorkforceOptions>, WorkforceOptionsValidator>();
         services.AddSingleton<WorkforceSettingsStore>();
         services.AddSingleton<WorkforceOrgCheck>();
         services.AddSingleton<WorkforceIntegrations>();
         services.AddSingleton<WorkforceFeed>();
         services.AddSingleton<WorkforceDeliverySender>();
+        services.AddSingleton<WorkforceOrgClients>();
+        services.AddSingleton<OmniChannelSource>();
         if (workers) services.AddHostedService<WorkforceFeedWorker>().AddHostedService<WorkforceDeliveryWorker>();
         return services;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContactBridge.ContactCenter;
 using ContactBridge.Interactions;
+using ContactBridge.Salesforce;
 using ContactBridge.Storage;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace ContactBridge.Workforce;
 /// time, and writes only rows whose numbers changed, each with the pass's revision ("changed since").
 /// </summary>
 public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore settings, WorkLeases leases, TimeProvider clock,
-    IOptions<Retention.RetentionOptions> retention, ILogger<WorkforceFeed> logger)
+    IOptions<Retention.RetentionOptions> retention, OmniChannelSource omniChannel, ILogger<WorkforceFeed> logger)
 {
     /// <summary>Intervals computed per read and write of the database: a day of 15-minute intervals.</summary>
     public const int ChunkIntervals = 96;
@@ -139,11 +140,25 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
 
     private async Task<long> ComputeTenantAsync(string tenantId, CancellationToken ct, IProgress<RoutingMaps.ImportProgress>? progress)
     {
+        var integrations = (await settings.ListAsync(tenantId, ct)).Where(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled).ToList();
+        // Omni-Channel sources first: what they read marks the intervals it changes.
+        foreach (var integration in integrations.Where(i => i.Historical().Source == WorkforceSources.Salesforce))
+        {
+            if (!await omniChannel.DueAsync(integration, ct)) continue;
+            try
+            {
+                await omniChannel.ReadAsync(integration, ct, progress);
+            }
+            catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or Linking.LinkingException or TimeoutException
+                                       or System.Text.Json.JsonException or FormatException || e is OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Reading Omni-Channel from the org of tenant {TenantId}'s workforce integration \"{Group}\" failed ({Error}); the next read tries again",
+                    tenantId, integration.GroupName, e.Message);
+            }
+        }
         List<Mark> marks;
         await using (var c = await db.OpenAsync(ct))
             marks = (await c.QueryAsync<Mark>("SELECT seq, from_ms FROM workforce_marks WHERE tenant_id = @tenantId", new { tenantId })).ToList();
-        var integrations = (await settings.ListAsync(tenantId, ct))
-            .Where(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled && i.Historical().Source == WorkforceSources.ContactCenter).ToList();
         long written = 0;
         long? from = marks.Count == 0 ? null : marks.Min(m => m.FromMs);
         foreach (var integration in integrations) written += await ComputeAsync(integration, from, ct, progress);
@@ -164,7 +179,9 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         var now = clock.GetUtcNow();
         var end = intervals.StartOf(now);
         var horizon = intervals.Next(intervals.StartOf(now - retention.Value.LinkActivity));
-        DateTimeOffset? from = integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through) : await EarliestAsync(integration.TenantId, ct);
+        var omni = integration.Historical().Source == WorkforceSources.Salesforce ? integration.GroupName : null;
+        DateTimeOffset? from = integration.ComputedThrough is { } through ? DateTimeOffset.FromUnixTimeMilliseconds(through)
+            : omni is null ? await EarliestAsync(integration.TenantId, ct) : await OmniEarliestAsync(integration.TenantId, omni, ct);
         if (markFrom is { } m && (from is null || m < from.Value.ToUnixTimeMilliseconds())) from = DateTimeOffset.FromUnixTimeMilliseconds(m);
         var start = from is { } f ? intervals.StartOf(f) : end;
         if (start < horizon) start = horizon;
@@ -175,7 +192,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             return 0;
         }
         long written = 0;
-        var activities = await ActivitiesAtAsync(integration.TenantId, start, ct);
+        var activities = omni is null ? await ActivitiesAtAsync(integration.TenantId, start, ct) : await OmniActivitiesAtAsync(integration.TenantId, omni, start, ct);
         var chunks = (int)Math.Ceiling((end - start) / (intervals.Length * ChunkIntervals));
         var done = 0;
         while (start < end)
@@ -183,7 +200,7 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             progress?.Report(new RoutingMaps.ImportProgress($"{integration.TenantId}/{integration.GroupName} from {start:u}", done++, chunks));
             var chunkEnd = start;
             for (var i = 0; i < ChunkIntervals && chunkEnd < end; i++) chunkEnd = intervals.Next(chunkEnd);
-            var (changes, contacts) = await FactsAsync(integration.TenantId, start, chunkEnd, ct);
+            var (changes, contacts) = omni is null ? await FactsAsync(integration.TenantId, start, chunkEnd, ct) : await OmniFactsAsync(integration.TenantId, omni, start, chunkEnd, ct);
             var (queues, agents, final) = calculator.Compute(start, chunkEnd, activities, changes, contacts);
             written += await WriteAsync(integration, start, chunkEnd, queues, agents, revision, chunkEnd >= end ? end : null, ct);
             (activities, start) = (final, chunkEnd);
@@ -237,7 +254,8 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         return result;
     }
 
-    private sealed class ContactRow
+    /// <summary>A contact as stored for the feed.</summary>
+    public sealed class ContactRow
     {
         public string InteractionId { get; init; } = "";
         public string Channel { get; init; } = "";
@@ -258,6 +276,9 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             AnsweredAt = f.AnsweredAt?.ToUnixTimeMilliseconds(), EndedAt = f.EndedAt?.ToUnixTimeMilliseconds(), Abandoned = f.Abandoned ? 1 : 0, HoldSeconds = f.HoldSeconds,
             WrapSeconds = f.WrapSeconds, Transfers = f.Transfers,
         };
+
+        public ContactFact Fact() => new(InteractionId, Channel, Direction, Queue, AgentId, DateTimeOffset.FromUnixTimeMilliseconds(OfferedAt), Time(AnsweredAt),
+            Time(EndedAt), Abandoned == 1, (int)HoldSeconds, (int)WrapSeconds, (int)Transfers);
 
         public bool Same(ContactRow o) => (Channel, Direction, Queue, AgentId, OfferedAt, AnsweredAt, EndedAt, Abandoned, HoldSeconds, WrapSeconds, Transfers)
             == (o.Channel, o.Direction, o.Queue, o.AgentId, o.OfferedAt, o.AnsweredAt, o.EndedAt, o.Abandoned, o.HoldSeconds, o.WrapSeconds, o.Transfers);
@@ -286,8 +307,67 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         var contacts = (await c.QueryAsync<ContactRow>("""
             SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers
             FROM workforce_contacts WHERE tenant_id = @tenantId AND offered_at >= @from AND offered_at < @to
-            """, range)).Select(r => new ContactFact(r.InteractionId, r.Channel, r.Direction, r.Queue, r.AgentId, DateTimeOffset.FromUnixTimeMilliseconds(r.OfferedAt),
-                Time(r.AnsweredAt), Time(r.EndedAt), r.Abandoned == 1, (int)r.HoldSeconds, (int)r.WrapSeconds, (int)r.Transfers)).ToList();
+            """, range)).Select(r => r.Fact()).ToList();
+        return (changes, contacts);
+    }
+
+    /// <summary>The earliest moment an Omni-Channel source's data speaks of; null: none yet.</summary>
+    private async Task<DateTimeOffset?> OmniEarliestAsync(string tenantId, string group, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var args = new { tenantId, group };
+        var first = new[]
+        {
+            await c.ExecuteScalarAsync<long?>("SELECT MIN(start_ms) FROM workforce_omni_presence WHERE tenant_id = @tenantId AND group_name = @group", args),
+            await c.ExecuteScalarAsync<long?>("SELECT MIN(offered_at) FROM workforce_omni_contacts WHERE tenant_id = @tenantId AND group_name = @group", args),
+        }.Where(x => x is not null).Select(x => x!.Value).DefaultIfEmpty(-1).Min();
+        return first < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(first);
+    }
+
+    private sealed class OmniPresenceRow
+    {
+        public string RecordId { get; init; } = "";
+        public string UserId { get; init; } = "";
+        public string? Status { get; init; }
+        public long StartMs { get; init; }
+        public long? EndMs { get; init; }
+    }
+
+    /// <summary>Each Salesforce user's presence status at a moment (the one begun last, of those not ended before it).</summary>
+    private async Task<Dictionary<string, string?>> OmniActivitiesAtAsync(string tenantId, string group, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<OmniPresenceRow>("""
+            SELECT record_id, user_id, status, start_ms, end_ms FROM workforce_omni_presence
+            WHERE tenant_id = @tenantId AND group_name = @group AND start_ms < @at AND (end_ms IS NULL OR end_ms >= @at)
+            """, new { tenantId, group, at = at.ToUnixTimeMilliseconds() });
+        return rows.GroupBy(r => r.UserId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.StartMs).ThenBy(r => r.RecordId, StringComparer.Ordinal).Last().Status, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// An Omni-Channel source's facts: each presence status is a change to its name where it begins and to no activity (logged out)
+    /// where it ends, the end first when another begins at the same moment; contacts are its work items.
+    /// </summary>
+    private async Task<(List<ActivityChange>, List<ContactFact>)> OmniFactsAsync(string tenantId, string group, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var range = new { tenantId, group, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() };
+        var changes = new List<ActivityChange>();
+        foreach (var r in await c.QueryAsync<OmniPresenceRow>("""
+                     SELECT record_id, user_id, status, start_ms, end_ms FROM workforce_omni_presence
+                     WHERE tenant_id = @tenantId AND group_name = @group AND ((start_ms >= @from AND start_ms < @to) OR (end_ms >= @from AND end_ms < @to))
+                     """, range))
+        {
+            if (r.StartMs >= range.from && r.StartMs < range.to)
+                changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(r.StartMs), r.RecordId, r.Status) { Rank = 1 });
+            if (r.EndMs is { } end && end >= range.from && end < range.to)
+                changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(end), r.RecordId + "/end", null) { Rank = 0 });
+        }
+        var contacts = (await c.QueryAsync<ContactRow>("""
+            SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers
+            FROM workforce_omni_contacts WHERE tenant_id = @tenantId AND group_name = @group AND offered_at >= @from AND offered_at < @to
+            """, range)).Select(r => r.Fact()).ToList();
         return (changes, contacts);
     }
 

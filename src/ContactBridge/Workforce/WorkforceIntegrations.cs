@@ -52,20 +52,31 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
     public async Task<WorkforceSaveOutcome> SaveHistoricalAsync(string tenantId, string group, HistoricalSettings s, string? clientSecret, CancellationToken ct)
     {
         var problems = GroupProblems(group);
-        problems.AddRange(WorkforceSettingsRules.Problems(s, await KnownActivitiesAsync(tenantId, ct)));
         var existing = await store.GetAsync(tenantId, WorkforceKinds.Historical, group, ct);
+        var omni = s.Source == WorkforceSources.Salesforce;
+        WorkforceOrgCheck.Outcome? check = null;
+        if (omni && WorkforceSettingsRules.Problems(s with { ReadyActivities = "", NotReadyActivities = "", IdleActivities = "", AdminActivities = "" }, []) is { Count: 0 })
+        {
+            // The activities are the org's presence statuses: asked for before the lists are checked.
+            check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, null, ct,
+                presenceStatuses: true);
+            if (check.Problems.Count > 0) return new(null, check.Problems);
+        }
+        problems.AddRange(WorkforceSettingsRules.Problems(s, omni ? check?.PresenceStatuses ?? [] : await KnownActivitiesAsync(tenantId, ct), omni));
         if (existing is { IsEnabled: true } && !s.Enabled && await RealTimeReliesOnAsync(tenantId, group, ct) is { } realTime)
             problems.Add(new("enabled", $"The real-time integration \"{realTime}\" relies on this one (agent sync needs historical data collection): switch it off first."));
         if (problems.Count > 0) return new(null, problems);
-        var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, null, ct);
+        check ??= await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, null, ct);
         if (check.Problems.Count > 0) return new(null, check.Problems);
         var saved = s with { ApiVersion = WorkforceSettingsRules.Version(s.ApiVersion) ?? check.ApiVersion, ClientId = Blank(s.ClientId) };
         // What changes the numbers (or switching on again, after events went unmarked) computes everything again.
         var recompute = existing is null || !existing.IsEnabled || Computing(existing.Historical()) != Computing(saved);
         // Intervals of another length or time zone are other intervals: the old ones go, and all are computed again.
         var newGrid = existing is not null && (existing.Historical().IntervalMinutes, existing.Historical().TimeZone) != (saved.IntervalMinutes, saved.TimeZone);
-        await store.SaveAsync(tenantId, WorkforceKinds.Historical, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), recompute, ct,
-            forgetIntervals: newGrid);
+        // Another source or another org: what was read from the org before is forgotten, and read again.
+        var newOrg = existing is not null && (existing.Historical().Source, existing.Historical().ClientId, existing.Historical().TokenUrl) != (saved.Source, saved.ClientId, saved.TokenUrl);
+        await store.SaveAsync(tenantId, WorkforceKinds.Historical, group, s.Enabled, saved with { Enabled = false }, SecretChange(saved.ClientId, clientSecret), recompute || newOrg, ct,
+            forgetIntervals: newGrid || newOrg, forgetOmniChannel: newOrg);
         return new(WorkforceIntegrationView.Of((await store.GetAsync(tenantId, WorkforceKinds.Historical, group, ct))!), []);
     }
 

@@ -17,13 +17,17 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
     {
         /// <summary>The platform event's field names, when one was checked.</summary>
         public IReadOnlyList<string>? EventFields { get; init; }
+
+        /// <summary>The org's Omni-Channel presence statuses (their names), when they were asked for.</summary>
+        public IReadOnlyList<string>? PresenceStatuses { get; init; }
     }
 
-    public async Task<Outcome> CheckAsync(string tenantId, string? clientId, string? clientSecret, string tokenUrl, string? apiVersion, string? platformEvent, CancellationToken ct)
+    public async Task<Outcome> CheckAsync(string tenantId, string? clientId, string? clientSecret, string tokenUrl, string? apiVersion, string? platformEvent, CancellationToken ct,
+        bool presenceStatuses = false)
     {
         try
         {
-            return await CheckOrgAsync(tenantId, clientId, clientSecret, tokenUrl, apiVersion, platformEvent, ct);
+            return await CheckOrgAsync(tenantId, clientId, clientSecret, tokenUrl, apiVersion, platformEvent, presenceStatuses, ct);
         }
         catch (Exception e) when (e is HttpRequestException or LinkingException or SalesforceApiException or SalesforceOAuthException or TaskCanceledException
                                        or System.Text.Json.JsonException or UriFormatException or ArgumentException or InvalidOperationException
@@ -36,7 +40,8 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         }
     }
 
-    private async Task<Outcome> CheckOrgAsync(string tenantId, string? clientId, string? clientSecret, string tokenUrl, string? apiVersion, string? platformEvent, CancellationToken ct)
+    private async Task<Outcome> CheckOrgAsync(string tenantId, string? clientId, string? clientSecret, string tokenUrl, string? apiVersion, string? platformEvent,
+        bool presenceStatuses, CancellationToken ct)
     {
         var problems = new List<SettingProblem>();
         var version = WorkforceSettingsRules.Version(apiVersion);
@@ -74,6 +79,8 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
         {
             if (!string.IsNullOrWhiteSpace(platformEvent))
                 problems.Add(new("platformEvent", "The hub reaches no org to publish the platform event in: link the tenant to Salesforce, or give client credentials."));
+            if (presenceStatuses)
+                problems.Add(new("source", "Omni-Channel is read from a Salesforce org: give client credentials (client id and secret), or link the tenant to Salesforce."));
             return new(problems, version);
         }
 
@@ -101,6 +108,20 @@ public sealed class WorkforceOrgCheck(IHttpClientFactory httpFactory, Salesforce
                 problems.Add(new("platformEvent", $"The platform event could not be checked: Salesforce answered {e.ErrorCode}: {e.Message}"));
             }
         }
-        return new(problems, version) { EventFields = eventFields };
+        IReadOnlyList<string>? statuses = null;
+        if (presenceStatuses)
+        {
+            try
+            {
+                var (records, _) = await client.QueryAllPagesAsync("SELECT MasterLabel FROM ServicePresenceStatus ORDER BY MasterLabel", ct);
+                statuses = records.Select(r => r["MasterLabel"]?.GetValue<string>()).OfType<string>().ToList();
+            }
+            catch (SalesforceApiException e)
+            {
+                problems.Add(new("source", $"The org's Omni-Channel presence statuses could not be read ({e.ErrorCode}: {e.Message}): Omni-Channel must be enabled, " +
+                                           "and the integration's user needs access to ServicePresenceStatus, UserServicePresence and AgentWork."));
+            }
+        }
+        return new(problems, version) { EventFields = eventFields, PresenceStatuses = statuses };
     }
 }

@@ -115,14 +115,11 @@ public sealed class WorkforceDelivery
 /// the delivery's id as Idempotency-Key; a platform event is published in the tenant's org, up to 200 changes in one API call.
 /// A failure is retried with doubling waits (1 s to 10 min) and given up after 15 attempts, kept with its last error.
 /// </summary>
-public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsStore settings, IHttpClientFactory httpFactory,
-    Linking.SalesforceConnections connections, Dashboard.SalesforceCallLedger ledger, WorkLeases leases, TimeProvider clock, ILogger<WorkforceDeliverySender> logger)
+public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsStore settings, IHttpClientFactory httpFactory, WorkforceOrgClients orgs,
+    WorkLeases leases, TimeProvider clock, ILogger<WorkforceDeliverySender> logger)
 {
     public const int MaxAttempts = 15;
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Sessions with an integration's own client credentials, by its settings' version (saving new ones starts a new session).</summary>
-    private readonly Dictionary<(string, string, long), SalesforceRestClient> _ownCredentials = [];
 
     /// <summary>The first pending delivery of one integration's target: the one that goes next.</summary>
     private sealed class Head
@@ -260,7 +257,7 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
         }
         try
         {
-            var client = await ClientAsync(row, s, ct);
+            var client = await orgs.ClientAsync(row, s.ClientId, s.TokenUrl, s.ApiVersion, ct);
             var results = await client.SendAsync(HttpMethod.Post, $"/services/data/v{s.ApiVersion ?? client.Session.ApiVersion}/composite/sobjects",
                 new JsonObject { ["allOrNone"] = true, ["records"] = records }, ct);
             var failed = (results as JsonArray)?.OfType<JsonObject>().FirstOrDefault(r => r["success"]?.GetValue<bool>() != true);
@@ -269,26 +266,9 @@ public sealed class WorkforceDeliverySender(HubDatabase db, WorkforceSettingsSto
         catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or Linking.LinkingException
                                    || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
-            _ownCredentials.Remove((row.TenantId, row.GroupName, row.UpdatedAt));
+            orgs.Forget(row);
             return $"Publishing the platform event failed: {e.Message}";
         }
-    }
-
-    /// <summary>The tenant's link, or the integration's own client credentials (a session kept while it works).</summary>
-    private async Task<SalesforceRestClient> ClientAsync(WorkforceIntegrationRow row, RealTimeSettings s, CancellationToken ct)
-    {
-        if (s.ClientId is null) return await connections.ClientAsync(row.TenantId, ct);
-        if (_ownCredentials.TryGetValue((row.TenantId, row.GroupName, row.UpdatedAt), out var kept)) return kept;
-        var http = httpFactory.CreateClient(Linking.SalesforceConnections.HttpClientName);
-        var secret = settings.ClientSecret(row) ?? throw new Linking.LinkingException("no_secret", "The integration has no client secret.");
-        var oauth = new SalesforceOAuthClient(http);
-        var token = await oauth.ClientCredentialsAsync(new Uri(s.TokenUrl), s.ClientId, secret, ct);
-        var session = new SalesforceSession(new Uri(token.InstanceUrl), s.ApiVersion ?? "62.0", token.AccessToken,
-            async c2 => (await oauth.ClientCredentialsAsync(new Uri(s.TokenUrl), s.ClientId, secret, c2)).AccessToken)
-        {
-            Tenant = row.TenantId, CallObserved = (_, outcome) => ledger.Observe(row.TenantId, outcome),
-        };
-        return _ownCredentials[(row.TenantId, row.GroupName, row.UpdatedAt)] = new SalesforceRestClient(http, session, clock);
     }
 
     /// <summary>

@@ -141,13 +141,11 @@ public static partial class WorkforceSettingsRules
     /// Everything about a historical integration that can be checked without Salesforce: <paramref name="activities"/> are those the
     /// tenant's agents can be in (for the contact center: its states and the reasons it has used or the hub knows).
     /// </summary>
-    public static List<SettingProblem> Problems(HistoricalSettings s, IReadOnlyCollection<string> activities)
+    public static List<SettingProblem> Problems(HistoricalSettings s, IReadOnlyCollection<string> activities, bool orgStatuses = false)
     {
         var problems = new List<SettingProblem>();
         if (s.Source is not (WorkforceSources.ContactCenter or WorkforceSources.Salesforce))
             problems.Add(new("source", $"The source is \"{WorkforceSources.ContactCenter}\" (the contact center's events) or \"{WorkforceSources.Salesforce}\" (Omni-Channel in the org)."));
-        else if (s.Source == WorkforceSources.Salesforce)
-            problems.Add(new("source", "Omni-Channel as the source is not available in this version of the hub yet: use \"contact_center\"."));
         Credentials(s.ClientId, s.TokenUrl, s.ApiVersion, problems);
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (setting, list) in Lists)
@@ -161,7 +159,9 @@ public static partial class WorkforceSettingsRules
                         ? $"\"{name}\" is an offline activity: do not include offline activities in Not-ready (time logged out is not counted)."
                         : $"\"{name}\" is an offline activity: time logged out is not counted in any list."));
                 else if (!activities.Contains(name, StringComparer.OrdinalIgnoreCase))
-                    problems.Add(new(setting, $"\"{name}\" is not an activity the agents can be in. Known: {string.Join("; ", activities)}."));
+                    problems.Add(new(setting, orgStatuses
+                        ? $"\"{name}\" is not an Omni-Channel presence status in the org. The org has: {string.Join("; ", activities)}."
+                        : $"\"{name}\" is not an activity the agents can be in. Known: {string.Join("; ", activities)}."));
                 else if (seen.TryGetValue(name, out var other))
                     problems.Add(new(setting, $"\"{name}\" is already in {other}: an activity counts in one list only."));
                 else seen[name] = setting;

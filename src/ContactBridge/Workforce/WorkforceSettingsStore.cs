@@ -64,7 +64,7 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
     /// <paramref name="recompute"/> forgets how far the feed had got, so it computes everything again with the new settings.
     /// </summary>
     public async Task SaveAsync(string tenantId, string kind, string group, bool enabled, object settings, string? clientSecret, bool recompute, CancellationToken ct,
-        bool forgetIntervals = false, string? webhookSecret = null, bool replaceWebhookSecret = false)
+        bool forgetIntervals = false, string? webhookSecret = null, bool replaceWebhookSecret = false, bool forgetOmniChannel = false)
     {
         // A webhook secret is kept with the settings in one transaction: the first one made stays (of two saves at once, one wins).
         var webhookEnc = webhookSecret is null ? null : protector.Protect(webhookSecret, WebhookPurpose(tenantId, group));
@@ -87,6 +87,7 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
             },
             w.Transaction);
         if (forgetIntervals) await DeleteIntervalsAsync(w, tenantId, group);
+        if (forgetOmniChannel) await OmniChannelSource.ForgetAsync(w.Connection, w.Transaction, tenantId, group);
         await w.CommitAsync(ct);
     }
 
@@ -96,7 +97,11 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
         await using var w = await db.WriteAsync(durable: true, ct);
         var args = new { tenantId, kind, group };
         var removed = await w.Connection.ExecuteAsync("DELETE FROM workforce_integrations WHERE tenant_id = @tenantId AND kind = @kind AND group_name = @group", args, w.Transaction);
-        if (kind == WorkforceKinds.Historical) await DeleteIntervalsAsync(w, tenantId, group);
+        if (kind == WorkforceKinds.Historical)
+        {
+            await DeleteIntervalsAsync(w, tenantId, group);
+            await OmniChannelSource.ForgetAsync(w.Connection, w.Transaction, tenantId, group);
+        }
         await w.CommitAsync(ct);
         return removed == 1;
     }

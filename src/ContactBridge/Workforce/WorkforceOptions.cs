@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>The workforce feed's settings for the whole hub (section <c>Workforce</c>).</summary>
+public sealed class WorkforceOptions
+{
+    public const string Section = "Workforce";
+
+    /// <summary>How often a Salesforce-source integration asks its org what changed (one REST query per object per read).</summary>
+    public TimeSpan OmniChannelPollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the first read's Bulk API query jobs are asked whether they are done.</summary>
+    public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+public sealed class WorkforceOptionsValidator : IValidateOptions<WorkforceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkforceOptions options)
+    {
+        var problems = new List<string>();
+        if (options.OmniChannelPollInterval < TimeSpan.FromSeconds(1) || options.OmniChannelPollInterval > TimeSpan.FromHours(1))
+            problems.Add("Workforce:OmniChannelPollInterval is 00:00:01 to 01:00:00 (each read costs an API call per object).");
+        if (options.BulkPollInterval < TimeSpan.FromMilliseconds(10) || options.BulkPollInterval > TimeSpan.FromMinutes(1))
+            problems.Add("Workforce:BulkPollInterval is 00:00:00.010 to 00:01:00.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
