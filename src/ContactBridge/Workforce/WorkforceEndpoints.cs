@@ -40,7 +40,8 @@ public static class WorkforceEndpoints
         services.AddSingleton<WorkforceDeliverySender>();
         services.AddSingleton<WorkforceOrgClients>();
         services.AddSingleton<OmniChannelSource>();
-        if (workers) services.AddHostedService<WorkforceFeedWorker>().AddHostedService<WorkforceDeliveryWorker>();
+        services.AddSingleton<PlatformEventSubscription>();
+        if (workers) services.AddHostedService<WorkforceFeedWorker>().AddHostedService<WorkforceDeliveryWorker>().AddHostedService<PlatformEventSubscriptionWorker>();
         return services;
     }
 

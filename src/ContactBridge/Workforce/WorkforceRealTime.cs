@@ -74,7 +74,8 @@ public static class WorkforceRealTime
             var s = integration.RealTime();
             var targets = new List<string>();
             if (s.WebhookUrl is not null) targets.Add(Webhook);
-            if (s.PlatformEvent is not null) targets.Add(PlatformEvent);
+            // With Salesforce as the source the states came from the platform event: not published back.
+            if (s.PlatformEvent is not null && s.Source != WorkforceSources.Salesforce) targets.Add(PlatformEvent);
             foreach (var target in targets)
                 foreach (var batch in changes.Chunk(200))
                     await c.ExecuteAsync("""

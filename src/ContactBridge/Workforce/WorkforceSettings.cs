@@ -80,6 +80,12 @@ public sealed record HistoricalSettings
 public sealed record RealTimeSettings
 {
     public bool Enabled { get; init; }
+
+    /// <summary>
+    /// <c>contact_center</c>: agents' states come from the contact center's events (and are published as the platform event, when
+    /// one is named); <c>salesforce</c>: Omni-Channel publishes them as the platform event, and the hub subscribes to it.
+    /// </summary>
+    public string Source { get; init; } = WorkforceSources.ContactCenter;
     public string? ClientId { get; init; }
     public string TokenUrl { get; init; } = WorkforceSettingsRules.DefaultTokenUrl;
     public string? ApiVersion { get; init; }
@@ -181,6 +187,10 @@ public static partial class WorkforceSettingsRules
     public static List<SettingProblem> Problems(RealTimeSettings s)
     {
         var problems = new List<SettingProblem>();
+        if (s.Source is not (WorkforceSources.ContactCenter or WorkforceSources.Salesforce))
+            problems.Add(new("source", $"The source is \"{WorkforceSources.ContactCenter}\" (the contact center's events) or \"{WorkforceSources.Salesforce}\" (Omni-Channel, through the platform event)."));
+        else if (s.Source == WorkforceSources.Salesforce && string.IsNullOrWhiteSpace(s.PlatformEvent))
+            problems.Add(new("platformEvent", "With Salesforce as the source the hub hears agents' states through a platform event: name it (such as Agent_State__e)."));
         Credentials(s.ClientId, s.TokenUrl, s.ApiVersion, problems);
         if (!string.IsNullOrWhiteSpace(s.PlatformEvent) && !PlatformEventPattern().IsMatch(s.PlatformEvent.Trim()))
             problems.Add(new("platformEvent", $"\"{s.PlatformEvent}\" is not a platform event's API name: it ends in __e, such as Agent_State__e."));

@@ -141,4 +141,75 @@ public sealed class WorkforceRealTimeTests
         listed.Select(d => d!["state"]!.GetValue<string>()).ShouldAllBe(s => s == "sent");
         listed.Count.ShouldBe(4, "two batches, each to the webhook and as platform events");
     }
+    [Fact]
+    public async Task With_salesforce_as_the_source_the_platform_event_feeds_the_stream_and_webhook_and_a_restarted_subscription_gets_what_it_missed_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var hub = await TestHub.StartAsync(seed: SeedWithAgentStateEvent(), settings: new() { ["ContactCenter:AllowPrivateNetwork"] = "true" });
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        var api = $"/api/v1/tenants/{tenant.Id}/workforce";
+        (await portal.SendJsonAsync(HttpMethod.Put, $"{api}/historical/default", """{"enabled": true, "readyActivities": "Available", "notReadyActivities": "Unavailable; Break"}"""))
+            .Status.ShouldBe(HttpStatusCode.OK);
+        var (status, body) = await portal.SendJsonAsync(HttpMethod.Put, $"{api}/realtime/default", """{"enabled": true, "source": "salesforce"}""");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body!["errors"]!["platformEvent"]![0]!.GetValue<string>().ShouldContain("name it");
+        (status, body) = await portal.SendJsonAsync(HttpMethod.Put, $"{api}/realtime/default",
+            $$"""{"enabled": true, "source": "salesforce", "platformEvent": "Agent_State__e", "webhookUrl": "{{receiver.Url}}"}""");
+        status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
+        var row = (await hub.Services.GetRequiredService<WorkforceSettingsStore>().GetAsync(tenant.Id, WorkforceKinds.RealTime, "default", Ct))!;
+
+        using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(hub.BaseUri, $"{api}/realtime/default/stream"));
+        (await stream.NextAsync()).Name.ShouldBe("snapshot");
+        var subscription = hub.Services.GetRequiredService<PlatformEventSubscription>();
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var running = subscription.RunAsync(row, stop.Token);
+        await SubscribedAsync(hub);
+
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(hub.Clock.GetUtcNow().ToUnixTimeMilliseconds());
+        JsonObject Published(string state, DateTimeOffset since) => new() { ["AgentId__c"] = "005SF0000001", ["State__c"] = state, ["Since__c"] = since.ToString("O") };
+        hub.CreateRecord("Agent_State__e", Published("Available", t0));
+        var (_, ready) = await stream.NextAsync();
+        (ready["agentId"]!.GetValue<string>(), ready["activity"]!.GetValue<string>(), ready["category"]!.GetValue<string>()).ShouldBe(("005SF0000001", "Available", "ready"));
+        ready["since"]!.GetValue<DateTimeOffset>().ShouldBe(t0);
+        hub.CreateRecord("Agent_State__e", Published("Break", t0.AddSeconds(30)));
+        var (_, onBreak) = await stream.NextAsync();
+        (onBreak["state"]!.GetValue<string>(), onBreak["activity"]!.GetValue<string>(), onBreak["category"]!.GetValue<string>()).ShouldBe(("unavailable", "Break", "not_ready"));
+
+        // The hub stops (nobody listens), Omni-Channel goes on; started again, the subscription resumes from the stored replay id.
+        await stop.CancelAsync();
+        await running;
+        stop.Dispose();
+        hub.CreateRecord("Agent_State__e", Published("Offline", t0.AddSeconds(60)));
+        (await subscription.ReplayIdAsync(tenant.Id, "default", Ct)).ShouldNotBeNull();
+        using var again = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var resumed = subscription.RunAsync(row, again.Token);
+        var (_, offline) = await stream.NextAsync();
+        (offline["state"]!.GetValue<string>(), offline["category"]!.GetValue<string>()).ShouldBe(("offline", "offline"));
+        await again.CancelAsync();
+        await resumed;
+
+        // Each event stored once (and a login before the first); the webhook gets the changes, and nothing is published back to the org.
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM contact_center_events WHERE tenant_id = @t AND subject = '005SF0000001'", new { t = tenant.Id }))
+                .ShouldBe(4);
+        var deliveries = hub.Services.GetRequiredService<WorkforceDeliverySender>();
+        await deliveries.RunOnceAsync(Ct);
+        hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        while (await deliveries.RunOnceAsync(Ct) > 0) { }
+        var states = receiver.Requests.Skip(1).SelectMany(r => JsonNode.Parse(r.Body)!["changes"]!.AsArray()).Select(x => x!["activity"]?.GetValue<string>()).ToList();
+        states.ShouldBe(["Unavailable", "Available", "Break", null], "logged in, available, break, logged out");
+        (await portal.GetArrayAsync($"{api}/realtime/default/deliveries")).ShouldAllBe(d => d!["target"]!.GetValue<string>() == WorkforceRealTime.Webhook);
+        lock (hub.Emulator.State.DefaultOrg.Sync)
+            hub.Emulator.State.DefaultOrg.Events.After("/event/Agent_State__e", -2).Count.ShouldBe(3, "the three Omni-Channel published, none from the hub");
+    }
+
+    /// <summary>Until the emulator has a CometD client subscribed to the platform event (bounded: a failure, not a wait).</summary>
+    private static async Task SubscribedAsync(TestHub hub)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bound.CancelAfter(TimeSpan.FromSeconds(20));
+        while (!hub.Emulator.State.Streaming.All.Any(c => c.Subscriptions.ContainsKey("/event/Agent_State__e")))
+            await Task.Delay(20, bound.Token);
+    }
 }

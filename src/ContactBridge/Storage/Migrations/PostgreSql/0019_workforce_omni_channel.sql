@@ -83,3 +83,13 @@ CREATE TABLE workforce_omni_reads (
     api_calls BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, group_name)
 );
+
+-- A real-time integration whose source is Salesforce: the last replay id of its platform event stored with the states it
+-- brought, so its subscription resumes there.
+CREATE TABLE workforce_subscriptions (
+    tenant_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    replay_id BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, group_name)
+);

@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContactBridge.ContactCenter;
+using ContactBridge.Intake;
+using ContactBridge.Salesforce;
+using ContactBridge.Storage;
+using Dapper;
+
+namespace ContactBridge.Workforce;
+
+/// <summary>
+/// When Omni-Channel in Salesforce is the source, the real-time feed hears agents' states from the org: the hub subscribes to the
+/// integration's platform event over CometD (the Streaming API, long polling), and each event becomes the agent's state change in
+/// the hub's live picture, so it reaches the real-time stream, the snapshot and the webhook as the contact center's do. The last
+/// replay id is stored with the changes it brought, so a subscription that drops, or a hub that restarts, resumes where it was
+/// (an id past the event bus's retention resumes from the oldest event kept, -2); an event heard twice is stored once.
+/// </summary>
+public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClients orgs, IHttpClientFactory httpFactory, LivePictureStore picture, TimeProvider clock,
+    ILogger<PlatformEventSubscription> logger)
+{
+    /// <summary>A long poll is answered within 110 s by Salesforce; a request that takes longer has been lost.</summary>
+    public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(150);
+
+    /// <summary>The replay id a subscription resumes from, or null: none stored yet (new events only).</summary>
+    public async Task<long?> ReplayIdAsync(string tenantId, string group, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>("SELECT replay_id FROM workforce_subscriptions WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group });
+    }
+
+    /// <summary>Subscribes until cancelled (then returns): after a failure, again with doubling waits (1 s to 1 min).</summary>
+    public async Task RunAsync(WorkforceIntegrationRow row, CancellationToken ct)
+    {
+        var s = row.RealTime();
+        if (s.PlatformEvent is null) return;
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var client = await orgs.ClientAsync(row, s.ClientId, s.TokenUrl, s.ApiVersion, ct);
+                if (await SubscribeAsync(row, client, "/event/" + s.PlatformEvent, ct)) failures = 0;
+                continue;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or SalesforceApiException or SalesforceOAuthException
+                                          or Linking.LinkingException or System.Text.Json.JsonException or InvalidOperationException or OperationCanceledException)
+            {
+                failures++;
+                orgs.Forget(row);
+                logger.LogWarning("The subscription of tenant {TenantId}'s real-time integration \"{Group}\" to {Event} failed ({Error}); it subscribes again",
+                    row.TenantId, row.GroupName, s.PlatformEvent, e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6) - 1))), clock, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One CometD session: handshake, subscribe from the stored replay id, then long polls; false when it ended before it was subscribed.</summary>
+    private async Task<bool> SubscribeAsync(WorkforceIntegrationRow row, SalesforceRestClient client, string channel, CancellationToken ct)
+    {
+        using var http = httpFactory.CreateClient(Linking.SalesforceConnections.HttpClientName);
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        var url = SalesforceRestClient.Resolve(client.Session.InstanceUrl, $"/cometd/{client.Session.ApiVersion}");
+        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
+        var token = client.Session.AccessToken;
+
+        async Task<JsonArray> PostAsync(JsonObject message)
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bound.CancelAfter(PollTimeout);
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(new JsonArray(message).ToJsonString(), Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (cookies.Count > 0) request.Headers.Add("Cookie", string.Join("; ", cookies.Select(kv => $"{kv.Key}={kv.Value}")));
+            using var response = await http.SendAsync(request, bound.Token);
+            if (response.Headers.TryGetValues("Set-Cookie", out var set))
+                foreach (var cookie in set.Select(v => v.Split(';')[0]).Where(v => v.Contains('=', StringComparison.Ordinal)))
+                    cookies[cookie[..cookie.IndexOf('=', StringComparison.Ordinal)].Trim()] = cookie[(cookie.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim();
+            if ((int)response.StatusCode == 401) return [new JsonObject { ["channel"] = message["channel"]?.GetValue<string>(), ["successful"] = false, ["error"] = "401::Authentication invalid" }];
+            response.EnsureSuccessStatusCode();
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync(bound.Token)) as JsonArray ?? throw new System.Text.Json.JsonException("The Streaming API did not answer with a JSON array.");
+        }
+
+        static string? Error(JsonNode? m) => m?["successful"]?.GetValue<bool>() == true ? null : m?["error"]?.GetValue<string>() ?? m?["ext"]?["sfdc"]?["failureReason"]?.GetValue<string>() ?? "unsuccessful";
+
+        async Task RenewAsync()
+        {
+            token = await client.Session.RefreshAsync(token, ct);
+        }
+
+        // Handshake (a refused token is renewed once).
+        JsonNode? handshake = null;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            handshake = (await PostAsync(new JsonObject
+            {
+                ["channel"] = "/meta/handshake", ["version"] = "1.0", ["minimumVersion"] = "1.0", ["supportedConnectionTypes"] = new JsonArray("long-polling"),
+            })).FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/handshake");
+            if (Error(handshake) is { } e && e.Contains("401", StringComparison.Ordinal) && attempt == 0) await RenewAsync();
+            else break;
+        }
+        if (Error(handshake) is { } refused) throw new InvalidOperationException($"The Streaming API refused the handshake: {refused}");
+        var clientId = handshake!["clientId"]!.GetValue<string>();
+
+        // Subscribe from the stored replay id; one past retention resumes from the oldest event kept.
+        var replay = await ReplayIdAsync(row.TenantId, row.GroupName, ct) ?? -1;
+        JsonNode? subscribed = null;
+        foreach (var from in replay == -1 ? [-1L] : new[] { replay, -2L })
+        {
+            subscribed = (await PostAsync(new JsonObject
+            {
+                ["channel"] = "/meta/subscribe", ["clientId"] = clientId, ["subscription"] = channel,
+                ["ext"] = new JsonObject { ["replay"] = new JsonObject { [channel] = from } },
+            })).FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/subscribe");
+            if (Error(subscribed) is not { } e || !e.Contains("replayId", StringComparison.OrdinalIgnoreCase)) break;
+            logger.LogWarning("Replay id {ReplayId} of {Channel} is past the event bus's retention: tenant {TenantId}'s states resume from the oldest event kept",
+                from, channel, row.TenantId);
+        }
+        if (Error(subscribed) is { } notSubscribed) throw new InvalidOperationException($"The Streaming API refused the subscription to {channel}: {notSubscribed}");
+        logger.LogInformation("Tenant {TenantId}'s real-time integration \"{Group}\" subscribed to {Channel} from replay id {ReplayId}", row.TenantId, row.GroupName, channel, replay);
+
+        while (!ct.IsCancellationRequested)
+        {
+            var messages = await PostAsync(new JsonObject { ["channel"] = "/meta/connect", ["clientId"] = clientId, ["connectionType"] = "long-polling" });
+            var events = messages.OfType<JsonObject>().Where(m => m["channel"]?.GetValue<string>() == channel && m["data"] is JsonObject).Select(m => (JsonObject)m["data"]!).ToList();
+            if (events.Count > 0) await StoreAsync(row, events, ct);
+            var connect = messages.FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/connect");
+            if (Error(connect) is { } lost)
+            {
+                // 401: the token expired; 403::Unknown client: the server forgot the session. Either way a new handshake.
+                if (lost.Contains("401", StringComparison.Ordinal)) await RenewAsync();
+                return true;
+            }
+            if (connect?["advice"]?["reconnect"]?.GetValue<string>() is "handshake" or "none") return true;
+        }
+        return true;
+    }
+
+    /// <summary>The platform event's state as the hub's agent event: the hub's own state names, offline as logging out, anything else a reason for being unavailable.</summary>
+    public static (string Type, JsonObject Data) EventOf(string? state, string? reason)
+    {
+        var name = (state ?? "").Trim();
+        var key = name.ToLowerInvariant().Replace(' ', '_');
+        return key switch
+        {
+            "offline" or "logged_out" => (ContactCenterEvents.LoggedOut, new JsonObject()),
+            "available" or "on_contact" or "after_call_work" => (ContactCenterEvents.StateChanged, new JsonObject { ["state"] = key }),
+            "unavailable" or "" => (ContactCenterEvents.StateChanged, new JsonObject { ["state"] = "unavailable", ["reason"] = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim() }),
+            _ => (ContactCenterEvents.StateChanged, new JsonObject { ["state"] = "unavailable", ["reason"] = string.IsNullOrWhiteSpace(reason) ? name : reason.Trim() }),
+        };
+    }
+
+    /// <summary>Events heard, stored as agent events with the last replay id in one transaction (an agent not logged in is logged in first).</summary>
+    private async Task StoreAsync(WorkforceIntegrationRow row, List<JsonObject> events, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var stored = new List<(string TenantId, InteractionEvent Event)>();
+        var last = -1L;
+        await using var w = await db.WriteAsync(durable: true, ct);
+        foreach (var e in events)
+        {
+            var replayId = e["event"]?["replayId"]?.GetValue<long>() ?? -1;
+            last = Math.Max(last, replayId);
+            var payload = e["payload"] as JsonObject;
+            var agentId = payload?["AgentId__c"]?.GetValue<string>()?.Trim();
+            if (string.IsNullOrEmpty(agentId) || agentId.Length > 255) continue;
+            var at = DateTimeOffset.TryParse(payload!["Since__c"]?.GetValue<string>() ?? payload["CreatedDate"]?.GetValue<string>(), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal, out var since) ? since : now;
+            var (type, data) = EventOf(payload["State__c"]?.GetValue<string>(), payload["Reason__c"]?.GetValue<string>());
+            var id = $"sfpe-{row.GroupName}-{replayId.ToString(CultureInfo.InvariantCulture)}";
+            var loggedIn = stored.Any(x => x.Event.InteractionId == agentId && x.Event.Type != ContactCenterEvents.LoggedOut)
+                           || await w.Connection.ExecuteScalarAsync<long?>("SELECT logged_in FROM agents WHERE tenant_id = @TenantId AND agent_id = @agentId",
+                               new { row.TenantId, agentId }, w.Transaction) == 1;
+            if (type != ContactCenterEvents.LoggedOut && !loggedIn)
+                stored.Add((row.TenantId, new InteractionEvent(id + "-login", "salesforce", ContactCenterEvents.LoggedIn, agentId, at, new JsonObject())));
+            stored.Add((row.TenantId, new InteractionEvent(id, "salesforce", type, agentId, at, data)));
+        }
+        var changes = new HashSet<PictureChange>();
+        await LivePictureStore.StoreAsync(w, stored, now.ToUnixTimeMilliseconds(), changes);
+        await picture.BeforeCommitAsync(w, changes);
+        await w.Connection.ExecuteAsync("""
+            INSERT INTO workforce_subscriptions (tenant_id, group_name, replay_id, updated_at) VALUES (@TenantId, @GroupName, @last, @now)
+            ON CONFLICT (tenant_id, group_name) DO UPDATE SET replay_id = excluded.replay_id, updated_at = excluded.updated_at
+            """, new { row.TenantId, row.GroupName, last, now = now.ToUnixTimeMilliseconds() }, w.Transaction);
+        await w.CommitAsync(ct);
+        picture.Committed(changes);
+    }
+}
+
+/// <summary>
+/// Keeps one subscription per enabled real-time integration whose source is Salesforce, on one hub instance at a time (a lease per
+/// integration); a changed or removed integration's subscription stops, and starts again with its new settings.
+/// </summary>
+public sealed class PlatformEventSubscriptionWorker(HubDatabase db, PlatformEventSubscription subscription, WorkLeases leases, TimeProvider clock,
+    ILogger<PlatformEventSubscriptionWorker> logger) : BackgroundService
+{
+    private readonly Dictionary<(string, string, long), (CancellationTokenSource Stop, Task Running)> _running = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Starting the platform-event subscriptions failed; trying again");
+                }
+                await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var (stop, _) in _running.Values) await stop.CancelAsync();
+            await Task.WhenAll(_running.Values.Select(r => r.Running));
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken ct)
+    {
+        List<WorkforceIntegrationRow> rows;
+        await using (var c = await db.OpenAsync(ct))
+            rows = (await c.QueryAsync<WorkforceIntegrationRow>("""
+                SELECT tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, updated_at FROM workforce_integrations
+                WHERE kind = @kind AND enabled = 1
+                """, new { kind = WorkforceKinds.RealTime })).Where(r => r.RealTime() is { Source: WorkforceSources.Salesforce, PlatformEvent: not null }).ToList();
+        var wanted = rows.ToDictionary(r => (r.TenantId, r.GroupName, r.UpdatedAt));
+        foreach (var (key, (stop, running)) in _running.ToList())
+        {
+            if (wanted.ContainsKey(key) && !running.IsCompleted) continue;
+            await stop.CancelAsync();
+            _running.Remove(key);
+        }
+        foreach (var (key, row) in wanted)
+        {
+            if (_running.ContainsKey(key)) continue;
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _running[key] = (stop, Task.Run(() => HoldAndRunAsync(row, stop.Token), CancellationToken.None));
+        }
+    }
+
+    private async Task HoldAndRunAsync(WorkforceIntegrationRow row, CancellationToken ct)
+    {
+        try
+        {
+            await using var lease = await leases.HoldAsync($"contactbridge:workforce-subscription:{row.TenantId}:{row.GroupName}", TimeSpan.FromMinutes(1), ct);
+            if (lease is null) return; // another instance subscribes; this one looks again on the next round
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
+            await subscription.RunAsync(row, both.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
