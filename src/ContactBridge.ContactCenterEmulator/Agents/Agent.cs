@@ -11,6 +11,7 @@ public sealed class Agent
     public string? Password { get; init; }
     public string? SeedStation { get; init; }
     public string? SeedPhoneNumber { get; init; }
+    public string? Team { get; init; }
     public required Dictionary<string, int> Skills { get; init; }
     public bool AutoAnswer { get; init; }
 

@@ -30,7 +30,7 @@ public sealed partial class Tenant
         a.PhoneNumber = phone;
         Emit(EventTypes.LoggedIn, a.Id, new JsonObject
         {
-            ["agent"] = new JsonObject { ["email"] = a.Email, ["name"] = a.Name },
+            ["agent"] = new JsonObject { ["email"] = a.Email, ["name"] = a.Name, ["team"] = a.Team },
             ["station"] = station,
             ["phoneNumber"] = phone,
         });

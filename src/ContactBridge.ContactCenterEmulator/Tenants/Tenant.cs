@@ -50,7 +50,7 @@ public sealed partial class Tenant
         _skillsById = _skills.ToDictionary(s => s.Id, StringComparer.Ordinal);
         _agents = seed.Agents.Select(a => new Agent
         {
-            Id = a.Id!, Name = a.Name!, Email = a.Email, Password = a.Password, SeedStation = a.Station, SeedPhoneNumber = a.PhoneNumber,
+            Id = a.Id!, Name = a.Name!, Email = a.Email, Password = a.Password, SeedStation = a.Station, SeedPhoneNumber = a.PhoneNumber, Team = a.Team,
             Skills = new Dictionary<string, int>(a.Skills ?? [], StringComparer.Ordinal), AutoAnswer = a.AutoAnswer,
             StateSince = Now, IdleSince = Now,
         }).ToList();

@@ -77,6 +77,7 @@ public sealed class TenantSeed
             if (a.Email is not null && !Ids.IsEmail(a.Email)) problems.Add($"agents[{i}].email '{a.Email}' must be an e-mail address of at most {Ids.MaxEmail} characters.");
             if (a.PhoneNumber is not null && !Ids.IsPhone(a.PhoneNumber)) problems.Add($"agents[{i}].phoneNumber '{a.PhoneNumber}' must be a phone number (at most 15 digits).");
             if (a.Station is { Length: > Ids.MaxId }) problems.Add($"agents[{i}].station is longer than {Ids.MaxId} characters.");
+            if (a.Team is { Length: > Ids.MaxId }) problems.Add($"agents[{i}].team is longer than {Ids.MaxId} characters.");
             foreach (var (skill, proficiency) in a.Skills ?? [])
             {
                 if (!skillIds.Contains(skill)) problems.Add($"agents[{i}].skills names skill '{skill}', which is not in skills.");
@@ -119,6 +120,8 @@ public sealed class AgentSeed
     public string? Password { get; init; }
     public string? Station { get; init; }
     public string? PhoneNumber { get; init; }
+    /// <summary>The agent's team, sent with logging in (workforce management's user import).</summary>
+    public string? Team { get; init; }
     public Dictionary<string, int>? Skills { get; init; } = [];
     public bool AutoAnswer { get; init; }
     public bool LoggedIn { get; init; }

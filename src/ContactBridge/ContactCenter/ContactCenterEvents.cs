@@ -61,10 +61,11 @@ public static class ContactCenterEvents
     public static readonly IReadOnlyDictionary<string, (string Summary, IReadOnlyList<Field> Fields)> Types =
         new Dictionary<string, (string, IReadOnlyList<Field>)>(StringComparer.Ordinal)
         {
-            [LoggedIn] = ("subject: the agent id; agent {email, name}, station, phoneNumber", [
+            [LoggedIn] = ("subject: the agent id; agent {email, name, team}, station, phoneNumber", [
                 new Obj("agent", [
                     new Email("email", "The agent's e-mail: the Salesforce user with it is the agent in Salesforce."),
                     new Text("name", MaxShortText, "The agent's name."),
+                    new Text("team", MaxShortText, "The agent's team (a workforce-management tool's user import takes it)."),
                 ], "Who logged in."),
                 new Identifier("station", MaxShortText, "The station or extension the agent logged in at."),
                 new Phone("phoneNumber", "The number the agent's calls ring at, when it is a phone rather than a station."),

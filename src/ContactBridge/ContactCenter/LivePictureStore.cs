@@ -158,14 +158,15 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
         {
             case ContactCenterEvents.LoggedIn:
                 await c.ExecuteAsync($"""
-                    INSERT INTO agents (tenant_id, agent_id, email, name, station, phone_number, logged_in, login_at, login_event, updated_at)
-                    VALUES (@tenantId, @id, @email, @name, @station, @phone, 1, @at, @eventId, @now)
+                    INSERT INTO agents (tenant_id, agent_id, email, name, team, station, phone_number, logged_in, login_at, login_event, updated_at)
+                    VALUES (@tenantId, @id, @email, @name, @team, @station, @phone, 1, @at, @eventId, @now)
                     ON CONFLICT (tenant_id, agent_id) DO UPDATE SET email = COALESCE(excluded.email, agents.email), name = COALESCE(excluded.name, agents.name),
+                        team = COALESCE(excluded.team, agents.team),
                         station = excluded.station, phone_number = excluded.phone_number, logged_in = 1, login_at = excluded.login_at, login_event = excluded.login_event,
                         updated_at = excluded.updated_at
                     WHERE {newerLogin}
                     """, new { key.tenantId, key.id, key.at, key.now, key.eventId, email = S(d["agent"]?["email"])?.ToLowerInvariant(), name = S(d["agent"]?["name"]),
-                        station = S(d["station"]), phone = S(d["phoneNumber"]) }, tx);
+                        team = S(d["agent"]?["team"]), station = S(d["station"]), phone = S(d["phoneNumber"]) }, tx);
                 // A user the contact center has: the user mapping (routing map, by e-mail) pairs it with its Salesforce user, as it does agents seen on calls.
                 await RoutingMaps.RoutingMapStore.RecordSeenAsync(c, tx, tenantId,
                     [new RoutingMaps.SeenUser(e.InteractionId, S(d["agent"]?["email"])?.ToLowerInvariant(), S(d["agent"]?["name"]))], now);

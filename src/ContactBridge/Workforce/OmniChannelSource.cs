@@ -31,7 +31,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
 
     private static readonly Dictionary<string, string> Fields = new()
     {
-        [Presence] = "Id, UserId, ServicePresenceStatus.MasterLabel, StatusStartDate, StatusEndDate, SystemModstamp",
+        [Presence] = "Id, UserId, User.Name, User.Email, User.Username, User.Department, ServicePresenceStatus.MasterLabel, StatusStartDate, StatusEndDate, SystemModstamp",
         [Work] = "Id, WorkItemId, UserId, ServiceChannel.RelatedEntity, OriginalQueue.Name, Status, RequestDateTime, AcceptDateTime, CloseDateTime, " +
                  "CancelDateTime, AfterConversationActualTime, SystemModstamp",
         [Calls] = "Id, QueueName, CallQueuedDateTime, CallStartDateTime, CallAcceptDateTime, CallEndDateTime, CustomerHoldDuration, SystemModstamp",
@@ -130,7 +130,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
     /// <summary>Forgets what was read for an integration (removed, or now reading another org): the next read starts again.</summary>
     public static async Task ForgetAsync(DbConnection c, DbTransaction tx, string tenantId, string group)
     {
-        foreach (var table in new[] { "workforce_omni_cursors", "workforce_omni_reads", "workforce_omni_presence", "workforce_omni_work", "workforce_omni_calls", "workforce_omni_contacts" })
+        foreach (var table in new[] { "workforce_omni_cursors", "workforce_omni_reads", "workforce_omni_users", "workforce_omni_presence", "workforce_omni_work", "workforce_omni_calls", "workforce_omni_contacts" })
             await c.ExecuteAsync($"DELETE FROM {table} WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group }, tx);
     }
 
@@ -164,13 +164,15 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
             var (c, tx) = (w.Connection, w.Transaction);
             long? earliest = null;
             var items = new HashSet<string>(StringComparer.Ordinal);
+            var users = new Dictionary<string, Func<string, string?>>(StringComparer.Ordinal);
             foreach (var r in chunk)
             {
                 var id = r("Id")!;
                 cursor = Math.Max(cursor, Time(r("SystemModstamp")) ?? 0);
                 switch (objectName)
                 {
-                    case Presence when Time(r("StatusStartDate")) is { } start:
+                    case Presence when Time(r("StatusStartDate")) is { } start && r("UserId") is { } userId:
+                        users[userId] = r;
                         var before = await c.QuerySingleOrDefaultAsync<PresenceRow>(
                             "SELECT start_ms, end_ms FROM workforce_omni_presence WHERE tenant_id = @TenantId AND group_name = @GroupName AND record_id = @id",
                             new { key.TenantId, key.GroupName, id }, tx);
@@ -218,6 +220,17 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
                         break;
                 }
             }
+            // The agents as the user import lists them: name, e-mail, username and department (the team).
+            foreach (var (userId, r) in users)
+                await c.ExecuteAsync("""
+                    INSERT INTO workforce_omni_users (tenant_id, group_name, user_id, name, email, username, team, first_seen_at)
+                    VALUES (@TenantId, @GroupName, @userId, @name, @email, @username, @team, @now)
+                    ON CONFLICT (tenant_id, group_name, user_id) DO UPDATE SET name = excluded.name, email = excluded.email, username = excluded.username, team = excluded.team
+                    """, new
+                {
+                    key.TenantId, key.GroupName, userId, name = r("User.Name"), email = r("User.Email")?.ToLowerInvariant(), username = r("User.Username"), team = r("User.Department"),
+                    now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                }, tx);
             if (items.Count > 0 && await ContactsAsync(c, tx, row, items) is { } changed) earliest = Math.Min(earliest ?? long.MaxValue, changed);
             if (earliest is { } mark) await WorkforceFeed.MarkAsync(c, tx, row.TenantId, mark);
             await w.CommitAsync(ct);

@@ -22,7 +22,7 @@ public sealed record IntervalFeed<T>(string Group, int IntervalMinutes, string T
     long Revision, IReadOnlyList<T> Intervals);
 
 /// <summary>One agent as a workforce tool's user import takes it: ids in the contact center and in Salesforce, and skills.</summary>
-public sealed record WorkforceAgent(string AgentId, string? Name, string? Email, string? SalesforceUserId, string? SalesforceUsername,
+public sealed record WorkforceAgent(string AgentId, string? Name, string? Email, string? Team, string? SalesforceUserId, string? SalesforceUsername,
     IReadOnlyDictionary<string, string> Skills, bool LoggedIn, string? Activity, DateTimeOffset FirstSeenAt);
 
 public static class WorkforceEndpoints
@@ -405,11 +405,23 @@ public static class WorkforceEndpoints
             ? Results.Accepted() : TenantAccess.NotFoundProblem($"No delivery {deliveryId} given up on in \"{group}\".");
     }
 
+    private sealed class OmniUserRow
+    {
+        public string UserId { get; init; } = "";
+        public string? Name { get; init; }
+        public string? Email { get; init; }
+        public string? Username { get; init; }
+        public string? Team { get; init; }
+        public long FirstSeenAt { get; init; }
+        public string? Status { get; init; }
+    }
+
     private sealed class AgentSyncRow
     {
         public string AgentId { get; init; } = "";
         public string? Name { get; init; }
         public string? Email { get; init; }
+        public string? Team { get; init; }
         public long LoggedIn { get; init; }
         public string? State { get; init; }
         public string? Reason { get; init; }
@@ -424,11 +436,19 @@ public static class WorkforceEndpoints
     {
         if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.TenantNotFound(tenantId);
         List<AgentSyncRow> rows;
+        List<OmniUserRow> omniUsers;
         await using (var conn = await db.OpenAsync(c.RequestAborted))
         {
+            // With Omni-Channel as a source, the Salesforce users seen in presence records are agents too (their id is the user id).
+            omniUsers = (await conn.QueryAsync<OmniUserRow>("""
+                SELECT u.user_id, u.name, u.email, u.username, u.team, u.first_seen_at,
+                    (SELECT p.status FROM workforce_omni_presence p WHERE p.tenant_id = u.tenant_id AND p.group_name = u.group_name AND p.user_id = u.user_id
+                        AND p.end_ms IS NULL ORDER BY p.start_ms DESC LIMIT 1) AS status
+                FROM workforce_omni_users u WHERE u.tenant_id = @tenantId ORDER BY u.user_id, u.group_name
+                """, new { tenantId = tenant.Id })).ToList();
             // The Salesforce user is the one the agent last signed in to the softphone as (single sign-on from the org).
             rows = (await conn.QueryAsync<AgentSyncRow>("""
-                SELECT a.agent_id, COALESCE(a.name, u.name) AS name, COALESCE(a.email, u.email) AS email, a.logged_in, a.state, a.reason, a.skills,
+                SELECT a.agent_id, COALESCE(a.name, u.name) AS name, COALESCE(a.email, u.email) AS email, a.team, a.logged_in, a.state, a.reason, a.skills,
                     u.first_seen_at, a.updated_at, s.salesforce_user_id, s.salesforce_username
                 FROM agents a
                 LEFT JOIN contact_center_users u ON u.tenant_id = a.tenant_id AND u.external_id = a.agent_id
@@ -437,12 +457,26 @@ public static class WorkforceEndpoints
                 WHERE a.tenant_id = @tenantId ORDER BY a.agent_id
                 """, new { tenantId = tenant.Id })).ToList();
         }
-        var agents = rows.Select(r => new WorkforceAgent(r.AgentId, r.Name, r.Email, r.SalesforceUserId, r.SalesforceUsername,
+        var agents = rows.Select(r => new WorkforceAgent(r.AgentId, r.Name, r.Email, r.Team, r.SalesforceUserId, r.SalesforceUsername,
             r.Skills is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Skills) ?? [],
             r.LoggedIn == 1, r.LoggedIn == 1 ? ActivityOf(r.State, r.Reason) : null, DateTimeOffset.FromUnixTimeMilliseconds(r.FirstSeenAt ?? r.UpdatedAt))).ToList();
+        var byId = agents.Select((a, i) => (a.AgentId, i)).ToDictionary(x => x.AgentId, x => x.i, StringComparer.Ordinal);
+        foreach (var u in omniUsers.DistinctBy(u => u.UserId))
+        {
+            if (byId.TryGetValue(u.UserId, out var i))
+            {
+                // Heard of through the real-time platform event too: the user's details fill what the event did not say.
+                var a = agents[i];
+                agents[i] = a with { Name = a.Name ?? u.Name, Email = a.Email ?? u.Email, Team = a.Team ?? u.Team, SalesforceUserId = u.UserId, SalesforceUsername = u.Username };
+                continue;
+            }
+            agents.Add(new WorkforceAgent(u.UserId, u.Name, u.Email, u.Team, u.UserId, u.Username, new Dictionary<string, string>(), u.Status is not null, u.Status,
+                DateTimeOffset.FromUnixTimeMilliseconds(u.FirstSeenAt)));
+        }
+        agents.Sort((x, y) => string.CompareOrdinal(x.AgentId, y.AgentId));
         if (!WantsCsv(c)) return Results.Ok(agents);
-        return Csv(["agentId", "name", "email", "salesforceUserId", "salesforceUsername", "skills", "loggedIn", "activity", "firstSeenAt"],
-            agents.Select(a => (IReadOnlyList<string?>)[a.AgentId, a.Name, a.Email, a.SalesforceUserId, a.SalesforceUsername,
+        return Csv(["agentId", "name", "email", "team", "salesforceUserId", "salesforceUsername", "skills", "loggedIn", "activity", "firstSeenAt"],
+            agents.Select(a => (IReadOnlyList<string?>)[a.AgentId, a.Name, a.Email, a.Team, a.SalesforceUserId, a.SalesforceUsername,
                 string.Join(";", a.Skills.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")), a.LoggedIn ? "true" : "false", a.Activity,
                 Instant(a.FirstSeenAt)]));
     }

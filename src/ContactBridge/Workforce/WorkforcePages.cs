@@ -101,8 +101,8 @@ public static class WorkforcePages
         var group = Group(form);
         var settings = new RealTimeSettings
         {
-            Enabled = form["enabled"] == "true", ClientId = Text(form, "clientId"), TokenUrl = Text(form, "tokenUrl") ?? WorkforceSettingsRules.DefaultTokenUrl,
-            ApiVersion = Text(form, "apiVersion"), PlatformEvent = Text(form, "platformEvent"), WebhookUrl = Text(form, "webhookUrl"),
+            Enabled = form["enabled"] == "true", Source = Text(form, "source") ?? WorkforceSources.ContactCenter, ClientId = Text(form, "clientId"),
+            TokenUrl = Text(form, "tokenUrl") ?? WorkforceSettingsRules.DefaultTokenUrl, ApiVersion = Text(form, "apiVersion"), PlatformEvent = Text(form, "platformEvent"), WebhookUrl = Text(form, "webhookUrl"),
             NewWebhookSecret = form["newWebhookSecret"] == "true" ? true : null,
         };
         var outcome = await integrations.SaveRealTimeAsync(tenantId, group, settings, Text(form, "clientSecret"), c.RequestAborted);

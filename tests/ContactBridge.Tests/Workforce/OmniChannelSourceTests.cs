@@ -87,6 +87,12 @@ public sealed class OmniChannelSourceTests
         agentRows.Select(r => r["agentId"]!.GetValue<string>()).Distinct().Count().ShouldBe(6);
         var revision = queues["revision"]!.GetValue<long>();
 
+        // The user import lists the Omni-Channel agents: Salesforce users, with their department as the team.
+        var (_, users) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/workforce/agents?format=csv");
+        var agent1 = hub.Emulator.State.DefaultOrg.UserByUsername("omni.agent0001@default.omni.example")!.Id;
+        users.Split('\n').Length.ShouldBe(1 + 6 + 1, users);
+        users.ShouldContain($"{agent1},Ana Agent 1,omni.agent0001@omni.example,Team A,{agent1},omni.agent0001@default.omni.example,,false,,");
+
         // Later activity: one REST query per object, and only the new intervals change.
         var second = await GenerateAsync(hub, new { from = t0.AddHours(8), hours = 1, agents = 6, queues = 2, workPerHour = 12, seed = 8 });
         var row = (await hub.Services.GetRequiredService<WorkforceSettingsStore>().GetAsync(tenant.Id, WorkforceKinds.Historical, "omni", Ct))!;

@@ -100,7 +100,7 @@ public sealed class WorkforceFeedTests
 
         // The agent list for a user import, and another tenant's administrator sees none of it.
         var (_, agentsCsv) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/workforce/agents?format=csv");
-        agentsCsv.Split('\n')[1].ShouldStartWith("ag-1,Ada Agent,ada@acme.example,,,,false,,");
+        agentsCsv.Split('\n')[1].ShouldStartWith("ag-1,Ada Agent,ada@acme.example,,,,,false,,");
         var other = await hub.CreateTenantAsync("Other Co");
         await hub.CreateTenantAdminAsync("admin@other.example", other);
         using var stranger = await hub.SignInAsync("admin@other.example");
@@ -281,7 +281,12 @@ public sealed class WorkforceFeedTests
         await using var hub = await TestHub.StartAsync(settings: TestContactCenter.HubSettings);
         var tenant = await hub.LinkedTenantAsync();
         await using var cc = await TestContactCenter.StartAsync(hub);
-        await cc.ConnectAsync(tenant);
+        var seeded = TestContactCenter.Agents("ag-1", "ag-2");
+        seeded[0] = new ContactBridge.ContactCenterEmulator.Tenants.AgentSeed
+        {
+            Id = seeded[0].Id, Name = seeded[0].Name, Email = seeded[0].Email, Station = seeded[0].Station, Skills = seeded[0].Skills, Team = "Tier 1",
+        };
+        await cc.ConnectAsync(tenant, seeded);
         using var portal = await hub.SignInAsync();
         (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/workforce/historical/default", Settings(new { enabled = true }))).Status.ShouldBe(HttpStatusCode.OK);
         async Task CommandAsync(string type, JsonObject? data = null)
@@ -316,6 +321,10 @@ public sealed class WorkforceFeedTests
         var ada = agents["intervals"]!.AsArray().Where(r => r!["agentId"]!.GetValue<string>() == "ag-1").ToList();
         ada.Sum(r => r!["handled"]!.GetValue<long>()).ShouldBe(1);
         ada.Sum(r => r!["readySeconds"]!.GetValue<long>()).ShouldBeGreaterThanOrEqualTo(90, "available 30 s, ringing and on the call 63 s: Ready time");
+
+        // The user import: Ada with her team, as the contact center sent it when she logged in.
+        var (_, users) = await portal.GetTextAsync($"/api/v1/tenants/{tenant.Id}/workforce/agents?format=csv");
+        users.Split('\n')[1].ShouldStartWith("ag-1,Ada Agent,ag-1@acme.example,Tier 1,", customMessage: users);
     }
 
     private static Dictionary<string, string> Errors(JsonObject? problem)

@@ -93,3 +93,19 @@ CREATE TABLE workforce_subscriptions (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, group_name)
 );
+
+-- An agent's team, as the contact center sends it with logging in (workforce management's user import).
+ALTER TABLE agents ADD COLUMN team TEXT;
+
+-- The Salesforce users an Omni-Channel source has seen in presence records: the agent list (user import) of such a tenant.
+CREATE TABLE workforce_omni_users (
+    tenant_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT,
+    email TEXT,
+    username TEXT,
+    team TEXT,
+    first_seen_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, group_name, user_id)
+);
