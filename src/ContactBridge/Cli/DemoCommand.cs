@@ -91,6 +91,9 @@ public static class DemoCommand
                                 open Phone in the utility bar and choose "Sign in with Salesforce": Alex is the agent {SoftphoneAgentId}
                                 of "{Tenant.Name}" (start a call for Alex: go Available, then POST …/contacts as above)
 
+              Workforce         {Hub.BaseUri}tenants/{Tenant.Id}/workforce : interval statistics from the contact center's traffic, charted as intervals close
+                                {Hub.BaseUri}tenants/{SupportTenant.Id}/workforce : from eight hours of Omni-Channel history in the emulator org
+
               User mapping      {Hub.BaseUri}tenants/{Tenant.Id}/routing-map : upload {UsersCsv}
                                 (or: contactbridge --data-dir {directory} routing-map import --tenant {Tenant.Slug} --users {UsersCsv} --call-center {CallCenterId})
 
@@ -227,6 +230,34 @@ public static class DemoCommand
         }
     }
 
+    /// <summary>The group of the support desk's workforce integration that reads Omni-Channel in the org.</summary>
+    public const string OmniChannelGroup = "omni-channel";
+
+    /// <summary>
+    /// Workforce management: the sales tenant's feed computed from the contact center's traffic as intervals close; the support
+    /// desk's from Omni-Channel in the org, which is given eight hours of realistic history first.
+    /// </summary>
+    private static async Task StartWorkforceFeedsAsync(EmulatorServer emulator, IServiceProvider sp, Tenant tenant, Tenant supportTenant, CancellationToken ct)
+    {
+        var workforce = sp.GetRequiredService<ContactBridge.Workforce.WorkforceIntegrations>();
+        ContactBridge.Emulator.OmniChannel.OmniChannelActivity.Generate(emulator.State.DefaultOrg, emulator.State.Clock,
+            new ContactBridge.Emulator.OmniChannel.OmniChannelActivityRequest(Hours: 8, Agents: 8, Queues: 3, WorkPerHour: 15, Seed: 42));
+        foreach (var (t, group, settings) in new[]
+                 {
+                     (tenant, ContactBridge.Workforce.WorkforceSettingsRules.DefaultGroup, new ContactBridge.Workforce.HistoricalSettings { Enabled = true }),
+                     (supportTenant, OmniChannelGroup, new ContactBridge.Workforce.HistoricalSettings
+                     {
+                         Enabled = true, Source = ContactBridge.Workforce.WorkforceSources.Salesforce, ReadyActivities = "Available", NotReadyActivities = "Break; Lunch",
+                         AdminActivities = "Training", IdleActivities = "",
+                     }),
+                 })
+        {
+            var outcome = await workforce.SaveHistoricalAsync(t.Id, group, settings, null, ct);
+            if (outcome.Problems.Count > 0)
+                throw new InvalidOperationException($"The demo's workforce integration was refused: {string.Join(" ", outcome.Problems.Select(p => $"{p.Setting}: {p.Message}"))}");
+        }
+    }
+
     public static async Task<Demo> StartAsync(int port, int emulatorPort, CancellationToken ct, bool traffic = true, ContactCenterEmulatorOptions? contactCenterOptions = null)
     {
         var directory = Directory.CreateTempSubdirectory("contactbridge-demo-").FullName;
@@ -289,6 +320,7 @@ public static class DemoCommand
                 throw new InvalidOperationException($"The demo's traffic was refused: {string.Join(" ", loadProblems)}");
         }
         InstallSoftphone(emulator, hub, tenant);
+        await StartWorkforceFeedsAsync(emulator, sp, tenant, supportTenant, ct);
         var demo = new Demo(emulator, contactCenter, hub, directory, tenant, supportTenant) { Traffic = traffic };
         // A sample of the contact center's users, for the user-mapping page and command.
         lock (emulator.State.DefaultOrg.Sync) demo.CallCenterId = emulator.State.DefaultOrg.Records.OfType("CallCenter")[0].Id;

@@ -59,5 +59,13 @@ public sealed class DemoTests
             // Sales logs each call as a Task; support logs calls as Tasks too.
             org.Records.OfType("Task").Count(r => !r.IsDeleted).ShouldBe(6);
         }
+
+        // Workforce management: the support desk's feed from the org's eight hours of Omni-Channel history, charted on its page.
+        await demo.Hub.Services.GetRequiredService<ContactBridge.Workforce.WorkforceFeed>().RunUntilIdleAsync(Ct);
+        var now = demo.Hub.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var rows = await demo.Hub.Services.GetRequiredService<ContactBridge.Workforce.WorkforceFeed>()
+            .QueueRowsAsync(demo.SupportTenant.Id, DemoCommand.OmniChannelGroup, now.AddHours(-9), now, null, Ct);
+        rows.Sum(r => r.Offered).ShouldBeGreaterThan(100, "three queues at 15 an hour for eight hours");
+        demo.Banner().ShouldContain($"tenants/{demo.SupportTenant.Id}/workforce");
     }
 }
