@@ -75,6 +75,95 @@ internal static class WorkforceBench
         return ok ? 0 : 1;
     }
 
+    /// <summary>
+    /// Omni-Channel in the emulator's org as the source: D days of generated history for A agents and Q queues, the hub's first read
+    /// (Bulk API 2.0) and computation, then one more hour read by REST increments; API calls and time of each, side by side with
+    /// reading the same records by REST query pages (2,000 records a page), as a connector without Bulk API would.
+    /// </summary>
+    public static async Task<int> RunSalesforceAsync(int agents, int queues, int days, double workPerHour)
+    {
+        Console.WriteLine($"ContactBridge workforce benchmark, Omni-Channel as the source: {agents:N0} agents, {queues:N0} queues at {workPerHour} contacts an hour each, {days} days, SQLite.");
+        var directory = Directory.CreateTempSubdirectory("cb-bench-wfm-sf-").FullName;
+        await using var emulator = await ContactBridge.Emulator.EmulatorServer.StartAsync(new ContactBridge.Emulator.EmulatorOptions
+        {
+            Seed = new ContactBridge.Emulator.Org.SeedFile { Orgs = [new ContactBridge.Emulator.Org.SeedOrg { Key = ContactBridge.Emulator.Org.WellKnown.DefaultOrgKey, ApiDailyLimit = 10_000_000 }] },
+        });
+        var org = emulator.State.DefaultOrg;
+        var now = emulator.State.Clock.GetUtcNow();
+        var sw = Stopwatch.StartNew();
+        var first = ContactBridge.Emulator.OmniChannel.OmniChannelActivity.Generate(org, emulator.State.Clock,
+            new(From: now.AddDays(-days).AddHours(-1), Hours: days * 24, Agents: agents, Queues: queues, WorkPerHour: workPerHour, Seed: 7, StampedAsItHappened: true));
+        Console.WriteLine($"  generated in the org: {first.Presences:N0} presence records, {first.Work:N0} AgentWork, {first.VoiceCalls:N0} VoiceCalls, {first.Cases:N0} cases " +
+                          $"({first.Answered:N0} answered, {first.Abandoned:N0} abandoned, {first.Declined:N0} declined, {first.Transferred:N0} transferred) in {sw.Elapsed.TotalSeconds:F1} s");
+
+        await using var hub = await HubServer.StartAsync(new HubServerOptions
+        {
+            Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false, ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning),
+            Settings = new()
+            {
+                [$"{HubOptions.Section}:DataDirectory"] = directory, ["Retention:LinkActivity"] = "400.00:00:00", ["Workforce:BulkPollInterval"] = "00:00:00.200",
+                ["Salesforce:ProductionLoginUrl"] = emulator.ProductionLoginUrl, ["Salesforce:SandboxLoginUrl"] = emulator.SandboxLoginUrl,
+            },
+        });
+        var sp = hub.Services;
+        var tenant = await sp.GetRequiredService<TenantStore>().CreateAsync("Bench Omni-Channel", default);
+        var tokenUrl = emulator.InstanceUrl + "/services/oauth2/token";
+        var saved = await sp.GetRequiredService<WorkforceIntegrations>().SaveHistoricalAsync(tenant.Id, "omni", new HistoricalSettings
+        {
+            Enabled = true, Source = WorkforceSources.Salesforce, ClientId = ContactBridge.Emulator.Org.WellKnown.ClientId, TokenUrl = tokenUrl,
+            ReadyActivities = "Available", NotReadyActivities = "Break; Lunch", AdminActivities = "Training", IdleActivities = "",
+        }, ContactBridge.Emulator.Org.WellKnown.ClientSecret, default);
+        if (saved.Saved is null) throw new InvalidOperationException(string.Join(" ", saved.Problems));
+        var feed = sp.GetRequiredService<WorkforceFeed>();
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        var calls = emulator.State.Log.LastSequence;
+        sw.Restart();
+        var rows = await feed.RunUntilIdleAsync(default);
+        var backfill = sw.Elapsed;
+        var backfillCalls = emulator.State.Log.ApiCalls(org.Key, calls);
+        process.Refresh();
+        var records = first.Presences + first.Work + first.VoiceCalls;
+        Console.WriteLine($"  first read (Bulk API 2.0) and computation: {records:N0} records, {rows:N0} interval rows in {backfill.TotalSeconds:F1} s, " +
+                          $"{backfillCalls} API calls; peak working set {process.PeakWorkingSet64 / 1048576:N0} MiB");
+
+        // One more hour of activity, read by REST increments a minute later (the emulator's clock moves on, as it does between reads:
+        // records are stamped with it, and each read asks again for the last 5 s before where the previous one got).
+        emulator.State.Clock.Advance(TimeSpan.FromMinutes(1));
+        var second = ContactBridge.Emulator.OmniChannel.OmniChannelActivity.Generate(org, emulator.State.Clock,
+            new(From: emulator.State.Clock.GetUtcNow().AddHours(-1), Hours: 1, Agents: agents, Queues: queues, WorkPerHour: workPerHour, Seed: 8));
+        var row = (await sp.GetRequiredService<WorkforceSettingsStore>().GetAsync(tenant.Id, WorkforceKinds.Historical, "omni", default))!;
+        calls = emulator.State.Log.LastSequence;
+        sw.Restart();
+        var read = await sp.GetRequiredService<OmniChannelSource>().ReadAsync(row, default);
+        var more = await feed.RunUntilIdleAsync(default);
+        var increment = sw.Elapsed;
+        var incrementCalls = emulator.State.Log.ApiCalls(org.Key, calls);
+        Console.WriteLine($"  one more hour ({second.Presences + second.Work + second.VoiceCalls:N0} new records; {read.Presences + read.Work + read.Calls:N0} read): " +
+                          $"{more:N0} rows in {increment.TotalMilliseconds:N0} ms, {incrementCalls} API calls");
+        // Nothing new: what each read costs when the org is quiet.
+        emulator.State.Clock.Advance(TimeSpan.FromMinutes(1));
+        calls = emulator.State.Log.LastSequence;
+        await sp.GetRequiredService<OmniChannelSource>().ReadAsync(row, default);
+        var quietCalls = emulator.State.Log.ApiCalls(org.Key, calls);
+
+        // The common approach: the same records read by REST query pages.
+        var rest = await sp.GetRequiredService<WorkforceOrgClients>().ClientAsync(row, row.Historical().ClientId, tokenUrl, null, default);
+        calls = emulator.State.Log.LastSequence;
+        sw.Restart();
+        foreach (var soql in new[]
+                 {
+                     "SELECT Id, UserId, StatusStartDate, StatusEndDate FROM UserServicePresence",
+                     "SELECT Id, WorkItemId, UserId, RequestDateTime, AcceptDateTime, CloseDateTime FROM AgentWork",
+                     "SELECT Id, CallStartDateTime, CallEndDateTime, CustomerHoldDuration FROM VoiceCall",
+                 })
+            await rest.QueryAllPagesAsync(soql, default);
+        var restCalls = emulator.State.Log.ApiCalls(org.Key, calls);
+        Console.WriteLine($"  the same first read by REST query pages: {restCalls:N0} API calls in {sw.Elapsed.TotalSeconds:F1} s ({(double)restCalls / Math.Max(1, backfillCalls):F0}x the Bulk read's)");
+        Console.WriteLine($"  each read when nothing changed: {quietCalls} API call(s) (one composite request); polled every minute that is {quietCalls * 1440:N0} a day " +
+                          $"({quietCalls * 1440 / 1000.0:F1}% of a 100,000-call daily allowance)");
+        return 0;
+    }
 
     /// <summary>
     /// The real-time run: the hub with its workers, a WFM tool's webhook on this machine, and agent state changes posted through the

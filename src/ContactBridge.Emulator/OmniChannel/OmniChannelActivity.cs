@@ -7,7 +7,7 @@ namespace ContactBridge.Emulator.OmniChannel;
 
 /// <summary>What to generate: a stretch of the past (it must end by the emulator's clock), how many agents and queues, and how busy.</summary>
 public sealed record OmniChannelActivityRequest(DateTimeOffset? From = null, double? Hours = null, int? Agents = null, int? Queues = null, double? WorkPerHour = null,
-    int? Seed = null, double? PhoneShare = null);
+    int? Seed = null, double? PhoneShare = null, bool StampedAsItHappened = false);
 
 public sealed record OmniChannelActivityResult(DateTimeOffset From, DateTimeOffset To, int Agents, int Queues, int Presences, int Work, int VoiceCalls, int Cases,
     int Answered, int Abandoned, int Declined, int Transferred);
@@ -55,7 +55,7 @@ public static class OmniChannelActivity
         lock (org.Sync)
         {
             var setup = Setup(org, clock, r.Agents ?? 10, r.Queues ?? 3);
-            var sim = new Simulation(org, clock, setup, rng, from, to, r.PhoneShare ?? 0.7);
+            var sim = new Simulation(org, clock, setup, rng, from, to, r.PhoneShare ?? 0.7, r.StampedAsItHappened);
             sim.Presence();
             sim.Work(r.WorkPerHour ?? 20);
             return new OmniChannelActivityResult(from, to, setup.Agents.Count, setup.Queues.Count, sim.Presences, sim.WorkCount, sim.VoiceCalls, sim.Cases, sim.Answered,
@@ -103,11 +103,23 @@ public static class OmniChannelActivity
         return new SetupResult(agentList, queueList, statuses, phone, cases, owner);
     }
 
-    private sealed class Simulation(SalesforceOrg org, TimeProvider clock, SetupResult setup, Random rng, DateTimeOffset from, DateTimeOffset to, double phoneShare)
+    /// <summary>The times each generated object's activity has; with StampedAsItHappened, a record's audit dates are the first and last of them.</summary>
+    private static readonly Dictionary<string, string[]> ActivityTimes = new()
     {
+        ["UserServicePresence"] = ["StatusStartDate", "StatusEndDate"],
+        ["AgentWork"] = ["RequestDateTime", "AssignedDateTime", "AcceptDateTime", "DeclineDateTime", "CloseDateTime", "CancelDateTime"],
+        ["VoiceCall"] = ["CallQueuedDateTime", "CallStartDateTime", "CallAcceptDateTime", "CallEndDateTime"],
+    };
+
+    private sealed class Simulation(SalesforceOrg org, TimeProvider clock, SetupResult setup, Random rng, DateTimeOffset from, DateTimeOffset to, double phoneShare,
+        bool stampedAsItHappened)
+    {
+        private readonly DateTimeOffset _now = clock.GetUtcNow();
         private readonly RecordWriter _writer = new(org, clock);
         private readonly Dictionary<string, List<(DateTimeOffset Start, DateTimeOffset End)>> _available = [];
         private readonly Dictionary<string, DateTimeOffset> _busyUntil = [];
+        /// <summary>Per agent, the first Available window that has not ended by the arrival being routed (arrivals come in time order).</summary>
+        private readonly Dictionary<string, int> _firstOpen = [];
         public int Presences, WorkCount, VoiceCalls, Cases, Answered, Abandoned, Declined, Transferred;
 
         private double Uniform(double min, double max) => min + rng.NextDouble() * (max - min);
@@ -116,9 +128,33 @@ public static class OmniChannelActivity
         private static int Secs(TimeSpan t) => (int)Math.Round(t.TotalSeconds);
 
         /// <summary>What the telephony provider writes on the call as it goes on (the record was made when it was queued).</summary>
-        private void Set(SRecord call, Dictionary<string, object?> values) => org.Records.Set(call, values);
+        private void Set(SRecord call, Dictionary<string, object?> values)
+        {
+            org.Records.Set(call, values);
+            Stamp(call);
+        }
 
-        private SRecord Write(string type, JsonObject body) => _writer.Create(setup.Owner, org.Schema.Require(type), body, system: true);
+        private SRecord Write(string type, JsonObject body, DateTimeOffset? at = null)
+        {
+            var record = _writer.Create(setup.Owner, org.Schema.Require(type), body, system: true);
+            Stamp(record, at);
+            return record;
+        }
+
+        /// <summary>
+        /// History as if written while it happened (StampedAsItHappened): created at its first moment, last modified at its last (never
+        /// after the clock). Otherwise records carry the time they were generated, as anything written now does.
+        /// </summary>
+        private void Stamp(SRecord record, DateTimeOffset? at = null)
+        {
+            if (!stampedAsItHappened) return;
+            var times = ActivityTimes.TryGetValue(record.Type.Name, out var fields)
+                ? fields.Select(f => record.Values.GetValueOrDefault(f)).OfType<DateTimeOffset>().ToList() : [];
+            if (at is { } given) times.Add(given);
+            if (times.Count == 0) return;
+            var last = times.Max() < _now ? times.Max() : _now;
+            org.Records.Set(record, new Dictionary<string, object?> { ["CreatedDate"] = times.Min(), ["LastModifiedDate"] = last, ["SystemModstamp"] = last });
+        }
 
         /// <summary>Each agent's shift: logged in a few minutes apart, Available for 45–120 minutes between breaks, lunch and training.</summary>
         public void Presence()
@@ -154,8 +190,10 @@ public static class OmniChannelActivity
             {
                 if (agent.Id == except) continue;
                 var earliest = _busyUntil[agent.Id] > at ? _busyUntil[agent.Id] : at;
-                foreach (var (start, end) in _available[agent.Id])
+                var windows = _available[agent.Id];
+                for (var i = _firstOpen.GetValueOrDefault(agent.Id); i < windows.Count; i++)
                 {
+                    var (start, end) = windows[i];
                     if (end <= earliest) continue;
                     var when = start > earliest ? start : earliest;
                     if (best is null || when < best.Value.Item2) best = (agent, when);
@@ -174,7 +212,17 @@ public static class OmniChannelActivity
                 for (var t = from + TimeSpan.FromHours(-Math.Log(1 - rng.NextDouble()) / perHour); t < to; t += TimeSpan.FromHours(-Math.Log(1 - rng.NextDouble()) / perHour))
                     arrivals.Add((t, queue));
             foreach (var (at, queue) in arrivals.OrderBy(a => a.At))
+            {
+                // Every later look for a free agent is at or after this arrival: windows ended before it are passed for good.
+                foreach (var agent in setup.Agents)
+                {
+                    var windows = _available[agent.Id];
+                    var i = _firstOpen.GetValueOrDefault(agent.Id);
+                    while (i < windows.Count && windows[i].End <= at) i++;
+                    _firstOpen[agent.Id] = i;
+                }
                 Route(at, queue, rng.NextDouble() < phoneShare);
+            }
         }
 
         private void Route(DateTimeOffset requested, Queue queue, bool isPhone)
@@ -199,7 +247,7 @@ public static class OmniChannelActivity
             }
             else
             {
-                workItem = Write("Case", new JsonObject { ["Subject"] = $"Request from the {queue.Name} queue", ["Origin"] = "Email", ["Status"] = "New" }).Id;
+                workItem = Write("Case", new JsonObject { ["Subject"] = $"Request from the {queue.Name} queue", ["Origin"] = "Email", ["Status"] = "New" }, requested).Id;
                 Cases++;
             }
 

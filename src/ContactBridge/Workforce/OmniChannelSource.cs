@@ -13,9 +13,9 @@ public sealed record OmniChannelRead(int Presences, int Work, int Calls, int Api
 
 /// <summary>
 /// Omni-Channel in a Salesforce org as a historical integration's source. The first read is a Bulk API 2.0 query per object
-/// for everything changed within the retention window (a handful of API calls whatever the org's size); after that a REST
-/// query per object asks for what changed since the last SystemModstamp read (one call per object per read when little
-/// changed). Agents' presence statuses (UserServicePresence) become their activities, named as the statuses are; each work item
+/// for everything changed within the retention window (a handful of API calls whatever the org's size); after that the
+/// objects' REST queries for what changed since the last SystemModstamp read go in one composite request (one API call per
+/// read when little changed). Agents' presence statuses (UserServicePresence) become their activities, named as the statuses are; each work item
 /// (the AgentWork routed for it, and its VoiceCall where the org has Service Cloud Voice) becomes one contact. What changed marks
 /// the tenant's intervals from its earliest moment, so the feed computes them again as it does for the contact center's events.
 /// </summary>
@@ -81,38 +81,73 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         var apiCalls = 0;
         var counts = new Dictionary<string, int>();
         var backfill = false;
-        var step = 0;
-        foreach (var objectName in new[] { Presence, Work, Calls })
+        string Soql(string objectName, DateTimeOffset since) =>
+            $"SELECT {Fields[objectName]} FROM {objectName} WHERE {Filters[objectName]}SystemModstamp >= {SoqlTime(since)}";
+        DateTimeOffset Since(string objectName) => cursors.TryGetValue(objectName, out var cursor) ? DateTimeOffset.FromUnixTimeMilliseconds(cursor) - Overlap : horizon;
+        var objects = new[] { Presence, Work, Calls };
+
+        // What changed since the last read: the objects' queries in one composite request (one API call), more pages only when many changed.
+        var changed = new Dictionary<string, List<Func<string, string?>>>();
+        var increments = objects.Where(cursors.ContainsKey).ToList();
+        if (increments.Count > 0)
         {
-            progress?.Report(new RoutingMaps.ImportProgress($"{row.TenantId}/{row.GroupName}: {objectName}", step++, 3));
-            List<Func<string, string?>> records;
-            var since = cursors.TryGetValue(objectName, out var cursor) ? DateTimeOffset.FromUnixTimeMilliseconds(cursor) - Overlap : horizon;
-            var soql = $"SELECT {Fields[objectName]} FROM {objectName} WHERE {Filters[objectName]}SystemModstamp >= {SoqlTime(since)}";
-            try
+            var response = await client.SendAsync(HttpMethod.Post, $"{client.DataPath}/composite", new JsonObject
             {
-                if (cursors.ContainsKey(objectName))
+                ["allOrNone"] = false,
+                ["compositeRequest"] = new JsonArray(increments.Select(o => (JsonNode)new JsonObject
                 {
-                    var (rows, calls) = await client.QueryAllPagesAsync(soql + " ORDER BY SystemModstamp", ct);
-                    apiCalls += calls;
-                    records = rows.Select(r => (Func<string, string?>)(path => Value(r, path))).ToList();
+                    ["method"] = "GET", ["referenceId"] = o, ["url"] = $"{client.DataPath}/query?q={Uri.EscapeDataString(Soql(o, Since(o)) + " ORDER BY SystemModstamp")}",
+                }).ToArray()),
+            }, ct);
+            apiCalls++;
+            foreach (var sub in response?["compositeResponse"]?.AsArray().OfType<JsonObject>() ?? [])
+            {
+                var objectName = sub["referenceId"]!.GetValue<string>();
+                var status = sub["httpStatusCode"]?.GetValue<int>() ?? 500;
+                if (status != 200)
+                {
+                    var error = (sub["body"] as JsonArray)?.FirstOrDefault();
+                    var code = error?["errorCode"]?.GetValue<string>() ?? "UNKNOWN_ERROR";
+                    if (objectName == Calls && code is "INVALID_TYPE" or "INVALID_FIELD") { changed[objectName] = []; continue; }
+                    throw new SalesforceApiException((System.Net.HttpStatusCode)status, code, error?["message"]?.GetValue<string>() ?? $"The query of {objectName} failed.");
                 }
-                else
+                var page = sub["body"] as JsonObject;
+                var records = new List<Func<string, string?>>();
+                while (page is not null)
                 {
-                    backfill = true;
+                    foreach (var r in page["records"]?.AsArray().OfType<JsonObject>() ?? []) records.Add(path => Value(r, path));
+                    if (page["done"]?.GetValue<bool>() != false || page["nextRecordsUrl"]?.GetValue<string>() is not { } next) break;
+                    page = await client.GetAsync(next, ct) as JsonObject;
+                    apiCalls++;
+                }
+                changed[objectName] = records;
+            }
+        }
+
+        var step = 0;
+        foreach (var objectName in objects)
+        {
+            progress?.Report(new RoutingMaps.ImportProgress($"{row.TenantId}/{row.GroupName}: {objectName}", step++, objects.Length));
+            if (!changed.TryGetValue(objectName, out var records))
+            {
+                // The first read of an object: everything changed within the retention window, by a Bulk API 2.0 query.
+                backfill = true;
+                try
+                {
                     var bulk = new SalesforceBulkClient(client, clock) { PollInterval = options.Value.BulkPollInterval };
-                    var (rows, calls) = await bulk.QueryAsync(soql, null, ct);
+                    var (rows, calls) = await bulk.QueryAsync(Soql(objectName, horizon), null, ct);
                     apiCalls += calls;
                     records = rows.Select(r => (Func<string, string?>)(path => r.TryGetValue(path, out var v) && v.Length > 0 ? v : null)).ToList();
                 }
-            }
-            catch (SalesforceApiException e) when (objectName == Calls && e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD" or "BULK_QUERY_FAILED")
-            {
-                // No Service Cloud Voice in this org: AgentWork tells the story.
-                logger.LogDebug("Omni-Channel source {TenantId}/{Group}: no VoiceCall ({Error})", row.TenantId, row.GroupName, e.ErrorCode);
-                records = [];
+                catch (SalesforceApiException e) when (objectName == Calls && e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD" or "BULK_QUERY_FAILED")
+                {
+                    // No Service Cloud Voice in this org: AgentWork tells the story.
+                    logger.LogDebug("Omni-Channel source {TenantId}/{Group}: no VoiceCall ({Error})", row.TenantId, row.GroupName, e.ErrorCode);
+                    records = [];
+                }
             }
             counts[objectName] = records.Count;
-            await StoreAsync(row, objectName, records, cursors.TryGetValue(objectName, out var old) ? old : since.ToUnixTimeMilliseconds(), ct);
+            await StoreAsync(row, objectName, records, cursors.TryGetValue(objectName, out var old) ? old : Since(objectName).ToUnixTimeMilliseconds(), ct);
         }
         await using (var w = await db.WriteAsync(durable: false, ct))
         {

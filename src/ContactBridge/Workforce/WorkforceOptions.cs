@@ -7,7 +7,7 @@ public sealed class WorkforceOptions
 {
     public const string Section = "Workforce";
 
-    /// <summary>How often a Salesforce-source integration asks its org what changed (one REST query per object per read).</summary>
+    /// <summary>How often a Salesforce-source integration asks its org what changed (one composite request, one API call, per read).</summary>
     public TimeSpan OmniChannelPollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the first read's Bulk API query jobs are asked whether they are done.</summary>
@@ -20,7 +20,7 @@ public sealed class WorkforceOptionsValidator : IValidateOptions<WorkforceOption
     {
         var problems = new List<string>();
         if (options.OmniChannelPollInterval < TimeSpan.FromSeconds(1) || options.OmniChannelPollInterval > TimeSpan.FromHours(1))
-            problems.Add("Workforce:OmniChannelPollInterval is 00:00:01 to 01:00:00 (each read costs an API call per object).");
+            problems.Add("Workforce:OmniChannelPollInterval is 00:00:01 to 01:00:00 (each read costs an API call).");
         if (options.BulkPollInterval < TimeSpan.FromMilliseconds(10) || options.BulkPollInterval > TimeSpan.FromMinutes(1))
             problems.Add("Workforce:BulkPollInterval is 00:00:00.010 to 00:01:00.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -93,13 +93,13 @@ public sealed class OmniChannelSourceTests
         users.Split('\n').Length.ShouldBe(1 + 6 + 1, users);
         users.ShouldContain($"{agent1},Ana Agent 1,omni.agent0001@omni.example,Team A,{agent1},omni.agent0001@default.omni.example,,false,,");
 
-        // Later activity: one REST query per object, and only the new intervals change.
+        // Later activity: the three objects' queries in one composite request (one API call), and only the new intervals change.
         var second = await GenerateAsync(hub, new { from = t0.AddHours(8), hours = 1, agents = 6, queues = 2, workPerHour = 12, seed = 8 });
         var row = (await hub.Services.GetRequiredService<WorkforceSettingsStore>().GetAsync(tenant.Id, WorkforceKinds.Historical, "omni", Ct))!;
         before = hub.Emulator.State.Log.LastSequence;
         var read = await hub.Services.GetRequiredService<OmniChannelSource>().ReadAsync(row, Ct);
-        (read.Backfill, read.ApiCalls).ShouldBe((false, 3));
-        hub.Emulator.State.Log.ApiCalls("default", before).ShouldBe(3);
+        (read.Backfill, read.ApiCalls).ShouldBe((false, 1));
+        hub.Emulator.State.Log.ApiCalls("default", before).ShouldBe(1);
         read.Work.ShouldBeGreaterThanOrEqualTo(second["work"]!.GetValue<int>());
         await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(Ct);
         var (_, changed) = await portal.SendJsonAsync(HttpMethod.Get, $"{historical}/queue-intervals?{range}&changedSince={revision}", null);
