@@ -78,6 +78,19 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
     /// </summary>
     public async Task<(List<Dictionary<string, string>> Rows, int Calls)> QueryAsync(string soql, IProgress<BulkProgress>? progress, CancellationToken ct)
     {
+        var rows = new List<Dictionary<string, string>>();
+        var calls = await QueryAsync(soql, page =>
+        {
+            rows.AddRange(page);
+            return Task.CompletedTask;
+        }, progress, ct);
+        return (rows, calls);
+    }
+
+    /// <summary>The same query, each page of rows handed to <paramref name="page"/> as it arrives (a large result is never held whole); returns the API calls.</summary>
+    public async Task<int> QueryAsync(string soql, Func<List<Dictionary<string, string>>, Task> page, IProgress<BulkProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(page);
         ArgumentException.ThrowIfNullOrEmpty(soql);
         var job = (JsonObject)(await rest.SendAsync(HttpMethod.Post, $"{rest.DataPath}/jobs/query",
             new JsonObject { ["operation"] = "query", ["query"] = soql, ["contentType"] = "CSV", ["columnDelimiter"] = "COMMA", ["lineEnding"] = "LF" }, ct))!;
@@ -98,7 +111,6 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
             job = (JsonObject)(await rest.GetAsync($"{rest.DataPath}/jobs/query/{id}", ct))!;
             calls++;
         }
-        var rows = new List<Dictionary<string, string>>();
         string? locator = null;
         do
         {
@@ -106,17 +118,21 @@ public sealed class SalesforceBulkClient(SalesforceRestClient rest, TimeProvider
             string? next = null;
             var text = await rest.SendTextAsync(HttpMethod.Get, path, null, h => next = h.TryGetValues("Sforce-Locator", out var v) ? v.FirstOrDefault() : null, ct);
             calls++;
-            using var reader = CsvReader.FromText(text, JobCsv);
-            var header = reader.Headers;
-            while (reader.Read())
+            var rows = new List<Dictionary<string, string>>();
+            using (var reader = CsvReader.FromText(text, JobCsv))
             {
-                var row = new Dictionary<string, string>(header.Count, StringComparer.OrdinalIgnoreCase);
-                for (var i = 0; i < header.Count && i < reader.FieldCount; i++) row[header[i]] = reader.GetString(i);
-                rows.Add(row);
+                var header = reader.Headers;
+                while (reader.Read())
+                {
+                    var row = new Dictionary<string, string>(header.Count, StringComparer.OrdinalIgnoreCase);
+                    for (var i = 0; i < header.Count && i < reader.FieldCount; i++) row[header[i]] = reader.GetString(i);
+                    rows.Add(row);
+                }
             }
+            await page(rows);
             locator = next is null or "null" or "" ? null : next;
         } while (locator is not null);
-        return (rows, calls);
+        return calls;
     }
 
     /// <summary>The CSV the job declares (columnDelimiter COMMA), with a header row; Salesforce's result files quote every field.</summary>

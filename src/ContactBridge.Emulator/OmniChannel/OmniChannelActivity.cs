@@ -49,7 +49,8 @@ public static class OmniChannelActivity
         ArgumentNullException.ThrowIfNull(r);
         var now = clock.GetUtcNow();
         var hours = TimeSpan.FromHours(r.Hours ?? 8);
-        var from = r.From ?? now - hours;
+        // Whole seconds, as Omni-Channel's durations are: every time and duration then agrees exactly.
+        var from = DateTimeOffset.FromUnixTimeSeconds((r.From ?? now - hours).ToUnixTimeSeconds());
         var to = from + hours;
         var rng = new Random(r.Seed ?? 1);
         lock (org.Sync)
@@ -210,7 +211,7 @@ public static class OmniChannelActivity
             var arrivals = new List<(DateTimeOffset At, Queue Queue)>();
             foreach (var queue in setup.Queues)
                 for (var t = from + TimeSpan.FromHours(-Math.Log(1 - rng.NextDouble()) / perHour); t < to; t += TimeSpan.FromHours(-Math.Log(1 - rng.NextDouble()) / perHour))
-                    arrivals.Add((t, queue));
+                    arrivals.Add((DateTimeOffset.FromUnixTimeSeconds(t.ToUnixTimeSeconds()), queue));
             foreach (var (at, queue) in arrivals.OrderBy(a => a.At))
             {
                 // Every later look for a free agent is at or after this arrival: windows ended before it are passed for good.
@@ -228,7 +229,7 @@ public static class OmniChannelActivity
         private void Route(DateTimeOffset requested, Queue queue, bool isPhone)
         {
             // Callers wait two minutes on average; cases wait as long as it takes.
-            var patience = isPhone ? TimeSpan.FromSeconds(-Math.Log(1 - rng.NextDouble()) * 120) : TimeSpan.MaxValue / 4;
+            var patience = isPhone ? TimeSpan.FromSeconds(Math.Max(1, Math.Round(-Math.Log(1 - rng.NextDouble()) * 120))) : TimeSpan.MaxValue / 4;
             var talk = isPhone ? Seconds(60, 600) : Seconds(120, 900);
             var hold = isPhone && rng.NextDouble() < 0.3 ? Seconds(10, 90) : TimeSpan.Zero;
             var acw = Seconds(10, 60);
@@ -300,10 +301,11 @@ public static class OmniChannelActivity
                 work["AcceptDateTime"] = Iso(accepted);
                 work["SpeedToAnswer"] = Secs(accepted - requested);
                 Answered++;
-                if (transfer && Free(accepted + talk / 2, f.Agent.Id) is { } next && next.At - (accepted + talk / 2) < TimeSpan.FromMinutes(1) && next.At < to)
+                var half = TimeSpan.FromSeconds(Math.Floor(talk.TotalSeconds / 2));
+                if (transfer && Free(accepted + half, f.Agent.Id) is { } next && next.At - (accepted + half) < TimeSpan.FromMinutes(1) && next.At < to)
                 {
                     // A warm hand-over: the first agent closes at the transfer, the second takes the rest of the call.
-                    var handOver = accepted + talk / 2;
+                    var handOver = accepted + half;
                     work["Status"] = "Transferred";
                     work["CloseDateTime"] = Iso(handOver);
                     work["HandleTime"] = Secs(handOver - accepted);
@@ -313,7 +315,7 @@ public static class OmniChannelActivity
                     _busyUntil[f.Agent.Id] = handOver;
                     Transferred++;
                     var secondAccept = next.At + TimeSpan.FromSeconds(3);
-                    var secondEnd = secondAccept + talk / 2 + hold;
+                    var secondEnd = secondAccept + (talk - half) + hold;
                     Close(new JsonObject
                     {
                         ["Name"] = $"AW-{++WorkCount:000000}", ["UserId"] = next.Agent.Id, ["WorkItemId"] = workItem, ["ServiceChannelId"] = channel,

@@ -128,26 +128,40 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         foreach (var objectName in objects)
         {
             progress?.Report(new RoutingMaps.ImportProgress($"{row.TenantId}/{row.GroupName}: {objectName}", step++, objects.Length));
-            if (!changed.TryGetValue(objectName, out var records))
+            var cursor = cursors.TryGetValue(objectName, out var old) ? old : horizon.ToUnixTimeMilliseconds();
+            if (changed.TryGetValue(objectName, out var records))
             {
-                // The first read of an object: everything changed within the retention window, by a Bulk API 2.0 query.
+                counts[objectName] = records.Count;
+                cursor = Math.Max(cursor, await StoreAsync(row, objectName, records, ct));
+            }
+            else
+            {
+                // The first read of an object: everything changed within the retention window, by a Bulk API 2.0 query, stored page by page.
                 backfill = true;
+                counts[objectName] = 0;
                 try
                 {
                     var bulk = new SalesforceBulkClient(client, clock) { PollInterval = options.Value.BulkPollInterval };
-                    var (rows, calls) = await bulk.QueryAsync(Soql(objectName, horizon), null, ct);
-                    apiCalls += calls;
-                    records = rows.Select(r => (Func<string, string?>)(path => r.TryGetValue(path, out var v) && v.Length > 0 ? v : null)).ToList();
+                    apiCalls += await bulk.QueryAsync(Soql(objectName, horizon), async page =>
+                    {
+                        counts[objectName] += page.Count;
+                        cursor = Math.Max(cursor, await StoreAsync(row, objectName,
+                            page.Select(r => (Func<string, string?>)(path => r.TryGetValue(path, out var v) && v.Length > 0 ? v : null)).ToList(), ct));
+                    }, null, ct);
                 }
                 catch (SalesforceApiException e) when (objectName == Calls && e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD" or "BULK_QUERY_FAILED")
                 {
                     // No Service Cloud Voice in this org: AgentWork tells the story.
                     logger.LogDebug("Omni-Channel source {TenantId}/{Group}: no VoiceCall ({Error})", row.TenantId, row.GroupName, e.ErrorCode);
-                    records = [];
                 }
             }
-            counts[objectName] = records.Count;
-            await StoreAsync(row, objectName, records, cursors.TryGetValue(objectName, out var old) ? old : Since(objectName).ToUnixTimeMilliseconds(), ct);
+            // Where the object got to, once all of it is stored (a Bulk result is in no order: a cursor mid-way could pass records not yet read).
+            await using var w = await db.WriteAsync(durable: false, ct);
+            await w.Connection.ExecuteAsync("""
+                INSERT INTO workforce_omni_cursors (tenant_id, group_name, object_name, modstamp_ms) VALUES (@TenantId, @GroupName, @objectName, @cursor)
+                ON CONFLICT (tenant_id, group_name, object_name) DO UPDATE SET modstamp_ms = excluded.modstamp_ms
+                """, new { row.TenantId, row.GroupName, objectName, cursor }, w.Transaction);
+            await w.CommitAsync(ct);
         }
         await using (var w = await db.WriteAsync(durable: false, ct))
         {
@@ -190,8 +204,10 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
     private static long Number(string? text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0 ? (long)Math.Round(n) : 0;
 
-    private async Task StoreAsync(WorkforceIntegrationRow row, string objectName, List<Func<string, string?>> records, long cursor, CancellationToken ct)
+    /// <summary>Stores records read (1,000 to a transaction), marking what they change; returns the latest SystemModstamp among them (0: none).</summary>
+    private async Task<long> StoreAsync(WorkforceIntegrationRow row, string objectName, List<Func<string, string?>> records, CancellationToken ct)
     {
+        long cursor = 0;
         var key = new { row.TenantId, row.GroupName };
         foreach (var chunk in records.Chunk(1000))
         {
@@ -270,14 +286,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
             if (earliest is { } mark) await WorkforceFeed.MarkAsync(c, tx, row.TenantId, mark);
             await w.CommitAsync(ct);
         }
-        await using (var w = await db.WriteAsync(durable: false, ct))
-        {
-            await w.Connection.ExecuteAsync("""
-                INSERT INTO workforce_omni_cursors (tenant_id, group_name, object_name, modstamp_ms) VALUES (@TenantId, @GroupName, @objectName, @cursor)
-                ON CONFLICT (tenant_id, group_name, object_name) DO UPDATE SET modstamp_ms = excluded.modstamp_ms
-                """, new { key.TenantId, key.GroupName, objectName, cursor }, w.Transaction);
-            await w.CommitAsync(ct);
-        }
+        return cursor;
     }
 
     private sealed class PresenceRow
