@@ -61,4 +61,34 @@ public sealed class WorkforceBrowserTests : IAsyncLifetime
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "workforce-page.png"), FullPage = true });
         errors.ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task With_omni_channel_as_the_source_the_page_charts_the_orgs_history_and_says_the_activities_are_presence_statuses()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await TestHub.StartAsync(settings: new() { ["Workforce:BulkPollInterval"] = "00:00:00.020" });
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        ContactBridge.Emulator.OmniChannel.OmniChannelActivity.Generate(hub.Emulator.State.DefaultOrg, hub.Emulator.State.Clock,
+            new(Hours: 6, Agents: 6, Queues: 2, WorkPerHour: 12, Seed: 5));
+        (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/workforce/historical/default",
+                """{"enabled": true, "source": "salesforce", "readyActivities": "Available", "notReadyActivities": "Break; Lunch", "adminActivities": "Training", "idleActivities": ""}"""))
+            .Status.ShouldBe(System.Net.HttpStatusCode.OK);
+        await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(ct);
+
+        await using var context = await _chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        page.PageError += (_, e) => errors.Add(e);
+        await HeadlessChromium.SignInAsync(page, hub);
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/workforce").ToString());
+        (await page.Locator("svg.wfm-chart g.interval").CountAsync()).ShouldBeGreaterThanOrEqualTo(20, "six hours of Omni-Channel history, in 15-minute intervals");
+        (await page.Locator("#known-activities").InnerTextAsync()).ShouldContain("presence statuses");
+        (await page.Locator("#historical-source").InputValueAsync()).ShouldBe("salesforce");
+        (await page.Locator("#realtime-source").InputValueAsync()).ShouldBe("contact_center");
+        if (Environment.GetEnvironmentVariable("CONTACTBRIDGE_SCREENSHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "workforce-omni-channel.png"), FullPage = true });
+        errors.ShouldBeEmpty();
+    }
 }
