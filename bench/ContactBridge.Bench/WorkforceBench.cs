@@ -128,7 +128,7 @@ internal static class WorkforceBench
                           $"{backfillCalls} API calls; peak working set {process.PeakWorkingSet64 / 1048576:N0} MiB");
 
         // One more hour of activity, read by REST increments a minute later (the emulator's clock moves on, as it does between reads:
-        // records are stamped with it, and each read asks again for the last 5 s before where the previous one got).
+        // records are stamped with it, and each read asks again for the overlap before where the previous one got).
         emulator.State.Clock.Advance(TimeSpan.FromMinutes(1));
         var second = ContactBridge.Emulator.OmniChannel.OmniChannelActivity.Generate(org, emulator.State.Clock,
             new(From: emulator.State.Clock.GetUtcNow().AddHours(-1), Hours: 1, Agents: agents, Queues: queues, WorkPerHour: workPerHour, Seed: 8));

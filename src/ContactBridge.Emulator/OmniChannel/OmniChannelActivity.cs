@@ -38,6 +38,8 @@ public static class OmniChannelActivity
         if (r.Queues is { } q && q is < 1 or > MaxQueues) problems.Add($"queues must be 1 to {MaxQueues}.");
         if (r.WorkPerHour is { } w && (double.IsNaN(w) || w < 0 || w > 10_000)) problems.Add("workPerHour (per queue) must be 0 to 10,000.");
         if (r.PhoneShare is { } p && (double.IsNaN(p) || p < 0 || p > 1)) problems.Add("phoneShare must be 0 to 1.");
+        if (problems.Count == 0 && (r.Hours ?? 8) * (r.Queues ?? 3) * (r.WorkPerHour ?? 20) > 2_000_000)
+            problems.Add("hours × queues × workPerHour is at most 2,000,000 contacts: ask for less, or in several stretches.");
         if (problems.Count == 0 && r.From is { } from && from + TimeSpan.FromHours(r.Hours ?? 8) > now)
             problems.Add($"The activity must lie in the past: from + hours ends after the emulator's clock ({now:O}). Leave out from to end now.");
         return problems;

@@ -98,7 +98,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
     {
         var stored = new HashSet<(string, string)>();
         var earliestState = new Dictionary<string, long>(StringComparer.Ordinal);
-        var stateEvents = new List<(string TenantId, (string AgentId, string Type, string Data, DateTimeOffset At, string EventId) Event)>();
+        var stateEvents = new List<(string TenantId, Workforce.WorkforceRealTime.StateEvent Event)>();
         // Rows are locked in one order, (tenant, part, subject), whatever order the events came in: two batches can then wait for each
         // other but not deadlock. Each subject's events go in time order; the guards make the result the same in any order.
         foreach (var (tenantId, e) in events.OrderBy(x => x.TenantId, StringComparer.Ordinal).ThenBy(x => Array.IndexOf(PartOrder, ContactCenterEvents.PartOf(x.Event.Type)))
@@ -118,7 +118,7 @@ public sealed class LivePictureStore(HubDatabase db, TimeProvider clock, LivePic
             if (Workforce.WorkforceFeed.IsStateEvent(e.Type))
             {
                 earliestState[tenantId] = Math.Min(at, earliestState.GetValueOrDefault(tenantId, long.MaxValue));
-                stateEvents.Add((tenantId, (e.InteractionId, e.Type, e.Data.ToJsonString(), e.Time, e.Id)));
+                stateEvents.Add((tenantId, new(e.InteractionId, e.Type, e.Data.ToJsonString(), e.Time, e.Id, e.Source)));
             }
         }
         // The workforce feed computes the intervals from the earliest state change on again, and sends the changes in real time.

@@ -73,6 +73,11 @@ public sealed class RetentionWorker(HubDatabase db, WorkLeases leases, IOptions<
                       // The workforce feed's contacts as long as the agent events it computes with (intervals it computed stay).
                       + await w.Connection.ExecuteAsync("DELETE FROM workforce_contacts WHERE offered_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM workforce_deliveries WHERE state <> 'pending' AND created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      // What Omni-Channel sources read, as long (a status still open stays: it is the agent's now).
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_omni_contacts WHERE offered_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_omni_work WHERE COALESCE(close_ms, cancel_ms, request_ms, 0) < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_omni_calls WHERE COALESCE(end_ms, queued_ms, 0) < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
+                      + await w.Connection.ExecuteAsync("DELETE FROM workforce_omni_presence WHERE end_ms < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       // Commands answered long ago, messages read long ago, callbacks done long ago.
                       + await w.Connection.ExecuteAsync("DELETE FROM contact_center_commands WHERE created_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)
                       + await w.Connection.ExecuteAsync("DELETE FROM agent_messages WHERE sent_at < @at", new { at = cutoff.ToUnixTimeMilliseconds() }, w.Transaction)

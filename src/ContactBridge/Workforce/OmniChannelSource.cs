@@ -26,8 +26,6 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
     public const string Work = "AgentWork";
     public const string Calls = "VoiceCall";
 
-    /// <summary>Changes read again on each read: a record written just before another whose SystemModstamp was read is not missed.</summary>
-    public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
 
     private static readonly Dictionary<string, string> Fields = new()
     {
@@ -59,6 +57,29 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         public long ModstampMs { get; init; }
     }
 
+    /// <summary>A read failed: the next waits the poll interval too (a lasting failure costs no more API calls than reads that work).</summary>
+    public async Task AttemptedAsync(WorkforceIntegrationRow row, CancellationToken ct)
+    {
+        await using var w = await db.WriteAsync(durable: false, ct);
+        await w.Connection.ExecuteAsync("""
+            INSERT INTO workforce_omni_reads (tenant_id, group_name, read_at, api_calls) VALUES (@TenantId, @GroupName, @at, 0)
+            ON CONFLICT (tenant_id, group_name) DO UPDATE SET read_at = excluded.read_at
+            """, new { row.TenantId, row.GroupName, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, w.Transaction);
+        await w.CommitAsync(ct);
+    }
+
+    /// <summary>The integration's settings changed (another org or source) after its read began: what it read is not stored.</summary>
+    public sealed class SettingsChangedException() : Exception("The integration's settings changed during the read.");
+
+    /// <summary>Part of every transaction that stores what a read brought: the integration is still as it was when the read began.</summary>
+    private static async Task StillCurrentAsync(DbConnection c, DbTransaction tx, WorkforceIntegrationRow row)
+    {
+        var updatedAt = await c.ExecuteScalarAsync<long?>(
+            "SELECT updated_at FROM workforce_integrations WHERE tenant_id = @TenantId AND kind = @Kind AND group_name = @GroupName AND enabled = 1",
+            new { row.TenantId, row.Kind, row.GroupName }, tx);
+        if (updatedAt != row.UpdatedAt) throw new SettingsChangedException();
+    }
+
     /// <summary>Whether the integration is due a read (its last one is older than the poll interval, or it has none).</summary>
     public async Task<bool> DueAsync(WorkforceIntegrationRow row, CancellationToken ct)
     {
@@ -83,7 +104,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         var backfill = false;
         string Soql(string objectName, DateTimeOffset since) =>
             $"SELECT {Fields[objectName]} FROM {objectName} WHERE {Filters[objectName]}SystemModstamp >= {SoqlTime(since)}";
-        DateTimeOffset Since(string objectName) => cursors.TryGetValue(objectName, out var cursor) ? DateTimeOffset.FromUnixTimeMilliseconds(cursor) - Overlap : horizon;
+        DateTimeOffset Since(string objectName) => cursors.TryGetValue(objectName, out var cursor) ? DateTimeOffset.FromUnixTimeMilliseconds(cursor) - options.Value.OmniChannelOverlap : horizon;
         var objects = new[] { Presence, Work, Calls };
 
         // What changed since the last read: the objects' queries in one composite request (one API call), more pages only when many changed.
@@ -108,7 +129,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
                 {
                     var error = (sub["body"] as JsonArray)?.FirstOrDefault();
                     var code = error?["errorCode"]?.GetValue<string>() ?? "UNKNOWN_ERROR";
-                    if (objectName == Calls && code is "INVALID_TYPE" or "INVALID_FIELD") { changed[objectName] = []; continue; }
+                    if (objectName == Calls && status is 400 or 404) { changed[objectName] = []; continue; } // no Service Cloud Voice
                     throw new SalesforceApiException((System.Net.HttpStatusCode)status, code, error?["message"]?.GetValue<string>() ?? $"The query of {objectName} failed.");
                 }
                 var page = sub["body"] as JsonObject;
@@ -149,7 +170,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
                             page.Select(r => (Func<string, string?>)(path => r.TryGetValue(path, out var v) && v.Length > 0 ? v : null)).ToList(), ct));
                     }, null, ct);
                 }
-                catch (SalesforceApiException e) when (objectName == Calls && e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD" or "BULK_QUERY_FAILED")
+                catch (SalesforceApiException e) when (objectName == Calls && (int)e.Status is 400 or 404)
                 {
                     // No Service Cloud Voice in this org: AgentWork tells the story.
                     logger.LogDebug("Omni-Channel source {TenantId}/{Group}: no VoiceCall ({Error})", row.TenantId, row.GroupName, e.ErrorCode);
@@ -157,6 +178,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
             }
             // Where the object got to, once all of it is stored (a Bulk result is in no order: a cursor mid-way could pass records not yet read).
             await using var w = await db.WriteAsync(durable: false, ct);
+            await StillCurrentAsync(w.Connection, w.Transaction, row);
             await w.Connection.ExecuteAsync("""
                 INSERT INTO workforce_omni_cursors (tenant_id, group_name, object_name, modstamp_ms) VALUES (@TenantId, @GroupName, @objectName, @cursor)
                 ON CONFLICT (tenant_id, group_name, object_name) DO UPDATE SET modstamp_ms = excluded.modstamp_ms
@@ -165,6 +187,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         }
         await using (var w = await db.WriteAsync(durable: false, ct))
         {
+            await StillCurrentAsync(w.Connection, w.Transaction, row);
             await w.Connection.ExecuteAsync($"""
                 INSERT INTO workforce_omni_reads (tenant_id, group_name, read_at, api_calls) VALUES (@TenantId, @GroupName, @at, @apiCalls)
                 ON CONFLICT (tenant_id, group_name) DO UPDATE SET read_at = excluded.read_at, api_calls = workforce_omni_reads.api_calls + excluded.api_calls
@@ -213,6 +236,7 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         {
             await using var w = await db.WriteAsync(durable: false, ct);
             var (c, tx) = (w.Connection, w.Transaction);
+            await StillCurrentAsync(c, tx, row);
             long? earliest = null;
             var items = new HashSet<string>(StringComparer.Ordinal);
             var users = new Dictionary<string, Func<string, string?>>(StringComparer.Ordinal);
@@ -333,7 +357,8 @@ public sealed class OmniChannelSource(HubDatabase db, WorkforceOrgClients orgs, 
         var first = work.Where(x => x.Request is not null).OrderBy(x => x.Request).FirstOrDefault();
         var channel = work.Count > 0 ? first.Channel ?? work[0].Channel : "voice";
         var queue = (work.Count > 0 ? first.Queue : null) ?? call?.Queue;
-        long? answered = accepted.Count > 0 ? accepted[0].Accept : work.Count == 0 ? call?.Accept : null;
+        // A call answered outside Omni-Channel (after every routed offer was declined) is answered, with no agent known.
+        long? answered = accepted.Count > 0 ? accepted[0].Accept : call?.Accept;
         var last = accepted.Count > 0 ? accepted[^1] : default;
         long? ended = accepted.Count > 0
             ? call?.End ?? (last.Close is { } close ? close - last.Acw * 1000 : null)

@@ -23,11 +23,12 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
     /// <summary>A long poll is answered within 110 s by Salesforce; a request that takes longer has been lost.</summary>
     public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(150);
 
-    /// <summary>The replay id a subscription resumes from, or null: none stored yet (new events only).</summary>
-    public async Task<long?> ReplayIdAsync(string tenantId, string group, CancellationToken ct)
+    /// <summary>The replay id a subscription to <paramref name="stream"/> resumes from, or null: none stored for it (new events only).</summary>
+    public async Task<long?> ReplayIdAsync(string tenantId, string group, string stream, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long?>("SELECT replay_id FROM workforce_subscriptions WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group });
+        return await c.ExecuteScalarAsync<long?>("SELECT replay_id FROM workforce_subscriptions WHERE tenant_id = @tenantId AND group_name = @group AND stream = @stream",
+            new { tenantId, group, stream });
     }
 
     /// <summary>Subscribes until cancelled (then returns): after a failure, again with doubling waits (1 s to 1 min).</summary>
@@ -38,27 +39,29 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
         var failures = 0;
         while (!ct.IsCancellationRequested)
         {
+            var wait = TimeSpan.FromSeconds(1);
             try
             {
                 var client = await orgs.ClientAsync(row, s.ClientId, s.TokenUrl, s.ApiVersion, ct);
-                if (await SubscribeAsync(row, client, "/event/" + s.PlatformEvent, ct)) failures = 0;
-                continue;
+                // A session that connected starts the waits afresh; one that never did waits longer each time.
+                if (await SubscribeAsync(row, client, "/event/" + s.PlatformEvent, ct) is { } advised) (failures, wait) = (0, advised);
+                else failures++;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or SalesforceApiException or SalesforceOAuthException
-                                          or Linking.LinkingException or System.Text.Json.JsonException or InvalidOperationException or OperationCanceledException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 failures++;
                 orgs.Forget(row);
                 logger.LogWarning("The subscription of tenant {TenantId}'s real-time integration \"{Group}\" to {Event} failed ({Error}); it subscribes again",
                     row.TenantId, row.GroupName, s.PlatformEvent, e.Message);
             }
+            if (failures > 0) wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6) - 1)));
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6) - 1))), clock, ct);
+                await Task.Delay(wait, clock, ct);
             }
             catch (OperationCanceledException)
             {
@@ -67,11 +70,16 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
         }
     }
 
-    /// <summary>One CometD session: handshake, subscribe from the stored replay id, then long polls; false when it ended before it was subscribed.</summary>
-    private async Task<bool> SubscribeAsync(WorkforceIntegrationRow row, SalesforceRestClient client, string channel, CancellationToken ct)
+    /// <summary>The HTTP client of CometD sessions: no timeout of its own (long polls), and no shared cookie jar (each session keeps its own).</summary>
+    public const string HttpClientName = "salesforce-streaming";
+
+    /// <summary>
+    /// One CometD session: handshake, subscribe from the stored replay id, then long polls until the server ends it. Returns the wait
+    /// before the next session (the server's advice, at least a second) once a connect succeeded, or null when none did.
+    /// </summary>
+    private async Task<TimeSpan?> SubscribeAsync(WorkforceIntegrationRow row, SalesforceRestClient client, string channel, CancellationToken ct)
     {
-        using var http = httpFactory.CreateClient(Linking.SalesforceConnections.HttpClientName);
-        http.Timeout = Timeout.InfiniteTimeSpan;
+        var http = httpFactory.CreateClient(HttpClientName);
         var url = SalesforceRestClient.Resolve(client.Session.InstanceUrl, $"/cometd/{client.Session.ApiVersion}");
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         var token = client.Session.AccessToken;
@@ -111,10 +119,11 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
             else break;
         }
         if (Error(handshake) is { } refused) throw new InvalidOperationException($"The Streaming API refused the handshake: {refused}");
-        var clientId = handshake!["clientId"]!.GetValue<string>();
+        var clientId = handshake?["clientId"]?.GetValue<string>() ?? throw new InvalidOperationException("The Streaming API's handshake gave no client id.");
 
-        // Subscribe from the stored replay id; one past retention resumes from the oldest event kept.
-        var replay = await ReplayIdAsync(row.TenantId, row.GroupName, ct) ?? -1;
+        // Subscribe from the stored replay id (of this org's channel: another org or event starts anew); one past retention resumes from the oldest event kept.
+        var stream = StreamOf(client.Session.InstanceUrl, channel);
+        var replay = await ReplayIdAsync(row.TenantId, row.GroupName, stream, ct) ?? -1;
         JsonNode? subscribed = null;
         foreach (var from in replay == -1 ? [-1L] : new[] { replay, -2L })
         {
@@ -130,22 +139,33 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
         if (Error(subscribed) is { } notSubscribed) throw new InvalidOperationException($"The Streaming API refused the subscription to {channel}: {notSubscribed}");
         logger.LogInformation("Tenant {TenantId}'s real-time integration \"{Group}\" subscribed to {Channel} from replay id {ReplayId}", row.TenantId, row.GroupName, channel, replay);
 
+        TimeSpan? connected = null;
         while (!ct.IsCancellationRequested)
         {
             var messages = await PostAsync(new JsonObject { ["channel"] = "/meta/connect", ["clientId"] = clientId, ["connectionType"] = "long-polling" });
             var events = messages.OfType<JsonObject>().Where(m => m["channel"]?.GetValue<string>() == channel && m["data"] is JsonObject).Select(m => (JsonObject)m["data"]!).ToList();
-            if (events.Count > 0) await StoreAsync(row, events, ct);
+            if (events.Count > 0) await StoreAsync(row, stream, events, ct);
             var connect = messages.FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/connect");
+            var advice = connect?["advice"]?["interval"] is JsonValue v && v.TryGetValue<long>(out var ms) ? TimeSpan.FromMilliseconds(Math.Clamp(ms, 0, 60_000)) : TimeSpan.Zero;
             if (Error(connect) is { } lost)
             {
-                // 401: the token expired; 403::Unknown client: the server forgot the session. Either way a new handshake.
+                // 401: the token expired; 403::Unknown client: the server forgot the session. Either way a new handshake, after a pause.
                 if (lost.Contains("401", StringComparison.Ordinal)) await RenewAsync();
-                return true;
+                return connected;
             }
-            if (connect?["advice"]?["reconnect"]?.GetValue<string>() is "handshake" or "none") return true;
+            connected = advice > TimeSpan.FromSeconds(1) ? advice : TimeSpan.FromSeconds(1);
+            if (connect?["advice"]?["reconnect"]?.GetValue<string>() is "handshake" or "none") return connected;
+            if (advice > TimeSpan.Zero) await Task.Delay(advice, clock, ct);
         }
-        return true;
+        return connected;
     }
+
+    /// <summary>Which org's channel a replay id belongs to (replay ids of another org or event mean nothing here).</summary>
+    public static string StreamOf(Uri instanceUrl, string channel) => $"{instanceUrl.GetLeftPart(UriPartial.Authority).ToLowerInvariant()}{channel}";
+
+    /// <summary>A short, stable tag of an org's channel for event ids: the same replay id of another org or event is another event.</summary>
+    private static string Tag(string stream) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(stream)))[..12];
 
     /// <summary>The platform event's state as the hub's agent event: the hub's own state names, offline as logging out, anything else a reason for being unavailable.</summary>
     public static (string Type, JsonObject Data) EventOf(string? state, string? reason)
@@ -162,37 +182,45 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
     }
 
     /// <summary>Events heard, stored as agent events with the last replay id in one transaction (an agent not logged in is logged in first).</summary>
-    private async Task StoreAsync(WorkforceIntegrationRow row, List<JsonObject> events, CancellationToken ct)
+    private static string? Text(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s.Trim() : null;
+
+    private async Task StoreAsync(WorkforceIntegrationRow row, string stream, List<JsonObject> events, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var stored = new List<(string TenantId, InteractionEvent Event)>();
         var last = -1L;
+        var tag = Tag(stream);
+        var source = WorkforceRealTime.SalesforceSourceOf(row.GroupName);
+        // Whether each agent is logged in as the events go: the database before the batch, then the batch's own events in order.
+        var loggedIn = new Dictionary<string, bool>(StringComparer.Ordinal);
         await using var w = await db.WriteAsync(durable: true, ct);
         foreach (var e in events)
         {
-            var replayId = e["event"]?["replayId"]?.GetValue<long>() ?? -1;
+            // An event the hub cannot read (no replay id, no agent, a field of another type) is passed over, not retried for ever.
+            if (e["event"]?["replayId"] is not JsonValue r || !r.TryGetValue<long>(out var replayId)) continue;
             last = Math.Max(last, replayId);
             var payload = e["payload"] as JsonObject;
-            var agentId = payload?["AgentId__c"]?.GetValue<string>()?.Trim();
-            if (string.IsNullOrEmpty(agentId) || agentId.Length > 255) continue;
-            var at = DateTimeOffset.TryParse(payload!["Since__c"]?.GetValue<string>() ?? payload["CreatedDate"]?.GetValue<string>(), CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal, out var since) ? since : now;
-            var (type, data) = EventOf(payload["State__c"]?.GetValue<string>(), payload["Reason__c"]?.GetValue<string>());
-            var id = $"sfpe-{row.GroupName}-{replayId.ToString(CultureInfo.InvariantCulture)}";
-            var loggedIn = stored.Any(x => x.Event.InteractionId == agentId && x.Event.Type != ContactCenterEvents.LoggedOut)
-                           || await w.Connection.ExecuteScalarAsync<long?>("SELECT logged_in FROM agents WHERE tenant_id = @TenantId AND agent_id = @agentId",
-                               new { row.TenantId, agentId }, w.Transaction) == 1;
-            if (type != ContactCenterEvents.LoggedOut && !loggedIn)
-                stored.Add((row.TenantId, new InteractionEvent(id + "-login", "salesforce", ContactCenterEvents.LoggedIn, agentId, at, new JsonObject())));
-            stored.Add((row.TenantId, new InteractionEvent(id, "salesforce", type, agentId, at, data)));
+            if (Text(payload, "AgentId__c") is not { Length: <= 255 } agentId) continue;
+            var at = DateTimeOffset.TryParse(Text(payload, "Since__c") ?? Text(payload, "CreatedDate"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                out var since) && since <= now ? since : now;
+            var (type, data) = EventOf(Text(payload, "State__c"), Text(payload, "Reason__c"));
+            var id = $"sfpe-{tag}-{replayId.ToString(CultureInfo.InvariantCulture)}";
+            if (!loggedIn.TryGetValue(agentId, out var isIn))
+                isIn = await w.Connection.ExecuteScalarAsync<long?>("SELECT logged_in FROM agents WHERE tenant_id = @TenantId AND agent_id = @agentId",
+                    new { row.TenantId, agentId }, w.Transaction) == 1;
+            if (type != ContactCenterEvents.LoggedOut && !isIn)
+                stored.Add((row.TenantId, new InteractionEvent(id + "-login", source, ContactCenterEvents.LoggedIn, agentId, at, new JsonObject())));
+            stored.Add((row.TenantId, new InteractionEvent(id, source, type, agentId, at, data)));
+            loggedIn[agentId] = type != ContactCenterEvents.LoggedOut;
         }
+        if (last < 0) return;
         var changes = new HashSet<PictureChange>();
         await LivePictureStore.StoreAsync(w, stored, now.ToUnixTimeMilliseconds(), changes);
         await picture.BeforeCommitAsync(w, changes);
         await w.Connection.ExecuteAsync("""
-            INSERT INTO workforce_subscriptions (tenant_id, group_name, replay_id, updated_at) VALUES (@TenantId, @GroupName, @last, @now)
-            ON CONFLICT (tenant_id, group_name) DO UPDATE SET replay_id = excluded.replay_id, updated_at = excluded.updated_at
-            """, new { row.TenantId, row.GroupName, last, now = now.ToUnixTimeMilliseconds() }, w.Transaction);
+            INSERT INTO workforce_subscriptions (tenant_id, group_name, stream, replay_id, updated_at) VALUES (@TenantId, @GroupName, @stream, @last, @now)
+            ON CONFLICT (tenant_id, group_name) DO UPDATE SET stream = excluded.stream, replay_id = excluded.replay_id, updated_at = excluded.updated_at
+            """, new { row.TenantId, row.GroupName, stream, last, now = now.ToUnixTimeMilliseconds() }, w.Transaction);
         await w.CommitAsync(ct);
         picture.Committed(changes);
     }
@@ -200,12 +228,15 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
 
 /// <summary>
 /// Keeps one subscription per enabled real-time integration whose source is Salesforce, on one hub instance at a time (a lease per
-/// integration); a changed or removed integration's subscription stops, and starts again with its new settings.
+/// integration); a changed integration's subscription is stopped, and waited for, before one with its new settings starts; a
+/// removed one's stops.
 /// </summary>
 public sealed class PlatformEventSubscriptionWorker(HubDatabase db, PlatformEventSubscription subscription, WorkLeases leases, TimeProvider clock,
     ILogger<PlatformEventSubscriptionWorker> logger) : BackgroundService
 {
-    private readonly Dictionary<(string, string, long), (CancellationTokenSource Stop, Task Running)> _running = [];
+    private sealed record Running(long UpdatedAt, CancellationTokenSource Stop, Task Task);
+
+    private readonly Dictionary<(string TenantId, string Group), Running> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -229,9 +260,17 @@ public sealed class PlatformEventSubscriptionWorker(HubDatabase db, PlatformEven
         }
         finally
         {
-            foreach (var (stop, _) in _running.Values) await stop.CancelAsync();
-            await Task.WhenAll(_running.Values.Select(r => r.Running));
+            foreach (var key in _running.Keys.ToList()) await StopAsync(key);
         }
+    }
+
+    private async Task StopAsync((string, string) key)
+    {
+        var running = _running[key];
+        _running.Remove(key);
+        await running.Stop.CancelAsync();
+        await running.Task;
+        running.Stop.Dispose();
     }
 
     private async Task ReconcileAsync(CancellationToken ct)
@@ -242,18 +281,16 @@ public sealed class PlatformEventSubscriptionWorker(HubDatabase db, PlatformEven
                 SELECT tenant_id, kind, group_name, enabled, settings, client_secret_enc, computed_through, revision, updated_at FROM workforce_integrations
                 WHERE kind = @kind AND enabled = 1
                 """, new { kind = WorkforceKinds.RealTime })).Where(r => r.RealTime() is { Source: WorkforceSources.Salesforce, PlatformEvent: not null }).ToList();
-        var wanted = rows.ToDictionary(r => (r.TenantId, r.GroupName, r.UpdatedAt));
-        foreach (var (key, (stop, running)) in _running.ToList())
-        {
-            if (wanted.ContainsKey(key) && !running.IsCompleted) continue;
-            await stop.CancelAsync();
-            _running.Remove(key);
-        }
+        var wanted = rows.ToDictionary(r => (r.TenantId, r.GroupName));
+        // Stopped (and awaited) before anything starts: an integration never has two sessions on this instance.
+        foreach (var (key, running) in _running.ToList())
+            if (!wanted.TryGetValue(key, out var row) || row.UpdatedAt != running.UpdatedAt || running.Task.IsCompleted)
+                await StopAsync(key);
         foreach (var (key, row) in wanted)
         {
             if (_running.ContainsKey(key)) continue;
             var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            _running[key] = (stop, Task.Run(() => HoldAndRunAsync(row, stop.Token), CancellationToken.None));
+            _running[key] = new Running(row.UpdatedAt, stop, Task.Run(() => HoldAndRunAsync(row, stop.Token), CancellationToken.None));
         }
     }
 
@@ -266,8 +303,12 @@ public sealed class PlatformEventSubscriptionWorker(HubDatabase db, PlatformEven
             using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
             await subscription.RunAsync(row, both.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The platform-event subscription of tenant {TenantId}'s real-time integration \"{Group}\" stopped; it starts again", row.TenantId, row.GroupName);
         }
     }
 }

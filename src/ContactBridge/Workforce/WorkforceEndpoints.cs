@@ -41,6 +41,9 @@ public static class WorkforceEndpoints
         services.AddSingleton<WorkforceOrgClients>();
         services.AddSingleton<OmniChannelSource>();
         services.AddSingleton<PlatformEventSubscription>();
+        services.AddHttpClient(PlatformEventSubscription.HttpClientName)
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false });
         if (workers) services.AddHostedService<WorkforceFeedWorker>().AddHostedService<WorkforceDeliveryWorker>().AddHostedService<PlatformEventSubscriptionWorker>();
         return services;
     }
@@ -444,7 +447,9 @@ public static class WorkforceEndpoints
                 SELECT u.user_id, u.name, u.email, u.username, u.team, u.first_seen_at,
                     (SELECT p.status FROM workforce_omni_presence p WHERE p.tenant_id = u.tenant_id AND p.group_name = u.group_name AND p.user_id = u.user_id
                         AND p.end_ms IS NULL ORDER BY p.start_ms DESC LIMIT 1) AS status
-                FROM workforce_omni_users u WHERE u.tenant_id = @tenantId ORDER BY u.user_id, u.group_name
+                FROM workforce_omni_users u
+                JOIN workforce_integrations i ON i.tenant_id = u.tenant_id AND i.kind = 'historical' AND i.group_name = u.group_name AND i.enabled = 1
+                WHERE u.tenant_id = @tenantId ORDER BY u.user_id, u.group_name
                 """, new { tenantId = tenant.Id })).ToList();
             // The Salesforce user is the one the agent last signed in to the softphone as (single sign-on from the org).
             rows = (await conn.QueryAsync<AgentSyncRow>("""

@@ -149,11 +149,17 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
             {
                 await omniChannel.ReadAsync(integration, ct, progress);
             }
-            catch (Exception e) when (e is SalesforceApiException or SalesforceOAuthException or HttpRequestException or Linking.LinkingException or TimeoutException
-                                       or System.Text.Json.JsonException or FormatException || e is OperationCanceledException && !ct.IsCancellationRequested)
+            catch (OmniChannelSource.SettingsChangedException)
             {
+                // Saved again meanwhile (perhaps for another org): the next pass reads with the new settings.
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // Whatever failed (the org refused, a permission is missing, the database), the next read waits the poll interval, and the
+                // tenant's other integrations are computed all the same.
                 logger.LogWarning("Reading Omni-Channel from the org of tenant {TenantId}'s workforce integration \"{Group}\" failed ({Error}); the next read tries again",
                     tenantId, integration.GroupName, e.Message);
+                await omniChannel.AttemptedAsync(integration, ct);
             }
         }
         List<Mark> marks;
@@ -333,36 +339,44 @@ public sealed class WorkforceFeed(HubDatabase db, WorkforceSettingsStore setting
         public long? EndMs { get; init; }
     }
 
-    /// <summary>Each Salesforce user's presence status at a moment (the one begun last, of those not ended before it).</summary>
+    /// <summary>Each Salesforce user's presence status at a moment (the one begun last, of those not ended before it; an empty one is none).</summary>
     private async Task<Dictionary<string, string?>> OmniActivitiesAtAsync(string tenantId, string group, DateTimeOffset at, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<OmniPresenceRow>("""
             SELECT record_id, user_id, status, start_ms, end_ms FROM workforce_omni_presence
-            WHERE tenant_id = @tenantId AND group_name = @group AND start_ms < @at AND (end_ms IS NULL OR end_ms >= @at)
+            WHERE tenant_id = @tenantId AND group_name = @group AND start_ms < @at AND (end_ms IS NULL OR (end_ms >= @at AND end_ms > start_ms))
             """, new { tenantId, group, at = at.ToUnixTimeMilliseconds() });
         return rows.GroupBy(r => r.UserId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.StartMs).ThenBy(r => r.RecordId, StringComparer.Ordinal).Last().Status, StringComparer.Ordinal);
     }
 
     /// <summary>
-    /// An Omni-Channel source's facts: each presence status is a change to its name where it begins and to no activity (logged out)
-    /// where it ends, the end first when another begins at the same moment; contacts are its work items.
+    /// An Omni-Channel source's facts: each presence status is a change to its name where it begins, and to no activity (logged out)
+    /// where it ends, unless the agent's next status began before that (then it ends there) or began at that moment (the end comes
+    /// first). A status that lasted no time is none. Contacts are its work items.
     /// </summary>
     private async Task<(List<ActivityChange>, List<ContactFact>)> OmniFactsAsync(string tenantId, string group, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var range = new { tenantId, group, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() };
         var changes = new List<ActivityChange>();
-        foreach (var r in await c.QueryAsync<OmniPresenceRow>("""
-                     SELECT record_id, user_id, status, start_ms, end_ms FROM workforce_omni_presence
-                     WHERE tenant_id = @tenantId AND group_name = @group AND ((start_ms >= @from AND start_ms < @to) OR (end_ms >= @from AND end_ms < @to))
-                     """, range))
+        var rows = await c.QueryAsync<OmniPresenceRow>("""
+            SELECT record_id, user_id, status, start_ms, end_ms FROM workforce_omni_presence
+            WHERE tenant_id = @tenantId AND group_name = @group AND start_ms < @to AND (end_ms IS NULL OR (end_ms >= @from AND end_ms > start_ms))
+            """, range);
+        foreach (var agent in rows.GroupBy(r => r.UserId, StringComparer.Ordinal))
         {
-            if (r.StartMs >= range.from && r.StartMs < range.to)
-                changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(r.StartMs), r.RecordId, r.Status) { Rank = 1 });
-            if (r.EndMs is { } end && end >= range.from && end < range.to)
-                changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(end), r.RecordId + "/end", null) { Rank = 0 });
+            var statuses = agent.OrderBy(r => r.StartMs).ThenBy(r => r.RecordId, StringComparer.Ordinal).ToList();
+            for (var i = 0; i < statuses.Count; i++)
+            {
+                var r = statuses[i];
+                if (r.StartMs >= range.from)
+                    changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(r.StartMs), r.RecordId, r.Status) { Rank = 1 });
+                var supersededBefore = i + 1 < statuses.Count && statuses[i + 1].StartMs < (r.EndMs ?? long.MaxValue);
+                if (r.EndMs is { } end && !supersededBefore && end >= range.from && end < range.to)
+                    changes.Add(new ActivityChange(r.UserId, DateTimeOffset.FromUnixTimeMilliseconds(end), r.RecordId + "/end", null) { Rank = 0 });
+            }
         }
         var contacts = (await c.QueryAsync<ContactRow>("""
             SELECT interaction_id, channel, direction, queue, agent_id, offered_at, answered_at, ended_at, abandoned, hold_seconds, wrap_seconds, transfers

@@ -62,7 +62,7 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
                 presenceStatuses: true);
             if (check.Problems.Count > 0) return new(null, check.Problems);
         }
-        problems.AddRange(WorkforceSettingsRules.Problems(s, omni ? check?.PresenceStatuses ?? [] : await KnownActivitiesAsync(tenantId, ct), omni));
+        problems.AddRange(WorkforceSettingsRules.Problems(s, omni ? check?.PresenceStatuses : await KnownActivitiesAsync(tenantId, ct), omni));
         if (existing is { IsEnabled: true } && !s.Enabled && await RealTimeReliesOnAsync(tenantId, group, ct) is { } realTime)
             problems.Add(new("enabled", $"The real-time integration \"{realTime}\" relies on this one (agent sync needs historical data collection): switch it off first."));
         if (problems.Count > 0) return new(null, problems);
@@ -86,8 +86,13 @@ public sealed class WorkforceIntegrations(WorkforceSettingsStore store, Workforc
         problems.AddRange(WorkforceSettingsRules.Problems(s));
         if (Blank(s.WebhookUrl) is { } webhook && WebhookUrlProblem(webhook) is { } bad) problems.Add(new("webhookUrl", bad));
         if (s.NewWebhookSecret == true && Blank(s.WebhookUrl) is null) problems.Add(new("newWebhookSecret", "A new webhook secret is for a webhook: give the webhook URL too."));
-        if (s.Enabled && !(await store.ListAsync(tenantId, ct)).Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled))
+        var all = await store.ListAsync(tenantId, ct);
+        if (s.Enabled && !all.Any(i => i.Kind == WorkforceKinds.Historical && i.IsEnabled))
             problems.Add(new("enabled", "Configure and switch on a historical integration first: the real-time integration's agent sync relies on historical data collection."));
+        // One event both published from the contact center's states and heard as Omni-Channel's would mix the two.
+        if (Blank(s.PlatformEvent) is { } named && all.FirstOrDefault(i => i.Kind == WorkforceKinds.RealTime && i.GroupName != group
+                && string.Equals(i.RealTime().PlatformEvent, named, StringComparison.OrdinalIgnoreCase) && i.RealTime().Source != s.Source) is { } other)
+            problems.Add(new("platformEvent", $"The real-time integration \"{other.GroupName}\" uses {named} with the other source: use another platform event."));
         if (problems.Count > 0) return new(null, problems);
         var existing = await store.GetAsync(tenantId, WorkforceKinds.RealTime, group, ct);
         var check = await orgCheck.CheckAsync(tenantId, s.ClientId, SecretFor(existing, s.ClientId, s.TokenUrl, clientSecret), s.TokenUrl, s.ApiVersion, Blank(s.PlatformEvent), ct);

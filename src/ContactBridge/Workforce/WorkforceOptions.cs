@@ -10,6 +10,12 @@ public sealed class WorkforceOptions
     /// <summary>How often a Salesforce-source integration asks its org what changed (one composite request, one API call, per read).</summary>
     public TimeSpan OmniChannelPollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How far before the last SystemModstamp read each read asks again: a record committed later than its stamp (a long
+    /// transaction) is not missed. Records read twice are stored once.
+    /// </summary>
+    public TimeSpan OmniChannelOverlap { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How often the first read's Bulk API query jobs are asked whether they are done.</summary>
     public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
@@ -21,6 +27,8 @@ public sealed class WorkforceOptionsValidator : IValidateOptions<WorkforceOption
         var problems = new List<string>();
         if (options.OmniChannelPollInterval < TimeSpan.FromSeconds(1) || options.OmniChannelPollInterval > TimeSpan.FromHours(1))
             problems.Add("Workforce:OmniChannelPollInterval is 00:00:01 to 01:00:00 (each read costs an API call).");
+        if (options.OmniChannelOverlap < TimeSpan.Zero || options.OmniChannelOverlap > TimeSpan.FromHours(1))
+            problems.Add("Workforce:OmniChannelOverlap is 00:00:00 to 01:00:00.");
         if (options.BulkPollInterval < TimeSpan.FromMilliseconds(10) || options.BulkPollInterval > TimeSpan.FromMinutes(1))
             problems.Add("Workforce:BulkPollInterval is 00:00:00.010 to 00:01:00.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -55,8 +55,20 @@ public static class WorkforceRealTime
     /// Part of the transaction that stored agent events: a delivery per real-time integration (webhook, platform event) of the
     /// tenant with the state changes among them, in time order.
     /// </summary>
-    public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, string tenantId, IReadOnlyList<(string AgentId, string Type, string Data, DateTimeOffset At, string EventId)> events,
-        long now)
+    /// <summary>An agent state event as stored, with where it came from (the contact center, or a real-time integration's platform event).</summary>
+    public sealed record StateEvent(string AgentId, string Type, string Data, DateTimeOffset At, string EventId, string Source);
+
+    /// <summary>The source agent events heard from a real-time integration's platform event carry.</summary>
+    public static string SalesforceSourceOf(string group) => "salesforce:" + group;
+
+    /// <summary>
+    /// Which state events an integration delivers: with Salesforce as its source, those heard from its own platform event; with the
+    /// contact center, the contact center's (never states heard from an org, which would go back to where they came from).
+    /// </summary>
+    public static bool Delivers(WorkforceIntegrationRow integration, RealTimeSettings s, StateEvent e) =>
+        s.Source == WorkforceSources.Salesforce ? e.Source == SalesforceSourceOf(integration.GroupName) : !e.Source.StartsWith("salesforce:", StringComparison.Ordinal);
+
+    public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, string tenantId, IReadOnlyList<StateEvent> events, long now)
     {
         if (events.Count == 0) return;
         // On PostgreSQL the rows are locked: two intake transactions of a tenant then number their deliveries in the order they commit.
@@ -67,11 +79,12 @@ public static class WorkforceRealTime
         var realTime = integrations.Where(i => i.Kind == WorkforceKinds.RealTime).ToList();
         if (realTime.Count == 0) return;
         var categories = Categories(integrations);
-        var changes = events.OrderBy(e => e.At).ThenBy(e => WorkforceFeed.RankOf(e.Type)).ThenBy(e => e.EventId, StringComparer.Ordinal)
-            .Select(e => ChangeOf(categories, e.AgentId, e.Type, e.Data, e.At, e.EventId)).ToList();
+        var ordered = events.OrderBy(e => e.At).ThenBy(e => WorkforceFeed.RankOf(e.Type)).ThenBy(e => e.EventId, StringComparer.Ordinal).ToList();
         foreach (var integration in realTime)
         {
             var s = integration.RealTime();
+            var changes = ordered.Where(e => Delivers(integration, s, e)).Select(e => ChangeOf(categories, e.AgentId, e.Type, e.Data, e.At, e.EventId)).ToList();
+            if (changes.Count == 0) continue;
             var targets = new List<string>();
             if (s.WebhookUrl is not null) targets.Add(Webhook);
             // With Salesforce as the source the states came from the platform event: not published back.

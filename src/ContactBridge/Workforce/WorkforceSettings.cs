@@ -147,7 +147,8 @@ public static partial class WorkforceSettingsRules
     /// Everything about a historical integration that can be checked without Salesforce: <paramref name="activities"/> are those the
     /// tenant's agents can be in (for the contact center: its states and the reasons it has used or the hub knows).
     /// </summary>
-    public static List<SettingProblem> Problems(HistoricalSettings s, IReadOnlyCollection<string> activities, bool orgStatuses = false)
+    /// <remarks><paramref name="activities"/> null: not known (the org could not be asked), so names are not checked against them.</remarks>
+    public static List<SettingProblem> Problems(HistoricalSettings s, IReadOnlyCollection<string>? activities, bool orgStatuses = false)
     {
         var problems = new List<SettingProblem>();
         if (s.Source is not (WorkforceSources.ContactCenter or WorkforceSources.Salesforce))
@@ -164,7 +165,7 @@ public static partial class WorkforceSettingsRules
                     problems.Add(new(setting, setting == "notReadyActivities"
                         ? $"\"{name}\" is an offline activity: do not include offline activities in Not-ready (time logged out is not counted)."
                         : $"\"{name}\" is an offline activity: time logged out is not counted in any list."));
-                else if (!activities.Contains(name, StringComparer.OrdinalIgnoreCase))
+                else if (activities is not null && !activities.Contains(name, StringComparer.OrdinalIgnoreCase))
                     problems.Add(new(setting, orgStatuses
                         ? $"\"{name}\" is not an Omni-Channel presence status in the org. The org has: {string.Join("; ", activities)}."
                         : $"\"{name}\" is not an activity the agents can be in. Known: {string.Join("; ", activities)}."));

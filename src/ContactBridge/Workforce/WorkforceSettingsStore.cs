@@ -102,6 +102,7 @@ public sealed class WorkforceSettingsStore(HubDatabase db, SecretProtector prote
             await DeleteIntervalsAsync(w, tenantId, group);
             await OmniChannelSource.ForgetAsync(w.Connection, w.Transaction, tenantId, group);
         }
+        else await w.Connection.ExecuteAsync("DELETE FROM workforce_subscriptions WHERE tenant_id = @tenantId AND group_name = @group", new { tenantId, group }, w.Transaction);
         await w.CommitAsync(ct);
         return removed == 1;
     }

@@ -136,10 +136,44 @@ public sealed class OmniChannelSourceTests
         OmniChannelSource.FactOf("0LQ2", [("005A", "voice", "Support", At(0), null, null, At(12), 0)], null)!.Abandoned.ShouldBeTrue();
         var unseen = OmniChannelSource.FactOf("0LQ3", [], ("Sales", At(0), null, At(45), 0))!;
         (unseen.Abandoned, unseen.Queue, unseen.Channel).ShouldBe((true, "Sales", "voice"));
+        // Every routed offer declined, then answered outside Omni-Channel: answered (by no agent known), not abandoned.
+        var outside = OmniChannelSource.FactOf("0LQ6", [("005A", "voice", "Support", At(0), null, null, null, 0)], ("Support", At(0), At(40), At(200), 0))!;
+        (outside.Abandoned, outside.AnsweredAt!.Value.ToUnixTimeMilliseconds(), outside.AgentId).ShouldBe((false, At(40), (string?)null));
         // Still waiting: offered, neither answered nor abandoned; a call in no queue is not the feed's.
         OmniChannelSource.FactOf("0LQ4", [], ("Sales", At(0), null, null, 0))!.Abandoned.ShouldBeFalse();
         OmniChannelSource.FactOf("0LQ5", [], (null, At(0), null, At(45), 0)).ShouldBeNull();
         OmniChannelSource.Time("2026-12-05T09:15:00.000+0000").ShouldBe(DateTimeOffset.Parse("2026-12-05T09:15:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task A_status_of_no_length_counts_nothing_and_a_status_begun_before_the_last_ended_ends_it()
+    {
+        await using var hub = await TestHub.StartAsync(settings: new() { ["Workforce:BulkPollInterval"] = "00:00:00.020" });
+        var tenant = await hub.LinkedTenantAsync();
+        using var portal = await hub.SignInAsync();
+        // The org's presence statuses (and a little history of another agent).
+        await GenerateAsync(hub, new { hours = 0.25, agents = 1, queues = 1, workPerHour = 0 });
+        var t0 = new IntervalClock(TimeSpan.FromMinutes(15), TimeZoneInfo.Utc).StartOf(hub.Clock.GetUtcNow()).AddHours(-3);
+        // Available 0–10; Break for no time at 10; Available 10–20, but Lunch begins at 15 (until 40): Available ends there.
+        await using (var w = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().WriteAsync(durable: false, Ct))
+        {
+            foreach (var (id, status, start, end) in new[] { ("0HnA", "Available", 0, 10), ("0HnB", "Break", 10, 10), ("0HnC", "Available", 10, 20), ("0HnD", "Lunch", 15, 40) })
+                await Dapper.SqlMapper.ExecuteAsync(w.Connection, """
+                    INSERT INTO workforce_omni_presence (tenant_id, group_name, record_id, user_id, status, start_ms, end_ms)
+                    VALUES (@t, 'default', @id, '005ZZ0000000001', @status, @start, @end)
+                    """, new { t = tenant.Id, id, status, start = t0.AddMinutes(start).ToUnixTimeMilliseconds(), end = t0.AddMinutes(end).ToUnixTimeMilliseconds() }, w.Transaction);
+            await w.CommitAsync(Ct);
+        }
+        (await portal.SendJsonAsync(HttpMethod.Put, $"/api/v1/tenants/{tenant.Id}/workforce/historical/default", Settings(new
+        {
+            enabled = true, source = "salesforce", readyActivities = "Available", notReadyActivities = "Break; Lunch", adminActivities = "", idleActivities = "",
+        }))).Status.ShouldBe(HttpStatusCode.OK);
+        await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(Ct);
+        var (_, agents) = await portal.SendJsonAsync(HttpMethod.Get,
+            $"/api/v1/tenants/{tenant.Id}/workforce/historical/default/agent-intervals?from={Iso(t0)}&to={Iso(t0.AddHours(2))}", null);
+        agents!["intervals"]!.AsArray().Where(r => r!["agentId"]!.GetValue<string>() == "005ZZ0000000001")
+            .Select(r => ((int)(r!["start"]!.GetValue<DateTimeOffset>() - t0).TotalMinutes, r["readySeconds"]!.GetValue<long>(), r["notReadySeconds"]!.GetValue<long>()))
+            .ShouldBe([(0, 900L, 0L), (15, 0L, 900L), (30, 0L, 600L)], "nothing after 40: logged out");
     }
 
     private static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("O"));

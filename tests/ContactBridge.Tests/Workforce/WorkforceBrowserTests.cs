@@ -14,6 +14,18 @@ public sealed class WorkforceBrowserTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _chromium.DisposeAsync();
 
+    /// <summary>The tenant's Workforce page, signed in, with the console's errors collected.</summary>
+    private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowserContext context, TestHub hub, string tenantId)
+    {
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        page.PageError += (_, e) => errors.Add(e);
+        await HeadlessChromium.SignInAsync(page, hub);
+        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenantId}/workforce").ToString());
+        return (page, errors);
+    }
+
     [Fact]
     public async Task The_page_charts_offered_abandoned_and_service_level_per_interval()
     {
@@ -45,12 +57,7 @@ public sealed class WorkforceBrowserTests : IAsyncLifetime
         await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(ct);
 
         await using var context = await _chromium.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-        page.PageError += (_, e) => errors.Add(e);
-        await HeadlessChromium.SignInAsync(page, hub);
-        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/workforce").ToString());
+        var (page, errors) = await OpenAsync(context, hub, tenant.Id);
         (await page.Locator("svg.wfm-chart g.interval").CountAsync()).ShouldBe(24);
         (await page.Locator("svg.wfm-chart circle.service-level").CountAsync()).ShouldBe(24);
         (await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('svg.wfm-chart rect.abandoned')).fill")).ShouldBe("rgb(192, 57, 43)", "the style sheet colours the chart");
@@ -77,12 +84,7 @@ public sealed class WorkforceBrowserTests : IAsyncLifetime
         await hub.Services.GetRequiredService<WorkforceFeed>().RunUntilIdleAsync(ct);
 
         await using var context = await _chromium.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-        page.PageError += (_, e) => errors.Add(e);
-        await HeadlessChromium.SignInAsync(page, hub);
-        await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/workforce").ToString());
+        var (page, errors) = await OpenAsync(context, hub, tenant.Id);
         (await page.Locator("svg.wfm-chart g.interval").CountAsync()).ShouldBeGreaterThanOrEqualTo(20, "six hours of Omni-Channel history, in 15-minute intervals");
         (await page.Locator("#known-activities").InnerTextAsync()).ShouldContain("presence statuses");
         (await page.Locator("#historical-source").InputValueAsync()).ShouldBe("salesforce");

@@ -158,6 +158,10 @@ public sealed class WorkforceRealTimeTests
             $$"""{"enabled": true, "source": "salesforce", "platformEvent": "Agent_State__e", "webhookUrl": "{{receiver.Url}}"}""");
         status.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
         var row = (await hub.Services.GetRequiredService<WorkforceSettingsStore>().GetAsync(tenant.Id, WorkforceKinds.RealTime, "default", Ct))!;
+        // The same event cannot also carry the contact center's states (they would be heard back as Omni-Channel's).
+        (status, body) = await portal.SendJsonAsync(HttpMethod.Put, $"{api}/realtime/contact-center", """{"enabled": true, "platformEvent": "Agent_State__e"}""");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body!["errors"]!["platformEvent"]![0]!.GetValue<string>().ShouldContain("uses Agent_State__e with the other source");
 
         using var stream = await LiveStream.OpenAsync(portal.Http, new Uri(hub.BaseUri, $"{api}/realtime/default/stream"));
         (await stream.NextAsync()).Name.ShouldBe("snapshot");
@@ -181,7 +185,9 @@ public sealed class WorkforceRealTimeTests
         await running;
         stop.Dispose();
         hub.CreateRecord("Agent_State__e", Published("Offline", t0.AddSeconds(60)));
-        (await subscription.ReplayIdAsync(tenant.Id, "default", Ct)).ShouldNotBeNull();
+        await using (var c = await hub.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct))
+            (await Dapper.SqlMapper.ExecuteScalarAsync<long?>(c, "SELECT replay_id FROM workforce_subscriptions WHERE tenant_id = @t AND group_name = 'default'", new { t = tenant.Id }))
+                .ShouldNotBeNull("the last replay id, stored with the states it brought");
         using var again = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var resumed = subscription.RunAsync(row, again.Token);
         var (_, offline) = await stream.NextAsync();

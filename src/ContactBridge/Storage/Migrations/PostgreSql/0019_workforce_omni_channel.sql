@@ -85,10 +85,11 @@ CREATE TABLE workforce_omni_reads (
 );
 
 -- A real-time integration whose source is Salesforce: the last replay id of its platform event stored with the states it
--- brought, so its subscription resumes there.
+-- brought, so its subscription resumes there; stream names the org's channel it belongs to (another org or event starts anew).
 CREATE TABLE workforce_subscriptions (
     tenant_id TEXT NOT NULL,
     group_name TEXT NOT NULL,
+    stream TEXT NOT NULL,
     replay_id BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, group_name)
