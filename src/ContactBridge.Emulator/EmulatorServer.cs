@@ -74,7 +74,12 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Parse(options.Host), options.Port);
-            if (options.HttpsPort is { } https) k.Listen(IPAddress.Parse(options.Host), https, l => l.UseHttps(Lightning.LightningHosts.Certificate()));
+            if (options.HttpsPort is { } https)
+            {
+                // One certificate for the https port (the Lightning hosts and the Pub/Sub API), made now; clients can fetch it to trust it.
+                state.TlsCertificate = Lightning.LightningHosts.Certificate();
+                k.Listen(IPAddress.Parse(options.Host), https, l => l.UseHttps(state.TlsCertificate));
+            }
             // Bulk uploads may be up to 150 MB.
             k.Limits.MaxRequestBodySize = 200 * 1024 * 1024;
             // Salesforce accepts request URIs up to 16,384 bytes (REST API Developer Guide, "Limits").
@@ -83,6 +88,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.Services.AddSingleton(state);
         builder.Services.AddOpenApi("emulator");
         builder.Services.AddProblemDetails();
+        builder.Services.AddGrpc();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
@@ -103,6 +109,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         app.MapRecordPages();
         app.MapOpenCti();
         app.MapTelephony();
+        app.MapGrpcService<PubSub.PubSubService>();
 
         var server = new EmulatorServer(app, state, dataFile);
         await app.StartAsync(cancellationToken);

@@ -45,6 +45,7 @@ await using (server)
           Control API               {server.InstanceUrl}/_emulator  (OpenAPI: /_emulator/openapi/emulator.json)
           Data                      {options.DataFile ?? "in memory (use --data-file to keep it)"}
           Lightning host (https)    {(server.HttpsPort is null ? "none (--https-port 8845 serves https://{org}.lightning.force.com for Service Cloud Voice)" : server.LightningUrlOf(WellKnown.DefaultOrgKey) + "  (map *.lightning.force.com to this machine)")}
+          Pub/Sub API (gRPC, TLS)   {(server.HttpsPort is null ? "none (served on the https port)" : $"127.0.0.1:{server.HttpsPort}  (its certificate: GET /_emulator/tls-certificate)")}
 
         Press Ctrl+C to stop.
         """);

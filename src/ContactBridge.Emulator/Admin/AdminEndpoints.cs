@@ -56,6 +56,10 @@ public static class AdminEndpoints
             s.Clock.Advance(TimeSpan.FromSeconds(r.Seconds));
             return Results.Ok(new { now = s.Clock.GetUtcNow(), offsetSeconds = s.Clock.Offset.TotalSeconds });
         }).WithSummary("Moves the emulator's clock forward.");
+        admin.MapGet("/tls-certificate", (EmulatorState s) => s.TlsCertificate is { } c
+                ? Results.Text(c.ExportCertificatePem(), "application/x-pem-file")
+                : Problem("The emulator has no https port: start it with --https-port (or EmulatorOptions.HttpsPort).", 404))
+            .WithSummary("The https port's certificate (Lightning hosts, Pub/Sub API) as PEM, for a client to trust.");
         admin.MapPost("/orgs/{org}/omni-channel/activity", OmniChannelActivityAsync)
             .WithSummary("Writes realistic Omni-Channel history into the org: agents' presence, work routed, accepted, declined, transferred and abandoned.");
         admin.MapPost("/orgs/{org}/connected-apps", AddApp).WithSummary("Adds a connected app (seed-file shape).");

@@ -368,17 +368,23 @@ public static class OAuthEndpoints
     }
 
     /// <summary>Resolves a bearer token (Authorization: Bearer or OAuth) to a live grant.</summary>
+    /// <summary>The grant of an access token that is live (issued, not revoked, not expired) for an active user; else null.</summary>
+    public static AccessGrant? GrantOf(string? token, EmulatorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (string.IsNullOrEmpty(token)) return null;
+        var grant = state.OAuth.FindAccess(token);
+        if (grant is null || grant.Revoked || grant.ExpiresAt <= state.Clock.GetUtcNow()) return null;
+        return UserActive(state.FindOrg(grant.OrgKey)!, grant.UserId) ? grant : null;
+    }
+
     public static AccessGrant? Authenticate(HttpContext context, EmulatorState state)
     {
         var header = context.Request.Headers.Authorization.ToString();
         string? token = null;
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = header[7..].Trim();
         else if (header.StartsWith("OAuth ", StringComparison.OrdinalIgnoreCase)) token = header[6..].Trim();
-        if (token is null) return null;
-        var grant = state.OAuth.FindAccess(token);
-        if (grant is null || grant.Revoked || grant.ExpiresAt <= state.Clock.GetUtcNow()) return null;
-        var org = state.FindOrg(grant.OrgKey)!;
-        if (!UserActive(org, grant.UserId)) return null;
+        if (GrantOf(token, state) is not { } grant) return null;
         context.Items[EmulatorMiddleware.LogOrgKey] = grant.OrgKey;
         context.Items[EmulatorMiddleware.LogUserKey] = grant.UserId;
         context.Items[EmulatorMiddleware.LogClientKey] = grant.ClientId;

@@ -41,6 +41,12 @@ public sealed class EmulatorState
     /// <summary>How long an access token lives (the org's session timeout; Salesforce's default is 2 hours).</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>The https port's certificate (made at start; null without an https port): GET /_emulator/tls-certificate gives it as PEM.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate { get; set; }
+
+    /// <summary>How long a Pub/Sub subscription that is owed events waits for one before an empty response with the latest replay id (Salesforce: within 270 s).</summary>
+    public TimeSpan PubSubKeepAlive { get; set; } = TimeSpan.FromSeconds(270);
+
     public SalesforceOrg? FindOrg(string key) => _orgs.GetValueOrDefault(key);
 
     public SalesforceOrg? OrgById(string orgId) =>
