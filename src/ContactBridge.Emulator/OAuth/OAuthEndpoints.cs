@@ -367,7 +367,6 @@ public static class OAuthEndpoints
         return state.OAuth.Revoke(token) ? Results.Ok() : OAuthError("invalid_token", "invalid token");
     }
 
-    /// <summary>Resolves a bearer token (Authorization: Bearer or OAuth) to a live grant.</summary>
     /// <summary>The grant of an access token that is live (issued, not revoked, not expired) for an active user; else null.</summary>
     public static AccessGrant? GrantOf(string? token, EmulatorState state)
     {
@@ -378,6 +377,7 @@ public static class OAuthEndpoints
         return UserActive(state.FindOrg(grant.OrgKey)!, grant.UserId) ? grant : null;
     }
 
+    /// <summary>Resolves a bearer token (Authorization: Bearer or OAuth) to a live grant.</summary>
     public static AccessGrant? Authenticate(HttpContext context, EmulatorState state)
     {
         var header = context.Request.Headers.Authorization.ToString();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
@@ -24,13 +23,17 @@ public static class EventSchemas
     private static readonly string[] NameParts = ["Salutation", "FirstName", "MiddleName", "LastName", "Suffix"];
     private static readonly string[] ChangeTypes = ["CREATE", "UPDATE", "DELETE", "UNDELETE", "GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE", "GAP_OVERFLOW"];
 
-    /// <summary>Every schema handed out, by id: GetSchema answers from here.</summary>
-    private static readonly ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
-
     /// <summary>A channel's schema: its id (a fingerprint of the JSON), the JSON, the parsed schema, and what it describes.</summary>
     public sealed record Built(string Id, string Json, RecordSchema Schema, ObjectDef Type, bool IsChange);
 
-    public static string? JsonOf(string schemaId) => Known.TryGetValue(schemaId, out var json) ? json : null;
+    /// <summary>The schema of the org's with this id (a platform event's or a change event's, as it is now), or null. Callers hold the org's lock.</summary>
+    public static Built? Find(SalesforceOrg org, string schemaId)
+    {
+        ArgumentNullException.ThrowIfNull(org);
+        var topics = org.Schema.Objects.Where(o => o.IsPlatformEvent).Select(o => "/event/" + o.Name)
+            .Concat(org.ChangeDataCapture.Select(e => "/data/" + Records.RecordWriter.ChangeEventName(e)));
+        return topics.Select(t => For(org, t)).FirstOrDefault(b => b?.Id == schemaId);
+    }
 
     /// <summary>The entity a change-event topic is about (/data/ContactChangeEvent → Contact, /data/Thing__ChangeEvent → Thing__c), or null.</summary>
     public static string? EntityOf(string topic)
@@ -55,7 +58,6 @@ public static class EventSchemas
     {
         var json = schema.ToJsonString();
         var id = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..22].Replace('+', '-').Replace('/', '_');
-        Known[id] = json;
         return new Built(id, json, (RecordSchema)Avro.Schema.Parse(json), type, isChange);
     }
 
@@ -150,7 +152,13 @@ public static class EventSchemas
         foreach (var field in built.Schema.Fields)
         {
             var value = payload.FirstOrDefault(kv => kv.Key.Equals(field.Name, StringComparison.OrdinalIgnoreCase)).Value;
-            record.Add(field.Name, field.Name == "ChangeEventHeader" && value is JsonObject h ? Header(built, (RecordSchema)field.Schema, h) : ValueOf(field.Schema, value));
+            record.Add(field.Name, field.Name switch
+            {
+                "ChangeEventHeader" when value is JsonObject h => Header(built, (RecordSchema)field.Schema, h),
+                "CreatedDate" when !built.IsChange => Records.FieldValues.TryParseDateTime(value?.ToString() ?? "", out var at) ? at.ToUnixTimeMilliseconds() : 0L,
+                "CreatedById" when !built.IsChange => value?.ToString() ?? "",
+                _ => ValueOf(field.Schema, value, built.Type.Field(field.Name)),
+            });
         }
         using var stream = new MemoryStream();
         new GenericDatumWriter<GenericRecord>(built.Schema).Write(record, new BinaryEncoder(stream));
@@ -193,7 +201,8 @@ public static class EventSchemas
             nested[parent.Pos] = nested.GetValueOrDefault(parent.Pos) | (BigInteger.One << part.Pos);
         }
         var result = new List<string>();
-        if (!top.IsZero) result.Add("0x" + Hex(top));
+        // The record's own bitmap comes first, 0x0 when only a compound's parts changed: clients read the parts' entries after it.
+        if (!top.IsZero || nested.Count > 0) result.Add("0x" + Hex(top));
         result.AddRange(nested.Select(n => $"{n.Key.ToString(CultureInfo.InvariantCulture)}-0x{Hex(n.Value)}"));
         return result;
     }
@@ -207,37 +216,43 @@ public static class EventSchemas
         _ => null,
     };
 
-    private static object? ValueOf(Avro.Schema schema, JsonNode? value)
+    /// <summary>
+    /// A stored value in the field's Avro type, converted by the field's type (not guessed from the value); a value the type cannot
+    /// hold (a number too large for an int, a malformed date) is null rather than an event no one can read.
+    /// </summary>
+    private static object? ValueOf(Avro.Schema schema, JsonNode? value, FieldDef? def)
     {
         if (value is null) return null;
         var target = schema is UnionSchema u ? u.Schemas.First(s => s.Tag != Avro.Schema.Type.Null) : schema;
-        switch (target)
+        if (target is RecordSchema r)
         {
-            case RecordSchema r when value is JsonObject o:
-                var record = new GenericRecord(r);
-                foreach (var f in r.Fields) record.Add(f.Name, ValueOf(f.Schema, o[f.Name]));
-                return record;
-            case RecordSchema:
-                return null;
+            if (value is not JsonObject o) return null;
+            var record = new GenericRecord(r);
+            foreach (var f in r.Fields) record.Add(f.Name, ValueOf(f.Schema, o[f.Name], null));
+            return record;
         }
         var text = value is JsonValue jv && jv.TryGetValue<string>(out var s) ? s : value.ToJsonString();
-        return target.Tag switch
+        var number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n : (double?)null;
+        return (target.Tag, def?.Type) switch
         {
-            Avro.Schema.Type.Boolean => value is JsonValue b && b.TryGetValue<bool>(out var flag) ? flag : bool.Parse(text),
-            Avro.Schema.Type.Int when value is JsonValue n && n.TryGetValue<int>(out var i) => i,
-            Avro.Schema.Type.Int => Records.FieldValues.TryParseDate(text, out var d) ? d.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber : int.Parse(text, CultureInfo.InvariantCulture),
-            Avro.Schema.Type.Long when value is JsonValue n && n.TryGetValue<long>(out var l) => l,
-            Avro.Schema.Type.Long => Records.FieldValues.TryParseDateTime(text, out var dt) ? dt.ToUnixTimeMilliseconds() : long.Parse(text, CultureInfo.InvariantCulture),
-            Avro.Schema.Type.Double => double.Parse(text, CultureInfo.InvariantCulture),
+            (Avro.Schema.Type.Boolean, _) => value is JsonValue b && b.TryGetValue<bool>(out var flag) ? flag : bool.TryParse(text, out var parsed) ? parsed : null,
+            (Avro.Schema.Type.Int, FieldType.Date) => Records.FieldValues.TryParseDate(text, out var d) ? d.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber : null,
+            (Avro.Schema.Type.Int, _) => number is >= int.MinValue and <= int.MaxValue ? (int)Math.Round(number.Value) : null,
+            (Avro.Schema.Type.Long, FieldType.DateTime) => Records.FieldValues.TryParseDateTime(text, out var dt) ? dt.ToUnixTimeMilliseconds() : null,
+            (Avro.Schema.Type.Long, _) => number is >= long.MinValue and <= long.MaxValue ? (long)Math.Round(number.Value) : null,
+            (Avro.Schema.Type.Double, _) => number,
             _ => text,
         };
     }
 
-    /// <summary>A published payload read back (fields as the REST API takes them), or the reason it cannot be read.</summary>
+    /// <summary>A published payload read back (fields as the REST API takes them); a payload that is not one datum of the schema throws.</summary>
     public static JsonObject Decode(Built built, byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(built);
-        var record = new GenericDatumReader<GenericRecord>(built.Schema, built.Schema).Read(null!, new BinaryDecoder(new MemoryStream(payload)));
+        ArgumentNullException.ThrowIfNull(payload);
+        using var stream = new MemoryStream(payload);
+        var record = new GenericDatumReader<GenericRecord>(built.Schema, built.Schema).Read(null!, new BinaryDecoder(stream));
+        if (stream.Position != stream.Length) throw new FormatException($"The payload has {stream.Length - stream.Position} bytes after the event: it was not written with schema {built.Id}.");
         var result = new JsonObject();
         foreach (var field in built.Schema.Fields)
         {

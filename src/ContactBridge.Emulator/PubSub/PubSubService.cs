@@ -24,6 +24,7 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
     public const string TopicNotFound = "sfdc.platform.eventbus.grpc.topic.not.found";
     public const string InvalidRequest = "sfdc.platform.eventbus.grpc.fetch.request.invalid";
     public const string SchemaNotFound = "sfdc.platform.eventbus.grpc.schema.not.found";
+    public const string InternalError = "sfdc.platform.eventbus.grpc.service.internal";
 
     public static ByteString ReplayBytes(long replayId)
     {
@@ -38,8 +39,10 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         return new RpcException(new Status(code, $"{message} rpcId: {rpcId}"), new Metadata { { "error-code", errorCode }, { "rpc-id", rpcId } });
     }
 
-    /// <summary>The caller's org: a live access token (accesstoken), its org's id (tenantid, 15 or 18 characters) and an instance URL (instanceurl).</summary>
-    private SalesforceOrg Authenticate(ServerCallContext context)
+    /// <summary>The caller's org and grant: a live access token (accesstoken), its org's id (tenantid, 15 or 18 characters) and an instance URL (instanceurl).</summary>
+    private SalesforceOrg Authenticate(ServerCallContext context) => Caller(context).Org;
+
+    private (SalesforceOrg Org, AccessGrant Grant) Caller(ServerCallContext context)
     {
         string? Header(string key) => context.RequestHeaders.GetValue(key);
         var grant = OAuthEndpoints.GrantOf(Header("accesstoken"), state)
@@ -49,8 +52,15 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         if (tenant.Length is not (15 or 18) || !string.Equals(tenant[..15], org.Id[..15], StringComparison.Ordinal))
             throw Failure(StatusCode.Unauthenticated, AuthError, "The tenantid header must be the id of the access token's org.");
         if (!Uri.TryCreate(Header("instanceurl"), UriKind.Absolute, out _))
-            throw Failure(StatusCode.Unauthenticated, AuthError, "The instanceurl header must be the org's instance URL.");
-        return org;
+            throw Failure(StatusCode.Unauthenticated, AuthError, "The instanceurl header must be an absolute URL: the org's instance URL.");
+        // The request log names the caller's org and user, as it does for REST calls.
+        if (context.GetHttpContext() is { } http)
+        {
+            http.Items[EmulatorMiddleware.LogOrgKey] = grant.OrgKey;
+            http.Items[EmulatorMiddleware.LogUserKey] = grant.UserId;
+            http.Items[EmulatorMiddleware.LogClientKey] = grant.ClientId;
+        }
+        return (org, grant);
     }
 
     private static EventSchemas.Built? SchemaOf(SalesforceOrg org, string topic)
@@ -75,9 +85,11 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
 
     public override Task<SchemaInfo> GetSchema(SchemaRequest request, ServerCallContext context)
     {
-        Authenticate(context);
-        var json = EventSchemas.JsonOf(request.SchemaId) ?? throw Failure(StatusCode.NotFound, SchemaNotFound, $"There is no schema {request.SchemaId}.");
-        return Task.FromResult(new SchemaInfo { SchemaId = request.SchemaId, SchemaJson = json, RpcId = Guid.NewGuid().ToString() });
+        var org = Authenticate(context);
+        EventSchemas.Built? built;
+        lock (org.Sync) built = EventSchemas.Find(org, request.SchemaId);
+        if (built is null) throw Failure(StatusCode.NotFound, SchemaNotFound, $"The org has no schema {request.SchemaId}: ask GetTopic for a topic's current one.");
+        return Task.FromResult(new SchemaInfo { SchemaId = built.Id, SchemaJson = built.Json, RpcId = Guid.NewGuid().ToString() });
     }
 
     public override async Task Subscribe(IAsyncStreamReader<FetchRequest> requestStream, IServerStreamWriter<FetchResponse> responseStream, ServerCallContext context)
@@ -104,11 +116,26 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         }
 
         var owed = new Owed { Value = Math.Clamp(first.NumRequested, 0, MaxRequested) };
-        var signal = new SemaphoreSlim(0);
+        // One pending wake-up is enough: the loop reads everything due each time it wakes.
+        using var signal = new SemaphoreSlim(0, 1);
+        void Wake()
+        {
+            try
+            {
+                if (signal.CurrentCount == 0) signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
         void Published(BusEvent e)
         {
-            if (e.On(topic)) signal.Release();
+            if (e.On(topic)) Wake();
         }
+        var schemas = new Dictionary<string, EventSchemas.Built>(StringComparer.Ordinal);
         org.Events.Published += Published;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var requestsDone = false;
@@ -122,11 +149,11 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
                     var more = requestStream.Current;
                     if (more.TopicName.Length > 0 && more.TopicName != topic) throw Failure(StatusCode.InvalidArgument, InvalidRequest, $"This subscription is to {topic}, not {more.TopicName}.");
                     owed.Add(Math.Max(0, more.NumRequested));
-                    signal.Release();
+                    Wake();
                 }
                 // The client closed its side: what it asked for is still delivered, then the stream ends.
                 Volatile.Write(ref requestsDone, true);
-                signal.Release();
+                Wake();
             }
             catch
             {
@@ -138,50 +165,49 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         {
             while (!stop.IsCancellationRequested)
             {
+                // A token revoked or expired meanwhile ends the subscription, as it would end a new one.
+                if (OAuthEndpoints.GrantOf(context.RequestHeaders.GetValue("accesstoken"), state) is null)
+                    throw Failure(StatusCode.Unauthenticated, AuthError, "The access token expired or was revoked: subscribe again with a live one.");
                 var wanted = owed.Value;
                 if (wanted == 0 && Volatile.Read(ref requestsDone)) break;
                 List<BusEvent> due;
-                long latest;
-                lock (org.Sync)
-                {
-                    due = wanted > 0 ? org.Events.After(topic, position).Take(wanted).ToList() : [];
-                    latest = org.Events.LastReplayId;
-                }
+                lock (org.Sync) due = wanted > 0 ? org.Events.After(topic, position).Take(wanted).ToList() : [];
                 if (due.Count > 0)
                 {
                     var response = new FetchResponse { RpcId = Guid.NewGuid().ToString(), LatestReplayId = ReplayBytes(due[^1].ReplayId) };
-                    foreach (var e in due) response.Events.Add(Consumer(org, e));
+                    foreach (var e in due) response.Events.Add(Consumer(org, schemas, e));
                     position = due[^1].ReplayId;
                     response.PendingNumRequested = owed.Add(-due.Count);
                     await responseStream.WriteAsync(response, stop.Token);
                     continue;
                 }
-                var keepAlive = !await signal.WaitAsync(state.PubSubKeepAlive, stop.Token);
-                if (keepAlive && owed.Value > 0)
-                    await responseStream.WriteAsync(new FetchResponse
-                    {
-                        RpcId = Guid.NewGuid().ToString(), LatestReplayId = ReplayBytes(latest), PendingNumRequested = owed.Value,
-                    }, stop.Token);
+                if (await signal.WaitAsync(state.PubSubKeepAlive, stop.Token) || owed.Value == 0) continue;
+                // Nothing came while events are owed: the latest replay id, read now, and only when nothing of the topic is due
+                // (a client may resume from it).
+                long latest;
+                lock (org.Sync) latest = org.Events.After(topic, position).Count == 0 ? org.Events.LastReplayId : -1;
+                if (latest < 0) continue;
+                await responseStream.WriteAsync(new FetchResponse
+                {
+                    RpcId = Guid.NewGuid().ToString(), LatestReplayId = ReplayBytes(Math.Max(latest, position)), PendingNumRequested = owed.Value,
+                }, stop.Token);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException && ct.IsCancellationRequested)
         {
+            // The client went away (or cancelled): the stream is over.
         }
         finally
         {
             org.Events.Published -= Published;
             await stop.CancelAsync();
-        }
-        try
-        {
-            await reading;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (IOException)
-        {
-            // The client went away.
+            try
+            {
+                await reading;
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+            {
+            }
         }
     }
 
@@ -203,40 +229,53 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         }
     }
 
-    /// <summary>An event as delivered: its Avro payload under its channel's current schema.</summary>
-    private static ConsumerEvent Consumer(SalesforceOrg org, BusEvent e)
+    /// <summary>An event as delivered: its Avro payload under its channel's current schema (built once per subscription and channel).</summary>
+    private static ConsumerEvent Consumer(SalesforceOrg org, Dictionary<string, EventSchemas.Built> schemas, BusEvent e)
     {
-        var schema = SchemaOf(org, e.Channel) ?? throw Failure(StatusCode.Internal, InvalidRequest, $"The channel {e.Channel} has no schema.");
+        if (!schemas.TryGetValue(e.Channel, out var schema))
+            schemas[e.Channel] = schema = SchemaOf(org, e.Channel) ?? throw Failure(StatusCode.Internal, InternalError, $"The channel {e.Channel} has no schema.");
+        byte[] payload;
+        try
+        {
+            payload = EventSchemas.Encode(schema, e.Payload);
+        }
+        catch (Exception ex) when (ex is Avro.AvroException or InvalidCastException or FormatException or ArgumentException)
+        {
+            throw Failure(StatusCode.Internal, InternalError, $"Event {e.ReplayId} of {e.Channel} could not be written in its schema: {ex.Message}");
+        }
         return new ConsumerEvent
         {
             ReplayId = ReplayBytes(e.ReplayId),
-            Event = new ProducerEvent { Id = EventIdOf(e), SchemaId = schema.Id, Payload = ByteString.CopyFrom(EventSchemas.Encode(schema, e.Payload)) },
+            Event = new ProducerEvent { Id = EventIdOf(e), SchemaId = schema.Id, Payload = ByteString.CopyFrom(payload) },
         };
     }
 
     /// <summary>A stable id for a bus event (its UUID, as Salesforce gives each event one).</summary>
     private static string EventIdOf(BusEvent e) => new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{e.Channel}:{e.ReplayId}")).AsSpan(0, 16)).ToString();
 
-    public override async Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
+    public override Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
     {
-        var org = Authenticate(context);
-        return await Task.FromResult(PublishTo(org, context, request));
+        var (org, grant) = Caller(context);
+        return Task.FromResult(PublishTo(org, grant, request));
     }
 
     public override async Task PublishStream(IAsyncStreamReader<PublishRequest> requestStream, IServerStreamWriter<PublishResponse> responseStream, ServerCallContext context)
     {
-        var org = Authenticate(context);
+        Caller(context);
+        // Each request checks the token again: one that expired or was revoked meanwhile ends the stream with the auth error.
         while (await requestStream.MoveNext(context.CancellationToken))
-            await responseStream.WriteAsync(PublishTo(org, context, requestStream.Current), context.CancellationToken);
+        {
+            var (org, grant) = Caller(context);
+            await responseStream.WriteAsync(PublishTo(org, grant, requestStream.Current), context.CancellationToken);
+        }
     }
 
     /// <summary>Each event as the REST API would publish it (the same checks); one result per event, in order, each with its replay id or its error.</summary>
-    private PublishResponse PublishTo(SalesforceOrg org, ServerCallContext context, PublishRequest request)
+    private PublishResponse PublishTo(SalesforceOrg org, AccessGrant grant, PublishRequest request)
     {
         var schema = SchemaOf(org, request.TopicName);
         if (schema is null || schema.IsChange)
             throw Failure(StatusCode.NotFound, TopicNotFound, $"{request.TopicName} is not a platform event's topic (/event/Name__e): only platform events are published.");
-        var grant = OAuthEndpoints.GrantOf(context.RequestHeaders.GetValue("accesstoken"), state)!;
         var response = new PublishResponse { SchemaId = schema.Id, RpcId = Guid.NewGuid().ToString() };
         foreach (var e in request.Events)
         {
@@ -251,8 +290,9 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
                     result.ReplayId = ReplayBytes(org.Events.LastReplayId);
                 }
             }
-            catch (Exception ex) when (ex is InvalidOperationException or Avro.AvroException or Records.SalesforceException or IOException or FormatException)
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {
+                // Whatever is wrong with this event (not its schema's datum, a value out of range, a field refused), it alone is refused.
                 logger.LogDebug("Pub/Sub publish to {Topic} refused: {Error}", request.TopicName, ex.Message);
                 result.Error = new Error { Code = ErrorCode.Publish, Msg = ex.Message };
             }

@@ -62,8 +62,7 @@ public sealed class CallerIdentifier(TimeProvider clock)
         var emails = interactions.Select(i => i.Caller.Email?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e) && e.Contains('@', StringComparison.Ordinal))
             .Distinct().Cast<string>().ToList();
 
-        // Candidates per object: (record, normalised phones, lower-cased e-mails, last modified).
-        var candidates = new List<(string Object, JsonObject Record, HashSet<string> Phones, HashSet<string> Emails, string Modified)>();
+        var candidates = new List<CallerCandidate>();
         foreach (var chunk in Chunks(phones.SelectMany(PhoneNumbers.SearchDigits).Distinct(), NumbersPerSearch))
         {
             var term = string.Join(" OR ", chunk);
@@ -101,10 +100,9 @@ public sealed class CallerIdentifier(TimeProvider clock)
         {
             var obj = r["attributes"]?["type"]?.GetValue<string>() ?? "";
             var rule = rules.Objects.FirstOrDefault(o => o.Object.Equals(obj, StringComparison.OrdinalIgnoreCase));
-            if (rule is null || candidates.Any(c => c.Record["Id"]?.GetValue<string>() == r["Id"]?.GetValue<string>())) return;
-            var recordPhones = rule.PhoneFields.Select(f => PhoneNumbers.Normalize(r[f]?.ToString(), rules.DefaultCountry)).Where(p => p is not null).Cast<string>().ToHashSet();
-            var recordEmails = rule.EmailFields.Select(f => r[f]?.ToString()?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e)).Cast<string>().ToHashSet();
-            candidates.Add((rule.Object, r, recordPhones, recordEmails, r["LastModifiedDate"]?.ToString() ?? ""));
+            if (rule is null || candidates.Any(c => c.Id == r["Id"]?.GetValue<string>())) return;
+            candidates.Add(CallerCandidate.Of(rule, rules.DefaultCountry, r["Id"]!.GetValue<string>(), r["Name"]?.GetValue<string>(), r["LastModifiedDate"]?.ToString(),
+                f => r[f]?.ToString()));
         }
 
         var results = new Dictionary<string, IdentificationResult>(StringComparer.Ordinal);
@@ -119,25 +117,38 @@ public sealed class CallerIdentifier(TimeProvider clock)
                 }
             }
             if (results.ContainsKey(interaction.InteractionId)) continue;
-            var phone = PhoneNumbers.Normalize(interaction.Caller.Phone, rules.DefaultCountry);
-            var email = interaction.Caller.Email?.Trim().ToLowerInvariant();
-            var found = false;
-            foreach (var rule in rules.Objects)
-            {
-                var hits = candidates.Where(c => c.Object == rule.Object && (phone is not null && c.Phones.Contains(phone) || !string.IsNullOrEmpty(email) && c.Emails.Contains(email)))
-                    .OrderByDescending(c => c.Modified, StringComparer.Ordinal).ToList();
-                if (hits.Count == 0) continue;
-                var matches = hits.Select(h => new CallerMatch(h.Object, h.Record["Id"]!.GetValue<string>(), h.Record["Name"]?.GetValue<string>())).ToList();
-                if (matches.Count > 1 && rules.WhenSeveral == "most_recent") matches = [matches[0]];
-                results[interaction.InteractionId] = Result(matches, phone is not null && hits.Any(h => h.Phones.Contains(phone)) ? "phone" : "email", interaction.Caller.Phone ?? email ?? "");
-                found = true;
-                break;
-            }
-            if (!found) results[interaction.InteractionId] = new IdentificationResult(IdentificationResult.None, [], null, null, now);
+            results[interaction.InteractionId] = Decide(rules, instance, interaction, rule => candidates.Where(c => c.Object == rule.Object), now);
         }
         return results;
 
         IdentificationResult Result(List<CallerMatch> matches, string by, string term) =>
             new(matches.Count == 1 ? IdentificationResult.One : IdentificationResult.Several, matches, IdentificationResult.ScreenPopFor(instance, matches, term), by, now);
+    }
+
+    /// <summary>
+    /// Who the caller is, from the records that may be: the first object (in the rules' order) with a record whose phone or
+    /// e-mail is the caller's; several are the most recently modified first (then by id), or only that one with "most_recent".
+    /// The same decision whether the candidates came from a search or from the caller index.
+    /// </summary>
+    public static IdentificationResult Decide(IdentificationRules rules, string instanceUrl, InteractionState interaction,
+        Func<ObjectRule, IEnumerable<CallerCandidate>> candidatesOf, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(interaction);
+        ArgumentNullException.ThrowIfNull(candidatesOf);
+        var phone = PhoneNumbers.Normalize(interaction.Caller.Phone, rules.DefaultCountry);
+        var email = interaction.Caller.Email?.Trim().ToLowerInvariant();
+        foreach (var rule in rules.Objects)
+        {
+            var hits = candidatesOf(rule).Where(c => phone is not null && c.Phones.Contains(phone) || !string.IsNullOrEmpty(email) && c.Emails.Contains(email))
+                .DistinctBy(c => c.Id).OrderByDescending(c => c.Modified).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
+            if (hits.Count == 0) continue;
+            var matches = hits.Select(h => new CallerMatch(h.Object, h.Id, h.Name)).ToList();
+            if (matches.Count > 1 && rules.WhenSeveral == "most_recent") matches = [matches[0]];
+            var term = interaction.Caller.Phone ?? email ?? "";
+            return new IdentificationResult(matches.Count == 1 ? IdentificationResult.One : IdentificationResult.Several, matches,
+                IdentificationResult.ScreenPopFor(instanceUrl, matches, term), phone is not null && hits.Any(h => h.Phones.Contains(phone)) ? "phone" : "email", now);
+        }
+        return new IdentificationResult(IdentificationResult.None, [], null, null, now);
     }
 }

@@ -118,3 +118,25 @@ public sealed partial record IvrRule(string IvrKey, string Object, string Field)
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex KeyPattern();
 }
+
+/// <summary>A record that may be the caller: its object, id and name, its phones (E.164 digits) and e-mails (lower case), and when it was last modified.</summary>
+public sealed record CallerCandidate(string Object, string Id, string? Name, string[] Phones, string[] Emails, DateTimeOffset Modified)
+{
+    /// <summary>A record's candidate under its object's rule: <paramref name="field"/> gives each field's text.</summary>
+    public static CallerCandidate Of(ObjectRule rule, string defaultCountry, string id, string? name, string? modified, Func<string, string?> field)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(field);
+        var phones = rule.PhoneFields.Select(f => PhoneNumbers.Normalize(field(f), defaultCountry)).OfType<string>().Distinct().ToArray();
+        var emails = rule.EmailFields.Select(f => field(f)?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e)).Cast<string>().Distinct().ToArray();
+        return new CallerCandidate(rule.Object, id, name, phones, emails, ModifiedOf(modified));
+    }
+
+    /// <summary>Salesforce's date-time as REST (…+0000) or Bulk API (…Z) write it; the earliest moment when there is none.</summary>
+    public static DateTimeOffset ModifiedOf(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return DateTimeOffset.MinValue;
+        if (text.Length > 5 && text[^5] is '+' or '-' && char.IsAsciiDigit(text[^1])) text = text[..^2] + ":" + text[^2..];
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue;
+    }
+}

@@ -114,6 +114,12 @@ public sealed class PubSubApiTests
             },
         }, headers, cancellationToken: Ct);
         (mixed.Results[0].Error?.Code, mixed.Results[1].Error).ShouldBe((ErrorCode.Publish, null));
+        // Bytes that are not a datum of the schema (a plain string where a union is): that event refused, with the reason; the call answers.
+        var garbled = await client.PublishAsync(new PublishRequest
+        {
+            TopicName = topic, Events = { new ProducerEvent { Id = "garbled", SchemaId = info.SchemaId, Payload = ByteString.CopyFrom(0x0A, 0x41, 0x42, 0x43, 0x44, 0x45) } },
+        }, headers, cancellationToken: Ct);
+        garbled.Results.ShouldHaveSingleItem().Error.Code.ShouldBe(ErrorCode.Publish);
         await call.RequestStream.CompleteAsync();
 
         // Another subscription, after the second event's replay id: the rest, in order.
@@ -156,6 +162,25 @@ public sealed class PubSubApiTests
         var nameRecord = ((UnionSchema)schema["Name"].Schema).Schemas.OfType<RecordSchema>().Single();
         var part = BigInteger.Parse("0" + nested[1], System.Globalization.NumberStyles.HexNumber);
         nameRecord.Fields.Where(f => !(part & (BigInteger.One << f.Pos)).IsZero).Select(f => f.Name).ShouldBe(["FirstName"]);
+
+        // Only a part of the name cleared: the record's bitmap still comes first (0x0), then the part's.
+        (await rest.PatchAsync($"/sobjects/Contact/{id}", new { FirstName = (string?)null })).Code.ShouldBe(204);
+        var cleared = (GenericRecord)Decode(schemaJson, (await NextEventsAsync(call, 1)).Single().Event.Payload)["ChangeEventHeader"];
+        ((object[])cleared["nulledFields"]).Cast<string>().ShouldBe(["0x0", $"{schema["Name"].Pos}-0x{1 << nameRecord["FirstName"].Pos:X}"]);
+
+        // The all-entities channel: each event with its own entity's schema.
+        (await rest.PostAsync("/sobjects/Lead", new { LastName = "Hamilton", Company = "MIT" })).Code.ShouldBe(201);
+        using var all = client.Subscribe(headers, cancellationToken: Ct);
+        await all.RequestStream.WriteAsync(new FetchRequest { TopicName = "/data/ChangeEvents", ReplayPreset = ReplayPreset.Earliest, NumRequested = 10 }, Ct);
+        var mixed = await NextEventsAsync(all, 4);
+        var entities = new List<string>();
+        foreach (var e in mixed)
+        {
+            var json = (await client.GetSchemaAsync(new SchemaRequest { SchemaId = e.Event.SchemaId }, headers, cancellationToken: Ct)).SchemaJson;
+            entities.Add((string)((GenericRecord)Decode(json, e.Event.Payload)["ChangeEventHeader"])["entityName"]);
+        }
+        entities.ShouldBe(["Contact", "Contact", "Contact", "Lead"]);
+        mixed.Select(e => e.Event.SchemaId).Distinct().Count().ShouldBe(2);
     }
 
     [Fact]
@@ -188,7 +213,8 @@ public sealed class PubSubApiTests
                 TopicName = "/event/Agent_State__e", Events = { new ProducerEvent { Id = state, SchemaId = info.SchemaId, Payload = AgentState(schema, state) } },
             }, Ct);
             (await publishing.ResponseStream.MoveNext(bound.Token)).ShouldBeTrue();
-            publishing.ResponseStream.Current.Results.ShouldHaveSingleItem().CorrelationKey.ShouldBe(state);
+            var result = publishing.ResponseStream.Current.Results.ShouldHaveSingleItem();
+            (result.CorrelationKey, result.Error).ShouldBe((state, null));
         }
         await publishing.RequestStream.CompleteAsync();
         // The subscription (from the tip when it began) gets the first of them: it had asked for one.
