@@ -402,7 +402,7 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await using var c = await OpenAsync();
         var alone = await c.Context.NewPageAsync();
         await alone.GotoAsync(c.Softphone.AdapterUrl(c.Server) + "&sfdcIframeOrigin=" + Uri.EscapeDataString("http://evil.example"));
-        await alone.WaitForFunctionAsync("() => document.getElementById('status').textContent === 'Ready'");
+        await alone.WaitForFunctionAsync("() => document.getElementById('status')?.textContent === 'Ready'");
         var answer = await alone.EvaluateAsync<JsonElement>("() => softphone.call('getAppViewInfo')");
         ShouldFailWith(answer, "SOFTPHONE_CONTAINER_ERROR");
         (await c.OpenCtiLogAsync()).ShouldBeEmpty();
@@ -426,6 +426,7 @@ public sealed class OpenCtiBrowserTests(Chromium chromium) : IClassFixture<Chrom
             """.Replace("STANDBY", "https://standby.invalid/softphone", StringComparison.Ordinal), adapterPage: "index.html?role=primary", attach: false);
         // Not attached: on a busy machine the 1.5 s may pass before the primary page is ready, and it
         // never will be once the standby has replaced it.
-        await c.Page.WaitForFunctionAsync("() => document.getElementById('softphone-frame').src.startsWith('https://standby.invalid/softphone?')");
+        // Until the console has made the frame there is none: the condition must say "not yet", not fail.
+        await c.Page.WaitForFunctionAsync("() => document.getElementById('softphone-frame')?.src?.startsWith('https://standby.invalid/softphone?') === true");
     }
 }
