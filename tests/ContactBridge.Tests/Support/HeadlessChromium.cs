@@ -20,6 +20,9 @@ public sealed class HeadlessChromium(params string[] extraArgs) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
+        // Expectations wait for their condition up to 20 s, not Playwright's 5: on two busy cores a page that loads
+        // another origin's frame (the voice connector, Open CTI) was seen to take longer than 5 s to get there.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,

@@ -39,7 +39,9 @@ public sealed class PortalBrowserTests : IAsyncLifetime
         await page.WaitForSelectorAsync("text=Allow Access?");
         await page.ClickAsync("#oaapprove");
 
-        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/salesforce?done=linked");
+        // Back on the portal (waiting for the address, not for a "load" event, which a loaded machine was once seen not to report).
+        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/salesforce?done=linked", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("#notice")).ToHaveTextAsync("Linked to Salesforce.");
         (await page.TextContentAsync("#link-status")).ShouldBe("Linked");
         (await page.TextContentAsync("#linked-username")).ShouldBe(username);
         (await page.TextContentAsync("#linked-environment")).ShouldBe(environment);
@@ -52,7 +54,8 @@ public sealed class PortalBrowserTests : IAsyncLifetime
             await dialog.AcceptAsync();
         };
         await page.ClickAsync("#unlink");
-        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/salesforce?done=unlinked");
+        await page.WaitForURLAsync($"**/tenants/{tenant.Id}/salesforce?done=unlinked", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("#link-status")).ToHaveTextAsync("Unlinked");
         confirmation.ShouldNotBeNull().ShouldContain("no longer looks callers up");
         (await page.TextContentAsync("#link-status")).ShouldBe("Unlinked");
         (await page.TextContentAsync("#notice"))!.ShouldContain("tokens were revoked at Salesforce");
