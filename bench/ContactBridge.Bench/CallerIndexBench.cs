@@ -18,7 +18,7 @@ internal static class CallerIndexBench
         var before = Heap();
         var index = new CallerIndex(rules);
         foreach (var (rule, row) in rows)
-            index.Put(CallerCandidate.Of(rule, rules.DefaultCountry, row["Id"], row["Name"], row["LastModifiedDate"], f => row.GetValueOrDefault(f) is { Length: > 0 } v ? v : null));
+            index.Put(rule, row["Id"], row["Name"], row["LastModifiedDate"], f => row.GetValueOrDefault(f) is { Length: > 0 } v ? v : null);
         var after = Heap();
         GC.KeepAlive(rows);
         return (after - before, index.Records);

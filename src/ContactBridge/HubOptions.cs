@@ -61,11 +61,22 @@ public sealed class SalesforceOptions
     /// <summary>How long one Salesforce request may take before it counts as failed (and, if it was a write, as of unknown outcome).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Salesforce's Pub/Sub API (gRPC over TLS), which the caller index reads Change Data Capture from.</summary>
+    public Uri PubSubEndpoint { get; set; } = new("https://api.pubsub.salesforce.com:7443");
+
+    /// <summary>
+    /// A PEM certificate file to trust as the Pub/Sub endpoint's own, beside the machine's authorities: the emulator's self-signed one
+    /// (GET /_emulator/tls-certificate). Empty for Salesforce itself.
+    /// </summary>
+    public string? PubSubCertificate { get; set; }
+
     public IEnumerable<string> Problems()
     {
         if (!ProductionLoginUrl.IsAbsoluteUri) yield return "Salesforce:ProductionLoginUrl must be an absolute URL.";
         if (!SandboxLoginUrl.IsAbsoluteUri) yield return "Salesforce:SandboxLoginUrl must be an absolute URL.";
         if (Linking.ApiVersion.Normalize(DefaultApiVersion) is null) yield return "Salesforce:DefaultApiVersion must look like 62.0.";
         if (RequestTimeout < TimeSpan.FromMilliseconds(100)) yield return "Salesforce:RequestTimeout must be at least 100 ms.";
+        if (!PubSubEndpoint.IsAbsoluteUri || PubSubEndpoint.Scheme != Uri.UriSchemeHttps) yield return "Salesforce:PubSubEndpoint must be an https:// address (the Pub/Sub API is served over TLS).";
+        if (!string.IsNullOrEmpty(PubSubCertificate) && !File.Exists(PubSubCertificate)) yield return $"Salesforce:PubSubCertificate names no file: {PubSubCertificate}.";
     }
 }

@@ -76,6 +76,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddWorkforce(workers);
         services.AddLinking(workers);
         services.AddInteractionLogging(workers);
+        services.AddCallerIndex(workers);
         services.AddRoutingMaps(workers);
         services.AddRetention(workers);
         services.AddDashboard(workers);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using ContactBridge.Emulator.Events;
 using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Org;
-using ContactBridge.Emulator.PubSub.Protocol;
+using ContactBridge.Salesforce.PubSub.Protocol;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -16,7 +16,7 @@ namespace ContactBridge.Emulator.PubSub;
 /// comes), Publish and PublishStream for platform events. Every call carries the accesstoken, instanceurl and tenantid headers.
 /// Replay ids are the bus's, 8 bytes big-endian; errors carry Salesforce's code in the error-code trailer.
 /// </summary>
-public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> logger) : Protocol.PubSub.PubSubBase
+public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> logger) : ContactBridge.Salesforce.PubSub.Protocol.PubSub.PubSubBase
 {
     public const int MaxRequested = 100;
     public const string AuthError = "sfdc.platform.eventbus.grpc.service.auth.error";

@@ -38,6 +38,13 @@ public sealed record IdentificationRules
         new("Account", ["Phone", "PersonMobilePhone", "PersonHomePhone", "PersonOtherPhone"], ["PersonEmail"]),
     ];
 
+    /// <summary>
+    /// Answer screen pops from a caller index: every number and address of the rules' fields held in the hub, loaded once by Bulk API and
+    /// kept current by Change Data Capture (the rules' objects must be selected for it in Salesforce). No API call and no batch window per
+    /// caller; until the index is ready, and for IVR rules, the search answers.
+    /// </summary>
+    public bool CallerIndex { get; init; }
+
     /// <summary>"screen_pop_search" (several matches: show a search page) or "most_recent" (pick the record modified last).</summary>
     public string WhenSeveral { get; init; } = "screen_pop_search";
 

@@ -43,6 +43,7 @@ public static class IdentificationRulesEditor
         return PortalPage.Render<IdentificationRulesPage>(new
         {
             Tenant = tenant, Rules = rules, Org = org, Errors = errors, Ok = ok, Error = error, Unsaved = unsaved,
+            Index = c.RequestServices.GetRequiredService<CallerIndexes>().StatusOf(tenant.Id),
         }, errors.Count > 0 || error is not null ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
     }
 
@@ -99,6 +100,7 @@ public static class IdentificationRulesEditor
             DefaultCountry = f["defaultCountry"].ToString().Trim().ToUpperInvariant(), WhenSeveral = f["whenSeveral"].ToString(), Objects = objects, IvrRules = ivr,
             ScreenPopUrl = f["screenPopUrl"].ToString().Trim() is { Length: > 0 } url ? url : null,
             ScreenPopUrlWhen = f["screenPopUrlWhen"].ToString() is { Length: > 0 } when ? when : "no_match",
+            CallerIndex = f["callerIndex"].ToString() == "true",
         }, errors);
     }
 

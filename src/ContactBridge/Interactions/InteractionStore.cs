@@ -188,6 +188,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                  + (SELECT COUNT(*) FROM outbox WHERE tenant_id = @tenantId AND state IN ('pending', 'sending'))
             """, new { tenantId }, tx);
 
+    /// <summary>Stores who is calling; an interaction already identified (by the caller index, or another pass) keeps its first answer.</summary>
     public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
     {
         if (results.Count == 0) return;
@@ -199,7 +200,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             // The agent it has now, not when the lookup began: a contact is often offered while its caller is looked up.
             var agentId = await c.ExecuteScalarAsync<string?>("""
                 UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now
-                WHERE tenant_id = @tenantId AND interaction_id = @interactionId RETURNING agent_id
+                WHERE tenant_id = @tenantId AND interaction_id = @interactionId AND identification IS NULL RETURNING agent_id
                 """, new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
             // The agent with the contact learns who is calling (the softphone pops the record).
             if (agentId is not null) agentChanges.Add(new ContactCenter.PictureChange(row.TenantId, ContactCenter.PictureChange.Agent, agentId));

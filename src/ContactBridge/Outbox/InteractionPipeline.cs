@@ -25,7 +25,8 @@ namespace ContactBridge.Outbox;
 public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
     LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
-    Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, SalesforceRequestLog requests, ILogger<InteractionPipeline> logger) : BackgroundService
+    Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, SalesforceRequestLog requests, CallerIndexes callerIndexes,
+    ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -198,12 +199,70 @@ public sealed class InteractionPipeline(
         await _folding.WaitAsync(ct);
         try
         {
-            return await interactions.FoldAsync(options.Value.BatchSize, ct);
+            var folded = await interactions.FoldAsync(options.Value.BatchSize, ct);
+            if (folded > 0) await IdentifyFromIndexesAsync(ct);
+            return folded;
         }
         finally
         {
             _folding.Release();
         }
+    }
+
+    /// <summary>
+    /// The screen pop of tenants with a ready caller index, as soon as their interactions are folded (no batch window, no API call):
+    /// every caller the index can answer. The rest (IVR rules) wait for the lane's search. Whoever folds answers; an interaction
+    /// identified meanwhile by a lane keeps that answer.
+    /// </summary>
+    private async Task IdentifyFromIndexesAsync(CancellationToken ct)
+    {
+        foreach (var tenantId in callerIndexes.ReadyTenants())
+        {
+            try
+            {
+                var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
+                if (callerIndexes.Ready(tenantId, rules) is not { } ready) continue;
+                var rows = await interactions.NeedingIdentificationAsync(tenantId, options.Value.BatchSize, ct);
+                var results = new List<(InteractionRow Row, IdentificationResult Result)>();
+                var startedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+                foreach (var row in rows)
+                {
+                    InteractionState state;
+                    try
+                    {
+                        state = row.Parsed;
+                    }
+                    catch (JsonException)
+                    {
+                        continue; // The lane sets it aside with the reason.
+                    }
+                    var result = FromIndex(ready, state);
+                    if (result is null) continue;
+                    results.Add((row, result));
+                    startedAt[row.InteractionId] = state.StartedAt;
+                }
+                if (results.Count == 0) continue;
+                await interactions.SetIdentificationsAsync(results, ct);
+                foreach (var (row, result) in results)
+                {
+                    metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));
+                    using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent);
+                    step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId)
+                        .SetTag("contactbridge.identification.outcome", result.Outcome).SetTag("contactbridge.identification.source", "caller_index");
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Answering screen pops of tenant {TenantId} from its caller index failed; its lane identifies them: {Error}", tenantId, e.Message);
+            }
+        }
+    }
+
+    /// <summary>The index's answer for an interaction, or null when it cannot give one (an IVR rule applies: the search answers).</summary>
+    private IdentificationResult? FromIndex((CallerIndex Index, string InstanceUrl) ready, InteractionState state)
+    {
+        if (!state.HasCallerIdentity && state.Ivr.Count == 0) return NoLookup(clock.GetUtcNow());
+        return ready.Index.Serves(state) ? ready.Index.Identify(state, ready.InstanceUrl, clock.GetUtcNow()) : null;
     }
 
     /// <summary>
@@ -318,6 +377,17 @@ public sealed class InteractionPipeline(
             if (state.HasCallerIdentity || state.Ivr.Count > 0) lookup.Add((row, state));
             else results.Add((row, NoLookup(clock.GetUtcNow())));
         }
+        var startedAt = lookup.ToDictionary(l => l.Row.InteractionId, l => l.State.StartedAt, StringComparer.Ordinal);
+        // A ready caller index answers whom it can, from memory (those it cannot, the search answers).
+        if (lookup.Count > 0 && callerIndexes.Ready(tenantId, (await settingsStore.GetAsync(tenantId, ct)).Identification) is { } ready)
+        {
+            foreach (var item in lookup.ToList())
+            {
+                if (FromIndex(ready, item.State) is not { } answer) continue;
+                results.Add((item.Row, answer));
+                lookup.Remove(item);
+            }
+        }
         var run = new LookupRun(results);
         var failed = run.Failed;
         // One span for the shared lookup (its Salesforce calls are its children), linked from each interaction's trace.
@@ -380,7 +450,6 @@ public sealed class InteractionPipeline(
         }
         await interactions.IdentifyFailedAsync(waiting, options.Value.RetryDelay, ct);
         await interactions.SetIdentificationsAsync(results, ct);
-        var startedAt = lookup.ToDictionary(l => l.Row.InteractionId, l => l.State.StartedAt, StringComparer.Ordinal);
         foreach (var (row, result) in results)
         {
             metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));

@@ -5,12 +5,12 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using ContactBridge.Emulator.Org;
-using ContactBridge.Emulator.PubSub.Protocol;
+using ContactBridge.Salesforce.PubSub.Protocol;
 using ContactBridge.Emulator.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using PubSubClient = ContactBridge.Emulator.PubSub.Protocol.PubSub.PubSubClient;
+using PubSubClient = ContactBridge.Salesforce.PubSub.Protocol.PubSub.PubSubClient;
 
 namespace ContactBridge.Emulator.Tests.PubSub;
 

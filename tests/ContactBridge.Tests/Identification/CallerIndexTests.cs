@@ -58,7 +58,7 @@ public sealed class CallerIndexTests
         index.Identify(interactions[2], "https://x", DateTimeOffset.UnixEpoch).Outcome.ShouldBe(IdentificationResult.Several, "Alan and Grace share a number");
 
         // A record re-numbered, and one deleted: the index follows.
-        index.Put(CallerCandidate.Of(rules.Objects[0], "US", ada, "Ada Lovelace", DateTimeOffset.UtcNow.ToString("O"), f => f == "Phone" ? "+1 415 555 0177" : null));
+        index.Put(rules.Objects[0], ada, "Ada Lovelace", DateTimeOffset.UtcNow.ToString("O"), f => f == "Phone" ? "+1 415 555 0177" : null);
         index.Identify(interactions[0], "https://x", DateTimeOffset.UnixEpoch).Single!.Object.ShouldBe("Lead", "Ada's old number is now only the lead's");
         index.Identify(new InteractionState { InteractionId = "new", Caller = new Caller("415-555-0177", null, null, null) }, "https://x", DateTimeOffset.UnixEpoch).Single!.Id.ShouldBe(ada);
         index.Remove(ada);

@@ -67,11 +67,11 @@ public sealed class TestHub : IAsyncDisposable
     /// Service Cloud Voice connector: what a Service Cloud Voice console in a browser needs.
     /// </summary>
     public static async Task<TestHub> StartAsync(string? database = null, bool systemApp = true, SeedFile? seed = null, Dictionary<string, string?>? settings = null,
-        bool lightning = false)
+        bool lightning = false, bool pubSub = false)
     {
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
-        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed(), HttpsPort = lightning ? 0 : null }, ct);
+        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed(), HttpsPort = lightning || pubSub ? 0 : null }, ct);
         var httpsPort = 0;
         var clock = new ManualClock();
         var logs = new CapturedLogs();
@@ -92,6 +92,16 @@ public sealed class TestHub : IAsyncDisposable
                 [$"{ContactBridge.VoiceCalls.VoiceCallOptions.Section}:TelephonyBaseUrl"] = new Uri(emulator.BaseUri, "/telephony/v1/").ToString(),
             };
             if (database is not null) hubSettings[$"{HubOptions.Section}:Database"] = database;
+            if (pubSub)
+            {
+                // The emulator's Pub/Sub API on its https port, its self-signed certificate trusted as an operator would (a PEM file).
+                var pem = System.IO.Path.Combine(directory, "emulator-tls.pem");
+                await File.WriteAllTextAsync(pem, emulator.State.TlsCertificate!.ExportCertificatePem(), ct);
+                hubSettings[$"{SalesforceOptions.Section}:PubSubEndpoint"] = $"https://127.0.0.1:{emulator.HttpsPort}";
+                hubSettings[$"{SalesforceOptions.Section}:PubSubCertificate"] = pem;
+                hubSettings["CallerIndex:BulkPollInterval"] = "00:00:00.020";
+                hubSettings["CallerIndex:RetryDelay"] = "00:00:00.200";
+            }
             var urls = $"http://127.0.0.1:{port}";
             if (lightning)
             {
@@ -206,6 +216,21 @@ public sealed class TestHub : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? []) all[k] = v;
         return HubServer.StartAsync(new HubServerOptions { Urls = "http://127.0.0.1:0", RunBackgroundWorkers = false, Settings = all }, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A record changed in the emulator's org directly, as if someone had edited it in Salesforce.</summary>
+    public void UpdateRecord(string id, System.Text.Json.Nodes.JsonObject fields)
+    {
+        var org = Emulator.State.DefaultOrg;
+        lock (org.Sync)
+            new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock).Update(org.Records.OfType("User")[0].Id, org.Records.Get(id)!, fields);
+    }
+
+    /// <summary>A record deleted in the emulator's org directly, as if someone had deleted it in Salesforce.</summary>
+    public void DeleteRecord(string id)
+    {
+        var org = Emulator.State.DefaultOrg;
+        lock (org.Sync) new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock).Delete(org.Records.Get(id)!, org.Records.OfType("User")[0].Id);
     }
 
     /// <summary>A record made in the emulator's org directly, as if someone had entered it in Salesforce.</summary>

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace ContactBridge.Identification;
+
+/// <summary>The caller index's settings for the whole hub (section <c>CallerIndex</c>).</summary>
+public sealed class CallerIndexOptions
+{
+    public const string Section = "CallerIndex";
+
+    /// <summary>How often the hub looks for tenants whose index should start, stop or be rebuilt (rules changed, link changed).</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the load's Bulk API query jobs are asked whether they are done.</summary>
+    public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an index whose change stream is down keeps answering (it resumes from its replay id); after that the search answers.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long after a failure (refused subscription, malformed event, revoked token) the index is tried again.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+public sealed class CallerIndexOptionsValidator : IValidateOptions<CallerIndexOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CallerIndexOptions options)
+    {
+        var problems = new List<string>();
+        if (options.CheckInterval < TimeSpan.FromMilliseconds(10) || options.CheckInterval > TimeSpan.FromHours(1)) problems.Add("CallerIndex:CheckInterval is 00:00:00.010 to 01:00:00.");
+        if (options.BulkPollInterval < TimeSpan.FromMilliseconds(10) || options.BulkPollInterval > TimeSpan.FromMinutes(1)) problems.Add("CallerIndex:BulkPollInterval is 00:00:00.010 to 00:01:00.");
+        if (options.StaleAfter < TimeSpan.FromSeconds(1) || options.StaleAfter > TimeSpan.FromHours(1)) problems.Add("CallerIndex:StaleAfter is 00:00:01 to 01:00:00.");
+        if (options.RetryDelay < TimeSpan.FromMilliseconds(10) || options.RetryDelay > TimeSpan.FromHours(1)) problems.Add("CallerIndex:RetryDelay is 00:00:00.010 to 01:00:00.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+/// <summary>Where a tenant's caller index stands: what the tenant's Identification page shows.</summary>
+public sealed record CallerIndexStatus(string State, string? Reason, int Records, long ApproximateBytes, DateTimeOffset? LoadedAt, TimeSpan? LoadTook, int LoadApiCalls,
+    long ChangesApplied, DateTimeOffset? LastChangeAt, int RereadApiCalls)
+{
+    public const string Loading = "loading", Ready = "ready", Unavailable = "unavailable";
+}
+
+/// <summary>
+/// The caller indexes this hub instance holds, one per tenant that asked for one (each instance keeps its own, in memory: a screen
+/// pop is answered where its interaction is identified, without a network hop). Identification asks here first; an index answers only
+/// when it is ready, built for the tenant's current rules and its change stream is not stale, so nothing is ever worse than the search.
+/// </summary>
+public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
+
+    /// <summary>One tenant's index and what is known of it; changed only by the tenant's feed.</summary>
+    public sealed class Entry(string fingerprint)
+    {
+        public string Fingerprint { get; } = fingerprint;
+        public volatile CallerIndex? Index;
+        public volatile string InstanceUrl = "";
+        public volatile string State = CallerIndexStatus.Loading;
+        public volatile string? Reason;
+        public DateTimeOffset? LoadedAt;
+        public TimeSpan? LoadTook;
+        public int LoadApiCalls;
+        public int RereadApiCalls;
+        public long ChangesApplied;
+        public DateTimeOffset? LastChangeAt;
+        /// <summary>Since when a change stream has been down (null: all up); past <see cref="CallerIndexOptions.StaleAfter"/> the index stops answering.</summary>
+        public DateTimeOffset? StreamDownSince;
+    }
+
+    /// <summary>What identifies the rules an index was built for: a change of objects, fields or country needs another index.</summary>
+    public static string Fingerprint(IdentificationRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return rules.DefaultCountry + "|" + string.Join(";", rules.Objects.Select(o => $"{o.Object}:{string.Join(",", o.PhoneFields)}/{string.Join(",", o.EmailFields)}"));
+    }
+
+    internal Entry Begin(string tenantId, string fingerprint) => _tenants[tenantId] = new Entry(fingerprint);
+
+    internal void End(string tenantId, Entry entry) => _tenants.TryRemove(new KeyValuePair<string, Entry>(tenantId, entry));
+
+    internal Entry? EntryOf(string tenantId) => _tenants.GetValueOrDefault(tenantId);
+
+    /// <summary>The tenant's index when it may answer for these rules: loaded, built for them, its change stream live (or briefly down).</summary>
+    public (CallerIndex Index, string InstanceUrl)? Ready(string tenantId, IdentificationRules rules)
+    {
+        if (!_tenants.TryGetValue(tenantId, out var e) || e.State != CallerIndexStatus.Ready || e.Index is not { } index) return null;
+        if (e.StreamDownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter) return null;
+        return e.Fingerprint == Fingerprint(rules) ? (index, e.InstanceUrl) : null;
+    }
+
+    /// <summary>Tenants with an index that is ready here.</summary>
+    public IReadOnlyList<string> ReadyTenants() => _tenants.Where(t => t.Value.State == CallerIndexStatus.Ready).Select(t => t.Key).ToList();
+
+    /// <summary>The tenant's index as its page shows it, or null when it has none here.</summary>
+    public CallerIndexStatus? StatusOf(string tenantId)
+    {
+        if (!_tenants.TryGetValue(tenantId, out var e)) return null;
+        var state = e.State;
+        var reason = e.Reason;
+        if (state == CallerIndexStatus.Ready && e.StreamDownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter)
+            (state, reason) = (CallerIndexStatus.Unavailable, $"Its change stream has been down since {down:u} ({reason}); it resumes where it stopped when the stream is back.");
+        return new CallerIndexStatus(state, reason, e.Index?.Records ?? 0, e.Index?.ApproximateBytes ?? 0, e.LoadedAt, e.LoadTook, e.LoadApiCalls,
+            Interlocked.Read(ref e.ChangesApplied), e.LastChangeAt, e.RereadApiCalls);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ContactBridge.Emulator.Org;
+using ContactBridge.Identification;
+using ContactBridge.Interactions;
+using ContactBridge.Linking;
+using ContactBridge.Logging;
+using ContactBridge.Tests.Support;
+
+namespace ContactBridge.Tests.Identification;
+
+/// <summary>
+/// The caller index of a tenant, built by the hub's feed (Bulk API load, Change Data Capture over the emulator's Pub/Sub API), answering
+/// screen pops as soon as interactions are folded, with no API call, and following what changes in Salesforce.
+/// </summary>
+public sealed class CallerIndexFeedTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task TurnOnAsync(TestHub hub, string tenantId, IdentificationRules? rules = null)
+    {
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        var settings = await store.GetAsync(tenantId, Ct);
+        await store.SaveAsync(tenantId, settings with { Identification = (rules ?? settings.Identification) with { CallerIndex = true } }, Ct);
+        await hub.Services.GetRequiredService<CallerIndexFeed>().CheckAsync(Ct);
+    }
+
+    /// <summary>Waits (bounded) for a condition the feed makes true in the background.</summary>
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"Still not true after 20 s: {what}");
+            await Task.Delay(10, Ct);
+        }
+    }
+
+    private static CallerIndexStatus? Status(TestHub hub, string tenantId) => hub.Services.GetRequiredService<CallerIndexes>().StatusOf(tenantId);
+
+    /// <summary>Who the index says is calling on this number (what a screen pop would show), or null before it is ready.</summary>
+    private static IdentificationResult? FromIndex(TestHub hub, string tenantId, IdentificationRules rules, string phone)
+    {
+        if (hub.Services.GetRequiredService<CallerIndexes>().Ready(tenantId, rules) is not { } ready) return null;
+        return ready.Index.Identify(new InteractionState { InteractionId = "probe", Caller = new Caller(phone, null, null, null) }, ready.InstanceUrl, DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task Screen_pops_come_from_the_index_with_no_api_call_the_same_as_the_search_and_follow_contacts_created_renumbered_and_deleted()
+    {
+        await using var hub = await TestHub.StartAsync(pubSub: true);
+        var tenant = await hub.LinkedTenantAsync();
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+        hub.CreateRecord("Contact", new() { ["FirstName"] = "Alan", ["LastName"] = "Turing", ["MobilePhone"] = "415.555.0101" });
+        hub.CreateRecord("Contact", new() { ["FirstName"] = "Grace", ["LastName"] = "Hopper", ["HomePhone"] = "001 415 555 0101" });
+        hub.CreateRecord("Lead", new() { ["LastName"] = "Hamilton", ["Company"] = "MIT", ["MobilePhone"] = "+44 20 7946 0000", ["Email"] = "margaret@mit.example" });
+
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
+        var status = Status(hub, tenant.Id)!;
+        status.LoadApiCalls.ShouldBeInRange(2, 12, "a Bulk query job per object, not a call per record");
+        var rules = (await hub.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+
+        // Changes in Salesforce reach the index through the change events: a new contact, a number changed, a contact deleted.
+        var linus = hub.CreateRecord("Contact", new() { ["FirstName"] = "Linus", ["LastName"] = "Pauling", ["MobilePhone"] = "+1 628 555 0199" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Single?.Id == linus, "a contact created in Salesforce is found by its number");
+        FromIndex(hub, tenant.Id, rules, "+16285550199")!.Single!.Name.ShouldBe("Linus Pauling");
+        hub.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+14155550142")?.Single?.Id == ada, "a renumbered contact is found by its new number");
+        FromIndex(hub, tenant.Id, rules, "+14155550100")!.Outcome.ShouldBe(IdentificationResult.None, "and no longer by its old one");
+        FromIndex(hub, tenant.Id, rules, "+14155550142")!.Single!.Name.ShouldBe("Ada Lovelace", "a change of number keeps the name");
+        hub.UpdateRecord(ada, new() { ["LastName"] = "King" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+14155550142")?.Single?.Name == "Ada King", "a renamed contact is read again");
+        hub.DeleteRecord(linus);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Outcome == IdentificationResult.None, "a deleted contact is no longer popped");
+
+        // Interactions: identified as soon as they are folded, with no API call, and the same answers as the search gives.
+        var callers = new[] { "+1 415 555 0142", "415 555 0101", "+44 20 7946 0000", "+1 628 555 0199", "+1 212 555 0000", "(415) 555-0100" };
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        // Calls ringing (started): nothing to log yet, only who is calling.
+        await sender.AcceptAsync(callers.Select((phone, i) => sender.Interaction($"call-{i}", phone: phone)[0]).ToArray());
+        var calls = hub.Emulator.State.Log.LastSequence;
+        var pipeline = hub.Services.GetRequiredService<ContactBridge.Outbox.InteractionPipeline>();
+        await pipeline.RunOnceAsync(Ct);
+        hub.Emulator.State.Log.ApiCalls(WellKnown.DefaultOrgKey, calls).ShouldBe(0, "no API call for a screen pop from the index");
+        var interactions = hub.Services.GetRequiredService<InteractionStore>();
+        var fromIndex = new List<IdentificationResult>();
+        for (var i = 0; i < callers.Length; i++) fromIndex.Add((await interactions.GetAsync(tenant.Id, $"call-{i}", Ct))!.ParsedIdentification.ShouldNotBeNull());
+        fromIndex.Select(r => r.Outcome).ShouldBe([IdentificationResult.One, IdentificationResult.Several, IdentificationResult.One, IdentificationResult.None,
+            IdentificationResult.None, IdentificationResult.None]);
+
+        var client = await hub.Services.GetRequiredService<SalesforceConnections>().ClientAsync(tenant.Id, Ct);
+        var shapes = await hub.Services.GetRequiredService<ContactBridge.Outbox.SalesforceMetadata>().ShapesAsync(tenant.Id, client, rules.Objects.Select(o => o.Object), Ct);
+        var states = callers.Select((phone, i) => new InteractionState { InteractionId = $"call-{i}", Caller = new Caller(phone, null, null, null) }).ToList();
+        var searched = await hub.Services.GetRequiredService<CallerIdentifier>().IdentifyAsync(client, CallerIdentifier.ForOrg(rules, shapes), states, Ct);
+        for (var i = 0; i < callers.Length; i++)
+        {
+            var (a, b) = (fromIndex[i], searched[$"call-{i}"]);
+            (a.Outcome, a.MatchedBy, a.ScreenPop, string.Join(",", a.Matches.Select(m => $"{m.Object}/{m.Id}/{m.Name}")))
+                .ShouldBe((b.Outcome, b.MatchedBy, b.ScreenPop, string.Join(",", b.Matches.Select(m => $"{m.Object}/{m.Id}/{m.Name}"))), $"caller {callers[i]}");
+        }
+
+        // The tenant's page says the index is ready and what it holds.
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page.Html.ShouldContain("id=\"caller-index-state\"");
+        page.Html.ShouldShowText("Ready: screen pops are answered from 4 records");
+    }
+
+    [Fact]
+    public async Task An_object_not_selected_for_change_data_capture_sets_the_index_aside_with_the_reason_and_the_search_answers()
+    {
+        var seed = TestHub.Seed();
+        seed.Orgs[0].ChangeDataCapture = ["Contact", "Account"];
+        await using var hub = await TestHub.StartAsync(seed: seed, pubSub: true);
+        var tenant = await hub.LinkedTenantAsync();
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Unavailable, "the index is set aside");
+        Status(hub, tenant.Id)!.Reason.ShouldNotBeNull().ShouldContain("Change Data Capture");
+
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0100")[0]);
+        await hub.RunPipelineAsync();
+        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification!;
+        found.Single.ShouldNotBeNull().Id.ShouldBe(ada, "the search answers while the index cannot");
+
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page.Html.ShouldShowText("Unavailable, screen pops use the search");
+        page.Html.ShouldShowText("Setup → Change Data Capture");
+    }
+}
