@@ -131,4 +131,36 @@ public sealed class CallerIndexFeedTests
         page.Html.ShouldShowText("Unavailable, screen pops use the search");
         page.Html.ShouldShowText("Setup → Change Data Capture");
     }
+
+    [Fact]
+    public async Task Turned_on_in_the_portal_the_index_is_built_and_a_change_of_rules_builds_it_again_for_the_new_fields()
+    {
+        await using var hub = await TestHub.StartAsync(pubSub: true);
+        var tenant = await hub.LinkedTenantAsync();
+        var alan = hub.CreateRecord("Contact", new() { ["FirstName"] = "Alan", ["LastName"] = "Turing", ["MobilePhone"] = "415.555.0101" });
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page = await portal.SubmitFormAsync(page, "rules-form", "#save-rules", f => f.Check("#callerIndex"));
+        page.Html.ShouldShowText("Identification rules saved.");
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        var rules = (await store.GetAsync(tenant.Id, Ct)).Identification;
+        rules.CallerIndex.ShouldBeTrue();
+        var feed = hub.Services.GetRequiredService<CallerIndexFeed>();
+        await feed.CheckAsync(Ct);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+14155550101")?.Single?.Id == alan, "the index finds Alan by his mobile");
+
+        // The mobile is no longer a field that identifies: the index built for the old rules no longer answers, one for the new ones does.
+        var narrower = rules with { Objects = [new("Contact", ["Phone"], ["Email"]), .. rules.Objects.Skip(1)] };
+        await store.SaveAsync(tenant.Id, (await store.GetAsync(tenant.Id, Ct)) with { Identification = narrower }, Ct);
+        hub.Services.GetRequiredService<CallerIndexes>().Ready(tenant.Id, narrower).ShouldBeNull("an index answers only for the rules it was built for");
+        await feed.CheckAsync(Ct);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, narrower, "+14155550101") is not null, "the index is built again for the new rules");
+        FromIndex(hub, tenant.Id, narrower, "+14155550101")!.Outcome.ShouldBe(IdentificationResult.None);
+
+        // Turned off: the index is dropped, the search answers.
+        await store.SaveAsync(tenant.Id, (await store.GetAsync(tenant.Id, Ct)) with { Identification = narrower with { CallerIndex = false } }, Ct);
+        await feed.CheckAsync(Ct);
+        Status(hub, tenant.Id).ShouldBeNull();
+        (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldNotContain("caller-index-state");
+    }
 }

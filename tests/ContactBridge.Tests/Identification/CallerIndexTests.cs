@@ -65,4 +65,61 @@ public sealed class CallerIndexTests
         index.Identify(new InteractionState { InteractionId = "gone", Caller = new Caller("415-555-0177", null, null, null) }, "https://x", DateTimeOffset.UnixEpoch)
             .Outcome.ShouldBe(IdentificationResult.None);
     }
+
+    /// <summary>A change event as the Pub/Sub API delivers it, encoded under the emulator's schema of the entity's topic and read back.</summary>
+    private static ContactBridge.Salesforce.PubSub.ChangeEvent Event(TestHub hub, string entity, string changeType, string[] ids, JsonObject fields, string[]? changed = null,
+        DateTimeOffset? modified = null)
+    {
+        var org = hub.Emulator.State.DefaultOrg;
+        ContactBridge.Emulator.PubSub.EventSchemas.Built built;
+        lock (org.Sync) built = ContactBridge.Emulator.PubSub.EventSchemas.For(org, $"/data/{entity}ChangeEvent")!;
+        var payload = (JsonObject)fields.DeepClone();
+        payload["ChangeEventHeader"] = new JsonObject
+        {
+            ["entityName"] = entity, ["recordIds"] = new JsonArray(ids.Select(i => (JsonNode)i).ToArray()), ["changeType"] = changeType,
+            ["commitTimestamp"] = (modified ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds(),
+            ["changedFields"] = new JsonArray((changed ?? []).Select(c => (JsonNode)c).ToArray()), ["nulledFields"] = new JsonArray(), ["diffFields"] = new JsonArray(),
+        };
+        payload["LastModifiedDate"] = (modified ?? DateTimeOffset.UtcNow).ToString("O");
+        var bytes = ContactBridge.Emulator.PubSub.EventSchemas.Encode(built, payload);
+        var record = new Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>(built.Schema, built.Schema).Read(null!, new Avro.IO.BinaryDecoder(new MemoryStream(bytes)));
+        return ContactBridge.Salesforce.PubSub.ChangeEvent.Read(record);
+    }
+
+    [Fact]
+    public async Task Change_events_are_applied_by_what_they_tell_gaps_and_renames_are_read_again_an_overflow_reloads_and_stale_or_foreign_events_change_nothing()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var rules = new IdentificationRules { Objects = [new("Contact", ["Phone", "MobilePhone"], ["Email"]), new("Lead", ["Phone"], [])] };
+        var index = new CallerIndex(rules);
+        var now = DateTimeOffset.UtcNow;
+        var ada = "003000000000001AAA";
+        IdentificationResult Pop(string phone) => index.Identify(new InteractionState { InteractionId = "p", Caller = new Caller(phone, null, null, null) }, "https://x", now);
+
+        // Created: every field told, the name joined from its parts.
+        index.Apply(Event(hub, "Contact", "CREATE", [ada], new() { ["Name"] = new JsonObject { ["FirstName"] = "Ada", ["LastName"] = "Lovelace" }, ["Phone"] = "415 555 0100" },
+            modified: now)).ShouldSatisfyAllConditions(o => o.Reload.ShouldBeFalse(), o => o.Reread.ShouldBeEmpty());
+        Pop("+14155550100").Single.ShouldNotBeNull().Name.ShouldBe("Ada Lovelace");
+        // An update tells only its fields: the mobile added, the office number kept.
+        index.Apply(Event(hub, "Contact", "UPDATE", [ada], new() { ["MobilePhone"] = "415 555 0111" }, ["MobilePhone", "LastModifiedDate"], now.AddSeconds(1))).Reread.ShouldBeEmpty();
+        (Pop("+14155550100").Single?.Id, Pop("+14155550111").Single?.Id).ShouldBe((ada, ada));
+        // An event older than what the index holds (made before the load read the record) changes nothing.
+        index.Apply(Event(hub, "Contact", "UPDATE", [ada], new() { ["Phone"] = "415 555 0999" }, ["Phone", "LastModifiedDate"], now.AddSeconds(-5)));
+        Pop("+14155550999").Outcome.ShouldBe(IdentificationResult.None);
+        // A part of the name changed: the event has that part only, so the record is read again.
+        index.Apply(Event(hub, "Contact", "UPDATE", [ada], new() { ["Name"] = new JsonObject { ["LastName"] = "King" } }, ["Name.LastName", "LastModifiedDate"], now.AddSeconds(2)))
+            .Reread.ShouldBe([ada]);
+        // Gaps say which records changed, not how: read again; a deleted one's gap takes it out at once.
+        index.Apply(Event(hub, "Contact", "GAP_UPDATE", [ada, "003000000000002AAA"], [], modified: now.AddSeconds(3))).Reread.ShouldBe([ada, "003000000000002AAA"]);
+        index.Apply(Event(hub, "Contact", "GAP_DELETE", [ada], [], modified: now.AddSeconds(4))).Reread.ShouldBeEmpty();
+        Pop("+14155550100").Outcome.ShouldBe(IdentificationResult.None);
+        // A record the index did not hold that gets a number is read again (its name is not in the event); one without stays out.
+        index.Apply(Event(hub, "Lead", "UPDATE", ["00Q000000000001AAA"], new() { ["Phone"] = "415 555 0123" }, ["Phone", "LastModifiedDate"])).Reread.ShouldBe(["00Q000000000001AAA"]);
+        index.Apply(Event(hub, "Lead", "UPDATE", ["00Q000000000002AAA"], new() { ["Company"] = "Acme" }, ["Company", "LastModifiedDate"])).Reread.ShouldBeEmpty();
+        // Too many changes to send one by one: the object is loaded again.
+        index.Apply(Event(hub, "Lead", "GAP_OVERFLOW", [], [])).ShouldSatisfyAllConditions(o => o.Reload.ShouldBeTrue(), o => o.Object.ShouldBe("Lead"));
+        // An object the rules do not name is none of the index's business.
+        index.Apply(Event(hub, "Account", "CREATE", ["001000000000001AAA"], new() { ["Name"] = "Acme", ["Phone"] = "415 555 0100" })).ShouldBe(ChangeOutcome.Ignored);
+        index.Records.ShouldBe(0);
+    }
 }
