@@ -23,6 +23,7 @@ using Microsoft.Extensions.Logging;
 // The contact-center run (the contact-center emulator drives the hub; live picture latency, logging exactly once): -- contact-center --help
 // The workforce feed run (30 days of 500 agents and 50 queues computed from scratch, then one interval): -- workforce [--agents 500] [--queues 50] [--days 30]; the real-time run: -- workforce --realtime [--rate 200] [--seconds 60];
 // The caller index's load and lookups: -- caller-index [--records 100000];
+// Screen pops and logging three ways (caller index, batched search, a peer connector's search per call), each in its own process: -- screen-pop [--rate 50] [--minutes 10] [--records 100000]
 // Omni-Channel in the emulator's org as the source (API calls of the first read and of increments): -- workforce --salesforce [--agents 100] [--queues 10] [--days 7] [--work-per-hour 15]
 if (args.FirstOrDefault() == "soak") return await ContactBridge.Bench.Soak.SoakCommand.RunAsync(args);
 if (args.FirstOrDefault() == "contact-center") return await ContactBridge.Bench.ContactCenterLoad.ContactCenterCommand.RunAsync(args);
@@ -32,6 +33,7 @@ if (args.FirstOrDefault() == "workforce" && args.Contains("--realtime")) return 
 if (args.FirstOrDefault() == "workforce")
     return await WorkforceBench.RunAsync((int)Arg("--agents", 500), (int)Arg("--queues", 50), (int)Arg("--days", 30), args.SkipWhile(a => a != "--database").Skip(1).FirstOrDefault());
 if (args.FirstOrDefault() == "caller-index") return await CallerIndexBench.RunAsync((int)Arg("--records", 100000));
+if (args.FirstOrDefault() == "screen-pop") return await ContactBridge.Bench.ScreenPop.ScreenPopBench.RunAsync(args);
 if (args.Contains("--routing-map")) return await RoutingMapBench.RunAsync((int)Arg("--routing-map", 20000), Arg("--latency-ms", 100.0), Arg("--jitter-ms", 30.0));
 var rate = Arg("--rate", 50.0);
 var minutes = Arg("--minutes", 10.0);

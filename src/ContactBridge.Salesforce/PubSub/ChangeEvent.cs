@@ -15,10 +15,11 @@ public sealed class ChangeEvent
 {
     public const string Create = "CREATE", Update = "UPDATE", Delete = "DELETE", Undelete = "UNDELETE", GapOverflow = "GAP_OVERFLOW";
 
-    private ChangeEvent(GenericRecord payload, string entity, string changeType, IReadOnlyList<string> recordIds, IReadOnlySet<string> changed,
-        IReadOnlySet<string> nulled, DateTimeOffset commitTime)
+    private ChangeEvent(GenericRecord? payload, System.Text.Json.Nodes.JsonObject? json, string entity, string changeType, IReadOnlyList<string> recordIds,
+        IReadOnlySet<string> changed, IReadOnlySet<string> nulled, DateTimeOffset commitTime)
     {
         Payload = payload;
+        _json = json;
         Entity = entity;
         ChangeType = changeType;
         RecordIds = recordIds;
@@ -27,7 +28,10 @@ public sealed class ChangeEvent
         CommitTime = commitTime;
     }
 
-    public GenericRecord Payload { get; }
+    /// <summary>The event as the Pub/Sub API gave it (Avro), or null for one heard over CometD (JSON).</summary>
+    public GenericRecord? Payload { get; }
+
+    private readonly System.Text.Json.Nodes.JsonObject? _json;
     public string Entity { get; }
     public string ChangeType { get; }
     public IReadOnlyList<string> RecordIds { get; }
@@ -43,22 +47,58 @@ public sealed class ChangeEvent
     /// <summary>Whether the event says what the field now holds: every field for CREATE and UNDELETE, the changed ones for UPDATE.</summary>
     public bool Tells(string field) => ChangeType is Create or Undelete || ChangeType == Update && (Changed.Contains(field) || Nulled.Contains(field));
 
+    /// <summary>Whether a field is a compound one (a person's Name, with FirstName, LastName … parts), by the event's schema or shape.</summary>
+    public bool IsCompound(string field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (_json is not null)
+            return JsonValueOf(_json, field) is System.Text.Json.Nodes.JsonObject
+                   || Changed.Concat(Nulled).Any(f => f.StartsWith(field + ".", StringComparison.OrdinalIgnoreCase));
+        return Payload!.Schema.Fields.FirstOrDefault(f => string.Equals(f.Name, field, StringComparison.OrdinalIgnoreCase)) is { } def && RecordOf(def.Schema) is not null;
+    }
+
     /// <summary>A field's value as text (a date-time as ISO 8601), or null; <paramref name="field"/> may name a compound's part (Name.LastName).</summary>
     public string? Text(string field)
     {
         ArgumentNullException.ThrowIfNull(field);
-        object? value;
         var dot = field.IndexOf('.', StringComparison.Ordinal);
-        if (dot < 0) value = Value(Payload, field);
-        else value = Value(Payload, field[..dot]) is GenericRecord inner ? Value(inner, field[(dot + 1)..]) : null;
+        if (_json is not null)
+        {
+            var node = dot < 0 ? JsonValueOf(_json, field) : JsonValueOf(JsonValueOf(_json, field[..dot]) as System.Text.Json.Nodes.JsonObject, field[(dot + 1)..]);
+            return node is System.Text.Json.Nodes.JsonValue v ? v.ToString() : null;
+        }
+        var payload = Payload!;
+        object? value;
+        if (dot < 0) value = Value(payload, field);
+        else value = Value(payload, field[..dot]) is GenericRecord inner ? Value(inner, field[(dot + 1)..]) : null;
         return value switch
         {
             null => null,
             string s => s,
-            long ms when IsTimestamp(Payload.Schema, field) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            long ms when IsTimestamp(payload.Schema, field) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => value.ToString(),
         };
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? JsonValueOf(System.Text.Json.Nodes.JsonObject? o, string field) =>
+        o?.FirstOrDefault(kv => string.Equals(kv.Key, field, StringComparison.OrdinalIgnoreCase)).Value;
+
+    /// <summary>
+    /// A change event as the Streaming API (CometD) delivers it: the message's <c>data.payload</c>, whose ChangeEventHeader lists the
+    /// changed and emptied fields by name (Name.FirstName for a compound's part) and whose date-times are ISO 8601 text.
+    /// </summary>
+    public static ChangeEvent FromJson(System.Text.Json.Nodes.JsonObject payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (payload["ChangeEventHeader"] is not System.Text.Json.Nodes.JsonObject header) throw new FormatException("The message has no ChangeEventHeader: not a change event.");
+        var entity = header["entityName"] is System.Text.Json.Nodes.JsonValue e && e.TryGetValue<string>(out var en) ? en : throw new FormatException("The change event's header has no entityName.");
+        var type = header["changeType"]?.ToString() ?? "";
+        var ids = (header["recordIds"] as System.Text.Json.Nodes.JsonArray ?? []).Select(x => x?.ToString() ?? "").Where(x => x.Length > 0).ToList();
+        var commit = header["commitTimestamp"] is System.Text.Json.Nodes.JsonValue c && c.TryGetValue<long>(out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
+        HashSet<string> Names(string list) => new((header[list] as System.Text.Json.Nodes.JsonArray ?? []).Select(x => x?.ToString() ?? "").Where(x => x.Length > 0),
+            StringComparer.OrdinalIgnoreCase);
+        return new ChangeEvent(null, payload, entity, type, ids, Names("changedFields"), Names("nulledFields"), commit);
     }
 
     private static object? Value(GenericRecord record, string field)
@@ -82,7 +122,7 @@ public sealed class ChangeEvent
         var type = header.TryGetValue("changeType", out var t) ? t is GenericEnum symbol ? symbol.Value : t?.ToString() ?? "" : "";
         var ids = header.TryGetValue("recordIds", out var r) && r is IEnumerable<object> list ? list.Select(x => x.ToString()!).ToList() : [];
         var commit = header.TryGetValue("commitTimestamp", out var c) && c is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
-        return new ChangeEvent(payload, entity, type, ids, Names(payload.Schema, header, "changedFields"), Names(payload.Schema, header, "nulledFields"), commit);
+        return new ChangeEvent(payload, null, entity, type, ids, Names(payload.Schema, header, "changedFields"), Names(payload.Schema, header, "nulledFields"), commit);
     }
 
     /// <summary>

@@ -71,9 +71,9 @@ public sealed class PubSubConnection : IDisposable
         };
         if (trustedCertificate is not null)
         {
-            var pinned = trustedCertificate.GetCertHashString();
+            var pinned = trustedCertificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                errors == System.Net.Security.SslPolicyErrors.None || certificate?.GetCertHashString() == pinned;
+                errors == System.Net.Security.SslPolicyErrors.None || certificate?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256) == pinned;
         }
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 });
         _client = new Protocol.PubSub.PubSubClient(_channel);
@@ -123,6 +123,7 @@ public sealed class PubSubConnection : IDisposable
         int batchSize, Action? requested, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var who = await credentials(ct);
         using var call = _client.Subscribe(Headers(who), cancellationToken: ct);
         var first = new FetchRequest { TopicName = topic, NumRequested = batchSize, ReplayPreset = replayId is null ? ReplayPreset.Latest : ReplayPreset.Custom };
@@ -144,7 +145,7 @@ public sealed class PubSubConnection : IDisposable
             pending = response.PendingNumRequested;
             yield return new ReceivedBatch(events, response.LatestReplayId.ToByteArray());
             // Handled: ask for as many more as were delivered, so the service never sends more than the subscriber can take.
-            if (pending < batchSize / 2)
+            if (pending <= batchSize / 2)
             {
                 var fresh = await credentials(ct);
                 var request = new FetchRequest { TopicName = topic, NumRequested = batchSize - pending };

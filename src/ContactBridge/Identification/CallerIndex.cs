@@ -57,9 +57,71 @@ public sealed class CallerIndex
         }
     }
 
+    private const byte SnapshotVersion = 1;
+
+    /// <summary>
+    /// Writes every record (object, id, name, last-modified date and the values of the rules' fields) compactly to
+    /// <paramref name="stream"/>, so another instance, or this one after a restart, can take the index up without a load.
+    /// </summary>
+    public void WriteTo(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(SnapshotVersion);
+        lock (_sync)
+        {
+            writer.Write(_byId.Count);
+            foreach (var (id, c) in _byId)
+            {
+                writer.Write((byte)Rules.Objects.FindIndex(o => o.Object == c.Object));
+                writer.Write(id);
+                Nullable(c.Name);
+                writer.Write(c.Modified.UtcTicks);
+                var values = _values[id];
+                writer.Write((byte)values.Length);
+                foreach (var v in values) Nullable(v);
+            }
+        }
+
+        void Nullable(string? text)
+        {
+            writer.Write(text is not null);
+            if (text is not null) writer.Write(text);
+        }
+    }
+
+    /// <summary>An index written by <see cref="WriteTo"/> for the same rules; a snapshot that does not fit them is refused.</summary>
+    public static CallerIndex ReadFrom(Stream stream, IdentificationRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(rules);
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        if (reader.ReadByte() != SnapshotVersion) throw new InvalidDataException("The caller index snapshot is of another version.");
+        var index = new CallerIndex(rules);
+        var count = reader.ReadInt32();
+        string? Nullable() => reader.ReadBoolean() ? reader.ReadString() : null;
+        lock (index._sync)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var o = reader.ReadByte();
+                if (o >= rules.Objects.Count) throw new InvalidDataException("The caller index snapshot names an object the rules do not.");
+                var rule = rules.Objects[o];
+                var id = reader.ReadString();
+                var name = Nullable();
+                var modified = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+                var values = new string?[reader.ReadByte()];
+                if (values.Length != rule.PhoneFields.Count + rule.EmailFields.Count) throw new InvalidDataException("The caller index snapshot was made for other fields.");
+                for (var v = 0; v < values.Length; v++) values[v] = Nullable();
+                index.PutLocked(rule, id, name, modified, values);
+            }
+        }
+        return index;
+    }
+
     /// <summary>Whether the index can answer for a caller: not when an IVR rule could identify it first (those are looked up in Salesforce).</summary>
-    public bool Serves(InteractionState interaction) =>
-        !Rules.IvrRules.Any(r => !string.IsNullOrWhiteSpace(interaction.Ivr.GetValueOrDefault(r.IvrKey)));
+    public bool Serves(InteractionState interaction, IdentificationRules? current = null) =>
+        !(current ?? Rules).IvrRules.Any(r => !string.IsNullOrWhiteSpace(interaction.Ivr.GetValueOrDefault(r.IvrKey)));
 
     /// <summary>A record as it is now (created, changed, undeleted) from its fields' text: its old keys go, its new ones come.</summary>
     public void Put(ObjectRule rule, string id, string? name, string? modified, Func<string, string?> field)
@@ -110,28 +172,25 @@ public sealed class CallerIndex
                         RemoveLocked(id);
                         break;
                     case "CREATE" or "UNDELETE":
-                        PutLocked(rule, id, NameOf(change, rule.Object), modified, Normalized(change, rule));
+                        PutLocked(rule, id, NameOf(change), modified, Normalized(change, rule));
                         break;
                     case "UPDATE":
                         var watched = fields.Any(change.Tells);
-                        var renamed = change.Tells("Name") || change.Changed.Any(f => f.StartsWith("Name.", StringComparison.OrdinalIgnoreCase));
+                        var renamed = change.Tells("Name") || change.Changed.Concat(change.Nulled).Any(f => f.StartsWith("Name.", StringComparison.OrdinalIgnoreCase));
                         if (known is null)
                         {
                             // Not held: it had no number or address the rules use. Read it only if the change may have given it one.
                             if (watched && Normalized(change, rule).Any(v => v is not null)) reread.Add(id);
                             break;
                         }
-                        if (renamed && rule.Object != "Account")
-                        {
-                            // A part of a person's name changed (the event has only that part): the record is read again.
-                            reread.Add(id);
-                            break;
-                        }
                         var values = _values[id].ToArray();
                         var fresh = Normalized(change, rule);
                         for (var i = 0; i < fields.Count; i++)
                             if (change.Tells(fields[i])) values[i] = fresh[i];
-                        PutLocked(rule, id, renamed ? NameOf(change, rule.Object) : known.Name, modified, values);
+                        // A compound name (a person's) comes with only its changed parts: the numbers are merged now, the name read again.
+                        var compound = renamed && change.IsCompound("Name");
+                        if (compound) reread.Add(id);
+                        PutLocked(rule, id, renamed && !compound ? NameOf(change) : known.Name, modified, values);
                         break;
                     default:
                         // GAP_CREATE, GAP_UPDATE, GAP_UNDELETE: the record changed but the event does not say how.
@@ -147,10 +206,10 @@ public sealed class CallerIndex
         rule.PhoneFields.Select(f => PhoneNumbers.Normalize(change.Text(f), Rules.DefaultCountry))
             .Concat(rule.EmailFields.Select(f => change.Text(f)?.Trim().ToLowerInvariant() is { Length: > 0 } e ? e : null)).ToArray();
 
-    /// <summary>The record's name as a created or undeleted record's event gives it: an account's Name, a person's joined from the compound's parts.</summary>
-    private static string? NameOf(ContactBridge.Salesforce.PubSub.ChangeEvent change, string obj)
+    /// <summary>The record's name as a created or undeleted record's event gives it: a plain Name as it is, a person's joined from the compound's parts.</summary>
+    private static string? NameOf(ContactBridge.Salesforce.PubSub.ChangeEvent change)
     {
-        if (obj == "Account") return change.Text("Name");
+        if (!change.IsCompound("Name")) return change.Text("Name");
         var name = string.Join(' ', PersonNameParts.Select(p => change.Text("Name." + p)).Where(p => !string.IsNullOrWhiteSpace(p)));
         return name.Length > 0 ? name : null;
     }
@@ -204,7 +263,10 @@ public sealed class CallerIndex
     }
 
     /// <summary>Who is calling, from memory: the same outcome (none, one, several) and screen pop as the search would give.</summary>
-    public IdentificationResult Identify(InteractionState interaction, string instanceUrl, DateTimeOffset now)
+    /// <param name="current">
+    /// The tenant's rules now, when they may differ from the index's in what does not change its contents (several matches, IVR rules).
+    /// </param>
+    public IdentificationResult Identify(InteractionState interaction, string instanceUrl, DateTimeOffset now, IdentificationRules? current = null)
     {
         ArgumentNullException.ThrowIfNull(interaction);
         var phone = PhoneNumbers.Normalize(interaction.Caller.Phone, Rules.DefaultCountry);
@@ -215,7 +277,8 @@ public sealed class CallerIndex
             if (phone is not null && _byPhone.TryGetValue(phone, out var byPhone)) found.AddRange(byPhone);
             if (!string.IsNullOrEmpty(email) && _byEmail.TryGetValue(email, out var byEmail)) found.AddRange(byEmail);
         }
-        return CallerIdentifier.Decide(Rules, instanceUrl, interaction, rule => found.Where(c => c.Object == rule.Object), now);
+        var rules = current is null ? Rules : Rules with { WhenSeveral = current.WhenSeveral, IvrRules = current.IvrRules };
+        return CallerIdentifier.Decide(rules, instanceUrl, interaction, rule => found.Where(c => c.Object == rule.Object), now);
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ public static class CallerIndexServices
         services.AddSingleton<IValidateOptions<CallerIndexOptions>, CallerIndexOptionsValidator>();
         services.AddOptions<CallerIndexOptions>().BindConfiguration(CallerIndexOptions.Section).ValidateOnStart();
         services.AddSingleton<CallerIndexes>();
+        services.AddSingleton<CallerIndexSnapshots>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<SalesforceOptions>>().Value;

@@ -11,11 +11,26 @@ public sealed class CallerIndexOptions
     /// <summary>How often the hub looks for tenants whose index should start, stop or be rebuilt (rules changed, link changed).</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How changes reach the index: "auto" (the Pub/Sub API, or the Streaming API's CometD when the Pub/Sub API cannot be reached),
+    /// "pubsub" or "cometd".
+    /// </summary>
+    public string Transport { get; set; } = "auto";
+
     /// <summary>How often the load's Bulk API query jobs are asked whether they are done.</summary>
     public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long an index whose change stream is down keeps answering (it resumes from its replay id); after that the search answers.</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often, at most, the index is stored in the hub's database with its streams' replay ids (when it changed), so an instance that
+    /// starts takes it up from there instead of loading it again; a restart then replays at most this much of the change streams.
+    /// </summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old a stored index may be to be taken up: its replay ids must still be on the event bus (72 hours).</summary>
+    public TimeSpan SnapshotMaxAge { get; set; } = TimeSpan.FromHours(70);
 
     /// <summary>How long after a failure (refused subscription, malformed event, revoked token) the index is tried again.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
@@ -29,6 +44,9 @@ public sealed class CallerIndexOptionsValidator : IValidateOptions<CallerIndexOp
         if (options.CheckInterval < TimeSpan.FromMilliseconds(10) || options.CheckInterval > TimeSpan.FromHours(1)) problems.Add("CallerIndex:CheckInterval is 00:00:00.010 to 01:00:00.");
         if (options.BulkPollInterval < TimeSpan.FromMilliseconds(10) || options.BulkPollInterval > TimeSpan.FromMinutes(1)) problems.Add("CallerIndex:BulkPollInterval is 00:00:00.010 to 00:01:00.");
         if (options.StaleAfter < TimeSpan.FromSeconds(1) || options.StaleAfter > TimeSpan.FromHours(1)) problems.Add("CallerIndex:StaleAfter is 00:00:01 to 01:00:00.");
+        if (options.SnapshotInterval < TimeSpan.Zero || options.SnapshotInterval > TimeSpan.FromHours(24)) problems.Add("CallerIndex:SnapshotInterval is 00:00:00 to 1.00:00:00.");
+        if (options.SnapshotMaxAge < TimeSpan.Zero || options.SnapshotMaxAge > TimeSpan.FromHours(71)) problems.Add("CallerIndex:SnapshotMaxAge is 00:00:00 to 71:00:00 (the event bus keeps 72 hours).");
+        if (options.Transport is not ("auto" or "pubsub" or "cometd")) problems.Add("CallerIndex:Transport is auto, pubsub or cometd.");
         if (options.RetryDelay < TimeSpan.FromMilliseconds(10) || options.RetryDelay > TimeSpan.FromHours(1)) problems.Add("CallerIndex:RetryDelay is 00:00:00.010 to 01:00:00.");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
@@ -36,7 +54,7 @@ public sealed class CallerIndexOptionsValidator : IValidateOptions<CallerIndexOp
 
 /// <summary>Where a tenant's caller index stands: what the tenant's Identification page shows.</summary>
 public sealed record CallerIndexStatus(string State, string? Reason, int Records, long ApproximateBytes, DateTimeOffset? LoadedAt, TimeSpan? LoadTook, int LoadApiCalls,
-    long ChangesApplied, DateTimeOffset? LastChangeAt, int RereadApiCalls)
+    long ChangesApplied, DateTimeOffset? LastChangeAt, int RereadApiCalls, string Source, DateTimeOffset? SnapshotAt, string Transport)
 {
     public const string Loading = "loading", Ready = "ready", Unavailable = "unavailable";
 }
@@ -64,8 +82,16 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
         public int RereadApiCalls;
         public long ChangesApplied;
         public DateTimeOffset? LastChangeAt;
-        /// <summary>Since when a change stream has been down (null: all up); past <see cref="CallerIndexOptions.StaleAfter"/> the index stops answering.</summary>
-        public DateTimeOffset? StreamDownSince;
+        /// <summary>Where the index came from: "bulk" (loaded from the org) or "snapshot" (taken up from the hub's database).</summary>
+        public volatile string Source = "";
+        /// <summary>How changes come: "pubsub", or "cometd" (with why, when the Pub/Sub API could not be reached).</summary>
+        public volatile string Transport = "";
+        public DateTimeOffset? SnapshotAt;
+        /// <summary>Since when each change stream that is down has been (none: all up); past <see cref="CallerIndexOptions.StaleAfter"/> the index stops answering.</summary>
+        public ConcurrentDictionary<string, DateTimeOffset> StreamsDown { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Since when the first stream that is still down has been, or null.</summary>
+        public DateTimeOffset? DownSince => StreamsDown.IsEmpty ? null : StreamsDown.Values.Min();
     }
 
     /// <summary>What identifies the rules an index was built for: a change of objects, fields or country needs another index.</summary>
@@ -81,11 +107,16 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
 
     internal Entry? EntryOf(string tenantId) => _tenants.GetValueOrDefault(tenantId);
 
-    /// <summary>The tenant's index when it may answer for these rules: loaded, built for them, its change stream live (or briefly down).</summary>
-    public (CallerIndex Index, string InstanceUrl)? Ready(string tenantId, IdentificationRules rules)
+    /// <summary>
+    /// The tenant's index when it may answer for these rules and the org the tenant is linked to now (its instance URL): loaded,
+    /// built for them, every change stream live (or briefly down).
+    /// </summary>
+    public (CallerIndex Index, string InstanceUrl)? Ready(string tenantId, IdentificationRules rules, Uri instanceUrl)
     {
+        ArgumentNullException.ThrowIfNull(instanceUrl);
         if (!_tenants.TryGetValue(tenantId, out var e) || e.State != CallerIndexStatus.Ready || e.Index is not { } index) return null;
-        if (e.StreamDownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter) return null;
+        if (e.DownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter) return null;
+        if (e.InstanceUrl != instanceUrl.ToString()) return null;
         return e.Fingerprint == Fingerprint(rules) ? (index, e.InstanceUrl) : null;
     }
 
@@ -98,9 +129,9 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
         if (!_tenants.TryGetValue(tenantId, out var e)) return null;
         var state = e.State;
         var reason = e.Reason;
-        if (state == CallerIndexStatus.Ready && e.StreamDownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter)
-            (state, reason) = (CallerIndexStatus.Unavailable, $"Its change stream has been down since {down:u} ({reason}); it resumes where it stopped when the stream is back.");
+        if (state == CallerIndexStatus.Ready && e.DownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter)
+            (state, reason) = (CallerIndexStatus.Unavailable, $"Its change stream has been down since {down:u}; it resumes where it stopped when the stream is back.");
         return new CallerIndexStatus(state, reason, e.Index?.Records ?? 0, e.Index?.ApproximateBytes ?? 0, e.LoadedAt, e.LoadTook, e.LoadApiCalls,
-            Interlocked.Read(ref e.ChangesApplied), e.LastChangeAt, e.RereadApiCalls);
+            Interlocked.Read(ref e.ChangesApplied), e.LastChangeAt, e.RereadApiCalls, e.Source, e.SnapshotAt, e.Transport);
     }
 }

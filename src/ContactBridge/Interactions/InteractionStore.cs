@@ -189,26 +189,33 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             """, new { tenantId }, tx);
 
     /// <summary>Stores who is calling; an interaction already identified (by the caller index, or another pass) keeps its first answer.</summary>
-    public async Task SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
+    private sealed record IdentifiedRow(string InteractionId, string? AgentId);
+
+    /// <returns>The interactions whose answer was stored (not those that had one already).</returns>
+    public async Task<IReadOnlySet<string>> SetIdentificationsAsync(IReadOnlyList<(InteractionRow Row, IdentificationResult Result)> results, CancellationToken ct)
     {
-        if (results.Count == 0) return;
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        if (results.Count == 0) return stored;
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         var agentChanges = new List<ContactCenter.PictureChange>();
         foreach (var (row, result) in results.OrderBy(r => (r.Row.TenantId, r.Row.InteractionId), LockOrderComparer))
         {
             // The agent it has now, not when the lookup began: a contact is often offered while its caller is looked up.
-            var agentId = await c.ExecuteScalarAsync<string?>("""
+            var updated = await c.QuerySingleOrDefaultAsync<IdentifiedRow>("""
                 UPDATE interactions SET identification = @json, identified_version = @version, updated_at = @now
-                WHERE tenant_id = @tenantId AND interaction_id = @interactionId AND identification IS NULL RETURNING agent_id
+                WHERE tenant_id = @tenantId AND interaction_id = @interactionId AND identification IS NULL RETURNING interaction_id AS InteractionId, agent_id AS AgentId
                 """, new { json = JsonSerializer.Serialize(result, Json), version = row.StateVersion, now = Now, tenantId = row.TenantId, interactionId = row.InteractionId }, tx);
+            if (updated is not { } u) continue; // Identified already (by the caller index, or another pass): the first answer stays.
+            stored.Add(u.InteractionId);
             // The agent with the contact learns who is calling (the softphone pops the record).
-            if (agentId is not null) agentChanges.Add(new ContactCenter.PictureChange(row.TenantId, ContactCenter.PictureChange.Agent, agentId));
+            if (u.AgentId is not null) agentChanges.Add(new ContactCenter.PictureChange(row.TenantId, ContactCenter.PictureChange.Agent, u.AgentId));
         }
         agentChanges = agentChanges.Distinct().ToList();
         if (feed is not null) await feed.NotifyAsync(w.Connection, w.Transaction, agentChanges);
         await w.CommitAsync(ct);
         feed?.Committed(agentChanges);
+        return stored;
     }
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingPlanAsync(string tenantId, int max, CancellationToken ct)

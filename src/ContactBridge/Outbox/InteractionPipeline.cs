@@ -221,7 +221,9 @@ public sealed class InteractionPipeline(
             try
             {
                 var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
-                if (callerIndexes.Ready(tenantId, rules) is not { } ready) continue;
+                // The index answers only for the org the tenant is linked to now (a relink to another org makes another).
+                var linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
+                if (callerIndexes.Ready(tenantId, rules, linked) is not { } ready) continue;
                 var rows = await interactions.NeedingIdentificationAsync(tenantId, options.Value.BatchSize, ct);
                 var results = new List<(InteractionRow Row, IdentificationResult Result)>();
                 var startedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
@@ -236,20 +238,24 @@ public sealed class InteractionPipeline(
                     {
                         continue; // The lane sets it aside with the reason.
                     }
-                    var result = FromIndex(ready, state);
+                    var result = FromIndex(ready, rules, state);
                     if (result is null) continue;
                     results.Add((row, result));
                     startedAt[row.InteractionId] = state.StartedAt;
                 }
                 if (results.Count == 0) continue;
-                await interactions.SetIdentificationsAsync(results, ct);
-                foreach (var (row, result) in results)
+                var written = await interactions.SetIdentificationsAsync(results, ct);
+                foreach (var (row, result) in results.Where(r => written.Contains(r.Row.InteractionId)))
                 {
                     metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));
                     using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent);
                     step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId)
                         .SetTag("contactbridge.identification.outcome", result.Outcome).SetTag("contactbridge.identification.source", "caller_index");
                 }
+            }
+            catch (LinkingException)
+            {
+                // Not linked any more: the feed drops the index; the lane has nothing to look up with either.
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -259,10 +265,10 @@ public sealed class InteractionPipeline(
     }
 
     /// <summary>The index's answer for an interaction, or null when it cannot give one (an IVR rule applies: the search answers).</summary>
-    private IdentificationResult? FromIndex((CallerIndex Index, string InstanceUrl) ready, InteractionState state)
+    private IdentificationResult? FromIndex((CallerIndex Index, string InstanceUrl) ready, IdentificationRules rules, InteractionState state)
     {
         if (!state.HasCallerIdentity && state.Ivr.Count == 0) return NoLookup(clock.GetUtcNow());
-        return ready.Index.Serves(state) ? ready.Index.Identify(state, ready.InstanceUrl, clock.GetUtcNow()) : null;
+        return ready.Index.Serves(state, rules) ? ready.Index.Identify(state, ready.InstanceUrl, clock.GetUtcNow(), rules) : null;
     }
 
     /// <summary>
@@ -379,11 +385,22 @@ public sealed class InteractionPipeline(
         }
         var startedAt = lookup.ToDictionary(l => l.Row.InteractionId, l => l.State.StartedAt, StringComparer.Ordinal);
         // A ready caller index answers whom it can, from memory (those it cannot, the search answers).
-        if (lookup.Count > 0 && callerIndexes.Ready(tenantId, (await settingsStore.GetAsync(tenantId, ct)).Identification) is { } ready)
+        if (lookup.Count > 0 && callerIndexes.ReadyTenants().Contains(tenantId))
         {
-            foreach (var item in lookup.ToList())
+            var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
+            Uri? linked = null;
+            try
             {
-                if (FromIndex(ready, item.State) is not { } answer) continue;
+                linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
+            }
+            catch (LinkingException)
+            {
+                // Not linked: the lookup below says so.
+            }
+            var ready = linked is null ? null : callerIndexes.Ready(tenantId, rules, linked);
+            foreach (var item in ready is null ? [] : lookup.ToList())
+            {
+                if (FromIndex(ready!.Value, rules, item.State) is not { } answer) continue;
                 results.Add((item.Row, answer));
                 lookup.Remove(item);
             }
@@ -449,8 +466,8 @@ public sealed class InteractionPipeline(
             }
         }
         await interactions.IdentifyFailedAsync(waiting, options.Value.RetryDelay, ct);
-        await interactions.SetIdentificationsAsync(results, ct);
-        foreach (var (row, result) in results)
+        var stored = await interactions.SetIdentificationsAsync(results, ct);
+        foreach (var (row, result) in results.Where(r => stored.Contains(r.Row.InteractionId)))
         {
             metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent, lookupSpan);

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ContactBridge.ContactCenter;
 using ContactBridge.Intake;
 using ContactBridge.Salesforce;
+using ContactBridge.Salesforce.Streaming;
 using ContactBridge.Storage;
 using Dapper;
 
@@ -20,9 +20,6 @@ namespace ContactBridge.Workforce;
 public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClients orgs, IHttpClientFactory httpFactory, LivePictureStore picture, TimeProvider clock,
     ILogger<PlatformEventSubscription> logger)
 {
-    /// <summary>A long poll is answered within 110 s by Salesforce; a request that takes longer has been lost.</summary>
-    public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(150);
-
     /// <summary>The replay id a subscription to <paramref name="stream"/> resumes from, or null: none stored for it (new events only).</summary>
     public async Task<long?> ReplayIdAsync(string tenantId, string group, string stream, CancellationToken ct)
     {
@@ -79,85 +76,15 @@ public sealed class PlatformEventSubscription(HubDatabase db, WorkforceOrgClient
     /// </summary>
     private async Task<TimeSpan?> SubscribeAsync(WorkforceIntegrationRow row, SalesforceRestClient client, string channel, CancellationToken ct)
     {
-        var http = httpFactory.CreateClient(HttpClientName);
-        var url = SalesforceRestClient.Resolve(client.Session.InstanceUrl, $"/cometd/{client.Session.ApiVersion}");
-        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
-        var token = client.Session.AccessToken;
-
-        async Task<JsonArray> PostAsync(JsonObject message)
-        {
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            bound.CancelAfter(PollTimeout);
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(new JsonArray(message).ToJsonString(), Encoding.UTF8, "application/json") };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            if (cookies.Count > 0) request.Headers.Add("Cookie", string.Join("; ", cookies.Select(kv => $"{kv.Key}={kv.Value}")));
-            using var response = await http.SendAsync(request, bound.Token);
-            if (response.Headers.TryGetValues("Set-Cookie", out var set))
-                foreach (var cookie in set.Select(v => v.Split(';')[0]).Where(v => v.Contains('=', StringComparison.Ordinal)))
-                    cookies[cookie[..cookie.IndexOf('=', StringComparison.Ordinal)].Trim()] = cookie[(cookie.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim();
-            if ((int)response.StatusCode == 401) return [new JsonObject { ["channel"] = message["channel"]?.GetValue<string>(), ["successful"] = false, ["error"] = "401::Authentication invalid" }];
-            response.EnsureSuccessStatusCode();
-            return JsonNode.Parse(await response.Content.ReadAsStringAsync(bound.Token)) as JsonArray ?? throw new System.Text.Json.JsonException("The Streaming API did not answer with a JSON array.");
-        }
-
-        static string? Error(JsonNode? m) => m?["successful"]?.GetValue<bool>() == true ? null : m?["error"]?.GetValue<string>() ?? m?["ext"]?["sfdc"]?["failureReason"]?.GetValue<string>() ?? "unsuccessful";
-
-        async Task RenewAsync()
-        {
-            token = await client.Session.RefreshAsync(token, ct);
-        }
-
-        // Handshake (a refused token is renewed once).
-        JsonNode? handshake = null;
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            handshake = (await PostAsync(new JsonObject
-            {
-                ["channel"] = "/meta/handshake", ["version"] = "1.0", ["minimumVersion"] = "1.0", ["supportedConnectionTypes"] = new JsonArray("long-polling"),
-            })).FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/handshake");
-            if (Error(handshake) is { } e && e.Contains("401", StringComparison.Ordinal) && attempt == 0) await RenewAsync();
-            else break;
-        }
-        if (Error(handshake) is { } refused) throw new InvalidOperationException($"The Streaming API refused the handshake: {refused}");
-        var clientId = handshake?["clientId"]?.GetValue<string>() ?? throw new InvalidOperationException("The Streaming API's handshake gave no client id.");
-
         // Subscribe from the stored replay id (of this org's channel: another org or event starts anew); one past retention resumes from the oldest event kept.
         var stream = StreamOf(client.Session.InstanceUrl, channel);
         var replay = await ReplayIdAsync(row.TenantId, row.GroupName, stream, ct) ?? -1;
-        JsonNode? subscribed = null;
-        foreach (var from in replay == -1 ? [-1L] : new[] { replay, -2L })
-        {
-            subscribed = (await PostAsync(new JsonObject
-            {
-                ["channel"] = "/meta/subscribe", ["clientId"] = clientId, ["subscription"] = channel,
-                ["ext"] = new JsonObject { ["replay"] = new JsonObject { [channel] = from } },
-            })).FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/subscribe");
-            if (Error(subscribed) is not { } e || !e.Contains("replayId", StringComparison.OrdinalIgnoreCase)) break;
-            logger.LogWarning("Replay id {ReplayId} of {Channel} is past the event bus's retention: tenant {TenantId}'s states resume from the oldest event kept",
-                from, channel, row.TenantId);
-        }
-        if (Error(subscribed) is { } notSubscribed) throw new InvalidOperationException($"The Streaming API refused the subscription to {channel}: {notSubscribed}");
-        logger.LogInformation("Tenant {TenantId}'s real-time integration \"{Group}\" subscribed to {Channel} from replay id {ReplayId}", row.TenantId, row.GroupName, channel, replay);
-
-        TimeSpan? connected = null;
-        while (!ct.IsCancellationRequested)
-        {
-            var messages = await PostAsync(new JsonObject { ["channel"] = "/meta/connect", ["clientId"] = clientId, ["connectionType"] = "long-polling" });
-            var events = messages.OfType<JsonObject>().Where(m => m["channel"]?.GetValue<string>() == channel && m["data"] is JsonObject).Select(m => (JsonObject)m["data"]!).ToList();
-            if (events.Count > 0) await StoreAsync(row, stream, events, ct);
-            var connect = messages.FirstOrDefault(m => m?["channel"]?.GetValue<string>() == "/meta/connect");
-            var advice = connect?["advice"]?["interval"] is JsonValue v && v.TryGetValue<long>(out var ms) ? TimeSpan.FromMilliseconds(Math.Clamp(ms, 0, 60_000)) : TimeSpan.Zero;
-            if (Error(connect) is { } lost)
-            {
-                // 401: the token expired; 403::Unknown client: the server forgot the session. Either way a new handshake, after a pause.
-                if (lost.Contains("401", StringComparison.Ordinal)) await RenewAsync();
-                return connected;
-            }
-            connected = advice > TimeSpan.FromSeconds(1) ? advice : TimeSpan.FromSeconds(1);
-            if (connect?["advice"]?["reconnect"]?.GetValue<string>() is "handshake" or "none") return connected;
-            if (advice > TimeSpan.Zero) await Task.Delay(advice, clock, ct);
-        }
-        return connected;
+        logger.LogInformation("Tenant {TenantId}'s real-time integration \"{Group}\" subscribes to {Channel} from replay id {ReplayId}", row.TenantId, row.GroupName, channel, replay);
+        return await StreamingApiSession.RunAsync(httpFactory.CreateClient(HttpClientName), client.Session, channel, replay == -1 ? [-1L] : [replay, -2L],
+            events => StoreAsync(row, stream, events.ToList(), ct),
+            (from, _) => logger.LogWarning("Replay id {ReplayId} of {Channel} is past the event bus's retention: tenant {TenantId}'s states resume from the oldest event kept",
+                from, channel, row.TenantId),
+            clock, ct);
     }
 
     /// <summary>Which org's channel a replay id belongs to (replay ids of another org or event mean nothing here).</summary>

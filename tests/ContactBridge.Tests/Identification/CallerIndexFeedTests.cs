@@ -36,12 +36,17 @@ public sealed class CallerIndexFeedTests
         }
     }
 
-    private static CallerIndexStatus? Status(TestHub hub, string tenantId) => hub.Services.GetRequiredService<CallerIndexes>().StatusOf(tenantId);
+    private static CallerIndexStatus? Status(TestHub hub, string tenantId) => Status(hub.Services, tenantId);
+
+    private static CallerIndexStatus? Status(IServiceProvider services, string tenantId) => services.GetRequiredService<CallerIndexes>().StatusOf(tenantId);
 
     /// <summary>Who the index says is calling on this number (what a screen pop would show), or null before it is ready.</summary>
-    private static IdentificationResult? FromIndex(TestHub hub, string tenantId, IdentificationRules rules, string phone)
+    private static IdentificationResult? FromIndex(TestHub hub, string tenantId, IdentificationRules rules, string phone) =>
+        FromIndex(hub.Services, new Uri(hub.Emulator.InstanceUrl), tenantId, rules, phone);
+
+    private static IdentificationResult? FromIndex(IServiceProvider services, Uri instanceUrl, string tenantId, IdentificationRules rules, string phone)
     {
-        if (hub.Services.GetRequiredService<CallerIndexes>().Ready(tenantId, rules) is not { } ready) return null;
+        if (services.GetRequiredService<CallerIndexes>().Ready(tenantId, rules, instanceUrl) is not { } ready) return null;
         return ready.Index.Identify(new InteractionState { InteractionId = "probe", Caller = new Caller(phone, null, null, null) }, ready.InstanceUrl, DateTimeOffset.UtcNow);
     }
 
@@ -152,7 +157,7 @@ public sealed class CallerIndexFeedTests
         // The mobile is no longer a field that identifies: the index built for the old rules no longer answers, one for the new ones does.
         var narrower = rules with { Objects = [new("Contact", ["Phone"], ["Email"]), .. rules.Objects.Skip(1)] };
         await store.SaveAsync(tenant.Id, (await store.GetAsync(tenant.Id, Ct)) with { Identification = narrower }, Ct);
-        hub.Services.GetRequiredService<CallerIndexes>().Ready(tenant.Id, narrower).ShouldBeNull("an index answers only for the rules it was built for");
+        hub.Services.GetRequiredService<CallerIndexes>().Ready(tenant.Id, narrower, new Uri(hub.Emulator.InstanceUrl)).ShouldBeNull("an index answers only for the rules it was built for");
         await feed.CheckAsync(Ct);
         await UntilAsync(() => FromIndex(hub, tenant.Id, narrower, "+14155550101") is not null, "the index is built again for the new rules");
         FromIndex(hub, tenant.Id, narrower, "+14155550101")!.Outcome.ShouldBe(IdentificationResult.None);
@@ -162,5 +167,80 @@ public sealed class CallerIndexFeedTests
         await feed.CheckAsync(Ct);
         Status(hub, tenant.Id).ShouldBeNull();
         (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldNotContain("caller-index-state");
+    }
+
+    [Fact]
+    public async Task Another_instance_or_a_restart_takes_the_stored_index_up_without_a_load_and_resumes_its_streams_after_the_stored_replay_ids()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using var db = await TestDatabase.CreateAsync("postgresql");
+        await using var first = await TestHub.StartAsync(db.ConnectionString, settings: new() { ["Hub:Key"] = key, ["CallerIndex:SnapshotInterval"] = "00:00:00" }, pubSub: true);
+        // Keep-alives come often here, so every stream has a position to store soon.
+        first.Emulator.State.PubSubKeepAlive = TimeSpan.FromMilliseconds(100);
+        var tenant = await first.LinkedTenantAsync();
+        var ada = first.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+        await TurnOnAsync(first, tenant.Id);
+        await UntilAsync(() => Status(first, tenant.Id)?.SnapshotAt is not null, "the index is loaded and stored with its streams' positions");
+        Status(first, tenant.Id)!.Source.ShouldBe("bulk");
+
+        // The instance stops (a restart, a crash). Meanwhile Salesforce changes: a contact made, Ada renumbered.
+        await first.Services.GetRequiredService<CallerIndexFeed>().DisposeAsync();
+        var grace = first.CreateRecord("Contact", new() { ["FirstName"] = "Grace", ["LastName"] = "Hopper", ["MobilePhone"] = "+1 415 555 0177" });
+        first.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
+
+        var before = first.Emulator.State.Log.LastSequence;
+        var settings = new Dictionary<string, string?>(first.PubSubSettings) { ["CallerIndex:SnapshotInterval"] = "00:00:00" };
+        await using var second = await first.AnotherInstanceAsync(db.ConnectionString!, key, settings);
+        await second.Services.GetRequiredService<CallerIndexFeed>().CheckAsync(Ct);
+        await UntilAsync(() => Status(second.Services, tenant.Id)?.State == CallerIndexStatus.Ready, "the other instance's index is ready");
+        Status(second.Services, tenant.Id)!.Source.ShouldBe("snapshot");
+        first.Emulator.State.Log.Entries(null, before).ShouldNotContain(e => e.Kind.StartsWith("bulk.", StringComparison.Ordinal), "no Bulk load: the stored index is taken up");
+
+        // The streams resumed after the stored replay ids: what changed while nobody listened is in the index.
+        var rules = (await first.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+        await UntilAsync(() => FromIndex(second.Services, new Uri(first.Emulator.InstanceUrl), tenant.Id, rules, "+14155550177")?.Single?.Id == grace, "the contact made meanwhile is found");
+        await UntilAsync(() => FromIndex(second.Services, new Uri(first.Emulator.InstanceUrl), tenant.Id, rules, "+14155550142")?.Single?.Id == ada, "the renumbered contact is found by its new number");
+        FromIndex(second.Services, new Uri(first.Emulator.InstanceUrl), tenant.Id, rules, "+14155550100")!.Outcome.ShouldBe(IdentificationResult.None);
+
+        // Turned off, the stored index goes too: the org's data does not outlive its use.
+        async Task<long> StoredAsync()
+        {
+            await using var c = await second.Services.GetRequiredService<ContactBridge.Storage.HubDatabase>().OpenAsync(Ct);
+            return await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM caller_index_snapshots WHERE tenant_id = @id", new { id = tenant.Id });
+        }
+        (await StoredAsync()).ShouldBe(1);
+        var store = second.Services.GetRequiredService<LoggingSettingsStore>();
+        await store.SaveAsync(tenant.Id, (await store.GetAsync(tenant.Id, Ct)) with { Identification = rules with { CallerIndex = false } }, Ct);
+        await second.Services.GetRequiredService<CallerIndexFeed>().CheckAsync(Ct);
+        (await StoredAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Where_the_pub_sub_api_cannot_be_reached_the_changes_come_over_cometd_and_the_index_follows_them()
+    {
+        // The Pub/Sub API's address is a port nobody listens on (a firewall in the way, say).
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var hub = await TestHub.StartAsync(pubSub: true, settings: new() { ["Salesforce:PubSubEndpoint"] = $"https://127.0.0.1:{port}" });
+        var tenant = await hub.LinkedTenantAsync();
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
+        Status(hub, tenant.Id)!.Transport.ShouldStartWith("cometd (the Pub/Sub API could not be reached");
+        var rules = (await hub.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+        FromIndex(hub, tenant.Id, rules, "+14155550100")!.Single!.Id.ShouldBe(ada);
+
+        var linus = hub.CreateRecord("Contact", new() { ["FirstName"] = "Linus", ["LastName"] = "Pauling", ["MobilePhone"] = "+1 628 555 0199" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Single?.Id == linus, "a contact created in Salesforce is found over CometD");
+        hub.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+14155550142")?.Single?.Id == ada, "a renumbered contact is found by its new number");
+        FromIndex(hub, tenant.Id, rules, "+14155550100")!.Outcome.ShouldBe(IdentificationResult.None);
+        hub.DeleteRecord(linus);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Outcome == IdentificationResult.None, "a deleted contact is no longer popped");
+
+        using var portal = await hub.SignInAsync();
+        (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldShowText("over cometd (the Pub/Sub API could not be reached");
     }
 }

@@ -58,6 +58,9 @@ public sealed class TestHub : IAsyncDisposable
         };
     }
 
+    /// <summary>The settings that point a hub at the emulator's Pub/Sub API (with <c>pubSub: true</c>), for another instance.</summary>
+    public IReadOnlyDictionary<string, string?> PubSubSettings { get; private init; } = new Dictionary<string, string?>();
+
     /// <summary>The hub's https address, when started with <c>lightning: true</c>.</summary>
     public Uri? HttpsUri { get; private set; }
 
@@ -72,6 +75,7 @@ public sealed class TestHub : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var directory = System.IO.Directory.CreateTempSubdirectory("cb-hub-").FullName;
         var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Seed = seed ?? Seed(), HttpsPort = lightning || pubSub ? 0 : null }, ct);
+        Dictionary<string, string?> pubSubSettings = [];
         var httpsPort = 0;
         var clock = new ManualClock();
         var logs = new CapturedLogs();
@@ -101,6 +105,8 @@ public sealed class TestHub : IAsyncDisposable
                 hubSettings[$"{SalesforceOptions.Section}:PubSubCertificate"] = pem;
                 hubSettings["CallerIndex:BulkPollInterval"] = "00:00:00.020";
                 hubSettings["CallerIndex:RetryDelay"] = "00:00:00.200";
+                pubSubSettings = hubSettings.Where(kv => kv.Key.StartsWith("CallerIndex:", StringComparison.Ordinal) || kv.Key.Contains(":PubSub", StringComparison.Ordinal))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value);
             }
             var urls = $"http://127.0.0.1:{port}";
             if (lightning)
@@ -128,7 +134,7 @@ public sealed class TestHub : IAsyncDisposable
         // The emulator's default connected app learns the hub's callback URL, as an admin would add it in Salesforce.
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}/linking/callback");
         emulator.State.FindApp(WellKnown.ClientId)!.CallbackUrls.Add($"http://127.0.0.1:{port}{ContactBridge.AgentAdapter.AgentSignIn.CallbackPath}");
-        var test = new TestHub(emulator, hub, directory, clock, logs) { HttpsUri = lightning ? new Uri($"https://127.0.0.1:{httpsPort}") : null };
+        var test = new TestHub(emulator, hub, directory, clock, logs) { HttpsUri = lightning ? new Uri($"https://127.0.0.1:{httpsPort}") : null, PubSubSettings = pubSubSettings };
         if (systemApp) await hub.Services.GetRequiredService<SalesforceLinkService>().SetSystemAppAsync(WellKnown.ClientId, WellKnown.ClientSecret, ct);
         await hub.Services.GetRequiredService<UserStore>().CreateAsync(AdminEmail, Password, Roles.SystemAdmin, null, ct);
         return test;
