@@ -29,27 +29,56 @@ public sealed class InteractionPipeline(
     ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _foldWake = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly SemaphoreSlim _folding = new(1, 1);
     private readonly Dictionary<string, Task<int>> _lanes = new(StringComparer.Ordinal);
 
     public void Wake()
     {
-        if (_wake.CurrentCount == 0)
+        foreach (var wake in new[] { _wake, _foldWake })
+        {
+            if (wake.CurrentCount == 0)
+            {
+                try
+                {
+                    wake.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Already woken.
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// New events are folded as soon as they are stored, whatever the rounds are doing, so an agent's softphone shows a ringing contact
+    /// at once and a tenant with a caller index has its screen pop in the same step; Salesforce's work still waits for the batch window.
+    /// </summary>
+    private async Task FoldOnWakeAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                _wake.Release();
+                await _foldWake.WaitAsync(ct);
+                await FoldAsync(ct);
             }
-            catch (SemaphoreFullException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // Already woken.
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Folding new events failed; the next round tries again: {Error}", e.Message);
             }
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var folding = Task.Run(() => FoldOnWakeAsync(stoppingToken), CancellationToken.None);
         while (!stoppingToken.IsCancellationRequested)
         {
             bool worked;
@@ -65,19 +94,9 @@ public sealed class InteractionPipeline(
             }
             try
             {
-                if (!worked && await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken))
-                {
-                    // Woken by new events: they are folded at once, so an agent's softphone shows a ringing contact now;
-                    // Salesforce's work still waits for the batch window, to share its searches and writes.
-                    try
-                    {
-                        await FoldAsync(stoppingToken);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        logger.LogWarning("Folding new events failed; the next round tries again: {Error}", e.Message);
-                    }
-                }
+                // Idle until new events come (they are folded at once by the fold loop); Salesforce's work then waits for the batch
+                // window, to share its searches and writes.
+                if (!worked) await _wake.WaitAsync(options.Value.IdlePoll, stoppingToken);
                 await Task.Delay(options.Value.BatchWindow, clock, stoppingToken);
             }
             catch (OperationCanceledException)
@@ -86,7 +105,7 @@ public sealed class InteractionPipeline(
             }
         }
         Task[] running;
-        lock (_lanes) running = [.. _lanes.Values];
+        lock (_lanes) running = [.. _lanes.Values, folding];
         await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 

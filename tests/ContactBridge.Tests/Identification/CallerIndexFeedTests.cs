@@ -243,4 +243,38 @@ public sealed class CallerIndexFeedTests
         using var portal = await hub.SignInAsync();
         (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldShowText("over cometd (the Pub/Sub API could not be reached");
     }
+
+    [Fact]
+    public async Task A_change_made_while_the_index_loads_is_in_it_once_loaded_and_its_answers_follow_the_rules_of_now()
+    {
+        await using var hub = await TestHub.StartAsync(pubSub: true);
+        var tenant = await hub.LinkedTenantAsync();
+        var alan = hub.CreateRecord("Contact", new() { ["FirstName"] = "Alan", ["LastName"] = "Turing", ["MobilePhone"] = "415.555.0101" });
+        var grace = hub.CreateRecord("Contact", new() { ["FirstName"] = "Grace", ["LastName"] = "Hopper", ["Phone"] = "415 555 0101" });
+        // The Bulk API answers slowly, so the load takes a while; a contact is made in Salesforce while it runs.
+        hub.Emulator.State.Faults.Add(new ContactBridge.Emulator.Org.FaultRule
+        {
+            Kind = ContactBridge.Emulator.Org.FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(400), PathContains = "/jobs/query",
+        });
+        var before = hub.Emulator.State.Log.LastSequence;
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => hub.Emulator.State.Log.Entries(null, before).Any(e => e.Kind == "bulk.create"), "the load has begun");
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 415 555 0100" });
+        Status(hub, tenant.Id)!.State.ShouldBe(CallerIndexStatus.Loading, "the contact was made while the index loaded");
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
+        var rules = (await hub.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+        FromIndex(hub, tenant.Id, rules, "+14155550100")!.Single.ShouldNotBeNull().Id.ShouldBe(ada, "the change the stream brought during the load is applied");
+
+        // Several matches: the rule of now decides, without a new index (its contents are the same).
+        FromIndex(hub, tenant.Id, rules, "+14155550101")!.Outcome.ShouldBe(IdentificationResult.Several);
+        var store = hub.Services.GetRequiredService<LoggingSettingsStore>();
+        var mostRecent = rules with { WhenSeveral = "most_recent", IvrRules = [new IvrRule("account", "Account", "AccountNumber")] };
+        await store.SaveAsync(tenant.Id, (await store.GetAsync(tenant.Id, Ct)) with { Identification = mostRecent }, Ct);
+        var ready = hub.Services.GetRequiredService<CallerIndexes>().Ready(tenant.Id, mostRecent, new Uri(hub.Emulator.InstanceUrl)).ShouldNotBeNull();
+        var caller = new InteractionState { InteractionId = "c", Caller = new Caller("+14155550101", null, null, null) };
+        ready.Index.Identify(caller, ready.InstanceUrl, DateTimeOffset.UtcNow, mostRecent).Single.ShouldNotBeNull().Id.ShouldBeOneOf(alan, grace);
+        // A caller with an IVR input the rules of now look up first is not the index's to answer: the search does.
+        ready.Index.Serves(caller with { Ivr = new Dictionary<string, string> { ["account"] = "A-1" } }, mostRecent).ShouldBeFalse();
+        ready.Index.Serves(caller, mostRecent).ShouldBeTrue();
+    }
 }
