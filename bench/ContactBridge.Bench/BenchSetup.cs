@@ -52,4 +52,30 @@ internal static class BenchSetup
         var code = emulator.State.OAuth.IssueCode(WellKnown.DefaultOrgKey, integration.Id, WellKnown.ClientId, q["redirect_uri"]!, emulator.ProductionLoginUrl, q["code_challenge"], q["scope"]!);
         await linking.CompleteWebLinkAsync("bench", q["state"], code.Code, null, null, default);
     }
+
+    /// <summary>A tenant of the hub linked to the emulator's org, and its intake secret (to sign events with).</summary>
+    public static async Task<(string TenantId, string Secret)> LinkedTenantAsync(HubServer hub, EmulatorServer emulator)
+    {
+        var tenant = await hub.Services.GetRequiredService<ContactBridge.Tenants.TenantStore>().CreateAsync("Bench Contact Center", default);
+        await LinkAsync(hub, emulator, tenant.Id);
+        return (tenant.Id, await hub.Services.GetRequiredService<ContactBridge.Intake.IntakeSecrets>().RotateAsync(tenant.Id, default));
+    }
+
+    /// <summary>An interaction event as a contact center sends it (CloudEvents 1.0).</summary>
+    public static JsonObject Event(string interaction, string type, JsonObject data, int seq) => new()
+    {
+        ["specversion"] = "1.0", ["id"] = $"{interaction}-{seq}", ["source"] = "/bench", ["type"] = ContactBridge.Intake.InteractionEvent.TypePrefix + type,
+        ["subject"] = interaction, ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["data"] = data,
+    };
+
+    /// <summary>A signed batch of events for the tenant's intake.</summary>
+    public static HttpRequestMessage EventsRequest(string tenantId, string secret, JsonArray events)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(events.ToJsonString());
+        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenantId}/events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
+        request.Headers.TryAddWithoutValidation(ContactBridge.Intake.EventSignature.Header, $"t={t},v1={ContactBridge.Intake.IntakeSecrets.Sign(secret, t, body)}");
+        return request;
+    }
 }

@@ -60,9 +60,7 @@ await using var hub = await HubServer.StartAsync(new HubServerOptions
     ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning),
 });
 var sp = hub.Services;
-var tenant = await sp.GetRequiredService<TenantStore>().CreateAsync("Bench Contact Center", default);
-await BenchSetup.LinkAsync(hub, emulator, tenant.Id);
-var secret = await sp.GetRequiredService<IntakeSecrets>().RotateAsync(tenant.Id, default);
+var (tenantId, secret) = await BenchSetup.LinkedTenantAsync(hub, emulator);
 emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(latencyMs), Jitter = TimeSpan.FromMilliseconds(jitterMs) });
 var logStart = emulator.State.Log.LastSequence;
 
@@ -72,22 +70,14 @@ var failures = 0;
 var eventsSent = 0;
 async Task PostAsync(JsonArray events)
 {
-    var body = Encoding.UTF8.GetBytes(events.ToJsonString());
-    var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/events") { Content = new ByteArrayContent(body) };
-    request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
-    request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(secret, t, body)}");
+    using var request = BenchSetup.EventsRequest(tenantId, secret, events);
     var sw = Stopwatch.StartNew();
     using var response = await http.SendAsync(request);
     lock (postLatencies) postLatencies.Add(sw.Elapsed.TotalMilliseconds);
     if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref failures);
     Interlocked.Add(ref eventsSent, events.Count);
 }
-JsonObject Event(string interaction, string type, JsonObject data, int seq) => new()
-{
-    ["specversion"] = "1.0", ["id"] = $"{interaction}-{seq}", ["source"] = "/bench", ["type"] = InteractionEvent.TypePrefix + type, ["subject"] = interaction,
-    ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["data"] = data,
-};
+JsonObject Event(string interaction, string type, JsonObject data, int seq) => BenchSetup.Event(interaction, type, data, seq);
 string[] channels = ["voice", "voice", "voice", "voice", "voice", "web_chat", "web_chat", "web_chat", "email", "sms"];
 
 var run = Stopwatch.StartNew();

@@ -190,19 +190,17 @@ internal static class ScreenPopBench
             ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Warning),
         });
         var sp = hub.Services;
-        var tenant = await sp.GetRequiredService<TenantStore>().CreateAsync("Bench Contact Center", default);
-        await BenchSetup.LinkAsync(hub, emulator, tenant.Id);
-        var secret = await sp.GetRequiredService<IntakeSecrets>().RotateAsync(tenant.Id, default);
+        var (tenantId, secret) = await BenchSetup.LinkedTenantAsync(hub, emulator);
         emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.Latency, Latency = TimeSpan.FromMilliseconds(o.LatencyMs), Jitter = TimeSpan.FromMilliseconds(o.JitterMs) });
         var rules = new IdentificationRules { Objects = [new("Contact", ["Phone", "MobilePhone"], ["Email"]), new("Lead", ["Phone", "MobilePhone"], ["Email"])], CallerIndex = index };
         var store = sp.GetRequiredService<LoggingSettingsStore>();
-        await store.SaveAsync(tenant.Id, await store.GetAsync(tenant.Id, default) with { Identification = rules }, default);
+        await store.SaveAsync(tenantId, await store.GetAsync(tenantId, default) with { Identification = rules }, default);
 
         CallerIndexStatus? status = null;
         if (index)
         {
             var wait = Stopwatch.StartNew();
-            while ((status = sp.GetRequiredService<CallerIndexes>().StatusOf(tenant.Id)) is not { State: CallerIndexStatus.Ready })
+            while ((status = sp.GetRequiredService<CallerIndexes>().StatusOf(tenantId)) is not { State: CallerIndexStatus.Ready })
             {
                 if (wait.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"The caller index was not ready after 5 minutes: {status?.State} {status?.Reason}");
                 await Task.Delay(100);
@@ -214,19 +212,11 @@ internal static class ScreenPopBench
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = hub.BaseUri };
         async Task PostAsync(JsonArray events)
         {
-            var body = Encoding.UTF8.GetBytes(events.ToJsonString());
-            var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/events") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents-batch+json");
-            request.Headers.TryAddWithoutValidation(EventSignature.Header, $"t={t},v1={IntakeSecrets.Sign(secret, t, body)}");
+            using var request = BenchSetup.EventsRequest(tenantId, secret, events);
             using var response = await http.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"The hub refused events: {(int)response.StatusCode}");
         }
-        JsonObject Event(string interaction, string type, JsonObject data, int seq) => new()
-        {
-            ["specversion"] = "1.0", ["id"] = $"{interaction}-{seq}", ["source"] = "/bench", ["type"] = InteractionEvent.TypePrefix + type, ["subject"] = interaction,
-            ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["data"] = data,
-        };
+        static JsonObject Event(string interaction, string type, JsonObject data, int seq) => BenchSetup.Event(interaction, type, data, seq);
         await GenerateAsync(o, async (id, phone, channel, talk) =>
         {
             await PostAsync([Event(id, "started", new JsonObject
@@ -259,7 +249,7 @@ internal static class ScreenPopBench
             .ToList();
         var logged = (int)await conn.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT interaction_id) FROM outbox WHERE state = 'done'");
         var tasks = CountOf(emulator, "Task");
-        status = sp.GetRequiredService<CallerIndexes>().StatusOf(tenant.Id);
+        status = sp.GetRequiredService<CallerIndexes>().StatusOf(tenantId);
         var result = Tally(emulator, logStart, index ? "index" : "search", o.Total, logged, tasks - logged, pops, ended) with
         {
             LoadSeconds = status?.LoadTook?.TotalSeconds ?? 0, LoadApiCalls = status?.LoadApiCalls ?? 0, IndexRecords = status?.Records ?? 0,

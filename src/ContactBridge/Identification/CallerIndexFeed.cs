@@ -120,9 +120,10 @@ public sealed class CallerIndexFeed(
                 {
                     // What failed may be the snapshot's fault (an event it cannot take): the next try loads from the org.
                     fromSnapshot = false;
-                    entry.State = CallerIndexStatus.Unavailable;
+                    // The reason before the state: a reader that sees the state sees why.
                     entry.Reason = Explain(e);
                     entry.Index = null;
+                    entry.State = CallerIndexStatus.Unavailable;
                     logger.LogWarning("The caller index of tenant {TenantId} is set aside, screen pops use the search meanwhile: {Reason}", tenantId, entry.Reason);
                 }
                 await Task.Delay(options.Value.RetryDelay, clock, ct);

@@ -117,7 +117,8 @@ public sealed class CallerIndexFeedTests
     {
         var seed = TestHub.Seed();
         seed.Orgs[0].ChangeDataCapture = ["Contact", "Account"];
-        await using var hub = await TestHub.StartAsync(seed: seed, pubSub: true);
+        // Tried again only after a long while here, so the page is read while it is set aside (not during the next try).
+        await using var hub = await TestHub.StartAsync(seed: seed, pubSub: true, settings: new() { ["CallerIndex:RetryDelay"] = "00:10:00" });
         var tenant = await hub.LinkedTenantAsync();
         var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
 
