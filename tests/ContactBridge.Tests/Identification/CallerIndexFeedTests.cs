@@ -78,6 +78,14 @@ public sealed class CallerIndexFeedTests
         await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+14155550142")?.Single?.Name == "Ada King", "a renamed contact is read again");
         hub.DeleteRecord(linus);
         await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Outcome == IdentificationResult.None, "a deleted contact is no longer popped");
+        // A lead, then converted: the contact made from it (same number) is the one popped, contacts coming before leads in the rules.
+        var lead = hub.CreateRecord("Lead", new() { ["LastName"] = "Franklin", ["Company"] = "King's College", ["Phone"] = "+1 628 555 0123" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Single?.Id == lead, "a new lead is popped");
+        var converted = hub.CreateRecord("Contact", new() { ["FirstName"] = "Rosalind", ["LastName"] = "Franklin", ["Phone"] = "+1 628 555 0123" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Single?.Id == converted, "the contact the lead became is popped");
+        hub.DeleteRecord(converted);
+        hub.DeleteRecord(lead);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Outcome == IdentificationResult.None, "both gone");
 
         // Interactions: identified as soon as they are folded, with no API call, and the same answers as the search gives.
         var callers = new[] { "+1 415 555 0142", "415 555 0101", "+44 20 7946 0000", "+1 628 555 0199", "+1 212 555 0000", "(415) 555-0100" };
@@ -240,6 +248,14 @@ public sealed class CallerIndexFeedTests
         FromIndex(hub, tenant.Id, rules, "+14155550100")!.Outcome.ShouldBe(IdentificationResult.None);
         hub.DeleteRecord(linus);
         await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550199")?.Outcome == IdentificationResult.None, "a deleted contact is no longer popped");
+        // A lead, then converted: the contact made from it (same number) is the one popped, contacts coming before leads in the rules.
+        var lead = hub.CreateRecord("Lead", new() { ["LastName"] = "Franklin", ["Company"] = "King's College", ["Phone"] = "+1 628 555 0123" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Single?.Id == lead, "a new lead is popped");
+        var converted = hub.CreateRecord("Contact", new() { ["FirstName"] = "Rosalind", ["LastName"] = "Franklin", ["Phone"] = "+1 628 555 0123" });
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Single?.Id == converted, "the contact the lead became is popped");
+        hub.DeleteRecord(converted);
+        hub.DeleteRecord(lead);
+        await UntilAsync(() => FromIndex(hub, tenant.Id, rules, "+16285550123")?.Outcome == IdentificationResult.None, "both gone");
 
         using var portal = await hub.SignInAsync();
         (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldShowText("over cometd (the Pub/Sub API could not be reached");
