@@ -29,6 +29,8 @@ namespace ContactBridge.Bench.ScreenPop;
 internal static class ScreenPopBench
 {
     private static readonly string[] Phases = ["index", "search", "peer"];
+    /// <summary>Figures a run did not measure are NaN, written as such.</summary>
+    private static readonly JsonSerializerOptions ResultJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private static readonly string[] Channels = ["voice", "voice", "voice", "voice", "voice", "web_chat", "web_chat", "web_chat", "email", "sms"];
 
     private sealed record Options(double Rate, double Minutes, int Records, double LatencyMs, double JitterMs, double Known, string? Phase)
@@ -74,7 +76,7 @@ internal static class ScreenPopBench
                 "index" or "search" => await RunHubAsync(o, index: o.Phase == "index"),
                 _ => throw new ArgumentException("--phase is index, search or peer."),
             };
-            Console.WriteLine("RESULT " + JsonSerializer.Serialize(result));
+            Console.WriteLine("RESULT " + JsonSerializer.Serialize(result, ResultJson));
             return 0;
         }
 
@@ -92,7 +94,7 @@ internal static class ScreenPopBench
             {
                 if (line.StartsWith("RESULT ", StringComparison.Ordinal))
                 {
-                    results[phase] = JsonSerializer.Deserialize<Result>(line[7..])!;
+                    results[phase] = JsonSerializer.Deserialize<Result>(line[7..], ResultJson)!;
                     // Each run's figures as soon as it ends, whatever the next one does.
                     Console.WriteLine("  " + line);
                 }
