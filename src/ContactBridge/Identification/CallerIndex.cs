@@ -128,8 +128,7 @@ public sealed class CallerIndex
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(field);
-        var values = rule.PhoneFields.Select(f => PhoneNumbers.Normalize(field(f), Rules.DefaultCountry))
-            .Concat(rule.EmailFields.Select(f => field(f)?.Trim().ToLowerInvariant() is { Length: > 0 } e ? e : null)).ToArray();
+        var values = CallerCandidate.ValuesOf(rule, Rules.DefaultCountry, field);
         lock (_sync) PutLocked(rule, id, name, CallerCandidate.ModifiedOf(modified), values);
     }
 
@@ -202,9 +201,7 @@ public sealed class CallerIndex
         return new ChangeOutcome(false, reread, rule.Object);
     }
 
-    private string?[] Normalized(ContactBridge.Salesforce.PubSub.ChangeEvent change, ObjectRule rule) =>
-        rule.PhoneFields.Select(f => PhoneNumbers.Normalize(change.Text(f), Rules.DefaultCountry))
-            .Concat(rule.EmailFields.Select(f => change.Text(f)?.Trim().ToLowerInvariant() is { Length: > 0 } e ? e : null)).ToArray();
+    private string?[] Normalized(ContactBridge.Salesforce.PubSub.ChangeEvent change, ObjectRule rule) => CallerCandidate.ValuesOf(rule, Rules.DefaultCountry, change.Text);
 
     /// <summary>The record's name as a created or undeleted record's event gives it: a plain Name as it is, a person's joined from the compound's parts.</summary>
     private static string? NameOf(ContactBridge.Salesforce.PubSub.ChangeEvent change)

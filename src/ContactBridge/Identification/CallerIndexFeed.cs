@@ -5,6 +5,7 @@ using ContactBridge.Logging;
 using ContactBridge.Outbox;
 using ContactBridge.Salesforce;
 using ContactBridge.Salesforce.PubSub;
+using ContactBridge.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ContactBridge.Identification;
@@ -59,15 +60,30 @@ public sealed class CallerIndexFeed(
     public async Task CheckAsync(CancellationToken ct)
     {
         var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        var unread = new List<string>();
         foreach (var tenant in await tenants.ListAsync(ct))
         {
-            var rules = (await settings.GetAsync(tenant.Id, ct)).Identification;
-            if (!rules.CallerIndex || rules.Objects.Count == 0) continue;
-            if (await links.GetAsync(tenant.Id, ct) is not { IsUsable: true } link) continue;
-            // A relink to another org (or another instance of it) is another index, as is a change of the rules' objects, fields or country.
-            wanted[tenant.Id] = $"{CallerIndexes.Fingerprint(rules)}\n{link.OrgId}\n{link.InstanceUrl}";
+            try
+            {
+                var rules = (await settings.GetAsync(tenant.Id, ct)).Identification;
+                if (!rules.CallerIndex || rules.Objects.Count == 0) continue;
+                if (await links.GetAsync(tenant.Id, ct) is not { IsUsable: true } link) continue;
+                // A relink to another org (or another instance of it) is another index, as is a change of the rules' objects, fields or country.
+                wanted[tenant.Id] = $"{CallerIndexes.Fingerprint(rules)}\n{link.OrgId}\n{link.InstanceUrl}";
+            }
+            catch (Exception e) when (e is not OperationCanceledException && StorageHealth.Classify(e) is null)
+            {
+                // One tenant whose settings cannot be read keeps what it has here; the others go on.
+                unread.Add(tenant.Id);
+                logger.LogWarning("The caller index settings of tenant {TenantId} could not be read; its index is left as it is: {Error}", tenant.Id, e.Message);
+            }
         }
-        await snapshots.KeepOnlyAsync(wanted.Keys, ct);
+        lock (_running)
+        {
+            foreach (var tenantId in unread)
+                if (_running.TryGetValue(tenantId, out var run)) wanted[tenantId] = run.Key;
+        }
+        await snapshots.KeepOnlyAsync([.. wanted.Keys, .. unread], ct);
         List<(CancellationTokenSource Stop, Task Run)> stopping = [];
         lock (_running)
         {

@@ -134,9 +134,22 @@ public sealed record CallerCandidate(string Object, string Id, string? Name, str
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(field);
-        var phones = rule.PhoneFields.Select(f => PhoneNumbers.Normalize(field(f), defaultCountry)).OfType<string>().Distinct().ToArray();
-        var emails = rule.EmailFields.Select(f => field(f)?.Trim().ToLowerInvariant()).Where(e => !string.IsNullOrEmpty(e)).Cast<string>().Distinct().ToArray();
+        var values = ValuesOf(rule, defaultCountry, field);
+        var phones = values.Take(rule.PhoneFields.Count).OfType<string>().Distinct().ToArray();
+        var emails = values.Skip(rule.PhoneFields.Count).OfType<string>().Distinct().ToArray();
         return new CallerCandidate(rule.Object, id, name, phones, emails, ModifiedOf(modified));
+    }
+
+    /// <summary>
+    /// A record's values field by field as identification compares them: the rule's phone fields normalised (E.164 digits), then
+    /// its e-mail fields in lower case; null where a field is empty or not a number.
+    /// </summary>
+    public static string?[] ValuesOf(ObjectRule rule, string defaultCountry, Func<string, string?> field)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(field);
+        return rule.PhoneFields.Select(f => PhoneNumbers.Normalize(field(f), defaultCountry))
+            .Concat(rule.EmailFields.Select(f => field(f)?.Trim().ToLowerInvariant() is { Length: > 0 } e ? e : null)).ToArray();
     }
 
     /// <summary>Salesforce's date-time as REST (…+0000) or Bulk API (…Z) write it; the earliest moment when there is none.</summary>
