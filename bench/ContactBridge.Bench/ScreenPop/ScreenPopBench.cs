@@ -37,6 +37,9 @@ internal static class ScreenPopBench
     {
         public int Total => (int)(Rate * Minutes * 60);
 
+        /// <summary>Interactions sent (and logged) before the measured ones, so connections are open and code compiled when measuring starts: two seconds' worth.</summary>
+        public int WarmUp => (int)Math.Ceiling(Rate * 2);
+
         public static Options Parse(string[] args)
         {
             double Arg(string name, double fallback)
@@ -221,7 +224,6 @@ internal static class ScreenPopBench
             Console.WriteLine($"caller index ready: {status.Records:N0} records in {status.LoadTook?.TotalSeconds:F1} s, {status.LoadApiCalls} API calls");
         }
 
-        var logStart = emulator.State.Log.LastSequence;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = hub.BaseUri };
         var accepted = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         async Task PostAsync(JsonArray events)
@@ -231,7 +233,13 @@ internal static class ScreenPopBench
             if (response.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"The hub refused events: {(int)response.StatusCode}");
         }
         static JsonObject Event(string interaction, string type, JsonObject data, int seq) => BenchSetup.Event(interaction, type, data, seq);
-        await GenerateAsync(o, async (id, phone, channel, talk) =>
+        var db = sp.GetRequiredService<HubDatabase>();
+        async Task<long> LoggedAsync(string prefix)
+        {
+            await using var c = await db.OpenAsync();
+            return await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT interaction_id) FROM outbox WHERE state = 'done' AND interaction_id LIKE @p", new { p = prefix + "-%" });
+        }
+        async Task InteractionAsync(string id, string phone, string channel, TimeSpan talk)
         {
             await PostAsync([Event(id, "started", new JsonObject
             {
@@ -240,32 +248,31 @@ internal static class ScreenPopBench
             accepted[id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await Task.Delay(talk);
             await PostAsync([Event(id, "ended", new JsonObject { ["durationSeconds"] = (int)talk.TotalSeconds, ["outcome"] = "answered" }, 3)]);
-        });
-
-        var db = sp.GetRequiredService<HubDatabase>();
-        var drain = Stopwatch.StartNew();
-        while (drain.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            await using var c = await db.OpenAsync();
-            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT interaction_id) FROM outbox WHERE state = 'done'") >= o.Total) break;
-            await Task.Delay(500);
         }
+        await GenerateAsync(o, InteractionAsync, warmUp: true);
+        for (var wait = Stopwatch.StartNew(); await LoggedAsync("warm") < o.WarmUp && wait.Elapsed < TimeSpan.FromMinutes(1);) await Task.Delay(100);
+        var (logStart, tasksBefore) = (emulator.State.Log.LastSequence, CountOf(emulator, "Task"));
+        await GenerateAsync(o, InteractionAsync);
+
+        for (var drain = Stopwatch.StartNew(); await LoggedAsync("bench") < o.Total && drain.Elapsed < TimeSpan.FromMinutes(3);) await Task.Delay(500);
         await using var conn = await db.OpenAsync();
         var ended = (await conn.QueryAsync<double>("""
             SELECT o.sent_at - e.received_at FROM outbox o
             JOIN inbox_events e ON e.tenant_id = o.tenant_id AND e.interaction_id = o.interaction_id AND e.type = 'ended'
-            WHERE o.state = 'done'
+            WHERE o.state = 'done' AND o.interaction_id LIKE 'bench-%'
             """)).ToList();
         var identified = (await conn.QueryAsync<(string InteractionId, string Identification, long ReceivedAt)>("""
             SELECT i.interaction_id, i.identification, e.received_at FROM interactions i
             JOIN inbox_events e ON e.tenant_id = i.tenant_id AND e.interaction_id = i.interaction_id AND e.type = 'started'
-            WHERE i.identification IS NOT NULL
+            WHERE i.identification IS NOT NULL AND i.interaction_id LIKE 'bench-%'
             """)).Select(x => (x.InteractionId, At: DateTimeOffset.Parse(JsonNode.Parse(x.Identification)!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture)
                 .ToUnixTimeMilliseconds(), x.ReceivedAt)).ToList();
         var pops = identified.Select(x => (double)(x.At - x.ReceivedAt)).ToList();
+        if (Environment.GetEnvironmentVariable("CB_DEBUG_POPS") is { } dump)
+            await File.WriteAllLinesAsync(dump, identified.OrderBy(x => x.ReceivedAt).Select(x => $"{x.ReceivedAt} {x.At - x.ReceivedAt}"));
         var afterAccepted = identified.Where(x => accepted.ContainsKey(x.InteractionId)).Select(x => (double)Math.Max(0, x.At - accepted[x.InteractionId])).ToList();
-        var logged = (int)await conn.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT interaction_id) FROM outbox WHERE state = 'done'");
-        var tasks = CountOf(emulator, "Task");
+        var logged = (int)await LoggedAsync("bench");
+        var tasks = CountOf(emulator, "Task") - tasksBefore;
         status = sp.GetRequiredService<CallerIndexes>().StatusOf(tenantId);
         var result = Tally(emulator, logStart, index ? "index" : "search", o.Total, logged, tasks - logged, pops, ended) with
         {
@@ -291,22 +298,25 @@ internal static class ScreenPopBench
     }
 
     /// <summary>The callers at the rate, each talking 1–3 s, the same sequence in every phase (a fixed seed).</summary>
-    private static async Task GenerateAsync(Options o, Func<string, string, string, TimeSpan, Task> interaction)
+    /// <summary>Interactions at the run's rate: the measured ones ("bench-…"), or with <paramref name="warmUp"/> the few before them ("warm-…").</summary>
+    private static async Task GenerateAsync(Options o, Func<string, string, string, TimeSpan, Task> interaction, bool warmUp = false)
     {
-        var random = new Random(42);
+        var random = new Random(warmUp ? 7 : 42);
         var run = Stopwatch.StartNew();
         var running = new List<Task>();
         var progress = 0;
-        for (var i = 0; i < o.Total; i++)
+        var total = warmUp ? o.WarmUp : o.Total;
+        for (var i = 0; i < total; i++)
         {
             var due = TimeSpan.FromSeconds(i / o.Rate);
             if (run.Elapsed < due) await Task.Delay(due - run.Elapsed);
-            var (id, phone, channel, talk) = ($"bench-{i:000000}", CallerNumber(random, o), Channels[random.Next(Channels.Length)], TimeSpan.FromSeconds(random.Next(1, 4)));
+            var (id, phone, channel, talk) = ($"{(warmUp ? "warm" : "bench")}-{i:000000}", CallerNumber(random, o), Channels[random.Next(Channels.Length)],
+                TimeSpan.FromSeconds(random.Next(1, 4)));
             running.Add(Task.Run(() => interaction(id, phone, channel, talk)));
             running.RemoveAll(t => t.IsCompletedSuccessfully);
-            if (i * 10 / o.Total > progress)
+            if (!warmUp && i * 10 / total > progress)
             {
-                progress = i * 10 / o.Total;
+                progress = i * 10 / total;
                 Console.WriteLine($"{progress * 10,3} % sent ({i:N0} interactions, {run.Elapsed:mm\\:ss})");
             }
         }
@@ -327,10 +337,10 @@ internal static class ScreenPopBench
         // No client timeout: a search that queues behind others is measured as long as it takes.
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(token.InstanceUrl), Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-        var logStart = emulator.State.Log.LastSequence;
         var pops = new List<double>();
         var ended = new List<double>();
         var logged = 0;
+        var measuring = false;
         async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonObject? body = null)
         {
             using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
@@ -338,13 +348,13 @@ internal static class ScreenPopBench
             response.EnsureSuccessStatusCode();
             return JsonNode.Parse(await response.Content.ReadAsStringAsync());
         }
-        await GenerateAsync(o, async (id, phone, channel, talk) =>
+        async Task InteractionAsync(string id, string phone, string channel, TimeSpan talk)
         {
             var watch = Stopwatch.StartNew();
             var digits = new string(phone.Where(char.IsAsciiDigit).ToArray());
             var national = digits.StartsWith("44", StringComparison.Ordinal) ? digits[2..] : digits.StartsWith('1') ? digits[1..] : digits;
             var found = await SendAsync(HttpMethod.Get, $"/services/data/v62.0/search?q={Uri.EscapeDataString($"FIND {{{national}}} IN PHONE FIELDS RETURNING Contact(Id, Name), Lead(Id, Name)")}");
-            lock (pops) pops.Add(watch.Elapsed.TotalMilliseconds);
+            if (measuring) lock (pops) pops.Add(watch.Elapsed.TotalMilliseconds);
             var who = found?["searchRecords"]?.AsArray().FirstOrDefault()?["Id"]?.GetValue<string>();
             await Task.Delay(talk);
             watch.Restart();
@@ -355,9 +365,14 @@ internal static class ScreenPopBench
                 ["Subject"] = $"{channel} {id}", ["WhoId"] = who, ["Status"] = "Completed", ["TaskSubtype"] = channel == "voice" ? "Call" : "Task",
                 ["CallDurationInSeconds"] = (int)talk.TotalSeconds, ["CallObject"] = id,
             });
+            if (!measuring) return;
             lock (ended) ended.Add(watch.Elapsed.TotalMilliseconds);
             Interlocked.Increment(ref logged);
-        });
-        return Tally(emulator, logStart, "peer", o.Total, logged, CountOf(emulator, "Task") - logged, pops, ended);
+        }
+        await GenerateAsync(o, InteractionAsync, warmUp: true);
+        var (logStart, tasksBefore) = (emulator.State.Log.LastSequence, CountOf(emulator, "Task"));
+        measuring = true;
+        await GenerateAsync(o, InteractionAsync);
+        return Tally(emulator, logStart, "peer", o.Total, logged, CountOf(emulator, "Task") - tasksBefore - logged, pops, ended);
     }
 }

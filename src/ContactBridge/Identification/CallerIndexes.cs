@@ -120,8 +120,8 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
         return e.Fingerprint == Fingerprint(rules) ? (index, e.InstanceUrl) : null;
     }
 
-    /// <summary>Tenants with an index that is ready here.</summary>
-    public IReadOnlyList<string> ReadyTenants() => _tenants.Where(t => t.Value.State == CallerIndexStatus.Ready).Select(t => t.Key).ToList();
+    /// <summary>Whether the tenant has an index that is ready here (<see cref="Ready"/> says whether it may answer).</summary>
+    public bool IsReady(string tenantId) => _tenants.TryGetValue(tenantId, out var e) && e.State == CallerIndexStatus.Ready;
 
     /// <summary>The tenant's index as its page shows it, or null when it has none here.</summary>
     public CallerIndexStatus? StatusOf(string tenantId)

@@ -29,6 +29,12 @@ public sealed record InteractionRow(
     public IdentificationResult? ParsedIdentification => Identification is null ? null : JsonSerializer.Deserialize<IdentificationResult>(Identification, InteractionStore.Json);
 }
 
+/// <summary>
+/// How a fold answers screen pops at once: for a tenant, a function giving an interaction's answer (null when it cannot: the
+/// lane's search answers), or null when nothing can answer for the tenant now.
+/// </summary>
+public delegate ValueTask<Func<InteractionState, IdentificationResult?>?> FoldIdentifier(string tenantId, CancellationToken ct);
+
 /// <summary>Each interaction's folded state, who the caller is, and what was written for it.</summary>
 public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvider clock, ILogger<InteractionStore> logger, Observability.HubMetrics? metrics = null,
     ContactCenter.LivePictureFeed? feed = null)
@@ -52,7 +58,13 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     /// its events, and the states and the events' folded marks are written in one transaction, so a
     /// crash repeats the fold but never loses an event. Returns how many interactions changed.
     /// </summary>
-    public async Task<int> FoldAsync(int maxEvents, CancellationToken ct)
+    public async Task<int> FoldAsync(int maxEvents, CancellationToken ct) => await FoldAsync(maxEvents, identifier: null, ct);
+
+    /// <summary>
+    /// Folds, and answers in the same transaction the screen pop of every interaction that <paramref name="identifier"/> can
+    /// answer at once (a tenant's caller index): the agent is offered the contact and its caller together, with no write of its own.
+    /// </summary>
+    public async Task<int> FoldAsync(int maxEvents, FoldIdentifier? identifier, CancellationToken ct)
     {
         if (!await inbox.AnyUnfoldedAsync(ct)) return 0;
         // One fold at a time across instances, reading inside its transaction: two folds of the same
@@ -60,7 +72,8 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, ct);
         var pending = await InboxStore.UnfoldedAsync(w.Connection, w.Transaction, maxEvents);
         if (pending.Count == 0) return 0;
-        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) Keys)>();
+        var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) Keys,
+            IdentificationResult? Identified, DateTimeOffset? StartedAt)>();
         var agents = new Dictionary<(string Tenant, string Id), RoutingMaps.SeenUser>();
         var poison = new List<(InboxEvent Event, string Error)>();
         var formerAgents = new Dictionary<(string Tenant, string Interaction), string>();
@@ -72,9 +85,12 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             var events = (await c.QueryAsync<InboxEvent>(
                 $"SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")} AND folded IN (0, 1)",
                 new { t = tenant.Key, ids }, tx)).ToLookup(e => e.InteractionId);
-            var rows = (await c.QueryAsync<(string InteractionId, string State, string? AgentId)>(
-                $"SELECT interaction_id, state, agent_id FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}", new { t = tenant.Key, ids }, tx)).ToList();
+            var rows = (await c.QueryAsync<(string InteractionId, string State, string? AgentId, bool Identified)>(
+                $"SELECT interaction_id, state, agent_id, identification IS NOT NULL FROM interactions WHERE tenant_id = @t AND {db.AnyOf("interaction_id", "ids")}",
+                new { t = tenant.Key, ids }, tx)).ToList();
             var existing = rows.ToDictionary(x => x.InteractionId, x => x.State);
+            var identified = rows.Where(r => r.Identified).Select(r => r.InteractionId).ToHashSet(StringComparer.Ordinal);
+            var identify = identifier is null ? null : await identifier(tenant.Key, ct);
             foreach (var r in rows.Where(r => r.AgentId is not null)) formerAgents[(tenant.Key, r.InteractionId)] = r.AgentId!;
             foreach (var id in ids)
             {
@@ -88,7 +104,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                 if (existing.TryGetValue(id, out var old) && old == state) continue;
                 changed.Add((tenant.Key, folded));
                 updates.Add((tenant.Key, id, state, folded.Ended ? 1 : 0, old is null, events[id].OrderBy(e => e.Seq).FirstOrDefault(e => e.TraceParent is not null)?.TraceParent,
-                    InteractionSearch.KeysOf(folded)));
+                    InteractionSearch.KeysOf(folded), identified.Contains(id) ? null : identify?.Invoke(folded), folded.StartedAt));
             }
         }
         var now = Now;
@@ -100,17 +116,22 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             if (u.Insert)
             {
                 await w.Connection.ExecuteAsync("""
-                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at, trace_parent, channel, caller_phone_tail, caller_email, caller_name, agent_id)
-                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now, @TraceParent, @Channel, @PhoneTail, @Email, @Name, @AgentId)
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId }, w.Transaction);
+                    INSERT INTO interactions (tenant_id, interaction_id, state, state_version, ended, created_at, updated_at, trace_parent, channel, caller_phone_tail, caller_email, caller_name, agent_id,
+                        identification, identified_version)
+                    VALUES (@Tenant, @Interaction, @State, 1, @Ended, @now, @now, @TraceParent, @Channel, @PhoneTail, @Email, @Name, @AgentId, @identification, CASE WHEN @identification IS NULL THEN 0 ELSE 1 END)
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId,
+                        identification = IdentificationJson(u.Identified) }, w.Transaction);
             }
             else
             {
                 await w.Connection.ExecuteAsync("""
                     UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now, trace_parent = COALESCE(trace_parent, @TraceParent),
-                        channel = @Channel, caller_phone_tail = @PhoneTail, caller_email = @Email, caller_name = @Name, agent_id = @AgentId
+                        channel = @Channel, caller_phone_tail = @PhoneTail, caller_email = @Email, caller_name = @Name, agent_id = @AgentId,
+                        identified_version = CASE WHEN identification IS NULL AND @identification IS NOT NULL THEN state_version + 1 ELSE identified_version END,
+                        identification = COALESCE(identification, @identification)
                     WHERE tenant_id = @Tenant AND interaction_id = @Interaction
-                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId }, w.Transaction);
+                    """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId,
+                        identification = IdentificationJson(u.Identified) }, w.Transaction);
             }
         }
         // The workforce feed's contacts change with their interactions, in the same transaction.
@@ -135,6 +156,11 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         {
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.fold", u.TraceParent);
             step?.SetTag("contactbridge.tenant", u.Tenant).SetTag("contactbridge.interaction", u.Interaction);
+            if (u.Identified is not { } result) continue;
+            metrics?.Identified(u.Tenant, result.Outcome, result.At - u.StartedAt);
+            using var identifyStep = Observability.ObservabilityExtensions.StartStep("interaction.identify", u.TraceParent);
+            identifyStep?.SetTag("contactbridge.tenant", u.Tenant).SetTag("contactbridge.interaction", u.Interaction)
+                .SetTag("contactbridge.identification.outcome", result.Outcome).SetTag("contactbridge.identification.source", "caller_index");
         }
         metrics?.Folded(updates.Count);
         foreach (var byTenant in poison.GroupBy(p => p.Event.TenantId)) metrics?.EventsSetAside(byTenant.Key, byTenant.Count());
@@ -142,6 +168,8 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             logger.LogWarning("{Count} event(s) could not be folded and were set aside, first: {Error}", poison.Count, poison[0].Error);
         return updates.Count + poison.Count;
     }
+
+    private static string? IdentificationJson(IdentificationResult? result) => result is null ? null : JsonSerializer.Serialize(result, Json);
 
     public async Task<IReadOnlyList<InteractionRow>> NeedingIdentificationAsync(string tenantId, int max, CancellationToken ct)
     {

@@ -9,7 +9,8 @@ public static class InteractionLoggingServices
     /// </summary>
     public static IServiceCollection AddInteractionLogging(this IServiceCollection services, bool runWorkers)
     {
-        services.AddOptions<LoggingOptions>().BindConfiguration(LoggingOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LoggingOptions>, LoggingOptionsValidator>();
+        services.AddOptions<LoggingOptions>().BindConfiguration(LoggingOptions.Section).ValidateOnStart();
         services.AddSingleton<ContactBridge.Intake.IntakeSecrets>();
         services.AddSingleton<ContactBridge.Intake.InboxStore>();
         services.AddSingleton<ContactBridge.Interactions.InteractionStore>();

@@ -189,7 +189,7 @@ public sealed class InteractionPipeline(
                 if (down) return total;
                 outage = null;
                 if (!repeat || work == 0) return total;
-                await Task.Delay(options.Value.BatchWindow, clock, ct);
+                await Task.Delay(callerIndexes.IsReady(tenantId) ? options.Value.IndexedBatchWindow : options.Value.BatchWindow, clock, ct);
             }
         }
         catch (OperationCanceledException) when (lease is { Lost.IsCancellationRequested: true } && !stoppingToken.IsCancellationRequested)
@@ -218,9 +218,7 @@ public sealed class InteractionPipeline(
         await _folding.WaitAsync(ct);
         try
         {
-            var folded = await interactions.FoldAsync(options.Value.BatchSize, ct);
-            if (folded > 0) await IdentifyFromIndexesAsync(ct);
-            return folded;
+            return await interactions.FoldAsync(options.Value.BatchSize, IndexAnswersInFoldAsync, ct);
         }
         finally
         {
@@ -229,57 +227,41 @@ public sealed class InteractionPipeline(
     }
 
     /// <summary>
-    /// The screen pop of tenants with a ready caller index, as soon as their interactions are folded (no batch window, no API call):
-    /// every caller the index can answer. The rest (IVR rules) wait for the lane's search. Whoever folds answers; an interaction
-    /// identified meanwhile by a lane keeps that answer.
+    /// The tenant's ready caller index as an answerer for its interactions (null when it has none that may answer now): the rules of
+    /// now, for the org the tenant is linked to now (a relink to another org makes another index). Reads the settings and the link,
+    /// both stored locally, and never calls Salesforce.
     /// </summary>
-    private async Task IdentifyFromIndexesAsync(CancellationToken ct)
+    private async ValueTask<Func<InteractionState, IdentificationResult?>?> IndexAnswersAsync(string tenantId, CancellationToken ct)
     {
-        foreach (var tenantId in callerIndexes.ReadyTenants())
+        if (!callerIndexes.IsReady(tenantId)) return null;
+        var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
+        Uri linked;
+        try
         {
-            try
-            {
-                var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
-                // The index answers only for the org the tenant is linked to now (a relink to another org makes another).
-                var linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
-                if (callerIndexes.Ready(tenantId, rules, linked) is not { } ready) continue;
-                var rows = await interactions.NeedingIdentificationAsync(tenantId, options.Value.BatchSize, ct);
-                var results = new List<(InteractionRow Row, IdentificationResult Result)>();
-                var startedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-                foreach (var row in rows)
-                {
-                    InteractionState state;
-                    try
-                    {
-                        state = row.Parsed;
-                    }
-                    catch (JsonException)
-                    {
-                        continue; // The lane sets it aside with the reason.
-                    }
-                    var result = FromIndex(ready, rules, state);
-                    if (result is null) continue;
-                    results.Add((row, result));
-                    startedAt[row.InteractionId] = state.StartedAt;
-                }
-                if (results.Count == 0) continue;
-                var written = await interactions.SetIdentificationsAsync(results, ct);
-                foreach (var (row, result) in results.Where(r => written.Contains(r.Row.InteractionId)))
-                {
-                    metrics.Identified(tenantId, result.Outcome, result.At - startedAt.GetValueOrDefault(row.InteractionId));
-                    using var step = Observability.ObservabilityExtensions.StartStep("interaction.identify", row.TraceParent);
-                    step?.SetTag("contactbridge.tenant", tenantId).SetTag("contactbridge.interaction", row.InteractionId)
-                        .SetTag("contactbridge.identification.outcome", result.Outcome).SetTag("contactbridge.identification.source", "caller_index");
-                }
-            }
-            catch (LinkingException)
-            {
-                // Not linked any more: the feed drops the index; the lane has nothing to look up with either.
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Answering screen pops of tenant {TenantId} from its caller index failed; its lane identifies them: {Error}", tenantId, e.Message);
-            }
+            linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
+        }
+        catch (LinkingException)
+        {
+            return null; // Not linked any more: the feed drops the index; the lane says why it cannot look up.
+        }
+        if (callerIndexes.Ready(tenantId, rules, linked) is not { } ready) return null;
+        return state => FromIndex(ready, rules, state);
+    }
+
+    /// <summary>
+    /// The screen pop of a tenant with a ready caller index, in the fold that offers its interaction (no batch window, no API call,
+    /// no write of its own). A failure here never holds up the fold: its lane answers instead.
+    /// </summary>
+    private async ValueTask<Func<InteractionState, IdentificationResult?>?> IndexAnswersInFoldAsync(string tenantId, CancellationToken ct)
+    {
+        try
+        {
+            return await IndexAnswersAsync(tenantId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Answering screen pops of tenant {TenantId} from its caller index failed; its lane identifies them: {Error}", tenantId, e.Message);
+            return null;
         }
     }
 
@@ -404,22 +386,11 @@ public sealed class InteractionPipeline(
         }
         var startedAt = lookup.ToDictionary(l => l.Row.InteractionId, l => l.State.StartedAt, StringComparer.Ordinal);
         // A ready caller index answers whom it can, from memory (those it cannot, the search answers).
-        if (lookup.Count > 0 && callerIndexes.ReadyTenants().Contains(tenantId))
+        if (lookup.Count > 0 && await IndexAnswersAsync(tenantId, ct) is { } fromIndex)
         {
-            var rules = (await settingsStore.GetAsync(tenantId, ct)).Identification;
-            Uri? linked = null;
-            try
+            foreach (var item in lookup.ToList())
             {
-                linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
-            }
-            catch (LinkingException)
-            {
-                // Not linked: the lookup below says so.
-            }
-            var ready = linked is null ? null : callerIndexes.Ready(tenantId, rules, linked);
-            foreach (var item in ready is null ? [] : lookup.ToList())
-            {
-                if (FromIndex(ready!.Value, rules, item.State) is not { } answer) continue;
+                if (fromIndex(item.State) is not { } answer) continue;
                 results.Add((item.Row, answer));
                 lookup.Remove(item);
             }

@@ -52,23 +52,38 @@ public sealed class HubDatabase
 
     /// <summary>
     /// A write transaction. On SQLite it begins IMMEDIATE (Microsoft.Data.Sqlite's default), so it takes
-    /// the write lock at once and a second writer waits in SQLite's busy handler (busy_timeout, which
-    /// sleeps in milliseconds in this SQLite build) instead of failing on upgrade.
+    /// the write lock at once instead of failing on upgrade; this instance's writers take turns before
+    /// it, and a writer of another process is waited for by SQLite's busy handler (busy_timeout).
     /// </summary>
     public async Task<WriteScope> WriteAsync(bool durable = true, CancellationToken ct = default)
     {
-        var connection = await OpenAsync(durable, ct);
+        // SQLite's busy handler polls with growing sleeps (up to 100 ms), so writers of this instance queue here instead, in order,
+        // each starting the moment the last one ends. Past the busy timeout the writer goes on to SQLite's own wait, as before (a
+        // writer of another process, or one transaction nested in another, is never made to wait forever here).
+        var gated = Provider == DatabaseProvider.Sqlite && await _sqliteWriter.WaitAsync(SqliteBusyTimeout, ct);
         try
         {
-            return new WriteScope(this, connection, await connection.BeginTransactionAsync(ct));
+            var connection = await OpenAsync(durable, ct);
+            try
+            {
+                return new WriteScope(this, connection, await connection.BeginTransactionAsync(ct), gated ? _sqliteWriter : null);
+            }
+            catch (Exception e)
+            {
+                Health.Observe(e);
+                await connection.DisposeAsync();
+                throw;
+            }
         }
-        catch (Exception e)
+        catch
         {
-            Health.Observe(e);
-            await connection.DisposeAsync();
+            if (gated) _sqliteWriter.Release();
             throw;
         }
     }
+
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+    private static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// A write transaction that also holds a named lock across every hub instance until it ends, for
@@ -133,8 +148,10 @@ public sealed class HubDatabase
         }
     }
 
-    public sealed class WriteScope(HubDatabase db, DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    public sealed class WriteScope(HubDatabase db, DbConnection connection, DbTransaction transaction, SemaphoreSlim? writer = null) : IAsyncDisposable
     {
+        private SemaphoreSlim? _writer = writer;
+
         public DbConnection Connection { get; } = connection;
         public DbTransaction Transaction { get; } = transaction;
 
@@ -155,8 +172,15 @@ public sealed class HubDatabase
 
         public async ValueTask DisposeAsync()
         {
-            await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
+            try
+            {
+                await Transaction.DisposeAsync();
+                await Connection.DisposeAsync();
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _writer, null)?.Release();
+            }
         }
     }
 
@@ -186,7 +210,7 @@ public sealed class HubDatabase
 
     /// <summary>WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.</summary>
     private static string SqlitePragmas(bool durable) =>
-        $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")};";
+        $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={(int)SqliteBusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")};";
 
     /// <summary>Records an outage that just ended as an incident (or updates the one it reopened); tried again on a later commit if this fails.</summary>
     private async Task RecordAsync(StorageOutage outage, long? incidentId)

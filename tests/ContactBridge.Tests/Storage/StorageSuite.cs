@@ -284,6 +284,53 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fold_stores_the_answers_it_is_given_with_the_interaction_and_never_replaces_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Indexed Co", ct);
+        var other = await Tenants.CreateAsync("Searched Co", ct);
+        await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
+        var interactions = new ContactBridge.Interactions.InteractionStore(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
+        ContactBridge.Intake.InteractionEvent E(string id, string type, string subject, string? phone = null) =>
+            new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(),
+                phone is null ? [] : new System.Text.Json.Nodes.JsonObject { ["caller"] = new System.Text.Json.Nodes.JsonObject { ["phone"] = phone } });
+        var asked = new List<string>();
+        var answers = 0;
+        var prefix = "+1415";
+        // Answers the tenant's callers on +1 415 numbers (as an index would), nobody else; other tenants have nothing that answers.
+        ContactBridge.Interactions.FoldIdentifier identifier = (tenantId, _) =>
+        {
+            asked.Add(tenantId);
+            return ValueTask.FromResult<Func<ContactBridge.Interactions.InteractionState, ContactBridge.Identification.IdentificationResult?>?>(tenantId != tenant.Id ? null : state =>
+                state.Caller?.Phone?.StartsWith(prefix, StringComparison.Ordinal) == true
+                    ? new ContactBridge.Identification.IdentificationResult(ContactBridge.Identification.IdentificationResult.None, [], null, "phone", Clock.GetUtcNow(), $"answer {++answers}")
+                    : null);
+        };
+        await inbox.AppendAsync(tenant.Id, [E("e-1", "started", "call-1", "+14155550100"), E("e-2", "started", "call-2", "+442079460000")], ct);
+        await inbox.AppendAsync(other.Id, [E("e-3", "started", "call-3", "+14155550100")], ct);
+        (await interactions.FoldAsync(100, identifier, ct)).ShouldBe(3);
+        asked.ShouldBe([tenant.Id, other.Id], ignoreOrder: true);
+
+        var first = (await interactions.GetAsync(tenant.Id, "call-1", ct))!;
+        first.ParsedIdentification.ShouldNotBeNull().Reason.ShouldBe("answer 1", "answered in the fold that stored the interaction");
+        first.IdentifiedVersion.ShouldBe(first.StateVersion);
+        (await interactions.GetAsync(tenant.Id, "call-2", ct))!.Identification.ShouldBeNull("not answered: the lane's search answers it");
+        (await interactions.GetAsync(other.Id, "call-3", ct))!.Identification.ShouldBeNull();
+        (await interactions.NeedingIdentificationAsync(tenant.Id, 10, ct)).Select(r => r.InteractionId).ShouldBe(["call-2"]);
+
+        // A later event of each, when every caller can be answered: the one answered keeps its answer; the other is answered now,
+        // with its new version.
+        prefix = "+";
+        await inbox.AppendAsync(tenant.Id, [E("e-4", "ended", "call-1"), E("e-5", "ended", "call-2")], ct);
+        (await interactions.FoldAsync(100, identifier, ct)).ShouldBe(2);
+        var again = (await interactions.GetAsync(tenant.Id, "call-1", ct))!;
+        (again.StateVersion, again.ParsedIdentification!.Reason, again.IdentifiedVersion).ShouldBe((2L, "answer 1", 1L), "an answer is never replaced by a later fold");
+        var second = (await interactions.GetAsync(tenant.Id, "call-2", ct))!;
+        (second.ParsedIdentification?.Reason, second.IdentifiedVersion).ShouldBe(("answer 2", second.StateVersion));
+        answers.ShouldBe(2, "an interaction answered before is not asked about again");
+    }
+
+    [Fact]
     public async Task Folds_running_at_once_in_two_instances_lose_no_event()
     {
         var ct = TestContext.Current.CancellationToken;
