@@ -37,8 +37,8 @@ internal static class ScreenPopBench
     {
         public int Total => (int)(Rate * Minutes * 60);
 
-        /// <summary>Interactions sent (and logged) before the measured ones, so connections are open and code compiled when measuring starts: two seconds' worth.</summary>
-        public int WarmUp => (int)Math.Ceiling(Rate * 2);
+        /// <summary>Interactions sent (and logged) before the measured ones, so connections are open and code compiled when measuring starts: ten seconds' worth.</summary>
+        public int WarmUp => (int)Math.Ceiling(Rate * 10);
 
         public static Options Parse(string[] args)
         {
@@ -66,6 +66,10 @@ internal static class ScreenPopBench
         /// <summary>The screen pop after the hub answered the contact center's POST of the start (its durable write done), for the hub's runs.</summary>
         public double AcceptedPopP50 { get; init; } = double.NaN;
         public double AcceptedPopP99 { get; init; } = double.NaN;
+
+        /// <summary>The garbage collector's pauses while measuring (the process's, the emulator's included): their total and the full collections.</summary>
+        public double GcPauseMs { get; init; } = double.NaN;
+        public int Gen2Collections { get; init; }
     }
 
     public static async Task<int> RunAsync(string[] args)
@@ -252,7 +256,10 @@ internal static class ScreenPopBench
         await GenerateAsync(o, InteractionAsync, warmUp: true);
         for (var wait = Stopwatch.StartNew(); await LoggedAsync("warm") < o.WarmUp && wait.Elapsed < TimeSpan.FromMinutes(1);) await Task.Delay(100);
         var (logStart, tasksBefore) = (emulator.State.Log.LastSequence, CountOf(emulator, "Task"));
+        var (pausedBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
+        if (Environment.GetEnvironmentVariable("CB_LOW_LATENCY") == "1") System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         await GenerateAsync(o, InteractionAsync);
+        var (paused, gen2) = ((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds, GC.CollectionCount(2) - gen2Before);
 
         for (var drain = Stopwatch.StartNew(); await LoggedAsync("bench") < o.Total && drain.Elapsed < TimeSpan.FromMinutes(3);) await Task.Delay(500);
         await using var conn = await db.OpenAsync();
@@ -278,6 +285,7 @@ internal static class ScreenPopBench
         {
             LoadSeconds = status?.LoadTook?.TotalSeconds ?? 0, LoadApiCalls = status?.LoadApiCalls ?? 0, IndexRecords = status?.Records ?? 0,
             IndexMiB = (status?.ApproximateBytes ?? 0) / 1048576.0, AcceptedPopP50 = P(afterAccepted, 0.5), AcceptedPopP99 = P(afterAccepted, 0.99),
+            GcPauseMs = paused, Gen2Collections = gen2,
         };
         Directory.Delete(directory, recursive: true);
         return result;

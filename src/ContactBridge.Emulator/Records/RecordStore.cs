@@ -3,7 +3,8 @@ using ContactBridge.Emulator.Schema;
 namespace ContactBridge.Emulator.Records;
 
 /// <summary>
-/// An org's records, with indexes on unique and external-id fields and an undo journal so that
+/// An org's records, with indexes on unique and external-id fields and on the digits of phone fields (so a
+/// search for a number in an org of 100,000 records reads a handful), and an undo journal so that
 /// composite allOrNone requests and graphs can roll back. Callers hold the org's lock.
 /// </summary>
 public sealed class RecordStore
@@ -11,6 +12,9 @@ public sealed class RecordStore
     private readonly Dictionary<string, SRecord> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<SRecord>> _byObject = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(string Obj, string Field), Dictionary<string, HashSet<string>>> _indexes = [];
+    /// <summary>Per object: every run of <see cref="PhoneWindow"/> digits in a live record's phone fields → the record (or the set of them).</summary>
+    private readonly Dictionary<string, Dictionary<int, object>> _phoneWindows = new(StringComparer.OrdinalIgnoreCase);
+    private long _sequence;
     private readonly List<Action> _journal = [];
     private int _journalDepth;
 
@@ -48,8 +52,83 @@ public sealed class RecordStore
         return index;
     }
 
+    /// <summary>How many digits a run of the phone index holds: a number searched for has at least this many.</summary>
+    public const int PhoneWindow = 7;
+
+    /// <summary>The distinct runs of <see cref="PhoneWindow"/> digits in the record's phone fields, as numbers.</summary>
+    private static HashSet<int> PhoneWindows(SRecord r)
+    {
+        var windows = new HashSet<int>();
+        var digits = new System.Text.StringBuilder();
+        foreach (var f in r.Type.Fields)
+        {
+            if (f.Type != FieldType.Phone || FieldValues.ToText(r[f.Name]) is not { Length: >= PhoneWindow } text) continue;
+            digits.Clear();
+            foreach (var c in text)
+            {
+                if (char.IsAsciiDigit(c)) digits.Append(c);
+            }
+            for (var i = 0; i + PhoneWindow <= digits.Length; i++)
+                windows.Add(int.Parse(digits.ToString(i, PhoneWindow), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return windows;
+    }
+
+    private void PhoneIndex(SRecord r, bool add)
+    {
+        if (!r.Type.Fields.Any(f => f.Type == FieldType.Phone)) return;
+        if (!_phoneWindows.TryGetValue(r.Type.Name, out var index)) _phoneWindows[r.Type.Name] = index = [];
+        foreach (var window in PhoneWindows(r))
+        {
+            index.TryGetValue(window, out var held);
+            if (add)
+            {
+                index[window] = held switch
+                {
+                    null => r,
+                    SRecord one when one == r => one,
+                    SRecord one => new HashSet<SRecord> { one, r },
+                    _ => held,
+                };
+                if (held is HashSet<SRecord> many) many.Add(r);
+            }
+            else if (held == r) index.Remove(window);
+            else if (held is HashSet<SRecord> many) many.Remove(r);
+        }
+    }
+
+    /// <summary>
+    /// Live records of the type that may have one of these numbers (digits, at least <see cref="PhoneWindow"/> each) in a phone
+    /// field, inside it or with only their last ten digits at the end of it: every record that has, and maybe others; in the order
+    /// they were stored.
+    /// </summary>
+    public IReadOnlyList<SRecord> PhoneCandidates(ObjectDef type, IEnumerable<string> numbers)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (!_phoneWindows.TryGetValue(type.Name, out var index)) return [];
+        var found = new HashSet<SRecord>();
+        foreach (var digits in numbers)
+        {
+            if (digits.Length < PhoneWindow) throw new ArgumentException($"A number of at least {PhoneWindow} digits is needed: {digits}", nameof(numbers));
+            foreach (var window in new[] { digits[..PhoneWindow], digits[^PhoneWindow..] })
+            {
+                switch (index.GetValueOrDefault(int.Parse(window, System.Globalization.CultureInfo.InvariantCulture)))
+                {
+                    case SRecord one:
+                        found.Add(one);
+                        break;
+                    case HashSet<SRecord> many:
+                        found.UnionWith(many);
+                        break;
+                }
+            }
+        }
+        return found.OrderBy(r => r.Sequence).ToList();
+    }
+
     private void IndexAdd(SRecord r)
     {
+        PhoneIndex(r, add: true);
         foreach (var f in r.Type.Fields.Where(Indexed))
         {
             var v = r[f.Name];
@@ -62,6 +141,7 @@ public sealed class RecordStore
 
     private void IndexRemove(SRecord r)
     {
+        PhoneIndex(r, add: false);
         foreach (var f in r.Type.Fields.Where(Indexed))
         {
             var v = r[f.Name];
@@ -85,6 +165,7 @@ public sealed class RecordStore
     public void Insert(SRecord r)
     {
         _byId.Add(r.Id, r);
+        r.Sequence = ++_sequence;
         if (!_byObject.TryGetValue(r.Type.Name, out var list)) _byObject[r.Type.Name] = list = [];
         list.Add(r);
         if (!r.IsDeleted) IndexAdd(r);

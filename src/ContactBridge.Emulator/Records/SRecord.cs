@@ -17,6 +17,9 @@ public sealed class SRecord
     public Dictionary<string, object?> Values { get; }
     public bool IsDeleted { get; set; }
 
+    /// <summary>The order the record was stored in (what a scan of its object returns records in).</summary>
+    public long Sequence { get; internal set; }
+
     public object? this[string field]
     {
         get => Values.GetValueOrDefault(field);

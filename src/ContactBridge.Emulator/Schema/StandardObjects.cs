@@ -195,6 +195,9 @@ public static class StandardObjects
         .Add(Str("Street", 255)).Add(Str("City", 40)).Add(Str("State", 80)).Add(Str("PostalCode", 20)).Add(Str("Country", 80))
         .Add(Text("Description"))
         .Add(ReadOnly(Bool("IsConverted")))
+        .Add(ReadOnly(new FieldDef { Name = "ConvertedDate", Type = FieldType.Date }))
+        .Add(ReadOnly(Ref("ConvertedAccountId", "ConvertedAccount", null, "Account")))
+        .Add(ReadOnly(Ref("ConvertedContactId", "ConvertedContact", null, "Contact")))
         .Add(Owner("Leads"));
 
     private static ObjectDef Case() => WithSystemFields(new ObjectDef { Name = "Case", Label = "Case", LabelPlural = "Cases", KeyPrefix = "500" })

@@ -23,6 +23,9 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
     private Func<SRecord, bool>? _prefilter;
 
+    /// <summary>With <see cref="_prefilter"/>: the only records of the queried object it can accept (an index's answer), in stored order.</summary>
+    private IReadOnlyList<SRecord>? _candidates;
+
     public SoqlResult Execute(string text, bool includeDeleted)
     {
         var query = SoqlParser.Parse(text);
@@ -30,16 +33,16 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     }
 
     /// <summary>Runs a query over only the records a prefilter lets through (SOSL's RETURNING clauses).</summary>
-    public SoqlResult ExecuteAmong(string text, Func<SRecord, bool> prefilter)
+    public SoqlResult ExecuteAmong(string text, Func<SRecord, bool> prefilter, IReadOnlyList<SRecord>? candidates = null)
     {
-        _prefilter = prefilter;
+        (_prefilter, _candidates) = (prefilter, candidates);
         try
         {
             return Execute(text, includeDeleted: false);
         }
         finally
         {
-            _prefilter = null;
+            (_prefilter, _candidates) = (null, null);
         }
     }
 
@@ -74,7 +77,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
         var where = q.Where is null ? null : Compile(text, type, q.Where, includeDeleted);
         IEnumerable<SRecord> rows = parent is { } pr
             ? org.Records.OfType(type.Name).Where(r => IdsEqual(r.GetString(pr.Relation.Field), pr.Parent.Id))
-            : org.Records.OfType(type.Name);
+            : _prefilter is not null && _candidates is not null ? _candidates : org.Records.OfType(type.Name);
         if (!includeDeleted) rows = rows.Where(r => !r.IsDeleted);
         if (parent is null && _prefilter is { } prefilter) rows = rows.Where(prefilter);
         if (where is not null) rows = rows.Where(where);

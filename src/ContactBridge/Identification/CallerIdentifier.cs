@@ -67,7 +67,8 @@ public sealed class CallerIdentifier(TimeProvider clock)
         {
             var term = string.Join(" OR ", chunk);
             var returning = string.Join(", ", rules.Objects.Where(o => o.PhoneFields.Count > 0)
-                .Select(o => $"{Soql.Name(o.Object)}(Id, Name, LastModifiedDate, {string.Join(", ", o.PhoneFields.Concat(o.EmailFields).Distinct().Select(Soql.Name))})"));
+                .Select(o => $"{Soql.Name(o.Object)}(Id, Name, LastModifiedDate, {string.Join(", ", o.PhoneFields.Concat(o.EmailFields).Distinct().Select(Soql.Name))}" +
+                             $"{(CallerCandidate.CallerCondition(o.Object) is { } only ? " WHERE " + only : "")})"));
             var result = await client.GetAsync($"{client.DataPath}/search?q={Uri.EscapeDataString($"FIND {{{term}}} IN PHONE FIELDS RETURNING {returning}")}", ct);
             foreach (var r in result?["searchRecords"]?.AsArray() ?? [])
                 Add(r!.AsObject());
@@ -79,6 +80,7 @@ public sealed class CallerIdentifier(TimeProvider clock)
             {
                 var where = string.Join(" OR ", rule.EmailFields.Select(f => $"{Soql.Name(f)} IN ({string.Join(", ", chunk.Select(Soql.String))})"));
                 var fields = string.Join(", ", BaseFields.Concat(rule.PhoneFields).Concat(rule.EmailFields).Distinct().Select(Soql.Name));
+                if (CallerCandidate.CallerCondition(rule.Object) is { } only) where = $"({where}) AND {only}";
                 var result = await client.QueryAsync($"SELECT {fields} FROM {Soql.Name(rule.Object)} WHERE {where} LIMIT 2000", ct);
                 foreach (var r in result["records"]?.AsArray() ?? []) Add(r!.AsObject());
             }
@@ -88,7 +90,8 @@ public sealed class CallerIdentifier(TimeProvider clock)
         {
             var values = interactions.Select(i => i.Ivr.GetValueOrDefault(rule.IvrKey)).Where(v => !string.IsNullOrWhiteSpace(v)).Distinct().Cast<string>().ToList();
             foreach (var chunk in Chunks(values, 200))
-            foreach (var r in (await client.QueryAsync($"SELECT Id, Name, {Soql.Name(rule.Field)} FROM {Soql.Name(rule.Object)} WHERE {rule.Field} IN ({string.Join(", ", chunk.Select(Soql.String))}) LIMIT 2000", ct))["records"]?.AsArray() ?? [])
+            foreach (var r in (await client.QueryAsync($"SELECT Id, Name, {Soql.Name(rule.Field)} FROM {Soql.Name(rule.Object)} WHERE {rule.Field} IN ({string.Join(", ", chunk.Select(Soql.String))})" +
+                                                       $"{(CallerCandidate.CallerCondition(rule.Object) is { } only ? " AND " + only : "")} LIMIT 2000", ct))["records"]?.AsArray() ?? [])
             {
                 var key = (rule.IvrKey, r![rule.Field]?.ToString() ?? "");
                 if (!ivrMatches.TryGetValue(key, out var list)) ivrMatches[key] = list = [];

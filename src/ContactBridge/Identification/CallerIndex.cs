@@ -165,6 +165,11 @@ public sealed class CallerIndex
             {
                 var known = _byId.GetValueOrDefault(id);
                 if (known is not null && known.Modified > modified) continue;
+                if (CallerCandidate.LeftBy(rule.Object, change.Text))
+                {
+                    RemoveLocked(id); // A lead converted: the contact it became is the caller now (its own event adds it).
+                    continue;
+                }
                 switch (change.ChangeType)
                 {
                     case "DELETE" or "GAP_DELETE":
@@ -291,7 +296,8 @@ public sealed class CallerIndex
         var bulk = new SalesforceBulkClient(client, clock) { PollInterval = pollInterval };
         foreach (var rule in rules.Objects)
         {
-            calls += await bulk.QueryAsync($"SELECT {string.Join(", ", FieldsOf(rule).Select(Soql.Name))} FROM {Soql.Name(rule.Object)}", page =>
+            calls += await bulk.QueryAsync($"SELECT {string.Join(", ", FieldsOf(rule).Select(Soql.Name))} FROM {Soql.Name(rule.Object)}" +
+                                           $"{(CallerCandidate.CallerCondition(rule.Object) is { } only ? " WHERE " + only : "")}", page =>
             {
                 foreach (var row in page)
                     index.Put(rule, row["Id"], row.GetValueOrDefault("Name") is { Length: > 0 } name ? name : null,

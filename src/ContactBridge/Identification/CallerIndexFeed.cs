@@ -344,7 +344,8 @@ public sealed class CallerIndexFeed(
         {
             var readAt = clock.GetUtcNow();
             var result = await client.QueryAsync(
-                $"SELECT {string.Join(", ", CallerIndex.FieldsOf(rule).Select(Soql.Name))} FROM {Soql.Name(rule.Object)} WHERE Id IN ({string.Join(", ", chunk.Select(Soql.String))})", ct);
+                $"SELECT {string.Join(", ", CallerIndex.FieldsOf(rule).Select(Soql.Name))} FROM {Soql.Name(rule.Object)} WHERE Id IN ({string.Join(", ", chunk.Select(Soql.String))})" +
+                $"{(CallerCandidate.CallerCondition(rule.Object) is { } only ? " AND " + only : "")}", ct);
             calls++;
             var rows = (result["records"]?.AsArray() ?? []).OfType<System.Text.Json.Nodes.JsonObject>()
                 .ToDictionary(r => r["Id"]!.GetValue<string>(), r => (IReadOnlyDictionary<string, string?>)r.Where(kv => kv.Value is System.Text.Json.Nodes.JsonValue)

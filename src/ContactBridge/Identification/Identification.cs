@@ -129,6 +129,16 @@ public sealed partial record IvrRule(string IvrKey, string Object, string Field)
 /// <summary>A record that may be the caller: its object, id and name, its phones (E.164 digits) and e-mails (lower case), and when it was last modified.</summary>
 public sealed record CallerCandidate(string Object, string Id, string? Name, string[] Phones, string[] Emails, DateTimeOffset Modified)
 {
+    /// <summary>
+    /// The SOQL condition a record of the object meets to be a caller at all, or null when every record may be: a converted lead is
+    /// not one (the contact it became is). Salesforce marks a converted lead <c>IsConverted</c> and keeps it, read-only.
+    /// </summary>
+    public static string? CallerCondition(string objectName) => objectName.Equals("Lead", StringComparison.OrdinalIgnoreCase) ? "IsConverted = false" : null;
+
+    /// <summary>Whether a change event says the record stopped being a caller (a lead converted); the record then leaves the index.</summary>
+    public static bool LeftBy(string objectName, Func<string, string?> field) =>
+        CallerCondition(objectName) is not null && string.Equals(field("IsConverted"), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A record's candidate under its object's rule: <paramref name="field"/> gives each field's text.</summary>
     public static CallerCandidate Of(ObjectRule rule, string defaultCountry, string id, string? name, string? modified, Func<string, string?> field)
     {

@@ -35,6 +35,45 @@ public sealed class SoslTests
     }
 
     [Fact]
+    public async Task Numbers_are_found_through_the_phone_index_as_records_change_and_as_a_read_of_every_record_finds_them()
+    {
+        var (emulator, client) = await StartAsync();
+        await using var _ = emulator;
+        using var __ = client;
+        var grace = await client.CreateAsync("Contact", new { FirstName = "Grace", LastName = "Hopper", Phone = "+1 415 555 0142 ext. 12" });
+        async Task<List<string>> Phone(string number) => await Find(client, $"FIND {{{number}}} IN PHONE FIELDS RETURNING Contact(Name), Lead(Name)");
+        // A number inside a longer one, the last seven digits alone, the number with a country code the record was stored without.
+        (await Phone("4155550142")).ShouldBe(["Contact:Grace Hopper"]);
+        (await Phone("5550100")).ShouldBe(["Contact:Ada Lovelace", "Lead:Prospect"], "in the order they were stored");
+        (await Phone("+44 20 7946 0018")).ShouldBe(["Contact:Alan Turing"]);
+        (await Phone("4155550100 OR 442079460018 OR 6285550000")).ShouldBe(["Contact:Ada Lovelace", "Contact:Alan Turing", "Lead:Prospect"]);
+        (await Phone("4155550142 AND NOT 12")).ShouldBeEmpty("NOT still excludes");
+
+        // Renumbered, deleted, restored by a rolled back request: each is what the search sees at once.
+        (await client.PatchAsync($"/sobjects/Contact/{grace}", new { Phone = "+1 628 555 0199" })).Code.ShouldBe(204);
+        (await Phone("4155550142")).ShouldBeEmpty();
+        (await Phone("6285550199")).ShouldBe(["Contact:Grace Hopper"]);
+        var rolledBack = await client.PostAsync("/composite/sobjects", new
+        {
+            allOrNone = true,
+            records = new object[]
+            {
+                new { attributes = new { type = "Contact" }, LastName = "Kept Out", Phone = "+1 212 555 0000" },
+                new { attributes = new { type = "Contact" }, Phone = "+1 212 555 0001" },
+            },
+        });
+        rolledBack.Code.ShouldBe(200, rolledBack.Body?.ToJsonString());
+        (await Phone("2125550000")).ShouldBeEmpty("a record rolled back is not found");
+        (await client.DeleteAsync($"/sobjects/Contact/{grace}")).Code.ShouldBe(204);
+        (await Phone("6285550199")).ShouldBeEmpty("a deleted record is not found");
+
+        // Phone fields alone use the index; every field read one by one finds the same records for numbers only phone fields hold.
+        foreach (var number in new[] { "4155550100", "02079460018", "4155550199", "5550100" })
+            (await Find(client, $"FIND {{{number}}} IN ALL FIELDS RETURNING Contact(Name), Lead(Name), Account(Name)"))
+                .ShouldBe(await Find(client, $"FIND {{{number}}} IN PHONE FIELDS RETURNING Contact(Name), Lead(Name), Account(Name)"), number);
+    }
+
+    [Fact]
     public async Task Email_name_and_all_field_scopes_with_where_order_and_limit()
     {
         var (emulator, client) = await StartAsync();

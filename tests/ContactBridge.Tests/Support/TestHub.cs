@@ -239,6 +239,15 @@ public sealed class TestHub : IAsyncDisposable
         lock (org.Sync) new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock).Delete(org.Records.Get(id)!, org.Records.OfType("User")[0].Id);
     }
 
+    /// <summary>A lead converted in the emulator's org, as if someone had pressed Convert in Salesforce; the id of the contact it became.</summary>
+    public string ConvertLead(string leadId)
+    {
+        var org = Emulator.State.DefaultOrg;
+        lock (org.Sync)
+            return new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock)
+                .ConvertLead(org.Records.OfType("User")[0].Id, org.Records.Get(leadId)!, new ContactBridge.Emulator.Records.LeadConversion()).ContactId;
+    }
+
     /// <summary>A record made in the emulator's org directly, as if someone had entered it in Salesforce.</summary>
     public string CreateRecord(string sobject, System.Text.Json.Nodes.JsonObject fields)
     {
