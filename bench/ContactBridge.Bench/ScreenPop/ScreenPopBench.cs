@@ -257,7 +257,6 @@ internal static class ScreenPopBench
         for (var wait = Stopwatch.StartNew(); await LoggedAsync("warm") < o.WarmUp && wait.Elapsed < TimeSpan.FromMinutes(1);) await Task.Delay(100);
         var (logStart, tasksBefore) = (emulator.State.Log.LastSequence, CountOf(emulator, "Task"));
         var (pausedBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
-        if (Environment.GetEnvironmentVariable("CB_LOW_LATENCY") == "1") System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         await GenerateAsync(o, InteractionAsync);
         var (paused, gen2) = ((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds, GC.CollectionCount(2) - gen2Before);
 

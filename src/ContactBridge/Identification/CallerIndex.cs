@@ -11,18 +11,47 @@ namespace ContactBridge.Identification;
 /// </summary>
 public sealed class CallerIndex
 {
-    private readonly Dictionary<string, List<CallerCandidate>> _byPhone = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<CallerCandidate>> _byEmail = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CallerCandidate> _byId = new(StringComparer.Ordinal);
-    /// <summary>Each record's values field by field (the rule's phone fields, then its e-mail fields; normalised), so a change event that carries only the changed fields can be merged.</summary>
-    private readonly Dictionary<string, string?[]> _values = new(StringComparer.Ordinal);
+    // Compact on purpose (an org may have millions of records): a phone number is kept as the number its E.164 digits make, a key
+    // held by one record maps to it alone and only a key several records share to an array of them.
+    private readonly Dictionary<long, object> _byPhone = [];
+    private readonly Dictionary<string, object> _byEmail = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Held> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte> _ruleOf = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _sync = new();
+
+    /// <summary>
+    /// One record as the index holds it: its rule (by position), id, name and last-modified time (UTC ticks), and its values field by
+    /// field (the rule's phone fields as numbers, 0 where empty; then its e-mail fields), so a change event that carries only the
+    /// changed fields can be merged.
+    /// </summary>
+    private sealed class Held(byte rule, string id, string? name, long modified, long[] phones, string?[] emails)
+    {
+        public readonly byte Rule = rule;
+        public readonly string Id = id;
+        public readonly string? Name = name;
+        public readonly long Modified = modified;
+        public readonly long[] Phones = phones;
+        public readonly string?[] Emails = emails;
+    }
+
+    private static long PhoneKey(string? digits) => long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static string? PhoneText(long key) => key == 0 ? null : key.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The record's values as <see cref="CallerCandidate.ValuesOf"/> gives them.</summary>
+    private static string?[] ValuesOf(Held held) => [.. held.Phones.Select(PhoneText), .. held.Emails];
+
+    private CallerCandidate CandidateOf(Held held) => new(Rules.Objects[held.Rule].Object, held.Id, held.Name,
+        held.Phones.Where(p => p != 0).Distinct().Select(p => PhoneText(p)!).ToArray(), held.Emails.OfType<string>().Distinct(StringComparer.Ordinal).ToArray(),
+        new DateTimeOffset(held.Modified, TimeSpan.Zero));
     private static readonly string[] BaseFields = ["Id", "Name", "LastModifiedDate"];
 
     public CallerIndex(IdentificationRules rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        if (rules.Objects.Count > byte.MaxValue) throw new ArgumentException("At most 255 objects are indexed.", nameof(rules));
         Rules = rules;
+        for (var i = rules.Objects.Count - 1; i >= 0; i--) _ruleOf[rules.Objects[i].Object] = (byte)i;
     }
 
     /// <summary>The rules the index was built for (a change of rules builds another).</summary>
@@ -34,8 +63,8 @@ public sealed class CallerIndex
     }
 
     /// <summary>
-    /// About how much memory the index holds (its records, their strings and arrays, and the three dictionaries' entries), estimated
-    /// from its contents as .NET lays them out on 64 bits; the benchmark measures the real figure.
+    /// About how much memory the index holds (its records, their strings and arrays, and the dictionaries' entries), estimated from
+    /// its contents as .NET lays them out on 64 bits; the caller-index benchmark measures the real figure.
     /// </summary>
     public long ApproximateBytes
     {
@@ -43,15 +72,14 @@ public sealed class CallerIndex
         {
             lock (_sync)
             {
-                static long Text(string? s) => s is null ? 0 : 22 + 2L * s.Length;
+                static long Text(string? s) => s is null ? 0 : 8 * ((22 + 2L * s.Length + 7) / 8);
+                static long Array(int length) => length == 0 ? 0 : 24 + 8L * length;
                 long bytes = 0;
-                foreach (var (id, c) in _byId)
-                {
-                    var values = _values[id];
-                    bytes += 72 + Text(id) + Text(c.Name) + 24 + 8L * (c.Phones.Length + c.Emails.Length) * 2 + 24 + 8L * values.Length
-                             + values.Sum(v => Text(v)) + 2 * 40;
-                }
-                bytes += (_byPhone.Count + _byEmail.Count) * (40L + 32 + 8);
+                foreach (var held in _byId.Values)
+                    bytes += 64 + Text(held.Id) + Text(held.Name) + Array(held.Phones.Length) + Array(held.Emails.Length) + held.Emails.Sum(e => Text(e));
+                // Entries (with their bucket and the table's spare room), and the arrays of keys several records share.
+                bytes += 36L * (_byId.Count + _byPhone.Count + _byEmail.Count) + _ruleOf.Count * 64L;
+                bytes += _byPhone.Values.Concat(_byEmail.Values).OfType<Held[]>().Sum(shared => Array(shared.Length));
                 return bytes;
             }
         }
@@ -71,13 +99,13 @@ public sealed class CallerIndex
         lock (_sync)
         {
             writer.Write(_byId.Count);
-            foreach (var (id, c) in _byId)
+            foreach (var held in _byId.Values)
             {
-                writer.Write((byte)Rules.Objects.FindIndex(o => o.Object == c.Object));
-                writer.Write(id);
-                Nullable(c.Name);
-                writer.Write(c.Modified.UtcTicks);
-                var values = _values[id];
+                writer.Write(held.Rule);
+                writer.Write(held.Id);
+                Nullable(held.Name);
+                writer.Write(held.Modified);
+                var values = ValuesOf(held);
                 writer.Write((byte)values.Length);
                 foreach (var v in values) Nullable(v);
             }
@@ -135,14 +163,13 @@ public sealed class CallerIndex
     private void PutLocked(ObjectRule rule, string id, string? name, DateTimeOffset modified, string?[] values)
     {
         RemoveLocked(id);
-        var phones = values.Take(rule.PhoneFields.Count).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        var emails = values.Skip(rule.PhoneFields.Count).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        if (phones.Length == 0 && emails.Length == 0) return;
-        var record = new CallerCandidate(rule.Object, id, name, phones, emails, modified);
-        _byId[id] = record;
-        _values[id] = values;
-        foreach (var phone in phones) Add(_byPhone, phone, record);
-        foreach (var email in emails) Add(_byEmail, email, record);
+        var phones = values.Length == 0 || rule.PhoneFields.Count == 0 ? [] : values.Take(rule.PhoneFields.Count).Select(PhoneKey).ToArray();
+        string?[] emails = rule.EmailFields.Count == 0 ? [] : values.Skip(rule.PhoneFields.Count).ToArray();
+        if (phones.All(p => p == 0) && emails.All(e => e is null)) return;
+        var held = new Held(_ruleOf[rule.Object], id, name, modified.UtcTicks, phones, emails);
+        _byId[id] = held;
+        foreach (var phone in phones.Where(p => p != 0).Distinct()) Add(_byPhone, phone, held);
+        foreach (var email in emails.OfType<string>().Distinct(StringComparer.Ordinal)) Add(_byEmail, email, held);
     }
 
     /// <summary>
@@ -164,7 +191,7 @@ public sealed class CallerIndex
             foreach (var id in change.RecordIds)
             {
                 var known = _byId.GetValueOrDefault(id);
-                if (known is not null && known.Modified > modified) continue;
+                if (known is not null && known.Modified > modified.UtcTicks) continue;
                 if (CallerCandidate.LeftBy(rule.Object, change.Text))
                 {
                     RemoveLocked(id); // A lead converted: the contact it became is the caller now (its own event adds it).
@@ -187,7 +214,7 @@ public sealed class CallerIndex
                             if (watched && Normalized(change, rule).Any(v => v is not null)) reread.Add(id);
                             break;
                         }
-                        var values = _values[id].ToArray();
+                        var values = ValuesOf(known);
                         var fresh = Normalized(change, rule);
                         for (var i = 0; i < fields.Count; i++)
                             if (change.Tells(fields[i])) values[i] = fresh[i];
@@ -227,7 +254,7 @@ public sealed class CallerIndex
         {
             lock (_sync)
             {
-                if (_byId.TryGetValue(id, out var known) && known.Modified <= readAt) RemoveLocked(id);
+                if (_byId.TryGetValue(id, out var known) && known.Modified <= readAt.UtcTicks) RemoveLocked(id);
             }
             return;
         }
@@ -243,25 +270,43 @@ public sealed class CallerIndex
         lock (_sync) RemoveLocked(id);
     }
 
-    private static void Add(Dictionary<string, List<CallerCandidate>> map, string key, CallerCandidate record)
+    private static void Add<TKey>(Dictionary<TKey, object> map, TKey key, Held held) where TKey : notnull
     {
-        if (!map.TryGetValue(key, out var list)) map[key] = list = new List<CallerCandidate>(1);
-        list.Add(record);
+        map[key] = map.GetValueOrDefault(key) switch
+        {
+            null => held,
+            Held one => new[] { one, held },
+            Held[] several => (Held[])[.. several, held],
+            var other => throw new InvalidOperationException($"The caller index holds a {other.GetType().Name}."),
+        };
     }
 
     private void RemoveLocked(string id)
     {
         if (!_byId.Remove(id, out var old)) return;
-        _values.Remove(id);
-        foreach (var phone in old.Phones) Drop(_byPhone, phone, id);
-        foreach (var email in old.Emails) Drop(_byEmail, email, id);
+        foreach (var phone in old.Phones.Where(p => p != 0).Distinct()) Drop(_byPhone, phone, id);
+        foreach (var email in old.Emails.OfType<string>().Distinct(StringComparer.Ordinal)) Drop(_byEmail, email, id);
     }
 
-    private static void Drop(Dictionary<string, List<CallerCandidate>> map, string key, string id)
+    private static void Drop<TKey>(Dictionary<TKey, object> map, TKey key, string id) where TKey : notnull
     {
-        if (!map.TryGetValue(key, out var list)) return;
-        list.RemoveAll(c => c.Id == id);
-        if (list.Count == 0) map.Remove(key);
+        switch (map.GetValueOrDefault(key))
+        {
+            case Held one when one.Id == id:
+                map.Remove(key);
+                break;
+            case Held[] several:
+                var rest = several.Where(h => h.Id != id).ToArray();
+                if (rest.Length == 0) map.Remove(key);
+                else map[key] = rest.Length == 1 ? rest[0] : rest;
+                break;
+        }
+    }
+
+    private static void Collect(object? held, List<Held> found)
+    {
+        if (held is Held one) found.Add(one);
+        else if (held is Held[] several) found.AddRange(several);
     }
 
     /// <summary>Who is calling, from memory: the same outcome (none, one, several) and screen pop as the search would give.</summary>
@@ -273,12 +318,13 @@ public sealed class CallerIndex
         ArgumentNullException.ThrowIfNull(interaction);
         var phone = PhoneNumbers.Normalize(interaction.Caller.Phone, Rules.DefaultCountry);
         var email = interaction.Caller.Email?.Trim().ToLowerInvariant();
-        List<CallerCandidate> found = [];
+        List<Held> held = [];
         lock (_sync)
         {
-            if (phone is not null && _byPhone.TryGetValue(phone, out var byPhone)) found.AddRange(byPhone);
-            if (!string.IsNullOrEmpty(email) && _byEmail.TryGetValue(email, out var byEmail)) found.AddRange(byEmail);
+            if (PhoneKey(phone) is not 0 and var key) Collect(_byPhone.GetValueOrDefault(key), held);
+            if (!string.IsNullOrEmpty(email)) Collect(_byEmail.GetValueOrDefault(email), held);
         }
+        var found = held.Select(CandidateOf).ToList();
         var rules = current is null ? Rules : Rules with { WhenSeveral = current.WhenSeveral, IvrRules = current.IvrRules };
         return CallerIdentifier.Decide(rules, instanceUrl, interaction, rule => found.Where(c => c.Object == rule.Object), now);
     }

@@ -69,7 +69,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         if (!await inbox.AnyUnfoldedAsync(ct)) return 0;
         // One fold at a time across instances, reading inside its transaction: two folds of the same
         // interaction would each write a state missing the other's events.
-        await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, ct);
+        await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, urgent: true, ct);
         var pending = await InboxStore.UnfoldedAsync(w.Connection, w.Transaction, maxEvents);
         if (pending.Count == 0) return 0;
         var updates = new List<(string Tenant, string Interaction, string State, long Ended, bool Insert, string? TraceParent, (string Channel, string? PhoneTail, string? Email, string? Name, string? AgentId) Keys,

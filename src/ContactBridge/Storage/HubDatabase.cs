@@ -55,18 +55,21 @@ public sealed class HubDatabase
     /// the write lock at once instead of failing on upgrade; this instance's writers take turns before
     /// it, and a writer of another process is waited for by SQLite's busy handler (busy_timeout).
     /// </summary>
-    public async Task<WriteScope> WriteAsync(bool durable = true, CancellationToken ct = default)
+    public Task<WriteScope> WriteAsync(bool durable = true, CancellationToken ct = default) => WriteAsync(durable, urgent: false, ct);
+
+    /// <param name="urgent">Goes before this instance's other SQLite writers waiting (someone waits on it: the fold).</param>
+    public async Task<WriteScope> WriteAsync(bool durable, bool urgent, CancellationToken ct)
     {
-        // SQLite's busy handler polls with growing sleeps (up to 100 ms), so writers of this instance queue here instead, in order,
-        // each starting the moment the last one ends. Past the busy timeout the writer goes on to SQLite's own wait, as before (a
-        // writer of another process, or one transaction nested in another, is never made to wait forever here).
-        var gated = Provider == DatabaseProvider.Sqlite && await _sqliteWriter.WaitAsync(SqliteBusyTimeout, ct);
+        // SQLite's busy handler polls with growing sleeps (up to 100 ms), so writers of this instance queue here instead, each
+        // starting the moment the last one ends. Past the busy timeout the writer goes on to SQLite's own wait, as before (a writer of
+        // another process, or one transaction nested in another, is never made to wait forever here).
+        var gated = Provider == DatabaseProvider.Sqlite && await _sqliteWriters.EnterAsync(urgent, SqliteBusyTimeout, ct);
         try
         {
             var connection = await OpenAsync(durable, ct);
             try
             {
-                return new WriteScope(this, connection, await connection.BeginTransactionAsync(ct), gated ? _sqliteWriter : null);
+                return new WriteScope(this, connection, await connection.BeginTransactionAsync(ct), gated ? _sqliteWriters : null);
             }
             catch (Exception e)
             {
@@ -77,12 +80,12 @@ public sealed class HubDatabase
         }
         catch
         {
-            if (gated) _sqliteWriter.Release();
+            if (gated) _sqliteWriters.Exit();
             throw;
         }
     }
 
-    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+    private readonly WriterGate _sqliteWriters = new();
     private static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -92,9 +95,12 @@ public sealed class HubDatabase
     /// connection, so a killed instance never leaves it held. SQLite: the IMMEDIATE transaction already
     /// excludes every other writer.
     /// </summary>
-    public async Task<WriteScope> WriteExclusiveAsync(string lockName, bool durable = true, CancellationToken ct = default)
+    public Task<WriteScope> WriteExclusiveAsync(string lockName, bool durable = true, CancellationToken ct = default) => WriteExclusiveAsync(lockName, durable, urgent: false, ct);
+
+    /// <param name="urgent">Goes before this instance's other SQLite writers waiting (see <see cref="WriteAsync(bool, bool, CancellationToken)"/>).</param>
+    public async Task<WriteScope> WriteExclusiveAsync(string lockName, bool durable, bool urgent, CancellationToken ct)
     {
-        var scope = await WriteAsync(durable, ct);
+        var scope = await WriteAsync(durable, urgent, ct);
         try
         {
             if (Provider == DatabaseProvider.PostgreSql)
@@ -148,12 +154,21 @@ public sealed class HubDatabase
         }
     }
 
-    public sealed class WriteScope(HubDatabase db, DbConnection connection, DbTransaction transaction, SemaphoreSlim? writer = null) : IAsyncDisposable
+    public sealed class WriteScope : IAsyncDisposable
     {
-        private SemaphoreSlim? _writer = writer;
+        private readonly HubDatabase _db;
+        private WriterGate? _writer;
 
-        public DbConnection Connection { get; } = connection;
-        public DbTransaction Transaction { get; } = transaction;
+        internal WriteScope(HubDatabase db, DbConnection connection, DbTransaction transaction, WriterGate? writer = null)
+        {
+            _db = db;
+            Connection = connection;
+            Transaction = transaction;
+            _writer = writer;
+        }
+
+        public DbConnection Connection { get; }
+        public DbTransaction Transaction { get; }
 
         /// <summary>Commits; a failure that means the storage is unusable starts an outage, and a success ends one.</summary>
         public async Task CommitAsync(CancellationToken ct = default)
@@ -164,10 +179,10 @@ public sealed class HubDatabase
             }
             catch (Exception e)
             {
-                db.Health.Observe(e);
+                _db.Health.Observe(e);
                 throw;
             }
-            if (db.Health.Committed() is { } ended) await db.RecordAsync(ended.Outage, ended.IncidentId);
+            if (_db.Health.Committed() is { } ended) await _db.RecordAsync(ended.Outage, ended.IncidentId);
         }
 
         public async ValueTask DisposeAsync()
@@ -179,7 +194,7 @@ public sealed class HubDatabase
             }
             finally
             {
-                Interlocked.Exchange(ref _writer, null)?.Release();
+                Interlocked.Exchange(ref _writer, null)?.Exit();
             }
         }
     }

@@ -57,6 +57,21 @@ public sealed class CallerIndexTests
         index.Identify(interactions[0], "https://x", DateTimeOffset.UnixEpoch).Single!.Id.ShouldBe(ada, "the contact before the lead with the same number");
         index.Identify(interactions[2], "https://x", DateTimeOffset.UnixEpoch).Outcome.ShouldBe(IdentificationResult.Several, "Alan and Grace share a number");
 
+        // Written and read back (a snapshot): the same records, the same answers.
+        using (var snapshot = new MemoryStream())
+        {
+            index.WriteTo(snapshot);
+            snapshot.Position = 0;
+            var copy = CallerIndex.ReadFrom(snapshot, rules);
+            (copy.Records, copy.ApproximateBytes).ShouldBe((index.Records, index.ApproximateBytes));
+            foreach (var i in interactions)
+            {
+                string Answer(CallerIndex from) => from.Identify(i, "https://x", DateTimeOffset.UnixEpoch) is var r
+                    ? $"{r.Outcome} {r.MatchedBy} {string.Join(",", r.Matches.Select(m => $"{m.Object}/{m.Id}/{m.Name}"))}" : "";
+                Answer(copy).ShouldBe(Answer(index), i.Caller.ToString());
+            }
+        }
+
         // A record re-numbered, and one deleted: the index follows.
         index.Put(rules.Objects[0], ada, "Ada Lovelace", DateTimeOffset.UtcNow.ToString("O"), f => f == "Phone" ? "+1 415 555 0177" : null);
         index.Identify(interactions[0], "https://x", DateTimeOffset.UnixEpoch).Single!.Object.ShouldBe("Lead", "Ada's old number is now only the lead's");

@@ -506,6 +506,26 @@ public sealed class SqliteStorageTests : StorageSuite
         (await c.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).ShouldBeGreaterThan(0);
     }
 
+    [Fact]
+    public async Task Writers_take_turns_and_the_fold_goes_before_the_others_waiting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await Db.WriteAsync(durable: false, ct);
+        var ordinary = Db.WriteAsync(durable: false, ct);
+        var urgent = Db.WriteAsync(durable: false, urgent: true, ct);
+        ordinary.IsCompleted.ShouldBeFalse("one writer at a time");
+        urgent.IsCompleted.ShouldBeFalse();
+        await first.DisposeAsync();
+        await using (var fold = await urgent)
+        {
+            await fold.Connection.ExecuteAsync("INSERT INTO tenants (id, slug, name, created_at) VALUES ('t-urgent', 't-urgent', 'Urgent', 0)", transaction: fold.Transaction);
+            ordinary.IsCompleted.ShouldBeFalse("the urgent writer came later and went first; the other waits for it");
+            await fold.CommitAsync(ct);
+        }
+        await using var last = await ordinary;
+        (await last.Connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM tenants WHERE id = 't-urgent'", transaction: last.Transaction)).ShouldBe(1);
+    }
+
     private readonly string _directory = Directory.CreateTempSubdirectory("cb-sqlite-").FullName;
 
     protected override DatabaseProvider Expected => DatabaseProvider.Sqlite;
