@@ -110,17 +110,16 @@ public sealed class RecordStore
         foreach (var digits in numbers)
         {
             if (digits.Length < PhoneWindow) throw new ArgumentException($"A number of at least {PhoneWindow} digits is needed: {digits}", nameof(numbers));
-            foreach (var window in new[] { digits[..PhoneWindow], digits[^PhoneWindow..] })
+            // A record that holds the number holds its last seven digits (so does one whose last ten digits end it); unlike its first
+            // seven (an area code and exchange many records share), they are nearly a record's own.
+            switch (index.GetValueOrDefault(int.Parse(digits[^PhoneWindow..], System.Globalization.CultureInfo.InvariantCulture)))
             {
-                switch (index.GetValueOrDefault(int.Parse(window, System.Globalization.CultureInfo.InvariantCulture)))
-                {
-                    case SRecord one:
-                        found.Add(one);
-                        break;
-                    case HashSet<SRecord> many:
-                        found.UnionWith(many);
-                        break;
-                }
+                case SRecord one:
+                    found.Add(one);
+                    break;
+                case HashSet<SRecord> many:
+                    found.UnionWith(many);
+                    break;
             }
         }
         return found.OrderBy(r => r.Sequence).ToList();
