@@ -25,6 +25,7 @@ namespace ContactBridge.Bench.ScreenPop;
 /// baseline written here the way common connectors work (one SOSL search per call as it arrives, one REST create per new Lead and one
 /// per Task). Each runs in its own process (so peak memory is its own); the parent prints the figures side by side and as ratios.
 ///   dotnet run -c Release --project bench/ContactBridge.Bench -- screen-pop [--rate 50] [--minutes 10] [--records 100000] [--latency-ms 100] [--jitter-ms 30] [--known 0.7]
+///   [--pops FOLDER] (every screen pop of the hub's runs, as CSV)
 /// </summary>
 internal static class ScreenPopBench
 {
@@ -33,7 +34,7 @@ internal static class ScreenPopBench
     private static readonly JsonSerializerOptions ResultJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private static readonly string[] Channels = ["voice", "voice", "voice", "voice", "voice", "web_chat", "web_chat", "web_chat", "email", "sms"];
 
-    private sealed record Options(double Rate, double Minutes, int Records, double LatencyMs, double JitterMs, double Known, string? Phase)
+    private sealed record Options(double Rate, double Minutes, int Records, double LatencyMs, double JitterMs, double Known, string? Phase, string? Pops)
     {
         public int Total => (int)(Rate * Minutes * 60);
 
@@ -47,15 +48,17 @@ internal static class ScreenPopBench
                 var i = Array.IndexOf(args, name);
                 return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
             }
-            var phase = Array.IndexOf(args, "--phase") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null;
-            return new Options(Arg("--rate", 50), Arg("--minutes", 10), (int)Arg("--records", 100_000), Arg("--latency-ms", 100), Arg("--jitter-ms", 30), Arg("--known", 0.7), phase);
+            string? Text(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+            var pops = Text("--pops") is { } folder ? Directory.CreateDirectory(folder).FullName : null;
+            return new Options(Arg("--rate", 50), Arg("--minutes", 10), (int)Arg("--records", 100_000), Arg("--latency-ms", 100), Arg("--jitter-ms", 30), Arg("--known", 0.7),
+                Text("--phase"), pops);
         }
 
         public string[] Args(string phase) =>
         [
             "screen-pop", "--phase", phase, "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--minutes", Minutes.ToString(CultureInfo.InvariantCulture),
             "--records", Records.ToString(CultureInfo.InvariantCulture), "--latency-ms", LatencyMs.ToString(CultureInfo.InvariantCulture),
-            "--jitter-ms", JitterMs.ToString(CultureInfo.InvariantCulture), "--known", Known.ToString(CultureInfo.InvariantCulture),
+            "--jitter-ms", JitterMs.ToString(CultureInfo.InvariantCulture), "--known", Known.ToString(CultureInfo.InvariantCulture), .. Pops is null ? Array.Empty<string>() : ["--pops", Pops],
         ];
     }
 
@@ -137,6 +140,7 @@ internal static class ScreenPopBench
               Ended → record p50 (ms)              {on.EndedP50,14:F0}  {off.EndedP50,14:F0}  {peer.EndedP50,14:F0}   {R(off.EndedP50, on.EndedP50),9}  {R(peer.EndedP50, on.EndedP50),9}
               Ended → record p99 (ms)              {on.EndedP99,14:F0}  {off.EndedP99,14:F0}  {peer.EndedP99,14:F0}   {R(off.EndedP99, on.EndedP99),9}  {R(peer.EndedP99, on.EndedP99),9}
               Peak working set (MiB, with the org) {on.PeakMiB,14}  {off.PeakMiB,14}  {peer.PeakMiB,14}
+              GC pauses measuring (ms; full GCs)   {$"{on.GcPauseMs:F0}; {on.Gen2Collections}",14}  {$"{off.GcPauseMs:F0}; {off.Gen2Collections}",14}
               Calls by kind: index on    {on.CallKinds}
                              index off   {off.CallKinds}
                              peer        {peer.CallKinds}
@@ -274,8 +278,10 @@ internal static class ScreenPopBench
             """)).Select(x => (x.InteractionId, At: DateTimeOffset.Parse(JsonNode.Parse(x.Identification)!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture)
                 .ToUnixTimeMilliseconds(), x.ReceivedAt)).ToList();
         var pops = identified.Select(x => (double)(x.At - x.ReceivedAt)).ToList();
-        if (Environment.GetEnvironmentVariable("CB_DEBUG_POPS") is { } dump)
-            await File.WriteAllLinesAsync(dump, identified.OrderBy(x => x.ReceivedAt).Select(x => $"{x.ReceivedAt} {x.At - x.ReceivedAt}"));
+        // Every screen pop, for a chart of the run: when its start arrived and how long it took.
+        if (o.Pops is { } folder)
+            await File.WriteAllLinesAsync(Path.Combine(folder, $"pops-{(index ? "index" : "search")}.csv"),
+                ["received_at_ms,pop_ms", .. identified.OrderBy(x => x.ReceivedAt).Select(x => $"{x.ReceivedAt},{x.At - x.ReceivedAt}")]);
         var afterAccepted = identified.Where(x => accepted.ContainsKey(x.InteractionId)).Select(x => (double)Math.Max(0, x.At - accepted[x.InteractionId])).ToList();
         var logged = (int)await LoggedAsync("bench");
         var tasks = CountOf(emulator, "Task") - tasksBefore;

@@ -154,6 +154,36 @@ public sealed class CallerIndexFeedTests
     }
 
     [Fact]
+    public async Task A_token_revoked_in_salesforce_sets_the_index_aside_and_a_number_it_can_no_longer_follow_is_never_popped_from_it()
+    {
+        await using var hub = await TestHub.StartAsync(pubSub: true, settings: new() { ["CallerIndex:RetryDelay"] = "00:10:00" });
+        var tenant = await hub.LinkedTenantAsync();
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
+
+        // Someone revokes the hub's access in Salesforce and the session ends; then Ada's number changes, which the index cannot hear.
+        hub.Emulator.State.OAuth.RevokeRefreshTokens(hub.Emulator.State.FindUser(ContactBridge.Emulator.Org.WellKnown.IntegrationUsername)!.Value.User.Id, null);
+        hub.Emulator.State.OAuth.ExpireAllAccessTokens();
+        hub.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Unavailable, "the index is set aside");
+        Status(hub, tenant.Id)!.Reason.ShouldNotBeNull().ShouldContain("must link again");
+        var rules = (await hub.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+        FromIndex(hub, tenant.Id, rules, "+14155550100").ShouldBeNull("a set-aside index answers nobody");
+
+        // A call from Ada's old number: the search cannot run either (the link needs relinking), and Ada is not popped.
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0100")[0]);
+        await hub.RunPipelineAsync();
+        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification;
+        (found?.Matches ?? []).ShouldNotContain(m => m.Id == ada, "an index that stopped following Salesforce never answers");
+
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page.Html.ShouldShowText("Unavailable, screen pops use the search");
+    }
+
+    [Fact]
     public async Task Turned_on_in_the_portal_the_index_is_built_and_a_change_of_rules_builds_it_again_for_the_new_fields()
     {
         await using var hub = await TestHub.StartAsync(pubSub: true);
