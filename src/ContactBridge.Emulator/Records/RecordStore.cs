@@ -93,7 +93,11 @@ public sealed class RecordStore
                 if (held is HashSet<SRecord> many) many.Add(r);
             }
             else if (held == r) index.Remove(window);
-            else if (held is HashSet<SRecord> many) many.Remove(r);
+            else if (held is HashSet<SRecord> many && many.Remove(r) && many.Count <= 1)
+            {
+                if (many.Count == 0) index.Remove(window);
+                else index[window] = many.First();
+            }
         }
     }
 

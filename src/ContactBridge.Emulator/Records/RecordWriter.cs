@@ -66,6 +66,9 @@ public sealed partial class RecordWriter
         if (!system && !type.Updateable)
             throw new SalesforceException(400, "INVALID_TYPE_FOR_OPERATION", $"entity type cannot be updated: {type.Label ?? type.Name}");
         if (record.IsDeleted) throw new SalesforceException(404, "ENTITY_IS_DELETED", "entity is deleted");
+        // A converted lead is read-only (its conversion is the last change made to it).
+        if (!system && type.Name == "Lead" && Equals(record["IsConverted"], true))
+            throw new SalesforceException(400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead");
         var values = ReadBody(type, body, system, creating: false);
         var blanked = values.Where(kv => IsBlank(kv.Value)).Select(kv => type.Field(kv.Key)!)
             .Where(f => !f.Nillable && f.Type != FieldType.Boolean).Select(f => f.Name).ToArray();

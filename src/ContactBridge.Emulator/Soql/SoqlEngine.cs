@@ -25,6 +25,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
     /// <summary>With <see cref="_prefilter"/>: the only records of the queried object it can accept (an index's answer), in stored order.</summary>
     private IReadOnlyList<SRecord>? _candidates;
+    private string? _among;
 
     public SoqlResult Execute(string text, bool includeDeleted)
     {
@@ -35,14 +36,15 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     /// <summary>Runs a query over only the records a prefilter lets through (SOSL's RETURNING clauses).</summary>
     public SoqlResult ExecuteAmong(string text, Func<SRecord, bool> prefilter, IReadOnlyList<SRecord>? candidates = null)
     {
-        (_prefilter, _candidates) = (prefilter, candidates);
+        // The query's own object only (a semi-join's inner query reads its records as usual).
+        (_prefilter, _candidates, _among) = (prefilter, candidates, TypeOf(text, SoqlParser.Parse(text)).Name);
         try
         {
             return Execute(text, includeDeleted: false);
         }
         finally
         {
-            (_prefilter, _candidates) = (null, null);
+            (_prefilter, _candidates, _among) = (null, null, null);
         }
     }
 
@@ -77,9 +79,9 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
         var where = q.Where is null ? null : Compile(text, type, q.Where, includeDeleted);
         IEnumerable<SRecord> rows = parent is { } pr
             ? org.Records.OfType(type.Name).Where(r => IdsEqual(r.GetString(pr.Relation.Field), pr.Parent.Id))
-            : _prefilter is not null && _candidates is not null ? _candidates : org.Records.OfType(type.Name);
+            : _prefilter is not null && _candidates is not null && _among == type.Name ? _candidates : org.Records.OfType(type.Name);
         if (!includeDeleted) rows = rows.Where(r => !r.IsDeleted);
-        if (parent is null && _prefilter is { } prefilter) rows = rows.Where(prefilter);
+        if (parent is null && _prefilter is { } prefilter && _among == type.Name) rows = rows.Where(prefilter);
         if (where is not null) rows = rows.Where(where);
         var matched = rows.ToList();
 

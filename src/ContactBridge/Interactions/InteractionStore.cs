@@ -111,6 +111,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         // Rows are locked in one order, (tenant, interaction), by every transaction that updates several: two of them
         // can then wait for each other but never deadlock.
         updates.Sort((a, b) => LockOrder(a.Tenant, a.Interaction, b.Tenant, b.Interaction));
+        var answered = updates.Where(u => u.Identified is not null).Select(u => (u.Tenant, u.Interaction)).ToHashSet();
         foreach (var u in updates)
         {
             if (u.Insert)
@@ -124,14 +125,17 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
             }
             else
             {
-                await w.Connection.ExecuteAsync("""
+                // Whether the answer was stored: a lane of another instance may have answered since the read (its answer stays).
+                var kept = await w.Connection.QuerySingleOrDefaultAsync<long>("""
                     UPDATE interactions SET state = @State, state_version = state_version + 1, ended = @Ended, updated_at = @now, trace_parent = COALESCE(trace_parent, @TraceParent),
                         channel = @Channel, caller_phone_tail = @PhoneTail, caller_email = @Email, caller_name = @Name, agent_id = @AgentId,
                         identified_version = CASE WHEN identification IS NULL AND @identification IS NOT NULL THEN state_version + 1 ELSE identified_version END,
                         identification = COALESCE(identification, @identification)
                     WHERE tenant_id = @Tenant AND interaction_id = @Interaction
+                    RETURNING CASE WHEN identification = @identification THEN 1 ELSE 0 END
                     """, new { u.Tenant, u.Interaction, u.State, u.Ended, now, u.TraceParent, u.Keys.Channel, u.Keys.PhoneTail, u.Keys.Email, u.Keys.Name, u.Keys.AgentId,
                         identification = IdentificationJson(u.Identified) }, w.Transaction);
+                if (kept == 0) answered.Remove((u.Tenant, u.Interaction));
             }
         }
         // The workforce feed's contacts change with their interactions, in the same transaction.
@@ -156,7 +160,7 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
         {
             using var step = Observability.ObservabilityExtensions.StartStep("interaction.fold", u.TraceParent);
             step?.SetTag("contactbridge.tenant", u.Tenant).SetTag("contactbridge.interaction", u.Interaction);
-            if (u.Identified is not { } result) continue;
+            if (u.Identified is not { } result || !answered.Contains((u.Tenant, u.Interaction))) continue;
             metrics?.Identified(u.Tenant, result.Outcome, result.At - u.StartedAt);
             using var identifyStep = Observability.ObservabilityExtensions.StartStep("interaction.identify", u.TraceParent);
             identifyStep?.SetTag("contactbridge.tenant", u.Tenant).SetTag("contactbridge.interaction", u.Interaction)

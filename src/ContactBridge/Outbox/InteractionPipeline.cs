@@ -254,15 +254,30 @@ public sealed class InteractionPipeline(
     /// </summary>
     private async ValueTask<Func<InteractionState, IdentificationResult?>?> IndexAnswersInFoldAsync(string tenantId, CancellationToken ct)
     {
+        Func<InteractionState, IdentificationResult?>? answers;
         try
         {
-            return await IndexAnswersAsync(tenantId, ct);
+            answers = await IndexAnswersAsync(tenantId, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning("Answering screen pops of tenant {TenantId} from its caller index failed; its lane identifies them: {Error}", tenantId, e.Message);
             return null;
         }
+        if (answers is null) return null;
+        return state =>
+        {
+            try
+            {
+                return answers(state);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("The caller index of tenant {TenantId} could not answer for interaction {InteractionId}; its lane identifies it: {Error}", tenantId,
+                    state.InteractionId, e.Message);
+                return null;
+            }
+        };
     }
 
     /// <summary>The index's answer for an interaction, or null when it cannot give one (an IVR rule applies: the search answers).</summary>

@@ -5,8 +5,10 @@ namespace ContactBridge.Storage;
 /// with sleeps), in order of arrival, except that an urgent writer goes before the ordinary ones waiting: the fold, which offers
 /// contacts to agents with their screen pops.
 /// </summary>
-internal sealed class WriterGate
+/// <param name="clock">Times the wait (the real clock in the hub: a writer stuck behind a frozen test clock would wait forever).</param>
+internal sealed class WriterGate(TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly Lock _sync = new();
     private readonly LinkedList<TaskCompletionSource<bool>> _urgent = new();
     private readonly LinkedList<TaskCompletionSource<bool>> _ordinary = new();
@@ -27,9 +29,9 @@ internal sealed class WriterGate
             turn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             place = (urgent ? _urgent : _ordinary).AddLast(turn);
         }
-        using (var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        using (var expiry = new CancellationTokenSource(timeout, _clock))
+        using (var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct, expiry.Token))
         {
-            giveUp.CancelAfter(timeout);
             await using (giveUp.Token.Register(() => turn.TrySetResult(false)))
             {
                 if (await turn.Task) return true;

@@ -40,6 +40,7 @@ public sealed class LeadConversionTests
             contact["MailingCity"]!.GetValue<string>(), contact["Title"]!.GetValue<string>(), contact["LeadSource"]!.GetValue<string>(), contact["AccountId"]!.GetValue<string>())
             .ShouldBe(("Rosalind Franklin", "rosalind@kings.example", "+44 20 7946 0100", "+44 7700 900100", "London", "Researcher", "Web", converted.AccountId));
         (await client.GetAsync($"/sobjects/Account/{converted.AccountId}")).Object["Name"]!.GetValue<string>().ShouldBe("King's College");
+        contact["OwnerId"]!.GetValue<string>().ShouldBe((await client.GetAsync($"/sobjects/Lead/{lead}")).Object["OwnerId"]!.GetValue<string>(), "new records belong to the lead's owner");
         var after = (await client.QueryAsync($"SELECT IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedDate, Status FROM Lead WHERE Id = '{lead}'")).Object["records"]![0]!;
         (after["IsConverted"]!.GetValue<bool>(), after["ConvertedContactId"]!.GetValue<string>(), after["ConvertedAccountId"]!.GetValue<string>(), after["Status"]!.GetValue<string>())
             .ShouldBe((true, converted.ContactId, converted.AccountId, "Closed - Converted"));
@@ -54,12 +55,13 @@ public sealed class LeadConversionTests
         leadEvent["IsConverted"]!.GetValue<bool>().ShouldBeTrue();
         Events(emulator, "/data/ContactChangeEvent")[^1].Payload["ChangeEventHeader"]!["changeType"]!.GetValue<string>().ShouldBe("CREATE");
 
-        // Converted once only; updates of a converted lead are refused.
+        // Converted once only, and read-only from then on.
         Should.Throw<SalesforceException>(() => Convert(emulator, lead)).ErrorCode.ShouldBe("CANNOT_UPDATE_CONVERTED_LEAD");
+        (await client.PatchAsync($"/sobjects/Lead/{lead}", new { Title = "Professor" })).ErrorCode.ShouldBe("CANNOT_UPDATE_CONVERTED_LEAD");
     }
 
     [Fact]
-    public async Task A_conversion_into_existing_records_uses_them_and_one_that_fails_leaves_nothing_behind()
+    public async Task A_conversion_into_an_account_and_its_contact_uses_them_and_one_that_is_refused_leaves_nothing_behind()
     {
         await using var emulator = await TestEmulator.StartAsync();
         using var client = await EmulatorClient.SignedInAsync(emulator);
@@ -72,14 +74,23 @@ public sealed class LeadConversionTests
             lock (org.Sync) return org.Records.OfType(sobject).Count(r => !r.IsDeleted);
         }
 
-        // An unknown contact: refused after the account would have been made, and nothing of it stays.
-        Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(ContactId: "003000000000000AAA"))).ErrorCode.ShouldBe("INVALID_CROSS_REFERENCE_KEY");
+        var accountEvents = Events(emulator, "/data/AccountChangeEvent").Count;
+        // A contact of no account, or of another one; a status that is not a converted one: refused.
+        Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(ContactId: contact))).ErrorCode.ShouldBe("REQUIRED_FIELD_MISSING");
         Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(ConvertedStatus: "Qualified"))).ErrorCode.ShouldBe("INVALID_STATUS");
-        (Count("Account"), Count("Contact")).ShouldBe((1, 1));
+        Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(ConvertedStatus: "Open - Not Contacted"))).ErrorCode.ShouldBe("INVALID_STATUS");
+        var other = await client.CreateAsync("Account", new { Name = "Other" });
+        accountEvents++;
+        Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(AccountId: other, ContactId: contact))).ErrorCode.ShouldBe("INVALID_CROSS_REFERENCE_KEY");
+        // An unknown contact: refused, and nothing is made (no record, no change event).
+        Should.Throw<SalesforceException>(() => Convert(emulator, lead, new LeadConversion(AccountId: account, ContactId: "003000000000000AAA"))).ErrorCode
+            .ShouldBe("INVALID_CROSS_REFERENCE_KEY");
+        (Count("Account"), Count("Contact")).ShouldBe((2, 1));
+        Events(emulator, "/data/AccountChangeEvent").Count.ShouldBe(accountEvents, "no event of a record rolled back");
         (await client.GetAsync($"/sobjects/Lead/{lead}")).Object["IsConverted"]!.GetValue<bool>().ShouldBeFalse();
 
         var converted = Convert(emulator, lead, new LeadConversion(AccountId: account, ContactId: contact));
         (converted.AccountId, converted.ContactId).ShouldBe((account, contact));
-        (Count("Account"), Count("Contact")).ShouldBe((1, 1), "no new records");
+        (Count("Account"), Count("Contact")).ShouldBe((2, 1), "no new records");
     }
 }

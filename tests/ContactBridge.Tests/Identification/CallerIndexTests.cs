@@ -131,6 +131,14 @@ public sealed class CallerIndexTests
         // A record the index did not hold that gets a number is read again (its name is not in the event); one without stays out.
         index.Apply(Event(hub, "Lead", "UPDATE", ["00Q000000000001AAA"], new() { ["Phone"] = "415 555 0123" }, ["Phone", "LastModifiedDate"])).Reread.ShouldBe(["00Q000000000001AAA"]);
         index.Apply(Event(hub, "Lead", "UPDATE", ["00Q000000000002AAA"], new() { ["Company"] = "Acme" }, ["Company", "LastModifiedDate"])).Reread.ShouldBeEmpty();
+        // A lead converted: out of the index (the contact it became has its own event), whatever else the event says.
+        var hamilton = "00Q000000000003AAA";
+        index.Apply(Event(hub, "Lead", "CREATE", [hamilton], new() { ["Name"] = new JsonObject { ["LastName"] = "Hamilton" }, ["Company"] = "MIT", ["Phone"] = "415 555 0177" },
+            modified: now));
+        Pop("+14155550177").Single?.Id.ShouldBe(hamilton);
+        index.Apply(Event(hub, "Lead", "UPDATE", [hamilton], new() { ["IsConverted"] = true, ["Status"] = "Closed - Converted" }, ["IsConverted", "Status", "LastModifiedDate"],
+            now.AddSeconds(1))).Reread.ShouldBeEmpty();
+        Pop("+14155550177").Outcome.ShouldBe(IdentificationResult.None, "a converted lead is no caller");
         // Too many changes to send one by one: the object is loaded again.
         index.Apply(Event(hub, "Lead", "GAP_OVERFLOW", [], [])).ShouldSatisfyAllConditions(o => o.Reload.ShouldBeTrue(), o => o.Object.ShouldBe("Lead"));
         // An object the rules do not name is none of the index's business.

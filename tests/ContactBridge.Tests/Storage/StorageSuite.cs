@@ -30,6 +30,14 @@ public abstract class StorageSuite : IAsyncLifetime
     public async ValueTask DisposeAsync() => await DropDatabaseAsync();
 
     private TenantStore Tenants => new(Db, Clock);
+
+    private ContactBridge.Interactions.InteractionStore InteractionsOf(ContactBridge.Intake.InboxStore inbox) =>
+        new(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
+
+    /// <summary>An event of an interaction, now, with the caller's number when given.</summary>
+    private ContactBridge.Intake.InteractionEvent E(string id, string type, string subject, string? phone = null) =>
+        new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(),
+            phone is null ? [] : new System.Text.Json.Nodes.JsonObject { ["caller"] = new System.Text.Json.Nodes.JsonObject { ["phone"] = phone } });
     private LinkStore Links => new(Db, Clock);
     private UserStore Users => new(Db, Clock, Options.Create(new HubOptions()));
 
@@ -117,9 +125,7 @@ public abstract class StorageSuite : IAsyncLifetime
         var tenant = await Tenants.CreateAsync("Poisoned Co", ct);
         var other = await Tenants.CreateAsync("Other Co", ct);
         await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
-        var interactions = new ContactBridge.Interactions.InteractionStore(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
-        ContactBridge.Intake.InteractionEvent E(string id, string type, string subject) =>
-            new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(), []);
+        var interactions = InteractionsOf(inbox);
         await inbox.AppendAsync(tenant.Id, [E("ok-1", "started", "call-1"), E("bad-1", "note_added", "call-1"), E("ok-2", "ended", "call-1")], ct);
         await inbox.AppendAsync(other.Id, [E("ok-3", "started", "call-2")], ct);
         await using (var c = await Db.OpenAsync(ct))
@@ -290,10 +296,7 @@ public abstract class StorageSuite : IAsyncLifetime
         var tenant = await Tenants.CreateAsync("Indexed Co", ct);
         var other = await Tenants.CreateAsync("Searched Co", ct);
         await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
-        var interactions = new ContactBridge.Interactions.InteractionStore(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
-        ContactBridge.Intake.InteractionEvent E(string id, string type, string subject, string? phone = null) =>
-            new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(),
-                phone is null ? [] : new System.Text.Json.Nodes.JsonObject { ["caller"] = new System.Text.Json.Nodes.JsonObject { ["phone"] = phone } });
+        var interactions = InteractionsOf(inbox);
         var asked = new List<string>();
         var answers = 0;
         var prefix = "+1415";

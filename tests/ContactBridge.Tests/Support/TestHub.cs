@@ -239,13 +239,13 @@ public sealed class TestHub : IAsyncDisposable
         lock (org.Sync) new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock).Delete(org.Records.Get(id)!, org.Records.OfType("User")[0].Id);
     }
 
-    /// <summary>A lead converted in the emulator's org, as if someone had pressed Convert in Salesforce; the id of the contact it became.</summary>
-    public string ConvertLead(string leadId)
+    /// <summary>A lead converted in the emulator's org (into new records, or an account and its contact), as if someone had pressed Convert in Salesforce.</summary>
+    public void ConvertLead(string leadId, string? accountId = null, string? contactId = null)
     {
         var org = Emulator.State.DefaultOrg;
         lock (org.Sync)
-            return new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock)
-                .ConvertLead(org.Records.OfType("User")[0].Id, org.Records.Get(leadId)!, new ContactBridge.Emulator.Records.LeadConversion()).ContactId;
+            new ContactBridge.Emulator.Records.RecordWriter(org, Emulator.State.Clock)
+                .ConvertLead(org.Records.OfType("User")[0].Id, org.Records.Get(leadId)!, new ContactBridge.Emulator.Records.LeadConversion(accountId, contactId));
     }
 
     /// <summary>A record made in the emulator's org directly, as if someone had entered it in Salesforce.</summary>
