@@ -145,4 +145,30 @@ public sealed class CallerIndexTests
         index.Apply(Event(hub, "Account", "CREATE", ["001000000000001AAA"], new() { ["Name"] = "Acme", ["Phone"] = "415 555 0100" })).ShouldBe(ChangeOutcome.Ignored);
         index.Records.ShouldBe(0);
     }
+
+    [Fact]
+    public void An_index_whose_change_stream_stays_down_past_its_limit_stops_answering_until_the_stream_is_back()
+    {
+        var clock = new ManualClock();
+        var indexes = new CallerIndexes(clock, Microsoft.Extensions.Options.Options.Create(new CallerIndexOptions { StaleAfter = TimeSpan.FromMinutes(1) }));
+        var rules = new IdentificationRules { Objects = [new("Contact", ["Phone"], [])] };
+        var instance = new Uri("https://acme.my.salesforce.com/");
+        var entry = indexes.Begin("t-1", CallerIndexes.Fingerprint(rules));
+        (entry.Index, entry.InstanceUrl, entry.State) = (new CallerIndex(rules), instance.ToString(), CallerIndexStatus.Ready);
+        indexes.Ready("t-1", rules, instance).ShouldNotBeNull();
+
+        // A stream drops: the index answers on while it is briefly down (nothing it holds is old yet), not past the limit.
+        entry.StreamsDown["/data/ContactChangeEvent"] = clock.GetUtcNow();
+        clock.Advance(TimeSpan.FromSeconds(59));
+        indexes.Ready("t-1", rules, instance).ShouldNotBeNull("down for less than a minute");
+        clock.Advance(TimeSpan.FromSeconds(2));
+        indexes.Ready("t-1", rules, instance).ShouldBeNull("down for longer: what it holds may be out of date");
+        var status = indexes.StatusOf("t-1")!;
+        (status.State, status.Reason).ShouldBe((CallerIndexStatus.Unavailable, $"Its change stream has been down since {clock.GetUtcNow().AddSeconds(-61):u}; it resumes where it stopped when the stream is back."));
+
+        // Back (resumed from its last replay id, so nothing was missed): it answers again.
+        entry.StreamsDown.Clear();
+        indexes.Ready("t-1", rules, instance).ShouldNotBeNull();
+        indexes.StatusOf("t-1")!.State.ShouldBe(CallerIndexStatus.Ready);
+    }
 }
