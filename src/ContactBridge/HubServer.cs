@@ -114,6 +114,7 @@ public sealed class HubServer : IAsyncDisposable
         app.MapLogging();
         app.MapLoggingPages();
         app.MapIdentificationRulesEditor();
+        app.MapCallerIndex();
         app.MapFieldMappingEditor();
         app.MapIncidents();
         app.MapRoutingMaps();

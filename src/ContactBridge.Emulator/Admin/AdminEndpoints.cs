@@ -28,7 +28,7 @@ public static class AdminEndpoints
         admin.MapGet("/orgs/{org}/api-usage", ApiUsage).WithSummary("Daily API calls used and allowed.");
         admin.MapPut("/orgs/{org}/api-usage", SetApiUsage).WithSummary("Sets the calls used and/or the daily limit.");
         admin.MapGet("/faults", (EmulatorState s) => Results.Ok(s.Faults.Rules)).WithSummary("The faults in force.");
-        admin.MapPost("/faults", AddFault).WithSummary("Adds a fault: latency, status (500/503), hang, request_limit_exceeded, or drop_response (processed, answer lost).");
+        admin.MapPost("/faults", AddFault).WithSummary("Adds a fault: latency, status (500/503), hang, request_limit_exceeded, drop_response (processed, answer lost), or malformed_event (a Pub/Sub API event of the topics whose name contains pathContains is delivered cut short).");
         admin.MapDelete("/faults", (EmulatorState s) =>
         {
             s.Faults.Clear();
@@ -121,7 +121,8 @@ public static class AdminEndpoints
             case "hang": kind = FaultKind.Hang; break;
             case "request_limit_exceeded": kind = FaultKind.RequestLimitExceeded; break;
             case "drop_response": kind = FaultKind.DropResponse; break;
-            default: return Problem($"Unknown fault kind '{request.Kind}'. Use latency, status, hang, request_limit_exceeded or drop_response.");
+            case "malformed_event": kind = FaultKind.MalformedEvent; break;
+            default: return Problem($"Unknown fault kind '{request.Kind}'. Use latency, status, hang, request_limit_exceeded, drop_response or malformed_event.");
         }
         if (kind == FaultKind.Status && request.Status is not (500 or 502 or 503 or 504))
             return Problem("A status fault needs status 500, 502, 503 or 504.");

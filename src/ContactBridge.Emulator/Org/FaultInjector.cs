@@ -12,6 +12,11 @@ public enum FaultKind
     RequestLimitExceeded,
     /// <summary>Processes the request fully, then drops the connection before answering: the client cannot know it succeeded.</summary>
     DropResponse,
+    /// <summary>
+    /// Pub/Sub API: an event of a topic whose name contains <see cref="FaultRule.PathContains"/> is delivered with a payload that does not
+    /// read under its schema (cut short), as a corrupted message would be. Not an HTTP fault: requests never fire it.
+    /// </summary>
+    MalformedEvent,
 }
 
 /// <summary>
@@ -97,6 +102,7 @@ public sealed class FaultInjector
             var fired = new List<FaultRule>();
             foreach (var rule in _rules.ToList())
             {
+                if (rule.Kind == FaultKind.MalformedEvent) continue;
                 if (rule.PathContains is not null && !path.Contains(rule.PathContains, StringComparison.OrdinalIgnoreCase)) continue;
                 if (rule.QueryContains is not null && !query.Contains(rule.QueryContains, StringComparison.OrdinalIgnoreCase)) continue;
                 if (rule.Probability < 1.0 && Random.Shared.NextDouble() >= rule.Probability) continue;
@@ -104,6 +110,19 @@ public sealed class FaultInjector
                 if (rule.Remaining is not null && --rule.Remaining <= 0) _rules.Remove(rule);
             }
             return fired;
+        }
+    }
+
+    /// <summary>Whether the next event of this topic delivered over the Pub/Sub API is to be malformed (consuming one use of the rule).</summary>
+    public bool FireMalformedEvent(string topic)
+    {
+        lock (_sync)
+        {
+            var rule = _rules.FirstOrDefault(r => r.Kind == FaultKind.MalformedEvent && (r.PathContains is null || topic.Contains(r.PathContains, StringComparison.OrdinalIgnoreCase))
+                && (r.Probability >= 1.0 || Random.Shared.NextDouble() < r.Probability));
+            if (rule is null) return false;
+            if (rule.Remaining is not null && --rule.Remaining <= 0) _rules.Remove(rule);
+            return true;
         }
     }
 }

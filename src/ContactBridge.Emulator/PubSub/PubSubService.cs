@@ -175,7 +175,7 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
                 if (due.Count > 0)
                 {
                     var response = new FetchResponse { RpcId = Guid.NewGuid().ToString(), LatestReplayId = ReplayBytes(due[^1].ReplayId) };
-                    foreach (var e in due) response.Events.Add(Consumer(org, schemas, e));
+                    foreach (var e in due) response.Events.Add(Consumer(org, schemas, e, state.Faults.FireMalformedEvent(topic)));
                     position = due[^1].ReplayId;
                     response.PendingNumRequested = owed.Add(-due.Count);
                     await responseStream.WriteAsync(response, stop.Token);
@@ -229,8 +229,11 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         }
     }
 
-    /// <summary>An event as delivered: its Avro payload under its channel's current schema (built once per subscription and channel).</summary>
-    private static ConsumerEvent Consumer(SalesforceOrg org, Dictionary<string, EventSchemas.Built> schemas, BusEvent e)
+    /// <summary>
+    /// An event as delivered: its Avro payload under its channel's current schema (built once per subscription and channel); with
+    /// <paramref name="malformed"/> (a scripted fault), cut short so that it does not read under the schema.
+    /// </summary>
+    private static ConsumerEvent Consumer(SalesforceOrg org, Dictionary<string, EventSchemas.Built> schemas, BusEvent e, bool malformed = false)
     {
         if (!schemas.TryGetValue(e.Channel, out var schema))
             schemas[e.Channel] = schema = SchemaOf(org, e.Channel) ?? throw Failure(StatusCode.Internal, InternalError, $"The channel {e.Channel} has no schema.");
@@ -238,6 +241,7 @@ public sealed class PubSubService(EmulatorState state, ILogger<PubSubService> lo
         try
         {
             payload = EventSchemas.Encode(schema, e.Payload);
+            if (malformed) payload = payload[..(payload.Length / 3)];
         }
         catch (Exception ex) when (ex is Avro.AvroException or InvalidCastException or FormatException or ArgumentException)
         {

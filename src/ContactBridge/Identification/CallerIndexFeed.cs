@@ -142,7 +142,14 @@ public sealed class CallerIndexFeed(
                     entry.State = CallerIndexStatus.Unavailable;
                     logger.LogWarning("The caller index of tenant {TenantId} is set aside, screen pops use the search meanwhile: {Reason}", tenantId, entry.Reason);
                 }
-                await Task.Delay(options.Value.RetryDelay, clock, ct);
+                // Tried again after the delay, or as soon as an administrator asks (the page's "Load it again now").
+                using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    await Task.WhenAny(Task.Delay(options.Value.RetryDelay, clock, waiting.Token), entry.RetryRequested);
+                    await waiting.CancelAsync();
+                }
+                ct.ThrowIfCancellationRequested();
+                entry.RetryTaken();
             }
         }
         catch (OperationCanceledException)

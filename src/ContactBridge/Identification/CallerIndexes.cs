@@ -92,6 +92,34 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
 
         /// <summary>Since when the first stream that is still down has been, or null.</summary>
         public DateTimeOffset? DownSince => StreamsDown.IsEmpty ? null : StreamsDown.Values.Min();
+
+        private TaskCompletionSource _retry = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _taken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when someone asks for the set-aside index to be loaded again now (rather than after the retry delay).</summary>
+        internal Task RetryRequested => Volatile.Read(ref _retry).Task;
+
+        /// <summary>
+        /// Asks for a load now: null when the index is not set aside (there is no wait to cut short), else what completes once the feed
+        /// has taken the request (asked twice, it loads once).
+        /// </summary>
+        internal Task? RequestRetry()
+        {
+            if (State != CallerIndexStatus.Unavailable) return null;
+            var taken = Volatile.Read(ref _taken).Task;
+            Volatile.Read(ref _retry).TrySetResult();
+            return taken;
+        }
+
+        /// <summary>The feed ends the wait and loads again: the next request is for the next wait.</summary>
+        internal void RetryTaken()
+        {
+            var taken = Volatile.Read(ref _taken);
+            Volatile.Write(ref _retry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            Volatile.Write(ref _taken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            State = CallerIndexStatus.Loading;
+            taken.TrySetResult();
+        }
     }
 
     /// <summary>What identifies the rules an index was built for: a change of objects, fields or country needs another index.</summary>
@@ -122,6 +150,18 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
 
     /// <summary>Whether the tenant has an index that is ready here (<see cref="Ready"/> says whether it may answer).</summary>
     public bool IsReady(string tenantId) => _tenants.TryGetValue(tenantId, out var e) && e.State == CallerIndexStatus.Ready;
+
+    /// <summary>
+    /// Loads a set-aside index again now, instead of after <see cref="CallerIndexOptions.RetryDelay"/> (once what set it aside is fixed:
+    /// Change Data Capture selected, the tenant linked again). False when the tenant has no index set aside here.
+    /// </summary>
+    /// <returns>Once the index is loading again (or after a few seconds, whatever the feed does).</returns>
+    public async Task<bool> RetryNowAsync(string tenantId, CancellationToken ct)
+    {
+        if (!_tenants.TryGetValue(tenantId, out var e) || e.RequestRetry() is not { } taken) return false;
+        await Task.WhenAny(taken, Task.Delay(TimeSpan.FromSeconds(5), clock, ct));
+        return true;
+    }
 
     /// <summary>The tenant's index as its page shows it, or null when it has none here.</summary>
     public CallerIndexStatus? StatusOf(string tenantId)

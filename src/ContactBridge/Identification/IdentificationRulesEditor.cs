@@ -27,6 +27,19 @@ public static class IdentificationRulesEditor
         var portal = app.MapGroup("/tenants/{tenantId}").RequireAuthorization().ExcludeFromDescription().RequireAntiforgery();
         portal.MapGet("/identification", ShowAsync);
         portal.MapPost("/identification", PostAsync);
+        portal.MapPost("/identification/caller-index/reload", ReloadIndexAsync);
+    }
+
+    /// <summary>"Load it again now", on a set-aside caller index: once what set it aside is fixed, no need to wait for the next try.</summary>
+    private static async Task<IResult> ReloadIndexAsync(HttpContext c, string tenantId, IFormCollection f, LoggingSettingsStore store, CallerIndexes indexes)
+    {
+        if (await TenantAccess.TenantAsync(c, tenantId) is not { } tenant) return TenantAccess.NotFoundPage();
+        var rules = (await store.GetAsync(tenantId, c.RequestAborted)).Identification;
+        if (f["tenantId"].ToString() != tenantId)
+            return await RenderAsync(c, tenant, rules, [], null, "This form was not made for this tenant, so nothing was done. Reload the page and try again.", false);
+        return await indexes.RetryNowAsync(tenantId, c.RequestAborted)
+            ? await RenderAsync(c, tenant, rules, [], "The caller index is being loaded again.", null, false)
+            : await RenderAsync(c, tenant, rules, [], null, "The caller index is not set aside on this hub instance (it is ready or already loading), so there is nothing to load again.", false);
     }
 
     private static async Task<IResult> ShowAsync(HttpContext c, string tenantId, LoggingSettingsStore store)
@@ -44,6 +57,7 @@ public static class IdentificationRulesEditor
         {
             Tenant = tenant, Rules = rules, Org = org, Errors = errors, Ok = ok, Error = error, Unsaved = unsaved,
             Index = c.RequestServices.GetRequiredService<CallerIndexes>().StatusOf(tenant.Id),
+            c.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallerIndexOptions>>().Value.RetryDelay,
         }, errors.Count > 0 || error is not null ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
     }
 

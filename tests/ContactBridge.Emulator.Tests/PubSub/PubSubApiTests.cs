@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Numerics;
 using System.Text.Json.Nodes;
 using Avro;
@@ -181,6 +182,38 @@ public sealed class PubSubApiTests
         }
         entities.ShouldBe(["Contact", "Contact", "Contact", "Lead"]);
         mixed.Select(e => e.Event.SchemaId).Distinct().Count().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_malformed_event_fault_cuts_short_the_next_event_of_its_topic_only_and_the_one_after_reads()
+    {
+        await using var emulator = await StartAsync();
+        using var rest = await EmulatorClient.SignedInAsync(emulator);
+        using var admin = new HttpClient { BaseAddress = emulator.BaseUri };
+        (await admin.PostAsJsonAsync("/_emulator/faults", new { kind = "malformed_event", pathContains = "ContactChangeEvent", count = 1 }, Ct)).StatusCode
+            .ShouldBe(HttpStatusCode.Created);
+        // Requests never fire it: the REST writes go through, and the fault waits for an event of its topic.
+        (await rest.PostAsync("/sobjects/Lead", new { LastName = "Hamilton", Company = "MIT" })).Code.ShouldBe(201);
+        (await rest.PostAsync("/sobjects/Contact", new { LastName = "Lovelace", Phone = "+44 20 7946 0000" })).Code.ShouldBe(201);
+        (await rest.PostAsync("/sobjects/Contact", new { LastName = "Babbage", Phone = "+44 20 7946 0001" })).Code.ShouldBe(201);
+        emulator.State.Faults.Rules.ShouldHaveSingleItem();
+
+        var (client, headers, channel) = Connect(emulator, rest.AccessToken!);
+        using var _ = channel;
+        using var leads = client.Subscribe(headers, cancellationToken: Ct);
+        await leads.RequestStream.WriteAsync(new FetchRequest { TopicName = "/data/LeadChangeEvent", ReplayPreset = ReplayPreset.Earliest, NumRequested = 10 }, Ct);
+        var lead = (await NextEventsAsync(leads, 1)).Single();
+        var leadSchema = (await client.GetSchemaAsync(new SchemaRequest { SchemaId = lead.Event.SchemaId }, headers, cancellationToken: Ct)).SchemaJson;
+        ((GenericRecord)Decode(leadSchema, lead.Event.Payload)["Name"])["LastName"].ShouldBe("Hamilton", "another topic's events are whole");
+
+        using var contacts = client.Subscribe(headers, cancellationToken: Ct);
+        await contacts.RequestStream.WriteAsync(new FetchRequest { TopicName = "/data/ContactChangeEvent", ReplayPreset = ReplayPreset.Earliest, NumRequested = 10 }, Ct);
+        var events = await NextEventsAsync(contacts, 2);
+        var schemaJson = (await client.GetSchemaAsync(new SchemaRequest { SchemaId = events[0].Event.SchemaId }, headers, cancellationToken: Ct)).SchemaJson;
+        var unread = Should.Throw<Exception>(() => Decode(schemaJson, events[0].Event.Payload), "the first is cut short");
+        (unread is AvroException or EndOfStreamException).ShouldBeTrue(unread.ToString());
+        ((GenericRecord)Decode(schemaJson, events[1].Event.Payload)["Name"])["LastName"].ShouldBe("Babbage", "the fault was used up");
+        emulator.State.Faults.Rules.ShouldBeEmpty();
     }
 
     [Fact]

@@ -128,7 +128,7 @@ public sealed class AccountingAndFaultTests
         var bad = await admin.PostAsJsonAsync("/_emulator/faults", new { kind = "explode" }, TestContext.Current.CancellationToken);
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         bad.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await bad.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["detail"]!.GetValue<string>().ShouldContain("request_limit_exceeded or drop_response");
+        (await bad.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["detail"]!.GetValue<string>().ShouldContain("request_limit_exceeded, drop_response or malformed_event");
         (await admin.PostAsJsonAsync("/_emulator/faults", new { kind = "status", status = 404 }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.PostAsJsonAsync("/_emulator/clock/advance", new { seconds = -5 }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.GetAsync("/_emulator/orgs/nope/api-usage", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NotFound);

@@ -163,6 +163,59 @@ public sealed class CallerIndexFeedTests
     }
 
     [Fact]
+    public async Task A_change_event_that_cannot_be_read_sets_the_index_aside_the_search_answers_and_loaded_again_it_pops_by_the_change_it_missed()
+    {
+        // Tried again by itself only after a long while here: the page's "Load it again now" brings it back.
+        await using var hub = await TestHub.StartAsync(pubSub: true, settings: new() { ["CallerIndex:RetryDelay"] = "00:10:00" });
+        var tenant = await hub.LinkedTenantAsync();
+        var ada = hub.CreateRecord("Contact", new() { ["FirstName"] = "Ada", ["LastName"] = "Lovelace", ["Phone"] = "+1 (415) 555-0100" });
+        await TurnOnAsync(hub, tenant.Id);
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
+        var loadCalls = Status(hub, tenant.Id)!.LoadApiCalls;
+        var rules = (await hub.Services.GetRequiredService<LoggingSettingsStore>().GetAsync(tenant.Id, Ct)).Identification;
+
+        // Ada's new number comes in a change event that does not read under its schema.
+        hub.Emulator.State.Faults.Add(new FaultRule { Kind = FaultKind.MalformedEvent, PathContains = "ContactChangeEvent", Remaining = 1 });
+        hub.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Unavailable, "the index is set aside");
+        Status(hub, tenant.Id)!.Reason.ShouldNotBeNull().ShouldContain("could not be read");
+        FromIndex(hub, tenant.Id, rules, "+14155550100").ShouldBeNull("a set-aside index answers nobody, not even by the number it knew");
+
+        using var sender = await EventSender.ForAsync(hub, tenant.Id);
+        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0142")[0]);
+        await hub.RunPipelineAsync();
+        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification!;
+        found.Single.ShouldNotBeNull().Id.ShouldBe(ada, "the search answers, by the number the index missed");
+
+        using var portal = await hub.SignInAsync();
+        var page = await portal.GetAsync($"/tenants/{tenant.Id}/identification");
+        page.Html.ShouldShowText("Unavailable, screen pops use the search");
+        page.Html.ShouldShowText("could not be read");
+        page.Html.ShouldShowText("It is tried again by itself every 10 minutes.");
+        var reloaded = await portal.SubmitAsync(page, "caller-index-reload", new Dictionary<string, string>());
+        reloaded.Status.ShouldBe(System.Net.HttpStatusCode.OK, reloaded.Html);
+        reloaded.Html.ShouldShowText("The caller index is being loaded again.");
+        await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded again");
+        Status(hub, tenant.Id)!.LoadApiCalls.ShouldBeGreaterThan(loadCalls, "loaded from the org: no stored snapshot knows the change it missed");
+        FromIndex(hub, tenant.Id, rules, "+14155550142")!.Single.ShouldNotBeNull().Id.ShouldBe(ada);
+        FromIndex(hub, tenant.Id, rules, "+14155550100")!.Outcome.ShouldBe(IdentificationResult.None);
+
+        // The same through the API: how it is, and nothing to load again while it is ready.
+        var (status, body) = await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{tenant.Id}/caller-index", null);
+        status.ShouldBe(System.Net.HttpStatusCode.OK);
+        body!["state"]!.GetValue<string>().ShouldBe(CallerIndexStatus.Ready);
+        body["records"]!.GetValue<int>().ShouldBe(Status(hub, tenant.Id)!.Records);
+        var again = await portal.SendJsonAsync(HttpMethod.Post, $"/api/v1/tenants/{tenant.Id}/caller-index/reload", null);
+        again.Status.ShouldBe(System.Net.HttpStatusCode.Conflict);
+        again.Body!["detail"]!.GetValue<string>().ShouldContain("not set aside");
+        (await portal.GetAsync($"/tenants/{tenant.Id}/identification")).Html.ShouldNotContain("caller-index-reload", customMessage: "no button to load a ready index again");
+        var other = await hub.Services.GetRequiredService<ContactBridge.Tenants.TenantStore>().CreateAsync("No Index Contact Center", Ct);
+        var none = await portal.SendJsonAsync(HttpMethod.Get, $"/api/v1/tenants/{other.Id}/caller-index", null);
+        none.Status.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        none.Body!["detail"]!.GetValue<string>().ShouldContain("Answer screen pops from a caller index");
+    }
+
+    [Fact]
     public async Task A_token_revoked_in_salesforce_sets_the_index_aside_and_a_number_it_can_no_longer_follow_is_never_popped_from_it()
     {
         await using var hub = await TestHub.StartAsync(pubSub: true, settings: new() { ["CallerIndex:RetryDelay"] = "00:10:00" });

@@ -383,7 +383,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             $"/api/v1/tenants/{theirs}/workforce/integrations", $"/api/v1/tenants/{theirs}/workforce/agents", $"/api/v1/tenants/{theirs}/workforce/historical/default",
             $"/api/v1/tenants/{theirs}/workforce/historical/default/queue-intervals", $"/api/v1/tenants/{theirs}/workforce/historical/default/agent-intervals?format=csv",
             $"/api/v1/tenants/{theirs}/workforce/realtime/default/snapshot", $"/api/v1/tenants/{theirs}/workforce/realtime/default/stream",
-            $"/api/v1/tenants/{theirs}/workforce/realtime/default/deliveries",
+            $"/api/v1/tenants/{theirs}/workforce/realtime/default/deliveries", $"/api/v1/tenants/{theirs}/caller-index",
             // Their ids under my tenant.
             $"/api/v1/tenants/{mine}/interactions/{TheirInteraction}", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}",
             $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/results.csv", $"/api/v1/tenants/{mine}/routing-map/imports/{h.TheirImport}/routing-map.csv",
@@ -425,6 +425,7 @@ public sealed class HostileInputEverywhereTests(HostileHub h) : IClassFixture<Ho
             (HttpMethod.Put, $"/api/v1/tenants/{theirs}/workforce/realtime/default", """{"enabled":false}"""),
             (HttpMethod.Delete, $"/api/v1/tenants/{theirs}/workforce/historical/default", null),
             (HttpMethod.Post, $"/api/v1/tenants/{theirs}/workforce/realtime/default/deliveries/wfd_1/retry", null),
+            (HttpMethod.Post, $"/api/v1/tenants/{theirs}/caller-index/reload", null),
         };
         var apiCalls = h.Hub.Emulator.State.Log.LastSequence;
         foreach (var (method, p, body) in writes)

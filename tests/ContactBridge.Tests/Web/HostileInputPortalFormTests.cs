@@ -427,6 +427,7 @@ public sealed class HostileInputPortalFormTests(HostileHub h) : IClassFixture<Ho
                      ("/system/salesforce-app", "clientId=mine&clientSecret=mine"),
                      ($"/tenants/{theirs}/workforce/historical", "enabled=true&group=default"),
                      ($"/tenants/{theirs}/workforce/realtime", "enabled=false&group=default"),
+                     ($"/tenants/{theirs}/identification/caller-index/reload", $"tenantId={theirs}"),
                  })
         {
             var a = await h.PostFormAsync(h.MineAdmin, p, fields);
