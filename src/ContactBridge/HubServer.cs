@@ -67,7 +67,7 @@ public sealed class HubServer : IAsyncDisposable
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
         services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
         services.AddSingleton(sp => SecretProtector.From(sp.GetRequiredService<IOptions<HubOptions>>().Value));
-        services.AddHubStorage();
+        services.AddHubStorage(workers);
         services.AddTenants();
         services.AddIntake();
         services.AddContactCenter();

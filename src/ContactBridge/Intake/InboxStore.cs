@@ -21,7 +21,8 @@ public sealed class InboxStore : IAsyncDisposable
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task _writer;
 
-    private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, TaskCompletionSource<int> Done);
+    /// <param name="ReceivedAt">When the request handed its events over (what a screen pop is timed from), before any wait for the write.</param>
+    private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, long ReceivedAt, TaskCompletionSource<int> Done);
 
     public InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture = null)
     {
@@ -40,7 +41,8 @@ public sealed class InboxStore : IAsyncDisposable
     /// <summary>The same, keeping the W3C trace context of the request the events came with.</summary>
     public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, string? traceParent, CancellationToken ct)
     {
-        var pending = new Pending(tenantId, events, traceParent, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(tenantId, events, traceParent, _clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
         return await pending.Done.Task.WaitAsync(ct);
     }
@@ -83,7 +85,8 @@ public sealed class InboxStore : IAsyncDisposable
 
     private async Task<int[]> WriteAsync(List<Pending> group)
     {
-        await using var w = await _db.WriteAsync(durable: true);
+        // Urgent: the contact center waits for its 202, and the screen pop for the fold that follows this write.
+        await using var w = await _db.WriteAsync(durable: true, urgent: true, CancellationToken.None);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = new int[group.Count];
@@ -102,7 +105,8 @@ public sealed class InboxStore : IAsyncDisposable
                 INSERT INTO inbox_events (tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent)
                 VALUES (@tenantId, @id, @interactionId, @type, @at, @data, @now, @trace)
                 ON CONFLICT (tenant_id, event_id) DO NOTHING
-                """, new { tenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(), now }, tx);
+                """, new { tenantId, trace = group[i].TraceParent, id = e.Id, interactionId = e.InteractionId, type = e.ShortType, at = e.Time.ToUnixTimeMilliseconds(), data = e.Data.ToJsonString(),
+                    now = group[i].ReceivedAt }, tx);
         }
         var changes = new HashSet<ContactCenter.PictureChange>();
         if (live.Count > 0)

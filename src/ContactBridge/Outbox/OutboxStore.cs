@@ -31,14 +31,22 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
     public sealed record NewRow(string TenantId, string InteractionId, string Plan, long PlannedVersion, string State = OutboxState.Pending,
         string? ErrorCode = null, string? Error = null, long Attempts = 0, string? TraceParent = null);
 
-    /// <summary>Adds plans and marks their interactions planned at those state versions, all in one transaction; a plan for a version already planned is dropped.</summary>
+    /// <summary>
+    /// Adds plans and marks their interactions planned at those state versions, each plan in the transaction that marks its interaction
+    /// (a few per transaction on SQLite: <see cref="HubDatabase.RowsPerWriteTurn"/>); a plan for a version already planned is dropped.
+    /// </summary>
     public async Task AddAsync(IReadOnlyList<NewRow> rows, CancellationToken ct)
     {
-        if (rows.Count == 0) return;
+        foreach (var turn in rows.OrderBy(r => (r.TenantId, r.InteractionId), Interactions.InteractionStore.LockOrderComparer).Chunk(db.RowsPerWriteTurn))
+            await AddTurnAsync(turn, ct);
+    }
+
+    private async Task AddTurnAsync(NewRow[] rows, CancellationToken ct)
+    {
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
-        foreach (var r in rows.OrderBy(r => (r.TenantId, r.InteractionId), Interactions.InteractionStore.LockOrderComparer))
+        foreach (var r in rows)
         {
             // Planned already at this version or a later one (by another instance that got there first): nothing to add.
             if (await c.ExecuteAsync("UPDATE interactions SET planned_version = @PlannedVersion WHERE tenant_id = @TenantId AND interaction_id = @InteractionId AND planned_version < @PlannedVersion",
@@ -106,17 +114,26 @@ public sealed class OutboxStore(HubDatabase db, TimeProvider clock)
             """, new { sending = OutboxState.Sending, owner, until = now + (long)lease.TotalMilliseconds, tenantId, pending = OutboxState.Pending, now, max }, tx);
     }
 
-    /// <summary>What became of a claimed row; applied with the others of its batch in one transaction.</summary>
+    /// <summary>
+    /// What became of a claimed row; applied in one transaction with its interaction's records (and a few other rows of its batch:
+    /// <see cref="HubDatabase.RowsPerWriteTurn"/>). A row whose outcome was not applied stays leased, and is sent again as an attempt of
+    /// unknown outcome once the lease ends.
+    /// </summary>
     public sealed record Outcome(OutboxRow Row, string State, string? Code = null, string? Error = null, DateTimeOffset? NextAttemptAt = null,
         bool CountAttempt = false, IReadOnlyDictionary<string, string>? Written = null, DateTimeOffset? FailingSince = null, DateTimeOffset? EndedAt = null);
 
     public async Task ApplyAsync(IReadOnlyList<Outcome> outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
     {
-        if (outcomes.Count == 0) return;
+        foreach (var turn in outcomes.OrderBy(o => (o.Row.TenantId, o.Row.InteractionId), Interactions.InteractionStore.LockOrderComparer).Chunk(db.RowsPerWriteTurn))
+            await ApplyTurnAsync(turn, recordWritten, ct);
+    }
+
+    private async Task ApplyTurnAsync(Outcome[] outcomes, InteractionStoreWriter recordWritten, CancellationToken ct)
+    {
         await using var w = await db.WriteAsync(durable: false, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = Now;
-        foreach (var o in outcomes.OrderBy(o => (o.Row.TenantId, o.Row.InteractionId), Interactions.InteractionStore.LockOrderComparer))
+        foreach (var o in outcomes)
         {
             switch (o.State)
             {

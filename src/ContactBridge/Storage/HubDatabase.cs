@@ -224,8 +224,22 @@ public sealed class HubDatabase
     }
 
     /// <summary>WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.</summary>
-    private static string SqlitePragmas(bool durable) =>
-        $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={(int)SqliteBusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")};";
+    private string SqlitePragmas(bool durable) =>
+        $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={(int)SqliteBusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; " +
+        $"PRAGMA wal_autocheckpoint={(CheckpointsInBackground ? 0 : 1000)};";
+
+    /// <summary>
+    /// How many rows a batch writes per transaction. SQLite has one writer at a time: a batch is written a few rows per turn, so that
+    /// an urgent writer (an event's durable write, the fold that offers contacts with their screen pops) never waits long behind it.
+    /// PostgreSQL locks rows, not the database: a batch is one transaction.
+    /// </summary>
+    public int RowsPerWriteTurn => Provider == DatabaseProvider.Sqlite ? 8 : 1000;
+
+    /// <summary>
+    /// Whether <see cref="SqliteCheckpoints"/> copies the write-ahead log into the database file in the background, so that no commit
+    /// does it (connections opened meanwhile leave it alone; SQLite's default, every 1,000 pages, otherwise).
+    /// </summary>
+    public bool CheckpointsInBackground { get; set; }
 
     /// <summary>Records an outage that just ended as an incident (or updates the one it reopened); tried again on a later commit if this fails.</summary>
     private async Task RecordAsync(StorageOutage outage, long? incidentId)

@@ -2,8 +2,8 @@ namespace ContactBridge.Storage;
 
 /// <summary>
 /// This instance's SQLite writers, one at a time, each starting the moment the last one ends (SQLite's own busy handler would poll
-/// with sleeps), in order of arrival, except that an urgent writer goes before the ordinary ones waiting: the fold, which offers
-/// contacts to agents with their screen pops.
+/// with sleeps), in order of arrival, except that an urgent writer goes before the ordinary ones waiting: the intake's durable write of
+/// new events (the contact center waits for its answer) and the fold, which offers contacts to agents with their screen pops.
 /// </summary>
 /// <param name="clock">Times the wait (the real clock in the hub: a writer stuck behind a frozen test clock would wait forever).</param>
 internal sealed class WriterGate(TimeProvider? clock = null)
