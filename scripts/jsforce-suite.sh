@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# jsforce 3.10.16's own test suite, its data-API files, against the ContactBridge Salesforce emulator.
+#
+# Extracts jsforce's source and tests (../shared/third-party/jsforce-3.10.16.tar.gz, or $JSFORCE_TARBALL) into a temporary
+# folder, installs its dev dependencies with npm (no browser download), replaces only its browser login helper with the
+# emulator's form flow over HTTP, starts the emulator (dotnet build -c Release first) with the org jsforce's setup expects,
+# builds jsforce (tsc), runs each file with jest and prints the passed tests per file and in all.
+#   scripts/jsforce-suite.sh [--min N]   (--min: exit 1 when fewer than N pass)  [--keep] (leave the folder, for reading failures)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tarball=${JSFORCE_TARBALL:-$root/../shared/third-party/jsforce-3.10.16.tar.gz}
+files=(connection-crud connection-meta connection-session query sobject schema bulk bulk2 streaming oauth2)
+min=0
+keep=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --min) min=$2; shift 2 ;;
+    --keep) keep=true; shift ;;
+    *) echo "usage: $0 [--min N] [--keep]" >&2; exit 2 ;;
+  esac
+done
+[ -f "$tarball" ] || { echo "error: jsforce's source is not at $tarball: set JSFORCE_TARBALL to jsforce-3.10.16.tar.gz." >&2; exit 2; }
+emulator=$root/src/ContactBridge.Emulator/bin/Release/net10.0/ContactBridge.Emulator.dll
+[ -f "$emulator" ] || { echo "error: build first: dotnet build ContactBridge.slnx -c Release" >&2; exit 2; }
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  if $keep; then echo "kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+echo "==> jsforce 3.10.16's source and tests into $work"
+tar xzf "$tarball" -C "$work"
+suite=$work/jsforce-3.10.16
+cp "$root/scripts/jsforce-suite/webauth.ts" "$suite/test/helper/webauth/index.ts"
+# undici 8 needs Node 22; 7.x runs on Node 20.
+node -e '
+  const fs = require("fs"); const p = process.argv[1]; const pkg = JSON.parse(fs.readFileSync(p));
+  pkg.overrides = { ...(pkg.overrides || {}), undici: "7.30.2" }; fs.writeFileSync(p, JSON.stringify(pkg, null, 2));
+' "$suite/package.json"
+
+echo "==> Its dev dependencies (npm; no browser download)"
+(cd "$suite" && PUPPETEER_SKIP_DOWNLOAD=1 npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+echo "==> jsforce itself (tsc, as its test:node script does)"
+(cd "$suite" && npx tsc -p . --pretty false >/dev/null)
+
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+url=http://127.0.0.1:$port
+client_id=jsforce-test-client
+client_secret=jsforce-test-secret
+redirect=http://localhost:4000/oauth2/callback
+node "$root/scripts/jsforce-suite/seed.mjs" "$work/seed.json" "$client_id" "$client_secret" "$redirect"
+echo "==> The emulator on $url, seeded as jsforce's org setup leaves an org"
+dotnet "$emulator" --port "$port" --seed "$work/seed.json" > "$work/emulator.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do curl -sf "$url/_emulator/openapi/emulator.json" >/dev/null 2>&1 && break; sleep 0.5; done
+username=admin@contactbridge.example
+password=Emulator-Admin-1
+token=$(curl -sf "$url/services/oauth2/token" -d grant_type=password -d "client_id=$client_id" -d "client_secret=$client_secret" \
+  --data-urlencode "username=$username" --data-urlencode "password=$password" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')
+
+echo "==> jest, file by file"
+total_pass=0
+total=0
+for f in "${files[@]}"; do
+  (cd "$suite" && SF_LOGIN_URL=$url SF_USERNAME=$username SF_PASSWORD=$password SF_ACCESS_TOKEN=$token SF_OAUTH2_CLIENT_ID=$client_id \
+    SF_OAUTH2_CLIENT_SECRET=$client_secret SF_OAUTH2_REDIRECT_URI=$redirect NODE_OPTIONS=--unhandled-rejections=warn \
+    npx jest "test/$f.test.ts" --json --outputFile="$work/$f.json" --testTimeout=60000 >"$work/$f.log" 2>&1) || true
+  # Tests jsforce itself skips (describe.skip: SOAP login and logout, the OAuth 2.0 flows it runs only in a browser) are not counted.
+  read -r pass count skipped < <(node -e '
+    const fs = require("fs"); const p = process.argv[1];
+    if (!fs.existsSync(p)) { console.log("0 0 0"); process.exit(); }
+    const r = JSON.parse(fs.readFileSync(p)); console.log(r.numPassedTests + " " + (r.numTotalTests - r.numPendingTests) + " " + r.numPendingTests);
+  ' "$work/$f.json")
+  printf '  %-20s %3d of %3d%s\n' "$f" "$pass" "$count" "$([ "$skipped" -gt 0 ] && echo " ($skipped skipped by jsforce)")"
+  total_pass=$((total_pass + pass))
+  total=$((total + count))
+done
+echo "jsforce suite: $total_pass of $total passed ($((total_pass * 100 / (total > 0 ? total : 1))) %)"
+[ "$total_pass" -ge "$min" ] || { echo "fewer than $min passed" >&2; exit 1; }
