@@ -44,7 +44,9 @@ node -e '
 echo "==> Its dev dependencies (npm; no browser download)"
 (cd "$suite" && PUPPETEER_SKIP_DOWNLOAD=1 npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 echo "==> jsforce itself (tsc, as its test:node script does)"
-(cd "$suite" && npx tsc -p . --pretty false >/dev/null)
+if ! (cd "$suite" && npx tsc -p . --pretty false > "$work/tsc.log" 2>&1); then
+  echo "error: jsforce did not build:" >&2; tail -20 "$work/tsc.log" >&2; exit 1
+fi
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 url=http://127.0.0.1:$port
@@ -55,11 +57,21 @@ node "$root/scripts/jsforce-suite/seed.mjs" "$work/seed.json" "$client_id" "$cli
 echo "==> The emulator on $url, seeded as jsforce's org setup leaves an org"
 dotnet "$emulator" --port "$port" --seed "$work/seed.json" > "$work/emulator.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 120); do curl -sf "$url/_emulator/openapi/emulator.json" >/dev/null 2>&1 && break; sleep 0.5; done
+ready=false
+for _ in $(seq 1 120); do
+  kill -0 "$pid" 2>/dev/null || break
+  if curl -sf "$url/_emulator/openapi/emulator.json" >/dev/null 2>&1; then ready=true; break; fi
+  sleep 0.5
+done
+if ! $ready; then echo "error: the emulator did not start:" >&2; tail -20 "$work/emulator.log" >&2; exit 1; fi
 username=admin@contactbridge.example
 password=Emulator-Admin-1
-token=$(curl -sf "$url/services/oauth2/token" -d grant_type=password -d "client_id=$client_id" -d "client_secret=$client_secret" \
-  --data-urlencode "username=$username" --data-urlencode "password=$password" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')
+if ! answer=$(curl -s "$url/services/oauth2/token" -d grant_type=password -d "client_id=$client_id" -d "client_secret=$client_secret" \
+  --data-urlencode "username=$username" --data-urlencode "password=$password"); then
+  echo "error: no answer from the emulator's token endpoint" >&2; exit 1
+fi
+token=$(node -e 'try { console.log(JSON.parse(process.argv[1]).access_token || "") } catch { console.log("") }' "$answer")
+[ -n "$token" ] || { echo "error: the emulator gave no access token: $answer" >&2; exit 1; }
 
 echo "==> jest, file by file"
 total_pass=0
@@ -69,11 +81,13 @@ for f in "${files[@]}"; do
     SF_OAUTH2_CLIENT_SECRET=$client_secret SF_OAUTH2_REDIRECT_URI=$redirect NODE_OPTIONS=--unhandled-rejections=warn \
     npx jest "test/$f.test.ts" --json --outputFile="$work/$f.json" --testTimeout=60000 >"$work/$f.log" 2>&1) || true
   # Tests jsforce itself skips (describe.skip: SOAP login and logout, the OAuth 2.0 flows it runs only in a browser) are not counted.
-  read -r pass count skipped < <(node -e '
+  # A file jest could not run (no JSON, or JSON it cut short) counts as nothing passed; its log says why (--keep).
+  counts=$(node -e '
     const fs = require("fs"); const p = process.argv[1];
-    if (!fs.existsSync(p)) { console.log("0 0 0"); process.exit(); }
-    const r = JSON.parse(fs.readFileSync(p)); console.log(r.numPassedTests + " " + (r.numTotalTests - r.numPendingTests) + " " + r.numPendingTests);
+    try { const r = JSON.parse(fs.readFileSync(p)); console.log(r.numPassedTests + " " + (r.numTotalTests - r.numPendingTests) + " " + r.numPendingTests); }
+    catch { console.log("0 0 0"); }
   ' "$work/$f.json")
+  read -r pass count skipped <<< "$counts"
   printf '  %-20s %3d of %3d%s\n' "$f" "$pass" "$count" "$([ "$skipped" -gt 0 ] && echo " ($skipped skipped by jsforce)")"
   total_pass=$((total_pass + pass))
   total=$((total + count))

@@ -136,10 +136,7 @@ public sealed class CallerIndexFeed(
                 {
                     // What failed may be the snapshot's fault (an event it cannot take): the next try loads from the org.
                     fromSnapshot = false;
-                    // The reason before the state: a reader that sees the state sees why.
-                    entry.Reason = Explain(e);
-                    entry.Index = null;
-                    entry.State = CallerIndexStatus.Unavailable;
+                    entry.SetAside(Explain(e));
                     logger.LogWarning("The caller index of tenant {TenantId} is set aside, screen pops use the search meanwhile: {Reason}", tenantId, entry.Reason);
                 }
                 // Tried again after the delay, or as soon as an administrator asks (the page's "Load it again now").
@@ -166,6 +163,7 @@ public sealed class CallerIndexFeed(
     {
         PubSubException { IsRefused: true } p => $"Salesforce refused the change events ({p.Message}). Select the rules' objects for Change Data Capture in Setup → Change Data Capture, and give the integration user the View All permission on them.",
         PubSubException { IsAuthError: true } p => $"Salesforce refused the hub's token for the change events ({p.Message}). Relink the tenant if this lasts.",
+        PubSubException { Status: Grpc.Core.StatusCode.DataLoss } p => $"A change event could not be read ({p.Message}); the next try loads the index from Salesforce again.",
         PubSubException p => p.Message,
         Salesforce.Streaming.StreamingApiException x => $"Salesforce refused the change events ({x.Message}). Select the rules' objects for Change Data Capture in Setup → Change Data Capture.",
         FormatException f => $"A change event could not be read ({f.Message}); the index is loaded again.",

@@ -57,6 +57,9 @@ public sealed record CallerIndexStatus(string State, string? Reason, int Records
     long ChangesApplied, DateTimeOffset? LastChangeAt, int RereadApiCalls, string Source, DateTimeOffset? SnapshotAt, string Transport)
 {
     public const string Loading = "loading", Ready = "ready", Unavailable = "unavailable";
+
+    /// <summary>Set aside by a failure, so that it can be loaded again now (POST …/caller-index/reload); false while it is ready, loading, or only waiting for its stream.</summary>
+    public bool CanLoadAgain { get; init; }
 }
 
 /// <summary>
@@ -93,32 +96,57 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
         /// <summary>Since when the first stream that is still down has been, or null.</summary>
         public DateTimeOffset? DownSince => StreamsDown.IsEmpty ? null : StreamsDown.Values.Min();
 
+        private readonly Lock _retrySync = new();
         private TaskCompletionSource _retry = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _taken = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Completes when someone asks for the set-aside index to be loaded again now (rather than after the retry delay).</summary>
-        internal Task RetryRequested => Volatile.Read(ref _retry).Task;
+        internal Task RetryRequested
+        {
+            get
+            {
+                lock (_retrySync) return _retry.Task;
+            }
+        }
 
         /// <summary>
         /// Asks for a load now: null when the index is not set aside (there is no wait to cut short), else what completes once the feed
-        /// has taken the request (asked twice, it loads once).
+        /// has taken the request (asked twice, it loads once). Under one lock with <see cref="RetryTaken"/>: a request is for this wait
+        /// or refused, never left over for a later one.
         /// </summary>
         internal Task? RequestRetry()
         {
-            if (State != CallerIndexStatus.Unavailable) return null;
-            var taken = Volatile.Read(ref _taken).Task;
-            Volatile.Read(ref _retry).TrySetResult();
-            return taken;
+            lock (_retrySync)
+            {
+                if (State != CallerIndexStatus.Unavailable) return null;
+                _retry.TrySetResult();
+                return _taken.Task;
+            }
         }
 
-        /// <summary>The feed ends the wait and loads again: the next request is for the next wait.</summary>
+        /// <summary>The feed ends the wait and loads again: the index is loading, and the next request is for the next wait.</summary>
         internal void RetryTaken()
         {
-            var taken = Volatile.Read(ref _taken);
-            Volatile.Write(ref _retry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            Volatile.Write(ref _taken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            State = CallerIndexStatus.Loading;
+            TaskCompletionSource taken;
+            lock (_retrySync)
+            {
+                State = CallerIndexStatus.Loading;
+                taken = _taken;
+                _retry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
             taken.TrySetResult();
+        }
+
+        /// <summary>Sets the index aside with the reason (the reason first: a reader that sees the state sees why).</summary>
+        internal void SetAside(string reason)
+        {
+            lock (_retrySync)
+            {
+                Reason = reason;
+                Index = null;
+                State = CallerIndexStatus.Unavailable;
+            }
         }
     }
 
@@ -172,6 +200,10 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
         if (state == CallerIndexStatus.Ready && e.DownSince is { } down && clock.GetUtcNow() - down > options.Value.StaleAfter)
             (state, reason) = (CallerIndexStatus.Unavailable, $"Its change stream has been down since {down:u}; it resumes where it stopped when the stream is back.");
         return new CallerIndexStatus(state, reason, e.Index?.Records ?? 0, e.Index?.ApproximateBytes ?? 0, e.LoadedAt, e.LoadTook, e.LoadApiCalls,
-            Interlocked.Read(ref e.ChangesApplied), e.LastChangeAt, e.RereadApiCalls, e.Source, e.SnapshotAt, e.Transport);
+            Interlocked.Read(ref e.ChangesApplied), e.LastChangeAt, e.RereadApiCalls, e.Source, e.SnapshotAt, e.Transport)
+        {
+            // Set aside (not a stream briefly down, which resumes by itself): what "load it again now" is for.
+            CanLoadAgain = e.State == CallerIndexStatus.Unavailable,
+        };
     }
 }

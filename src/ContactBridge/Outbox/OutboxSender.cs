@@ -46,14 +46,14 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         catch (LinkingException e)
         {
             // Not linked or needs relink: nothing was sent, nothing is lost; wait for an admin to relink.
-            await ApplyAsync(rows.Select(r => Retry(r, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList(), ct);
+            await ApplyAsync(rows.Select(r => Retry(r, "NOT_LINKED", e.Message, clock.GetUtcNow().AddMinutes(5), false)).ToList());
             return new Report(rows.Count, false, null);
         }
         var plans = new List<(OutboxRow Row, LogPlan Plan)>();
         foreach (var row in rows)
         {
             var plan = ReadPlan(row);
-            if (plan is null) await ApplyAsync([new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", "The stored plan could not be read; replay it to plan the interaction again.")], ct);
+            if (plan is null) await ApplyAsync([new OutboxStore.Outcome(row, OutboxState.Dead, "HUB_ERROR", "The stored plan could not be read; replay it to plan the interaction again.")]);
             else plans.Add((row, plan));
         }
         var batches = new List<List<(OutboxRow Row, LogPlan Plan)>>();
@@ -71,13 +71,13 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             if (down is not null)
             {
                 // The org is down: the rest of the round waits without counting an attempt (nothing was sent).
-                await ApplyAsync(batch.Select(b => Retry(b.Row, b.Row.LastErrorCode ?? "WAITING", b.Row.LastError ?? down, clock.GetUtcNow() + options.Value.RetryDelay(1), false)).ToList(), ct);
+                await ApplyAsync(batch.Select(b => Retry(b.Row, b.Row.LastErrorCode ?? "WAITING", b.Row.LastError ?? down, clock.GetUtcNow() + options.Value.RetryDelay(1), false)).ToList());
                 continue;
             }
             if (!MayCall(tenantId, client))
             {
                 await ApplyAsync(batch.Select(b => Retry(b.Row, "API_RESERVE", "The org's daily API calls are nearly spent; the hub is slowing down.",
-                    clock.GetUtcNow() + options.Value.ReserveInterval, false)).ToList(), ct);
+                    clock.GetUtcNow() + options.Value.ReserveInterval, false)).ToList());
                 continue;
             }
             using var span = Observability.HubMetrics.Activities.StartActivity("send to Salesforce", System.Diagnostics.ActivityKind.Internal, default(System.Diagnostics.ActivityContext),
@@ -88,7 +88,7 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
             var (outcomes, answered, transient) = await SendBatchAsync(client, batch, seen, ct);
             reached |= answered;
             down = transient;
-            await ApplyAsync(outcomes, ct);
+            await ApplyAsync(outcomes);
             // What was asked of Salesforce is recorded once the outcomes are: it never stands between a write and its record.
             foreach (var (interactions, calls) in seen) await requests.AddAsync(tenantId, interactions, SalesforceRequestLog.Write, calls, ct);
         }
@@ -121,9 +121,10 @@ public sealed class OutboxSender(OutboxStore outbox, InteractionStore interactio
         }
     }
 
-    private async Task ApplyAsync(IReadOnlyList<OutboxStore.Outcome> outcomes, CancellationToken ct)
+    private async Task ApplyAsync(IReadOnlyList<OutboxStore.Outcome> outcomes)
     {
-        await outbox.ApplyAsync(outcomes, interactions.RecordWrittenAsync, ct);
+        // Recorded whatever stops meanwhile: what Salesforce already has is never left to be sent again (a few rows a turn on SQLite).
+        await outbox.ApplyAsync(outcomes, interactions.RecordWrittenAsync, CancellationToken.None);
         var now = clock.GetUtcNow();
         foreach (var o in outcomes)
         {

@@ -226,7 +226,17 @@ public sealed class HubDatabase
     /// <summary>WAL lets readers and the single writer work at once; busy_timeout waits for the writer instead of failing.</summary>
     private string SqlitePragmas(bool durable) =>
         $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={(int)SqliteBusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; " +
-        $"PRAGMA wal_autocheckpoint={(CheckpointsInBackground ? 0 : 1000)};";
+        $"PRAGMA wal_autocheckpoint={(CheckpointsInBackground ? BackstopCheckpointPages : 1000)}; PRAGMA journal_size_limit={WalSizeLimit};";
+
+    /// <summary>
+    /// While checkpoints run in the background, a commit still copies the log once it passes this many pages (40 MiB): the log is
+    /// started over only after a checkpoint that copied all of it, and commits that keep landing during the background ones could
+    /// otherwise let it grow without end.
+    /// </summary>
+    internal const int BackstopCheckpointPages = 10_000;
+
+    /// <summary>The log file is cut back to this size (64 MiB) when it is started over, so one busy hour does not leave a large file behind.</summary>
+    internal const long WalSizeLimit = 64L * 1024 * 1024;
 
     /// <summary>
     /// How many rows a batch writes per transaction. SQLite has one writer at a time: a batch is written a few rows per turn, so that
@@ -237,7 +247,8 @@ public sealed class HubDatabase
 
     /// <summary>
     /// Whether <see cref="SqliteCheckpoints"/> copies the write-ahead log into the database file in the background, so that no commit
-    /// does it (connections opened meanwhile leave it alone; SQLite's default, every 1,000 pages, otherwise).
+    /// does it (connections opened meanwhile leave it to that, up to <see cref="BackstopCheckpointPages"/>; SQLite's default, every
+    /// 1,000 pages, otherwise).
     /// </summary>
     public bool CheckpointsInBackground { get; set; }
 

@@ -7,8 +7,9 @@ namespace ContactBridge.Storage;
 /// Copies SQLite's write-ahead log into the database file in the background. Left to itself, SQLite does it inside the commit that
 /// fills the log past 1,000 pages: that commit (an event's durable write, or the fold that answers a screen pop) then also copies the
 /// pages and waits for the file's fsync, a few milliseconds about once a second under load. While this runs, the hub's connections
-/// leave the log alone (<c>wal_autocheckpoint=0</c>) and a passive checkpoint every second does the copying alongside the writers,
-/// never holding the write lock. When it stops, SQLite's own checkpoints are back.
+/// leave the log to it (a commit copies it only past <see cref="HubDatabase.BackstopCheckpointPages"/>, a backstop should the log
+/// never be copied whole between commits) and a passive checkpoint every second does the copying alongside the writers, never
+/// holding the write lock. When it stops, SQLite's own checkpoints are back.
 /// </summary>
 public sealed class SqliteCheckpoints(HubDatabase db, TimeProvider clock, ILogger<SqliteCheckpoints> logger) : BackgroundService
 {

@@ -50,6 +50,15 @@ public sealed class CallerIndexFeedTests
         return ready.Index.Identify(new InteractionState { InteractionId = "probe", Caller = new Caller(phone, null, null, null) }, ready.InstanceUrl, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>A call from this number through the pipeline: what its screen pop shows (null when nobody could be looked up).</summary>
+    private static async Task<IdentificationResult?> CallAsync(TestHub hub, string tenantId, string interactionId, string phone)
+    {
+        using var sender = await EventSender.ForAsync(hub, tenantId);
+        await sender.AcceptAsync(sender.Interaction(interactionId, phone: phone)[0]);
+        await hub.RunPipelineAsync();
+        return (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenantId, interactionId, Ct))!.ParsedIdentification;
+    }
+
     /// <summary>
     /// Changes made in Salesforce, each found in the index within seconds through its change events: a contact created, one renumbered
     /// (found by its new number, not its old one, keeping its name), one deleted, a lead created and then converted (its contact popped,
@@ -150,10 +159,7 @@ public sealed class CallerIndexFeedTests
         await UntilAsync(() => Status(hub, tenant.Id)?.State == CallerIndexStatus.Unavailable, "the index is set aside");
         Status(hub, tenant.Id)!.Reason.ShouldNotBeNull().ShouldContain("Change Data Capture");
 
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0100")[0]);
-        await hub.RunPipelineAsync();
-        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification!;
+        var found = (await CallAsync(hub, tenant.Id, "call-1", "415 555 0100"))!;
         found.Single.ShouldNotBeNull().Id.ShouldBe(ada, "the search answers while the index cannot");
 
         using var portal = await hub.SignInAsync();
@@ -181,10 +187,7 @@ public sealed class CallerIndexFeedTests
         Status(hub, tenant.Id)!.Reason.ShouldNotBeNull().ShouldContain("could not be read");
         FromIndex(hub, tenant.Id, rules, "+14155550100").ShouldBeNull("a set-aside index answers nobody, not even by the number it knew");
 
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0142")[0]);
-        await hub.RunPipelineAsync();
-        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification!;
+        var found = (await CallAsync(hub, tenant.Id, "call-1", "415 555 0142"))!;
         found.Single.ShouldNotBeNull().Id.ShouldBe(ada, "the search answers, by the number the index missed");
 
         using var portal = await hub.SignInAsync();
@@ -234,10 +237,7 @@ public sealed class CallerIndexFeedTests
         FromIndex(hub, tenant.Id, rules, "+14155550100").ShouldBeNull("a set-aside index answers nobody");
 
         // A call from Ada's old number: the search cannot run either (the link needs relinking), and Ada is not popped.
-        using var sender = await EventSender.ForAsync(hub, tenant.Id);
-        await sender.AcceptAsync(sender.Interaction("call-1", phone: "415 555 0100")[0]);
-        await hub.RunPipelineAsync();
-        var found = (await hub.Services.GetRequiredService<InteractionStore>().GetAsync(tenant.Id, "call-1", Ct))!.ParsedIdentification;
+        var found = await CallAsync(hub, tenant.Id, "call-1", "415 555 0100");
         (found?.Matches ?? []).ShouldNotContain(m => m.Id == ada, "an index that stopped following Salesforce never answers");
 
         using var portal = await hub.SignInAsync();
