@@ -174,7 +174,18 @@ public sealed class BulkJobs(EmulatorState state)
         {
             throw new SalesforceException(400, "InvalidBatch", "InvalidBatch : " + e.Message);
         }
-        if (job.Header is null) throw new SalesforceException(400, "InvalidBatch", "InvalidBatch : The job has no data.");
+        if (job.Header is null && job.Uploads.Count == 0) throw new SalesforceException(400, "InvalidBatch", "InvalidBatch : The job has no data.");
+        if (job.Header is null)
+        {
+            // Only empty uploads: nothing to load, and nothing failed.
+            lock (job)
+            {
+                job.Header = [];
+                job.State = "JobComplete";
+                job.SystemModstamp = state.Clock.GetUtcNow();
+            }
+            return;
+        }
         var type = ctx.Org.Schema.Require(job.Object!);
         var header = job.Header.Select(h => h.Trim()).ToList();
         foreach (var column in header)
@@ -240,6 +251,17 @@ public sealed class BulkJobs(EmulatorState state)
                     writer.Update(ctx.UserId, existing, body);
                     id = existing.Id;
                     created = false;
+                    break;
+                case "upsert" when job.ExternalIdFieldName!.Equals("Id", StringComparison.OrdinalIgnoreCase):
+                    // Upsert on Id: a row with an Id updates that record; a row without one (or a file with no Id column) inserts.
+                    if (string.IsNullOrEmpty(id))
+                    {
+                        id = writer.Create(ctx.UserId, type, body).Id;
+                        created = true;
+                        break;
+                    }
+                    var (byId, createdById) = writer.Upsert(ctx.UserId, type, "Id", id, body, ctx.DataPath);
+                    (id, created) = (byId.Id, createdById);
                     break;
                 case "upsert":
                     var key = body[job.ExternalIdFieldName!]?.ToString()

@@ -37,7 +37,7 @@ public static class BulkRoutes
                     ["done"] = true, ["nextRecordsUrl"] = null,
                     ["records"] = new JsonArray(jobs.ForOrg(ctx.Org.Key, isQuery).Select(j => { lock (j) return (JsonNode)j.Info(); }).ToArray()),
                 }),
-                _ => throw RestDispatcher.MethodNotAllowed(method),
+                _ => throw RestDispatcher.MethodNotAllowed(method, "GET", "POST"),
             };
         }
         var job = jobs.Find(ctx.Org.Key, s[2]);
@@ -57,15 +57,15 @@ public static class BulkRoutes
                     jobs.Delete(job);
                     return new RestResult(204, null);
                 default:
-                    throw RestDispatcher.MethodNotAllowed(method);
+                    throw RestDispatcher.MethodNotAllowed(method, "GET", "PATCH", "DELETE");
             }
         }
         if (s.Length != 4) throw SalesforceException.NotFound();
         switch (s[3])
         {
             case "batches" when !isQuery && method == "PUT":
-                if (string.IsNullOrEmpty(body)) throw new SalesforceException(400, "InvalidBatch", "InvalidBatch : The upload is empty; send CSV with a header row.");
-                jobs.Upload(job, body);
+                // An empty upload is taken (a client loading no records, as jsforce does for an empty input): it adds no rows.
+                jobs.Upload(job, body ?? "");
                 return new RestResult(201, null);
             case "successfulResults" when !isQuery && method == "GET":
                 return Csv(job, ["sf__Id", "sf__Created"], () => job.Successes.Select(r => Row([r.Id, r.Created ? "true" : "false"], r.Row)));

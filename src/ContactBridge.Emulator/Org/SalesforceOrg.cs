@@ -36,6 +36,9 @@ public sealed class SalesforceOrg
     public Dictionary<string, UserCredential> Credentials { get; } = new(StringComparer.Ordinal);
     public ApiUsage Api { get; } = new();
 
+    /// <summary>Each user's recently viewed records (SOQL's FOR VIEW and FOR REFERENCE), for <c>/recent</c>.</summary>
+    public RecentlyViewed RecentlyViewed { get; } = new();
+
     /// <summary>Platform events and change events, with replay ids.</summary>
     public required Events.EventBus Events { get; init; }
 

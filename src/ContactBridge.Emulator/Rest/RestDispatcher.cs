@@ -100,6 +100,12 @@ public static class RestDispatcher
                 return Collections.Run(ctx, method, s[2..], query, body);
             case "jobs":
                 return Bulk.BulkRoutes.Route(ctx, method, s, query, body);
+            case "recent" when s.Length == 1 && method == "GET":
+                return ReplicationAndUi.Recent(ctx, query);
+            case "tabs" when s.Length == 1 && method == "GET":
+                return ReplicationAndUi.Tabs(ctx);
+            case "theme" when s.Length == 1 && method == "GET":
+                return ReplicationAndUi.Theme(ctx);
             case "tooling" when s.Length == 2 && s[1] == "query" && method == "GET":
                 return ToolingQuery(ctx, Required(query, "q"));
         }
@@ -153,7 +159,8 @@ public static class RestDispatcher
             ["tooling"] = p + "/tooling", ["metadata"] = p + "/metadata", ["eclair"] = p + "/eclair", ["folders"] = p + "/folders",
             ["prechatForms"] = p + "/prechatForms", ["limits"] = p + "/limits", ["sobjects"] = p + "/sobjects", ["connect"] = p + "/connect",
             ["composite"] = p + "/composite", ["query"] = p + "/query", ["queryAll"] = p + "/queryAll", ["search"] = p + "/search",
-            ["parameterizedSearch"] = p + "/parameterizedSearch", ["jobs"] = p + "/jobs", ["recent"] = p + "/recent",
+            ["parameterizedSearch"] = p + "/parameterizedSearch", ["jobs"] = p + "/jobs", ["recent"] = p + "/recent", ["tabs"] = p + "/tabs",
+            ["theme"] = p + "/theme", ["identity"] = ctx.IdentityUrl,
         });
     }
 
@@ -183,7 +190,7 @@ public static class RestDispatcher
     {
         if (s.Length == 1)
         {
-            if (method != "GET") throw MethodNotAllowed(method);
+            if (method != "GET") throw MethodNotAllowed(method, "GET");
             return new RestResult(200, Describe.Global(ctx.Org.Schema, ctx.Version));
         }
         var type = ctx.Org.Schema.Require(s[1]);
@@ -199,12 +206,17 @@ public static class RestDispatcher
                     var created = ctx.Writer.Create(ctx.UserId, type, ParseObject(body));
                     return new RestResult(201, SaveResult(created.Id), new Dictionary<string, string> { ["Location"] = $"{ctx.DataPath}/sobjects/{type.Name}/{created.Id}" });
                 default:
-                    throw MethodNotAllowed(method);
+                    throw MethodNotAllowed(method, "GET", "POST");
             }
+        }
+        if (s.Length == 3 && s[2] is ("updated" or "deleted"))
+        {
+            if (method != "GET") throw MethodNotAllowed(method, "GET");
+            return s[2] == "updated" ? ReplicationAndUi.Updated(ctx, type, query) : ReplicationAndUi.Deleted(ctx, type, query);
         }
         if (s.Length == 3 && s[2] == "describe")
         {
-            return method == "GET" ? new RestResult(200, Describe.Full(type, ctx.Version)) : throw MethodNotAllowed(method);
+            return method == "GET" ? new RestResult(200, Describe.Full(type, ctx.Version)) : throw MethodNotAllowed(method, "GET");
         }
         if (s.Length == 3)
         {
@@ -221,7 +233,7 @@ public static class RestDispatcher
                     ctx.Writer.Delete(record, ctx.UserId);
                     return new RestResult(204, null);
                 default:
-                    throw MethodNotAllowed(method);
+                    throw MethodNotAllowed(method, "GET", "PATCH", "DELETE");
             }
         }
         if (s.Length == 4)
@@ -268,12 +280,13 @@ public static class RestDispatcher
                 ctx.Writer.Delete(matches[0], ctx.UserId);
                 return new RestResult(204, null);
             default:
-                throw MethodNotAllowed(method);
+                throw MethodNotAllowed(method, "GET", "PATCH", "DELETE");
         }
     }
 
-    public static SalesforceException MethodNotAllowed(string method) =>
-        new(405, "METHOD_NOT_ALLOWED", $"HTTP Method '{method}' not allowed. Allowed are GET,PATCH,DELETE,POST,HEAD");
+    /// <summary>405, naming the methods the resource does allow (HEAD wherever GET is).</summary>
+    public static SalesforceException MethodNotAllowed(string method, params string[] allowed) =>
+        new(405, "METHOD_NOT_ALLOWED", $"HTTP Method '{method}' not allowed. Allowed are {string.Join(',', allowed.Contains("GET") ? [.. allowed, "HEAD"] : allowed)}");
 
     public static JsonObject SaveResult(string id) => new() { ["id"] = id, ["success"] = true, ["errors"] = new JsonArray() };
 
@@ -324,10 +337,13 @@ public static class RestDispatcher
                        ?? throw new SalesforceException(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
             return new RestResult(200, QueryPage(ctx, next.Batch, next.TotalSize, next.NextLocator, s[0]));
         }
+        if (!query.ContainsKey("q") && query.TryGetValue("explain", out var explain))
+            return ReplicationAndUi.Explain(ctx, string.IsNullOrWhiteSpace(explain) ? throw new SalesforceException(400, "MALFORMED_QUERY", "The 'explain' parameter is empty: give a SOQL query.") : explain);
         var soql = Required(query, "q");
         var engine = new SoqlEngine(ctx.Org, ctx.State.Clock, ctx.Version);
         if (query.GetValueOrDefault("columns") == "true") return new RestResult(200, engine.ColumnMetadata(soql));
         var result = engine.Execute(soql, includeDeleted);
+        ReplicationAndUi.MarkViewed(ctx, result);
         if (result.IsCount)
             return new RestResult(200, new JsonObject { ["totalSize"] = result.TotalSize, ["done"] = true, ["records"] = new JsonArray() });
         var (batch, locator) = ctx.State.Cursors.Start(ctx.Org.Key, ctx.UserId, result.Records, BatchSize(ctx));

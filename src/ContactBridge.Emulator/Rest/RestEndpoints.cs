@@ -56,7 +56,10 @@ public static class RestEndpoints
         {
             if (context.Request.Headers.TryGetValue(name, out var hv)) headers[name] = hv.ToString();
         }
-        var ctx = new RestContext(state, org, grant.UserId, grant.ClientId, v) { Headers = headers };
+        var ctx = new RestContext(state, org, grant.UserId, grant.ClientId, v)
+        {
+            Headers = headers, InstanceUrl = $"{context.Request.Scheme}://{context.Request.Host}", IdentityUrl = $"{grant.LoginBase}/id/{org.Id}/{grant.UserId}",
+        };
         RestResult result;
         try
         {

@@ -34,5 +34,11 @@ public sealed class RestContext(EmulatorState state, SalesforceOrg org, string u
     /// <summary>Request headers that shape answers (Sforce-Query-Options …).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The address the request came to (scheme and host): the base of the absolute URLs some resources give.</summary>
+    public string InstanceUrl { get; init; } = "";
+
+    /// <summary>The signed-in user's identity URL (on the login host the token was issued by), as the resource list names it.</summary>
+    public string? IdentityUrl { get; init; }
+
     public RestContext ForVersion(string version) => new(State, Org, UserId, ClientId, version) { Headers = Headers };
 }

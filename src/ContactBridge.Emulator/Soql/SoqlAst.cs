@@ -32,4 +32,8 @@ public sealed record SoqlQuery(
     IReadOnlyList<FieldPath> GroupBy,
     IReadOnlyList<OrderItem> OrderBy,
     int? Limit,
-    int? Offset);
+    int? Offset)
+{
+    /// <summary>FOR VIEW, FOR REFERENCE or FOR UPDATE: "VIEW", "REFERENCE", "UPDATE", or null.</summary>
+    public string? ForClause { get; init; }
+}

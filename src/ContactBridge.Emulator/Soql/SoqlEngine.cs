@@ -9,7 +9,11 @@ using ContactBridge.Emulator.Schema;
 namespace ContactBridge.Emulator.Soql;
 
 /// <summary>The outcome of a query: the rows (already shaped as Salesforce returns them) and the total.</summary>
-public sealed record SoqlResult(ObjectDef Type, IReadOnlyList<JsonObject> Records, int TotalSize, bool IsCount);
+public sealed record SoqlResult(ObjectDef Type, IReadOnlyList<JsonObject> Records, int TotalSize, bool IsCount)
+{
+    /// <summary>The query's FOR clause ("VIEW", "REFERENCE", "UPDATE"), for the caller to act on.</summary>
+    public string? ForClause { get; init; }
+}
 
 /// <summary>
 /// Runs SOQL against one org's records. Paths are checked against the schema first, so an unknown
@@ -30,7 +34,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     public SoqlResult Execute(string text, bool includeDeleted)
     {
         var query = SoqlParser.Parse(text);
-        return Run(text, query, includeDeleted, parent: null);
+        return Run(text, query, includeDeleted, parent: null) with { ForClause = query.ForClause };
     }
 
     /// <summary>Runs a query over only the records a prefilter lets through (SOSL's RETURNING clauses).</summary>

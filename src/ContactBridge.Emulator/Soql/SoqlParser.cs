@@ -156,14 +156,15 @@ public sealed class SoqlParser
             Advance();
             offset = ParseInt();
         }
+        string? forClause = null;
         if (Peek.Is("FOR"))
         {
             Advance();
-            if (Peek.Is("VIEW") || Peek.Is("REFERENCE") || Peek.Is("UPDATE")) Advance();
+            if (Peek.Is("VIEW") || Peek.Is("REFERENCE") || Peek.Is("UPDATE")) forClause = Advance().Text.ToUpperInvariant();
             else throw Unexpected();
         }
         if (!nested && Peek.Kind != TokenKind.End) throw Unexpected();
-        return new SoqlQuery(select, from.Text, from.Row, from.Column, where, groupBy, orderBy, limit, offset);
+        return new SoqlQuery(select, from.Text, from.Row, from.Column, where, groupBy, orderBy, limit, offset) { ForClause = forClause };
     }
 
     private int ParseInt()

@@ -93,6 +93,52 @@ public sealed class BulkApiTests
     }
 
     [Fact]
+    public async Task Upsert_on_id_inserts_rows_without_an_id_and_updates_those_with_one()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var existing = (await client.PostAsync("/sobjects/Account", new { Name = "Before" })).Object["id"]!.GetValue<string>();
+        async Task<JsonObject> RunAsync(string csv)
+        {
+            var job = (await client.PostAsync("/jobs/ingest", new { @object = "Account", operation = "upsert", externalIdFieldName = "Id" })).Object["id"]!.GetValue<string>();
+            (await client.PutCsvAsync(job, csv)).Code.ShouldBe(201);
+            await client.PatchAsync($"/jobs/ingest/{job}", new { state = "UploadComplete" });
+            await client.BulkJobProcessedAsync(job);
+            return (await client.GetAsync($"/jobs/ingest/{job}")).Object;
+        }
+        var inserted = await RunAsync("Name,Phone\nNew One,415-555-0000\nNew Two,415-555-0001\n");
+        (inserted["numberRecordsProcessed"]!.GetValue<long>(), inserted["numberRecordsFailed"]!.GetValue<long>()).ShouldBe((2L, 0L), "no Id column: each row inserts");
+        (await client.QueryAsync("SELECT COUNT() FROM Account WHERE Name LIKE 'New %'")).Object["totalSize"]!.GetValue<int>().ShouldBe(2);
+        var mixed = await RunAsync($"Id,Name\n{existing},After\n,Third\n001000000000000AAA,Nobody\n");
+        (mixed["numberRecordsProcessed"]!.GetValue<long>(), mixed["numberRecordsFailed"]!.GetValue<long>()).ShouldBe((3L, 1L), "an Id no record has fails its row");
+        (await client.GetAsync($"/sobjects/Account/{existing}")).Object["Name"]!.GetValue<string>().ShouldBe("After");
+        (await client.QueryAsync("SELECT COUNT() FROM Account WHERE Name = 'Third'")).Object["totalSize"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_empty_upload_loads_nothing_and_completes_but_a_job_closed_without_an_upload_fails()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var empty = (await client.PostAsync("/jobs/ingest", new { @object = "Account", operation = "insert" })).Object["id"]!.GetValue<string>();
+        (await client.PutCsvAsync(empty, "")).Code.ShouldBe(201);
+        await client.PatchAsync($"/jobs/ingest/{empty}", new { state = "UploadComplete" });
+        await client.BulkJobProcessedAsync(empty);
+        var done = (await client.GetAsync($"/jobs/ingest/{empty}")).Object;
+        (done["state"]!.GetValue<string>(), done["numberRecordsProcessed"]!.GetValue<long>(), done["numberRecordsFailed"]!.GetValue<long>()).ShouldBe(("JobComplete", 0L, 0L));
+        var successes = await client.GetAsync($"/jobs/ingest/{empty}/successfulResults");
+        successes.Code.ShouldBe(200);
+        (await successes.Raw.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Trim().Split('\n').ShouldHaveSingleItem("the header alone");
+
+        var none = (await client.PostAsync("/jobs/ingest", new { @object = "Account", operation = "insert" })).Object["id"]!.GetValue<string>();
+        await client.PatchAsync($"/jobs/ingest/{none}", new { state = "UploadComplete" });
+        await client.BulkJobProcessedAsync(none);
+        var failed = (await client.GetAsync($"/jobs/ingest/{none}")).Object;
+        failed["state"]!.GetValue<string>().ShouldBe("Failed");
+        failed["errorMessage"]!.GetValue<string>().ShouldContain("no data");
+    }
+
+    [Fact]
     public async Task Bad_jobs_are_refused_with_the_reason_and_closed_or_aborted_jobs_take_no_more_data()
     {
         await using var emulator = await TestEmulator.StartAsync();
