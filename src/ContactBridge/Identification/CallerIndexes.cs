@@ -187,7 +187,14 @@ public sealed class CallerIndexes(TimeProvider clock, IOptions<CallerIndexOption
     public async Task<bool> RetryNowAsync(string tenantId, CancellationToken ct)
     {
         if (!_tenants.TryGetValue(tenantId, out var e) || e.RequestRetry() is not { } taken) return false;
-        await Task.WhenAny(taken, Task.Delay(TimeSpan.FromSeconds(5), clock, ct));
+        try
+        {
+            await taken.WaitAsync(TimeSpan.FromSeconds(5), clock, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Asked; the feed takes it when it can.
+        }
         return true;
     }
 

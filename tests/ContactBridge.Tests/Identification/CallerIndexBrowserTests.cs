@@ -52,11 +52,11 @@ public sealed class CallerIndexBrowserTests : IAsyncLifetime
         await store.SaveAsync(tenant.Id, settings with { Identification = settings.Identification with { CallerIndex = true } }, TestContext.Current.CancellationToken);
         await hub.Services.GetRequiredService<CallerIndexFeed>().CheckAsync(TestContext.Current.CancellationToken);
         var indexes = hub.Services.GetRequiredService<CallerIndexes>();
-        await UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Ready);
+        await CallerIndexFeedTests.UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded");
         // A change event that cannot be read sets it aside.
         hub.Emulator.State.Faults.Add(new ContactBridge.Emulator.Org.FaultRule { Kind = ContactBridge.Emulator.Org.FaultKind.MalformedEvent, PathContains = "ContactChangeEvent", Remaining = 1 });
         hub.UpdateRecord(ada, new() { ["Phone"] = "+1 415 555 0142" });
-        await UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Unavailable);
+        await CallerIndexFeedTests.UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Unavailable, "the index is set aside");
 
         await using var context = await _chromium.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
@@ -69,26 +69,16 @@ public sealed class CallerIndexBrowserTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Load it again now" }).ClickAsync();
         await Assertions.Expect(page.Locator(".notice.ok").First).ToContainTextAsync("The caller index is being loaded again.");
         // The answer to a form post: the page is opened again (not reloaded, which would post again) once the index is ready.
-        await UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Ready);
+        await CallerIndexFeedTests.UntilAsync(() => indexes.StatusOf(tenant.Id)?.State == CallerIndexStatus.Ready, "the index is loaded again");
         await page.GotoAsync(new Uri(hub.BaseUri, $"/tenants/{tenant.Id}/identification").ToString());
         await Assertions.Expect(page.Locator("#caller-index-state")).ToContainTextAsync("Ready: screen pops are answered from 1 record");
         await Assertions.Expect(page.Locator("#caller-index-reload")).ToHaveCountAsync(0);
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException("Not there after 20 s.");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
-
     /// <summary>Waits (bounded) for the hub to get somewhere, then reloads the page to show it.</summary>
     private static async Task ReloadUntilAsync(IPage page, Func<bool> condition)
     {
-        await UntilAsync(condition);
+        await CallerIndexFeedTests.UntilAsync(condition, "the caller index is ready");
         await page.ReloadAsync();
     }
 }

@@ -25,8 +25,8 @@ public sealed class CallerIndexFeedTests
         await hub.Services.GetRequiredService<CallerIndexFeed>().CheckAsync(Ct);
     }
 
-    /// <summary>Waits (bounded) for a condition the feed makes true in the background.</summary>
-    private static async Task UntilAsync(Func<bool> condition, string what)
+    /// <summary>Waits (bounded) for a condition the feed makes true in the background (the browser tests of the index use it too).</summary>
+    internal static async Task UntilAsync(Func<bool> condition, string what)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
