@@ -1,3 +1,4 @@
+using ContactBridge.Emulator.BulkV1;
 using System.Net;
 using System.Text.Json;
 using ContactBridge.Emulator.Admin;
@@ -102,6 +103,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         app.MapOpenApi("/_emulator/openapi/{documentName}.json");
         app.MapOAuth();
         app.MapRest();
+        app.MapBulkV1();
         app.MapCometd();
         app.MapEmulatorAdmin();
         app.MapCallCenterAdmin();

@@ -113,7 +113,7 @@ public sealed class BulkJobs(EmulatorState state)
     }
 
     /// <summary>CSV carries text; booleans and numbers become JSON values so the writer checks them as REST does.</summary>
-    private static JsonNode? FromCsv(Schema.FieldDef field, string value) => field.Type switch
+    internal static JsonNode? FromCsv(Schema.FieldDef field, string value) => field.Type switch
     {
         Schema.FieldType.Boolean when bool.TryParse(value, out var b) => b,
         Schema.FieldType.Boolean when value is "1" or "0" => value == "1",
@@ -239,63 +239,61 @@ public sealed class BulkJobs(EmulatorState state)
                 var field = type.Field(header[i])!;
                 body[field.Name] = value == "#N/A" ? null : FromCsv(field, value);
             }
-            bool created;
-            switch (job.Operation)
-            {
-                case "insert":
-                    id = writer.Create(ctx.UserId, type, body).Id;
-                    created = true;
-                    break;
-                case "update":
-                    var existing = RestDispatcher.FindById(ctx, type, id ?? throw new SalesforceException(400, "MISSING_ARGUMENT", "Id not specified in an update call", "Id"));
-                    writer.Update(ctx.UserId, existing, body);
-                    id = existing.Id;
-                    created = false;
-                    break;
-                case "upsert" when job.ExternalIdFieldName!.Equals("Id", StringComparison.OrdinalIgnoreCase):
-                    // Upsert on Id: a row with an Id updates that record; a row without one (or a file with no Id column) inserts.
-                    if (string.IsNullOrEmpty(id))
-                    {
-                        id = writer.Create(ctx.UserId, type, body).Id;
-                        created = true;
-                        break;
-                    }
-                    var (byId, createdById) = writer.Upsert(ctx.UserId, type, "Id", id, body, ctx.DataPath);
-                    (id, created) = (byId.Id, createdById);
-                    break;
-                case "upsert":
-                    var key = body[job.ExternalIdFieldName!]?.ToString()
-                              ?? throw new SalesforceException(400, "MISSING_ARGUMENT", $"{job.ExternalIdFieldName} not specified", job.ExternalIdFieldName!);
-                    body.Remove(job.ExternalIdFieldName!);
-                    var (record, wasCreated) = writer.Upsert(ctx.UserId, type, job.ExternalIdFieldName!, key, body, ctx.DataPath);
-                    (id, created) = (record.Id, wasCreated);
-                    break;
-                default:
-                    var target = RestDispatcher.FindById(ctx, type, id ?? throw new SalesforceException(400, "MISSING_ARGUMENT", "Id not specified in a delete call", "Id"));
-                    writer.Delete(target, ctx.UserId);
-                    id = target.Id;
-                    created = false;
-                    break;
-            }
+            var (writtenId, created) = ApplyRow(ctx, writer, type, job.Operation, job.ExternalIdFieldName, id, body);
             lock (job)
             {
-                job.Successes.Add((id!, created, row));
+                job.Successes.Add((writtenId, created, row));
                 job.NumberRecordsProcessed++;
             }
         }
         catch (Exception e) when (e is SalesforceException or MultipleMatchesException)
         {
-            var error = e is SalesforceException se
-                ? $"{se.ErrorCode}:{se.Message}:{string.Join(",", se.Fields)} --"
-                : "DUPLICATE_EXTERNAL_ID:More than one record found for external id field:-- ";
             lock (job)
             {
-                job.Failures.Add((id, error, row));
+                job.Failures.Add((id, RowError(e), row));
                 job.NumberRecordsProcessed++;
                 job.NumberRecordsFailed++;
             }
         }
     }
+
+    /// <summary>
+    /// One row of an ingest job, Bulk API 1.0 or 2.0: insert, update, upsert (on an external id or on Id), delete or
+    /// hardDelete, through the same record writer as REST. Returns the record's Id and whether it was created.
+    /// </summary>
+    internal static (string Id, bool Created) ApplyRow(RestContext ctx, RecordWriter writer, Schema.ObjectDef type, string operation, string? externalIdField, string? id, JsonObject body)
+    {
+        switch (operation)
+        {
+            case "insert":
+                return (writer.Create(ctx.UserId, type, body).Id, true);
+            case "update":
+                var existing = RestDispatcher.FindById(ctx, type, string.IsNullOrEmpty(id) ? throw new SalesforceException(400, "MISSING_ARGUMENT", "Id not specified in an update call", "Id") : id);
+                writer.Update(ctx.UserId, existing, body);
+                return (existing.Id, false);
+            case "upsert" when externalIdField!.Equals("Id", StringComparison.OrdinalIgnoreCase):
+                // Upsert on Id: a row with an Id updates that record; a row without one (or a file with no Id column) inserts.
+                if (string.IsNullOrEmpty(id)) return (writer.Create(ctx.UserId, type, body).Id, true);
+                var (byId, createdById) = writer.Upsert(ctx.UserId, type, "Id", id, body, ctx.DataPath);
+                return (byId.Id, createdById);
+            case "upsert":
+                var keyField = body.Select(kv => kv.Key).FirstOrDefault(k => k.Equals(externalIdField, StringComparison.OrdinalIgnoreCase));
+                var key = keyField is null ? null : body[keyField]?.ToString();
+                if (key is null) throw new SalesforceException(400, "MISSING_ARGUMENT", $"{externalIdField} not specified", externalIdField);
+                body.Remove(keyField!);
+                var (record, created) = writer.Upsert(ctx.UserId, type, externalIdField, key, body, ctx.DataPath);
+                return (record.Id, created);
+            default:
+                var target = RestDispatcher.FindById(ctx, type, string.IsNullOrEmpty(id) ? throw new SalesforceException(400, "MISSING_ARGUMENT", "Id not specified in a delete call", "Id") : id);
+                writer.Delete(target, ctx.UserId);
+                return (target.Id, false);
+        }
+    }
+
+    /// <summary>A row's error as bulk results give it: <c>CODE:message:fields --</c>.</summary>
+    internal static string RowError(Exception e) => e is SalesforceException se
+        ? $"{se.ErrorCode}:{se.Message}:{string.Join(",", se.Fields)} --"
+        : "DUPLICATE_EXTERNAL_ID:More than one record found for external id field:-- ";
 
     private void RunQuery(BulkJob job, SoqlResult result)
     {
@@ -318,7 +316,7 @@ public sealed class BulkJobs(EmulatorState state)
     }
 
     /// <summary>A value at a dotted path of a query row (Account.Name), as the CSV shows it.</summary>
-    private static string? Flatten(JsonObject record, string path)
+    internal static string? Flatten(JsonObject record, string path)
     {
         JsonNode? node = record;
         foreach (var part in path.Split('.'))

@@ -22,6 +22,7 @@ public sealed class EmulatorState
         OAuth = new OAuthStore(Clock);
         Cursors = new QueryCursors(Clock);
         Bulk = new BulkJobs(this);
+        BulkV1 = new BulkV1.BulkV1Jobs(this);
         seed ??= new SeedFile();
         if (!seed.Orgs.Any(o => string.Equals(o.Key, WellKnown.DefaultOrgKey, StringComparison.OrdinalIgnoreCase)))
             seed.Orgs.Insert(0, new SeedOrg { Key = WellKnown.DefaultOrgKey });
@@ -33,6 +34,9 @@ public sealed class EmulatorState
     public RequestLog Log { get; } = new();
     public QueryCursors Cursors { get; }
     public BulkJobs Bulk { get; }
+
+    /// <summary>Bulk API 1.0 jobs and batches.</summary>
+    public BulkV1.BulkV1Jobs BulkV1 { get; }
     public Streaming.StreamingClients Streaming { get; } = new();
     public FaultInjector Faults { get; } = new();
     public IReadOnlyCollection<SalesforceOrg> Orgs => _orgs.Values;
