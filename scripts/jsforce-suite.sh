@@ -73,10 +73,11 @@ fi
 token=$(node -e 'try { console.log(JSON.parse(process.argv[1]).access_token || "") } catch { console.log("") }' "$answer")
 [ -n "$token" ] || { echo "error: the emulator gave no access token: $answer" >&2; exit 1; }
 
-echo "==> jest, file by file"
+echo "==> jest, file by file (setup took $SECONDS s)"
 total_pass=0
 total=0
 for f in "${files[@]}"; do
+  file_started=$SECONDS
   (cd "$suite" && SF_LOGIN_URL=$url SF_USERNAME=$username SF_PASSWORD=$password SF_ACCESS_TOKEN=$token SF_OAUTH2_CLIENT_ID=$client_id \
     SF_OAUTH2_CLIENT_SECRET=$client_secret SF_OAUTH2_REDIRECT_URI=$redirect NODE_OPTIONS=--unhandled-rejections=warn \
     npx jest "test/$f.test.ts" --json --outputFile="$work/$f.json" --testTimeout=60000 >"$work/$f.log" 2>&1) || true
@@ -88,9 +89,9 @@ for f in "${files[@]}"; do
     catch { console.log("0 0 0"); }
   ' "$work/$f.json")
   read -r pass count skipped <<< "$counts"
-  printf '  %-20s %3d of %3d%s\n' "$f" "$pass" "$count" "$([ "$skipped" -gt 0 ] && echo " ($skipped skipped by jsforce)")"
+  printf '  %-20s %3d of %3d  %4d s%s\n' "$f" "$pass" "$count" "$((SECONDS - file_started))" "$([ "$skipped" -gt 0 ] && echo "  ($skipped skipped by jsforce)")"
   total_pass=$((total_pass + pass))
   total=$((total + count))
 done
-echo "jsforce suite: $total_pass of $total passed ($((total_pass * 100 / (total > 0 ? total : 1))) %)"
+echo "jsforce suite: $total_pass of $total passed ($((total_pass * 100 / (total > 0 ? total : 1))) %) in $SECONDS s"
 [ "$total_pass" -ge "$min" ] || { echo "fewer than $min passed" >&2; exit 1; }

@@ -17,6 +17,7 @@ internal static class RecordDisplay
         ["Contact"] = ["Name", "AccountId", "Phone", "Email"],
         ["Lead"] = ["Name", "Company", "Phone", "Status"],
         ["Case"] = ["CaseNumber", "Subject", "Status", "ContactId"],
+        ["Opportunity"] = ["Name", "AccountId", "StageName", "CloseDate", "Amount"],
         ["Task"] = ["Subject", "WhoId", "Status", "CreatedDate"],
         ["User"] = ["Name", "Username", "Email", "IsActive"],
     };

@@ -221,6 +221,31 @@ public sealed partial class RecordWriter
         }
         if (type.Name == "Task") values["IsClosed"] = Equals(Current("Status"), "Completed");
         if (type.Name == "Lead" && creating) values["IsConverted"] = false;
+        if (type.Name == "Opportunity") DeriveOpportunity(values, Current, creating);
+    }
+
+    /// <summary>An opportunity's stage sets its probability (unless given), forecast category and closed/won flags; its close date its fiscal period.</summary>
+    private static void DeriveOpportunity(Dictionary<string, object?> values, Func<string, object?> current, bool creating)
+    {
+        if (creating || values.ContainsKey("StageName"))
+        {
+            var stage = StandardObjects.OpportunityStages.FirstOrDefault(s => Equals(s.Stage, current("StageName")));
+            if (stage.Stage is not null)
+            {
+                if (!values.ContainsKey("Probability")) values["Probability"] = (decimal)stage.Probability;
+                values["IsClosed"] = stage.Closed;
+                values["IsWon"] = stage.Won;
+                values["ForecastCategory"] = stage.Forecast;
+                if (!values.ContainsKey("ForecastCategoryName")) values["ForecastCategoryName"] = stage.Forecast;
+            }
+        }
+        values["ExpectedRevenue"] = current("Amount") is decimal amount && current("Probability") is decimal probability ? amount * probability / 100m : null;
+        if (current("CloseDate") is DateOnly close)
+        {
+            values["FiscalYear"] = (decimal)close.Year;
+            values["FiscalQuarter"] = (decimal)((close.Month - 1) / 3 + 1);
+            values["Fiscal"] = $"{close.Year} {(close.Month - 1) / 3 + 1}";
+        }
     }
 
     /// <summary>A new ContentVersion creates its ContentDocument and links it to FirstPublishLocationId.</summary>

@@ -218,6 +218,14 @@ public static class RestDispatcher
         {
             return method == "GET" ? new RestResult(200, Describe.Full(type, ctx.Version)) : throw MethodNotAllowed(method, "GET");
         }
+        if (s.Length > 3 && s[2] == "describe")
+        {
+            return method == "GET" ? Layouts.Route(ctx, type, s[3..]) : throw MethodNotAllowed(method, "GET");
+        }
+        if (s.Length >= 3 && s[2] == "listviews")
+        {
+            return method == "GET" ? ListViews.Route(ctx, type, s[3..], query) : throw MethodNotAllowed(method, "GET");
+        }
         if (s.Length == 3)
         {
             var record = FindById(ctx, type, s[2]);
@@ -338,7 +346,11 @@ public static class RestDispatcher
             return new RestResult(200, QueryPage(ctx, next.Batch, next.TotalSize, next.NextLocator, s[0]));
         }
         if (!query.ContainsKey("q") && query.TryGetValue("explain", out var explain))
-            return ReplicationAndUi.Explain(ctx, string.IsNullOrWhiteSpace(explain) ? throw new SalesforceException(400, "MALFORMED_QUERY", "The 'explain' parameter is empty: give a SOQL query.") : explain);
+        {
+            if (string.IsNullOrWhiteSpace(explain)) throw new SalesforceException(400, "MALFORMED_QUERY", "The 'explain' parameter is empty: give a SOQL query or a list view id.");
+            // A list view's id explains the query the list view runs.
+            return ReplicationAndUi.Explain(ctx, explain.StartsWith("00B", StringComparison.Ordinal) && ListViews.Find(ctx, explain) is { } view ? ListViews.SoqlOf(ctx, view) : explain);
+        }
         var soql = Required(query, "q");
         var engine = new SoqlEngine(ctx.Org, ctx.State.Clock, ctx.Version);
         if (query.GetValueOrDefault("columns") == "true") return new RestResult(200, engine.ColumnMetadata(soql));

@@ -15,6 +15,7 @@ public static class StandardObjects
         yield return Contact();
         yield return Lead();
         yield return Case();
+        yield return Opportunity();
         yield return Task();
         yield return CallCenter();
         yield return CallCenterRoutingMap();
@@ -41,10 +42,10 @@ public static class StandardObjects
     private static FieldDef Email(string name, bool nillable = true) =>
         new() { Name = name, Type = FieldType.Email, Length = 80, Nillable = nillable };
 
-    private static FieldDef Picklist(string name, string[] values, object? defaultValue = null, bool nillable = true, bool restricted = false, bool updateable = true) =>
+    private static FieldDef Picklist(string name, string[] values, object? defaultValue = null, bool nillable = true, bool restricted = false, bool updateable = true, string? label = null) =>
         new()
         {
-            Name = name, Type = FieldType.Picklist, Length = 255, PicklistValues = values, DefaultValue = defaultValue,
+            Name = name, Label = label, Type = FieldType.Picklist, Length = 255, PicklistValues = values, DefaultValue = defaultValue,
             DefaultedOnCreate = defaultValue is not null, Nillable = nillable, RestrictedPicklist = restricted, Updateable = updateable,
         };
 
@@ -229,6 +230,38 @@ public static class StandardObjects
         .Add(ReadOnly(Bool("IsClosed")))
         .Add(ReadOnly(new FieldDef { Name = "ClosedDate", Type = FieldType.DateTime }))
         .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Cases", Nillable = false, DefaultedOnCreate = true });
+
+    /// <summary>Opportunity stages with the probability and forecast category a new org gives them (Setup, Opportunity Stages).</summary>
+    public static readonly IReadOnlyList<(string Stage, int Probability, string Forecast, bool Closed, bool Won)> OpportunityStages =
+    [
+        ("Prospecting", 10, "Pipeline", false, false), ("Qualification", 10, "Pipeline", false, false), ("Needs Analysis", 20, "Pipeline", false, false),
+        ("Value Proposition", 50, "Pipeline", false, false), ("Id. Decision Makers", 60, "Pipeline", false, false), ("Perception Analysis", 70, "Pipeline", false, false),
+        ("Proposal/Price Quote", 75, "Pipeline", false, false), ("Negotiation/Review", 90, "Pipeline", false, false),
+        ("Closed Won", 100, "Closed", true, true), ("Closed Lost", 0, "Omitted", true, false),
+    ];
+
+    private static ObjectDef Opportunity() => WithSystemFields(new ObjectDef { Name = "Opportunity", Label = "Opportunity", LabelPlural = "Opportunities", KeyPrefix = "006" })
+        .Add(Ref("AccountId", "Account", "Opportunities", "Account"))
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 120, Nillable = false, NameField = true, Label = "Opportunity Name" })
+        .Add(Text("Description"))
+        .Add(Picklist("StageName", [.. OpportunityStages.Select(s => s.Stage)], nillable: false, restricted: true, label: "Stage"))
+        .Add(new FieldDef { Name = "Amount", Type = FieldType.Currency, Precision = 18, Scale = 2 })
+        .Add(new FieldDef { Name = "Probability", Type = FieldType.Percent, Precision = 3, DefaultedOnCreate = true, Label = "Probability (%)" })
+        .Add(ReadOnly(new FieldDef { Name = "ExpectedRevenue", Type = FieldType.Currency, Precision = 18, Scale = 2, Label = "Expected Amount" }))
+        .Add(new FieldDef { Name = "TotalOpportunityQuantity", Type = FieldType.Double, Precision = 18, Scale = 2, Label = "Quantity" })
+        .Add(new FieldDef { Name = "CloseDate", Type = FieldType.Date, Nillable = false })
+        .Add(Picklist("Type", ["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"], label: "Opportunity Type"))
+        .Add(Str("NextStep", 255))
+        .Add(Picklist("LeadSource", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]))
+        .Add(ReadOnly(Bool("IsClosed")))
+        .Add(ReadOnly(Bool("IsWon")))
+        .Add(ReadOnly(Picklist("ForecastCategory", ["Omitted", "Pipeline", "BestCase", "Forecast", "Closed"])))
+        .Add(Picklist("ForecastCategoryName", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"], label: "Forecast Category"))
+        .Add(ReadOnly(new FieldDef { Name = "FiscalQuarter", Type = FieldType.Int, Precision = 1 }))
+        .Add(ReadOnly(new FieldDef { Name = "FiscalYear", Type = FieldType.Int, Precision = 4 }))
+        .Add(ReadOnly(Str("Fiscal", 6, label: "Fiscal Period")))
+        .Add(ReadOnly(new FieldDef { Name = "LastActivityDate", Type = FieldType.Date, Label = "Last Activity" }))
+        .Add(Owner("Opportunities"));
 
     private static ObjectDef Task() => WithSystemFields(new ObjectDef { Name = "Task", Label = "Task", LabelPlural = "Tasks", KeyPrefix = "00T" })
         .Add(new FieldDef { Name = "Subject", Type = FieldType.Combobox, Length = 255, NameField = true, PicklistValues = ["Call", "Send Letter", "Send Quote", "Other"] })
