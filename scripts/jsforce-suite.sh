@@ -60,14 +60,17 @@ pid=$!
 ready=false
 for _ in $(seq 1 120); do
   kill -0 "$pid" 2>/dev/null || break
-  if curl -sf "$url/_emulator/openapi/emulator.json" >/dev/null 2>&1; then ready=true; break; fi
+  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/_emulator/openapi/emulator.json"; then ready=true; break; fi
   sleep 0.5
 done
 if ! $ready; then echo "error: the emulator did not start:" >&2; tail -20 "$work/emulator.log" >&2; exit 1; fi
 username=admin@contactbridge.example
 password=Emulator-Admin-1
-if ! answer=$(curl -s "$url/services/oauth2/token" -d grant_type=password -d "client_id=$client_id" -d "client_secret=$client_secret" \
-  --data-urlencode "username=$username" --data-urlencode "password=$password"); then
+if ! answer=$(node -e '
+  const [url, id, secret, username, password] = process.argv.slice(1);
+  fetch(url + "/services/oauth2/token", { method: "POST", body: new URLSearchParams({ grant_type: "password", client_id: id, client_secret: secret, username, password }) })
+    .then(r => r.text()).then(t => console.log(t), e => { console.error(e.message); process.exit(1); });
+' "$url" "$client_id" "$client_secret" "$username" "$password"); then
   echo "error: no answer from the emulator's token endpoint" >&2; exit 1
 fi
 token=$(node -e 'try { console.log(JSON.parse(process.argv[1]).access_token || "") } catch { console.log("") }' "$answer")
@@ -80,7 +83,7 @@ for f in "${files[@]}"; do
   file_started=$SECONDS
   (cd "$suite" && SF_LOGIN_URL=$url SF_USERNAME=$username SF_PASSWORD=$password SF_ACCESS_TOKEN=$token SF_OAUTH2_CLIENT_ID=$client_id \
     SF_OAUTH2_CLIENT_SECRET=$client_secret SF_OAUTH2_REDIRECT_URI=$redirect NODE_OPTIONS=--unhandled-rejections=warn \
-    npx jest "test/$f.test.ts" --json --outputFile="$work/$f.json" --testTimeout=60000 >"$work/$f.log" 2>&1) || true
+    npx jest "test/$f.test.ts" --json --outputFile="$work/$f.json" --testTimeout=60000 --forceExit >"$work/$f.log" 2>&1) || true
   # Tests jsforce itself skips (describe.skip: SOAP login and logout, the OAuth 2.0 flows it runs only in a browser) are not counted.
   # A file jest could not run (no JSON, or JSON it cut short) counts as nothing passed; its log says why (--keep).
   counts=$(node -e '

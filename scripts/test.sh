@@ -42,6 +42,17 @@ dotnet test ContactBridge.slnx -c Release --no-build -nologo -m:2 2>&1 | tee "$l
 status=${PIPESTATUS[0]}
 set -e
 
+# jsforce's own test suite (its data-API files) against the emulator: a measure of the emulator's fidelity, gated so it
+# cannot fall back. It needs jsforce's source, which its npm package does not ship (../shared/third-party/README.md).
+jsforce_minimum=153
+tarball=${JSFORCE_TARBALL:-$root/../shared/third-party/jsforce-3.10.16.tar.gz}
+if [ -f "$tarball" ]; then
+  echo "==> jsforce's own test suite against the emulator (about three minutes)..."
+  JSFORCE_TARBALL=$tarball scripts/jsforce-suite.sh --min "$jsforce_minimum" || status=1
+else
+  echo "==> jsforce's own test suite was not run: its source is not at $tarball (set JSFORCE_TARBALL to jsforce-3.10.16.tar.gz)."
+fi
+
 # One closing line for every test assembly together, e.g. "tests: 120 passed, 0 failed".
 awk '
   /(Passed|Failed)! *- *Failed:/ {

@@ -2,9 +2,17 @@ using System.Text.Json.Nodes;
 
 namespace ContactBridge.Emulator.Events;
 
-/// <summary>One event on an org's bus: a platform event or a change event, with its replay id.</summary>
-public sealed record BusEvent(long ReplayId, string Channel, DateTimeOffset CreatedAt, JsonObject Payload)
+/// <summary>
+/// One event on an org's bus: a platform event, a change event, a PushTopic event or a generic streaming event, with its
+/// replay id. A generic event pushed to chosen users reaches only them (<see cref="UserIds"/>; null: every subscriber).
+/// </summary>
+public sealed record BusEvent(long ReplayId, string Channel, DateTimeOffset CreatedAt, JsonObject Payload, IReadOnlyList<string>? UserIds = null)
 {
+    /// <summary>PushTopic (/topic/) and generic (/u/) events carry their own event and sobject or payload, as the Streaming API sends them.</summary>
+    public bool IsStreamingApiEvent => Channel.StartsWith("/topic/", StringComparison.Ordinal) || Channel.StartsWith("/u/", StringComparison.Ordinal);
+
+    public bool ReachesUser(string userId) => UserIds is null || UserIds.Contains(userId, StringComparer.Ordinal);
+
     /// <summary>Change events are also delivered on the all-entities channel.</summary>
     public bool IsChangeEvent => Channel.StartsWith("/data/", StringComparison.Ordinal);
 
@@ -12,7 +20,7 @@ public sealed record BusEvent(long ReplayId, string Channel, DateTimeOffset Crea
         string.Equals(channel, Channel, StringComparison.OrdinalIgnoreCase) || (IsChangeEvent && channel == EventBus.AllChangeEvents);
 
     /// <summary>The Bayeux message Salesforce streams: channel, data.event.replayId, data.payload, data.schema.</summary>
-    public JsonObject ToMessage(string channel) => new()
+    public JsonObject ToMessage(string channel) => IsStreamingApiEvent ? StreamingApiMessage(channel) : new()
     {
         ["channel"] = channel,
         ["data"] = new JsonObject
@@ -22,6 +30,15 @@ public sealed record BusEvent(long ReplayId, string Channel, DateTimeOffset Crea
             ["event"] = new JsonObject { ["replayId"] = ReplayId },
         },
     };
+
+    private JsonObject StreamingApiMessage(string channel)
+    {
+        var data = (JsonObject)Payload.DeepClone();
+        var e = data["event"] as JsonObject ?? new JsonObject();
+        e["replayId"] = ReplayId;
+        data["event"] = e;
+        return new JsonObject { ["channel"] = channel, ["data"] = data };
+    }
 
     /// <summary>A stable schema id per channel (Salesforce gives an opaque hash of the event's shape).</summary>
     public string Schema => Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Channel)))[..22].Replace('+', '-').Replace('/', '_');
@@ -49,9 +66,9 @@ public sealed class EventBus(TimeProvider clock)
     /// <summary>Beyond this many retained events the oldest go first, so a long run cannot exhaust memory.</summary>
     public int MaxRetained { get; set; } = 100_000;
 
-    public BusEvent Append(string channel, JsonObject payload)
+    public BusEvent Append(string channel, JsonObject payload, IReadOnlyList<string>? userIds = null)
     {
-        var e = new BusEvent(++_replayId, channel, clock.GetUtcNow(), payload);
+        var e = new BusEvent(++_replayId, channel, clock.GetUtcNow(), payload, userIds);
         _events.Add(e);
         if (_events.Count > MaxRetained)
         {

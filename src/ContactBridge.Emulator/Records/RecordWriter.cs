@@ -39,6 +39,7 @@ public sealed partial class RecordWriter
             throw new SalesforceException(400, "REQUIRED_FIELD_MISSING", $"Required fields are missing: [{string.Join(", ", missing)}]", missing);
 
         Validate(type, values, null);
+        ValidateStreaming(type, values, null);
 
         var record = new SRecord(type, _org.NewId(type.KeyPrefix));
         var now = _clock.GetUtcNow();
@@ -57,6 +58,7 @@ public sealed partial class RecordWriter
         AfterCreate(callerId, record);
         if (type.IsPlatformEvent) PublishPlatformEvent(record);
         else ChangeEvent(callerId, record, "CREATE", [], []);
+        if (HasPushTopics) PushTopicEvents(record, "created");
         return record;
     }
 
@@ -75,6 +77,7 @@ public sealed partial class RecordWriter
         if (blanked.Length > 0)
             throw new SalesforceException(400, "REQUIRED_FIELD_MISSING", $"Required fields are missing: [{string.Join(", ", blanked)}]", blanked);
         Validate(type, values, record);
+        ValidateStreaming(type, values, record);
         var now = _clock.GetUtcNow();
         values["LastModifiedDate"] = now;
         values["LastModifiedById"] = callerId;
@@ -82,9 +85,11 @@ public sealed partial class RecordWriter
         Derive(type, values, record, creating: false);
         // What actually changed, for the change event (only entities selected for Change Data Capture have one).
         var changed = _org.ChangeDataCapture.Contains(type.Name) ? values.Where(kv => !Equals(record[kv.Key], kv.Value)).Select(kv => kv.Key).ToList() : null;
+        var touched = HasPushTopics ? values.Where(kv => !Equals(record[kv.Key], kv.Value)).Select(kv => kv.Key).ToList() : null;
         _org.Records.Set(record, values);
         if (changed is not null && changed.Any(c => c is not ("LastModifiedDate" or "LastModifiedById" or "SystemModstamp")))
             ChangeEvent(callerId, record, "UPDATE", changed, changed.Where(c => record[c] is null).ToList());
+        if (touched is not null) PushTopicEvents(record, "updated", touched);
     }
 
     public void Delete(SRecord record, string? callerId = null)
@@ -92,6 +97,8 @@ public sealed partial class RecordWriter
         if (!record.Type.Deletable)
             throw new SalesforceException(400, "INVALID_TYPE_FOR_OPERATION", $"entity type cannot be deleted: {record.Type.Label ?? record.Type.Name}");
         if (record.IsDeleted) throw new SalesforceException(404, "ENTITY_IS_DELETED", "entity is deleted");
+        // A deleted record is sent with its values before the delete, as the topic's query selected it.
+        if (HasPushTopics) PushTopicEvents(record, "deleted");
         _org.Records.SetDeleted(record, true);
         _org.Records.Set(record, new Dictionary<string, object?> { ["SystemModstamp"] = _clock.GetUtcNow() });
         ChangeEvent(callerId ?? record.GetString("LastModifiedById") ?? "", record, "DELETE", [], []);

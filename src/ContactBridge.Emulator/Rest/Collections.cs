@@ -35,7 +35,7 @@ public static class Collections
             case (2, "PATCH"):
                 var type = ctx.Org.Schema.Require(rest[0]);
                 var field = RecordWriter.ExternalIdField(type, rest[1]);
-                return Write(ctx, body, (r, _) => Upsert(ctx, type, field, r), upsert: true);
+                return Write(ctx, body, (r, _) => Upsert(ctx, type, field, r), upsert: true, wouldCreate: r => WouldCreate(ctx, type, field, r));
             default:
                 throw SalesforceException.NotFound();
         }
@@ -72,6 +72,19 @@ public static class Collections
         return (record.Id, created);
     }
 
+    /// <summary>Whether an upsert of this record inserts (no record has its external id): an upsert result says so even when it fails.</summary>
+    private static bool WouldCreate(RestContext ctx, ObjectDef type, FieldDef field, JsonObject r)
+    {
+        try
+        {
+            return FieldValues.FromJson(field, r[field.Name]) is not { } value || !ctx.Org.Records.FindBy(type, field, value).Any();
+        }
+        catch (SalesforceException)
+        {
+            return true;
+        }
+    }
+
     private static ObjectDef TypeOf(RestContext ctx, JsonObject r)
     {
         var name = r["attributes"]?["type"]?.GetValue<string>()
@@ -79,7 +92,7 @@ public static class Collections
         return ctx.Org.Schema.Require(name);
     }
 
-    private static RestResult Write(RestContext ctx, string? body, Func<JsonObject, int, (string Id, bool Created)> op, bool upsert)
+    private static RestResult Write(RestContext ctx, string? body, Func<JsonObject, int, (string Id, bool Created)> op, bool upsert, Func<JsonObject, bool>? wouldCreate = null)
     {
         var json = RestDispatcher.ParseObject(body);
         if (json["records"] is not JsonArray records)
@@ -106,15 +119,22 @@ public static class Collections
                 var error = e is SalesforceException se
                     ? se.ToCollectionError()
                     : new JsonObject { ["statusCode"] = "DUPLICATE_EXTERNAL_ID", ["message"] = "More than one record found for external id field", ["fields"] = new JsonArray() };
-                results.Add(new JsonObject { ["success"] = false, ["errors"] = new JsonArray(error) });
+                var failure = new JsonObject { ["success"] = false, ["errors"] = new JsonArray(error) };
+                if (upsert && records[i] is JsonObject record) failure["created"] = wouldCreate!(record);
+                results.Add(failure);
             }
         }
         if (allOrNone && failed)
         {
             tx.Rollback();
-            results = results.Select(r => r["success"]!.GetValue<bool>()
-                ? new JsonObject { ["id"] = null, ["success"] = false, ["errors"] = new JsonArray(RolledBackError.DeepClone()) }
-                : r).ToList();
+            results = results.Select(r =>
+            {
+                if (!r["success"]!.GetValue<bool>()) return r;
+                var rolledBack = new JsonObject { ["id"] = null, ["success"] = false, ["errors"] = new JsonArray(RolledBackError.DeepClone()) };
+                // An upsert result keeps whether the record would have been created.
+                if (upsert) rolledBack["created"] = r["created"]!.DeepClone();
+                return rolledBack;
+            }).ToList();
         }
         else
         {

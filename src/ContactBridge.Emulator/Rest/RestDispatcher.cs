@@ -244,6 +244,10 @@ public static class RestDispatcher
                     throw MethodNotAllowed(method, "GET", "PATCH", "DELETE");
             }
         }
+        if (s.Length == 4 && type.Name == "StreamingChannel" && s[3] == "push")
+        {
+            return StreamingChannelPush.Handle(ctx, method, FindById(ctx, type, s[2]), body);
+        }
         if (s.Length == 4)
         {
             // Either /sobjects/X/{id}/{blobField} or /sobjects/X/{externalIdField}/{value}.

@@ -28,6 +28,8 @@ public static class StandardObjects
         yield return ContentDocument();
         yield return ContentVersion();
         yield return ContentDocumentLink();
+        yield return PushTopic();
+        yield return StreamingChannel();
     }
 
     private static FieldDef Str(string name, int length, bool nillable = true, string? label = null) =>
@@ -279,6 +281,24 @@ public static class StandardObjects
         .Add(Str("CallDisposition", 255, label: "Call Result"))
         .Add(ReadOnly(Bool("IsClosed")))
         .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Tasks", Nillable = false, DefaultedOnCreate = true });
+
+    /// <summary>A PushTopic: a SOQL query whose matching record changes stream on /topic/{Name} (Streaming API Developer Guide).</summary>
+    private static ObjectDef PushTopic() => WithSystemFields(new ObjectDef { Name = "PushTopic", Label = "Push Topic", LabelPlural = "Push Topics", KeyPrefix = "0IF", Searchable = false })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 25, Nillable = false, NameField = true, Unique = true, IdLookup = true, Label = "Topic Name" })
+        .Add(new FieldDef { Name = "Query", Type = FieldType.String, Length = 1300, Nillable = false, Label = "SOQL Query" })
+        .Add(new FieldDef { Name = "ApiVersion", Type = FieldType.Double, Precision = 18, Scale = 1, Nillable = false, Label = "API Version" })
+        .Add(Picklist("NotifyForFields", ["All", "Referenced", "Select", "Where"], "Referenced", nillable: false, restricted: true))
+        .Add(Bool("NotifyForOperationCreate", true)).Add(Bool("NotifyForOperationUpdate", true))
+        .Add(Bool("NotifyForOperationDelete", true)).Add(Bool("NotifyForOperationUndelete", true))
+        .Add(Bool("IsActive", true))
+        .Add(Text("Description", 400));
+
+    /// <summary>A generic streaming channel (/u/{name}): events pushed to it over REST reach its subscribers.</summary>
+    private static ObjectDef StreamingChannel() => WithSystemFields(new ObjectDef { Name = "StreamingChannel", Label = "Streaming Channel", LabelPlural = "Streaming Channels", KeyPrefix = "0M6", Searchable = false })
+        .Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, Nillable = false, NameField = true, Unique = true, IdLookup = true, Label = "Streaming Channel Name" })
+        .Add(Bool("IsDynamic", false, createable: false, updateable: false))
+        .Add(Text("Description", 255))
+        .Add(Owner("StreamingChannels"));
 
     private static ObjectDef CallCenter() => WithSystemFields(new ObjectDef
     {

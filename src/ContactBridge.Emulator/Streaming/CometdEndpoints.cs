@@ -12,7 +12,8 @@ namespace ContactBridge.Emulator.Streaming;
 /// <summary>
 /// The Streaming API over CometD (Bayeux 1.0, long polling) at <c>/cometd/{version}</c>: handshake, connect,
 /// subscribe with replay (-1 new, -2 all retained, or a replay id), unsubscribe and disconnect, for platform
-/// events (<c>/event/X__e</c>) and change events (<c>/data/ChangeEvents</c>, <c>/data/{Entity}ChangeEvent</c>).
+/// events (<c>/event/X__e</c>), change events (<c>/data/ChangeEvents</c>, <c>/data/{Entity}ChangeEvent</c>), PushTopics
+/// (<c>/topic/{Name}</c>) and generic streaming channels (<c>/u/{name}</c>).
 /// Streaming calls are not counted against the daily API allowance.
 /// </summary>
 public static class CometdEndpoints
@@ -171,6 +172,10 @@ public static class CometdEndpoints
             return org.Schema.Find(channel["/event/".Length..]) is { IsPlatformEvent: true };
         if (channel.StartsWith("/data/", StringComparison.Ordinal))
             return org.ChangeDataCapture.Any(entity => RecordWriter.ChangeEventName(entity).Equals(channel["/data/".Length..], StringComparison.OrdinalIgnoreCase));
+        if (channel.StartsWith("/topic/", StringComparison.Ordinal))
+            return org.Records.OfType("PushTopic").Any(t => !t.IsDeleted && t["IsActive"] is true && t.GetString("Name") == channel["/topic/".Length..]);
+        if (channel.StartsWith("/u/", StringComparison.Ordinal))
+            return org.Records.OfType("StreamingChannel").Any(c => !c.IsDeleted && c.GetString("Name") == channel);
         return false;
     }
 
@@ -198,7 +203,7 @@ public static class CometdEndpoints
                 {
                     var events = org.Events.After(subscription, after);
                     if (events.Count == 0) continue;
-                    due.AddRange(events.Select(e => e.ToMessage(subscription)));
+                    due.AddRange(events.Where(e => e.ReachesUser(c.UserId)).Select(e => e.ToMessage(subscription)));
                     c.Subscriptions[subscription] = events[^1].ReplayId;
                 }
             }

@@ -262,6 +262,21 @@ public sealed class CompositeTests
         })).Body!;
         upserted.Select(x => x!["created"]!.GetValue<bool>()).ShouldBe([true, false]);
 
+        // All or none: an upsert result says whether the record would have been created, failed or rolled back.
+        var upsertedStrictly = (JsonArray)(await client.PatchAsync("/composite/sobjects/Contact/External_Key__c", new JsonObject
+        {
+            ["allOrNone"] = true,
+            ["records"] = new JsonArray(
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Contact" }, ["External_Key__c"] = "E1", ["LastName"] = "Changed" },
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Contact" }, ["External_Key__c"] = "E2", ["LastName"] = "Rolled back" },
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Contact" }, ["External_Key__c"] = "E3", ["LastName"] = "Bad owner", ["OwnerId"] = "INVALID_OWNER" }),
+        })).Body!;
+        upsertedStrictly.ShouldAllBe(x => !x!["success"]!.GetValue<bool>());
+        upsertedStrictly.Select(x => x!["created"]!.GetValue<bool>()).ShouldBe([false, true, true]);
+        upsertedStrictly.Select(x => x!["errors"]![0]!["statusCode"]!.GetValue<string>()).ShouldBe(["ALL_OR_NONE_OPERATION_ROLLED_BACK", "ALL_OR_NONE_OPERATION_ROLLED_BACK", "MALFORMED_ID"]);
+        (await client.QueryAsync("SELECT LastName FROM Contact WHERE External_Key__c != null")).Object["records"]!.AsArray()
+            .Select(r => r!["LastName"]!.GetValue<string>()).ShouldBe(["Again"]);
+
         var retrieved = (JsonArray)(await client.GetAsync($"/composite/sobjects/Contact?ids={contactId},{leadId}&fields=LastName,Title")).Body!;
         retrieved[0]!["Title"]!.GetValue<string>().ShouldBe("T");
         retrieved[1].ShouldBeNull();

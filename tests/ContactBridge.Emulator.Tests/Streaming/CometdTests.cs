@@ -98,4 +98,72 @@ public sealed class CometdTests
         answers.ShouldAllBe(a => a.Count == 2 && a[0]!["channel"]!.GetValue<string>() == "/event/Agent_State__e" && a[0]!["data"]!["payload"]!["State__c"]!.GetValue<string>() == "Ready"
                                  && a[1]!["channel"]!.GetValue<string>() == "/meta/connect" && a[1]!["successful"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_push_topic_streams_the_records_its_query_selects_for_the_operations_and_fields_it_watches()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var bad = await client.PostAsync("/sobjects/PushTopic", new { Name = "Broken", Query = "SELECT Id, Nope FROM Account", ApiVersion = 62.0 });
+        bad.Code.ShouldBe(400);
+        bad.ErrorCode.ShouldBe("INVALID_FIELD");
+        var ordered = await client.PostAsync("/sobjects/PushTopic", new { Name = "Ordered", Query = "SELECT Id FROM Account ORDER BY Name", ApiVersion = 62.0 });
+        ordered.ErrorMessage.ShouldNotBeNull().ShouldContain("ORDER BY");
+        (await client.PostAsync("/sobjects/PushTopic", new
+        {
+            Name = "PushAccounts", Query = "SELECT Id, Name FROM Account WHERE Name LIKE 'Push%'", ApiVersion = 62.0,
+            NotifyForFields = "Referenced", NotifyForOperationDelete = false,
+        })).Code.ShouldBe(201);
+
+        var id = await HandshakeAsync(client);
+        (await SendAsync(client, client.AccessToken, Subscribe(id, "/topic/Nope")))[0]!["successful"]!.GetValue<bool>().ShouldBeFalse();
+        (await SendAsync(client, client.AccessToken, Subscribe(id, "/topic/PushAccounts")))[0]!["successful"]!.GetValue<bool>().ShouldBeTrue();
+        (await SendAsync(client, client.AccessToken, Connect(id))).Count.ShouldBe(1);
+
+        var pushed = await client.CreateAsync("Account", new { Name = "Push One" });
+        await client.CreateAsync("Account", new { Name = "Other" });
+        (await client.PatchAsync($"/sobjects/Account/{pushed}", new { Phone = "+1 415 555 0100" })).Code.ShouldBe(204);
+        (await client.PatchAsync($"/sobjects/Account/{pushed}", new { Name = "Push One, renamed" })).Code.ShouldBe(204);
+        (await client.DeleteAsync($"/sobjects/Account/{pushed}")).Code.ShouldBe(204);
+
+        var messages = (await SendAsync(client, client.AccessToken, Connect(id))).Where(m => m!["channel"]!.GetValue<string>() == "/topic/PushAccounts").ToList();
+        messages.Select(m => m!["data"]!["event"]!["type"]!.GetValue<string>()).ShouldBe(["created", "updated"], "a phone change is no field the topic watches; deletes it does not want");
+        messages.Select(m => m!["data"]!["sobject"]!["Name"]!.GetValue<string>()).ShouldBe(["Push One", "Push One, renamed"]);
+        messages[0]!["data"]!["sobject"]!["Id"]!.GetValue<string>().ShouldBe(pushed);
+        messages[0]!["data"]!["event"]!["replayId"]!.GetValue<long>().ShouldBeLessThan(messages[1]!["data"]!["event"]!["replayId"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_generic_channel_delivers_pushed_payloads_to_every_subscriber_or_only_the_users_named()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var admin = await EmulatorClient.SignedInAsync(emulator);
+        using var integration = await EmulatorClient.SignedInAsync(emulator, WellKnown.IntegrationUsername, WellKnown.IntegrationPassword);
+        (await admin.PostAsync("/sobjects/StreamingChannel", new { Name = "notices" })).ErrorCode.ShouldBe("INVALID_FIELD");
+        var channel = await admin.CreateAsync("StreamingChannel", new { Name = "/u/notices" });
+        var integrationUser = (await admin.QueryAsync($"SELECT Id FROM User WHERE Username = '{WellKnown.IntegrationUsername}'")).Object["records"]![0]!["Id"]!.GetValue<string>();
+
+        var ids = new List<(EmulatorClient Client, string Id)>();
+        foreach (var c in new[] { admin, integration })
+        {
+            var id = await HandshakeAsync(c);
+            (await SendAsync(c, c.AccessToken, Subscribe(id, "/u/notices")))[0]!["successful"]!.GetValue<bool>().ShouldBeTrue();
+            (await SendAsync(c, c.AccessToken, Connect(id))).Count.ShouldBe(1);
+            ids.Add((c, id));
+        }
+        var online = (await admin.GetAsync($"/sobjects/StreamingChannel/{channel}/push")).Object;
+        online["OnlineUserIds"]!.AsArray().Count.ShouldBe(2);
+
+        var broadcast = (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = "to all", userIds = Array.Empty<string>() } } })).Body!.AsArray();
+        broadcast[0]!["fanoutCount"]!.GetValue<int>().ShouldBe(-1);
+        var targeted = (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = "to one", userIds = new[] { integrationUser } } } })).Body!.AsArray();
+        targeted[0]!["fanoutCount"]!.GetValue<int>().ShouldBe(1);
+        targeted[0]!["userOnlineStatus"]![integrationUser]!.GetValue<bool>().ShouldBeTrue();
+        (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = new string('x', 3001), userIds = Array.Empty<string>() } } })).Code.ShouldBe(400);
+
+        async Task<string[]> PayloadsAsync(EmulatorClient c, string id) =>
+            [.. (await SendAsync(c, c.AccessToken, Connect(id))).Where(m => m!["channel"]!.GetValue<string>() == "/u/notices").Select(m => m!["data"]!["payload"]!.GetValue<string>())];
+        (await PayloadsAsync(ids[0].Client, ids[0].Id)).ShouldBe(["to all"]);
+        (await PayloadsAsync(ids[1].Client, ids[1].Id)).ShouldBe(["to all", "to one"]);
+    }
 }
