@@ -1,13 +1,14 @@
-using ContactBridge.Emulator.BulkV1;
 using System.Net;
 using System.Text.Json;
 using ContactBridge.Emulator.Admin;
+using ContactBridge.Emulator.BulkV1;
 using ContactBridge.Emulator.CallCenters;
 using ContactBridge.Emulator.Lightning;
 using ContactBridge.Emulator.OpenCti;
 using ContactBridge.Emulator.OAuth;
 using ContactBridge.Emulator.Org;
 using ContactBridge.Emulator.Rest;
+using ContactBridge.Emulator.Soap;
 using ContactBridge.Emulator.Streaming;
 using ContactBridge.Emulator.Telephony;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -104,6 +105,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         app.MapOAuth();
         app.MapRest();
         app.MapBulkV1();
+        app.MapSoap();
         app.MapCometd();
         app.MapEmulatorAdmin();
         app.MapCallCenterAdmin();

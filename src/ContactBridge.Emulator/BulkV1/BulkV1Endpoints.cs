@@ -99,7 +99,9 @@ public static partial class BulkV1Endpoints
             var content = await ReadBodyAsync(context, MaxBatchBytes);
             if (content.Trim().Length == 0) throw Error("ClientInputError", "The batch is empty: a batch must contain some content.");
             var batch = jobs.AddBatch(ctx, found, content);
-            return BatchResult(batch, json, 201);
+            var created = BatchResult(batch, json, 201);
+            BulkV1Jobs.Release(batch);
+            return created;
         }
         var target = BulkV1Jobs.FindBatch(found, s[3]);
         Allow(method, "GET");

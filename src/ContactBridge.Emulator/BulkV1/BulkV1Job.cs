@@ -52,6 +52,12 @@ public sealed class BulkV1Batch
     public IReadOnlyList<JsonObject>? QueryRecords { get; set; }
 
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the batch may be processed (after its creation has been answered).</summary>
+    internal Task Released => _released.Task;
+
+    internal void Release() => _released.TrySetResult();
 
     /// <summary>Completes when the batch has ended, however it ended (Completed, Failed or NotProcessed).</summary>
     public Task Processed => _finished.Task;

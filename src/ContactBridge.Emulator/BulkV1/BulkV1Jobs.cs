@@ -112,13 +112,18 @@ public sealed class BulkV1Jobs(EmulatorState state)
                 Id = SalesforceId.New("751", ctx.Org.Pod, Interlocked.Increment(ref _counter)), Job = job, Request = content, CreatedDate = now, SystemModstamp = now,
             };
             job.Batches.Add(batch);
+            // Processing waits for Release, so the answer to the POST shows the batch Queued, as Salesforce's does; a Serial
+            // job's batches still run in the order they were added.
             if (job.ConcurrencyMode == "Serial")
-                job.SerialTail = job.SerialTail.ContinueWith(_ => Run(ctx, batch), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                job.SerialTail = job.SerialTail.ContinueWith(async _ => { await batch.Released; Run(ctx, batch); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             else
-                _ = Task.Run(() => Run(ctx, batch));
+                _ = Task.Run(async () => { await batch.Released; Run(ctx, batch); });
         }
         return batch;
     }
+
+    /// <summary>Lets a batch added with <see cref="AddBatch"/> be processed.</summary>
+    public static void Release(BulkV1Batch batch) => batch.Release();
 
     private void Run(RestContext ctx, BulkV1Batch batch)
     {

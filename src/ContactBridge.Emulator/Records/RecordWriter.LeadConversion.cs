@@ -6,12 +6,16 @@ namespace ContactBridge.Emulator.Records;
 /// <summary>What a lead is converted into: an existing account (and a contact of it), or new ones made from the lead.</summary>
 public sealed record LeadConversion(string? AccountId = null, string? ContactId = null, string ConvertedStatus = "Closed - Converted")
 {
+    /// <summary>Whether an opportunity is made too (the SOAP API's doNotCreateOpportunity, inverted); named OpportunityName or after the company.</summary>
+    public bool CreateOpportunity { get; init; }
+    public string? OpportunityName { get; init; }
+
     /// <summary>The lead statuses that mean converted (LeadStatus.IsConverted); a conversion must end in one of them.</summary>
     public static readonly IReadOnlySet<string> ConvertedStatuses = new HashSet<string>(["Closed - Converted"], StringComparer.Ordinal);
 }
 
 /// <summary>The records a conversion made or used.</summary>
-public sealed record LeadConverted(string LeadId, string AccountId, string ContactId);
+public sealed record LeadConverted(string LeadId, string AccountId, string ContactId, string? OpportunityId = null);
 
 public sealed partial class RecordWriter
 {
@@ -27,8 +31,8 @@ public sealed partial class RecordWriter
     /// Converts a lead as Salesforce does (the SOAP API's convertLead, the "Convert" button): the account (new, named after the lead's
     /// company, or the one given) and the contact (new, with the lead's name, numbers, e-mail and address, or the one given), then
     /// the lead marked converted with their ids, the date and a converted status. Each change has its change event. All or nothing.
-    /// An existing contact must be given with its account. New records belong to the lead's owner. Not yet: an opportunity, and
-    /// filling an existing record's blank fields from the lead.
+    /// An existing contact must be given with its account. New records belong to the lead's owner. An opportunity when asked for.
+    /// Not yet: filling an existing record's blank fields from the lead.
     /// </summary>
     public LeadConverted ConvertLead(string callerId, SRecord lead, LeadConversion conversion)
     {
@@ -64,13 +68,28 @@ public sealed partial class RecordWriter
             }
             contact = Create(callerId, contactType, body);
         }
-        Update(callerId, lead, new JsonObject
+        var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+        string? opportunityId = null;
+        if (conversion.CreateOpportunity)
         {
-            ["IsConverted"] = true, ["ConvertedDate"] = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            // As Salesforce does: named after the company unless named, in the first stage, closing at the end of this quarter.
+            var quarterEnd = new DateOnly(today.Year, (today.Month - 1) / 3 * 3 + 3, 1).AddMonths(1).AddDays(-1);
+            opportunityId = Create(callerId, _org.Schema.Require("Opportunity"), new JsonObject
+            {
+                ["Name"] = conversion.OpportunityName ?? (lead.GetString("Company") ?? lead.GetString("Name")) + "-", ["AccountId"] = account.Id, ["OwnerId"] = owner,
+                ["StageName"] = Schema.StandardObjects.OpportunityStages[0].Stage, ["CloseDate"] = quarterEnd.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                ["LeadSource"] = lead.GetString("LeadSource"),
+            }).Id;
+        }
+        var converted = new JsonObject
+        {
+            ["IsConverted"] = true, ["ConvertedDate"] = today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             ["ConvertedAccountId"] = account.Id, ["ConvertedContactId"] = contact.Id, ["Status"] = conversion.ConvertedStatus,
-        }, system: true);
+        };
+        if (opportunityId is not null) converted["ConvertedOpportunityId"] = opportunityId;
+        Update(callerId, lead, converted, system: true);
         transaction.Commit();
-        return new LeadConverted(lead.Id, account.Id, contact.Id);
+        return new LeadConverted(lead.Id, account.Id, contact.Id, opportunityId);
     }
 
     private SRecord Existing(string id, string objectName)

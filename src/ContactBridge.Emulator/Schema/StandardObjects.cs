@@ -211,6 +211,7 @@ public static class StandardObjects
         .Add(ReadOnly(new FieldDef { Name = "ConvertedDate", Type = FieldType.Date }))
         .Add(ReadOnly(Ref("ConvertedAccountId", "ConvertedAccount", null, "Account")))
         .Add(ReadOnly(Ref("ConvertedContactId", "ConvertedContact", null, "Contact")))
+        .Add(ReadOnly(Ref("ConvertedOpportunityId", "ConvertedOpportunity", null, "Opportunity")))
         .Add(Owner("Leads"));
 
     private static ObjectDef Case() => WithSystemFields(new ObjectDef { Name = "Case", Label = "Case", LabelPlural = "Cases", KeyPrefix = "500" })

@@ -138,4 +138,32 @@ public sealed class JsforceTests
         // Streaming is not counted against the daily API allowance.
         emulator.State.Log.Entries(WellKnown.DefaultOrgKey).Where(e => e.Kind.StartsWith("cometd", StringComparison.Ordinal)).ShouldAllBe(e => !e.CountedAsApiCall);
     }
+
+    [Fact]
+    public async Task Soap_login_partner_calls_merge_convert_lead_undelete_and_logout()
+    {
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.WithContactExternalId());
+        var seen = await RunScenarioAsync(emulator, "soap");
+
+        seen["badLogin"]!.GetValue<string>().ShouldContain("INVALID_LOGIN");
+        seen["organizationId"]!.GetValue<string>().ShouldBe(emulator.State.DefaultOrg.Id);
+        seen["instanceUrl"]!.GetValue<string>().ShouldBe(emulator.InstanceUrl);
+        seen["restQueryWithSoapSession"]!.GetValue<int>().ShouldBeGreaterThan(0);
+        seen["userName"]!.GetValue<string>().ShouldBe(WellKnown.AdminUsername);
+        seen["createSuccess"]!.AsArray().Select(b => b!.GetValue<bool>()).ShouldBe([true, true, false]);
+        seen["createError"]!.GetValue<string>().ShouldBe("REQUIRED_FIELD_MISSING");
+        seen["updateSuccess"]!.GetValue<bool>().ShouldBeTrue();
+        seen["upsertCreated"]!.GetValue<bool>().ShouldBeTrue();
+        seen["mergeSuccess"]!.GetValue<bool>().ShouldBeTrue();
+        seen["mergedRecordIds"]!.AsArray().Count.ShouldBe(1);
+        seen["contactAccountAfterMerge"]!.GetValue<string>().ShouldBe(seen["masterId"]!.GetValue<string>(), "a merged account's contacts move to the master");
+        seen["convertSuccess"]!.GetValue<bool>().ShouldBeTrue();
+        seen["opportunityName"]!.GetValue<string>().ShouldBe("SOAP Lead Co-");
+        seen["deleteSuccess"]!.GetValue<bool>().ShouldBeTrue();
+        seen["undeleteSuccess"]!.GetValue<bool>().ShouldBeTrue();
+        seen["undeletedName"]!.GetValue<string>().ShouldBe("Upserted");
+        seen["afterLogout"]!.GetValue<string>().ShouldBe("INVALID_SESSION_ID");
+        emulator.State.Log.Entries().ShouldContain(e => e.Kind == "soap.login" && e.Status == 200);
+        emulator.State.Log.Entries().ShouldNotContain(e => e.Status >= 500 && e.Kind != "soap.login");
+    }
 }

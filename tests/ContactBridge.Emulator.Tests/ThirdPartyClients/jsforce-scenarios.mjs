@@ -288,7 +288,65 @@ async function streaming() {
   return seen;
 }
 
-const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data, bulk, streaming };
+// The SOAP API through jsforce: its SOAP login and logout, and the partner calls of conn.soap.
+async function soap() {
+  const seen = {};
+  const bad = new jsforce.Connection({ loginUrl: `${base}/login`, version: '62.0' });
+  try {
+    await bad.login(env('USERNAME'), 'wrong-password');
+    seen.badLogin = 'accepted';
+  } catch (e) {
+    seen.badLogin = e.message;
+  }
+  const conn = new jsforce.Connection({ loginUrl: `${base}/login`, version: '62.0' });
+  const user = await conn.login(env('USERNAME'), env('PASSWORD'));
+  seen.userId = user.id;
+  seen.organizationId = user.organizationId;
+  seen.instanceUrl = conn.instanceUrl;
+  seen.restQueryWithSoapSession = (await conn.query('SELECT COUNT() FROM User')).totalSize;
+  const info = await conn.soap.getUserInfo();
+  seen.userName = info.userName;
+
+  const created = await conn.soap.create([{ type: 'Account', Name: 'SOAP Master' }, { type: 'Account', Name: 'SOAP Duplicate' }, { type: 'Contact', FirstName: 'NoLastName' }]);
+  seen.createSuccess = created.map((r) => r.success);
+  seen.createError = created[2].errors?.statusCode ?? created[2].errors?.[0]?.statusCode;
+  const [master, duplicate] = created.map((r) => r.id);
+  const contact = await conn.soap.create({ type: 'Contact', LastName: 'On Duplicate', AccountId: duplicate });
+  const updated = await conn.soap.update({ type: 'Account', Id: master, Phone: '+1 415 555 0100' });
+  seen.updateSuccess = updated.success;
+  const upserted = await conn.soap.upsert('External_Key__c', [{ type: 'Contact', External_Key__c: 'soap-1', LastName: 'Upserted' }]);
+  seen.upsertCreated = upserted[0].created;
+
+  const merged = await conn.soap.merge({ masterRecord: { type: 'Account', Id: master }, recordToMergeIds: [duplicate] });
+  seen.mergeSuccess = merged.success;
+  seen.mergedRecordIds = [].concat(merged.mergedRecordIds);
+  seen.contactAccountAfterMerge = (await conn.sobject('Contact').retrieve(contact.id)).AccountId;
+  seen.masterId = master;
+
+  const lead = await conn.sobject('Lead').create({ LastName: 'Convertible', Company: 'SOAP Lead Co' });
+  const converted = await conn.soap.convertLead({ leadId: lead.id, convertedStatus: 'Closed - Converted', doNotCreateOpportunity: false });
+  seen.convertSuccess = converted.success;
+  seen.opportunityName = (await conn.sobject('Opportunity').retrieve(converted.opportunityId)).Name;
+
+  const deleted = await conn.soap.delete([upserted[0].id]);
+  seen.deleteSuccess = deleted[0].success;
+  const undeleted = await conn.soap.undelete([upserted[0].id]);
+  seen.undeleteSuccess = undeleted[0].success;
+  seen.undeletedName = (await conn.sobject('Contact').retrieve(upserted[0].id)).LastName;
+
+  const token = conn.accessToken;
+  await conn.logout();
+  const after = new jsforce.Connection({ instanceUrl: seen.instanceUrl, accessToken: token, version: '62.0' });
+  try {
+    await after.query('SELECT Id FROM User LIMIT 1');
+    seen.afterLogout = 'still valid';
+  } catch (e) {
+    seen.afterLogout = e.errorCode ?? e.name;
+  }
+  return seen;
+}
+
+const scenarios = { 'oauth-pkce': webServerFlowWithPkce, data, bulk, streaming, soap };
 const name = process.argv[2];
 if (!scenarios[name]) {
   console.error(`unknown scenario '${name}'; use one of ${Object.keys(scenarios).join(', ')}`);
