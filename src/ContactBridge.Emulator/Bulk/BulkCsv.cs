@@ -13,8 +13,11 @@ public static class BulkCsv
         ["COMMA"] = ',', ["TAB"] = '\t', ["SEMICOLON"] = ';', ["PIPE"] = '|', ["CARET"] = '^', ["BACKQUOTE"] = '`',
     };
 
-    /// <summary>Rows of fields; throws FormatException with the line of the first malformed row.</summary>
-    public static List<List<string>> Parse(string text, char delimiter)
+    /// <summary>
+    /// Rows of fields; throws FormatException with the line of the first malformed row. Stops after <paramref name="maxRows"/>
+    /// rows (the caller then sees more than it allows and refuses the file without reading the rest).
+    /// </summary>
+    public static List<List<string>> Parse(string text, char delimiter, int maxRows = int.MaxValue)
     {
         var rows = new List<List<string>>();
         var row = new List<string>();
@@ -66,6 +69,7 @@ public static class BulkCsv
                 field.Clear();
                 fieldStarted = false;
                 if (!(row.Count == 1 && row[0].Length == 0)) rows.Add(row);
+                if (rows.Count >= maxRows) return rows;
                 row = [];
                 line++;
                 continue;

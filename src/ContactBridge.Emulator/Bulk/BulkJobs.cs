@@ -138,7 +138,7 @@ public sealed class BulkJobs(EmulatorState state)
                 job.ErrorMessage = $"{e.ErrorCode} : {e.Message}";
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or OverflowException)
         {
             // An emulator bug must not leave a job InProgress forever: fail it and say why.
             lock (job)

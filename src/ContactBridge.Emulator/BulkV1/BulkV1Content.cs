@@ -36,7 +36,8 @@ public static class BulkV1Content
         List<List<string>> parsed;
         try
         {
-            parsed = BulkCsv.Parse(text, ',');
+            // The header and one row more than a batch may hold: enough to refuse it, without reading millions of rows first.
+            parsed = BulkCsv.Parse(text, ',', MaxRecords + 2);
         }
         catch (FormatException e)
         {

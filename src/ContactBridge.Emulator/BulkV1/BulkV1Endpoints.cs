@@ -99,9 +99,14 @@ public static partial class BulkV1Endpoints
             var content = await ReadBodyAsync(context, MaxBatchBytes);
             if (content.Trim().Length == 0) throw Error("ClientInputError", "The batch is empty: a batch must contain some content.");
             var batch = jobs.AddBatch(ctx, found, content);
-            var created = BatchResult(batch, json, 201);
-            BulkV1Jobs.Release(batch);
-            return created;
+            try
+            {
+                return BatchResult(batch, json, 201);
+            }
+            finally
+            {
+                BulkV1Jobs.Release(batch);
+            }
         }
         var target = BulkV1Jobs.FindBatch(found, s[3]);
         Allow(method, "GET");
@@ -187,7 +192,10 @@ public static partial class BulkV1Endpoints
     {
         if (context.Request.ContentLength > limit && context.Request.Headers.ContentEncoding.Count == 0) throw TooLarge(limit);
         var source = context.Request.Body;
-        if (context.Request.Headers.ContentEncoding.ToString().Equals("gzip", StringComparison.OrdinalIgnoreCase)) source = new GZipStream(source, CompressionMode.Decompress);
+        var encoding = context.Request.Headers.ContentEncoding.ToString();
+        if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)) source = new GZipStream(source, CompressionMode.Decompress);
+        else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            throw Error("ClientInputError", $"Content-Encoding {encoding} is not supported: send the body as it is, or gzip it.");
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         try
@@ -206,8 +214,9 @@ public static partial class BulkV1Endpoints
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static BulkV1Exception TooLarge(int limit) =>
-        Error("InvalidBatch", $"The request is larger than {limit / (1024 * 1024.0):0.##} MB: split the records into several batches of at most 10 MB and 10,000 records.");
+    private static BulkV1Exception TooLarge(int limit) => limit == MaxBatchBytes
+        ? Error("InvalidBatch", "The batch is larger than 10 MB: split the records into several batches of at most 10 MB and 10,000 records.")
+        : Error("InvalidJob", $"The jobInfo is larger than {limit / 1024} KB: it names an operation, an object and a few options only.");
 
     private static bool IsJson(string? mediaType) => mediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
 

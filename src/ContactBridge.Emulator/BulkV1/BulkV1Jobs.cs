@@ -20,7 +20,17 @@ public sealed class BulkV1Jobs(EmulatorState state)
     private static readonly string[] Operations = ["insert", "update", "upsert", "delete", "hardDelete", "query", "queryAll"];
     private static readonly string[] ContentTypes = ["CSV", "XML", "JSON"];
 
+    /// <summary>Salesforce accepts 15,000 batches per org in a rolling 24 hours.</summary>
+    public const int DailyBatchAllowance = 15_000;
+
+    /// <summary>Jobs and their batches are kept seven days, as Salesforce keeps them.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
     private readonly ConcurrentDictionary<string, BulkV1Job> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _batchTimes = new(StringComparer.Ordinal);
+
+    /// <summary>Batches are processed two at a time (they take turns on the org's lock anyway), not one waiting thread each.</summary>
+    private readonly SemaphoreSlim _workers = new(2);
     private long _counter;
 
     public BulkV1Job Find(string orgKey, string id) =>
@@ -71,8 +81,21 @@ public sealed class BulkV1Jobs(EmulatorState state)
             Operation = operation, Object = type.Name, ExternalIdFieldName = external, AssignmentRuleId = info.GetValueOrDefault("assignmentRuleId"),
             ConcurrencyMode = mode, ContentType = contentType, ApiVersion = ctx.Version, CreatedDate = now, SystemModstamp = now,
         };
+        Prune(now);
         _jobs[job.Id] = job;
         return job;
+    }
+
+    /// <summary>Drops jobs older than the retention whose batches have all ended.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var old in _jobs.Values.Where(j => j.CreatedDate < now - Retention))
+        {
+            lock (old)
+            {
+                if (old.Batches.All(b => b.IsFinished)) _jobs.TryRemove(old.Id, out _);
+            }
+        }
     }
 
     /// <summary>Closes (no more batches; those queued still run) or aborts (queued batches are not processed) a job.</summary>
@@ -107,6 +130,14 @@ public sealed class BulkV1Jobs(EmulatorState state)
         {
             if (job.State != "Open") throw Error("InvalidJobState", $"Job {job.Id} is {job.State}; batches can only be added to an Open job.");
             var now = state.Clock.GetUtcNow();
+            var times = _batchTimes.GetOrAdd(job.OrgKey, _ => new Queue<DateTimeOffset>());
+            lock (times)
+            {
+                while (times.Count > 0 && times.Peek() <= now - TimeSpan.FromHours(24)) times.Dequeue();
+                if (times.Count >= DailyBatchAllowance)
+                    throw Error("ExceededQuota", $"The org has added {DailyBatchAllowance:N0} batches in the last 24 hours, Salesforce's allowance; try again later.");
+                times.Enqueue(now);
+            }
             batch = new BulkV1Batch
             {
                 Id = SalesforceId.New("751", ctx.Org.Pod, Interlocked.Increment(ref _counter)), Job = job, Request = content, CreatedDate = now, SystemModstamp = now,
@@ -115,11 +146,25 @@ public sealed class BulkV1Jobs(EmulatorState state)
             // Processing waits for Release, so the answer to the POST shows the batch Queued, as Salesforce's does; a Serial
             // job's batches still run in the order they were added.
             if (job.ConcurrencyMode == "Serial")
-                job.SerialTail = job.SerialTail.ContinueWith(async _ => { await batch.Released; Run(ctx, batch); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                job.SerialTail = job.SerialTail.ContinueWith(_ => RunWhenReleasedAsync(ctx, batch), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             else
-                _ = Task.Run(async () => { await batch.Released; Run(ctx, batch); });
+                _ = Task.Run(() => RunWhenReleasedAsync(ctx, batch));
         }
         return batch;
+    }
+
+    private async Task RunWhenReleasedAsync(RestContext ctx, BulkV1Batch batch)
+    {
+        await batch.Released.ConfigureAwait(false);
+        await _workers.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Run(ctx, batch);
+        }
+        finally
+        {
+            _workers.Release();
+        }
     }
 
     /// <summary>Lets a batch added with <see cref="AddBatch"/> be processed.</summary>
@@ -145,9 +190,9 @@ public sealed class BulkV1Jobs(EmulatorState state)
         {
             Finish(batch, "Failed", $"{e.ExceptionCode} : {e.Message}", sw);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException or OverflowException or SalesforceException)
         {
-            // An emulator bug must not leave a batch InProgress for ever: fail it and say why.
+            // An emulator bug (or an error no row caught) must not leave a batch InProgress for ever: fail it and say why.
             Finish(batch, "Failed", "Unknown : " + e.Message, sw);
         }
         finally
@@ -182,7 +227,7 @@ public sealed class BulkV1Jobs(EmulatorState state)
                 if (job.State == "Aborted")
                     throw Error("InvalidJobState", $"The job was aborted after {batch.NumberRecordsProcessed} of the batch's {rows.Count} records.");
             }
-            // Each chunk of 200 is one transaction, as Salesforce commits a bulk batch.
+            // 200 records at a time under the org's lock, as Salesforce processes a bulk batch in chunks of 200.
             var writer = new RecordWriter(ctx.Org, state.Clock) { ChangeOrigin = RestContext.Origin("bulkapi", ctx.Version, ctx.Headers) };
             var results = new List<BulkV1RecordResult>(chunk.Length);
             lock (ctx.Org.Sync)

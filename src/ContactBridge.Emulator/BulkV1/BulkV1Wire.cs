@@ -64,8 +64,7 @@ public static class BulkV1Wire
     {
         try
         {
-            using var reader = XmlReader.Create(new StringReader(text.TrimStart()), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            return XDocument.Load(reader);
+            return SafeXml.Parse(text.TrimStart());
         }
         catch (XmlException e)
         {

@@ -23,6 +23,7 @@ public sealed partial class RecordWriter
         if (victims.Count is < 1 or > 2) throw new SalesforceException(400, "INVALID_ARGUMENT_TYPE", "A merge takes one or two records to merge into the master.");
         if (victims.Any(v => v.Type != master.Type)) throw new SalesforceException(400, "INVALID_ID_FIELD", "Every record merged must be of the master's object.");
         if (victims.Any(v => v.Id == master.Id)) throw new SalesforceException(400, "INVALID_ID_FIELD", "The master cannot be merged into itself.");
+        if (victims.Select(v => v.Id).Distinct(StringComparer.Ordinal).Count() != victims.Count) throw new SalesforceException(400, "INVALID_ID_FIELD", "The same record is named twice to merge.");
         if (master.IsDeleted || victims.Any(v => v.IsDeleted)) throw new SalesforceException(400, "ENTITY_IS_DELETED", "entity is deleted");
         using var tx = _org.Records.Begin();
         if (masterFields.Count > 0) Update(callerId, master, masterFields);

@@ -159,6 +159,14 @@ public sealed partial class RecordWriter
         return values;
     }
 
+    /// <summary>10 to the power of a field's whole digits: the first number it cannot hold.</summary>
+    private static decimal Pow10(int digits)
+    {
+        var p = 1m;
+        for (var i = 0; i < Math.Min(digits, 28); i++) p *= 10;
+        return p;
+    }
+
     private static bool IsBlank(object? v) => v is null || v is string s && s.Length == 0;
 
     private void Validate(ObjectDef type, Dictionary<string, object?> values, SRecord? existing)
@@ -179,6 +187,8 @@ public sealed partial class RecordWriter
                     throw SalesforceException.JsonParser($"Cannot deserialize instance of base64 from VALUE_STRING value {Shorten(s)} or request may be missing a required field");
                 if (f.Type == FieldType.Reference && s.Length > 0) values[name] = CheckReference(f, s);
             }
+            if (f.Type.IsNumber() && f.Precision > 0 && value is decimal number && Math.Abs(number) >= Pow10(f.Precision - f.Scale))
+                throw new SalesforceException(400, "NUMBER_OUTSIDE_VALID_RANGE", $"{f.DisplayLabel}: value outside of valid range on numeric field: {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}", f.Name);
             if (f.Unique || f.ExternalId && f.Unique)
             {
                 var clash = _org.Records.FindBy(type, f, value).FirstOrDefault(r => r.Id != existing?.Id);

@@ -54,6 +54,18 @@ public static class SalesforceId
     public static bool LooksLikeId(string? value) => TryNormalize(value, out _);
 
     /// <summary>Builds the 15-character body of a new id: prefix, a 2-character pod, a reserved 0 and a base-62 counter.</summary>
+    /// <summary>A number from text that stays the same from run to run (string.GetHashCode does not): for ids the emulator derives from names.</summary>
+    public static long StableNumber(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var c in text) h = (h ^ c) * 16777619;
+            return h & 0x7fffffff;
+        }
+    }
+
     public static string New(string keyPrefix, string pod, long counter)
     {
         Span<char> digits = stackalloc char[9];

@@ -59,18 +59,7 @@ public static class Layouts
     }
 
     private static string LayoutId(RestContext ctx, ObjectDef type, string? name) =>
-        SalesforceId.New("00h", ctx.Org.Pod, (long)(uint)StableHash(type.Name + "/" + name));
-
-    /// <summary>A hash that stays the same from run to run (string.GetHashCode does not), so layout ids are stable.</summary>
-    private static int StableHash(string text)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var c in text) h = (h ^ c) * 16777619;
-            return h & 0x7fffffff;
-        }
-    }
+        SalesforceId.New("00h", ctx.Org.Pod, SalesforceId.StableNumber(type.Name + "/" + name));
 
     private static JsonObject Layout(RestContext ctx, ObjectDef type, string? name = null)
     {
@@ -126,7 +115,7 @@ public static class Layouts
         return new JsonObject
         {
             ["collapsed"] = false, ["columns"] = 2, ["heading"] = heading, ["layoutRows"] = new JsonArray(rows),
-            ["layoutSectionId"] = SalesforceId.New("01B", pod, StableHash(layoutId + index)),
+            ["layoutSectionId"] = SalesforceId.New("01B", pod, SalesforceId.StableNumber(layoutId + index)),
             ["parentLayoutId"] = layoutId, ["rows"] = rows.Length, ["tabOrder"] = "TopToBottom", ["useCollapsibleSection"] = false, ["useHeading"] = true,
         };
     }

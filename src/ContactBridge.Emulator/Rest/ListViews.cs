@@ -24,7 +24,7 @@ public static class ListViews
         if (!Tabbed.Contains(type.Name)) return [];
         var plural = type.LabelPlural ?? type.Name;
         View Make(string developerName, string label, string scope, string? where) =>
-            new(SalesforceId.New("00B", ctx.Org.Pod, Hash(type.Name + "/" + developerName)), type, developerName, label, scope, where);
+            new(SalesforceId.New("00B", ctx.Org.Pod, SalesforceId.StableNumber(type.Name + "/" + developerName)), type, developerName, label, scope, where);
         return
         [
             Make("All" + plural.Replace(" ", "", StringComparison.Ordinal), "All " + plural, "everything", null),
@@ -36,16 +36,6 @@ public static class ListViews
     /// <summary>The view with this id, on whichever object has it.</summary>
     public static View? Find(RestContext ctx, string id) =>
         SalesforceId.TryNormalize(id, out var id18) ? ctx.Org.Schema.Objects.SelectMany(o => For(ctx, o)).FirstOrDefault(v => v.Id == id18) : null;
-
-    private static long Hash(string text)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var c in text) h = (h ^ c) * 16777619;
-            return h & 0x7fffffff;
-        }
-    }
 
     public static RestResult Route(RestContext ctx, ObjectDef type, string[] rest, IReadOnlyDictionary<string, string> query)
     {

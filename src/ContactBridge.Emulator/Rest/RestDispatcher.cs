@@ -94,6 +94,10 @@ public static class RestDispatcher
                 return ParameterizedSearch(ctx, method, query, body);
             case "composite" when s.Length == 1 && method == "POST":
                 return Composite.Run(ctx, ParseObject(body));
+            case "composite" when s.Length == 1 && method == "GET":
+                return new RestResult(200, new JsonObject { ["graph"] = ctx.DataPath + "/composite/graph", ["sobjects"] = ctx.DataPath + "/composite/sobjects" });
+            case "jobs" when s.Length == 1 && method == "GET":
+                return new RestResult(200, new JsonObject { ["ingest"] = ctx.DataPath + "/jobs/ingest", ["query"] = ctx.DataPath + "/jobs/query" });
             case "composite" when s.Length == 2 && s[1] == "graph" && method == "POST":
                 return CompositeGraph.Run(ctx, ParseObject(body));
             case "composite" when s.Length >= 2 && s[1] == "sobjects":
@@ -154,11 +158,10 @@ public static class RestDispatcher
     private static RestResult Resources(RestContext ctx)
     {
         var p = ctx.DataPath;
+        // Only what the emulator answers: a client that follows an entry finds a resource (Salesforce lists more: tooling, connect …).
         return new RestResult(200, new JsonObject
         {
-            ["tooling"] = p + "/tooling", ["metadata"] = p + "/metadata", ["eclair"] = p + "/eclair", ["folders"] = p + "/folders",
-            ["prechatForms"] = p + "/prechatForms", ["limits"] = p + "/limits", ["sobjects"] = p + "/sobjects", ["connect"] = p + "/connect",
-            ["composite"] = p + "/composite", ["query"] = p + "/query", ["queryAll"] = p + "/queryAll", ["search"] = p + "/search",
+            ["limits"] = p + "/limits", ["sobjects"] = p + "/sobjects", ["composite"] = p + "/composite", ["query"] = p + "/query", ["queryAll"] = p + "/queryAll", ["search"] = p + "/search",
             ["parameterizedSearch"] = p + "/parameterizedSearch", ["jobs"] = p + "/jobs", ["recent"] = p + "/recent", ["tabs"] = p + "/tabs",
             ["theme"] = p + "/theme", ["identity"] = ctx.IdentityUrl,
         });

@@ -65,7 +65,7 @@ public static class RestEndpoints
         {
             lock (org.Sync) result = RestDispatcher.Dispatch(ctx, method, path, query, body);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException or OverflowException)
         {
             // A bug in the emulator, not the caller's fault: answer as Salesforce does for its own errors, and say so in the log.
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ContactBridge.Emulator").LogError(e, "Unexpected error answering {Method} {Path}", method, path);

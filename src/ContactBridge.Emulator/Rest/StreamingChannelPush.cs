@@ -12,6 +12,12 @@ public static class StreamingChannelPush
     /// <summary>A generic event's payload may be at most 3,000 characters.</summary>
     public const int MaxPayloadChars = 3000;
 
+    /// <summary>A user id as the bus compares them: 18 characters, whichever length was given.</summary>
+    private static string UserId(JsonNode? node) =>
+        SalesforceId.TryNormalize(node?.ToString() ?? "", out var id18) && id18.StartsWith("005", StringComparison.Ordinal)
+            ? id18
+            : throw new SalesforceException(400, "INVALID_INPUT", $"'{node}' is not a user id: userIds lists the ids (005…) of the users to send to.");
+
     public static RestResult Handle(RestContext ctx, string method, SRecord channel, string? body)
     {
         var name = channel.GetString("Name")!;
@@ -23,7 +29,7 @@ public static class StreamingChannelPush
         if (RestDispatcher.ParseObject(body)["pushEvents"] is not JsonArray events || events.Count == 0)
             throw new SalesforceException(400, "INVALID_INPUT", "The request body needs a pushEvents array of {payload, userIds}.");
         var parsed = events.Select(e => e is JsonObject o && o["payload"] is JsonValue p && p.TryGetValue<string>(out var text)
-                ? (Payload: text, UserIds: o["userIds"] is JsonArray ids ? ids.Select(i => i?.ToString() ?? "").ToList() : [])
+                ? (Payload: text, UserIds: o["userIds"] is JsonArray ids ? ids.Select(UserId).Distinct(StringComparer.Ordinal).ToList() : [])
                 : throw new SalesforceException(400, "INVALID_INPUT", "Each push event needs a payload string.")).ToList();
         if (parsed.FirstOrDefault(p => p.Payload.Length > MaxPayloadChars) is { Payload: not null } tooLong)
             throw new SalesforceException(400, "INVALID_INPUT", $"A push event's payload may be at most {MaxPayloadChars:N0} characters; this one has {tooLong.Payload.Length:N0}.");
@@ -39,7 +45,7 @@ public static class StreamingChannelPush
             {
                 // -1: sent to every subscriber; otherwise how many of the users named were subscribed.
                 ["fanoutCount"] = userIds.Count == 0 ? -1 : userIds.Count(online.Contains),
-                ["userOnlineStatus"] = new JsonObject([.. userIds.Distinct(StringComparer.Ordinal).Select(u => KeyValuePair.Create(u, (JsonNode?)online.Contains(u)))]),
+                ["userOnlineStatus"] = new JsonObject([.. userIds.Select(u => KeyValuePair.Create(u, (JsonNode?)online.Contains(u)))]),
             });
         }
         return new RestResult(200, results);

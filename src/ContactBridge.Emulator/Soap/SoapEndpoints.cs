@@ -33,11 +33,7 @@ public static class SoapEndpoints
         {
             if (!RestDispatcher.TryParseVersion("v" + version, out var v))
                 throw new SoapFaultException("UNSUPPORTED_API_VERSION", $"Invalid Api version specified on URL: {version}; use {RestDispatcher.Versions[0]} to {RestDispatcher.LatestVersion}.");
-            if (context.Request.ContentLength > MaxRequestBytes) throw new SoapFaultException("Client", "The request is larger than 50 MB.", client: true);
-            string text;
-            using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
-                text = await reader.ReadToEndAsync(context.RequestAborted);
-            if (text.Length > MaxRequestBytes) throw new SoapFaultException("Client", "The request is larger than 50 MB.", client: true);
+            var text = await ReadBodyAsync(context);
             var envelope = Parse(text).Root;
             if (envelope is null || envelope.Name != Env + "Envelope")
                 throw new SoapFaultException("Client", $"Expected a SOAP 1.1 envelope ({{{Env.NamespaceName}}}Envelope), not {envelope?.Name.ToString() ?? "nothing"}.", client: true);
@@ -72,6 +68,12 @@ public static class SoapEndpoints
                 {
                     throw SoapFaultException.From(e);
                 }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException or OverflowException)
+                {
+                    // A bug in the emulator, not the caller's fault: a fault as Salesforce gives for its own errors, and the log says so.
+                    context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ContactBridge.Emulator").LogError(e, "Unexpected error answering SOAP {Operation}", operation.Name.LocalName);
+                    throw new SoapFaultException("UNKNOWN_EXCEPTION", "An unexpected error occurred in the emulator: " + e.Message);
+                }
             }
             var (used, max) = org.Api.Snapshot(now);
             var limits = new XElement(Partner + "LimitInfoHeader", new XElement(Partner + "limitInfo",
@@ -84,6 +86,23 @@ public static class SoapEndpoints
             return Results.Text(Serialize(FaultEnvelope(fault)), "text/xml; charset=utf-8", Encoding.UTF8, 500);
         }
     }
+
+    /// <summary>The body, up to 50 MB; a larger one is refused as soon as it is seen to be, not read to its end.</summary>
+    private static async Task<string> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > MaxRequestBytes) throw TooLarge();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxRequestBytes) throw TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static SoapFaultException TooLarge() => new("Client", "The request is larger than 50 MB: send fewer records a call.", client: true);
 
     private static IResult Xml(int status, XDocument document) => Results.Text(Serialize(document), "text/xml; charset=utf-8", Encoding.UTF8, status);
 }

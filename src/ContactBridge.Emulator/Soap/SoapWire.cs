@@ -35,8 +35,7 @@ public static class SoapWire
     {
         try
         {
-            using var reader = XmlReader.Create(new StringReader(text), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            return XDocument.Load(reader);
+            return SafeXml.Parse(text);
         }
         catch (XmlException e)
         {

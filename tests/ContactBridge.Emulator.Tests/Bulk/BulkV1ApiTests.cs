@@ -290,4 +290,48 @@ public sealed class BulkV1ApiTests
         Value(aborted, "state").ShouldBe("Aborted");
         (await rest.QueryAsync("SELECT COUNT() FROM Contact WHERE LastName IN ('WrongType', 'Late')")).Object["totalSize"]!.GetValue<int>().ShouldBe(0);
     }
+
+    [Fact]
+    public async Task Deep_xml_unknown_encodings_and_another_orgs_host_are_refused_and_a_gzip_batch_is_read()
+    {
+        await using var emulator = await TestEmulator.StartAsync(new SeedFile { Orgs = [new SeedOrg(), new SeedOrg { Key = "other", Name = "Other Org" }] });
+        using var rest = await EmulatorClient.SignedInAsync(emulator);
+        var bulk = new AsyncClient(rest);
+
+        var deep = string.Concat(Enumerable.Repeat("<a>", 1_000)) + string.Concat(Enumerable.Repeat("</a>", 1_000));
+        var (status, text, _) = await bulk.SendAsync(HttpMethod.Post, "job", JobInfo($"<operation>{deep}</operation>"));
+        status.ShouldBe(400);
+        Value(XDocument.Parse(text).Root!, "exceptionCode").ShouldBe("InvalidXML");
+        Value(XDocument.Parse(text).Root!, "exceptionMessage").ShouldContain("nested deeper than 64");
+
+        var job = await bulk.CreateJobAsync("insert", "Contact");
+        using (var brotli = new HttpRequestMessage(HttpMethod.Post, $"/services/async/{EmulatorClient.Version}/job/{job}/batch") { Content = new StringContent("LastName\nPacked\n", Encoding.UTF8, "text/csv") })
+        {
+            brotli.Headers.TryAddWithoutValidation("X-SFDC-Session", rest.AccessToken);
+            brotli.Content.Headers.ContentEncoding.Add("br");
+            using var refused = await rest.Http.SendAsync(brotli, Ct);
+            ((int)refused.StatusCode).ShouldBe(400);
+            (await refused.Content.ReadAsStringAsync(Ct)).ShouldContain("ClientInputError");
+        }
+        using var packed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes("LastName\nZipped\n"), Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/services/async/{EmulatorClient.Version}/job/{job}/batch") { Content = new ByteArrayContent(packed.ToArray()) };
+        request.Headers.TryAddWithoutValidation("X-SFDC-Session", rest.AccessToken);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        using var response = await rest.Http.SendAsync(request, Ct);
+        ((int)response.StatusCode).ShouldBe(201);
+        var batch = XDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).Root!.Element(Ns + "id")!.Value;
+        await ProcessedAsync(emulator, job, batch);
+        (await rest.QueryAsync("SELECT COUNT() FROM Contact WHERE LastName = 'Zipped'")).Object["totalSize"]!.GetValue<int>().ShouldBe(1);
+
+        // A session of one org is no session on another org's host, and its jobs are not found there.
+        using var otherHost = new HttpRequestMessage(HttpMethod.Get, $"/orgs/other/services/async/{EmulatorClient.Version}/job/{job}");
+        otherHost.Headers.TryAddWithoutValidation("X-SFDC-Session", rest.AccessToken);
+        using var denied = await rest.Http.SendAsync(otherHost, Ct);
+        ((int)denied.StatusCode).ShouldBe(400);
+        (await denied.Content.ReadAsStringAsync(Ct)).ShouldContain("InvalidSessionId");
+        Should.Throw<BulkV1Wire.BulkV1Exception>(() => emulator.State.BulkV1.Find("other", job)).ExceptionCode.ShouldBe("InvalidJob");
+    }
 }

@@ -36,6 +36,9 @@ public sealed class OpportunityLayoutAndListViewTests
 
         var rows = (await client.QueryAsync("SELECT Name, (SELECT Name, StageName FROM Opportunities) FROM Account WHERE Name = 'Edge Communications'")).Object["records"]!.AsArray();
         rows.ShouldHaveSingleItem()!["Opportunities"]!["records"]![0]!["StageName"]!.GetValue<string>().ShouldBe("Closed Won");
+        var huge = await client.PatchAsync($"/sobjects/Opportunity/{id}", new { Amount = 1e17 });
+        huge.Code.ShouldBe(400);
+        huge.ErrorCode.ShouldBe("NUMBER_OUTSIDE_VALID_RANGE");
         var bad = await client.PatchAsync($"/sobjects/Opportunity/{id}", new { StageName = "Maybe" });
         bad.Code.ShouldBe(400);
         bad.ErrorCode.ShouldBe("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");

@@ -99,6 +99,13 @@ public sealed class RecentReplicationAndUiTests
         me.Code.ShouldBe(200);
         me.Object["user_id"].ShouldNotBeNull();
 
+        // Every entry of the resource list leads to a resource: none answers 404 (a query without q is a 400, not a missing resource).
+        foreach (var (name, url) in (await client.GetAsync("/")).Object.Where(kv => kv.Key != "identity"))
+        {
+            var answer = await client.GetAsync(url!.GetValue<string>());
+            answer.Code.ShouldNotBe(404, $"{name} is listed but not there");
+        }
+
         for (var i = 0; i < 3; i++) (await client.PostAsync("/sobjects/Account", new { Name = $"Plan {i}" })).Code.ShouldBe(201);
         var scan = (await client.GetAsync($"/query?explain={Uri.EscapeDataString("SELECT Id, Name FROM Account ORDER BY CreatedDate DESC LIMIT 10")}")).Object["plans"]!.AsArray();
         var only = scan.ShouldHaveSingleItem()!;

@@ -149,4 +149,22 @@ public sealed class SoapApiTests
         Fault((await CallAsync(rest, session, $"<create>{tooMany}</create>")).Body).ExceptionCode.ShouldBe("EXCEEDED_ID_LIMIT");
         (await rest.QueryAsync("SELECT COUNT() FROM Account WHERE Name IN ('X', 'Many')")).Object["totalSize"]!.GetValue<int>().ShouldBe(0);
     }
+
+    [Fact]
+    public async Task Deep_xml_is_a_client_fault_and_a_session_is_refused_on_another_orgs_host()
+    {
+        await using var emulator = await TestEmulator.StartAsync(new SeedFile { Orgs = [new SeedOrg(), new SeedOrg { Key = "other", Name = "Other Org" }] });
+        using var rest = await EmulatorClient.SignedInAsync(emulator);
+        var deep = string.Concat(Enumerable.Repeat("<a>", 10_000)) + string.Concat(Enumerable.Repeat("</a>", 10_000));
+        var (status, fault) = await CallAsync(rest, null, $"<login><username>{deep}</username><password>x</password></login>");
+        status.ShouldBe(500);
+        var f = Fault(fault);
+        f.Code.ShouldBe("soapenv:Client");
+        f.String.ShouldContain("nested deeper than 64");
+
+        (await CallAsync(rest, rest.AccessToken, "<getUserInfo/>")).Status.ShouldBe(200);
+        var (otherStatus, other) = await CallAsync(rest, rest.AccessToken, "<getUserInfo/>", "/orgs/other/services/Soap/u/62.0");
+        otherStatus.ShouldBe(500);
+        Fault(other).ExceptionCode.ShouldBe("INVALID_SESSION_ID");
+    }
 }

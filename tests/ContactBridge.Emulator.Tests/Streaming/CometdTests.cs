@@ -160,10 +160,13 @@ public sealed class CometdTests
         targeted[0]!["fanoutCount"]!.GetValue<int>().ShouldBe(1);
         targeted[0]!["userOnlineStatus"]![integrationUser]!.GetValue<bool>().ShouldBeTrue();
         (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = new string('x', 3001), userIds = Array.Empty<string>() } } })).Code.ShouldBe(400);
+        (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = "to nobody", userIds = new List<string> { "not-a-user" } } } })).ErrorMessage.ShouldNotBeNull().ShouldContain("not-a-user");
+        var byShortId = (await admin.PostAsync($"/sobjects/StreamingChannel/{channel}/push", new { pushEvents = new[] { new { payload = "to one, by a 15-character id", userIds = new[] { integrationUser[..15], integrationUser } } } })).Body!.AsArray();
+        byShortId[0]!["fanoutCount"]!.GetValue<int>().ShouldBe(1, "the same user named twice is one");
 
         async Task<string[]> PayloadsAsync(EmulatorClient c, string id) =>
             [.. (await SendAsync(c, c.AccessToken, Connect(id))).Where(m => m!["channel"]!.GetValue<string>() == "/u/notices").Select(m => m!["data"]!["payload"]!.GetValue<string>())];
         (await PayloadsAsync(ids[0].Client, ids[0].Id)).ShouldBe(["to all"]);
-        (await PayloadsAsync(ids[1].Client, ids[1].Id)).ShouldBe(["to all", "to one"]);
+        (await PayloadsAsync(ids[1].Client, ids[1].Id)).ShouldBe(["to all", "to one", "to one, by a 15-character id"]);
     }
 }
