@@ -44,7 +44,7 @@ set -e
 
 # jsforce's own test suite (its data-API files) against the emulator: a measure of the emulator's fidelity, gated so it
 # cannot fall back. It needs jsforce's source, which its npm package does not ship (../shared/third-party/README.md).
-jsforce_minimum=153
+jsforce_minimum=156
 tarball=${JSFORCE_TARBALL:-$root/../shared/third-party/jsforce-3.10.16.tar.gz}
 if [ -f "$tarball" ]; then
   echo "==> jsforce's own test suite against the emulator (about three minutes)..."

@@ -42,6 +42,9 @@ public sealed class SalesforceOrg
     /// <summary>Platform events and change events, with replay ids.</summary>
     public required Events.EventBus Events { get; init; }
 
+    /// <summary>PushTopic events, sent a moment after their write (made on first use).</summary>
+    public Events.DeferredEvents? DeferredEvents { get; set; }
+
     /// <summary>The entities selected for Change Data Capture (Setup → Change Data Capture).</summary>
     public HashSet<string> ChangeDataCapture { get; } = new(["Contact", "Lead", "Account", "Case", "User"], StringComparer.OrdinalIgnoreCase);
 

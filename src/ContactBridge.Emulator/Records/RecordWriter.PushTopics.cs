@@ -75,11 +75,14 @@ public sealed partial class RecordWriter
             if (result.Records.Count == 0) continue;
             var sobject = (JsonObject)result.Records[0].DeepClone();
             sobject.Remove("attributes");
-            Publish("/topic/" + name, new JsonObject
+            // Salesforce evaluates topics after the commit, asynchronously: the event goes out a moment later, unless the write rolls back.
+            var rolledBack = new CancellationTokenSource();
+            _org.Records.OnRollback(rolledBack.Cancel);
+            (_org.DeferredEvents ??= new Events.DeferredEvents(_org.Sync, _org.Events)).Enqueue("/topic/" + name, new JsonObject
             {
                 ["event"] = new JsonObject { ["createdDate"] = FieldValues.FormatDateTime(_clock.GetUtcNow()), ["type"] = eventType },
                 ["sobject"] = sobject,
-            });
+            }, rolledBack.Token);
         }
     }
 

@@ -126,9 +126,17 @@ public sealed class CometdTests
         (await client.PatchAsync($"/sobjects/Account/{pushed}", new { Name = "Push One, renamed" })).Code.ShouldBe(204);
         (await client.DeleteAsync($"/sobjects/Account/{pushed}")).Code.ShouldBe(204);
 
-        var messages = (await SendAsync(client, client.AccessToken, Connect(id))).Where(m => m!["channel"]!.GetValue<string>() == "/topic/PushAccounts").ToList();
-        messages.Select(m => m!["data"]!["event"]!["type"]!.GetValue<string>()).ShouldBe(["created", "updated"], "a phone change is no field the topic watches; deletes it does not want");
-        messages.Select(m => m!["data"]!["sobject"]!["Name"]!.GetValue<string>()).ShouldBe(["Push One", "Push One, renamed"]);
+        // Topic events go out a moment after their write, in order; a later one proves none came between.
+        await client.CreateAsync("Account", new { Name = "Push Two" });
+        var messages = new List<JsonNode?>();
+        async Task CollectAsync()
+        {
+            while (messages.Count < 3)
+                messages.AddRange((await SendAsync(client, client.AccessToken, Connect(id))).Where(m => m!["channel"]!.GetValue<string>() == "/topic/PushAccounts"));
+        }
+        await CollectAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        messages.Select(m => m!["data"]!["event"]!["type"]!.GetValue<string>()).ShouldBe(["created", "updated", "created"], "a phone change is no field the topic watches; deletes it does not want");
+        messages.Select(m => m!["data"]!["sobject"]!["Name"]!.GetValue<string>()).ShouldBe(["Push One", "Push One, renamed", "Push Two"]);
         messages[0]!["data"]!["sobject"]!["Id"]!.GetValue<string>().ShouldBe(pushed);
         messages[0]!["data"]!["event"]!["replayId"]!.GetValue<long>().ShouldBeLessThan(messages[1]!["data"]!["event"]!["replayId"]!.GetValue<long>());
     }
