@@ -1,6 +1,6 @@
 // The org jsforce's own setup (test/bin/org-setup, test/package) deploys, as an emulator seed: its custom objects, the
 // external-id field its upsert tests use, a connected app for its OAuth tests, and the 25,005 rows of its big table
-// (the emulator numbers their auto-number Names). Written to the path given as the first argument.
+// (an auto-number Name, as jsforce's package defines it). Written to the path given as the first argument.
 import { writeFileSync } from 'node:fs';
 
 const [, , out, clientId, clientSecret, redirectUri] = process.argv;
@@ -20,7 +20,8 @@ const seed = {
       apiDailyLimit: 10000000,
       connectedApps: [{ name: 'jsforce tests', clientId, clientSecret, callbackUrls: [redirectUri], requirePkce: false }],
       customObjects: [
-        { name: 'BigTable__c', fields: [] },
+        // Its Name is an auto-number, as jsforce's package defines it.
+        { name: 'BigTable__c', nameFormat: '{00000000}', fields: [] },
         // An external id that is not unique: one of jsforce's tests upserts on a value two records share (300 Multiple Choices).
         { name: 'UpsertTable__c', fields: [{ ...text('ExtId__c', 50), externalId: true }] },
         { name: 'JSforceTestSetting__c', fields: [{ name: 'ExecLatch__c', type: 'datetime' }, text('ExecUsername__c'), text('TargetTableNames__c')] },

@@ -57,6 +57,11 @@ public sealed class DataFile(EmulatorState state, string path)
                 }
                 org.Records.IdCounter = Math.Max(org.Records.IdCounter, orgNode["idCounter"]!.GetValue<long>());
                 org.Records.CaseNumberCounter = Math.Max(org.Records.CaseNumberCounter, orgNode["caseNumberCounter"]!.GetValue<long>());
+                if (orgNode["autoNumbers"] is JsonObject autoNumbers)
+                {
+                    foreach (var (field, last) in autoNumbers)
+                        org.Records.AutoNumbers[field] = Math.Max(org.Records.AutoNumbers.GetValueOrDefault(field), last!.GetValue<long>());
+                }
                 foreach (var c in orgNode["credentials"]!.AsArray())
                 {
                     org.Credentials[c!["userId"]!.GetValue<string>()] = new UserCredential
@@ -91,6 +96,7 @@ public sealed class DataFile(EmulatorState state, string path)
                         ["key"] = org.Key,
                         ["idCounter"] = org.Records.IdCounter,
                         ["caseNumberCounter"] = org.Records.CaseNumberCounter,
+                        ["autoNumbers"] = new JsonObject([.. org.Records.AutoNumbers.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
                         ["records"] = new JsonArray(org.Records.All.Select(r => (JsonNode)new JsonObject
                         {
                             ["type"] = r.Type.Name, ["id"] = r.Id, ["deleted"] = r.IsDeleted,

@@ -141,7 +141,13 @@ public sealed class EmulatorState
                 Name = o.Name, Label = o.Label ?? o.Name.Replace("__c", "", StringComparison.Ordinal), LabelPlural = o.LabelPlural,
                 KeyPrefix = org.Schema.NextCustomPrefix(platformEvent: false), Custom = true,
             });
-            def.Add(new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, NameField = true, IdLookup = true, Label = $"{def.Label} Name" });
+            def.Add(o.NameFormat is null
+                ? new FieldDef { Name = "Name", Type = FieldType.String, Length = 80, NameField = true, IdLookup = true, Label = $"{def.Label} Name" }
+                : new FieldDef
+                {
+                    Name = "Name", Type = FieldType.String, Length = 80, NameField = true, IdLookup = true, Label = $"{def.Label} Name", Createable = false,
+                    Updateable = false, DefaultedOnCreate = true, Nillable = false, AutoNumberFormat = o.NameFormat,
+                });
             def.Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", Nillable = false, DefaultedOnCreate = true });
             foreach (var f in o.Fields) def.Add(ToField(f));
             org.Schema.Add(def);
@@ -169,6 +175,14 @@ public sealed class EmulatorState
 
     private static FieldDef ToField(SeedField f)
     {
+        if (f.Type.Equals("autonumber", StringComparison.OrdinalIgnoreCase))
+        {
+            return new FieldDef
+            {
+                Name = f.Name, Label = f.Label, Type = FieldType.String, Length = 30, Createable = false, Updateable = false, DefaultedOnCreate = true,
+                Nillable = false, Custom = f.Name.EndsWith("__c", StringComparison.OrdinalIgnoreCase), IdLookup = true, AutoNumberFormat = f.DisplayFormat ?? "{0000}",
+            };
+        }
         if (!FieldTypeNames.TryParse(f.Type, out var type))
             throw new InvalidOperationException($"Seed file: field '{f.Name}' has unknown type '{f.Type}'.");
         object? defaultValue = null;

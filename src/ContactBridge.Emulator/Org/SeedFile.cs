@@ -82,6 +82,9 @@ public sealed class SeedConnectedApp
 public sealed class SeedObject
 {
     public required string Name { get; set; }
+
+    /// <summary>Makes the Name field an auto-number with this display format ("BT-{00000000}"); absent, Name is text.</summary>
+    public string? NameFormat { get; set; }
     public string? Label { get; set; }
     public string? LabelPlural { get; set; }
     public List<SeedField> Fields { get; set; } = [];
@@ -90,7 +93,12 @@ public sealed class SeedObject
 public sealed class SeedField
 {
     public required string Name { get; set; }
+
+    /// <summary>A field type as describe spells it, or "autonumber" (numbered by the platform in <see cref="DisplayFormat"/>).</summary>
     public string Type { get; set; } = "string";
+
+    /// <summary>An auto-number field's display format, "{0000}" unless given.</summary>
+    public string? DisplayFormat { get; set; }
     public string? Label { get; set; }
     public int? Length { get; set; }
     public bool Required { get; set; }

@@ -24,6 +24,9 @@ public sealed class RecordStore
     public long Version { get; private set; }
     public long CaseNumberCounter { get; set; } = 1000;
 
+    /// <summary>The last number each auto-number field gave ("Object.Field"). Like Salesforce's, a number is not given back when its transaction rolls back.</summary>
+    public Dictionary<string, long> AutoNumbers { get; } = new(StringComparer.Ordinal);
+
     public int Count => _byId.Count;
 
     public SRecord? Get(string id18) => _byId.GetValueOrDefault(id18);

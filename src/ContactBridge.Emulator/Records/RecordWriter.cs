@@ -159,6 +159,19 @@ public sealed partial class RecordWriter
         return values;
     }
 
+    /// <summary>A display format filled in: {0…0} the number padded to its width, {YYYY} {YY} {MM} {DD} the date.</summary>
+    internal static string AutoNumber(string format, long number, DateTimeOffset now) => AutoNumberToken().Replace(format, m => m.Groups[1].Value switch
+    {
+        "YYYY" => now.ToString("yyyy", System.Globalization.CultureInfo.InvariantCulture),
+        "YY" => now.ToString("yy", System.Globalization.CultureInfo.InvariantCulture),
+        "MM" => now.ToString("MM", System.Globalization.CultureInfo.InvariantCulture),
+        "DD" => now.ToString("dd", System.Globalization.CultureInfo.InvariantCulture),
+        var zeros => number.ToString(new string('0', zeros.Length), System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    [GeneratedRegex(@"\{(0+|YYYY|YY|MM|DD)\}")]
+    private static partial Regex AutoNumberToken();
+
     /// <summary>10 to the power of a field's whole digits: the first number it cannot hold.</summary>
     private static decimal Pow10(int digits)
     {
@@ -239,6 +252,16 @@ public sealed partial class RecordWriter
         if (type.Name == "Task") values["IsClosed"] = Equals(Current("Status"), "Completed");
         if (type.Name == "Lead" && creating) values["IsConverted"] = false;
         if (type.Name == "Opportunity") DeriveOpportunity(values, Current, creating);
+        if (creating)
+        {
+            foreach (var f in type.Fields.Where(f => f.AutoNumberFormat is not null))
+            {
+                var key = type.Name + "." + f.Name;
+                var next = _org.Records.AutoNumbers.GetValueOrDefault(key) + 1;
+                _org.Records.AutoNumbers[key] = next;
+                values[f.Name] = AutoNumber(f.AutoNumberFormat!, next, _clock.GetUtcNow());
+            }
+        }
     }
 
     /// <summary>An opportunity's stage sets its probability (unless given), forecast category and closed/won flags; its close date its fiscal period.</summary>

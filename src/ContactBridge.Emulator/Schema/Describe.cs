@@ -90,7 +90,7 @@ public static class Describe
         return new JsonObject
         {
             ["aggregatable"] = f.Type is not (FieldType.TextArea or FieldType.Base64),
-            ["autoNumber"] = f.Name == "CaseNumber",
+            ["autoNumber"] = f.Name == "CaseNumber" || f.AutoNumberFormat is not null,
             ["byteLength"] = isText ? length * 3 : 0,
             ["calculated"] = false,
             ["cascadeDelete"] = false,

@@ -28,6 +28,9 @@ public sealed class FieldDef
     public string? ChildRelationshipName { get; init; }
     public IReadOnlyList<string> PicklistValues { get; init; } = [];
     public bool RestrictedPicklist { get; init; }
+
+    /// <summary>An auto-number field's display format ("BT-{00000000}", "{YYYY}-{0000}"): the platform numbers each new record.</summary>
+    public string? AutoNumberFormat { get; init; }
     public bool Filterable { get; init; } = true;
 
     /// <summary>The label describe reports: the declared one, or the API name in words ("FirstName" → "First Name", "AccountId" → "Account ID").</summary>

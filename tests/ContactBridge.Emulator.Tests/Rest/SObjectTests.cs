@@ -222,4 +222,49 @@ public sealed class SObjectTests
         (await client.PostAsync("/sobjects/Agent_State__e", new { })).ErrorCode.ShouldBe("REQUIRED_FIELD_MISSING");
         (await client.QueryAsync("SELECT Id FROM Agent_State__e")).ErrorCode.ShouldBe("INVALID_TYPE_FOR_OPERATION");
     }
+
+    [Fact]
+    public async Task Auto_number_fields_number_each_new_record_in_their_format_and_keep_numbers_a_rollback_used()
+    {
+        await using var emulator = await TestEmulator.StartAsync(new SeedFile
+        {
+            Orgs =
+            [
+                new SeedOrg
+                {
+                    CustomObjects =
+                    [
+                        new SeedObject
+                        {
+                            Name = "Interaction__c", NameFormat = "INT-{00000000}",
+                            Fields = [new SeedField { Name = "Ticket__c", Type = "autonumber", DisplayFormat = "{YYYY}-{0000}" }, new SeedField { Name = "Note__c", Length = 20 }],
+                        },
+                    ],
+                },
+            ],
+        });
+        using var client = await EmulatorClient.SignedInAsync(emulator);
+        var year = emulator.State.Clock.GetUtcNow().Year;
+        var first = await client.CreateAsync("Interaction__c", new { Note__c = "one" });
+        var record = (await client.GetAsync($"/sobjects/Interaction__c/{first}")).Object;
+        record["Name"]!.GetValue<string>().ShouldBe("INT-00000001");
+        record["Ticket__c"]!.GetValue<string>().ShouldBe($"{year}-0001");
+
+        var named = await client.PostAsync("/sobjects/Interaction__c", new { Name = "Mine" });
+        named.ErrorCode.ShouldBe("INVALID_FIELD_FOR_INSERT_UPDATE");
+        var describe = (await client.GetAsync("/sobjects/Interaction__c/describe")).Object["fields"]!.AsArray();
+        describe.Single(f => f!["name"]!.GetValue<string>() == "Name")!["autoNumber"]!.GetValue<bool>().ShouldBeTrue();
+
+        // A rolled-back insert used a number; the next record does not get it back.
+        var rolledBack = (await client.PostAsync("/composite/sobjects", new JsonObject
+        {
+            ["allOrNone"] = true,
+            ["records"] = new JsonArray(
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Interaction__c" }, ["Note__c"] = "rolled back" },
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Interaction__c" }, ["Note__c"] = new string('x', 21) }),
+        })).Body!.AsArray();
+        rolledBack[0]!["errors"]![0]!["statusCode"]!.GetValue<string>().ShouldBe("ALL_OR_NONE_OPERATION_ROLLED_BACK");
+        var next = await client.CreateAsync("Interaction__c", new { Note__c = "three" });
+        (await client.GetAsync($"/sobjects/Interaction__c/{next}")).Object["Name"]!.GetValue<string>().ShouldBe("INT-00000003");
+    }
 }
