@@ -26,4 +26,15 @@ public static class SafeXml
         using var reader = XmlReader.Create(new StringReader(text), Settings);
         return XDocument.Load(reader);
     }
+
+    /// <summary>A document as UTF-8 text with its declaration, unindented.</summary>
+    public static string Serialize(XDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var builder = new System.Text.StringBuilder();
+        using (var writer = XmlWriter.Create(new StringWriter(builder, System.Globalization.CultureInfo.InvariantCulture), new XmlWriterSettings { Indent = false }))
+            document.Save(writer);
+        // StringWriter reports UTF-16; the bytes sent are UTF-8.
+        return builder.ToString().Replace("encoding=\"utf-16\"", "encoding=\"UTF-8\"", StringComparison.Ordinal);
+    }
 }

@@ -166,7 +166,7 @@ public static class BulkV1Content
                         new XElement(Ns + "message", r.Message), new XElement(Ns + "statusCode", r.StatusCode)),
                     new XElement(Ns + "success", r.Success ? "true" : "false"),
                     new XElement(Ns + "created", r.Created ? "true" : "false"))));
-                return (Serialize(Document(xml)), "application/xml");
+                return (SafeXml.Serialize(Document(xml)), "application/xml");
             default:
                 var json = new JsonArray(results.Select(r => (JsonNode)new JsonObject
                 {
@@ -183,7 +183,7 @@ public static class BulkV1Content
     /// <summary>The list of a query batch's result ids: XML for CSV and XML jobs, a JSON array for JSON jobs.</summary>
     public static (string Text, string MediaType) WriteResultList(string contentType, IEnumerable<string> ids) => contentType == "JSON"
         ? (new JsonArray(ids.Select(i => (JsonNode)JsonValue.Create(i)!).ToArray()).ToJsonString(), "application/json")
-        : (Serialize(Document(new XElement(Ns + "result-list", ids.Select(i => new XElement(Ns + "result", i))))), "application/xml");
+        : (SafeXml.Serialize(Document(new XElement(Ns + "result-list", ids.Select(i => new XElement(Ns + "result", i))))), "application/xml");
 
     /// <summary>One query result: CSV with a header of the selected fields, XML queryResult, or a JSON array of records.</summary>
     public static (string Text, string MediaType) WriteQueryResult(string contentType, string objectName, IReadOnlyList<string> columns, IReadOnlyList<JsonObject> records)
@@ -198,7 +198,7 @@ public static class BulkV1Content
             case "XML":
                 var xml = new XElement(Ns + "queryResult", new XAttribute(XNamespace.Xmlns + "xsi", Xsi),
                     records.Select(r => RecordXml("records", objectName, r)));
-                return (Serialize(Document(xml)), "application/xml");
+                return (SafeXml.Serialize(Document(xml)), "application/xml");
             default:
                 return (new JsonArray(records.Select(r => r.DeepClone()).ToArray()).ToJsonString(), "application/json");
         }
@@ -221,12 +221,4 @@ public static class BulkV1Content
         return element;
     }
 
-    public static string Serialize(XDocument document)
-    {
-        var builder = new StringBuilder();
-        using (var writer = System.Xml.XmlWriter.Create(new StringWriter(builder, CultureInfo.InvariantCulture), new System.Xml.XmlWriterSettings { Encoding = Encoding.UTF8, Indent = false }))
-            document.Save(writer);
-        // StringWriter reports UTF-16; the bytes sent are UTF-8.
-        return builder.ToString().Replace("encoding=\"utf-16\"", "encoding=\"UTF-8\"", StringComparison.Ordinal);
-    }
 }

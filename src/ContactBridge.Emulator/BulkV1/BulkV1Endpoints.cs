@@ -230,7 +230,7 @@ public static partial class BulkV1Endpoints
 
     private static IResult Json(int status, JsonNode body) => Text(status, body.ToJsonString(SalesforceJsonResult.WireJson), "application/json");
 
-    private static IResult Xml(int status, XDocument document) => Text(status, BulkV1Content.Serialize(document), "application/xml");
+    private static IResult Xml(int status, XDocument document) => Text(status, SafeXml.Serialize(document), "application/xml");
 
     private static IResult Text(int status, string text, string mediaType) => Microsoft.AspNetCore.Http.Results.Text(text, mediaType + "; charset=UTF-8", Encoding.UTF8, status);
 

@@ -83,7 +83,7 @@ public static class SoapEndpoints
         }
         catch (SoapFaultException fault)
         {
-            return Results.Text(Serialize(FaultEnvelope(fault)), "text/xml; charset=utf-8", Encoding.UTF8, 500);
+            return Results.Text(SafeXml.Serialize(FaultEnvelope(fault)), "text/xml; charset=utf-8", Encoding.UTF8, 500);
         }
     }
 
@@ -104,5 +104,5 @@ public static class SoapEndpoints
 
     private static SoapFaultException TooLarge() => new("Client", "The request is larger than 50 MB: send fewer records a call.", client: true);
 
-    private static IResult Xml(int status, XDocument document) => Results.Text(Serialize(document), "text/xml; charset=utf-8", Encoding.UTF8, status);
+    private static IResult Xml(int status, XDocument document) => Results.Text(SafeXml.Serialize(document), "text/xml; charset=utf-8", Encoding.UTF8, status);
 }

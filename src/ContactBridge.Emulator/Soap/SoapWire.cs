@@ -148,11 +148,4 @@ public static class SoapWire
     public static XElement Errors(string statusCode, string message, IEnumerable<string> fields) =>
         new(Partner + "errors", fields.Select(f => new XElement(Partner + "fields", f)), new XElement(Partner + "message", message), new XElement(Partner + "statusCode", statusCode));
 
-    public static string Serialize(XDocument document)
-    {
-        var builder = new System.Text.StringBuilder();
-        using (var writer = XmlWriter.Create(new StringWriter(builder, CultureInfo.InvariantCulture), new XmlWriterSettings { Indent = false }))
-            document.Save(writer);
-        return builder.ToString().Replace("encoding=\"utf-16\"", "encoding=\"UTF-8\"", StringComparison.Ordinal);
-    }
 }
