@@ -35,13 +35,13 @@ public static class BulkRoutes
                 "GET" => new RestResult(200, new JsonObject
                 {
                     ["done"] = true, ["nextRecordsUrl"] = null,
-                    ["records"] = new JsonArray(jobs.ForOrg(ctx.Org.Key, isQuery).Select(j => { lock (j) return (JsonNode)j.Info(); }).ToArray()),
+                    ["records"] = new JsonArray(jobs.ForOrg(ctx.Org.Key, isQuery).Where(j => Visible(ctx, j)).Select(j => { lock (j) return (JsonNode)j.Info(); }).ToArray()),
                 }),
                 _ => throw RestDispatcher.MethodNotAllowed(method, "GET", "POST"),
             };
         }
         var job = jobs.Find(ctx.Org.Key, s[2]);
-        if (job is null || job.IsQuery != isQuery) throw new SalesforceException(404, "NOT_FOUND", $"Could not find job {s[2]}.");
+        if (job is null || job.IsQuery != isQuery || !Visible(ctx, job)) throw new SalesforceException(404, "NOT_FOUND", $"Could not find job {s[2]}.");
         if (s.Length == 3)
         {
             switch (method)
@@ -78,6 +78,9 @@ public static class BulkRoutes
         }
         throw SalesforceException.NotFound();
     }
+
+    /// <summary>A job is its creator's, and visible to users with Modify All Data; to anyone else it does not exist.</summary>
+    private static bool Visible(RestContext ctx, BulkJob job) => job.CreatedById == ctx.UserId || ctx.Org.CanModifyAllData(ctx.UserId);
 
     private static IReadOnlyList<string?> Row(string[] prefix, List<string> row) => [.. prefix, .. row];
 

@@ -72,6 +72,8 @@ public static partial class BulkV1Endpoints
             return JobResult(job, wantsJson, 201);
         }
         var found = jobs.Find(ctx.Org.Key, s[1]);
+        if (found.CreatedById != ctx.UserId && !ctx.Org.CanModifyAllData(ctx.UserId))
+            throw Error("InvalidUser", $"Job {found.Id} was created by another user: only they, or a user with Modify All Data, may use it.");
         var json = wantsJson || (found.ContentType == "JSON" && !IsXml(context.Request.Headers.Accept.ToString()));
         if (s.Length == 2)
         {

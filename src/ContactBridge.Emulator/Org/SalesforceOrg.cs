@@ -67,6 +67,12 @@ public sealed class SalesforceOrg
 
     public static bool IsActive(SRecord user) => user["IsActive"] is true;
 
+    /// <summary>Whether the user's profile has Modify All Data: such a user may see and manage other users' bulk jobs.</summary>
+    public bool CanModifyAllData(string userId)
+    {
+        lock (Sync) return Records.Get(userId)?.GetString("ProfileId") is { } profileId && Records.Get(profileId)?["PermissionsModifyAllData"] is true;
+    }
+
     public bool IsApiOnly(SRecord user)
     {
         var profileId = user.GetString("ProfileId");

@@ -334,4 +334,33 @@ public sealed class BulkV1ApiTests
         (await denied.Content.ReadAsStringAsync(Ct)).ShouldContain("InvalidSessionId");
         Should.Throw<BulkV1Wire.BulkV1Exception>(() => emulator.State.BulkV1.Find("other", job)).ExceptionCode.ShouldBe("InvalidJob");
     }
+
+    [Fact]
+    public async Task A_bulk_job_is_its_creators_and_visible_to_users_who_can_modify_all_data_only()
+    {
+        await using var emulator = await TestEmulator.StartAsync(new SeedFile
+        {
+            Orgs = [new SeedOrg { Users = [new SeedUser { Username = "agent@acme.example", Password = "Agent-Secret-1", LastName = "Agent", Email = "agent@acme.example", Alias = "agent" }] }],
+        });
+        using var admin = await EmulatorClient.SignedInAsync(emulator);
+        using var agent = await EmulatorClient.SignedInAsync(emulator, "agent@acme.example", "Agent-Secret-1");
+        var adminBulk = new AsyncClient(admin);
+        var agentBulk = new AsyncClient(agent);
+
+        var adminsJob = await adminBulk.CreateJobAsync("insert", "Contact");
+        var (status, text, _) = await agentBulk.SendAsync(HttpMethod.Get, $"job/{adminsJob}");
+        status.ShouldBe(400);
+        Value(XDocument.Parse(text).Root!, "exceptionCode").ShouldBe("InvalidUser");
+        (await agentBulk.SendAsync(HttpMethod.Post, $"job/{adminsJob}/batch", "LastName\nIntruder\n", "text/csv")).Status.ShouldBe(400);
+        emulator.State.BulkV1.Find(WellKnown.DefaultOrgKey, adminsJob).Batches.ShouldBeEmpty();
+
+        var agentsJob = await agentBulk.CreateJobAsync("insert", "Contact");
+        Value(await adminBulk.XmlAsync(HttpMethod.Get, $"job/{agentsJob}"), "id").ShouldBe(agentsJob, "the admin's profile can modify all data");
+
+        // Bulk API 2.0 likewise: another user's job does not exist for a user without Modify All Data.
+        var ingest = (await admin.PostAsync("/jobs/ingest", new { @object = "Contact", operation = "insert" })).Object["id"]!.GetValue<string>();
+        (await agent.GetAsync($"/jobs/ingest/{ingest}")).Code.ShouldBe(404);
+        (await agent.GetAsync("/jobs/ingest")).Object["records"]!.AsArray().ShouldBeEmpty();
+        (await admin.GetAsync("/jobs/ingest")).Object["records"]!.AsArray().Count.ShouldBe(1);
+    }
 }
