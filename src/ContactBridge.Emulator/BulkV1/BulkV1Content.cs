@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using ContactBridge.Emulator.Bulk;
+using ContactBridge.Emulator.Records;
 using ContactBridge.Emulator.Schema;
 using static ContactBridge.Emulator.BulkV1.BulkV1Wire;
 
@@ -28,8 +29,9 @@ public static class BulkV1Content
         _ => ReadJson(text, type),
     };
 
-    private static FieldDef Field(ObjectDef type, string name) =>
-        type.Field(name) ?? throw Error("InvalidBatch", $"Field name not found : {name}");
+    private static FieldDef Field(ObjectDef type, string name) => type.Field(name) ?? throw UnknownField(name);
+
+    private static BulkV1Exception UnknownField(string name) => Error("InvalidBatch", $"Field name not found : {name}");
 
     private static List<Row> ReadCsv(string text, ObjectDef type)
     {
@@ -82,25 +84,7 @@ public static class BulkV1Content
         var rows = new List<Row>(records.Count);
         foreach (var record in records)
         {
-            string? id = null;
-            var body = new JsonObject();
-            foreach (var element in record.Elements())
-            {
-                var name = element.Name.LocalName;
-                if (name == "fieldsToNull")
-                {
-                    body[Field(type, element.Value.Trim()).Name] = null;
-                    continue;
-                }
-                if (name.Equals("Id", StringComparison.OrdinalIgnoreCase))
-                {
-                    id = element.Value.Trim() is { Length: > 0 } v ? v : null;
-                    continue;
-                }
-                var field = Field(type, name);
-                if ((string?)element.Attribute(Xsi + "nil") == "true") body[field.Name] = null;
-                else if (element.Value.Length > 0) body[field.Name] = BulkJobs.FromCsv(field, element.Value);
-            }
+            var (id, body) = SObjectXml.Read(type, record, UnknownField);
             rows.Add(new Row(id, body));
         }
         return rows;

@@ -107,7 +107,7 @@ public static partial class BulkV1Endpoints
             }
             finally
             {
-                BulkV1Jobs.Release(batch);
+                batch.Release();
             }
         }
         var target = BulkV1Jobs.FindBatch(found, s[3]);
@@ -192,28 +192,21 @@ public static partial class BulkV1Endpoints
     /// <summary>Reads the body (gzip when Content-Encoding says so) up to a limit; a larger body is refused, not cut.</summary>
     private static async Task<string> ReadBodyAsync(HttpContext context, int limit)
     {
-        if (context.Request.ContentLength > limit && context.Request.Headers.ContentEncoding.Count == 0) throw TooLarge(limit);
         var source = context.Request.Body;
         var encoding = context.Request.Headers.ContentEncoding.ToString();
-        if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)) source = new GZipStream(source, CompressionMode.Decompress);
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (gzip) source = new GZipStream(source, CompressionMode.Decompress);
         else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
             throw Error("ClientInputError", $"Content-Encoding {encoding} is not supported: send the body as it is, or gzip it.");
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
         try
         {
-            int read;
-            while ((read = await source.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (buffer.Length + read > limit) throw TooLarge(limit);
-                buffer.Write(chunk, 0, read);
-            }
+            // The limit is on what the body holds: a gzip body's length says nothing of it.
+            return await RequestBodies.ReadAsync(source, gzip ? null : context.Request.ContentLength, limit, () => TooLarge(limit), context.RequestAborted);
         }
         catch (InvalidDataException)
         {
             throw Error("ClientInputError", "The body is not valid gzip, as its Content-Encoding says.");
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static BulkV1Exception TooLarge(int limit) => limit == MaxBatchBytes

@@ -57,6 +57,7 @@ public sealed class BulkV1Batch
     /// <summary>Completes when the batch may be processed (after its creation has been answered).</summary>
     internal Task Released => _released.Task;
 
+    /// <summary>Lets the batch be processed.</summary>
     internal void Release() => _released.TrySetResult();
 
     /// <summary>Completes when the batch has ended, however it ended (Completed, Failed or NotProcessed).</summary>

@@ -167,9 +167,6 @@ public sealed class BulkV1Jobs(EmulatorState state)
         }
     }
 
-    /// <summary>Lets a batch added with <see cref="AddBatch"/> be processed.</summary>
-    public static void Release(BulkV1Batch batch) => batch.Release();
-
     private void Run(RestContext ctx, BulkV1Batch batch)
     {
         var job = batch.Job;

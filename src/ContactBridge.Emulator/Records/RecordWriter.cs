@@ -134,6 +134,19 @@ public sealed partial class RecordWriter
         return (Create(callerId, type, copy), true);
     }
 
+    /// <summary>Whether an upsert on this external-id value inserts (no record has it): an upsert result says so even when it fails.</summary>
+    public bool UpsertWouldCreate(ObjectDef type, FieldDef field, JsonNode? value)
+    {
+        try
+        {
+            return FieldValues.FromJson(field, value) is not { } match || !_org.Records.FindBy(type, field, match).Any();
+        }
+        catch (SalesforceException)
+        {
+            return true;
+        }
+    }
+
     public static FieldDef ExternalIdField(ObjectDef type, string fieldName)
     {
         var field = type.Field(fieldName);

@@ -35,7 +35,7 @@ public static class Collections
             case (2, "PATCH"):
                 var type = ctx.Org.Schema.Require(rest[0]);
                 var field = RecordWriter.ExternalIdField(type, rest[1]);
-                return Write(ctx, body, (r, _) => Upsert(ctx, type, field, r), upsert: true, wouldCreate: r => WouldCreate(ctx, type, field, r));
+                return Write(ctx, body, (r, _) => Upsert(ctx, type, field, r), upsert: true, wouldCreate: r => ctx.Writer.UpsertWouldCreate(type, field, r[field.Name]));
             default:
                 throw SalesforceException.NotFound();
         }
@@ -70,19 +70,6 @@ public static class Collections
         copy.Remove(field.Name);
         var (record, created) = ctx.Writer.Upsert(ctx.UserId, type, field.Name, value, copy, ctx.DataPath);
         return (record.Id, created);
-    }
-
-    /// <summary>Whether an upsert of this record inserts (no record has its external id): an upsert result says so even when it fails.</summary>
-    private static bool WouldCreate(RestContext ctx, ObjectDef type, FieldDef field, JsonObject r)
-    {
-        try
-        {
-            return FieldValues.FromJson(field, r[field.Name]) is not { } value || !ctx.Org.Records.FindBy(type, field, value).Any();
-        }
-        catch (SalesforceException)
-        {
-            return true;
-        }
     }
 
     private static ObjectDef TypeOf(RestContext ctx, JsonObject r)

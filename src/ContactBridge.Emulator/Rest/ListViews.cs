@@ -87,13 +87,13 @@ public static class ListViews
         return columns;
     }
 
-    private static string Soql(RestContext ctx, View v) =>
-        $"SELECT {string.Join(", ", Columns(ctx, v.Type).Select(c => c.Path))} FROM {v.Type.Name}"
-        + (v.Where is null ? "" : " WHERE " + v.Where)
-        + $" ORDER BY {Columns(ctx, v.Type)[0].Path} ASC NULLS FIRST, Id ASC NULLS FIRST";
-
-    /// <summary>The SOQL a list view runs, for <c>query?explain={listViewId}</c>.</summary>
-    public static string SoqlOf(RestContext ctx, View v) => Soql(ctx, v);
+    /// <summary>The SOQL a list view runs (also for <c>query?explain={listViewId}</c>).</summary>
+    public static string Soql(RestContext ctx, View v)
+    {
+        var columns = Columns(ctx, v.Type);
+        return $"SELECT {string.Join(", ", columns.Select(c => c.Path))} FROM {v.Type.Name}" + (v.Where is null ? "" : " WHERE " + v.Where)
+               + $" ORDER BY {columns[0].Path} ASC NULLS FIRST, Id ASC NULLS FIRST";
+    }
 
     private static JsonArray ColumnsJson(RestContext ctx, View v)
     {

@@ -356,7 +356,7 @@ public static class RestDispatcher
         {
             if (string.IsNullOrWhiteSpace(explain)) throw new SalesforceException(400, "MALFORMED_QUERY", "The 'explain' parameter is empty: give a SOQL query or a list view id.");
             // A list view's id explains the query the list view runs.
-            return ReplicationAndUi.Explain(ctx, explain.StartsWith("00B", StringComparison.Ordinal) && ListViews.Find(ctx, explain) is { } view ? ListViews.SoqlOf(ctx, view) : explain);
+            return ReplicationAndUi.Explain(ctx, explain.StartsWith("00B", StringComparison.Ordinal) && ListViews.Find(ctx, explain) is { } view ? ListViews.Soql(ctx, view) : explain);
         }
         var soql = Required(query, "q");
         var engine = new SoqlEngine(ctx.Org, ctx.State.Clock, ctx.Version);

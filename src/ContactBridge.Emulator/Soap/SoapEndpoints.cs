@@ -33,7 +33,7 @@ public static class SoapEndpoints
         {
             if (!RestDispatcher.TryParseVersion("v" + version, out var v))
                 throw new SoapFaultException("UNSUPPORTED_API_VERSION", $"Invalid Api version specified on URL: {version}; use {RestDispatcher.Versions[0]} to {RestDispatcher.LatestVersion}.");
-            var text = await ReadBodyAsync(context);
+            var text = await RequestBodies.ReadAsync(context.Request.Body, context.Request.ContentLength, MaxRequestBytes, TooLarge, context.RequestAborted);
             var envelope = Parse(text).Root;
             if (envelope is null || envelope.Name != Env + "Envelope")
                 throw new SoapFaultException("Client", $"Expected a SOAP 1.1 envelope ({{{Env.NamespaceName}}}Envelope), not {envelope?.Name.ToString() ?? "nothing"}.", client: true);
@@ -85,21 +85,6 @@ public static class SoapEndpoints
         {
             return Results.Text(SafeXml.Serialize(FaultEnvelope(fault)), "text/xml; charset=utf-8", Encoding.UTF8, 500);
         }
-    }
-
-    /// <summary>The body, up to 50 MB; a larger one is refused as soon as it is seen to be, not read to its end.</summary>
-    private static async Task<string> ReadBodyAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > MaxRequestBytes) throw TooLarge();
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxRequestBytes) throw TooLarge();
-            buffer.Write(chunk, 0, read);
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static SoapFaultException TooLarge() => new("Client", "The request is larger than 50 MB: send fewer records a call.", client: true);

@@ -121,17 +121,8 @@ public static class SoapOperations
                         break;
                     default:
                         var field = RecordWriter.ExternalIdField(type, externalIdField!);
-                        if (field.Name == "Id")
-                        {
-                            wouldCreate = givenId is null;
-                            (id, created) = Bulk.BulkJobs.ApplyRow(ctx, ctx.Writer, type, "upsert", "Id", givenId, body);
-                            break;
-                        }
-                        var key = body[field.Name]?.ToString() ?? throw new SalesforceException(400, "MISSING_ARGUMENT", $"{field.Name} not specified", field.Name);
-                        wouldCreate = !ctx.Org.Records.FindBy(type, field, FieldValues.FromJson(field, body[field.Name]) ?? key).Any();
-                        body.Remove(field.Name);
-                        var (record, wasCreated) = ctx.Writer.Upsert(ctx.UserId, type, field.Name, key, body, ctx.DataPath);
-                        (id, created) = (record.Id, wasCreated);
+                        wouldCreate = field.Name == "Id" ? givenId is null : ctx.Writer.UpsertWouldCreate(type, field, body[field.Name]);
+                        (id, created) = Bulk.BulkJobs.ApplyRow(ctx, ctx.Writer, type, "upsert", field.Name, givenId, body);
                         break;
                 }
             }

@@ -121,26 +121,8 @@ public static class SoapWire
         var typeName = element.Elements().FirstOrDefault(e => e.Name.LocalName == "type")?.Value.Trim()
                        ?? throw new SoapFaultException("INVALID_TYPE", "Must send a concrete entity type.");
         var type = schema.Find(typeName) ?? throw new SoapFaultException("INVALID_TYPE", $"sObject type '{typeName}' is not supported.");
-        string? id = null;
-        var body = new JsonObject();
-        foreach (var e in element.Elements())
-        {
-            var name = e.Name.LocalName;
-            if (name == "type") continue;
-            if (name.Equals("Id", StringComparison.OrdinalIgnoreCase))
-            {
-                id = e.Value.Trim() is { Length: > 0 } v ? v : null;
-                continue;
-            }
-            if (name == "fieldsToNull")
-            {
-                var nulled = type.Field(e.Value.Trim()) ?? throw new SoapFaultException("INVALID_FIELD", $"No such column '{e.Value.Trim()}' on entity '{type.Name}'.");
-                body[nulled.Name] = null;
-                continue;
-            }
-            var field = type.Field(name) ?? throw new SoapFaultException("INVALID_FIELD", $"No such column '{name}' on entity '{type.Name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.");
-            body[field.Name] = (string?)e.Attribute(Xsi + "nil") == "true" ? null : Bulk.BulkJobs.FromCsv(field, e.Value);
-        }
+        var (id, body) = SObjectXml.Read(type, element,
+            name => new SoapFaultException("INVALID_FIELD", $"No such column '{name}' on entity '{type.Name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."));
         return (type, id, body);
     }
 
