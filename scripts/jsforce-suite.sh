@@ -3,8 +3,9 @@
 #
 # Extracts jsforce's source and tests (../shared/third-party/jsforce-3.10.16.tar.gz, or $JSFORCE_TARBALL) into a temporary
 # folder, installs its dev dependencies with npm (no browser download), replaces only its browser login helper with the
-# emulator's form flow over HTTP, starts the emulator (dotnet build -c Release first) with the org jsforce's setup expects,
-# builds jsforce (tsc), runs each file with jest and prints the passed tests per file and in all.
+# emulator's form flow, starts the emulator (dotnet build -c Release first) with the org jsforce's setup expects, builds
+# jsforce (tsc), runs each file with jest over HTTPS, as against Salesforce (node trusts the emulator's certificate through
+# NODE_EXTRA_CA_CERTS), and prints the passed tests per file and in all.
 #   scripts/jsforce-suite.sh [--min N]   (--min: exit 1 when fewer than N pass)  [--keep] (leave the folder, for reading failures)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,22 +49,30 @@ if ! (cd "$suite" && npx tsc -p . --pretty false > "$work/tsc.log" 2>&1); then
   echo "error: jsforce did not build:" >&2; tail -20 "$work/tsc.log" >&2; exit 1
 fi
 
-port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-url=http://127.0.0.1:$port
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+port=$(free_port)
+https_port=$(free_port)
+while [ "$https_port" = "$port" ]; do https_port=$(free_port); done
+plain=http://127.0.0.1:$port
+url=https://127.0.0.1:$https_port
 client_id=jsforce-test-client
 client_secret=jsforce-test-secret
 redirect=http://localhost:4000/oauth2/callback
 node "$root/scripts/jsforce-suite/seed.mjs" "$work/seed.json" "$client_id" "$client_secret" "$redirect"
 echo "==> The emulator on $url, seeded as jsforce's org setup leaves an org"
-dotnet "$emulator" --port "$port" --seed "$work/seed.json" > "$work/emulator.log" 2>&1 &
+dotnet "$emulator" --port "$port" --https-port "$https_port" --seed "$work/seed.json" > "$work/emulator.log" 2>&1 &
 pid=$!
 ready=false
 for _ in $(seq 1 120); do
   kill -0 "$pid" 2>/dev/null || break
-  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/_emulator/openapi/emulator.json"; then ready=true; break; fi
+  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$plain/_emulator/openapi/emulator.json"; then ready=true; break; fi
   sleep 0.5
 done
 if ! $ready; then echo "error: the emulator did not start:" >&2; tail -20 "$work/emulator.log" >&2; exit 1; fi
+# The certificate the emulator made for its https port, for node to trust (as a browser trusts Salesforce's).
+node -e 'fetch(process.argv[1]).then(r => r.ok ? r.text() : Promise.reject(new Error("HTTP " + r.status))).then(t => require("fs").writeFileSync(process.argv[2], t), e => { console.error(e.message); process.exit(1); })' \
+  "$plain/_emulator/tls-certificate" "$work/emulator-certificate.pem" || { echo "error: no certificate from the emulator" >&2; exit 1; }
+export NODE_EXTRA_CA_CERTS=$work/emulator-certificate.pem
 username=admin@contactbridge.example
 password=Emulator-Admin-1
 if ! answer=$(node -e '

@@ -44,7 +44,9 @@ set -e
 
 # jsforce's own test suite (its data-API files) against the emulator: a measure of the emulator's fidelity, gated so it
 # cannot fall back. It needs jsforce's source, which its npm package does not ship (../shared/third-party/README.md).
-jsforce_minimum=156
+# All 158 pass; the floor leaves one for bulk.test.ts's "yielding file output", which races its file stream's end against its
+# own CSV parser and has been seen to lose that race when the result arrives in many small pieces (README, "jsforce's suite").
+jsforce_minimum=157
 tarball=${JSFORCE_TARBALL:-$root/../shared/third-party/jsforce-3.10.16.tar.gz}
 if [ -f "$tarball" ]; then
   echo "==> jsforce's own test suite against the emulator (about three minutes)..."

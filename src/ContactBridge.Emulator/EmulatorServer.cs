@@ -90,6 +90,13 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.Services.AddSingleton(state);
         builder.Services.AddOpenApi("emulator");
         builder.Services.AddProblemDetails();
+        // Salesforce compresses a response when the client asks (Accept-Encoding: gzip), over https too.
+        builder.Services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProvider>();
+            o.MimeTypes = ["application/json", "application/xml", "text/xml", "text/csv", "text/plain"];
+        });
         builder.Services.AddGrpc();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -97,6 +104,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         var app = builder.Build();
+        app.UseResponseCompression();
         app.UseMiddleware<EmulatorMiddleware>();
         // The console's scripts and styles and the vendored design system, from inside the assembly.
         app.UseStaticFiles(new StaticFileOptions { FileProvider = OpenCti.OpenCtiEndpoints.Assets, RequestPath = Lightning.ConsoleLayout.Assets });

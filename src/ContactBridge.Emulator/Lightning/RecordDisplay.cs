@@ -31,7 +31,8 @@ internal static class RecordDisplay
 
     /// <summary>The fields a record page shows: the name first, the record's own fields, then who owns, created and changed it.</summary>
     public static IEnumerable<FieldDef> ShownFields(ObjectDef type) =>
-        type.Fields.Where(f => !Hidden.Contains(f.Name) && f.Type != FieldType.Base64)
+        type.Fields.Where(f => !Hidden.Contains(f.Name) && f.Type != FieldType.Base64
+                && !(f.CompoundFieldName is { } compound && type.Field(compound)?.Type == FieldType.Address)) // an address shows whole, not as its parts
             .OrderBy(f => f.NameField ? -2 : Array.IndexOf(SystemInformation, f.Name));
 
     /// <summary>A field's label on a page: as describe has it, but a lookup reads "Account", not "Account ID", as page layouts show it.</summary>
@@ -72,6 +73,8 @@ internal static class RecordDisplay
                 return $"""<a href="mailto:{E(email)}" hx-boost="false">{E(email)}</a>""";
             case FieldType.Url when value is string url && Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https":
                 return $"""<a href="{E(u.ToString())}" target="_blank" rel="noopener noreferrer" hx-boost="false">{E(url)}</a>""";
+            case FieldType.Address:
+                return string.Join("<br>", FormatPlain(field, value).Split('\n').Select(E));
             case FieldType.Boolean:
                 return value is true ? """<span class="cb-check" title="true">✓</span>""" : """<span class="cb-check" title="false">–</span>""";
             default:

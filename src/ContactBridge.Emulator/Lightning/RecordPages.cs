@@ -205,7 +205,7 @@ internal static class RecordPages
         {
             var first = child.First();
             var type = org.Schema.Find(first.ChildObject);
-            if (type is null || type.IsPlatformEvent) continue;
+            if (type is null || type.IsPlatformEvent || Records.ActivityViews.IsView(type)) continue; // tasks have their own card
             var fields = child.Select(c => c.Field).Distinct().ToList();
             var rows = org.Records.OfType(type.Name).Where(r => !r.IsDeleted && fields.Any(f => Equals(r[f], record.Id)))
                 .OrderByDescending(r => r["CreatedDate"] as DateTimeOffset? ?? DateTimeOffset.MinValue).ToList();

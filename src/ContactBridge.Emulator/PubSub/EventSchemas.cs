@@ -12,7 +12,7 @@ namespace ContactBridge.Emulator.PubSub;
 /// <summary>
 /// The Avro schemas of an org's event channels, as the Pub/Sub API serves them, and the events' payloads in Avro binary (one datum,
 /// no container). A platform event's record has CreatedDate (epoch milliseconds) and CreatedById, then its custom fields; a change
-/// event's has the ChangeEventHeader first, then the entity's fields (Contact, Lead and User with the compound Name). Every field
+/// event's has the ChangeEventHeader first, then the entity's fields (compounds — a person's Name, an address — as records of their parts). Every field
 /// but the header's is a union with null. In a change event's header, changedFields, nulledFields and diffFields are bitmaps of
 /// field positions ("0x…" for the record's fields, "{position}-0x…" for the fields of the compound field at that position).
 /// </summary>
@@ -20,7 +20,6 @@ public static class EventSchemas
 {
     public const string Namespace = "com.sforce.eventbus";
     public const string AllChangeEvents = Events.EventBus.AllChangeEvents;
-    private static readonly string[] NameParts = ["Salutation", "FirstName", "MiddleName", "LastName", "Suffix"];
     private static readonly string[] ChangeTypes = ["CREATE", "UPDATE", "DELETE", "UNDELETE", "GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE", "GAP_OVERFLOW"];
 
     /// <summary>A channel's schema: its id (a fingerprint of the JSON), the JSON, the parsed schema, and what it describes.</summary>
@@ -83,21 +82,18 @@ public static class EventSchemas
         return new JsonObject { ["type"] = "record", ["name"] = e.Name, ["namespace"] = Namespace, ["fields"] = fields };
     }
 
-    private static bool HasCompoundName(ObjectDef type) => type.Name is "Contact" or "Lead" or "User";
-
-    /// <summary>A change event's fields in order: every field but Id, IsDeleted and SystemModstamp, the name parts folded into Name.</summary>
-    private static IEnumerable<FieldDef?> ChangeFields(ObjectDef type)
+    /// <summary>
+    /// A change event's fields in order: every field but Id, IsDeleted and SystemModstamp, a compound's parts (a person's Name, an
+    /// address) folded into the compound where its first part was.
+    /// </summary>
+    private static IEnumerable<(FieldDef? Field, string? Compound)> ChangeFields(ObjectDef type)
     {
-        var named = false;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var f in type.Fields.Where(f => f.Name is not ("Id" or "IsDeleted" or "SystemModstamp")))
         {
-            if (HasCompoundName(type) && (f.Name == "Name" || NameParts.Contains(f.Name)))
-            {
-                if (!named) yield return null; // the compound Name, where its first part was
-                named = true;
-                continue;
-            }
-            yield return f;
+            var compound = f.CompoundFieldName ?? (type.IsCompound(f.Name) ? f.Name : null);
+            if (compound is null) yield return (f, null);
+            else if (seen.Add(compound)) yield return (null, compound);
         }
     }
 
@@ -125,18 +121,24 @@ public static class EventSchemas
                 new JsonObject { ["name"] = "changedFields", ["type"] = new JsonObject { ["type"] = "array", ["items"] = "string" } }),
         };
         var fields = new JsonArray(new JsonObject { ["name"] = "ChangeEventHeader", ["type"] = header, ["doc"] = "Data:EventHeader" });
-        foreach (var f in ChangeFields(type))
+        var defined = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (f, compound) in ChangeFields(type))
         {
-            if (f is null)
+            if (f is not null)
             {
-                var name = new JsonObject
-                {
-                    ["type"] = "record", ["name"] = "Name", ["namespace"] = Namespace,
-                    ["fields"] = new JsonArray(NameParts.Where(p => type.Field(p) is not null).Select(p => (JsonNode)Nullable(p, "string", "Data:Text")).ToArray()),
-                };
-                fields.Add(Nullable("Name", name, "Data:Compound"));
+                fields.Add(Nullable(f.Name, AvroType(f), $"Data:{f.Type}"));
+                continue;
             }
-            else fields.Add(Nullable(f.Name, AvroType(f), $"Data:{f.Type}"));
+            // A person's Name is a record "Name"; every address is a record "Address", defined once and named after that (Avro names are unique).
+            var recordName = type.Field(compound!)?.Type == FieldType.Address ? "Address" : compound!;
+            JsonNode record = defined.Add(recordName)
+                ? new JsonObject
+                {
+                    ["type"] = "record", ["name"] = recordName, ["namespace"] = Namespace,
+                    ["fields"] = new JsonArray(type.PartsOf(compound!).Select(p => (JsonNode)Nullable(p.CompoundPart!, AvroType(p), p.Type.IsText() ? "Data:Text" : $"Data:{p.Type}")).ToArray()),
+                }
+                : JsonValue.Create(Namespace + "." + recordName);
+            fields.Add(Nullable(compound!, record, "Data:Compound"));
         }
         return new JsonObject { ["type"] = "record", ["name"] = ChangeEventName(type.Name), ["namespace"] = Namespace, ["fields"] = fields };
     }

@@ -105,6 +105,7 @@ public static partial class FieldValues
         long l => JsonValue.Create(l),
         DateOnly date => JsonValue.Create(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         DateTimeOffset dt => JsonValue.Create(FormatDateTime(dt)),
+        PostalAddress address => address.ToJson(),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
 

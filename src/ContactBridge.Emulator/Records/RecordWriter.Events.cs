@@ -9,7 +9,6 @@ namespace ContactBridge.Emulator.Records;
 /// </summary>
 public sealed partial class RecordWriter
 {
-    private static readonly string[] NameParts = ["Salutation", "FirstName", "MiddleName", "LastName", "Suffix"];
     private readonly string _transactionKey = Guid.NewGuid().ToString();
     private int _sequence;
 
@@ -29,10 +28,10 @@ public sealed partial class RecordWriter
     {
         var type = record.Type;
         if (!_org.ChangeDataCapture.Contains(type.Name)) return;
-        var compoundName = type.Name is "Contact" or "Lead" or "User";
-        string Path(string field) => compoundName && NameParts.Contains(field) ? "Name." + field : field;
+        // A compound's part is named through its compound (Name.FirstName, MailingAddress.City); the compound itself is its parts.
+        string Path(string field) => type.Field(field) is { CompoundFieldName: { } compound, CompoundPart: { } part } ? compound + "." + part : field;
         // SystemModstamp is not part of a change event; LastModifiedDate is (Apex ChangeEventHeader reference).
-        var reported = changeType == "UPDATE" ? changed.Where(c => !(compoundName && c == "Name") && c != "SystemModstamp").ToList() : [];
+        var reported = changeType == "UPDATE" ? changed.Where(c => !type.IsCompound(c) && c != "SystemModstamp").ToList() : [];
         var now = _clock.GetUtcNow();
         var payload = new JsonObject
         {
@@ -55,26 +54,23 @@ public sealed partial class RecordWriter
         // CREATE carries every field (null included); UPDATE only the changed ones; DELETE only the header.
         var fields = changeType switch
         {
-            "CREATE" => type.Fields.Where(f => f.Name is not ("Id" or "IsDeleted" or "SystemModstamp")).Select(f => f.Name).ToList(),
+            "CREATE" => type.Fields.Where(f => f.Name is not ("Id" or "IsDeleted" or "SystemModstamp") && !type.IsCompound(f.Name)).Select(f => f.Name).ToList(),
             "UPDATE" => reported,
             _ => [],
         };
-        JsonObject? name = null;
         foreach (var field in fields)
         {
             var def = type.Field(field);
             if (def is null) continue;
-            if (compoundName && field == "Name") continue;
             var value = FieldValues.ToJson(def, record[field]);
-            if (compoundName && NameParts.Contains(field))
+            if (def is { CompoundFieldName: { } compound, CompoundPart: { } part })
             {
-                name ??= new JsonObject();
-                name[field] = value;
+                if (payload[compound] is not JsonObject parts) payload[compound] = parts = new JsonObject();
+                parts[part] = value;
                 continue;
             }
             payload[field] = value;
         }
-        if (name is not null) payload["Name"] = name;
         Publish($"/data/{ChangeEventName(type.Name)}", payload);
     }
 

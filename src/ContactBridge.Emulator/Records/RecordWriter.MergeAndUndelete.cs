@@ -42,7 +42,12 @@ public sealed partial class RecordWriter
                 moved.Add(related.Id);
             }
         }
-        foreach (var victim in victims) Delete(victim, callerId);
+        foreach (var victim in victims)
+        {
+            // The merged record remembers its master (MasterRecordId), as queryAll shows it in the recycle bin.
+            if (victim.Type.Field("MasterRecordId") is not null) _org.Records.Set(victim, new Dictionary<string, object?> { ["MasterRecordId"] = master.Id });
+            Delete(victim, callerId);
+        }
         tx.Commit();
         return new MergeOutcome(master.Id, [.. victims.Select(v => v.Id)], moved);
     }

@@ -259,10 +259,15 @@ public sealed partial class RecordWriter
             if (creating) values["CaseNumber"] = (++_org.Records.CaseNumberCounter).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
             var closed = Equals(Current("Status"), "Closed");
             values["IsClosed"] = closed;
+            if (creating) values["IsClosedOnCreate"] = closed;
             if (closed && existing?["ClosedDate"] is null) values["ClosedDate"] = _clock.GetUtcNow();
             if (!closed) values["ClosedDate"] = null;
         }
-        if (type.Name == "Task") values["IsClosed"] = Equals(Current("Status"), "Completed");
+        if (type.Name == "Task")
+        {
+            values["IsClosed"] = Equals(Current("Status"), "Completed");
+            if (creating || values.ContainsKey("WhatId") || values.ContainsKey("WhoId")) values["AccountId"] = TaskAccount(Current("WhatId") as string, Current("WhoId") as string);
+        }
         if (type.Name == "Lead" && creating) values["IsConverted"] = false;
         if (type.Name == "Opportunity") DeriveOpportunity(values, Current, creating);
         if (creating)
@@ -275,6 +280,16 @@ public sealed partial class RecordWriter
                 values[f.Name] = AutoNumber(f.AutoNumberFormat!, next, _clock.GetUtcNow());
             }
         }
+    }
+
+    /// <summary>A task's account: its What when that is an account, else the account of its What (a case, an opportunity) or of its Who (a contact).</summary>
+    private string? TaskAccount(string? whatId, string? whoId)
+    {
+        var what = whatId is null ? null : _org.Records.Get(whatId);
+        if (what is { Type.Name: "Account" }) return what.Id;
+        if (what?.GetString("AccountId") is { } viaWhat) return viaWhat;
+        var who = whoId is null ? null : _org.Records.Get(whoId);
+        return who is { Type.Name: "Contact" } ? who.GetString("AccountId") : null;
     }
 
     /// <summary>An opportunity's stage sets its probability (unless given), forecast category and closed/won flags; its close date its fiscal period.</summary>

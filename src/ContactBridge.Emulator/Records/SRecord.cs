@@ -20,9 +20,11 @@ public sealed class SRecord
     /// <summary>The order the record was stored in (what a scan of its object returns records in).</summary>
     public long Sequence { get; internal set; }
 
+    /// <summary>A field's value; a compound address (MailingAddress) is made from its parts, as Salesforce reads it.</summary>
     public object? this[string field]
     {
-        get => Values.GetValueOrDefault(field);
+        get => Values.TryGetValue(field, out var value) ? value
+            : Type.HasAddresses && Type.Field(field) is { Type: FieldType.Address } address ? PostalAddress.Of(this, address) : null;
         set => Values[field] = value;
     }
 

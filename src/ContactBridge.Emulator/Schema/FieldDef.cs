@@ -33,6 +33,12 @@ public sealed class FieldDef
     public string? AutoNumberFormat { get; init; }
     public bool Filterable { get; init; } = true;
 
+    /// <summary>The compound field this one is a part of (FirstName → Name, MailingCity → MailingAddress), as describe reports it.</summary>
+    public string? CompoundFieldName { get; init; }
+
+    /// <summary>The part's name inside its compound, as change events nest it (MailingCity → City, FirstName → FirstName).</summary>
+    public string? CompoundPart { get; init; }
+
     /// <summary>The label describe reports: the declared one, or the API name in words ("FirstName" → "First Name", "AccountId" → "Account ID").</summary>
     public string DisplayLabel => Label ?? Words(Name);
 

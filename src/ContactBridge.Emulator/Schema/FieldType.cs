@@ -21,6 +21,8 @@ public enum FieldType
     Date,
     DateTime,
     Base64,
+    /// <summary>A compound address (MailingAddress): read-only, made of its parts (MailingStreet, MailingCity …).</summary>
+    Address,
 }
 
 public static class FieldTypeNames
@@ -63,6 +65,7 @@ public static class FieldTypeNames
         FieldType.Date => "xsd:date",
         FieldType.DateTime => "xsd:dateTime",
         FieldType.Base64 => "xsd:base64Binary",
+        FieldType.Address => "urn:address",
         _ => "xsd:string",
     };
 }

@@ -8,6 +8,7 @@ public sealed class ObjectDef
     private readonly Dictionary<string, FieldDef> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, FieldDef> _byRelationship = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<FieldDef> _fields = [];
+    private readonly Dictionary<string, List<FieldDef>> _compounds = new(StringComparer.OrdinalIgnoreCase);
 
     public required string Name { get; init; }
     public string? Label { get; init; }
@@ -32,9 +33,24 @@ public sealed class ObjectDef
         if (_byName.ContainsKey(field.Name)) throw new InvalidOperationException($"Field {Name}.{field.Name} is declared twice.");
         _fields.Add(field);
         _byName[field.Name] = field;
+        if (field.Type == FieldType.Address) HasAddresses = true;
         if (field.RelationshipName is not null) _byRelationship[field.RelationshipName] = field;
+        if (field.CompoundFieldName is { } compound)
+        {
+            if (!_compounds.TryGetValue(compound, out var parts)) _compounds[compound] = parts = [];
+            parts.Add(field);
+        }
         return this;
     }
+
+    /// <summary>Whether a field is a compound one (a person's Name, an address), made of the fields that name it as theirs.</summary>
+    public bool IsCompound(string fieldName) => _compounds.ContainsKey(fieldName);
+
+    /// <summary>A compound field's parts, in declared order; none for any other field.</summary>
+    public IReadOnlyList<FieldDef> PartsOf(string compoundName) => _compounds.GetValueOrDefault(compoundName) ?? [];
+
+    /// <summary>Whether the object has compound address fields, whose values are made from their parts when read.</summary>
+    public bool HasAddresses { get; private set; }
 
     public FieldDef? Field(string name) => _byName.GetValueOrDefault(name);
 

@@ -21,7 +21,7 @@ public sealed class OrgSchema
     {
         ArgumentNullException.ThrowIfNull(o);
         _byName[o.Name] = o;
-        _byPrefix[o.KeyPrefix] = o;
+        if (o.KeyPrefix.Length > 0) _byPrefix[o.KeyPrefix] = o; // a view (ActivityHistory) has no records of its own, nor a prefix
     }
 
     public ObjectDef? Find(string name) => _byName.GetValueOrDefault(name);

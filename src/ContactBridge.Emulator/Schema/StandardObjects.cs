@@ -17,6 +17,8 @@ public static class StandardObjects
         yield return Case();
         yield return Opportunity();
         yield return Task();
+        yield return ActivityView("ActivityHistory", "Activity History", "Activity Histories", "ActivityHistories");
+        yield return ActivityView("OpenActivity", "Open Activity", "Open Activities", "OpenActivities");
         yield return CallCenter();
         yield return CallCenterRoutingMap();
         yield return VoiceCall();
@@ -32,8 +34,8 @@ public static class StandardObjects
         yield return StreamingChannel();
     }
 
-    private static FieldDef Str(string name, int length, bool nillable = true, string? label = null) =>
-        new() { Name = name, Type = FieldType.String, Length = length, Nillable = nillable, Label = label };
+    private static FieldDef Str(string name, int length, bool nillable = true, string? label = null, string? compound = null) =>
+        new() { Name = name, Type = FieldType.String, Length = length, Nillable = nillable, Label = label, CompoundFieldName = compound, CompoundPart = compound is null ? null : name };
 
     private static FieldDef Text(string name, int length = 32000, string? label = null) =>
         new() { Name = name, Type = FieldType.TextArea, Length = length, Label = label };
@@ -44,12 +46,52 @@ public static class StandardObjects
     private static FieldDef Email(string name, bool nillable = true) =>
         new() { Name = name, Type = FieldType.Email, Length = 80, Nillable = nillable };
 
-    private static FieldDef Picklist(string name, string[] values, object? defaultValue = null, bool nillable = true, bool restricted = false, bool updateable = true, string? label = null) =>
+    private static FieldDef Picklist(string name, string[] values, object? defaultValue = null, bool nillable = true, bool restricted = false, bool updateable = true, string? label = null, string? compound = null) =>
         new()
         {
             Name = name, Label = label, Type = FieldType.Picklist, Length = 255, PicklistValues = values, DefaultValue = defaultValue,
             DefaultedOnCreate = defaultValue is not null, Nillable = nillable, RestrictedPicklist = restricted, Updateable = updateable,
+            CompoundFieldName = compound, CompoundPart = compound is null ? null : name,
         };
+
+    private static readonly string[] GeocodeAccuracies =
+        ["Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip", "Neighborhood", "City", "County", "State", "Unknown"];
+
+    private static readonly string[] CleanStatuses = ["Matched", "Different", "Acknowledged", "NotFound", "Inactive", "Pending", "SelectMatch", "Skipped"];
+
+    /// <summary>
+    /// An address's parts and the read-only compound that gathers them (prefix "Mailing": MailingStreet … MailingGeocodeAccuracy,
+    /// then MailingAddress), with the lengths and types describe gives them.
+    /// </summary>
+    private static ObjectDef WithAddress(this ObjectDef o, string prefix, string? label = null)
+    {
+        var compound = prefix + "Address";
+        FieldDef Part(string part, FieldType type, int length = 0, int precision = 0, int scale = 0, string[]? values = null) => new()
+        {
+            Name = prefix + part, Type = type, Length = length, Precision = precision, Scale = scale, PicklistValues = values ?? [],
+            RestrictedPicklist = values is not null, CompoundFieldName = compound, CompoundPart = part,
+            Label = label is null ? null : $"{label} {(part == "PostalCode" ? "Zip/Postal Code" : part == "State" ? "State/Province" : part)}",
+        };
+        return o.Add(Part("Street", FieldType.String, 255)).Add(Part("City", FieldType.String, 40)).Add(Part("State", FieldType.String, 80))
+            .Add(Part("PostalCode", FieldType.String, 20)).Add(Part("Country", FieldType.String, 80))
+            .Add(Part("Latitude", FieldType.Double, precision: 18, scale: 15)).Add(Part("Longitude", FieldType.Double, precision: 18, scale: 15))
+            .Add(Part("GeocodeAccuracy", FieldType.Picklist, 40, values: GeocodeAccuracies))
+            .Add(new FieldDef
+            {
+                Name = compound, Type = FieldType.Address, Createable = false, Updateable = false, Filterable = false,
+                Label = label is null ? null : label + " Address",
+            });
+    }
+
+    /// <summary>The fields a merge, the recently-viewed list and data enrichment leave on a person or account record.</summary>
+    private static ObjectDef WithRecordKeeping(this ObjectDef o, bool enrichment = true)
+    {
+        o.Add(ReadOnly(Ref("MasterRecordId", "MasterRecord", null, o.Name)))
+            .Add(ReadOnly(new FieldDef { Name = "LastViewedDate", Type = FieldType.DateTime }))
+            .Add(ReadOnly(new FieldDef { Name = "LastReferencedDate", Type = FieldType.DateTime }));
+        if (enrichment) o.Add(Picklist("CleanStatus", CleanStatuses, label: "Clean Status"));
+        return o;
+    }
 
     private static FieldDef Ref(string name, string relationship, string? childRelationship, params string[] to) =>
         new() { Name = name, Type = FieldType.Reference, Length = 18, ReferenceTo = to, RelationshipName = relationship, ChildRelationshipName = childRelationship };
@@ -60,8 +102,8 @@ public static class StandardObjects
         ChildRelationshipName = childRelationship, Nillable = false, DefaultedOnCreate = true,
     };
 
-    private static FieldDef Bool(string name, bool defaultValue = false, bool createable = true, bool updateable = true) =>
-        new() { Name = name, Type = FieldType.Boolean, Nillable = false, DefaultedOnCreate = true, DefaultValue = defaultValue, Createable = createable, Updateable = updateable };
+    private static FieldDef Bool(string name, bool defaultValue = false, bool createable = true, bool updateable = true, string? label = null) =>
+        new() { Name = name, Label = label, Type = FieldType.Boolean, Nillable = false, DefaultedOnCreate = true, DefaultValue = defaultValue, Createable = createable, Updateable = updateable };
 
     private static FieldDef ReadOnly(FieldDef f) => new()
     {
@@ -124,10 +166,14 @@ public static class StandardObjects
         Name = "User", Label = "User", LabelPlural = "Users", KeyPrefix = "005", Deletable = false,
     })
         .Add(new FieldDef { Name = "Username", Type = FieldType.String, Length = 80, Nillable = false, Unique = true, IdLookup = true })
-        .Add(Str("FirstName", 40))
-        .Add(Str("LastName", 80, nillable: false))
+        .Add(Str("FirstName", 40, compound: "Name"))
+        .Add(Str("LastName", 80, nillable: false, compound: "Name"))
         .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, IdLookup = true }))
+        .Add(Str("CompanyName", 80)).Add(Str("Division", 80))
+        .WithAddress("")
         .Add(Email("Email", nillable: false))
+        .Add(Str("SenderEmail", 80, label: "Email Sender Address")).Add(Str("SenderName", 80, label: "Email Sender Name"))
+        .Add(Text("Signature", 1333, label: "Email Signature"))
         .Add(Str("Alias", 8, nillable: false))
         .Add(Str("CommunityNickname", 40))
         .Add(Bool("IsActive", true))
@@ -136,8 +182,22 @@ public static class StandardObjects
         .Add(new FieldDef { Name = "FederationIdentifier", Type = FieldType.String, Length = 512, IdLookup = true })
         .Add(Phone("Phone"))
         .Add(Phone("MobilePhone"))
+        .Add(Phone("Fax"))
+        .Add(Str("Extension", 40))
         .Add(Str("Title", 80))
         .Add(Str("Department", 80))
+        .Add(Str("EmployeeNumber", 20))
+        .Add(Text("AboutMe", 1000, label: "About Me"))
+        .Add(Ref("ManagerId", "Manager", null, "User"))
+        .Add(ReadOnly(new FieldDef { Name = "LastLoginDate", Type = FieldType.DateTime }))
+        .Add(ReadOnly(new FieldDef { Name = "LastPasswordChangeDate", Type = FieldType.DateTime }))
+        .Add(ReadOnly(new FieldDef { Name = "FullPhotoUrl", Type = FieldType.Url, Length = 1024, Label = "Url for full-sized Photo" }))
+        .Add(ReadOnly(new FieldDef { Name = "SmallPhotoUrl", Type = FieldType.Url, Length = 1024, Label = "Photo" }))
+        .Add(Bool("UserPermissionsMarketingUser", label: "Marketing User")).Add(Bool("UserPermissionsSupportUser", label: "Service Cloud User"))
+        .Add(Bool("ReceivesInfoEmails", label: "Info Emails"))
+        .Add(Picklist("DigestFrequency", ["D", "W", "N"], "D", nillable: false, restricted: true, label: "Chatter Email Highlights Frequency"))
+        .Add(ReadOnly(new FieldDef { Name = "LastViewedDate", Type = FieldType.DateTime }))
+        .Add(ReadOnly(new FieldDef { Name = "LastReferencedDate", Type = FieldType.DateTime }))
         .Add(Ref("CallCenterId", "CallCenter", "Users", "CallCenter"))
         .Add(Picklist("TimeZoneSidKey", ["America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "GMT"], "America/Los_Angeles", nillable: false))
         .Add(Picklist("LocaleSidKey", ["en_US", "en_GB", "fr_FR", "de_DE"], "en_US", nillable: false))
@@ -153,8 +213,8 @@ public static class StandardObjects
         .Add(Picklist("Type", ["Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"]))
         .Add(Picklist("Industry", ["Agriculture", "Banking", "Communications", "Education", "Healthcare", "Insurance", "Retail", "Technology", "Other"]))
         .Add(Text("Description"))
-        .Add(Str("BillingStreet", 255)).Add(Str("BillingCity", 40)).Add(Str("BillingState", 80)).Add(Str("BillingPostalCode", 20)).Add(Str("BillingCountry", 80))
-        .Add(Str("ShippingStreet", 255)).Add(Str("ShippingCity", 40)).Add(Str("ShippingState", 80)).Add(Str("ShippingPostalCode", 20)).Add(Str("ShippingCountry", 80))
+        .WithAddress("Billing", "Billing")
+        .WithAddress("Shipping", "Shipping")
         .Add(Str("Site", 80, label: "Account Site"))
         .Add(Str("Sic", 20, label: "SIC Code")).Add(Str("SicDesc", 80, label: "SIC Description"))
         .Add(Str("TickerSymbol", 20))
@@ -167,14 +227,17 @@ public static class StandardObjects
         .Add(new FieldDef { Name = "NumberOfEmployees", Type = FieldType.Int, Precision = 8 })
         .Add(new FieldDef { Name = "AnnualRevenue", Type = FieldType.Currency, Precision = 18 })
         .Add(Ref("ParentId", "Parent", "ChildAccounts", "Account"))
+        .Add(ReadOnly(new FieldDef { Name = "PhotoUrl", Type = FieldType.Url, Length = 255, Label = "Photo URL" }))
+        .WithRecordKeeping()
         .Add(Owner("Accounts"));
 
     private static ObjectDef Contact() => WithSystemFields(new ObjectDef { Name = "Contact", Label = "Contact", LabelPlural = "Contacts", KeyPrefix = "003" })
-        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."]))
-        .Add(Str("FirstName", 40))
-        .Add(Str("LastName", 80, nillable: false))
+        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."], compound: "Name"))
+        .Add(Str("FirstName", 40, compound: "Name"))
+        .Add(Str("LastName", 80, nillable: false, compound: "Name"))
         .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, Label = "Full Name" }))
         .Add(Ref("AccountId", "Account", "Contacts", "Account"))
+        .WithAddress("Other", "Other")
         .Add(Email("Email"))
         .Add(Phone("Phone", "Business Phone"))
         .Add(Phone("MobilePhone", "Mobile Phone"))
@@ -182,18 +245,30 @@ public static class StandardObjects
         .Add(Phone("OtherPhone", "Other Phone"))
         .Add(Phone("AssistantPhone", "Asst. Phone"))
         .Add(Phone("Fax", "Business Fax"))
+        .Add(Ref("ReportsToId", "ReportsTo", null, "Contact"))
         .Add(Str("Title", 128))
         .Add(Str("Department", 80))
+        .Add(Str("AssistantName", 40, label: "Assistant's Name"))
         .Add(new FieldDef { Name = "Birthdate", Type = FieldType.Date })
         .Add(Picklist("LeadSource", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]))
-        .Add(Str("MailingStreet", 255)).Add(Str("MailingCity", 40)).Add(Str("MailingState", 80)).Add(Str("MailingPostalCode", 20)).Add(Str("MailingCountry", 80))
+        .WithAddress("Mailing", "Mailing")
         .Add(Text("Description"))
+        .Add(Bool("HasOptedOutOfEmail", label: "Email Opt Out")).Add(Bool("HasOptedOutOfFax", label: "Fax Opt Out")).Add(Bool("DoNotCall"))
+        .Add(ReadOnly(new FieldDef { Name = "LastActivityDate", Type = FieldType.Date, Label = "Last Activity" }))
+        .Add(ReadOnly(new FieldDef { Name = "LastCURequestDate", Type = FieldType.DateTime, Label = "Last Stay-in-Touch Request Date" }))
+        .Add(ReadOnly(new FieldDef { Name = "LastCUUpdateDate", Type = FieldType.DateTime, Label = "Last Stay-in-Touch Save Date" }))
+        .Add(Str("EmailBouncedReason", 255)).Add(new FieldDef { Name = "EmailBouncedDate", Type = FieldType.DateTime })
+        .Add(ReadOnly(Bool("IsEmailBounced")))
+        .Add(ReadOnly(new FieldDef { Name = "PhotoUrl", Type = FieldType.Url, Length = 255, Label = "Photo URL" }))
+        .Add(Str("Jigsaw", 20, label: "Data.com Key"))
+        .Add(ReadOnly(Str("JigsawContactId", 20, label: "Jigsaw Contact ID")))
+        .WithRecordKeeping()
         .Add(Owner("Contacts"));
 
     private static ObjectDef Lead() => WithSystemFields(new ObjectDef { Name = "Lead", Label = "Lead", LabelPlural = "Leads", KeyPrefix = "00Q" })
-        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."]))
-        .Add(Str("FirstName", 40))
-        .Add(Str("LastName", 80, nillable: false))
+        .Add(Picklist("Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."], compound: "Name"))
+        .Add(Str("FirstName", 40, compound: "Name"))
+        .Add(Str("LastName", 80, nillable: false, compound: "Name"))
         .Add(ReadOnly(new FieldDef { Name = "Name", Type = FieldType.String, Length = 121, NameField = true, Label = "Full Name" }))
         .Add(Str("Company", 255, nillable: false))
         .Add(Str("Title", 128))
@@ -205,8 +280,19 @@ public static class StandardObjects
         .Add(Picklist("LeadSource", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]))
         .Add(Picklist("Status", ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"], "Open - Not Contacted", nillable: false))
         .Add(Picklist("Industry", ["Agriculture", "Banking", "Communications", "Education", "Healthcare", "Insurance", "Retail", "Technology", "Other"]))
-        .Add(Str("Street", 255)).Add(Str("City", 40)).Add(Str("State", 80)).Add(Str("PostalCode", 20)).Add(Str("Country", 80))
+        .WithAddress("")
         .Add(Text("Description"))
+        .Add(Picklist("Rating", ["Hot", "Warm", "Cold"]))
+        .Add(new FieldDef { Name = "AnnualRevenue", Type = FieldType.Currency, Precision = 18 })
+        .Add(new FieldDef { Name = "NumberOfEmployees", Type = FieldType.Int, Precision = 8, Label = "Employees" })
+        .Add(Bool("HasOptedOutOfEmail", label: "Email Opt Out")).Add(Bool("HasOptedOutOfFax", label: "Fax Opt Out")).Add(Bool("DoNotCall"))
+        .Add(Bool("IsUnreadByOwner", label: "Unread By Owner"))
+        .Add(ReadOnly(new FieldDef { Name = "LastActivityDate", Type = FieldType.Date, Label = "Last Activity" }))
+        .Add(Str("EmailBouncedReason", 255)).Add(new FieldDef { Name = "EmailBouncedDate", Type = FieldType.DateTime })
+        .Add(ReadOnly(new FieldDef { Name = "PhotoUrl", Type = FieldType.Url, Length = 255, Label = "Photo URL" }))
+        .Add(Str("Jigsaw", 20, label: "Data.com Key"))
+        .Add(ReadOnly(Str("JigsawContactId", 20, label: "Jigsaw Contact ID")))
+        .WithRecordKeeping()
         .Add(ReadOnly(Bool("IsConverted")))
         .Add(ReadOnly(new FieldDef { Name = "ConvertedDate", Type = FieldType.Date }))
         .Add(ReadOnly(Ref("ConvertedAccountId", "ConvertedAccount", null, "Account")))
@@ -232,6 +318,11 @@ public static class StandardObjects
         .Add(Str("SuppliedCompany", 80, label: "Web Company"))
         .Add(ReadOnly(Bool("IsClosed")))
         .Add(ReadOnly(new FieldDef { Name = "ClosedDate", Type = FieldType.DateTime }))
+        .Add(Bool("IsEscalated", label: "Escalated"))
+        .Add(ReadOnly(Bool("IsClosedOnCreate", label: "Closed When Created")))
+        .Add(Text("Comments", 4000, label: "Internal Comments"))
+        .Add(Picklist("Language", ["en_US", "fr", "de", "es", "ja"]))
+        .WithRecordKeeping(enrichment: false)
         .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Cases", Nillable = false, DefaultedOnCreate = true });
 
     /// <summary>Opportunity stages with the probability and forecast category a new org gives them (Setup, Opportunity Stages).</summary>
@@ -269,7 +360,8 @@ public static class StandardObjects
     private static ObjectDef Task() => WithSystemFields(new ObjectDef { Name = "Task", Label = "Task", LabelPlural = "Tasks", KeyPrefix = "00T" })
         .Add(new FieldDef { Name = "Subject", Type = FieldType.Combobox, Length = 255, NameField = true, PicklistValues = ["Call", "Send Letter", "Send Quote", "Other"] })
         .Add(Ref("WhoId", "Who", "Tasks", "Contact", "Lead"))
-        .Add(Ref("WhatId", "What", "Tasks", "Account", "Case"))
+        .Add(Ref("WhatId", "What", "Tasks", "Account", "Case", "Opportunity"))
+        .Add(ReadOnly(Ref("AccountId", "Account", null, "Account")))
         .Add(new FieldDef { Name = "ActivityDate", Type = FieldType.Date, Label = "Due Date Only" })
         .Add(Picklist("Status", ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"], "Not Started", nillable: false))
         .Add(Picklist("Priority", ["High", "Normal", "Low"], "Normal", nillable: false))
@@ -282,6 +374,33 @@ public static class StandardObjects
         .Add(Str("CallDisposition", 255, label: "Call Result"))
         .Add(ReadOnly(Bool("IsClosed")))
         .Add(new FieldDef { Name = "OwnerId", Type = FieldType.Reference, Length = 18, ReferenceTo = ["User"], RelationshipName = "Owner", ChildRelationshipName = "Tasks", Nillable = false, DefaultedOnCreate = true });
+
+    /// <summary>
+    /// A read-only view of activities that exists only through its parent (Account.ActivityHistories: the closed tasks related to
+    /// the account; OpenActivities: the open ones). It cannot be queried alone, as Salesforce answers; its rows are tasks.
+    /// </summary>
+    private static ObjectDef ActivityView(string name, string label, string plural, string childRelationship) => WithSystemFields(new ObjectDef
+    {
+        Name = name, Label = label, LabelPlural = plural, KeyPrefix = "", Createable = false, Updateable = false, Deletable = false, Queryable = false, Searchable = false,
+    })
+        .Add(ReadOnly(Ref("AccountId", "Account", childRelationship, "Account")))
+        .Add(ReadOnly(Ref("WhoId", "Who", childRelationship, "Contact", "Lead")))
+        .Add(ReadOnly(Ref("WhatId", "What", childRelationship, "Account", "Case", "Opportunity")))
+        .Add(ReadOnly(new FieldDef { Name = "Subject", Type = FieldType.Combobox, Length = 255, NameField = true }))
+        .Add(ReadOnly(Bool("IsTask", label: "Task")))
+        .Add(ReadOnly(new FieldDef { Name = "ActivityDate", Type = FieldType.Date, Label = "Due Date Only" }))
+        .Add(ReadOnly(Ref("OwnerId", "Owner", null, "User")))
+        .Add(ReadOnly(Picklist("Status", ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"])))
+        .Add(ReadOnly(Picklist("Priority", ["High", "Normal", "Low"])))
+        .Add(ReadOnly(Bool("IsHighPriority", label: "High Priority")))
+        .Add(ReadOnly(Picklist("ActivityType", ["Call", "Email", "Meeting", "Other"], label: "Activity Type")))
+        .Add(ReadOnly(Picklist("TaskSubtype", ["Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"])))
+        .Add(ReadOnly(Bool("IsClosed", label: "Closed")))
+        .Add(ReadOnly(Text("Description", 32000)))
+        .Add(ReadOnly(Picklist("CallType", ["Internal", "Inbound", "Outbound"])))
+        .Add(ReadOnly(new FieldDef { Name = "CallDurationInSeconds", Type = FieldType.Int, Precision = 9 }))
+        .Add(ReadOnly(Str("CallObject", 255, label: "Call Object Identifier")))
+        .Add(ReadOnly(Str("CallDisposition", 255, label: "Call Result")));
 
     /// <summary>A PushTopic: a SOQL query whose matching record changes stream on /topic/{Name} (Streaming API Developer Guide).</summary>
     private static ObjectDef PushTopic() => WithSystemFields(new ObjectDef { Name = "PushTopic", Label = "Push Topic", LabelPlural = "Push Topics", KeyPrefix = "0IF", Searchable = false })

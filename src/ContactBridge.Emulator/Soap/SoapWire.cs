@@ -88,6 +88,7 @@ public static class SoapWire
             {
                 null => new XElement(SObject + name, new XAttribute(Xsi + "nil", "true")),
                 JsonObject nested when nested["records"] is JsonArray => QueryResult(name, nested["records"]!.AsArray().OfType<JsonObject>().ToList(), null, nested["totalSize"]?.GetValue<int>() ?? 0, SObject),
+                JsonObject nested when nested["attributes"] is null => Compound(name, nested),
                 JsonObject nested => Record(name, nested, SObject),
                 JsonValue v when v.TryGetValue<string>(out var s) => new XElement(SObject + name, s),
                 JsonValue v when v.TryGetValue<bool>(out var b) => new XElement(SObject + name, b ? "true" : "false"),
@@ -96,6 +97,12 @@ public static class SoapWire
         }
         return element;
     }
+
+    /// <summary>A compound value (an address) as the partner WSDL types it: an element per part, empty parts nil.</summary>
+    private static XElement Compound(string name, JsonObject value) =>
+        new(SObject + name, new XAttribute(Xsi + "type", "address"), value.Select(kv => kv.Value is null
+            ? new XElement(Partner + kv.Key, new XAttribute(Xsi + "nil", "true"))
+            : new XElement(Partner + kv.Key, kv.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : kv.Value.ToJsonString())));
 
     public static XElement QueryResult(string elementName, IReadOnlyList<JsonObject> records, string? locator, int size, XNamespace? ns = null) =>
         new((ns ?? Partner) + elementName, new XAttribute(Xsi + "type", "QueryResult"),

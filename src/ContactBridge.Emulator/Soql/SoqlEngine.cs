@@ -27,6 +27,9 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
     private Func<SRecord, bool>? _prefilter;
 
+    /// <summary>For the Bulk APIs, which cannot give a compound field (an address) in CSV: selecting one is refused, FIELDS() leaves them out.</summary>
+    public bool ForBulk { get; init; }
+
     /// <summary>With <see cref="_prefilter"/>: the only records of the queried object it can accept (an index's answer), in stored order.</summary>
     private IReadOnlyList<SRecord>? _candidates;
     private string? _among;
@@ -82,7 +85,8 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
         var where = q.Where is null ? null : Compile(text, type, q.Where, includeDeleted);
         IEnumerable<SRecord> rows = parent is { } pr
-            ? org.Records.OfType(type.Name).Where(r => IdsEqual(r.GetString(pr.Relation.Field), pr.Parent.Id))
+            ? ActivityViews.IsView(type) ? ActivityViews.Rows(org, type, pr.Relation.Field, pr.Parent)
+            : org.Records.OfType(type.Name).Where(r => IdsEqual(r.GetString(pr.Relation.Field), pr.Parent.Id))
             : _prefilter is not null && _candidates is not null && _among == type.Name ? _candidates : org.Records.OfType(type.Name);
         if (!includeDeleted) rows = rows.Where(r => !r.IsDeleted);
         if (parent is null && _prefilter is { } prefilter && _among == type.Name) rows = rows.Where(prefilter);
@@ -205,6 +209,8 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     private Func<SRecord, bool> CompileComparison(string text, ObjectDef type, Comparison cmp, bool includeDeleted)
     {
         var path = Resolve(text, type, cmp.Field);
+        if (path.Field is { Type: FieldType.Address })
+            throw SoqlError.At(text, cmp.Field.Row, cmp.Field.Column, $"field '{path.FinalName}' can not be filtered in a query call", "INVALID_FIELD");
         var fieldType = path.Field?.Type ?? FieldType.String;
         if (cmp.SemiJoin is { } sub)
         {
@@ -377,6 +383,8 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     {
         if (orderBy.Count == 0) return rows;
         var keys = orderBy.Select(o => (Path: Resolve(text, type, o.Path), o.Descending, NullsFirst: o.NullsFirst ?? !o.Descending)).ToList();
+        if (keys.FirstOrDefault(k => k.Path.Field is { Type: FieldType.Address }) is { Path: { } unsortable })
+            throw SoqlError.At(text, unsortable.Path.Row, unsortable.Path.Column, $"field '{unsortable.FinalName}' can not be sorted in a query call", "INVALID_FIELD");
         var sorted = rows.ToList();
         sorted.Sort((a, b) =>
         {
@@ -406,11 +414,13 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
             case FieldItem fi:
             {
                 var path = Resolve(text, type, fi.Path);
+                if (ForBulk && path.Field is { Type: FieldType.Address })
+                    throw new SalesforceException(400, "FUNCTIONALITY_NOT_ENABLED", "Selecting compound data not supported in Bulk Query");
                 yield return (r, o) => Project(r, o, path);
                 break;
             }
             case FieldsItem fields:
-                foreach (var f in type.Fields.Where(f => fields.Which == "ALL" || (fields.Which == "CUSTOM") == f.Custom))
+                foreach (var f in type.Fields.Where(f => (fields.Which == "ALL" || (fields.Which == "CUSTOM") == f.Custom) && !(ForBulk && f.Type == FieldType.Address)))
                 {
                     var path = new Resolved(new FieldPath([f.Name], 0, 0), [], f, f.Name, type);
                     yield return (r, o) => Project(r, o, path);

@@ -60,11 +60,12 @@ public sealed class EventBusTests
         var id = (await client.SendAsync(request)).Object["id"]!.GetValue<string>();
         (await client.PatchAsync($"/sobjects/Contact/{id}", new { FirstName = "Augusta", Phone = (string?)null, Title = "Countess" })).Code.ShouldBe(204);
         (await client.PatchAsync($"/sobjects/Contact/{id}", new { Title = "Countess" })).Code.ShouldBe(204);
+        (await client.PatchAsync($"/sobjects/Contact/{id}", new { MailingCity = "London" })).Code.ShouldBe(204);
         (await client.DeleteAsync($"/sobjects/Contact/{id}")).Code.ShouldBe(204);
         await client.CreateAsync("Task", new { Subject = "Call", Status = "Completed", Priority = "Normal" });
 
         var events = Events(emulator, "/data/ContactChangeEvent");
-        events.Select(e => Header(e)["changeType"]!.GetValue<string>()).ShouldBe(["CREATE", "UPDATE", "DELETE"]);
+        events.Select(e => Header(e)["changeType"]!.GetValue<string>()).ShouldBe(["CREATE", "UPDATE", "UPDATE", "DELETE"]);
         events.ShouldAllBe(e => Strings(Header(e)["recordIds"]).SequenceEqual(new[] { id }));
 
         var created = events[0].Payload;
@@ -85,8 +86,15 @@ public sealed class EventBusTests
         updated.ContainsKey("Email").ShouldBeFalse();
         Header(events[1])["commitUser"]!.GetValue<string>().ShouldStartWith("005");
 
+        // An address's part is named through its compound, and comes nested in it, as a person's name does.
+        Strings(Header(events[2])["changedFields"]).ShouldBe(["MailingAddress.City", "LastModifiedDate"], ignoreOrder: true);
+        events[2].Payload["MailingAddress"]!.AsObject().Select(kv => (kv.Key, kv.Value?.ToString())).ShouldBe([("City", "London")]);
+        events[2].Payload.ContainsKey("MailingCity").ShouldBeFalse();
+        created["MailingAddress"]!.AsObject().Select(kv => kv.Key).ShouldContain("Street");
+        created.ContainsKey("OtherAddress").ShouldBeTrue();
+
         // Deleting carries the header only; the second PATCH changed nothing and emitted nothing.
-        events[2].Payload.Select(kv => kv.Key).ShouldBe(["ChangeEventHeader"]);
+        events[3].Payload.Select(kv => kv.Key).ShouldBe(["ChangeEventHeader"]);
         Events(emulator, EventBus.AllChangeEvents).Select(e => e.ReplayId).ShouldBe(events.Select(e => e.ReplayId));
         Events(emulator, "/data/TaskChangeEvent").ShouldBeEmpty();
     }

@@ -169,18 +169,29 @@ public sealed class PubSubApiTests
         var cleared = (GenericRecord)Decode(schemaJson, (await NextEventsAsync(call, 1)).Single().Event.Payload)["ChangeEventHeader"];
         ((object[])cleared["nulledFields"]).Cast<string>().ShouldBe(["0x0", $"{schema["Name"].Pos}-0x{1 << nameRecord["FirstName"].Pos:X}"]);
 
+        // Addresses are compounds too: every one a record "Address", defined once and named after that.
+        (await rest.PatchAsync($"/sobjects/Contact/{id}", new { OtherCity = "Marylebone", OtherLatitude = 51.52 })).Code.ShouldBe(204);
+        var moved = Decode(schemaJson, (await NextEventsAsync(call, 1)).Single().Event.Payload);
+        var other = (GenericRecord)moved["OtherAddress"];
+        (other["City"], other["Latitude"]).ShouldBe(("Marylebone", (object)51.52));
+        var mailing = ((UnionSchema)schema["MailingAddress"].Schema).Schemas.OfType<RecordSchema>().Single();
+        mailing.ShouldBeSameAs(((UnionSchema)schema["OtherAddress"].Schema).Schemas.OfType<RecordSchema>().Single());
+        mailing.Fullname.ShouldBe("com.sforce.eventbus.Address");
+        var movedParts = ((object[])((GenericRecord)moved["ChangeEventHeader"])["changedFields"]).Cast<string>().Single(c => !c.StartsWith("0x", StringComparison.Ordinal)).Split("-0x");
+        schema.Fields[int.Parse(movedParts[0], System.Globalization.CultureInfo.InvariantCulture)].Name.ShouldBe("OtherAddress");
+
         // The all-entities channel: each event with its own entity's schema.
         (await rest.PostAsync("/sobjects/Lead", new { LastName = "Hamilton", Company = "MIT" })).Code.ShouldBe(201);
         using var all = client.Subscribe(headers, cancellationToken: Ct);
         await all.RequestStream.WriteAsync(new FetchRequest { TopicName = "/data/ChangeEvents", ReplayPreset = ReplayPreset.Earliest, NumRequested = 10 }, Ct);
-        var mixed = await NextEventsAsync(all, 4);
+        var mixed = await NextEventsAsync(all, 5);
         var entities = new List<string>();
         foreach (var e in mixed)
         {
             var json = (await client.GetSchemaAsync(new SchemaRequest { SchemaId = e.Event.SchemaId }, headers, cancellationToken: Ct)).SchemaJson;
             entities.Add((string)((GenericRecord)Decode(json, e.Event.Payload)["ChangeEventHeader"])["entityName"]);
         }
-        entities.ShouldBe(["Contact", "Contact", "Contact", "Lead"]);
+        entities.ShouldBe(["Contact", "Contact", "Contact", "Contact", "Lead"]);
         mixed.Select(e => e.Event.SchemaId).Distinct().Count().ShouldBe(2);
     }
 

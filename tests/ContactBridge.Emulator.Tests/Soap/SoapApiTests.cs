@@ -121,6 +121,34 @@ public sealed class SoapApiTests
     }
 
     [Fact]
+    public async Task A_merge_moves_related_records_to_the_master_and_the_merged_record_names_its_master_and_addresses_come_whole()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var rest = await EmulatorClient.SignedInAsync(emulator);
+        var session = await LoginAsync(rest);
+        var master = await rest.CreateAsync("Contact", new { LastName = "Hopper", MailingCity = "Arlington", MailingCountry = "USA" });
+        var duplicate = await rest.CreateAsync("Contact", new { LastName = "Hopper", Email = "grace@example.org" });
+        var task = await rest.CreateAsync("Task", new { Subject = "Call", WhoId = duplicate });
+
+        var (_, merged) = await CallAsync(rest, session,
+            $"<merge><request><masterRecord><sf:type>Contact</sf:type><sf:Id>{master}</sf:Id></masterRecord><recordToMergeIds>{duplicate}</recordToMergeIds></request></merge>");
+        var result = merged.Element(P + "result")!;
+        result.Element(P + "success")!.Value.ShouldBe("true");
+        result.Elements(P + "updatedRelatedIds").Select(e => e.Value).ShouldContain(task);
+        (await rest.GetAsync($"/sobjects/Task/{task}")).Object["WhoId"]!.GetValue<string>().ShouldBe(master);
+        var gone = (await rest.QueryAsync($"SELECT IsDeleted, MasterRecordId FROM Contact WHERE Id = '{duplicate}'", "queryAll")).Records.ShouldHaveSingleItem()!;
+        (gone["IsDeleted"]!.GetValue<bool>(), gone["MasterRecordId"]!.GetValue<string>()).ShouldBe((true, master));
+
+        // A compound address reads as one typed element with a part per element, empty parts nil.
+        var (_, retrieved) = await CallAsync(rest, session, $"<retrieve><fieldList>MailingAddress, OtherAddress</fieldList><sObjectType>Contact</sObjectType><ids>{master}</ids></retrieve>");
+        var address = retrieved.Element(P + "result")!.Element(Sf + "MailingAddress")!;
+        address.Attribute(Xsi + "type")!.Value.ShouldBe("address");
+        (address.Element(P + "city")!.Value, address.Element(P + "country")!.Value).ShouldBe(("Arlington", "USA"));
+        address.Element(P + "street")!.Attribute(Xsi + "nil")!.Value.ShouldBe("true");
+        retrieved.Element(P + "result")!.Element(Sf + "OtherAddress")!.Attribute(Xsi + "nil")!.Value.ShouldBe("true");
+    }
+
+    [Fact]
     public async Task Bad_requests_answer_soap_faults_with_salesforce_exception_codes_and_change_nothing()
     {
         await using var emulator = await TestEmulator.StartAsync();
