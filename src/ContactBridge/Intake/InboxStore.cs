@@ -161,11 +161,11 @@ public sealed class InboxStore : IAsyncDisposable
         (await c.QueryAsync<InboxEvent>("SELECT seq, tenant_id, event_id, interaction_id, type, occurred_at, data, received_at, trace_parent FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max",
             new { max }, tx)).ToList();
 
-    /// <summary>Whether any event waits to be folded: a cheap look before the fold takes its lock.</summary>
-    public async Task<bool> AnyUnfoldedAsync(CancellationToken ct = default)
+    /// <summary>The tenants whose events wait to be folded (of the next <paramref name="max"/>): a cheap look before the fold takes its lock.</summary>
+    public async Task<IReadOnlyList<string>> UnfoldedTenantsAsync(int max, CancellationToken ct = default)
     {
         await using var c = await _db.OpenAsync(durable: false, ct);
-        return await c.ExecuteScalarAsync<long?>("SELECT seq FROM inbox_events WHERE folded = 0 LIMIT 1") is not null;
+        return (await c.QueryAsync<string>("SELECT DISTINCT tenant_id FROM (SELECT tenant_id FROM inbox_events WHERE folded = 0 ORDER BY seq LIMIT @max) AS next", new { max })).ToList();
     }
 
     public async Task<IReadOnlyList<InboxEvent>> ForInteractionAsync(string tenantId, string interactionId, CancellationToken ct = default)

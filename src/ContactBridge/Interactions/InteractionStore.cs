@@ -66,7 +66,14 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
     /// </summary>
     public async Task<int> FoldAsync(int maxEvents, FoldIdentifier? identifier, CancellationToken ct)
     {
-        if (!await inbox.AnyUnfoldedAsync(ct)) return 0;
+        var waiting = await inbox.UnfoldedTenantsAsync(maxEvents, ct);
+        if (waiting.Count == 0) return 0;
+        // Each tenant's answerer (its rules and link, read from the database) is made before the fold's lock, so no writer waits on it.
+        var answerers = new Dictionary<string, Func<InteractionState, IdentificationResult?>?>(StringComparer.Ordinal);
+        if (identifier is not null)
+        {
+            foreach (var tenant in waiting) answerers[tenant] = await identifier(tenant, ct);
+        }
         // One fold at a time across instances, reading inside its transaction: two folds of the same
         // interaction would each write a state missing the other's events.
         await using var w = await db.WriteExclusiveAsync("contactbridge:fold", durable: false, urgent: true, ct);
@@ -90,7 +97,8 @@ public sealed class InteractionStore(HubDatabase db, InboxStore inbox, TimeProvi
                 new { t = tenant.Key, ids }, tx)).ToList();
             var existing = rows.ToDictionary(x => x.InteractionId, x => x.State);
             var identified = rows.Where(r => r.Identified).Select(r => r.InteractionId).ToHashSet(StringComparer.Ordinal);
-            var identify = identifier is null ? null : await identifier(tenant.Key, ct);
+            // A tenant whose events arrived since the look before the lock gets its answerer now.
+            var identify = identifier is null ? null : answerers.TryGetValue(tenant.Key, out var made) ? made : await identifier(tenant.Key, ct);
             foreach (var r in rows.Where(r => r.AgentId is not null)) formerAgents[(tenant.Key, r.InteractionId)] = r.AgentId!;
             foreach (var id in ids)
             {

@@ -25,11 +25,12 @@ public sealed class SalesforceConnections(LinkStore store, SecretProtector secre
         _sessions.Where(s => s.Value.IsValueCreated && s.Value.Value.IsCompletedSuccessfully && s.Value.Value.Result.LastApiUsage is not null)
             .Select(s => (s.Key, s.Value.Value.Result.LastApiUsage!));
 
-    public async Task<SalesforceRestClient> ClientAsync(string tenantId, CancellationToken ct)
-    {
-        var session = await _sessions.GetOrAdd(tenantId, id => new Lazy<Task<SalesforceSession>>(() => CreateAsync(id))).Value;
-        return new SalesforceRestClient(httpFactory.CreateClient(HttpClientName), session, clock);
-    }
+    public async Task<SalesforceRestClient> ClientAsync(string tenantId, CancellationToken ct) =>
+        new(httpFactory.CreateClient(HttpClientName), await SessionAsync(tenantId), clock);
+
+    /// <summary>The tenant's Salesforce session (its org's instance and token), made once from the stored link; <see cref="LinkingException"/> when unlinked.</summary>
+    public Task<SalesforceSession> SessionAsync(string tenantId) =>
+        _sessions.GetOrAdd(tenantId, id => new Lazy<Task<SalesforceSession>>(() => CreateAsync(id))).Value;
 
     private async Task<SalesforceSession> CreateAsync(string tenantId)
     {

@@ -238,7 +238,7 @@ public sealed class InteractionPipeline(
         Uri linked;
         try
         {
-            linked = (await connections.ClientAsync(tenantId, ct)).Session.InstanceUrl;
+            linked = (await connections.SessionAsync(tenantId)).InstanceUrl;
         }
         catch (LinkingException)
         {
