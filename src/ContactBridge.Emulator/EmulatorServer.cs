@@ -104,7 +104,10 @@ public sealed class EmulatorServer : IAsyncDisposable
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         var app = builder.Build();
-        app.UseResponseCompression();
+        // Not the answers that carry a session or token (OAuth, SOAP login: no compression side channel on a secret), nor gRPC (its own framing).
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/services/oauth2") && !c.Request.Path.StartsWithSegments("/services/Soap")
+                && !(c.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) ?? false),
+            compressed => compressed.UseResponseCompression());
         app.UseMiddleware<EmulatorMiddleware>();
         // The console's scripts and styles and the vendored design system, from inside the assembly.
         app.UseStaticFiles(new StaticFileOptions { FileProvider = OpenCti.OpenCtiEndpoints.Assets, RequestPath = Lightning.ConsoleLayout.Assets });

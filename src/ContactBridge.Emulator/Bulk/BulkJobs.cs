@@ -45,7 +45,7 @@ public sealed class BulkJobs(EmulatorState state)
             soql = Str("query") ?? throw new SalesforceException(400, "INVALIDJOB", "InvalidJob : Query is required");
             // Run now, under the caller's hold on the org: a bad query is refused when the job is created, as
             // Salesforce does, and the rows are a snapshot of that moment. The job completes in the background.
-            queryResult = new SoqlEngine(ctx.Org, state.Clock, ctx.Version) { ForBulk = true }.Execute(soql, operation == "queryAll");
+            queryResult = new SoqlEngine(ctx.Org, state.Clock, ctx.Version) { CompoundRefused = SoqlEngine.BulkCompoundRefusal }.Execute(soql, operation == "queryAll");
         }
         else
         {

@@ -272,7 +272,7 @@ public sealed class BulkV1Jobs(EmulatorState state)
             if (query.Select.Any(s => s is SubqueryItem))
                 throw Error("InvalidBatch", "Failed to process query: FeatureNotEnabled : Cannot handle nested queries in a bulk query.");
             columns = query.Select.OfType<FieldItem>().Select(f => f.Path.Text).ToList();
-            lock (ctx.Org.Sync) result = new SoqlEngine(ctx.Org, state.Clock, ctx.Version) { ForBulk = true }.Execute(batch.Request, job.Operation == "queryAll");
+            lock (ctx.Org.Sync) result = new SoqlEngine(ctx.Org, state.Clock, ctx.Version) { CompoundRefused = SoqlEngine.BulkCompoundRefusal }.Execute(batch.Request, job.Operation == "queryAll");
             if (result.IsCount || query.Select.Any(s => s is AggregateItem))
                 throw Error("InvalidBatch", "Failed to process query: Aggregate Relationship and aggregate functions are not supported in a bulk query.");
         }

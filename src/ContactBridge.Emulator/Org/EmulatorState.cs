@@ -185,6 +185,8 @@ public sealed class EmulatorState
         }
         if (!FieldTypeNames.TryParse(f.Type, out var type))
             throw new InvalidOperationException($"Seed file: field '{f.Name}' has unknown type '{f.Type}'.");
+        if (type == FieldType.Address)
+            throw new InvalidOperationException($"Seed file: field '{f.Name}' is of type address; compound address fields are standard ones only (declare the parts as fields of their own).");
         object? defaultValue = null;
         var def = new FieldDef { Name = f.Name, Type = type };
         if (f.DefaultValue is not null) defaultValue = FieldValues.FromJson(def, f.DefaultValue);

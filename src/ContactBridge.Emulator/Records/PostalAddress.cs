@@ -13,7 +13,9 @@ public sealed record PostalAddress(string? Street, string? City, string? State, 
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(address);
-        object? Part(string part) => record.Type.PartsOf(address.Name).FirstOrDefault(p => p.CompoundPart == part) is { } f ? record.Values.GetValueOrDefault(f.Name) : null;
+        // An empty part reads as null, as Salesforce gives it.
+        object? Part(string part) => record.Type.PartsOf(address.Name).FirstOrDefault(p => p.CompoundPart == part) is { } f
+            && record.Values.GetValueOrDefault(f.Name) is { } v && v is not "" ? v : null;
         var value = new PostalAddress(Part("Street") as string, Part("City") as string, Part("State") as string, Part("PostalCode") as string,
             Part("Country") as string, Part("Latitude") as decimal?, Part("Longitude") as decimal?, Part("GeocodeAccuracy") as string);
         return value == Empty ? null : value;

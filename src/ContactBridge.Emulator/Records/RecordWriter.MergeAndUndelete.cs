@@ -57,6 +57,12 @@ public sealed partial class RecordWriter
     {
         ArgumentNullException.ThrowIfNull(record);
         if (!record.IsDeleted) throw new SalesforceException(400, "UNDELETE_FAILED", "Entity is not in the recycle bin");
+        // A unique value taken by another record since the delete keeps this one in the recycle bin.
+        foreach (var f in record.Type.Fields.Where(f => f.Unique))
+        {
+            if (record[f.Name] is { } value && _org.Records.FindBy(record.Type, f, value).FirstOrDefault(r => r.Id != record.Id) is { } clash)
+                throw new SalesforceException(400, "DUPLICATE_VALUE", $"duplicate value found: {f.Name} duplicates value on record with id: {clash.Id}", f.Name);
+        }
         _org.Records.SetDeleted(record, false);
         _org.Records.Set(record, new Dictionary<string, object?> { ["SystemModstamp"] = _clock.GetUtcNow() });
         ChangeEvent(callerId, record, "UNDELETE", [], []);

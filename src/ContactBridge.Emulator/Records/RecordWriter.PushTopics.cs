@@ -29,7 +29,9 @@ public sealed partial class RecordWriter
         {
             query = SoqlParser.Parse(text);
             // Run over no records: the engine checks the object and every field against the schema first.
-            new SoqlEngine(_org, _clock, "62.0").ExecuteAmong(text, _ => false, []);
+            // A topic's events carry fields as they change, which a compound (an address) does not: its parts do.
+            new SoqlEngine(_org, _clock, "62.0") { CompoundRefused = ("INVALID_FIELD", "compound fields (an address) cannot be selected in a PushTopic query; select their parts") }
+                .ExecuteAmong(text, _ => false, []);
         }
         catch (SalesforceException e)
         {

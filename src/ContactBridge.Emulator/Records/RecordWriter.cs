@@ -164,7 +164,8 @@ public sealed partial class RecordWriter
             var field = type.Field(name)
                 ?? throw new SalesforceException(400, "INVALID_FIELD", $"No such column '{name}' on sobject of type {type.Name}", name);
             if (name.Equals("Id", StringComparison.OrdinalIgnoreCase) && !creating) continue;
-            if (!system && (creating ? !field.Createable : !field.Updateable))
+            // A compound address is read from its parts, never written, not even by the platform.
+            if (field.Type == FieldType.Address || !system && (creating ? !field.Createable : !field.Updateable))
                 throw new SalesforceException(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
                     $"Unable to create/update fields: {field.Name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", field.Name);
             values[field.Name] = FieldValues.FromJson(field, node);
@@ -266,7 +267,7 @@ public sealed partial class RecordWriter
         if (type.Name == "Task")
         {
             values["IsClosed"] = Equals(Current("Status"), "Completed");
-            if (creating || values.ContainsKey("WhatId") || values.ContainsKey("WhoId")) values["AccountId"] = TaskAccount(Current("WhatId") as string, Current("WhoId") as string);
+            if (creating || values.ContainsKey("WhatId") || values.ContainsKey("WhoId")) values["AccountId"] = ActivityViews.TaskAccount(_org, Current("WhatId") as string, Current("WhoId") as string);
         }
         if (type.Name == "Lead" && creating) values["IsConverted"] = false;
         if (type.Name == "Opportunity") DeriveOpportunity(values, Current, creating);
@@ -280,16 +281,6 @@ public sealed partial class RecordWriter
                 values[f.Name] = AutoNumber(f.AutoNumberFormat!, next, _clock.GetUtcNow());
             }
         }
-    }
-
-    /// <summary>A task's account: its What when that is an account, else the account of its What (a case, an opportunity) or of its Who (a contact).</summary>
-    private string? TaskAccount(string? whatId, string? whoId)
-    {
-        var what = whatId is null ? null : _org.Records.Get(whatId);
-        if (what is { Type.Name: "Account" }) return what.Id;
-        if (what?.GetString("AccountId") is { } viaWhat) return viaWhat;
-        var who = whoId is null ? null : _org.Records.Get(whoId);
-        return who is { Type.Name: "Contact" } ? who.GetString("AccountId") : null;
     }
 
     /// <summary>An opportunity's stage sets its probability (unless given), forecast category and closed/won flags; its close date its fiscal period.</summary>

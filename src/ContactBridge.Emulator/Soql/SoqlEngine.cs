@@ -27,8 +27,14 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
     private Func<SRecord, bool>? _prefilter;
 
-    /// <summary>For the Bulk APIs, which cannot give a compound field (an address) in CSV: selecting one is refused, FIELDS() leaves them out.</summary>
-    public bool ForBulk { get; init; }
+    /// <summary>
+    /// Where a compound field (an address) cannot be given — the Bulk APIs' CSV, a PushTopic's events — selecting one is refused with
+    /// this error, and FIELDS() leaves them out.
+    /// </summary>
+    public (string ErrorCode, string Message)? CompoundRefused { get; init; }
+
+    /// <summary>The Bulk APIs' refusal of a compound field in a query, as Salesforce words it.</summary>
+    public static readonly (string ErrorCode, string Message) BulkCompoundRefusal = ("FUNCTIONALITY_NOT_ENABLED", "Selecting compound data not supported in Bulk Query");
 
     /// <summary>With <see cref="_prefilter"/>: the only records of the queried object it can accept (an index's answer), in stored order.</summary>
     private IReadOnlyList<SRecord>? _candidates;
@@ -414,13 +420,13 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
             case FieldItem fi:
             {
                 var path = Resolve(text, type, fi.Path);
-                if (ForBulk && path.Field is { Type: FieldType.Address })
-                    throw new SalesforceException(400, "FUNCTIONALITY_NOT_ENABLED", "Selecting compound data not supported in Bulk Query");
+                if (CompoundRefused is { } refused && path.Field is { Type: FieldType.Address })
+                    throw new SalesforceException(400, refused.ErrorCode, refused.Message);
                 yield return (r, o) => Project(r, o, path);
                 break;
             }
             case FieldsItem fields:
-                foreach (var f in type.Fields.Where(f => (fields.Which == "ALL" || (fields.Which == "CUSTOM") == f.Custom) && !(ForBulk && f.Type == FieldType.Address)))
+                foreach (var f in type.Fields.Where(f => (fields.Which == "ALL" || (fields.Which == "CUSTOM") == f.Custom) && !(CompoundRefused is not null && f.Type == FieldType.Address)))
                 {
                     var path = new Resolved(new FieldPath([f.Name], 0, 0), [], f, f.Name, type);
                     yield return (r, o) => Project(r, o, path);
@@ -480,6 +486,13 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     private SoqlResult RunAggregate(string text, SoqlQuery q, ObjectDef type, List<SRecord> rows)
     {
         var groups = q.GroupBy.Select(g => Resolve(text, type, g)).ToList();
+        if (groups.FirstOrDefault(g => g.Field is { Type: FieldType.Address }) is { } ungroupable)
+            throw SoqlError.At(text, ungroupable.Path.Row, ungroupable.Path.Column, $"field '{ungroupable.FinalName}' can not be grouped in a query call", "INVALID_FIELD");
+        foreach (var agg in q.Select.OfType<AggregateItem>().Where(a => a.Path is not null))
+        {
+            if (Resolve(text, type, agg.Path!) is { Field.Type: FieldType.Address } compound)
+                throw SoqlError.At(text, agg.Row, agg.Column, $"field {compound.FinalName} does not support aggregate operator {agg.Function}", "INVALID_FIELD");
+        }
         foreach (var fi in q.Select.OfType<FieldItem>())
         {
             var path = Resolve(text, type, fi.Path);
@@ -571,6 +584,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
             FieldType.Currency => "Decimal",
             FieldType.Date => "Date",
             FieldType.DateTime => "Datetime",
+            FieldType.Address => "Address",
             _ => "String",
         };
         switch (item)

@@ -179,6 +179,8 @@ public sealed class PubSubApiTests
         mailing.Fullname.ShouldBe("com.sforce.eventbus.Address");
         var movedParts = ((object[])((GenericRecord)moved["ChangeEventHeader"])["changedFields"]).Cast<string>().Single(c => !c.StartsWith("0x", StringComparison.Ordinal)).Split("-0x");
         schema.Fields[int.Parse(movedParts[0], System.Globalization.CultureInfo.InvariantCulture)].Name.ShouldBe("OtherAddress");
+        BigInteger.Parse("0" + movedParts[1], System.Globalization.NumberStyles.HexNumber)
+            .ShouldBe((BigInteger.One << mailing["City"].Pos) | (BigInteger.One << mailing["Latitude"].Pos));
 
         // The all-entities channel: each event with its own entity's schema.
         (await rest.PostAsync("/sobjects/Lead", new { LastName = "Hamilton", Company = "MIT" })).Code.ShouldBe(201);

@@ -32,5 +32,29 @@ public sealed class ResponseCompressionTests
         using var uncompressed = await client.Http.SendAsync(plain, Ct);
         uncompressed.Content.Headers.ContentEncoding.ShouldBeEmpty();
         JsonNode.Parse(await uncompressed.Content.ReadAsStringAsync(Ct))!["totalSize"]!.GetValue<int>().ShouldBe(1);
+
+        // A Bulk API 2.0 result comes compressed too; an answer carrying a token never does.
+        var job = (await client.PostAsync("/jobs/query", new { operation = "query", query = "SELECT Name FROM Account WHERE Name = 'Compressed Ltd'" })).Object["id"]!.GetValue<string>();
+        await client.BulkJobProcessedAsync(job);
+        using var results = new HttpRequestMessage(HttpMethod.Get, $"/services/data/v{EmulatorClient.Version}/jobs/query/{job}/results");
+        results.Headers.Authorization = new AuthenticationHeaderValue("Bearer", client.AccessToken);
+        results.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var csv = await client.Http.SendAsync(results, Ct);
+        csv.Content.Headers.ContentEncoding.ShouldBe(["gzip"]);
+        await using var csvBody = new GZipStream(await csv.Content.ReadAsStreamAsync(Ct), CompressionMode.Decompress);
+        (await new StreamReader(csvBody).ReadToEndAsync(Ct)).ShouldContain("Compressed Ltd");
+
+        using var token = new HttpRequestMessage(HttpMethod.Post, "/services/oauth2/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "password", ["client_id"] = Org.WellKnown.ClientId, ["client_secret"] = Org.WellKnown.ClientSecret,
+                ["username"] = Org.WellKnown.AdminUsername, ["password"] = Org.WellKnown.AdminPassword,
+            }),
+        };
+        token.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var tokenAnswer = await client.Http.SendAsync(token, Ct);
+        tokenAnswer.IsSuccessStatusCode.ShouldBeTrue();
+        tokenAnswer.Content.Headers.ContentEncoding.ShouldBeEmpty();
     }
 }

@@ -32,8 +32,18 @@ public sealed class StandardFieldsTests
         filtered.ErrorMessage.ShouldNotBeNull().ShouldContain("field 'MailingAddress' can not be filtered");
         var sorted = await client.QueryAsync("SELECT Id FROM Contact ORDER BY MailingAddress");
         sorted.ErrorMessage.ShouldNotBeNull().ShouldContain("field 'MailingAddress' can not be sorted");
+        var grouped = await client.QueryAsync("SELECT MailingAddress, COUNT(Id) FROM Contact GROUP BY MailingAddress");
+        grouped.ErrorMessage.ShouldNotBeNull().ShouldContain("field 'MailingAddress' can not be grouped");
+        var aggregated = await client.QueryAsync("SELECT MAX(MailingAddress) FROM Contact");
+        (aggregated.Code, aggregated.ErrorCode).ShouldBe((400, "INVALID_FIELD"));
         var bulk = await client.PostAsync("/jobs/query", new { operation = "query", query = "SELECT Id, MailingAddress FROM Contact" });
         (bulk.Code, bulk.ErrorCode).ShouldBe((400, "FUNCTIONALITY_NOT_ENABLED"));
+        var topic = await client.PostAsync("/sobjects/PushTopic", new { Name = "Addresses", Query = "SELECT Id, MailingAddress FROM Contact", ApiVersion = 62.0 });
+        (topic.Code, topic.ErrorCode).ShouldBe((400, "INVALID_FIELD"));
+
+        // An emptied part reads as null, as Salesforce gives it.
+        (await client.PatchAsync($"/sobjects/Contact/{id}", new { MailingStreet = "" })).Code.ShouldBe(204);
+        (await client.GetAsync($"/sobjects/Contact/{id}")).Object["MailingAddress"]!["street"].ShouldBeNull();
 
         var fields = (await client.GetAsync("/sobjects/Contact/describe")).Object["fields"]!.AsArray().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!.AsObject());
         fields["MailingAddress"]["type"]!.GetValue<string>().ShouldBe("address");
@@ -78,6 +88,13 @@ public sealed class StandardFieldsTests
         var byContact = (await client.QueryAsync($"SELECT (SELECT Subject FROM ActivityHistories WHERE ActivityDate > 2026-10-15), (SELECT Subject FROM OpenActivities) FROM Contact WHERE Id = '{contact}'")).Records.ShouldHaveSingleItem()!;
         byContact["ActivityHistories"]!["records"]!.AsArray().ShouldHaveSingleItem()!["Subject"]!.GetValue<string>().ShouldBe("Call Babbage");
         byContact["OpenActivities"].ShouldBeNull("the open task is the account's, not the contact's");
+
+        // A contact that moves takes its tasks' history to its new account.
+        var successor = await client.CreateAsync("Account", new { Name = "Difference Engines" });
+        (await client.PatchAsync($"/sobjects/Contact/{contact}", new { AccountId = successor })).Code.ShouldBe(204);
+        var moved = (await client.QueryAsync($"SELECT (SELECT Id, AccountId FROM ActivityHistories) FROM Account WHERE Id IN ('{account}', '{successor}') ORDER BY Name")).Records;
+        moved[0]!["ActivityHistories"].ShouldBeNull("Analytical Engines keeps no history of a contact that left");
+        moved[1]!["ActivityHistories"]!["records"]!.AsArray().Select(h => h!["AccountId"]!.GetValue<string>()).ShouldBe([successor, successor]);
 
         var alone = await client.QueryAsync("SELECT Id FROM ActivityHistory");
         (alone.Code, alone.ErrorCode).ShouldBe((400, "INVALID_TYPE_FOR_OPERATION"));

@@ -121,7 +121,7 @@ public sealed class SoapApiTests
     }
 
     [Fact]
-    public async Task A_merge_moves_related_records_to_the_master_and_the_merged_record_names_its_master_and_addresses_come_whole()
+    public async Task A_merge_names_the_master_on_the_merged_record_and_an_address_comes_whole()
     {
         await using var emulator = await TestEmulator.StartAsync();
         using var rest = await EmulatorClient.SignedInAsync(emulator);
@@ -146,6 +146,23 @@ public sealed class SoapApiTests
         (address.Element(P + "city")!.Value, address.Element(P + "country")!.Value).ShouldBe(("Arlington", "USA"));
         address.Element(P + "street")!.Attribute(Xsi + "nil")!.Value.ShouldBe("true");
         retrieved.Element(P + "result")!.Element(Sf + "OtherAddress")!.Attribute(Xsi + "nil")!.Value.ShouldBe("true");
+    }
+
+    [Fact]
+    public async Task An_undelete_that_would_duplicate_a_unique_value_taken_meanwhile_fails_and_the_record_stays_deleted()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        using var rest = await EmulatorClient.SignedInAsync(emulator);
+        var session = await LoginAsync(rest);
+        var topic = await rest.CreateAsync("PushTopic", new { Name = "Hoppers", Query = "SELECT Id FROM Contact", ApiVersion = 62.0 });
+        (await rest.DeleteAsync($"/sobjects/PushTopic/{topic}")).Code.ShouldBe(204);
+        var successor = await rest.CreateAsync("PushTopic", new { Name = "Hoppers", Query = "SELECT Id, Name FROM Contact", ApiVersion = 62.0 });
+        var (_, undeleted) = await CallAsync(rest, session, $"<undelete><ids>{topic}</ids></undelete>");
+        var refused = undeleted.Element(P + "result")!;
+        refused.Element(P + "success")!.Value.ShouldBe("false");
+        refused.Element(P + "errors")!.Element(P + "statusCode")!.Value.ShouldBe("DUPLICATE_VALUE");
+        refused.Element(P + "errors")!.Element(P + "message")!.Value.ShouldContain(successor);
+        (await rest.GetAsync($"/sobjects/PushTopic/{topic}")).Code.ShouldBe(404);
     }
 
     [Fact]
