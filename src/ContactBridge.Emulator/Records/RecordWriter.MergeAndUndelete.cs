@@ -60,8 +60,7 @@ public sealed partial class RecordWriter
         // A unique value taken by another record since the delete keeps this one in the recycle bin.
         foreach (var f in record.Type.Fields.Where(f => f.Unique))
         {
-            if (record[f.Name] is { } value && _org.Records.FindBy(record.Type, f, value).FirstOrDefault(r => r.Id != record.Id) is { } clash)
-                throw new SalesforceException(400, "DUPLICATE_VALUE", $"duplicate value found: {f.Name} duplicates value on record with id: {clash.Id}", f.Name);
+            if (record[f.Name] is { } value) RefuseDuplicate(record.Type, f, value, record.Id);
         }
         _org.Records.SetDeleted(record, false);
         _org.Records.Set(record, new Dictionary<string, object?> { ["SystemModstamp"] = _clock.GetUtcNow() });

@@ -216,13 +216,15 @@ public sealed partial class RecordWriter
             }
             if (f.Type.IsNumber() && f.Precision > 0 && value is decimal number && Math.Abs(number) >= Pow10(f.Precision - f.Scale))
                 throw new SalesforceException(400, "NUMBER_OUTSIDE_VALID_RANGE", $"{f.DisplayLabel}: value outside of valid range on numeric field: {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}", f.Name);
-            if (f.Unique || f.ExternalId && f.Unique)
-            {
-                var clash = _org.Records.FindBy(type, f, value).FirstOrDefault(r => r.Id != existing?.Id);
-                if (clash is not null)
-                    throw new SalesforceException(400, "DUPLICATE_VALUE", $"duplicate value found: {f.Name} duplicates value on record with id: {clash.Id}", f.Name);
-            }
+            if (f.Unique) RefuseDuplicate(type, f, value, existing?.Id);
         }
+    }
+
+    /// <summary>DUPLICATE_VALUE when another live record holds this unique field's value.</summary>
+    private void RefuseDuplicate(ObjectDef type, FieldDef f, object value, string? ownId)
+    {
+        if (_org.Records.FindBy(type, f, value).FirstOrDefault(r => r.Id != ownId) is { } clash)
+            throw new SalesforceException(400, "DUPLICATE_VALUE", $"duplicate value found: {f.Name} duplicates value on record with id: {clash.Id}", f.Name);
     }
 
     private string CheckReference(FieldDef f, string value)

@@ -131,6 +131,10 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
 
     private static SalesforceException Error(string text, AggregateItem item, string message) => SoqlError.At(text, item.Row, item.Column, message);
 
+    /// <summary>A field used where its kind cannot be (a compound address filtered, sorted or grouped), in Salesforce's words.</summary>
+    private static SalesforceException CannotBe(string text, FieldPath at, Resolved field, string use) =>
+        SoqlError.At(text, at.Row, at.Column, $"field '{field.FinalName}' can not be {use} in a query call", "INVALID_FIELD");
+
     private static bool IdsEqual(string? a, string? b) =>
         a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
@@ -216,7 +220,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     {
         var path = Resolve(text, type, cmp.Field);
         if (path.Field is { Type: FieldType.Address })
-            throw SoqlError.At(text, cmp.Field.Row, cmp.Field.Column, $"field '{path.FinalName}' can not be filtered in a query call", "INVALID_FIELD");
+            throw CannotBe(text, cmp.Field, path, "filtered");
         var fieldType = path.Field?.Type ?? FieldType.String;
         if (cmp.SemiJoin is { } sub)
         {
@@ -390,7 +394,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
         if (orderBy.Count == 0) return rows;
         var keys = orderBy.Select(o => (Path: Resolve(text, type, o.Path), o.Descending, NullsFirst: o.NullsFirst ?? !o.Descending)).ToList();
         if (keys.FirstOrDefault(k => k.Path.Field is { Type: FieldType.Address }) is { Path: { } unsortable })
-            throw SoqlError.At(text, unsortable.Path.Row, unsortable.Path.Column, $"field '{unsortable.FinalName}' can not be sorted in a query call", "INVALID_FIELD");
+            throw CannotBe(text, unsortable.Path, unsortable, "sorted");
         var sorted = rows.ToList();
         sorted.Sort((a, b) =>
         {
@@ -487,7 +491,7 @@ public sealed class SoqlEngine(SalesforceOrg org, TimeProvider clock, string ver
     {
         var groups = q.GroupBy.Select(g => Resolve(text, type, g)).ToList();
         if (groups.FirstOrDefault(g => g.Field is { Type: FieldType.Address }) is { } ungroupable)
-            throw SoqlError.At(text, ungroupable.Path.Row, ungroupable.Path.Column, $"field '{ungroupable.FinalName}' can not be grouped in a query call", "INVALID_FIELD");
+            throw CannotBe(text, ungroupable.Path, ungroupable, "grouped");
         foreach (var agg in q.Select.OfType<AggregateItem>().Where(a => a.Path is not null))
         {
             if (Resolve(text, type, agg.Path!) is { Field.Type: FieldType.Address } compound)
