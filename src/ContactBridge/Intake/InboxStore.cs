@@ -11,7 +11,9 @@ public sealed record QuarantinedEvent(long Seq, string EventId, string Interacti
 /// <summary>
 /// Accepted events, stored durably before the API answers 202. An event id already stored for the
 /// tenant is a no-op. Writes go through one writer that commits the events of all requests waiting
-/// at that moment in a single transaction (group commit): one fsync serves many requests.
+/// at that moment in a single transaction (group commit). With SQLite the commit does not wait for the
+/// disk: the fold is woken at once (a screen pop never waits for a flush), and a second thread flushes
+/// the log, once for every group committed meanwhile, before the requests are answered.
 /// </summary>
 public sealed class InboxStore : IAsyncDisposable
 {
@@ -20,16 +22,27 @@ public sealed class InboxStore : IAsyncDisposable
     private readonly ContactCenter.LivePictureStore? _picture;
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task _writer;
+    /// <summary>Groups committed but not yet flushed to disk (SQLite), answered by the syncer once they are.</summary>
+    private readonly System.Threading.Channels.Channel<(List<Pending> Group, int[] Counts)> _unsynced =
+        System.Threading.Channels.Channel.CreateUnbounded<(List<Pending>, int[])>(new() { SingleReader = true, SingleWriter = true });
+    private readonly Task _syncer;
 
     /// <param name="ReceivedAt">When the request handed its events over (what a screen pop is timed from), before any wait for the write.</param>
     private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, long ReceivedAt, TaskCompletionSource<int> Done);
+
+    /// <summary>
+    /// Raised on the writer's thread as soon as interaction events are committed, before their requests are answered: the fold starts
+    /// at once (the screen pop waits on it). Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? InteractionEventsStored;
 
     public InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture = null)
     {
         _db = db;
         _clock = clock;
         _picture = picture;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = DedicatedThread.Run("contactbridge-inbox-writer", WriteLoopAsync);
+        _syncer = DedicatedThread.Run("contactbridge-inbox-sync", SyncLoopAsync);
     }
 
     /// <summary>
@@ -56,8 +69,7 @@ public sealed class InboxStore : IAsyncDisposable
             while (group.Sum(p => p.Events.Count) < 2000 && reader.TryRead(out var next)) group.Add(next);
             try
             {
-                var counts = await WriteAsync(group);
-                for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
+                Committed(group, await WriteAsync(group));
             }
             catch (Exception) when (group.Count > 1)
             {
@@ -71,11 +83,51 @@ public sealed class InboxStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A group is committed: its requests are answered now if the commit was durable, else once the syncer has flushed it to disk. Either
+    /// way the fold already sees the events (a screen pop never waits for the disk; the contact center's 202 does).
+    /// </summary>
+    private void Committed(List<Pending> group, int[] counts)
+    {
+        if (_db.CanFlushLogAfterCommit && _unsynced.Writer.TryWrite((group, counts))) return;
+        for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
+    }
+
+    /// <summary>Flushes what the writer committed, one flush for every group committed meanwhile, and answers their requests.</summary>
+    private async Task SyncLoopAsync()
+    {
+        var reader = _unsynced.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var committed = new List<(List<Pending> Group, int[] Counts)>();
+            while (reader.TryRead(out var next)) committed.Add(next);
+            Exception? failed = null;
+            try
+            {
+                _db.FlushLog();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Committed but not known to be on disk: the requests fail, the contact center sends them again, and the events already
+                // stored are recognised by their ids.
+                failed = e;
+            }
+            foreach (var (group, counts) in committed)
+            {
+                for (var i = 0; i < group.Count; i++)
+                {
+                    if (failed is null) group[i].Done.TrySetResult(counts[i]);
+                    else group[i].Done.TrySetException(new IOException($"The events were stored but could not be flushed to disk: {failed.Message}", failed));
+                }
+            }
+        }
+    }
+
     private async Task WriteAloneAsync(Pending p)
     {
         try
         {
-            p.Done.TrySetResult((await WriteAsync([p]))[0]);
+            Committed([p], await WriteAsync([p]));
         }
         catch (Exception e)
         {
@@ -86,7 +138,8 @@ public sealed class InboxStore : IAsyncDisposable
     private async Task<int[]> WriteAsync(List<Pending> group)
     {
         // Urgent: the contact center waits for its 202, and the screen pop for the fold that follows this write.
-        await using var w = await _db.WriteAsync(durable: true, urgent: true, CancellationToken.None);
+        // Durable at once, unless the log is flushed after the commit (SQLite): then the fold sees the events before the disk has them.
+        await using var w = await _db.WriteAsync(durable: !_db.CanFlushLogAfterCommit, urgent: true, CancellationToken.None);
         var (c, tx) = (w.Connection, w.Transaction);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = new int[group.Count];
@@ -129,6 +182,7 @@ public sealed class InboxStore : IAsyncDisposable
                 """, new { tenantId = tenant.Key, day, accepted = tenant.Sum(t => t.New), repeated = tenant.Sum(t => t.Repeated) }, tx);
         }
         await w.CommitAsync();
+        if (all.Count > live.Count) InteractionEventsStored?.Invoke();
         _picture?.Committed(changes);
         return counts;
     }
@@ -148,6 +202,8 @@ public sealed class InboxStore : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
+        _unsynced.Writer.TryComplete();
+        await _syncer;
     }
 
     public async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(int max, CancellationToken ct = default)

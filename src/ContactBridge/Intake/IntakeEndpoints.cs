@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContactBridge.Outbox;
 using ContactBridge.Tenants;
 
 namespace ContactBridge.Intake;
@@ -133,10 +132,10 @@ public static class IntakeEndpoints
         Results.Problem(statusCode: status, title: title, detail: detail,
             extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToList() });
 
-    private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
+    private static async Task<IResult> Receive(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox,
         TimeProvider clock, Observability.HubMetrics metrics, IntakeGate gate)
     {
-        var result = await ReceiveAsync(c, tenantId, tenants, secrets, inbox, pipeline, clock, metrics, gate);
+        var result = await ReceiveAsync(c, tenantId, tenants, secrets, inbox, clock, metrics, gate);
         if (result is IStatusCodeHttpResult { StatusCode: >= 400 and var status })
         {
             metrics.EventsRefused(status switch
@@ -147,7 +146,7 @@ public static class IntakeEndpoints
         return result;
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox, InteractionPipeline pipeline,
+    private static async Task<IResult> ReceiveAsync(HttpContext c, string tenantId, TenantStore tenants, IntakeSecrets secrets, InboxStore inbox,
         TimeProvider clock, Observability.HubMetrics metrics, IntakeGate gate)
     {
         var ct = c.RequestAborted;
@@ -199,7 +198,6 @@ public static class IntakeEndpoints
         // with the other requests of the moment (group commit), before the 202.
         var added = await inbox.AppendAsync(tenantId, events.Select(e => e!).ToList(), trace, ct);
         metrics.EventsAccepted(tenantId, added);
-        if (events.Any(e => !ContactCenter.ContactCenterEvents.IsContactCenterType(e!.Type))) pipeline.Wake();
         return Results.Json(new EventsAccepted(added, events.Count - added), statusCode: StatusCodes.Status202Accepted);
     }
 }

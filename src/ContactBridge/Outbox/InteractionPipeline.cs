@@ -26,7 +26,7 @@ public sealed class InteractionPipeline(
     InteractionStore interactions, OutboxStore outbox, OutboxSender sender, SalesforceConnections connections, LinkStore links, TenantStore tenants,
     LoggingSettingsStore settingsStore, SalesforceMetadata metadata, CallerIdentifier identifier, SalesforceOutages outages, IOptions<LoggingOptions> options,
     Storage.WorkLeases leases, TimeProvider clock, Observability.HubMetrics metrics, SalesforceRequestLog requests, CallerIndexes callerIndexes,
-    ILogger<InteractionPipeline> logger) : BackgroundService
+    Intake.InboxStore inbox, ILogger<InteractionPipeline> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _foldWake = new(0, 1);
@@ -78,7 +78,9 @@ public sealed class InteractionPipeline(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var folding = Task.Run(() => FoldOnWakeAsync(stoppingToken), CancellationToken.None);
+        // The fold runs on a thread of its own, woken by the inbox's writer the moment new events are committed.
+        var folding = DedicatedThread.Run("contactbridge-fold", () => FoldOnWakeAsync(stoppingToken));
+        inbox.InteractionEventsStored += Wake;
         while (!stoppingToken.IsCancellationRequested)
         {
             bool worked;
@@ -104,6 +106,7 @@ public sealed class InteractionPipeline(
                 return;
             }
         }
+        inbox.InteractionEventsStored -= Wake;
         Task[] running;
         lock (_lanes) running = [.. _lanes.Values, folding];
         await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));

@@ -30,6 +30,38 @@ public sealed class HubDatabase
             ? DatabaseProvider.PostgreSql
             : DatabaseProvider.Sqlite;
         Health = new StorageHealth(_clock, Provider == DatabaseProvider.Sqlite ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource : null);
+        if (Provider == DatabaseProvider.Sqlite && new SqliteConnectionStringBuilder(connectionString) is { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file }
+            && file != ":memory:")
+            _sqliteLog = Path.GetFullPath(file) + "-wal";
+    }
+
+    /// <summary>The SQLite database's write-ahead log, for <see cref="FlushLog"/> (null for PostgreSQL and an in-memory database).</summary>
+    private readonly string? _sqliteLog;
+
+    /// <summary>
+    /// Whether a writer may commit with <c>durable: false</c> and make its commit durable afterwards with <see cref="FlushLog"/>: SQLite
+    /// in a file. Others commit durably.
+    /// </summary>
+    public bool CanFlushLogAfterCommit => _sqliteLog is not null;
+
+    /// <summary>
+    /// Makes every commit made so far survive a power loss, for a writer whose commit must be seen at once but answered only once it is
+    /// safe (the intake: the fold reads its events at once, the contact center's 202 waits for this). The write-ahead log is flushed to
+    /// disk; a checkpoint that started the log over had flushed what it copied into the database file, and a log that is gone was all
+    /// copied there.
+    /// </summary>
+    public void FlushLog()
+    {
+        if (_sqliteLog is null) return;
+        try
+        {
+            using var log = File.OpenHandle(_sqliteLog, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.FlushToDisk(log);
+        }
+        catch (FileNotFoundException)
+        {
+            // No log: everything committed is in the database file, synced by the checkpoint that emptied the log.
+        }
     }
 
     private readonly TimeProvider _clock;

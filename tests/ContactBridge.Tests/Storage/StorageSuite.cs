@@ -119,6 +119,33 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task New_events_are_seen_by_the_fold_as_soon_as_committed_and_answered_only_once_safe_on_disk()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await Tenants.CreateAsync("Prompt Co", ct);
+        await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock);
+        var answered = false;
+        var seen = new List<(long Visible, bool AnsweredYet, string? Thread)>();
+        // Raised where the fold is woken: the events must already be there for a reader, and their request not answered yet.
+        inbox.InteractionEventsStored += () =>
+        {
+            using var c = Db.Open();
+            seen.Add((c.ExecuteScalar<long>("SELECT COUNT(*) FROM inbox_events WHERE event_id IN ('prompt-1', 'prompt-2')"), Volatile.Read(ref answered),
+                Thread.CurrentThread.Name));
+        };
+        var append = inbox.AppendAsync(tenant.Id, [E("prompt-1", "started", "call-prompt", "+14155550100"), E("prompt-2", "agent_assigned", "call-prompt")], ct);
+        _ = append.ContinueWith(_ => Volatile.Write(ref answered, true), ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        (await append).ShouldBe(2);
+        seen.ShouldHaveSingleItem().ShouldBe((2L, false, "contactbridge-inbox-writer"));
+        Db.CanFlushLogAfterCommit.ShouldBe(Expected == DatabaseProvider.Sqlite, "SQLite in a file flushes its log after the commit; PostgreSQL commits durably");
+        Db.FlushLog(); // Nothing left to flush: harmless.
+
+        // No interaction events: nothing for the fold, so nobody is woken.
+        await inbox.AppendAsync(tenant.Id, [], ct);
+        seen.Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Events_that_cannot_be_folded_are_set_aside_per_tenant_and_can_be_replayed_or_discarded()
     {
         var ct = TestContext.Current.CancellationToken;
