@@ -146,6 +146,60 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_caller_index_is_stored_in_parts_each_written_apart_and_read_only_whole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var snapshots = new ContactBridge.Identification.CallerIndexSnapshots(Db);
+        var rules = new ContactBridge.Identification.IdentificationRules { Objects = [new("Contact", ["Phone"], ["Email"])], CallerIndex = true };
+        var index = new ContactBridge.Identification.CallerIndex(rules);
+        // Random e-mail addresses compress poorly: the snapshot takes several parts.
+        for (var i = 0; i < 12_000; i++)
+        {
+            var email = $"{Guid.NewGuid():N}@customers.example";
+            index.Put(rules.Objects[0], $"003{i:D15}", $"Contact {i}", "2026-12-01T10:00:00.000+0000",
+                f => f switch { "Phone" => $"+1 415 {200 + i / 10_000:D3} {i % 10_000:D4}", "Email" => email, _ => null });
+        }
+        index.Records.ShouldBe(12_000);
+        var replay = new Dictionary<string, byte[]> { ["/data/ContactChangeEvent"] = [1, 2, 3] };
+        var takenAt = Clock.GetUtcNow();
+        var bytes = await snapshots.SaveAsync("t-parts", "rules-1", "00D000000000001", "https://org.example", index, replay, takenAt, ct);
+        bytes.ShouldBeGreaterThan(3 * ContactBridge.Identification.CallerIndexSnapshots.PartBytes, "several parts");
+        async Task<long> PartsAsync()
+        {
+            await using var c = await Db.OpenAsync(ct);
+            return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM caller_index_snapshot_parts WHERE tenant_id = 't-parts'");
+        }
+        var parts = await PartsAsync();
+        parts.ShouldBe((bytes + ContactBridge.Identification.CallerIndexSnapshots.PartBytes - 1) / ContactBridge.Identification.CallerIndexSnapshots.PartBytes);
+
+        var loaded = (await snapshots.LoadAsync("t-parts", "rules-1", "00D000000000001", rules, takenAt, TimeSpan.FromHours(70), ct)).ShouldNotBeNull();
+        loaded.Index.Records.ShouldBe(12_000);
+        loaded.Index.ApproximateBytes.ShouldBe(index.ApproximateBytes);
+        loaded.ReplayIds["/data/ContactChangeEvent"].ShouldBe([1, 2, 3]);
+
+        // A newer snapshot replaces it, and the older one's parts go; one older than what is stored is not kept, nor are its parts.
+        index.Remove("003000000000000000");
+        var newer = await snapshots.SaveAsync("t-parts", "rules-1", "00D000000000001", "https://org.example", index, replay, takenAt.AddMinutes(5), ct);
+        parts = (newer + ContactBridge.Identification.CallerIndexSnapshots.PartBytes - 1) / ContactBridge.Identification.CallerIndexSnapshots.PartBytes;
+        (await PartsAsync()).ShouldBe(parts, "only the newer snapshot's parts");
+        await snapshots.SaveAsync("t-parts", "rules-1", "00D000000000001", "https://org.example", new ContactBridge.Identification.CallerIndex(rules), replay, takenAt, ct);
+        (await PartsAsync()).ShouldBe(parts);
+        (await snapshots.LoadAsync("t-parts", "rules-1", "00D000000000001", rules, takenAt.AddMinutes(5), TimeSpan.FromHours(70), ct))!.Index.Records.ShouldBe(11_999);
+
+        // A part missing (an instance that stopped half way, a hand's delete): the snapshot is not read, the index is loaded afresh.
+        await using (var w = await Db.WriteAsync(durable: false, ct))
+        {
+            await w.Connection.ExecuteAsync("DELETE FROM caller_index_snapshot_parts WHERE tenant_id = 't-parts' AND part = 1", transaction: w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        (await snapshots.LoadAsync("t-parts", "rules-1", "00D000000000001", rules, takenAt.AddMinutes(5), TimeSpan.FromHours(70), ct)).ShouldBeNull();
+
+        // A tenant that no longer keeps an index: its snapshot and every part go.
+        await snapshots.KeepOnlyAsync([], ct);
+        (await PartsAsync()).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Events_that_cannot_be_folded_are_set_aside_per_tenant_and_can_be_replayed_or_discarded()
     {
         var ct = TestContext.Current.CancellationToken;
