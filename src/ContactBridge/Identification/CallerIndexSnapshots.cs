@@ -79,8 +79,11 @@ public sealed class CallerIndexSnapshots(HubDatabase db)
         foreach (var (generation, part) in doomed)
         {
             await using var w = await db.WriteAsync(durable: false, ct);
-            await w.Connection.ExecuteAsync("DELETE FROM caller_index_snapshot_parts WHERE tenant_id = @tenantId AND generation = @generation AND part = @part",
-                new { tenantId, generation, part }, w.Transaction);
+            // Never the parts the stored snapshot names now (another instance may have stored its own since the look above).
+            await w.Connection.ExecuteAsync("""
+                DELETE FROM caller_index_snapshot_parts WHERE tenant_id = @tenantId AND generation = @generation AND part = @part
+                    AND generation <> COALESCE((SELECT generation FROM caller_index_snapshots WHERE tenant_id = @tenantId), '')
+                """, new { tenantId, generation, part }, w.Transaction);
             await w.CommitAsync(ct);
         }
     }
@@ -102,10 +105,13 @@ public sealed class CallerIndexSnapshots(HubDatabase db)
         var takenAt = DateTimeOffset.FromUnixTimeMilliseconds(row.TakenAt);
         if (now - takenAt > maxAge) return null;
         var data = row.Data;
-        if (row.Parts > 0)
+        // Whole in its row (written before snapshots came in parts, or by such a version of the hub sharing the database: then the
+        // row's generation may still name an older snapshot's parts), else in the parts of its generation, taken when the row says.
+        if (data.Length == 0)
         {
-            var parts = (await c.QueryAsync<byte[]>("SELECT data FROM caller_index_snapshot_parts WHERE tenant_id = @tenantId AND generation = @generation ORDER BY part",
-                new { tenantId, generation = row.Generation })).ToList();
+            var parts = (await c.QueryAsync<byte[]>(
+                "SELECT data FROM caller_index_snapshot_parts WHERE tenant_id = @tenantId AND generation = @generation AND taken_at = @TakenAt ORDER BY part",
+                new { tenantId, generation = row.Generation, row.TakenAt })).ToList();
             if (parts.Count != row.Parts) return null;
             using var joined = new MemoryStream();
             foreach (var part in parts) joined.Write(part);

@@ -22,27 +22,45 @@ public sealed class InboxStore : IAsyncDisposable
     private readonly ContactCenter.LivePictureStore? _picture;
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task _writer;
-    /// <summary>Groups committed but not yet flushed to disk (SQLite), answered by the syncer once they are.</summary>
-    private readonly System.Threading.Channels.Channel<(List<Pending> Group, int[] Counts)> _unsynced =
-        System.Threading.Channels.Channel.CreateUnbounded<(List<Pending>, int[])>(new() { SingleReader = true, SingleWriter = true });
-    private readonly Task _syncer;
+    /// <summary>Groups committed but not yet flushed to disk (SQLite), in the order of their commits, answered once flushed.</summary>
+    private readonly System.Threading.Channels.Channel<Unflushed> _unflushed =
+        System.Threading.Channels.Channel.CreateUnbounded<Unflushed>(new() { SingleReader = true, SingleWriter = true });
+    private readonly Task _flusher;
+    private readonly Action<Action> _flushThrough;
+    private readonly ILogger<InboxStore>? _logger;
+    private readonly Lock _flushSync = new();
+    /// <summary>Commits numbered as they are made (each numbered before it commits, so whoever sees its events sees its number) and the last flushed.</summary>
+    private long _committed, _flushed;
+    /// <summary>A flush that failed: nothing is accepted any more (see <see cref="FlushFailed"/>).</summary>
+    private Exception? _flushFailure;
+    private readonly List<(long Upto, TaskCompletionSource Done)> _flushWaiters = [];
+
+    private sealed record Unflushed(long Commit, List<Pending> Group, int[] Counts);
 
     /// <param name="ReceivedAt">When the request handed its events over (what a screen pop is timed from), before any wait for the write.</param>
     private sealed record Pending(string TenantId, IReadOnlyList<InteractionEvent> Events, string? TraceParent, long ReceivedAt, TaskCompletionSource<int> Done);
 
     /// <summary>
-    /// Raised on the writer's thread as soon as interaction events are committed, before their requests are answered: the fold starts
-    /// at once (the screen pop waits on it). Handlers must be quick and must not throw.
+    /// Raised on the writer's thread as soon as interaction events are committed (the writers' turn over), before their requests are
+    /// answered: the fold starts at once (the screen pop waits on it). Handlers must be quick.
     /// </summary>
     public event Action? InteractionEventsStored;
 
-    public InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture = null)
+    public InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture = null, ILogger<InboxStore>? logger = null)
+        : this(db, clock, picture, logger, flushThrough: null)
+    {
+    }
+
+    /// <param name="flushThrough">Runs the log's flush it is given (tests hold it back, or make it fail); null runs it as it is.</param>
+    internal InboxStore(HubDatabase db, TimeProvider clock, ContactCenter.LivePictureStore? picture, ILogger<InboxStore>? logger, Action<Action>? flushThrough)
     {
         _db = db;
         _clock = clock;
         _picture = picture;
+        _logger = logger;
+        _flushThrough = flushThrough ?? (flush => flush());
         _writer = DedicatedThread.Run("contactbridge-inbox-writer", WriteLoopAsync);
-        _syncer = DedicatedThread.Run("contactbridge-inbox-sync", SyncLoopAsync);
+        _flusher = db.CanFlushLogAfterCommit ? DedicatedThread.Run("contactbridge-inbox-flush", FlushLoopAsync) : Task.CompletedTask;
     }
 
     /// <summary>
@@ -54,6 +72,7 @@ public sealed class InboxStore : IAsyncDisposable
     /// <summary>The same, keeping the W3C trace context of the request the events came with.</summary>
     public async Task<int> AppendAsync(string tenantId, IReadOnlyList<InteractionEvent> events, string? traceParent, CancellationToken ct)
     {
+        if (Volatile.Read(ref _flushFailure) is { } failed) throw FlushFailed(failed);
         var pending = new Pending(tenantId, events, traceParent, _clock.GetUtcNow().ToUnixTimeMilliseconds(),
             new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
@@ -69,7 +88,8 @@ public sealed class InboxStore : IAsyncDisposable
             while (group.Sum(p => p.Events.Count) < 2000 && reader.TryRead(out var next)) group.Add(next);
             try
             {
-                Committed(group, await WriteAsync(group));
+                var (commit, counts, interactionEvents) = await WriteAsync(group);
+                Committed(group, commit, counts, interactionEvents);
             }
             catch (Exception) when (group.Count > 1)
             {
@@ -84,50 +104,107 @@ public sealed class InboxStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// A group is committed: its requests are answered now if the commit was durable, else once the syncer has flushed it to disk. Either
-    /// way the fold already sees the events (a screen pop never waits for the disk; the contact center's 202 does).
+    /// A group is committed: the fold is woken, and its requests are answered now if the commit was durable, else once the log is
+    /// flushed to disk. Either way the fold sees the events at once (a screen pop never waits for the disk; the contact center's 202 does).
     /// </summary>
-    private void Committed(List<Pending> group, int[] counts)
+    private void Committed(List<Pending> group, long commit, int[] counts, bool interactionEvents)
     {
-        if (_db.CanFlushLogAfterCommit && _unsynced.Writer.TryWrite((group, counts))) return;
-        for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
-    }
-
-    /// <summary>Flushes what the writer committed, one flush for every group committed meanwhile, and answers their requests.</summary>
-    private async Task SyncLoopAsync()
-    {
-        var reader = _unsynced.Reader;
-        while (await reader.WaitToReadAsync())
+        if (interactionEvents)
         {
-            var committed = new List<(List<Pending> Group, int[] Counts)>();
-            while (reader.TryRead(out var next)) committed.Add(next);
-            Exception? failed = null;
             try
             {
-                _db.FlushLog();
+                InteractionEventsStored?.Invoke();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                // Committed but not known to be on disk: the requests fail, the contact center sends them again, and the events already
-                // stored are recognised by their ids.
-                failed = e;
+                // The events are stored whatever a listener does; the pipeline's next round folds them.
+                _logger?.LogError(e, "A listener to new events failed");
             }
-            foreach (var (group, counts) in committed)
+        }
+        if (commit == 0 || _unflushed.Writer.TryWrite(new Unflushed(commit, group, counts)))
+        {
+            if (commit == 0) for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
+            return;
+        }
+        foreach (var p in group) p.Done.TrySetException(new ObjectDisposedException(nameof(InboxStore), "The hub is stopping: the events were stored, but not flushed to disk."));
+    }
+
+    /// <summary>
+    /// Everything committed so far is flushed to disk (at once where commits are durable). Whatever sends to Salesforce what the
+    /// events say waits for this, so a power cut never leaves Salesforce with a record of events the hub lost.
+    /// </summary>
+    public Task WhenFlushedAsync(CancellationToken ct)
+    {
+        if (!_db.CanFlushLogAfterCommit) return Task.CompletedTask;
+        lock (_flushSync)
+        {
+            if (_flushFailure is { } failed) return Task.FromException(FlushFailed(failed));
+            if (_flushed >= _committed) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushWaiters.Add((_committed, done));
+            return done.Task.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Flushes what the writer committed, one flush for every group committed meanwhile, and answers their requests. A flush that fails
+    /// stops the inbox: the operating system may have dropped the pages it could not write, and a later flush would not say so, so
+    /// nothing more is acknowledged until the hub restarts and reads what its disk really holds.
+    /// </summary>
+    private async Task FlushLoopAsync()
+    {
+        var reader = _unflushed.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var committed = new List<Unflushed>();
+            while (reader.TryRead(out var next)) committed.Add(next);
+            var failed = Volatile.Read(ref _flushFailure);
+            if (failed is null)
+            {
+                try
+                {
+                    _flushThrough(_db.FlushLog);
+                }
+                catch (Exception e)
+                {
+                    failed = e;
+                    Interlocked.CompareExchange(ref _flushFailure, e, null);
+                    _logger?.LogCritical(e, "The hub could not flush its database to disk; it accepts no more events until it is restarted. Check the disk, then restart the hub");
+                }
+            }
+            List<TaskCompletionSource> waiters;
+            lock (_flushSync)
+            {
+                if (failed is null) _flushed = committed[^1].Commit;
+                waiters = [.. _flushWaiters.Where(w => failed is not null || w.Upto <= _flushed).Select(w => w.Done)];
+                _flushWaiters.RemoveAll(w => failed is not null || w.Upto <= _flushed);
+            }
+            foreach (var (_, group, counts) in committed)
             {
                 for (var i = 0; i < group.Count; i++)
                 {
                     if (failed is null) group[i].Done.TrySetResult(counts[i]);
-                    else group[i].Done.TrySetException(new IOException($"The events were stored but could not be flushed to disk: {failed.Message}", failed));
+                    else group[i].Done.TrySetException(FlushFailed(failed));
                 }
+            }
+            foreach (var waiter in waiters)
+            {
+                if (failed is null) waiter.TrySetResult();
+                else waiter.TrySetException(FlushFailed(failed));
             }
         }
     }
+
+    private static IOException FlushFailed(Exception failure) => new(
+        $"The hub could not flush its database to disk ({failure.Message}), so it acknowledges no events until it is restarted: check the disk, then " +
+        "restart the hub. The contact center sends these events again; those already stored are recognised by their ids.", failure);
 
     private async Task WriteAloneAsync(Pending p)
     {
         try
         {
-            Committed([p], await WriteAsync([p]));
+            var (commit, counts, interactionEvents) = await WriteAsync([p]);
+            Committed([p], commit, counts, interactionEvents);
         }
         catch (Exception e)
         {
@@ -135,7 +212,8 @@ public sealed class InboxStore : IAsyncDisposable
         }
     }
 
-    private async Task<int[]> WriteAsync(List<Pending> group)
+    /// <returns>The commit's number when the log is flushed after it (else 0), how many events of each request were new, and whether any were interaction events.</returns>
+    private async Task<(long Commit, int[] Counts, bool InteractionEvents)> WriteAsync(List<Pending> group)
     {
         // Urgent: the contact center waits for its 202, and the screen pop for the fold that follows this write.
         // Durable at once, unless the log is flushed after the commit (SQLite): then the fold sees the events before the disk has them.
@@ -181,10 +259,24 @@ public sealed class InboxStore : IAsyncDisposable
                 ON CONFLICT (tenant_id, day) DO UPDATE SET accepted = intake_days.accepted + @accepted, repeated = intake_days.repeated + @repeated
                 """, new { tenantId = tenant.Key, day, accepted = tenant.Sum(t => t.New), repeated = tenant.Sum(t => t.Repeated) }, tx);
         }
-        await w.CommitAsync();
-        if (all.Count > live.Count) InteractionEventsStored?.Invoke();
+        // Numbered before it commits: a lane that reads these events already has a flush to wait for.
+        long commit = 0;
+        if (_db.CanFlushLogAfterCommit)
+        {
+            lock (_flushSync) commit = ++_committed;
+        }
+        try
+        {
+            await w.CommitAsync();
+        }
+        catch when (commit > 0)
+        {
+            // Nothing to flush for it, but its number must be passed.
+            _unflushed.Writer.TryWrite(new Unflushed(commit, [], []));
+            throw;
+        }
         _picture?.Committed(changes);
-        return counts;
+        return (commit, counts, all.Count > live.Count);
     }
 
     /// <summary>The UTC day intake counts are kept under.</summary>
@@ -202,8 +294,8 @@ public sealed class InboxStore : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
-        _unsynced.Writer.TryComplete();
-        await _syncer;
+        _unflushed.Writer.TryComplete();
+        await _flusher;
     }
 
     public async Task<IReadOnlyList<InboxEvent>> UnfoldedAsync(int max, CancellationToken ct = default)

@@ -81,6 +81,22 @@ public sealed class InteractionPipeline(
         // The fold runs on a thread of its own, woken by the inbox's writer the moment new events are committed.
         var folding = DedicatedThread.Run("contactbridge-fold", () => FoldOnWakeAsync(stoppingToken));
         inbox.InteractionEventsStored += Wake;
+        try
+        {
+            await RunRoundsAsync(stoppingToken);
+        }
+        finally
+        {
+            inbox.InteractionEventsStored -= Wake;
+        }
+        Task[] running;
+        lock (_lanes) running = [.. _lanes.Values, folding];
+        await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+    }
+
+    /// <summary>The pipeline's rounds, until the hub stops.</summary>
+    private async Task RunRoundsAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             bool worked;
@@ -106,10 +122,6 @@ public sealed class InteractionPipeline(
                 return;
             }
         }
-        inbox.InteractionEventsStored -= Wake;
-        Task[] running;
-        lock (_lanes) running = [.. _lanes.Values, folding];
-        await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 
     /// <summary>One pass of every step, waiting for every tenant's lane; true when something was done (so another pass may find more).</summary>
@@ -306,6 +318,8 @@ public sealed class InteractionPipeline(
             work += await PlanAsync(tenantId, health, ct);
             if (health.Down is null)
             {
+                // Nothing goes to Salesforce before the events it comes from are on disk (SQLite flushes its log just after the commit).
+                await inbox.WhenFlushedAsync(ct);
                 var report = await sender.SendAsync(leases.Owner, tenantId, ct);
                 work += report.Rows;
                 health.Down ??= report.TransientError;

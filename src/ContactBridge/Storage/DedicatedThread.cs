@@ -27,8 +27,8 @@ internal static class DedicatedThread
                 running = Task.FromException(e);
             }
             running.ContinueWith(_ => context.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            context.RunUntilComplete();
-            if (running.IsFaulted) ended.SetException(running.Exception!.InnerExceptions);
+            var failures = context.RunUntilComplete();
+            if (running.IsFaulted || failures.Count > 0) ended.SetException([.. running.Exception?.InnerExceptions ?? [], .. failures]);
             else if (running.IsCanceled) ended.SetCanceled();
             else ended.SetResult();
         })
@@ -36,7 +36,8 @@ internal static class DedicatedThread
             IsBackground = true,
             Name = name,
         };
-        thread.Start();
+        // The loop does not take on the async-local state of whoever started it (a request's trace, say).
+        thread.UnsafeStart();
         return ended.Task;
     }
 
@@ -64,9 +65,22 @@ internal static class DedicatedThread
 
         public void Complete() => _posted.CompleteAdding();
 
-        public void RunUntilComplete()
+        /// <summary>Runs what is posted until the loop ends; a callback that throws (not an await's, which its task keeps) ends the loop's task with the failure.</summary>
+        public List<Exception> RunUntilComplete()
         {
-            foreach (var (callback, state) in _posted.GetConsumingEnumerable()) callback(state);
+            var failures = new List<Exception>();
+            foreach (var (callback, state) in _posted.GetConsumingEnumerable())
+            {
+                try
+                {
+                    callback(state);
+                }
+                catch (Exception e)
+                {
+                    failures.Add(e);
+                }
+            }
+            return failures;
         }
 
         public void Dispose() => _posted.Dispose();

@@ -30,38 +30,48 @@ public sealed class HubDatabase
             ? DatabaseProvider.PostgreSql
             : DatabaseProvider.Sqlite;
         Health = new StorageHealth(_clock, Provider == DatabaseProvider.Sqlite ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource : null);
-        if (Provider == DatabaseProvider.Sqlite && new SqliteConnectionStringBuilder(connectionString) is { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file }
-            && file != ":memory:")
-            _sqliteLog = Path.GetFullPath(file) + "-wal";
+        CanFlushLogAfterCommit = Provider == DatabaseProvider.Sqlite && new SqliteConnectionStringBuilder(connectionString) is
+            { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file } && file != ":memory:";
     }
-
-    /// <summary>The SQLite database's write-ahead log, for <see cref="FlushLog"/> (null for PostgreSQL and an in-memory database).</summary>
-    private readonly string? _sqliteLog;
 
     /// <summary>
     /// Whether a writer may commit with <c>durable: false</c> and make its commit durable afterwards with <see cref="FlushLog"/>: SQLite
     /// in a file. Others commit durably.
     /// </summary>
-    public bool CanFlushLogAfterCommit => _sqliteLog is not null;
+    public bool CanFlushLogAfterCommit { get; }
+
+    /// <summary>The database file and its write-ahead log, as SQLite names them (read once).</summary>
+    private (string Database, string Log)? _sqliteFiles;
 
     /// <summary>
     /// Makes every commit made so far survive a power loss, for a writer whose commit must be seen at once but answered only once it is
     /// safe (the intake: the fold reads its events at once, the contact center's 202 waits for this). The write-ahead log is flushed to
     /// disk; a checkpoint that started the log over had flushed what it copied into the database file, and a log that is gone was all
-    /// copied there.
+    /// copied there. SQLite holds no locks on the log file, so opening and closing it here releases none of SQLite's.
     /// </summary>
     public void FlushLog()
     {
-        if (_sqliteLog is null) return;
+        if (!CanFlushLogAfterCommit) return;
+        var (database, log) = _sqliteFiles ??= SqliteFiles();
         try
         {
-            using var log = File.OpenHandle(_sqliteLog, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            RandomAccess.FlushToDisk(log);
+            using var handle = File.OpenHandle(log, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.FlushToDisk(handle);
         }
-        catch (FileNotFoundException)
+        catch (FileNotFoundException) when (File.Exists(database))
         {
             // No log: everything committed is in the database file, synced by the checkpoint that emptied the log.
         }
+    }
+
+    /// <summary>The main database's file as SQLite opened it (a relative path, a file: URI or |DataDirectory| resolved), and its log.</summary>
+    private (string, string) SqliteFiles()
+    {
+        using var c = new SqliteConnection(ConnectionString);
+        c.Open();
+        var file = c.ExecuteScalar<string>("SELECT file FROM pragma_database_list WHERE name = 'main'");
+        if (string.IsNullOrEmpty(file)) throw new InvalidOperationException("The hub's SQLite database has no file to flush; it is opened in memory.");
+        return (file, file + "-wal");
     }
 
     private readonly TimeProvider _clock;

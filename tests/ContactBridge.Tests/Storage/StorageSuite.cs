@@ -35,7 +35,7 @@ public abstract class StorageSuite : IAsyncLifetime
         new(Db, inbox, Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactBridge.Interactions.InteractionStore>.Instance);
 
     /// <summary>An event of an interaction, now, with the caller's number when given.</summary>
-    private ContactBridge.Intake.InteractionEvent E(string id, string type, string subject, string? phone = null) =>
+    protected ContactBridge.Intake.InteractionEvent E(string id, string type, string subject, string? phone = null) =>
         new(id, "/t", ContactBridge.Intake.InteractionEvent.TypePrefix + type, subject, Clock.GetUtcNow(),
             phone is null ? [] : new System.Text.Json.Nodes.JsonObject { ["caller"] = new System.Text.Json.Nodes.JsonObject { ["phone"] = phone } });
     private LinkStore Links => new(Db, Clock);
@@ -185,6 +185,24 @@ public abstract class StorageSuite : IAsyncLifetime
         await snapshots.SaveAsync("t-parts", "rules-1", "00D000000000001", "https://org.example", new ContactBridge.Identification.CallerIndex(rules), replay, takenAt, ct);
         (await PartsAsync()).ShouldBe(parts);
         (await snapshots.LoadAsync("t-parts", "rules-1", "00D000000000001", rules, takenAt.AddMinutes(5), TimeSpan.FromHours(70), ct))!.Index.Records.ShouldBe(11_999);
+
+        // Stored whole in its row, as before snapshots came in parts (or by such a version sharing the database, its row still naming the
+        // parts of an older snapshot): the row's data is what is read.
+        var whole = new ContactBridge.Identification.CallerIndex(rules);
+        whole.Put(rules.Objects[0], "003000000000000042", "Whole", "2026-12-01T10:00:00.000+0000", f => f == "Phone" ? "+1 415 555 0142" : null);
+        using (var buffer = new MemoryStream())
+        {
+            using (var zip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) whole.WriteTo(zip);
+            await using var w = await Db.WriteAsync(durable: false, ct);
+            await w.Connection.ExecuteAsync("UPDATE caller_index_snapshots SET data = @data WHERE tenant_id = 't-parts'", new { data = buffer.ToArray() }, w.Transaction);
+            await w.CommitAsync(ct);
+        }
+        (await snapshots.LoadAsync("t-parts", "rules-1", "00D000000000001", rules, takenAt.AddMinutes(5), TimeSpan.FromHours(70), ct))!.Index.Records.ShouldBe(1);
+        await using (var w = await Db.WriteAsync(durable: false, ct))
+        {
+            await w.Connection.ExecuteAsync("UPDATE caller_index_snapshots SET data = @empty WHERE tenant_id = 't-parts'", new { empty = Array.Empty<byte>() }, w.Transaction);
+            await w.CommitAsync(ct);
+        }
 
         // A part missing (an instance that stopped half way, a hand's delete): the snapshot is not read, the index is loaded afresh.
         await using (var w = await Db.WriteAsync(durable: false, ct))
@@ -588,6 +606,54 @@ public sealed class SqliteStorageTests : StorageSuite
         version.ShouldBeGreaterThanOrEqualTo(new Version(3, 50));
         (await c.ExecuteScalarAsync<string>("PRAGMA journal_mode")).ShouldBe("wal");
         (await c.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task The_contact_center_is_answered_once_the_log_is_flushed_and_the_fold_sees_the_events_before()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await new TenantStore(Db, Clock).CreateAsync("Flushed Co", ct);
+        using var flushing = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        // The real flush, held back until the test lets it go.
+        await using var inbox = new ContactBridge.Intake.InboxStore(Db, Clock, null, null, flush =>
+        {
+            flushing.Release();
+            release.Wait(ct);
+            flush();
+        });
+        var append = inbox.AppendAsync(tenant.Id, [E("held-1", "started", "call-held")], ct);
+        (await flushing.WaitAsync(TimeSpan.FromSeconds(30), ct)).ShouldBeTrue("the writer committed and the log is being flushed");
+        await using (var c = await Db.OpenAsync(ct))
+            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox_events WHERE event_id = 'held-1'")).ShouldBe(1, "the fold can read it already");
+        append.IsCompleted.ShouldBeFalse("not acknowledged before it is on disk");
+        var flushed = inbox.WhenFlushedAsync(ct);
+        flushed.IsCompleted.ShouldBeFalse("nothing goes to Salesforce before it is on disk either");
+
+        release.Release();
+        (await append).ShouldBe(1);
+        await flushed;
+        await inbox.WhenFlushedAsync(ct); // Nothing committed since: at once.
+    }
+
+    [Fact]
+    public async Task A_flush_that_fails_is_answered_as_a_failure_and_nothing_more_is_acknowledged_until_a_restart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await new TenantStore(Db, Clock).CreateAsync("Failing Disk Co", ct);
+        await using (var inbox = new ContactBridge.Intake.InboxStore(Db, Clock, null, null, _ => throw new IOException("Input/output error")))
+        {
+            var failed = await Should.ThrowAsync<IOException>(() => inbox.AppendAsync(tenant.Id, [E("eio-1", "started", "call-eio")], ct));
+            failed.Message.ShouldContain("could not flush its database to disk (Input/output error)");
+            failed.Message.ShouldContain("restart the hub");
+            // Stored, but not acknowledged: the contact center sends it again, and is refused at once rather than told it is safe.
+            (await Should.ThrowAsync<IOException>(() => inbox.AppendAsync(tenant.Id, [E("eio-1", "started", "call-eio")], ct))).Message.ShouldContain("restart");
+            await Should.ThrowAsync<IOException>(() => inbox.WhenFlushedAsync(ct));
+        }
+
+        // Restarted: what the disk holds is read, the event sent again counts as a repeat, and it is acknowledged.
+        await using var restarted = new ContactBridge.Intake.InboxStore(Db, Clock);
+        (await restarted.AppendAsync(tenant.Id, [E("eio-1", "started", "call-eio"), E("eio-2", "ended", "call-eio")], ct)).ShouldBe(1);
     }
 
     [Fact]
