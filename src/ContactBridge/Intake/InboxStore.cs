@@ -121,11 +121,12 @@ public sealed class InboxStore : IAsyncDisposable
                 _logger?.LogError(e, "A listener to new events failed");
             }
         }
-        if (commit == 0 || _unflushed.Writer.TryWrite(new Unflushed(commit, group, counts)))
+        if (commit == 0)
         {
-            if (commit == 0) for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
+            for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(counts[i]);
             return;
         }
+        if (_unflushed.Writer.TryWrite(new Unflushed(commit, group, counts))) return;
         foreach (var p in group) p.Done.TrySetException(new ObjectDisposedException(nameof(InboxStore), "The hub is stopping: the events were stored, but not flushed to disk."));
     }
 
@@ -176,8 +177,9 @@ public sealed class InboxStore : IAsyncDisposable
             lock (_flushSync)
             {
                 if (failed is null) _flushed = committed[^1].Commit;
-                waiters = [.. _flushWaiters.Where(w => failed is not null || w.Upto <= _flushed).Select(w => w.Done)];
-                _flushWaiters.RemoveAll(w => failed is not null || w.Upto <= _flushed);
+                bool Answered((long Upto, TaskCompletionSource Done) w) => failed is not null || w.Upto <= _flushed;
+                waiters = [.. _flushWaiters.Where(Answered).Select(w => w.Done)];
+                _flushWaiters.RemoveAll(Answered);
             }
             foreach (var (_, group, counts) in committed)
             {

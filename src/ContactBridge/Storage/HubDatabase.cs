@@ -29,9 +29,9 @@ public sealed class HubDatabase
         Provider = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
             ? DatabaseProvider.PostgreSql
             : DatabaseProvider.Sqlite;
-        Health = new StorageHealth(_clock, Provider == DatabaseProvider.Sqlite ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource : null);
-        CanFlushLogAfterCommit = Provider == DatabaseProvider.Sqlite && new SqliteConnectionStringBuilder(connectionString) is
-            { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file } && file != ":memory:";
+        var sqlite = Provider == DatabaseProvider.Sqlite ? new SqliteConnectionStringBuilder(connectionString) : null;
+        Health = new StorageHealth(_clock, sqlite?.DataSource);
+        CanFlushLogAfterCommit = sqlite is { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file } && file != ":memory:";
     }
 
     /// <summary>
@@ -67,8 +67,7 @@ public sealed class HubDatabase
     /// <summary>The main database's file as SQLite opened it (a relative path, a file: URI or |DataDirectory| resolved), and its log.</summary>
     private (string, string) SqliteFiles()
     {
-        using var c = new SqliteConnection(ConnectionString);
-        c.Open();
+        using var c = Open();
         var file = c.ExecuteScalar<string>("SELECT file FROM pragma_database_list WHERE name = 'main'");
         if (string.IsNullOrEmpty(file)) throw new InvalidOperationException("The hub's SQLite database has no file to flush; it is opened in memory.");
         return (file, file + "-wal");
